@@ -1,0 +1,43 @@
+# Crypter's two commands: `make run` and `make test`. Each runs setup first (idempotent).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup run dev console build test lint bench bench-size clean
+
+setup:
+	@bash scripts/setup.sh
+
+## The console (trunk → dist/), optimised and wasm-opt'ed.
+console: setup
+	trunk build --release --offline
+
+build: console
+	cargo build --release -p crypter
+
+## Start the console on http://127.0.0.1:8080 over the embedded, managed OpenBao (./data).
+run: build
+	./target/release/crypter serve
+
+## Start the console over an in-memory OpenBao with demo data.
+dev: build
+	./target/release/crypter dev
+
+## fmt, clippy (native and wasm32), unit and integration tests, the release console build,
+## and the Playwright e2e suite.
+test:
+	@bash scripts/test.sh
+
+lint: setup
+	cargo fmt --all --check
+	cargo clippy -p crypter-api -p crypter -p crypter-client --all-targets -- -D warnings
+	cargo clippy -p crypter-frontend --target wasm32-unknown-unknown -- -D warnings
+
+## Benchmarks: the console's first-load size against OpenBao's own UI.
+bench: bench-size
+
+bench-size: console
+	@bash scripts/bench-bundle-size.sh
+
+clean:
+	cargo clean
+	rm -rf dist e2e/test-results

@@ -1,0 +1,26 @@
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/health`: the backend is alive, and how the store looks from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// `ok` when the store is reachable, initialised and unsealed; `degraded` otherwise.
+    pub status: String,
+    pub store: StoreHealth,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoreHealth {
+    pub reachable: bool,
+    pub initialized: bool,
+    pub sealed: bool,
+    pub standby: bool,
+    /// OpenBao's version string, e.g. `2.7.2`.
+    pub version: Option<String>,
+    pub cluster_name: Option<String>,
+    /// `active`, `standby` or `disabled` (no HA storage).
+    pub ha_mode: Option<String>,
+    /// Why the store could not be reached, when it could not.
+    pub error: Option<String>,
+}

@@ -1,0 +1,25 @@
+//! Crypter's wire types. Everything the console and the backend exchange over `/api/v1`
+//! is defined here, once, so the two can never disagree about a field.
+//!
+//! Names that reach OpenBao paths are validated newtypes (`EnvName`, `CredentialPath`,
+//! `RoleName`): a value of one of these types has already passed the product's rules.
+
+mod activity;
+mod error;
+mod health;
+mod lint;
+mod names;
+mod session;
+
+pub use activity::{ActivityEvent, ActivityPage};
+pub use error::{ApiError, ErrorBody};
+pub use health::{Health, StoreHealth};
+pub use lint::{LintFinding, Severity};
+pub use names::{CredentialPath, EnvName, NameError, RoleName};
+pub use session::{LoginRequest, SessionInfo};
+
+/// The header a mutating request must carry, holding the session's CSRF token.
+pub const CSRF_HEADER: &str = "X-Crypter-Csrf";
+
+/// The session cookie's name. The cookie is HttpOnly; the console never reads it.
+pub const SESSION_COOKIE: &str = "crypter_session";

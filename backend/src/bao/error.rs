@@ -1,0 +1,64 @@
+use reqwest::StatusCode;
+
+/// What went wrong talking to OpenBao. Messages carry OpenBao's own error strings and the
+/// path, never a token or a secret value (OpenBao does not echo request bodies).
+#[derive(Debug, thiserror::Error)]
+pub enum BaoError {
+    #[error("OpenBao at {addr} is unreachable: {reason}")]
+    Unreachable { addr: String, reason: String },
+    #[error("OpenBao is sealed; unseal it before using Crypter")]
+    Sealed,
+    #[error("OpenBao denied access to {path}: {message}")]
+    Forbidden { path: String, message: String },
+    #[error("{path} was not found in OpenBao")]
+    NotFound { path: String },
+    #[error("OpenBao rejected the request to {path} ({status}): {message}")]
+    Rejected {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("unexpected answer from OpenBao: {0}")]
+    Decode(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl BaoError {
+    pub(super) fn from_status(status: StatusCode, path: &str, body: &[u8]) -> Self {
+        let message = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| {
+                v.get("errors").and_then(|e| e.as_array()).map(|errs| {
+                    errs.iter()
+                        .filter_map(|e| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+            })
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+        let path = path.to_owned();
+        match status {
+            StatusCode::FORBIDDEN => Self::Forbidden { path, message },
+            StatusCode::NOT_FOUND => Self::NotFound { path },
+            StatusCode::SERVICE_UNAVAILABLE if message.contains("sealed") => Self::Sealed,
+            _ => Self::Rejected {
+                path,
+                status: status.as_u16(),
+                message,
+            },
+        }
+    }
+
+    /// The HTTP status OpenBao answered with, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Forbidden { .. } => Some(403),
+            Self::NotFound { .. } => Some(404),
+            Self::Sealed => Some(503),
+            Self::Rejected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

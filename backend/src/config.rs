@@ -1,0 +1,31 @@
+//! Runtime settings of the HTTP server. The CLI (`cli.rs`) fills them from flags and
+//! `CRYPTER_`-prefixed environment variables; tests build them directly.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where trunk's `dist/` is: the console's files.
+    pub dist_dir: PathBuf,
+    /// Login attempts allowed per client address per minute.
+    pub login_per_minute: u32,
+    /// Login attempts a client may make at once before the per-minute rate applies.
+    pub login_burst: u32,
+    /// Mark the session cookie `Secure` even without `X-Forwarded-Proto: https`
+    /// (set this when a TLS proxy sits in front of Crypter).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            dist_dir: PathBuf::from("dist"),
+            login_per_minute: 10,
+            login_burst: 5,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -1,0 +1,182 @@
+//! `AppError`: every failure a handler can return, each mapped to one status and a JSON
+//! body `{"error":{"code","message"}}`. Internals are logged, never sent.
+
+use crate::bao::BaoError;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crypter_api::{ApiError, ErrorBody, NameError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("the username, password or token is not valid")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] BaoError),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Store(e) => match e {
+                BaoError::Forbidden { .. } => (StatusCode::FORBIDDEN, "store_forbidden"),
+                BaoError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+                BaoError::Sealed => (StatusCode::SERVICE_UNAVAILABLE, "store_sealed"),
+                BaoError::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "store_unreachable"),
+                BaoError::Rejected { status, .. } if *status == 400 => {
+                    (StatusCode::BAD_REQUEST, "store_rejected")
+                }
+                BaoError::Rejected { .. } | BaoError::Decode(_) | BaoError::Config(_) => {
+                    (StatusCode::BAD_GATEWAY, "store_error")
+                }
+            },
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<NameError> for AppError {
+    fn from(e: NameError) -> Self {
+        let code = match e.kind {
+            "environment" => "invalid_environment",
+            "role" => "invalid_role",
+            "path" => "invalid_path",
+            _ => "invalid_name",
+        };
+        Self::bad_request(code, e.message)
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::PayloadTooLarge(format!(
+                "the request body is larger than {} bytes",
+                crate::config::BODY_LIMIT
+            ));
+        }
+        let message = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                "send the body as JSON with `Content-Type: application/json`".to_owned()
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                format!(
+                    "the body is not valid JSON: {}",
+                    scrub(&rejection.body_text())
+                )
+            }
+            _ => format!(
+                "the body does not match what this endpoint takes: {}",
+                scrub(&rejection.body_text())
+            ),
+        };
+        Self::bad_request("invalid_json", message)
+    }
+}
+
+/// serde quotes the offending value in type errors ("invalid type: string \"…\""). That
+/// value may be a password, so keep only what was expected and where.
+fn scrub(text: &str) -> String {
+    let text = text.split_once(": ").map(|(_, rest)| rest).unwrap_or(text);
+    if text.contains("invalid type")
+        || text.contains("invalid value")
+        || text.contains("invalid length")
+    {
+        let expected = text
+            .split_once(", expected ")
+            .map(|(_, e)| e)
+            .unwrap_or("another type");
+        return format!("a field has the wrong type; expected {expected}");
+    }
+    text.to_owned()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            Self::Store(BaoError::Forbidden { message, .. }) => format!(
+                "OpenBao refused this action with your token ({message}). Ask an administrator \
+                 for a role that grants it."
+            ),
+            Self::Store(BaoError::Unreachable { .. }) => {
+                tracing::error!(error = %self, "store unreachable");
+                "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
+            }
+            Self::Store(e) => e.to_string(),
+            Self::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "something went wrong inside Crypter; the details are in its log".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error: ApiError {
+                    code: code.to_owned(),
+                    message,
+                },
+            }),
+        )
+            .into_response();
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn scrub_drops_offending_values() {
+        let msg = "Failed to deserialize the JSON body into the target type: password: invalid type: integer `12345`, expected a string at line 1 column 20";
+        let out = scrub(msg);
+        assert!(!out.contains("12345"), "{out}");
+        assert!(out.contains("expected a string"), "{out}");
+    }
+
+    #[test]
+    fn scrub_keeps_plain_messages() {
+        let out = scrub("Failed to parse: missing field `username` at line 1 column 30");
+        assert!(out.contains("missing field `username`"), "{out}");
+    }
+}

@@ -1,0 +1,21 @@
+//! Crypter's backend: an axum server that proxies and orchestrates OpenBao. OpenBao holds
+//! all state and makes every authorization decision; this crate holds sessions (the user's
+//! own OpenBao token, kept server-side) and the logic that spans several OpenBao calls.
+
+pub mod activity;
+pub mod bao;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod embedded;
+pub mod error;
+pub mod routes;
+pub mod security;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use startup::app;
+pub use state::AppState;

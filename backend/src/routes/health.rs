@@ -1,0 +1,40 @@
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use crypter_api::{Health, StoreHealth};
+
+/// Liveness and store reachability. No authentication: it reveals only what OpenBao's own
+/// unauthenticated `sys/health` and `sys/leader` reveal.
+#[utoipa::path(get, path = "/api/v1/health", tag = "health",
+    responses((status = 200, description = "The backend is up; `status` tells whether the store is usable", body = Health)))]
+pub async fn health(State(state): State<AppState>) -> Json<Health> {
+    let (health, leader) = tokio::join!(state.bao.health(), state.bao.leader());
+    let store = match health {
+        Ok(h) => StoreHealth {
+            reachable: true,
+            initialized: h.initialized,
+            sealed: h.sealed,
+            standby: h.standby,
+            version: h.version,
+            cluster_name: h.cluster_name,
+            ha_mode: leader.ok().map(|l| {
+                match (l.ha_enabled, l.is_self) {
+                    (false, _) => "disabled",
+                    (true, true) => "active",
+                    (true, false) => "standby",
+                }
+                .to_owned()
+            }),
+            error: None,
+        },
+        Err(e) => StoreHealth {
+            error: Some(e.to_string()),
+            ..StoreHealth::default()
+        },
+    };
+    let usable = store.reachable && store.initialized && !store.sealed;
+    Json(Health {
+        status: if usable { "ok" } else { "degraded" }.to_owned(),
+        store,
+    })
+}

@@ -1,0 +1,38 @@
+//! `/api/v1`: one file per resource. Handlers validate their input, act with the caller's
+//! own OpenBao token, and return wire types from `crypter-api`.
+
+pub mod console;
+pub mod health;
+pub mod json;
+pub mod openapi;
+pub mod session;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::routing::get;
+use axum::Router;
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route(
+            "/session",
+            get(session::whoami)
+                .post(session::login)
+                .delete(session::logout),
+        )
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json for the list".into())
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::bad_request(
+        "method_not_allowed",
+        "this endpoint does not take that method; see /api/v1/openapi.json",
+    )
+}

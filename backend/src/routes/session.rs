@@ -1,0 +1,252 @@
+//! Log in, who am I, log out. The OpenBao token never leaves this file's responses: the
+//! browser gets an opaque session cookie and a CSRF token.
+
+use super::json::ApiJson;
+use crate::bao::BaoError;
+use crate::error::AppError;
+use crate::session::{
+    clear_cookie, over_tls, random_token, session_cookie, CurrentSession, Session,
+};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crypter_api::{LoginRequest, SessionInfo};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use time::{Duration, OffsetDateTime};
+
+/// Log in with userpass or a token. Rate-limited per client address.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo),
+        (status = 400, description = "Malformed request", body = crypter_api::ErrorBody),
+        (status = 401, description = "Wrong username, password or token", body = crypter_api::ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = crypter_api::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    connect: Option<axum::extract::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    let client: IpAddr = connect
+        .map(|c| c.0 .0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    state
+        .login_limiter
+        .check(client)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+
+    let now = OffsetDateTime::now_utc();
+    let session = match req {
+        LoginRequest::Userpass { username, password } => {
+            validate_username(&username)?;
+            if password.is_empty() {
+                return Err(AppError::bad_request(
+                    "invalid_password",
+                    "enter a password",
+                ));
+            }
+            userpass_login(&state, &username, password, now).await?
+        }
+        LoginRequest::Token { token } => {
+            if token.trim().is_empty() {
+                return Err(AppError::bad_request("invalid_token", "enter a token"));
+            }
+            token_login(&state, SecretString::from(token), now).await?
+        }
+    };
+    tracing::info!(user = %session.username, method = %session.method, "logged in");
+    let max_age = session.expires_at.map(|t| (t - now).whole_seconds());
+    let secure = state.settings.secure_cookies || over_tls(&headers);
+    let cookie = session_cookie(&session.id, max_age, secure);
+    let info = session.info();
+    state.sessions.insert(session, now);
+    Ok(([(header::SET_COOKIE, cookie)], Json(info)).into_response())
+}
+
+fn validate_username(username: &str) -> Result<(), AppError> {
+    let ok = !username.is_empty()
+        && username.len() <= 128
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "invalid_username",
+            "a username is 1-128 characters of letters, digits, '_', '-', '.' or '@'",
+        ))
+    }
+}
+
+async fn userpass_login(
+    state: &AppState,
+    username: &str,
+    password: String,
+    now: OffsetDateTime,
+) -> Result<Session, AppError> {
+    let resp = state
+        .bao
+        .request(
+            reqwest::Method::POST,
+            &format!("auth/userpass/login/{username}"),
+            None,
+            Some(&json!({ "password": password })),
+        )
+        .await
+        .map_err(login_failure)?
+        .unwrap_or_default();
+    let auth = resp.get("auth").cloned().unwrap_or_default();
+    let token = auth
+        .get("client_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::Store(BaoError::Decode("login returned no token".into())))?;
+    let ttl = auth
+        .get("lease_duration")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    Ok(Session {
+        id: random_token(),
+        token: SecretString::from(token.to_owned()),
+        csrf_token: random_token(),
+        username: username.to_owned(),
+        method: "userpass".into(),
+        policies: string_list(auth.get("token_policies").or_else(|| auth.get("policies"))),
+        expires_at: expiry(now, ttl),
+    })
+}
+
+async fn token_login(
+    state: &AppState,
+    token: SecretString,
+    now: OffsetDateTime,
+) -> Result<Session, AppError> {
+    let data = lookup_self(state, &token).await.map_err(login_failure)?;
+    let username = data
+        .get("display_name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("token")
+        .to_owned();
+    let ttl = data.get("ttl").and_then(Value::as_i64).unwrap_or(0);
+    Ok(Session {
+        id: random_token(),
+        token,
+        csrf_token: random_token(),
+        username,
+        method: "token".into(),
+        policies: string_list(data.get("policies")),
+        expires_at: expiry(now, ttl),
+    })
+}
+
+async fn lookup_self(state: &AppState, token: &SecretString) -> Result<Value, BaoError> {
+    let resp = state
+        .bao
+        .request(
+            reqwest::Method::GET,
+            "auth/token/lookup-self",
+            Some(token),
+            None,
+        )
+        .await?
+        .unwrap_or_default();
+    Ok(resp.get("data").cloned().unwrap_or_default())
+}
+
+/// OpenBao answers a bad password with 400 and a bad token with 403; both mean "wrong
+/// credentials" to the person logging in. Anything else (store down, sealed) is passed on.
+fn login_failure(e: BaoError) -> AppError {
+    match e {
+        BaoError::Forbidden { .. } | BaoError::Rejected { status: 400, .. } => {
+            AppError::InvalidCredentials
+        }
+        other => AppError::Store(other),
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A TTL of 0 means the token never expires (e.g. a root token).
+fn expiry(now: OffsetDateTime, ttl_secs: i64) -> Option<OffsetDateTime> {
+    (ttl_secs > 0).then(|| now + Duration::seconds(ttl_secs))
+}
+
+/// Who am I. Asks OpenBao whether the token still lives, so a token revoked or expired
+/// behind Crypter's back ends the session here too.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 200, description = "The current session, with its CSRF token", body = SessionInfo),
+        (status = 401, description = "Not logged in, or the token has ended", body = crypter_api::ErrorBody)))]
+pub async fn whoami(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<SessionInfo>, AppError> {
+    let now = OffsetDateTime::now_utc();
+    match lookup_self(&state, &session.token).await {
+        Ok(data) => {
+            let ttl = data.get("ttl").and_then(Value::as_i64).unwrap_or(0);
+            let expires_at = expiry(now, ttl);
+            state.sessions.update_expiry(&session.id, expires_at);
+            Ok(Json(
+                Session {
+                    expires_at,
+                    ..session
+                }
+                .info(),
+            ))
+        }
+        Err(BaoError::Forbidden { .. }) => {
+            state.sessions.remove(&session.id);
+            Err(crate::session::not_logged_in())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Log out: revoke the OpenBao token, forget the session, clear the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 204, description = "Logged out; the token is revoked"),
+        (status = 401, description = "Not logged in", body = crypter_api::ErrorBody),
+        (status = 403, description = "Missing or wrong CSRF header", body = crypter_api::ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CurrentSession(session): CurrentSession,
+) -> Result<Response, AppError> {
+    match state
+        .bao
+        .request(
+            reqwest::Method::POST,
+            "auth/token/revoke-self",
+            Some(&session.token),
+            None,
+        )
+        .await
+    {
+        // Already expired or revoked: the goal is reached.
+        Ok(_) | Err(BaoError::Forbidden { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    state.sessions.remove(&session.id);
+    tracing::info!(user = %session.username, "logged out");
+    let secure = state.settings.secure_cookies || over_tls(&headers);
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_cookie(secure))],
+    )
+        .into_response())
+}

@@ -1,0 +1,65 @@
+use crate::error::AppError;
+use crate::session::{not_logged_in, read_cookie};
+use crate::state::AppState;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use crypter_api::CSRF_HEADER;
+use time::OffsetDateTime;
+
+/// Every mutating request must come from a live session and carry that session's CSRF
+/// token in `X-Crypter-Csrf`. Logging in (`POST /api/v1/session`) is the one exception:
+/// there is no session yet. The session found here is handed on to the handler.
+pub async fn require_csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Nesting strips `/api/v1` from `uri()`; the original URI still has it.
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
+    let is_login = req.method() == Method::POST && path == "/api/v1/session";
+    if safe || is_login {
+        return next.run(req).await;
+    }
+    let Some(session) = read_cookie(req.headers())
+        .and_then(|id| state.sessions.get(&id, OffsetDateTime::now_utc()))
+    else {
+        return not_logged_in().into_response();
+    };
+    let sent = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+        let why = if sent.is_empty() {
+            "is missing"
+        } else {
+            "does not match your session"
+        };
+        return AppError::Forbidden(format!(
+            "the {CSRF_HEADER} header {why}; reload the console and try again"
+        ))
+        .into_response();
+    }
+    req.extensions_mut().insert(session);
+    next.run(req).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"ab"));
+    }
+}

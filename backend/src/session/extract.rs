@@ -1,0 +1,31 @@
+use super::{read_cookie, Session};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use time::OffsetDateTime;
+
+/// The caller's live session. Handlers that take this refuse anonymous requests with 401.
+pub struct CurrentSession(pub Session);
+
+impl FromRequestParts<AppState> for CurrentSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(Self(session.clone()));
+        }
+        let id = read_cookie(&parts.headers).ok_or_else(not_logged_in)?;
+        state
+            .sessions
+            .get(&id, OffsetDateTime::now_utc())
+            .map(Self)
+            .ok_or_else(not_logged_in)
+    }
+}
+
+pub fn not_logged_in() -> AppError {
+    AppError::Unauthenticated(
+        "you are not logged in, or your session has ended; log in again".into(),
+    )
+}

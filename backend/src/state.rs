@@ -1,0 +1,33 @@
+use crate::bao::Bao;
+use crate::config::Settings;
+use crate::security::{ContentPolicy, LoginLimiter};
+use crate::session::SessionStore;
+use std::sync::Arc;
+
+/// Shared by every request. Holds no privileged token: each request acts with the
+/// session's own OpenBao token.
+#[derive(Clone)]
+pub struct AppState {
+    pub bao: Bao,
+    pub sessions: SessionStore,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub settings: Arc<Settings>,
+    pub csp: Arc<ContentPolicy>,
+}
+
+impl AppState {
+    pub fn new(bao: Bao, settings: Settings) -> Self {
+        let login_limiter = Arc::new(LoginLimiter::new(
+            settings.login_per_minute,
+            settings.login_burst,
+        ));
+        let csp = Arc::new(ContentPolicy::for_console(&settings.dist_dir));
+        Self {
+            bao,
+            sessions: SessionStore::default(),
+            login_limiter,
+            settings: Arc::new(settings),
+            csp,
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use crate::helpers::*;
+use base64::Engine;
+use crypter::config::Settings;
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+
+const INDEX: &str = r#"<!DOCTYPE html><html><head><script type="module">import init from '/app.js';init('/app_bg.wasm');</script></head><body></body></html>"#;
+
+#[tokio::test]
+async fn deep_links_get_index_html_and_its_script_hash_is_allowed() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), INDEX).unwrap();
+    std::fs::write(dist.path().join("app.js"), "export default 1;").unwrap();
+    let app = spawn_app_with(Settings {
+        dist_dir: dist.path().to_owned(),
+        ..Settings::default()
+    })
+    .await;
+
+    for path in ["/", "/credentials", "/roles/deploy/edit"] {
+        let resp = browser()
+            .get(format!("{}{path}", app.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            resp.headers().get("cache-control").is_none(),
+            "the console may be cached"
+        );
+        assert_eq!(resp.text().await.unwrap(), INDEX);
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(
+            b"import init from '/app.js';init('/app_bg.wasm');",
+        ));
+        assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+    }
+    let js = browser()
+        .get(format!("{}/app.js", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert_eq!(js.text().await.unwrap(), "export default 1;");
+}
+
+#[tokio::test]
+async fn a_missing_console_build_says_how_to_build_it() {
+    let dist = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(Settings {
+        dist_dir: dist.path().join("nothing-here"),
+        ..Settings::default()
+    })
+    .await;
+    let resp = browser().get(&app.addr).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(resp.text().await.unwrap().contains("trunk build"));
+}

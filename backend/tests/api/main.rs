@@ -1,0 +1,12 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Crypter's backend integration tests: one binary, every test against a real `bao`
+//! started on a free loopback port.
+
+mod helpers;
+
+mod bootstrap;
+mod console;
+mod embedded;
+mod health;
+mod security;
+mod session;

@@ -1,0 +1,81 @@
+//! Calls to `/api/v1`, one file per resource. Every mutating call carries the session's
+//! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
+//! message for people.
+
+mod session;
+
+pub use session::{health, login, logout, whoami};
+
+use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
+use gloo_net::http::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::RefCell;
+
+const BASE: &str = "/api/v1";
+
+thread_local! {
+    static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+pub fn set_csrf(token: &str) {
+    CSRF.with(|c| *c.borrow_mut() = token.to_owned());
+}
+
+fn network_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        code: "network".into(),
+        message: format!("Crypter cannot be reached ({e}); check your connection and retry"),
+    }
+}
+
+pub async fn request<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Option<T>, ApiError> {
+    let mut builder = RequestBuilder::new(&format!("{BASE}{path}")).method(method.clone());
+    if method != Method::GET {
+        let csrf = CSRF.with(|c| c.borrow().clone());
+        builder = builder.header(CSRF_HEADER, &csrf);
+    }
+    let resp = match body {
+        Some(b) => builder.json(b).map_err(network_error)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(network_error)?;
+    let status = resp.status();
+    if status == 204 {
+        return Ok(None);
+    }
+    if (200..300).contains(&status) {
+        return resp.json::<T>().await.map(Some).map_err(|e| ApiError {
+            code: "decode".into(),
+            message: format!("unexpected answer from Crypter: {e}"),
+        });
+    }
+    Err(match resp.json::<ErrorBody>().await {
+        Ok(body) => body.error,
+        Err(_) => ApiError {
+            code: format!("http_{status}"),
+            message: format!("Crypter answered {status} {}", resp.status_text()),
+        },
+    })
+}
+
+/// GET, decoded.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    request::<(), T>(Method::GET, path, None)
+        .await?
+        .ok_or_else(|| network_error("empty response"))
+}
+
+/// DELETE without a body.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    request::<(), serde_json::Value>(Method::DELETE, path, None).await?;
+    Ok(())
+}
+
+pub(crate) fn empty_response() -> ApiError {
+    network_error("empty response")
+}

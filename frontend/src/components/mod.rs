@@ -1,0 +1,5 @@
+pub mod coming_soon;
+pub mod error_box;
+pub mod nav;
+pub mod shell;
+pub mod theme_toggle;

@@ -1,0 +1,101 @@
+use super::error_box::ErrorBox;
+use super::nav::Nav;
+use super::theme_toggle::ThemeToggle;
+use crate::api;
+use crate::auth::Auth;
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+
+/// The authenticated layout. It asks the backend who is logged in; without a session it
+/// sends the visitor to the login page, remembering where they wanted to go.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let auth = Auth::get();
+    let location = use_location();
+    let navigate = use_navigate();
+    let check = LocalResource::new(api::whoami);
+    let to_login = navigate.clone();
+    Effect::new(move |_| match check.get() {
+        Some(Ok(info)) => auth.session.set(Some(info)),
+        Some(Err(e)) if e.code == "unauthenticated" => {
+            auth.session.set(None);
+            let next = location.pathname.get_untracked();
+            to_login(
+                &format!("/login?next={}", encode(&next)),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+        _ => {}
+    });
+
+    let logout = Action::new_local(|_: &()| api::logout());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            auth.session.set(None);
+            navigate("/login", Default::default());
+        }
+    });
+    let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
+    let check_error = Signal::derive(move || {
+        check
+            .get()
+            .and_then(Result::err)
+            .filter(|e| e.code != "unauthenticated")
+    });
+    let menu_open = RwSignal::new(false);
+    let username = move || {
+        auth.session
+            .with(|s| s.as_ref().map(|s| s.username.clone()))
+    };
+
+    view! {
+        <ErrorBox error=check_error />
+        <Show
+            when=move || auth.session.with(Option::is_some)
+            fallback=|| view! { <p class="loading" data-testid="session-loading">"Checking your session…"</p> }
+        >
+            <div class="shell">
+                <header class="topbar">
+                    <button
+                        type="button"
+                        class="ghost menu-toggle"
+                        data-testid="menu-toggle"
+                        aria-label="Menu"
+                        on:click=move |_| menu_open.update(|o| *o = !*o)
+                    >
+                        "☰"
+                    </button>
+                    <a href="/" class="brand" data-testid="brand">"Crypter"</a>
+                    <span class="spacer"></span>
+                    <span class="user" data-testid="current-user">{username}</span>
+                    <ThemeToggle />
+                    <button type="button" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>
+                        "Log out"
+                    </button>
+                </header>
+                <Nav open=menu_open />
+                <main class="content">
+                    <ErrorBox error=logout_error />
+                    <Outlet />
+                </main>
+            </div>
+        </Show>
+    }
+}
+
+/// Percent-encode a path for the `next` query parameter.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

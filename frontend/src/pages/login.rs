@@ -1,0 +1,100 @@
+use crate::api;
+use crate::auth::Auth;
+use crate::components::error_box::ErrorBox;
+use crypter_api::LoginRequest;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// Log in with a username and password, or with an OpenBao token.
+#[component]
+pub fn Login() -> impl IntoView {
+    let auth = Auth::get();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let use_token = RwSignal::new(false);
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+
+    let action = Action::new_local(|req: &LoginRequest| api::login(req.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = action.value().get() {
+            auth.session.set(Some(info));
+            let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+            navigate(safe_next(&next), Default::default());
+        }
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let req = if use_token.get_untracked() {
+            LoginRequest::Token {
+                token: token.get_untracked(),
+            }
+        } else {
+            LoginRequest::Userpass {
+                username: username.get_untracked(),
+                password: password.get_untracked(),
+            }
+        };
+        action.dispatch(req);
+    };
+
+    view! {
+        <main class="login-page">
+            <form class="card login" data-testid="login-form" on:submit=submit>
+                <h1>"Crypter"</h1>
+                <p class="muted">"Log in with your OpenBao identity."</p>
+                <div class="tabs" role="group" aria-label="Login method">
+                    <button
+                        type="button"
+                        data-testid="login-method-userpass"
+                        aria-pressed=move || (!use_token.get()).to_string()
+                        on:click=move |_| use_token.set(false)
+                    >
+                        "Username"
+                    </button>
+                    <button
+                        type="button"
+                        data-testid="login-method-token"
+                        aria-pressed=move || use_token.get().to_string()
+                        on:click=move |_| use_token.set(true)
+                    >
+                        "Token"
+                    </button>
+                </div>
+                <Show
+                    when=move || use_token.get()
+                    fallback=move || view! {
+                        <label for="login-username">"Username"</label>
+                        <input id="login-username" data-testid="login-username" autocomplete="username"
+                            required bind:value=username />
+                        <label for="login-password">"Password"</label>
+                        <input id="login-password" type="password" data-testid="login-password"
+                            autocomplete="current-password" required bind:value=password />
+                    }
+                >
+                    <label for="login-token">"OpenBao token"</label>
+                    <input id="login-token" type="password" data-testid="login-token" autocomplete="off"
+                        required bind:value=token />
+                </Show>
+                <ErrorBox error=error />
+                <button type="submit" class="primary" data-testid="login-submit"
+                    disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+        </main>
+    }
+}
+
+/// Only same-site paths are followed after login, so a crafted link cannot send the user
+/// elsewhere.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+        next
+    } else {
+        "/"
+    }
+}

@@ -1,0 +1,25 @@
+//! One file per page.
+
+mod activity;
+mod changesets;
+mod cluster;
+mod credentials;
+mod environments;
+mod freeze;
+mod login;
+mod not_found;
+mod overview;
+mod roles;
+mod runbooks;
+
+pub use activity::Activity;
+pub use changesets::Changesets;
+pub use cluster::Cluster;
+pub use credentials::Credentials;
+pub use environments::Environments;
+pub use freeze::Freeze;
+pub use login::Login;
+pub use not_found::NotFound;
+pub use overview::Overview;
+pub use roles::Roles;
+pub use runbooks::Runbooks;

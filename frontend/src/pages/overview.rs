@@ -1,0 +1,65 @@
+use crate::api;
+use crate::components::error_box::ErrorBox;
+use crypter_api::Health;
+use leptos::prelude::*;
+
+/// The store at a glance. More panels (credentials per environment, findings, activity)
+/// join as their features land.
+#[component]
+pub fn Overview() -> impl IntoView {
+    let health = LocalResource::new(api::health);
+    let error = Signal::derive(move || health.get().and_then(Result::err));
+    view! {
+        <section class="page" data-testid="page">
+            <div class="page-head">
+                <h1 data-testid="page-title">"Overview"</h1>
+                <button type="button" data-testid="refresh-health" on:click=move |_| health.refetch()>
+                    "Refresh"
+                </button>
+            </div>
+            <ErrorBox error=error />
+            <div class="card" data-testid="store-health">
+                <h2>"Store health"</h2>
+                {move || match health.get() {
+                    None => view! { <p class="loading" data-testid="health-loading">"Asking OpenBao…"</p> }.into_any(),
+                    Some(Ok(h)) => view! { <HealthTable health=h /> }.into_any(),
+                    Some(Err(_)) => view! { <p class="muted">"Health is unknown."</p> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn HealthTable(health: Health) -> impl IntoView {
+    let s = health.store;
+    let status_class = if health.status == "ok" {
+        "badge ok"
+    } else {
+        "badge bad"
+    };
+    let sealed = if !s.reachable {
+        "unknown"
+    } else if s.sealed {
+        "sealed"
+    } else {
+        "unsealed"
+    };
+    view! {
+        <dl class="facts">
+            <dt>"Status"</dt>
+            <dd><span class=status_class data-testid="store-status">{health.status}</span></dd>
+            <dt>"Reachable"</dt>
+            <dd data-testid="store-reachable">{if s.reachable { "yes" } else { "no" }}</dd>
+            <dt>"Version"</dt>
+            <dd data-testid="store-version">{s.version.unwrap_or_else(|| "unknown".into())}</dd>
+            <dt>"Seal"</dt>
+            <dd data-testid="store-sealed">{sealed}</dd>
+            <dt>"HA mode"</dt>
+            <dd data-testid="store-ha-mode">{s.ha_mode.unwrap_or_else(|| "unknown".into())}</dd>
+            <dt>"Cluster"</dt>
+            <dd data-testid="store-cluster">{s.cluster_name.unwrap_or_else(|| "-".into())}</dd>
+        </dl>
+        {s.error.map(|e| view! { <p class="error" data-testid="store-error">{e}</p> })}
+    }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# See scripts/bench_bundle_size.py. Run after `trunk build --release`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec python3 scripts/bench_bundle_size.py dist

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every check, in the order CI runs them. `make test` and .ci/run both call this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (native)"
+cargo clippy -p crypter-api -p crypter -p crypter-client --all-targets -- -D warnings
+
+step "clippy (console, wasm32)"
+cargo clippy -p crypter-frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests (real bao)"
+cargo test -p crypter-api -p crypter -p crypter-client
+
+step "console release build"
+trunk build --release --offline
+
+step "console size budget (first load, gzip, beside OpenBao's own UI)"
+python3 scripts/bench_bundle_size.py dist
+
+step "e2e (Playwright, Debian chromium, crypter dev)"
+cargo build -p crypter
+(cd e2e && npx playwright test)
