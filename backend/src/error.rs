@@ -24,6 +24,17 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The store is frozen and this action is frozen at its level.
+    #[error("{0}")]
+    Frozen(String),
+    /// A conflict that carries structured details (e.g. the diffs of changed policies),
+    /// sent as `error.details`.
+    #[error("{message}")]
+    ConflictDetails {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
@@ -49,6 +60,8 @@ impl AppError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Frozen(_) => (StatusCode::LOCKED, "frozen"),
+            Self::ConflictDetails { code, .. } => (StatusCode::CONFLICT, code),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Store(e) => match e {
                 BaoError::Forbidden { .. } => (StatusCode::FORBIDDEN, "store_forbidden"),
@@ -143,16 +156,23 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let mut resp = (
-            status,
-            Json(ErrorBody {
-                error: ApiError {
-                    code: code.to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response();
+        let mut resp = if let Self::ConflictDetails { details, .. } = &self {
+            let body = serde_json::json!({
+                "error": { "code": code, "message": message, "details": details }
+            });
+            (status, Json(body)).into_response()
+        } else {
+            (
+                status,
+                Json(ErrorBody {
+                    error: ApiError {
+                        code: code.to_owned(),
+                        message,
+                    },
+                }),
+            )
+                .into_response()
+        };
         if let Self::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
