@@ -156,23 +156,21 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let mut resp = if let Self::ConflictDetails { details, .. } = &self {
-            let body = serde_json::json!({
-                "error": { "code": code, "message": message, "details": details }
-            });
-            (status, Json(body)).into_response()
-        } else {
-            (
-                status,
-                Json(ErrorBody {
-                    error: ApiError {
-                        code: code.to_owned(),
-                        message,
-                    },
-                }),
-            )
-                .into_response()
+        let details = match &self {
+            Self::ConflictDetails { details, .. } => Some(details.clone()),
+            _ => None,
         };
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error: ApiError {
+                    code: code.to_owned(),
+                    message,
+                    details,
+                },
+            }),
+        )
+            .into_response();
         if let Self::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -87,7 +87,7 @@ impl TestApp {
             .write(
                 "auth/token/create",
                 &self.root,
-                &json!({"policies": policies, "no_default_policy": true}),
+                &json!({"policies": policies, "no_default_policy": !policies.contains(&"default")}),
             )
             .await
             .unwrap()
@@ -707,4 +707,54 @@ async fn freeze_input_is_validated() {
         .unwrap();
     let resp = app.freeze(&viewer, &vs.csrf_token, "provisioning").await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_cli_freezes_verifies_and_thaws_with_exit_codes_scripts_can_use() {
+    use secrecy::ExposeSecret;
+    let app = spawn_app().await;
+    app.put_policy("ops-broad", BROAD).await;
+    let operator = app
+        .token_with(&["crypter-admin", "crypter-operator", "default"])
+        .await;
+    let run = |args: &'static [&'static str]| {
+        let addr = app.bao.addr().to_owned();
+        let token = operator.expose_secret().to_owned();
+        async move {
+            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_crypter"))
+                .args(args)
+                .env("BAO_ADDR", addr)
+                .env("BAO_TOKEN", token)
+                .output()
+                .await
+                .unwrap();
+            (
+                out.status.code().unwrap(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let (code, _, err) = run(&["freeze", "provisioning"]).await;
+    assert_eq!(code, 1, "a freeze needs a reason: {err}");
+    let (code, out, err) = run(&["freeze", "provisioning", "--reason", "cli test"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("frozen at provisioning"), "{out}");
+    let (code, out, _) = run(&["freeze", "verify"]).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VERIFIED"), "{out}");
+
+    let mut edited = app.policy_text("ops-broad").await;
+    edited.push_str("path \"sys/policies/acl/*\" {\n  capabilities = [\"update\"]\n}\n");
+    app.put_policy("ops-broad", &edited).await;
+    let (code, out, _) = run(&["freeze", "verify"]).await;
+    assert_eq!(code, 2, "not verified: {out}");
+    let (code, _, err) = run(&["thaw"]).await;
+    assert_eq!(code, 3, "a conflict: {err}");
+    assert!(err.contains("ops-broad"), "{err}");
+    let (code, out, err) = run(&["thaw", "--force", "--reason", "cli test"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("thawed"), "{out}");
+    let (code, out, _) = run(&["freeze", "status"]).await;
+    assert_eq!((code, out.trim()), (0, "level: none"));
 }
