@@ -53,7 +53,7 @@ pub fn FreezeBanner() -> impl IntoView {
                     <strong>"Store frozen: " <span data-testid="freeze-banner-level">{s.level.clone()}</span></strong>
                     <span>
                         " by " {s.by.clone().unwrap_or_default()} " since "
-                        {s.since.clone().unwrap_or_default()}
+                        {s.since.as_deref().map(super::time::short_time).unwrap_or_default()}
                     </span>
                     <span class=class data-testid="freeze-banner-verified">{badge}</span>
                     <a href="/freeze" data-testid="freeze-banner-link">"Freeze page"</a>

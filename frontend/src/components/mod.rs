@@ -4,3 +4,4 @@ pub mod freeze_banner;
 pub mod nav;
 pub mod shell;
 pub mod theme_toggle;
+pub mod time;

@@ -4,6 +4,7 @@
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::freeze_banner::FreezeStatus;
+use crate::components::time::short_time;
 use crypter_api::{ApiError, FreezeState, PolicyConflict, ThawRequest, ThawResult, Verification};
 use leptos::prelude::*;
 
@@ -48,7 +49,7 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
                 format!(
                     "{} at {} by {} ({} probes, {} failed)",
                     if v.verified { "verified" } else { "NOT verified" },
-                    v.at, v.by, v.probes, v.failed
+                    short_time(&v.at), v.by, v.probes, v.failed
                 )
             });
             view! {
@@ -62,7 +63,7 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
                             </span>
                         </dd>
                         <dt>"Since"</dt>
-                        <dd data-testid="freeze-since">{s.since.clone().unwrap_or_else(|| "-".into())}</dd>
+                        <dd data-testid="freeze-since">{s.since.as_deref().map(short_time).unwrap_or_else(|| "-".into())}</dd>
                         <dt>"By"</dt>
                         <dd data-testid="freeze-by">{s.by.clone().unwrap_or_else(|| "-".into())}</dd>
                         <dt>"Reason"</dt>
