@@ -68,11 +68,16 @@ path "sys/policies/acl/*" {
 path "sys/capabilities" {
   capabilities = ["update"]
 }
+# OpenBao applies the most specific matching rule across all of a token's policies, so
+# these also apply to admins who are operators too: they must not take away admins' reads.
 path "crypter/metadata/environments" {
-  capabilities = ["list"]
+  capabilities = ["read", "list"]
 }
 path "crypter/data/activity/*" {
-  capabilities = ["create"]
+  capabilities = ["create", "read"]
+}
+path "crypter/metadata/activity" {
+  capabilities = ["read", "list"]
 }
 # Verification: mint probe tokens that carry one policy each, and revoke them.
 path "auth/token/create/crypter-probe" {
