@@ -14,6 +14,20 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub code: String,
     pub message: String,
+    /// Structured detail for some errors (e.g. the diffs of a refused thaw).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            details: None,
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {

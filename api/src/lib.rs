@@ -6,6 +6,7 @@
 
 mod activity;
 mod error;
+mod freeze;
 mod health;
 mod lint;
 mod names;
@@ -13,6 +14,10 @@ mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
 pub use error::{ApiError, ErrorBody};
+pub use freeze::{
+    Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, ThawRequest,
+    ThawResult, Verification, VerificationSummary,
+};
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};
 pub use names::{CredentialPath, EnvName, NameError, RoleName};

@@ -24,6 +24,17 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The store is frozen and this action is frozen at its level.
+    #[error("{0}")]
+    Frozen(String),
+    /// A conflict that carries structured details (e.g. the diffs of changed policies),
+    /// sent as `error.details`.
+    #[error("{message}")]
+    ConflictDetails {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
@@ -49,6 +60,8 @@ impl AppError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Frozen(_) => (StatusCode::LOCKED, "frozen"),
+            Self::ConflictDetails { code, .. } => (StatusCode::CONFLICT, code),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Store(e) => match e {
                 BaoError::Forbidden { .. } => (StatusCode::FORBIDDEN, "store_forbidden"),
@@ -143,12 +156,17 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
+        let details = match &self {
+            Self::ConflictDetails { details, .. } => Some(details.clone()),
+            _ => None,
+        };
         let mut resp = (
             status,
             Json(ErrorBody {
                 error: ApiError {
                     code: code.to_owned(),
                     message,
+                    details,
                 },
             }),
         )

@@ -1,4 +1,5 @@
 use crate::config::BODY_LIMIT;
+use crate::freeze::guard::refuse_frozen;
 use crate::security::{require_csrf, security_headers};
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -11,7 +12,9 @@ use tower_http::trace::TraceLayer;
 
 /// The whole HTTP surface: `/api/v1` and the console. Tests call this directly.
 pub fn app(state: AppState) -> Router {
+    // Layers run outside-in: the CSRF check first, then the early refusal of frozen actions.
     let api = crate::routes::api()
+        .layer(from_fn_with_state(state.clone(), refuse_frozen))
         .layer(from_fn_with_state(state.clone(), require_csrf))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()

@@ -1,5 +1,6 @@
 use crate::bao::Bao;
 use crate::config::Settings;
+use crate::freeze::guard::FreezeCache;
 use crate::security::{ContentPolicy, LoginLimiter};
 use crate::session::SessionStore;
 use std::sync::Arc;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
     pub csp: Arc<ContentPolicy>,
+    /// The last freeze state seen, for the early refusal of frozen actions.
+    pub freeze: FreezeCache,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             login_limiter,
             settings: Arc::new(settings),
             csp,
+            freeze: FreezeCache::default(),
         }
     }
 }

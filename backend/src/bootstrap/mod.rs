@@ -63,6 +63,7 @@ pub async fn bootstrap(
     }
     ensure_policy(bao, root, "crypter-admin", ADMIN_POLICY, &mut report).await?;
     ensure_policy(bao, root, "crypter-operator", OPERATOR_POLICY, &mut report).await?;
+    ensure_probe_role(bao, root, &mut report).await?;
     ensure_admin(bao, root, admin_password, &mut report).await?;
     Ok(report)
 }
@@ -152,6 +153,38 @@ async fn ensure_policy(
         .await
         .with_context(|| format!("writing policy {name}"))?;
     report.changes.push(format!("wrote policy {name}"));
+    Ok(())
+}
+
+/// The token role that freeze verification mints probe tokens from: any one policy but
+/// root's or the operators', orphaned, short-lived and not renewable.
+async fn ensure_probe_role(
+    bao: &Bao,
+    root: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let path = format!("auth/token/roles/{}", crate::freeze::verify::PROBE_ROLE);
+    let want = json!({
+        "allowed_policies_glob": ["*"],
+        // Sorted, as OpenBao returns it, so that a second run sees no difference.
+        "disallowed_policies": ["crypter-operator", "root"],
+        "orphan": true,
+        "renewable": false,
+        "token_explicit_max_ttl": 300,
+    });
+    if let Some(live) = bao.read(&path, root).await? {
+        let data = &live["data"];
+        let same = want
+            .as_object()
+            .is_some_and(|w| w.iter().all(|(k, v)| &data[k] == v));
+        if same {
+            return Ok(());
+        }
+    }
+    bao.write(&path, root, &want)
+        .await
+        .context("creating the freeze probe token role")?;
+    report.changes.push(format!("wrote token role {path}"));
     Ok(())
 }
 

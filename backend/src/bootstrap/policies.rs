@@ -68,4 +68,41 @@ path "sys/policies/acl/*" {
 path "sys/capabilities" {
   capabilities = ["update"]
 }
+# OpenBao applies the most specific matching rule across all of a token's policies, so
+# these also apply to admins who are operators too: they must not take away admins' reads.
+path "crypter/metadata/environments" {
+  capabilities = ["read", "list"]
+}
+path "crypter/data/activity/*" {
+  capabilities = ["create", "read"]
+}
+path "crypter/metadata/activity" {
+  capabilities = ["read", "list"]
+}
+# Verification: mint probe tokens that carry one policy each, and revoke them.
+path "auth/token/create/crypter-probe" {
+  capabilities = ["create", "update"]
+}
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
+}
+# Remove whatever a probe managed to create when a freeze does not hold.
+path "sys/policies/acl/crypter-probe-*" {
+  capabilities = ["delete"]
+}
+path "auth/approle/role/crypter-probe-*" {
+  capabilities = ["delete"]
+}
+path "auth/userpass/users/crypter-probe-*" {
+  capabilities = ["delete"]
+}
+path "sys/mounts/crypter-probe-*" {
+  capabilities = ["delete"]
+}
+path "crypter/metadata/environments/crypter-probe-*" {
+  capabilities = ["delete"]
+}
+path "env/+/metadata/crypter-probe/*" {
+  capabilities = ["delete"]
+}
 "#;

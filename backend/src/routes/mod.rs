@@ -2,6 +2,7 @@
 //! own OpenBao token, and return wire types from `crypter-api`.
 
 pub mod console;
+pub mod freeze;
 pub mod health;
 pub mod json;
 pub mod openapi;
@@ -9,7 +10,7 @@ pub mod session;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub fn api() -> Router<AppState> {
@@ -21,6 +22,11 @@ pub fn api() -> Router<AppState> {
                 .post(session::login)
                 .delete(session::logout),
         )
+        .route(
+            "/freeze",
+            get(freeze::state).put(freeze::freeze).delete(freeze::thaw),
+        )
+        .route("/freeze/verify", post(freeze::verify))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -12,6 +12,10 @@ use utoipa::OpenApi;
         super::session::login,
         super::session::whoami,
         super::session::logout,
+        super::freeze::state,
+        super::freeze::freeze,
+        super::freeze::thaw,
+        super::freeze::verify,
         openapi_json,
     ),
     components(schemas(
@@ -21,6 +25,11 @@ use utoipa::OpenApi;
         crypter_api::SessionInfo,
         crypter_api::ErrorBody,
         crypter_api::ApiError,
+        crypter_api::FreezeState,
+        crypter_api::FreezeRequest,
+        crypter_api::ThawRequest,
+        crypter_api::ThawResult,
+        crypter_api::Verification,
     ))
 )]
 pub struct ApiDoc;

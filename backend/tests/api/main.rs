@@ -7,6 +7,7 @@ mod helpers;
 mod bootstrap;
 mod console;
 mod embedded;
+mod freeze;
 mod health;
 mod security;
 mod session;

@@ -2,8 +2,10 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod freeze;
 mod session;
 
+pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
@@ -23,10 +25,10 @@ pub fn set_csrf(token: &str) {
 }
 
 fn network_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError {
-        code: "network".into(),
-        message: format!("Crypter cannot be reached ({e}); check your connection and retry"),
-    }
+    ApiError::new(
+        "network",
+        format!("Crypter cannot be reached ({e}); check your connection and retry"),
+    )
 }
 
 pub async fn request<B: Serialize, T: DeserializeOwned>(
@@ -49,17 +51,18 @@ pub async fn request<B: Serialize, T: DeserializeOwned>(
         return Ok(None);
     }
     if (200..300).contains(&status) {
-        return resp.json::<T>().await.map(Some).map_err(|e| ApiError {
-            code: "decode".into(),
-            message: format!("unexpected answer from Crypter: {e}"),
-        });
+        return resp
+            .json::<T>()
+            .await
+            .map(Some)
+            .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}")));
     }
     Err(match resp.json::<ErrorBody>().await {
         Ok(body) => body.error,
-        Err(_) => ApiError {
-            code: format!("http_{status}"),
-            message: format!("Crypter answered {status} {}", resp.status_text()),
-        },
+        Err(_) => ApiError::new(
+            format!("http_{status}"),
+            format!("Crypter answered {status} {}", resp.status_text()),
+        ),
     })
 }
 

@@ -1,4 +1,5 @@
 use super::error_box::ErrorBox;
+use super::freeze_banner::{FreezeBanner, FreezeStatus};
 use super::nav::Nav;
 use super::theme_toggle::ThemeToggle;
 use crate::api;
@@ -13,6 +14,7 @@ use leptos_router::NavigateOptions;
 #[component]
 pub fn Shell() -> impl IntoView {
     let auth = Auth::get();
+    FreezeStatus::provide();
     let location = use_location();
     let navigate = use_navigate();
     let check = LocalResource::new(api::whoami);
@@ -80,6 +82,7 @@ pub fn Shell() -> impl IntoView {
                 </header>
                 <Nav open=menu_open />
                 <main class="content">
+                    <FreezeBanner />
                     <ErrorBox error=logout_error />
                     <Outlet />
                 </main>

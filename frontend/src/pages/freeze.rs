@@ -1,12 +1,289 @@
-use crate::components::coming_soon::ComingSoon;
+//! The Freeze page: the current freeze, freeze and thaw with typed confirmation, the live
+//! verification as a table of probes, and the thaw conflict view with diffs.
+
+use crate::api;
+use crate::components::error_box::ErrorBox;
+use crate::components::freeze_banner::FreezeStatus;
+use crate::components::time::short_time;
+use crypter_api::{ApiError, FreezeState, PolicyConflict, ThawRequest, ThawResult, Verification};
 use leptos::prelude::*;
 
 #[component]
 pub fn Freeze() -> impl IntoView {
+    let status = FreezeStatus::get();
+    let current = LocalResource::new(api::freeze_state);
+    // Keep the banner in step with what this page shows.
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = current.get() {
+            status.0.set(Some(s));
+        }
+    });
+    let load_error = Signal::derive(move || current.get().and_then(Result::err));
+    let state = Signal::derive(move || status.0.get());
+    let frozen = Signal::derive(move || state.get().is_some_and(|s| s.level != "none"));
+
     view! {
-        <ComingSoon
-            title="Freeze"
-            what="Freeze the store read-only, prove it with live write probes, and thaw it."
-        />
+        <section class="page" data-testid="page">
+            <h1 data-testid="page-title">"Freeze"</h1>
+            <p class="muted">
+                "A freeze makes the store read-only inside OpenBao: every policy but root's and the operators' "
+                "loses its write capabilities on the frozen paths. Verify proves it with live write probes."
+            </p>
+            <ErrorBox error=load_error />
+            <CurrentState state=state />
+            <Show when=move || frozen.get() fallback=move || view! { <FreezeForm current=None /> }>
+                <FreezeForm current=state.get_untracked() />
+                <VerifyPanel />
+                <ThawPanel />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
+    move || {
+        state.get().map(|s| {
+            let frozen = s.level != "none";
+            let verification = s.verification.clone().map(|v| {
+                format!(
+                    "{} at {} by {} ({} probes, {} failed)",
+                    if v.verified { "verified" } else { "NOT verified" },
+                    short_time(&v.at), v.by, v.probes, v.failed
+                )
+            });
+            view! {
+                <div class="card" data-testid="freeze-state">
+                    <h2>"Current state"</h2>
+                    <dl class="facts">
+                        <dt>"Level"</dt>
+                        <dd>
+                            <span class=if frozen { "badge bad" } else { "badge ok" } data-testid="freeze-level">
+                                {s.level.clone()}
+                            </span>
+                        </dd>
+                        <dt>"Since"</dt>
+                        <dd data-testid="freeze-since">{s.since.as_deref().map(short_time).unwrap_or_else(|| "-".into())}</dd>
+                        <dt>"By"</dt>
+                        <dd data-testid="freeze-by">{s.by.clone().unwrap_or_else(|| "-".into())}</dd>
+                        <dt>"Reason"</dt>
+                        <dd data-testid="freeze-reason">{s.reason.clone().unwrap_or_else(|| "-".into())}</dd>
+                        <dt>"Policies rewritten"</dt>
+                        <dd data-testid="freeze-policies">
+                            {if s.policies.is_empty() { "-".to_owned() } else { s.policies.join(", ") }}
+                        </dd>
+                        <dt>"Exempt"</dt>
+                        <dd data-testid="freeze-exempt">{s.exempt.join(", ")}</dd>
+                        <dt>"Verification"</dt>
+                        <dd data-testid="freeze-verification">{verification.unwrap_or_else(|| "never run".into())}</dd>
+                    </dl>
+                    {frozen.then(|| view! {
+                        <details>
+                            <summary>"Frozen paths (" {s.frozen_paths.len()} ")"</summary>
+                            <ul class="mono-list" data-testid="freeze-paths">
+                                {s.frozen_paths.iter().map(|p| view! { <li><code>{p.clone()}</code></li> }).collect_view()}
+                            </ul>
+                        </details>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+/// Freeze, or change the level. The button stays disabled until the level's name is typed.
+#[component]
+fn FreezeForm(current: Option<FreezeState>) -> impl IntoView {
+    let status = FreezeStatus::get();
+    let current_level = current.map(|c| c.level).unwrap_or_else(|| "none".into());
+    let level = RwSignal::new(
+        if current_level == "provisioning" {
+            "full"
+        } else {
+            "provisioning"
+        }
+        .to_owned(),
+    );
+    let reason = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let action = Action::new_local(|(level, reason): &(String, String)| {
+        api::freeze(level.clone(), reason.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = action.value().get() {
+            status.0.set(Some(s));
+            confirm.set(String::new());
+        }
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let ready = move || {
+        confirm.get() == level.get() && !reason.get().trim().is_empty() && !action.pending().get()
+    };
+    let title = if current_level == "none" {
+        "Freeze the store"
+    } else {
+        "Change the level"
+    };
+    view! {
+        <form class="card" data-testid="freeze-form" on:submit=move |ev| {
+            ev.prevent_default();
+            action.dispatch((level.get_untracked(), reason.get_untracked()));
+        }>
+            <h2>{title}</h2>
+            <label for="freeze-level">"Level"</label>
+            <select id="freeze-level" data-testid="freeze-level-select" bind:value=level>
+                <option value="provisioning">"provisioning: roles, grants, policies, auth roles, users, environments, mounts"</option>
+                <option value="full">"full: also every credential write, delete and destroy, and secret-ids"</option>
+            </select>
+            <label for="freeze-reason-input">"Reason (shown to everyone)"</label>
+            <input id="freeze-reason-input" data-testid="freeze-reason-input" bind:value=reason
+                placeholder="e.g. migration of the store to dc2" />
+            <label for="freeze-confirm">"Type the level's name to confirm"</label>
+            <input id="freeze-confirm" data-testid="freeze-confirm" bind:value=confirm autocomplete="off" />
+            <ErrorBox error=error />
+            <button type="submit" class="primary danger" data-testid="freeze-submit" disabled=move || !ready()>
+                {move || if action.pending().get() { "Freezing…".to_owned() } else { format!("Freeze at {}", level.get()) }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn VerifyPanel() -> impl IntoView {
+    let status = FreezeStatus::get();
+    let action = Action::new_local(|_: &()| api::verify_freeze());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            status.refresh();
+        }
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <div class="card" data-testid="verify-panel">
+            <div class="page-head">
+                <h2>"Verification"</h2>
+                <button type="button" class="primary" data-testid="freeze-verify"
+                    disabled=move || action.pending().get()
+                    on:click=move |_| { action.dispatch(()); }>
+                    {move || if action.pending().get() { "Probing…" } else { "Verify with live probes" }}
+                </button>
+            </div>
+            <ErrorBox error=error />
+            {move || action.value().get().and_then(Result::ok).map(|v| view! { <ProbeTable verification=v /> })}
+        </div>
+    }
+}
+
+#[component]
+fn ProbeTable(verification: Verification) -> impl IntoView {
+    let failed = verification
+        .probes
+        .iter()
+        .filter(|p| p.status != "pass")
+        .count();
+    let (text, class) = if verification.verified {
+        (
+            format!("Verified: all {} probes matched", verification.probes.len()),
+            "badge ok",
+        )
+    } else {
+        (
+            format!(
+                "Not verified: {failed} of {} probes did not match",
+                verification.probes.len()
+            ),
+            "badge bad",
+        )
+    };
+    view! {
+        <p><span class=class data-testid="verify-result">{text}</span></p>
+        <p class="muted" data-testid="verify-exemptions">
+            "Exempt: "
+            {verification.exemptions.iter().map(|e| format!("{} ({})", e.name, e.why)).collect::<Vec<_>>().join("; ")}
+        </p>
+        <div class="table-wrap">
+            <table class="table" data-testid="probe-table">
+                <thead>
+                    <tr><th>"Policy"</th><th>"Operation"</th><th>"Path"</th><th>"Expected"</th><th>"Got"</th><th>"Status"</th></tr>
+                </thead>
+                <tbody>
+                    {verification.probes.into_iter().map(|p| {
+                        let pass = p.status == "pass";
+                        let row_status = p.status.clone();
+                        view! {
+                            <tr class:fail=!pass data-testid="probe-row" data-status=row_status>
+                                <td>{p.policy}</td>
+                                <td>{p.operation}</td>
+                                <td><code>{p.path}</code></td>
+                                <td>{p.expected}</td>
+                                <td>{p.got}</td>
+                                <td><span class=if pass { "badge ok" } else { "badge bad" }>{p.status}</span></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Thaw with typed confirmation; on a conflict, the diffs and a forced thaw with a reason.
+#[component]
+fn ThawPanel() -> impl IntoView {
+    let status = FreezeStatus::get();
+    let confirm = RwSignal::new(String::new());
+    let force_reason = RwSignal::new(String::new());
+    let action = Action::new_local(|req: &ThawRequest| api::thaw(req.clone()));
+    let result: Signal<Option<Result<ThawResult, ApiError>>> = action.value().into();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = result.get() {
+            status.0.set(Some(r.state));
+        }
+    });
+    let conflicts = move || -> Vec<PolicyConflict> {
+        result
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.details)
+            .and_then(|d| serde_json::from_value(d.get("conflicts")?.clone()).ok())
+            .unwrap_or_default()
+    };
+    let error = Signal::derive(move || result.get().and_then(Result::err));
+    view! {
+        <div class="card" data-testid="thaw-panel">
+            <h2>"Thaw"</h2>
+            <p class="muted">"Restores every policy from the snapshot taken when the store was frozen, then checks each one's SHA-256."</p>
+            <label for="thaw-confirm">"Type " <code>"thaw"</code> " to confirm"</label>
+            <input id="thaw-confirm" data-testid="thaw-confirm" bind:value=confirm autocomplete="off" />
+            <ErrorBox error=error />
+            <button type="button" class="primary" data-testid="thaw-submit"
+                disabled=move || confirm.get() != "thaw" || action.pending().get()
+                on:click=move |_| { action.dispatch(ThawRequest::default()); }>
+                "Thaw"
+            </button>
+            {move || {
+                let conflicts = conflicts();
+                (!conflicts.is_empty()).then(|| view! {
+                    <div class="conflicts" data-testid="thaw-conflicts">
+                        <h3>"Changed while frozen"</h3>
+                        {conflicts.into_iter().map(|c| view! {
+                            <div data-testid="thaw-conflict">
+                                <h4><code>{c.policy}</code></h4>
+                                <pre class="diff">{c.diff}</pre>
+                            </div>
+                        }).collect_view()}
+                        <label for="thaw-force-reason">"Reason for overwriting these edits"</label>
+                        <input id="thaw-force-reason" data-testid="thaw-force-reason" bind:value=force_reason />
+                        <button type="button" class="danger" data-testid="thaw-force"
+                            disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
+                            on:click=move |_| {
+                                action.dispatch(ThawRequest { force: true, reason: Some(force_reason.get_untracked()) });
+                            }>
+                            "Force thaw"
+                        </button>
+                    </div>
+                })
+            }}
+        </div>
     }
 }

@@ -1,4 +1,7 @@
-//! The `crypter` command line: `serve` (production, or the embedded default) and `dev`.
+//! The `crypter` command line: `serve` (production, or the embedded default), `dev`, and
+//! the release lead's `freeze` and `thaw`.
+
+mod freeze;
 
 use crate::bao::Bao;
 use crate::config::Settings;
@@ -30,6 +33,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Serve the console over an in-memory OpenBao dev server loaded with demo data.
     Dev(DevArgs),
+    /// Freeze the store (provisioning | full), verify the freeze, or show it. Uses BAO_TOKEN.
+    Freeze(freeze::FreezeArgs),
+    /// Thaw the store: restore every policy from the freeze snapshot. Uses BAO_TOKEN.
+    Thaw(freeze::ThawArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -100,10 +107,20 @@ pub struct DevArgs {
     pub no_demo: bool,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs the command; the exit code is what scripts see.
+pub async fn run(cli: Cli) -> std::process::ExitCode {
+    let served = match cli.command {
         Command::Serve(args) => run_serve(args).await,
         Command::Dev(args) => run_dev(args).await,
+        Command::Freeze(args) => return freeze::run_freeze(args).await,
+        Command::Thaw(args) => return freeze::run_thaw(args).await,
+    };
+    match served {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crypter: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

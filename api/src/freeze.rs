@@ -1,0 +1,117 @@
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/freeze`, and the answer to freeze and thaw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FreezeState {
+    /// `none`, `provisioning` or `full`.
+    pub level: String,
+    /// When the store was frozen (RFC 3339).
+    pub since: Option<String>,
+    pub by: Option<String>,
+    pub reason: Option<String>,
+    /// The policies the freeze rewrote.
+    pub policies: Vec<String>,
+    /// Policies the freeze never rewrites, by name.
+    pub exempt: Vec<String>,
+    /// The path patterns frozen at this level.
+    pub frozen_paths: Vec<String>,
+    /// The last verification of this freeze, if any.
+    pub verification: Option<VerificationSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationSummary {
+    pub at: String,
+    pub by: String,
+    pub verified: bool,
+    pub probes: usize,
+    pub failed: usize,
+}
+
+/// `PUT /api/v1/freeze`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FreezeRequest {
+    /// `provisioning` or `full`.
+    pub level: String,
+    pub reason: String,
+}
+
+/// `DELETE /api/v1/freeze` (body optional).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ThawRequest {
+    /// Restore every policy even if it changed while frozen. Needs a reason.
+    #[serde(default)]
+    pub force: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A policy that changed while the store was frozen: thaw refuses to overwrite it unless
+/// forced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyConflict {
+    pub policy: String,
+    /// Unified diff from what the freeze wrote to what is live now.
+    pub diff: String,
+}
+
+/// The answer to a thaw: each restored policy checked against the snapshot's checksum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThawResult {
+    pub state: FreezeState,
+    pub restored: Vec<RestoredPolicy>,
+    /// Policies that had changed while frozen and were overwritten by a forced thaw.
+    pub overwritten: Vec<PolicyConflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RestoredPolicy {
+    pub policy: String,
+    pub sha256: String,
+    /// The live policy's checksum equals the snapshot's.
+    pub matches_snapshot: bool,
+}
+
+/// `POST /api/v1/freeze/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Verification {
+    pub level: String,
+    pub at: String,
+    /// True only when every probe got what it expected.
+    pub verified: bool,
+    pub probes: Vec<Probe>,
+    pub exemptions: Vec<Exemption>,
+}
+
+/// One live attempt with a probe token carrying only `policy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Probe {
+    pub policy: String,
+    /// e.g. `write policy`, `create approle role`, `read`, `capabilities`.
+    pub operation: String,
+    pub path: String,
+    /// `denied` or `allowed`.
+    pub expected: String,
+    /// `denied`, `allowed`, or an error.
+    pub got: String,
+    /// `pass` or `fail`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Exemption {
+    pub name: String,
+    pub why: String,
+}

@@ -1,0 +1,167 @@
+//! `/api/v1/freeze`: state, freeze, thaw, verify. The engine is `crate::freeze`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::error::AppError;
+use crate::freeze::levels::Level;
+use crate::session::CurrentSession;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use crypter_api::{FreezeRequest, FreezeState, ThawRequest, ThawResult, Verification};
+
+/// The current freeze: level, since, by whom, reason, and whether it was verified.
+#[utoipa::path(get, path = "/api/v1/freeze", tag = "freeze",
+    responses((status = 200, body = FreezeState), (status = 401, body = crypter_api::ErrorBody)))]
+pub async fn state(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<FreezeState>, AppError> {
+    let (record, _) = crate::freeze::load_record(&state.bao, &session.token).await?;
+    state.freeze.set(record.clone());
+    Ok(Json(record.to_state()))
+}
+
+/// Freeze the store at `provisioning` or `full` (or change the level). Idempotent.
+#[utoipa::path(put, path = "/api/v1/freeze", tag = "freeze", request_body = FreezeRequest,
+    responses(
+        (status = 200, description = "Frozen", body = FreezeState),
+        (status = 400, description = "Unknown level or no reason", body = crypter_api::ErrorBody),
+        (status = 403, description = "OpenBao refused (no right to rewrite policies)", body = crypter_api::ErrorBody),
+        (status = 409, description = "A policy cannot be parsed, a write failed (rolled back), or policies changed while frozen", body = crypter_api::ErrorBody)))]
+pub async fn freeze(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(req): ApiJson<FreezeRequest>,
+) -> Result<Json<FreezeState>, AppError> {
+    let level = match Level::parse(&req.level) {
+        Some(l @ (Level::Provisioning | Level::Full)) => l,
+        _ => {
+            return Err(AppError::bad_request(
+                "invalid_level",
+                format!(
+                    "unknown freeze level {:?}: use `provisioning` or `full`",
+                    req.level
+                ),
+            ))
+        }
+    };
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.len() > 500 {
+        return Err(AppError::bad_request(
+            "invalid_reason",
+            "give a reason for the freeze (1-500 characters); it is shown to everyone",
+        ));
+    }
+    let actor = crate::freeze::Actor {
+        name: &session.username,
+        policies: &session.policies,
+    };
+    let result = crate::freeze::freeze(&state.bao, &session.token, &actor, level, reason).await;
+    activity::record(
+        &state.bao,
+        &session,
+        "freeze.freeze",
+        level.as_str(),
+        Outcome::of(&result),
+        Some(reason.to_owned()),
+    )
+    .await;
+    let frozen = result?;
+    refresh_cache(&state, &session).await;
+    Ok(Json(frozen))
+}
+
+/// Thaw: restore every policy from the snapshot. 409 with diffs if a policy changed while
+/// frozen, unless `force` with a `reason`.
+#[utoipa::path(delete, path = "/api/v1/freeze", tag = "freeze", request_body(content = ThawRequest, description = "Optional"),
+    responses(
+        (status = 200, description = "Thawed; each restored policy checked against the snapshot", body = ThawResult),
+        (status = 400, description = "A forced thaw without a reason", body = crypter_api::ErrorBody),
+        (status = 409, description = "Policies changed while frozen (error.details.conflicts has the diffs)", body = crypter_api::ErrorBody)))]
+pub async fn thaw(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    body: Bytes,
+) -> Result<Json<ThawResult>, AppError> {
+    let req: ThawRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ThawRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            AppError::bad_request(
+                "invalid_json",
+                format!("the body does not match what thaw takes: {e}"),
+            )
+        })?
+    };
+    let result = crate::freeze::thaw(
+        &state.bao,
+        &session.token,
+        &session.username,
+        req.force,
+        req.reason.as_deref(),
+    )
+    .await;
+    let detail = match (&result, req.force) {
+        (Ok(r), true) => Some(format!(
+            "forced: {}; overwrote {}",
+            req.reason.clone().unwrap_or_default(),
+            r.overwritten
+                .iter()
+                .map(|c| c.policy.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    };
+    activity::record(
+        &state.bao,
+        &session,
+        "freeze.thaw",
+        "store",
+        Outcome::of(&result),
+        detail,
+    )
+    .await;
+    let thawed = result?;
+    refresh_cache(&state, &session).await;
+    Ok(Json(thawed))
+}
+
+/// Prove the freeze with live write probes; `verified` only when every probe matched.
+#[utoipa::path(post, path = "/api/v1/freeze/verify", tag = "freeze",
+    responses(
+        (status = 200, description = "Every probe, expected against got", body = Verification),
+        (status = 409, description = "The store is not frozen", body = crypter_api::ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Verification>, AppError> {
+    let result = crate::freeze::verify::verify(&state.bao, &session.token, &session.username).await;
+    let detail = result.as_ref().ok().map(|v| {
+        let failed = v.probes.iter().filter(|p| p.status != "pass").count();
+        format!(
+            "verified: {}; {} probes, {failed} failed",
+            v.verified,
+            v.probes.len()
+        )
+    });
+    activity::record(
+        &state.bao,
+        &session,
+        "freeze.verify",
+        "store",
+        Outcome::of(&result),
+        detail,
+    )
+    .await;
+    refresh_cache(&state, &session).await;
+    result.map(Json)
+}
+
+async fn refresh_cache(state: &AppState, session: &crate::session::Session) {
+    if let Ok((record, _)) = crate::freeze::load_record(&state.bao, &session.token).await {
+        state.freeze.set(record);
+    }
+}

@@ -1,0 +1,30 @@
+use super::{empty_response, get, request};
+use crypter_api::{ApiError, FreezeRequest, FreezeState, ThawRequest, ThawResult, Verification};
+use gloo_net::http::Method;
+
+pub async fn freeze_state() -> Result<FreezeState, ApiError> {
+    get("/freeze").await
+}
+
+pub async fn freeze(level: String, reason: String) -> Result<FreezeState, ApiError> {
+    request(
+        Method::PUT,
+        "/freeze",
+        Some(&FreezeRequest { level, reason }),
+    )
+    .await?
+    .ok_or_else(empty_response)
+}
+
+/// A refused thaw comes back as an error whose `details.conflicts` holds the diffs.
+pub async fn thaw(req: ThawRequest) -> Result<ThawResult, ApiError> {
+    request(Method::DELETE, "/freeze", Some(&req))
+        .await?
+        .ok_or_else(empty_response)
+}
+
+pub async fn verify_freeze() -> Result<Verification, ApiError> {
+    request::<(), Verification>(Method::POST, "/freeze/verify", None)
+        .await?
+        .ok_or_else(empty_response)
+}
