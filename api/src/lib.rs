@@ -5,6 +5,7 @@
 //! `RoleName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
+mod cluster;
 mod error;
 mod health;
 mod lint;
@@ -12,6 +13,7 @@ mod names;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
+pub use cluster::{ClusterNode, ClusterView};
 pub use error::{ApiError, ErrorBody};
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};

@@ -1,6 +1,7 @@
 //! `/api/v1`: one file per resource. Handlers validate their input, act with the caller's
 //! own OpenBao token, and return wire types from `crypter-api`.
 
+pub mod cluster;
 pub mod console;
 pub mod health;
 pub mod json;
@@ -21,6 +22,7 @@ pub fn api() -> Router<AppState> {
                 .post(session::login)
                 .delete(session::logout),
         )
+        .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
         super::session::whoami,
         super::session::logout,
         openapi_json,
+        super::cluster::cluster,
     ),
     components(schemas(
         crypter_api::Health,
@@ -21,6 +22,8 @@ use utoipa::OpenApi;
         crypter_api::SessionInfo,
         crypter_api::ErrorBody,
         crypter_api::ApiError,
+        crypter_api::ClusterView,
+        crypter_api::ClusterNode,
     ))
 )]
 pub struct ApiDoc;

@@ -1,0 +1,200 @@
+//! The OpenBao nodes behind one [`Bao`](super::Bao): which of them answer, which one is
+//! active, and which one a request should go to. A health loop refreshes this every 5 s;
+//! failed requests mark a node down at once.
+
+use super::sys::SysHealth;
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+/// One configured node: its URL and, optionally, its data center.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    pub url: String,
+    pub datacenter: Option<String>,
+}
+
+/// What the last health check (or the last failed request) said about a node.
+#[derive(Debug, Clone, Default)]
+pub struct NodeStatus {
+    /// A check has run at least once.
+    pub checked: bool,
+    pub reachable: bool,
+    pub initialized: bool,
+    pub sealed: bool,
+    pub standby: bool,
+    pub version: Option<String>,
+    pub last_checked: Option<SystemTime>,
+    /// When the node last answered its health check.
+    pub last_ok: Option<SystemTime>,
+    pub error: Option<String>,
+}
+
+impl NodeStatus {
+    /// Able to serve requests: reachable, initialised and unsealed.
+    pub fn healthy(&self) -> bool {
+        self.reachable && self.initialized && !self.sealed
+    }
+
+    /// Usable as far as we know: healthy, or never checked yet.
+    fn usable(&self) -> bool {
+        !self.checked || self.healthy()
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Nodes {
+    nodes: Vec<(NodeSpec, RwLock<NodeStatus>)>,
+    own_dc: Option<String>,
+}
+
+impl Nodes {
+    pub fn new(specs: Vec<NodeSpec>, own_dc: Option<String>) -> Self {
+        Self {
+            nodes: specs
+                .into_iter()
+                .map(|s| (s, RwLock::new(NodeStatus::default())))
+                .collect(),
+            own_dc,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn spec(&self, i: usize) -> &NodeSpec {
+        &self.nodes[i].0
+    }
+
+    pub fn own_dc(&self) -> Option<&str> {
+        self.own_dc.as_deref()
+    }
+
+    pub fn status(&self, i: usize) -> NodeStatus {
+        self.nodes[i]
+            .1
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn snapshot(&self) -> Vec<(NodeSpec, NodeStatus)> {
+        (0..self.len())
+            .map(|i| (self.spec(i).clone(), self.status(i)))
+            .collect()
+    }
+
+    /// The nodes in the order to try them. Reads: usable nodes first, those of our own data
+    /// center before the others. Writes: the active node first, then the other usable ones
+    /// (a standby forwards a write to the active node).
+    pub fn order(&self, write: bool) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by_key(|&i| {
+            let status = self.status(i);
+            let down = u8::from(!status.usable());
+            let second = if write {
+                u8::from(!status.checked || status.standby)
+            } else {
+                let own = self.own_dc.is_some() && self.spec(i).datacenter == self.own_dc;
+                u8::from(!own)
+            };
+            (down, second)
+        });
+        order
+    }
+
+    pub fn record(&self, i: usize, result: Result<SysHealth, String>, now: SystemTime) {
+        let mut status = self.nodes[i].1.write().unwrap_or_else(|p| p.into_inner());
+        status.checked = true;
+        status.last_checked = Some(now);
+        match result {
+            Ok(h) => {
+                status.reachable = true;
+                status.initialized = h.initialized;
+                status.sealed = h.sealed;
+                status.standby = h.standby;
+                status.version = h.version;
+                status.last_ok = Some(now);
+                status.error = None;
+            }
+            Err(e) => {
+                status.reachable = false;
+                status.error = Some(e);
+            }
+        }
+    }
+
+    /// A request to node `i` failed at the transport level, or it said it is sealed.
+    pub fn mark_down(&self, i: usize, reason: String, now: SystemTime) {
+        self.record(i, Err(reason), now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(url: &str, dc: &str) -> NodeSpec {
+        NodeSpec {
+            url: url.into(),
+            datacenter: Some(dc.into()),
+        }
+    }
+
+    fn health(standby: bool) -> Result<SysHealth, String> {
+        Ok(SysHealth {
+            initialized: true,
+            sealed: false,
+            standby,
+            ..SysHealth::default()
+        })
+    }
+
+    #[test]
+    fn reads_prefer_a_healthy_node_of_our_own_data_center() {
+        let nodes = Nodes::new(
+            vec![
+                spec("http://a", "dc1"),
+                spec("http://b", "dc2"),
+                spec("http://c", "dc2"),
+            ],
+            Some("dc2".into()),
+        );
+        let now = SystemTime::now();
+        nodes.record(0, health(false), now);
+        nodes.record(1, Err("refused".into()), now);
+        nodes.record(2, health(true), now);
+        assert_eq!(nodes.order(false), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn writes_go_to_the_active_node_first() {
+        let nodes = Nodes::new(
+            vec![
+                spec("http://a", "dc1"),
+                spec("http://b", "dc2"),
+                spec("http://c", "dc3"),
+            ],
+            Some("dc1".into()),
+        );
+        let now = SystemTime::now();
+        nodes.record(0, health(true), now);
+        nodes.record(1, health(true), now);
+        nodes.record(2, health(false), now);
+        assert_eq!(nodes.order(true)[0], 2);
+        nodes.mark_down(2, "refused".into(), now);
+        assert_eq!(nodes.order(true), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn unchecked_nodes_are_tried_and_sealed_ones_last() {
+        let nodes = Nodes::new(vec![spec("http://a", "dc1"), spec("http://b", "dc1")], None);
+        let sealed = SysHealth {
+            initialized: true,
+            sealed: true,
+            ..SysHealth::default()
+        };
+        nodes.record(0, Ok(sealed), SystemTime::now());
+        assert_eq!(nodes.order(false), vec![1, 0]);
+    }
+}
