@@ -18,7 +18,13 @@ pub async fn view(bao: &Bao, token: &SecretString) -> Result<ClusterView, BaoErr
     );
     let mut warnings = Vec::new();
     let mut keep = |name: &str, r: Result<Option<Value>, BaoError>| match r {
-        Ok(v) => Ok(v.unwrap_or(Value::Null)),
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => {
+            warnings.push(format!(
+                "{name}: not available (this store does not use Raft)"
+            ));
+            Ok(Value::Null)
+        }
         Err(e @ BaoError::Forbidden { .. }) => Err(e),
         Err(e) => {
             warnings.push(format!("{name}: {e}"));
@@ -29,6 +35,13 @@ pub async fn view(bao: &Bao, token: &SecretString) -> Result<ClusterView, BaoErr
     let ha = keep("HA status", ha)?;
     let autopilot = keep("autopilot state", autopilot)?;
     let mut view = merge(&bao.node_statuses(), &raft, &ha, &autopilot);
+    for node in view.nodes.iter().filter(|n| n.configured) {
+        if let (Some(url), Some(id), Some(addr)) =
+            (&node.api_addr, &node.node_id, &node.cluster_addr)
+        {
+            bao.learn_identity(url, id, addr);
+        }
+    }
     view.datacenter = bao.own_datacenter().map(str::to_owned);
     view.warnings.extend(warnings);
     Ok(view)
@@ -83,6 +96,23 @@ pub fn merge(
         if h["active_node"].as_bool() == Some(true) {
             node.leader = true;
         }
+    }
+    // A configured node that Raft lists but the HA status does not (it is down), paired
+    // with the one Raft server nobody claimed, when there is exactly one of each.
+    let unclaimed: Vec<&Value> = servers
+        .iter()
+        .filter(|s| {
+            let addr = s["address"].as_str().map(host_port);
+            !nodes
+                .iter()
+                .any(|n| n.cluster_addr.is_some() && n.cluster_addr.as_deref() == addr)
+        })
+        .collect();
+    let unmatched: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].configured && nodes[i].cluster_addr.is_none())
+        .collect();
+    if let ([server], [i]) = (unclaimed.as_slice(), unmatched.as_slice()) {
+        nodes[*i].cluster_addr = server["address"].as_str().map(|a| host_port(a).to_owned());
     }
     for s in &servers {
         let addr = s["address"].as_str().map(host_port);
@@ -154,6 +184,8 @@ fn from_health(spec: &NodeSpec, status: &NodeStatus) -> ClusterNode {
         version: status.version.clone(),
         configured: true,
         error: status.error.clone(),
+        node_id: status.node_id.clone(),
+        cluster_addr: status.cluster_addr.clone(),
         ..ClusterNode::default()
     }
 }
@@ -239,6 +271,26 @@ mod tests {
         let n3 = &view.nodes[2];
         assert_eq!((n3.configured, n3.voter, n3.healthy), (false, false, true));
         assert_eq!(view.failure_tolerance, Some(0));
+    }
+
+    #[test]
+    fn a_down_node_missing_from_ha_status_is_still_matched_to_its_raft_server() {
+        let nodes = [
+            configured("http://127.0.0.1:1", "dc1", false, false),
+            configured("http://127.0.0.1:2", "dc2", true, false),
+        ];
+        let ha = json!({"data": {"nodes": [
+            {"api_address": "http://127.0.0.1:2", "cluster_address": "https://127.0.0.1:12", "active_node": true},
+        ]}});
+        let raft = json!({"data": {"config": {"servers": [
+            {"node_id": "n1", "address": "127.0.0.1:11", "leader": false, "voter": true},
+            {"node_id": "n2", "address": "127.0.0.1:12", "leader": true, "voter": true},
+        ]}}});
+        let view = merge(&nodes, &raft, &ha, &Value::Null);
+        assert_eq!(view.nodes.len(), 2);
+        assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
+        assert!(!view.nodes[0].healthy);
+        assert_eq!(view.leader.as_deref(), Some("n2"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
+const INDEX_HEADER: &str = "X-Vault-Index";
 
 /// A handle on OpenBao: one node, or a cluster of nodes across data centers. Cheap to
 /// clone: the connection pool and the nodes' health are shared.
@@ -95,6 +96,11 @@ impl Bao {
         self.nodes.snapshot()
     }
 
+    /// Remember that the node at `url` is Raft node `node_id` at `cluster_addr`.
+    pub fn learn_identity(&self, url: &str, node_id: &str, cluster_addr: &str) {
+        self.nodes.learn_identity(url, node_id, cluster_addr);
+    }
+
     /// The data center this backend runs in, if configured.
     pub fn own_datacenter(&self) -> Option<&str> {
         self.nodes.own_dc()
@@ -161,6 +167,15 @@ impl Bao {
         if let Some(token) = token {
             req = req.header(TOKEN_HEADER, token.expose_secret());
         }
+        if self.nodes.len() > 1 {
+            // Read-after-write across nodes: a standby that has not yet replicated our last
+            // write forwards the request to the active node instead of answering stale.
+            if let Some(index) = self.nodes.last_index() {
+                req = req
+                    .header(INDEX_HEADER, index)
+                    .header("X-Vault-Inconsistent", "forward-active-node");
+            }
+        }
         if let Some(body) = body {
             req = req.json(body);
         }
@@ -169,6 +184,13 @@ impl Bao {
             reason: describe_transport_error(&e),
         })?;
         let status = resp.status();
+        if let Some(index) = resp
+            .headers()
+            .get(INDEX_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            self.nodes.saw_index(index);
+        }
         let bytes = resp.bytes().await.map_err(|e| BaoError::Unreachable {
             addr: addr.clone(),
             reason: describe_transport_error(&e),

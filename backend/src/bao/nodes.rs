@@ -3,7 +3,7 @@
 //! failed requests mark a node down at once.
 
 use super::sys::SysHealth;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
 
 /// One configured node: its URL and, optionally, its data center.
@@ -27,6 +27,10 @@ pub struct NodeStatus {
     /// When the node last answered its health check.
     pub last_ok: Option<SystemTime>,
     pub error: Option<String>,
+    /// Raft's node id and cluster address for this node, learned from the HA status while
+    /// it was up, so that it is still recognised in Raft's configuration once it is down.
+    pub node_id: Option<String>,
+    pub cluster_addr: Option<String>,
 }
 
 impl NodeStatus {
@@ -45,6 +49,9 @@ impl NodeStatus {
 pub(super) struct Nodes {
     nodes: Vec<(NodeSpec, RwLock<NodeStatus>)>,
     own_dc: Option<String>,
+    /// The highest storage index OpenBao reported (`X-Vault-Index`): its position and the
+    /// opaque header value to send back.
+    last_index: Mutex<Option<(u64, String)>>,
 }
 
 impl Nodes {
@@ -55,6 +62,26 @@ impl Nodes {
                 .map(|s| (s, RwLock::new(NodeStatus::default())))
                 .collect(),
             own_dc,
+            last_index: Mutex::new(None),
+        }
+    }
+
+    pub fn last_index(&self) -> Option<String> {
+        self.last_index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keep `header` if it is further along than the index kept so far.
+    pub fn saw_index(&self, header: &str) {
+        let Some(position) = index_position(header) else {
+            return;
+        };
+        let mut last = self.last_index.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_ref().is_none_or(|(p, _)| position > *p) {
+            *last = Some((position, header.to_owned()));
         }
     }
 
@@ -124,10 +151,31 @@ impl Nodes {
         }
     }
 
+    /// Remember which Raft node the node at `url` is.
+    pub fn learn_identity(&self, url: &str, node_id: &str, cluster_addr: &str) {
+        for (spec, status) in &self.nodes {
+            if spec.url == url {
+                let mut status = status.write().unwrap_or_else(|p| p.into_inner());
+                status.node_id = Some(node_id.to_owned());
+                status.cluster_addr = Some(cluster_addr.to_owned());
+            }
+        }
+    }
+
     /// A request to node `i` failed at the transport level, or it said it is sealed.
     pub fn mark_down(&self, i: usize, reason: String, now: SystemTime) {
         self.record(i, Err(reason), now);
     }
+}
+
+/// The position inside OpenBao's opaque index: base64 of `{"cluster":…,"value":"48"}`.
+fn index_position(header: &str) -> Option<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(header)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("value")?.as_str()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -184,6 +232,22 @@ mod tests {
         assert_eq!(nodes.order(true)[0], 2);
         nodes.mark_down(2, "refused".into(), now);
         assert_eq!(nodes.order(true), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn keeps_the_highest_storage_index() {
+        use base64::Engine;
+        let header = |v: u64| {
+            base64::engine::general_purpose::STANDARD
+                .encode(format!(r#"{{"cluster":"c","value":"{v}"}}"#))
+        };
+        let nodes = Nodes::new(vec![spec("http://a", "dc1")], None);
+        nodes.saw_index(&header(48));
+        nodes.saw_index(&header(12));
+        nodes.saw_index("not base64!");
+        assert_eq!(nodes.last_index(), Some(header(48)));
+        nodes.saw_index(&header(50));
+        assert_eq!(nodes.last_index(), Some(header(50)));
     }
 
     #[test]

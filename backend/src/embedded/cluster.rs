@@ -242,6 +242,9 @@ fn node_config(raft: &Path, node_id: &str, api: SocketAddr, cluster: SocketAddr)
 storage "raft" {{
   path    = "{raft}"
   node_id = "{node_id}"
+  # Production timing (OpenBao's default of 5 is tuned for slow disks): a dead leader is
+  # replaced within seconds.
+  performance_multiplier = 1
 }}
 listener "tcp" {{
   address         = "{api}"
