@@ -9,6 +9,7 @@
 //! - [`Client::get`] caches what it read for [`Config::cache_ttl`]. When the store or the
 //!   login fails, it serves the last good value marked [`Freshness::Stale`], up to
 //!   [`Config::max_staleness`]; after that it returns [`Error::TooStale`].
+//! - [`Client::spawn_refresher`] does the re-login in the background, so reads never wait.
 //! - It reports through `tracing` and through counters ([`Client::stats`]).
 //! - It never panics; every failure is an [`Error`].
 //!
@@ -44,7 +45,7 @@ use stats::Counters;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use transport::Transport;
 
 /// Whether a value comes straight from the store or stands in for it.
@@ -142,6 +143,26 @@ impl Client {
     /// Log in now (if the memoized token is missing or due), e.g. to fail fast at start-up.
     pub async fn login(&self) -> Result<(), Error> {
         self.inner.auth.token(&self.ctx(), None).await.map(drop)
+    }
+
+    /// Keep the token fresh in the background, so that a `get` never waits for a login:
+    /// every `check_every` (of real time), log in again if the renewal time has come. The
+    /// task ends when every clone of the client is dropped, or when the handle is aborted.
+    /// Needs a Tokio runtime.
+    pub fn spawn_refresher(&self, check_every: Duration) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(check_every).await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                let client = Client { inner };
+                if let Err(e) = client.login().await {
+                    tracing::debug!(error = %e, "crypter-client background re-login failed");
+                }
+            }
+        })
     }
 
     /// The counters so far.

@@ -115,7 +115,18 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     let leader = cluster.leader().await.unwrap();
     let standby = (leader + 1) % 3;
     let standby_url = cluster.nodes[standby].url();
+    // A backend in the standby's data center reads from it, until it dies: then the very
+    // next read fails over by itself (one retry), before any health check has noticed.
+    let local = cluster
+        .bao(Some(&cluster.nodes[standby].datacenter))
+        .unwrap();
+    local.check_nodes().await;
+    assert!(local.read("sys/mounts", &app.root).await.unwrap().is_some());
     cluster.kill(standby).await.unwrap();
+    assert!(local.read("sys/mounts", &app.root).await.unwrap().is_some());
+    let statuses = local.node_statuses();
+    let (_, down) = statuses.iter().find(|(s, _)| s.url == standby_url).unwrap();
+    assert!(!down.healthy(), "the failed read marked the node down");
     app.bao.check_nodes().await;
 
     // The console keeps working: log in again (a write), read the cluster, write and read.

@@ -240,7 +240,7 @@ async fn a_revoked_secret_id_gives_a_clear_error_once_the_cached_token_ends() {
     store.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_concurrent_gets_after_the_token_expires_make_one_login() {
     let mut store = Store::start("1h").await;
     let clock = Arc::new(ManualClock::new());
@@ -305,6 +305,31 @@ async fn the_relogin_interval_and_two_thirds_of_the_ttl_are_respected() {
     clock.advance(Duration::from_secs(6));
     short.get("staging", "billing/db").await.unwrap();
     assert_eq!(store.logins().await, 5, "a re-login by 40 s");
+    store.stop().await;
+}
+
+#[tokio::test]
+async fn the_background_refresher_logs_in_again_without_any_get() {
+    let mut store = Store::start("1h").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = store.client(&clock, |c| c.jitter(0.0));
+    client.login().await.unwrap();
+    let refresher = client.spawn_refresher(Duration::from_millis(20));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(store.logins().await, 1, "nothing is due yet");
+    clock.advance(minutes(5));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.logins().await < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background re-login"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(store.logins().await, 2, "exactly one re-login per renewal");
+    assert_eq!(client.stats().store_reads, 0);
+    refresher.abort();
     store.stop().await;
 }
 
