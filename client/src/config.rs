@@ -13,7 +13,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub(crate) addr: String,
+    pub(crate) addrs: Vec<String>,
     pub(crate) role_id: String,
     pub(crate) secret_id: SecretString,
     pub(crate) approle_mount: String,
@@ -29,7 +29,7 @@ impl Config {
     /// credentials of the service. Everything else has a default.
     pub fn new(addr: &str, role_id: &str, secret_id: String) -> Self {
         Self {
-            addr: addr.trim_end_matches('/').to_owned(),
+            addrs: vec![addr.trim_end_matches('/').to_owned()],
             role_id: role_id.to_owned(),
             secret_id: SecretString::from(secret_id),
             approle_mount: "approle".to_owned(),
@@ -39,6 +39,13 @@ impl Config {
             max_staleness: Duration::from_secs(10 * 60),
             request_timeout: Duration::from_secs(5),
         }
+    }
+
+    /// Another node of the same store (e.g. in another data center), tried when the ones
+    /// before it cannot answer. The client stays with the node that answered.
+    pub fn fallback_addr(mut self, addr: &str) -> Self {
+        self.addrs.push(addr.trim_end_matches('/').to_owned());
+        self
     }
 
     /// Log in again at least this often (default 5 minutes), or at two-thirds of the
@@ -82,11 +89,12 @@ impl Config {
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if !(self.addr.starts_with("http://") || self.addr.starts_with("https://")) {
-            return Err(Error::Config(format!(
-                "the store address {:?} must start with http:// or https://",
-                self.addr
-            )));
+        for addr in &self.addrs {
+            if !(addr.starts_with("http://") || addr.starts_with("https://")) {
+                return Err(Error::Config(format!(
+                    "the store address {addr:?} must start with http:// or https://"
+                )));
+            }
         }
         if self.role_id.is_empty() {
             return Err(Error::Config("the role-id is empty".into()));

@@ -113,7 +113,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("addr", &self.inner.config.addr)
+            .field("addrs", &self.inner.config.addrs)
             .finish_non_exhaustive()
     }
 }
@@ -127,7 +127,7 @@ impl Client {
     /// A client on the given clock, e.g. a [`ManualClock`] in tests.
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, Error> {
         config.validate()?;
-        let transport = Transport::new(&config.addr, config.request_timeout)?;
+        let transport = Transport::new(&config.addrs, config.request_timeout)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

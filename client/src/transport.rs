@@ -6,14 +6,17 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
-    addr: String,
+    /// The store's nodes; requests start at `current` and move on when a node cannot answer.
+    addrs: Vec<String>,
+    current: AtomicUsize,
 }
 
 pub(crate) struct LoginReply {
@@ -28,7 +31,7 @@ pub(crate) struct KvValue {
 }
 
 impl Transport {
-    pub fn new(addr: &str, timeout: Duration) -> Result<Self, Error> {
+    pub fn new(addrs: &[String], timeout: Duration) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
@@ -36,8 +39,37 @@ impl Transport {
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             http,
-            addr: addr.to_owned(),
+            addrs: addrs.to_vec(),
+            current: AtomicUsize::new(0),
         })
+    }
+
+    /// Send to the current node; when it cannot answer (unreachable, or 502/503/504: sealed,
+    /// no leader), try each other node once and stay with the first that answers.
+    async fn send(
+        &self,
+        build: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Error> {
+        let start = self.current.load(Ordering::Relaxed);
+        let mut last = Error::Unavailable("no store address configured".into());
+        for step in 0..self.addrs.len() {
+            let i = (start + step) % self.addrs.len();
+            let addr = &self.addrs[i];
+            match build(addr).send().await {
+                Ok(resp) if !matches!(resp.status().as_u16(), 502..=504) => {
+                    if step > 0 {
+                        tracing::warn!(node = %addr, "crypter-client switched to another store node");
+                        self.current.store(i, Ordering::Relaxed);
+                    }
+                    return Ok(resp);
+                }
+                Ok(resp) => {
+                    last = Error::Unavailable(format!("{addr}: answered {}", resp.status()));
+                }
+                Err(e) => last = unavailable(addr, &e),
+            }
+        }
+        Err(last)
     }
 
     pub async fn login(
@@ -46,15 +78,14 @@ impl Transport {
         role_id: &str,
         secret_id: &SecretString,
     ) -> Result<LoginReply, Error> {
-        let url = format!("{}/v1/auth/{mount}/login", self.addr);
         let body = json!({ "role_id": role_id, "secret_id": secret_id.expose_secret() });
         let resp = self
-            .http
-            .post(&url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| unavailable(&self.addr, &e))?;
+            .send(|addr| {
+                self.http
+                    .post(format!("{addr}/v1/auth/{mount}/login"))
+                    .json(&body)
+            })
+            .await?;
         let status = resp.status();
         let value: Value = resp.json().await.unwrap_or(Value::Null);
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
@@ -90,14 +121,13 @@ impl Transport {
         env: &str,
         path: &str,
     ) -> Result<Option<KvValue>, Error> {
-        let url = format!("{}/v1/env/{env}/data/{path}", self.addr);
         let resp = self
-            .http
-            .get(&url)
-            .header(TOKEN_HEADER, token.expose_secret())
-            .send()
-            .await
-            .map_err(|e| unavailable(&self.addr, &e))?;
+            .send(|addr| {
+                self.http
+                    .get(format!("{addr}/v1/env/{env}/data/{path}"))
+                    .header(TOKEN_HEADER, token.expose_secret())
+            })
+            .await?;
         let status = resp.status();
         let value: Value = resp.json().await.unwrap_or(Value::Null);
         match status {
@@ -117,12 +147,12 @@ impl Transport {
     /// Whether the store still accepts `token` at all. Errors count as "yes": only a
     /// definite 403 means the token is dead.
     pub async fn token_alive(&self, token: &SecretString) -> bool {
-        let url = format!("{}/v1/auth/token/lookup-self", self.addr);
         match self
-            .http
-            .get(&url)
-            .header(TOKEN_HEADER, token.expose_secret())
-            .send()
+            .send(|addr| {
+                self.http
+                    .get(format!("{addr}/v1/auth/token/lookup-self"))
+                    .header(TOKEN_HEADER, token.expose_secret())
+            })
             .await
         {
             Ok(resp) => resp.status() != StatusCode::FORBIDDEN,

@@ -334,6 +334,26 @@ async fn the_background_refresher_logs_in_again_without_any_get() {
 }
 
 #[tokio::test]
+async fn a_dead_first_node_is_skipped_for_a_fallback_node() {
+    let mut store = Store::start("1h").await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let clock = Arc::new(ManualClock::new());
+    let config = Config::new(&format!("http://{dead}"), ROLE_ID, SECRET_ID.to_owned())
+        .fallback_addr(&store.addr())
+        .cache_ttl(Duration::ZERO);
+    let client = Client::with_clock(config, clock.clone()).unwrap();
+    for _ in 0..3 {
+        let value = client.get("staging", "billing/db").await.unwrap();
+        assert_eq!(value.freshness, Freshness::Fresh);
+    }
+    assert_eq!(store.logins().await, 1);
+    store.stop().await;
+}
+
+#[tokio::test]
 async fn definite_answers_are_errors_not_stale_values() {
     let mut store = Store::start("1h").await;
     let clock = Arc::new(ManualClock::new());
