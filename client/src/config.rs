@@ -22,6 +22,7 @@ pub struct Config {
     pub(crate) cache_ttl: Duration,
     pub(crate) max_staleness: Duration,
     pub(crate) request_timeout: Duration,
+    pub(crate) login_backoff: Duration,
 }
 
 impl Config {
@@ -38,6 +39,7 @@ impl Config {
             cache_ttl: Duration::from_secs(30),
             max_staleness: Duration::from_secs(10 * 60),
             request_timeout: Duration::from_secs(5),
+            login_backoff: Duration::from_secs(2),
         }
     }
 
@@ -79,6 +81,13 @@ impl Config {
     /// The timeout of each HTTP request to the store (default 5 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// After a failed login, how long callers share that failure instead of trying again
+    /// (default 2 s), so a fleet does not hammer a store that is down or refusing it.
+    pub fn login_backoff(mut self, backoff: Duration) -> Self {
+        self.login_backoff = backoff;
         self
     }
 

@@ -23,7 +23,8 @@ pub(crate) struct Token {
 struct Flight {
     /// Bumped after every completed login attempt, successful or not.
     generation: u64,
-    last_failure: Option<Error>,
+    /// The last failed login and when it failed (on the client's clock).
+    last_failure: Option<(SystemTime, Error)>,
 }
 
 pub(crate) struct Auth {
@@ -78,9 +79,11 @@ impl Auth {
         if let Some(t) = current.as_ref().filter(|t| usable(t, now)) {
             return Ok(t.clone());
         }
-        if flight.generation != seen {
-            // A login finished while this caller waited: share its outcome, do not retry.
-            if let Some(err) = &flight.last_failure {
+        if let Some((at, err)) = &flight.last_failure {
+            // A login finished while this caller waited, or failed very recently: share its
+            // outcome instead of hammering a store that is down or refusing us.
+            let recent = now < *at + ctx.config.login_backoff;
+            if flight.generation != seen || recent {
                 return self.keep_or_fail(current, stale, now, err.clone());
             }
         }
@@ -118,7 +121,7 @@ impl Auth {
             Err(err) => {
                 Counters::bump(&ctx.counters.login_failures);
                 tracing::warn!(error = %err, "crypter-client AppRole login failed");
-                flight.last_failure = Some(err.clone());
+                flight.last_failure = Some((ctx.clock.now(), err.clone()));
                 self.keep_or_fail(current, stale, now, err)
             }
         }

@@ -175,8 +175,16 @@ async fn a_stopped_store_gives_stale_values_then_errors_and_the_client_recovers(
     let stats = client.stats();
     assert_eq!(stats.stale_served, 1);
     assert_eq!(stats.errors, 1);
+    assert_eq!(stats.login_failures, 1);
+    // Another get right away shares that failed login instead of trying again.
+    assert!(client.get("staging", "billing/db").await.is_err());
+    assert_eq!(client.stats().login_failures, 1);
 
     store.boot("1h").await;
+    // Within the login back-off the last failure is shared; after it, the client logs in
+    // again by itself and serves fresh values.
+    assert!(client.get("staging", "billing/db").await.is_err());
+    clock.advance(Duration::from_secs(3));
     let back = client.get("staging", "billing/db").await.unwrap();
     assert_eq!(back.freshness, Freshness::Fresh);
     assert_eq!(back.get("password"), Some("hunter2"));
