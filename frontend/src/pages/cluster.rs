@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 const REFRESH: Duration = Duration::from_secs(5);
-const COLUMN: f64 = 230.0;
-const NODE_H: f64 = 78.0;
-const HEAD_H: f64 = 40.0;
+// Whole pixels: integer formatting keeps float-printing code out of the wasm.
+const COLUMN: u32 = 230;
+const NODE_H: u32 = 78;
+const HEAD_H: u32 = 40;
 
 #[component]
 pub fn Cluster() -> impl IntoView {
@@ -133,28 +134,28 @@ fn NodeRow(node: ClusterNode) -> impl IntoView {
 /// on the leader.
 #[component]
 fn ClusterSvg(groups: Vec<(String, Vec<ClusterNode>)>, own_dc: Option<String>) -> impl IntoView {
-    let columns = groups.len().max(1) as f64;
-    let rows = groups.iter().map(|(_, n)| n.len()).max().unwrap_or(1) as f64;
+    let columns = count(groups.len().max(1));
+    let rows = count(groups.iter().map(|(_, n)| n.len()).max().unwrap_or(1));
     let width = columns * COLUMN;
-    let height = HEAD_H + rows * NODE_H + 12.0;
+    let height = HEAD_H + rows * NODE_H + 12;
     view! {
         <svg class="cluster-svg" data-testid="cluster-svg" role="img"
             viewBox=format!("0 0 {width} {height}") preserveAspectRatio="xMinYMin meet">
             <title>"OpenBao nodes grouped by data center"</title>
             {groups.into_iter().enumerate().map(|(i, (dc, nodes))| {
-                let x = i as f64 * COLUMN;
+                let x = count(i) * COLUMN;
                 let own = own_dc.as_deref() == Some(dc.as_str());
-                let box_h = HEAD_H + nodes.len() as f64 * NODE_H;
+                let box_h = HEAD_H + count(nodes.len()) * NODE_H;
                 view! {
                     <g class="dc" data-testid=format!("cluster-dc-{dc}")>
-                        <rect class=if own { "dc-box own" } else { "dc-box" } x=x + 6.0 y="6" rx="10"
-                            width=COLUMN - 12.0 height=box_h />
-                        <text class="dc-name" x=x + 20.0 y="30">
+                        <rect class=if own { "dc-box own" } else { "dc-box" } x=x + 6 y="6" rx="10"
+                            width=COLUMN - 12 height=box_h />
+                        <text class="dc-name" x=x + 20 y="30">
                             {if own { format!("{dc} (this backend)") } else { dc.clone() }}
                         </text>
                         {nodes.into_iter().enumerate().map(|(j, node)| {
-                            let y = HEAD_H + j as f64 * NODE_H;
-                            view! { <NodeBox node=node x=x + 18.0 y=y /> }
+                            let y = HEAD_H + count(j) * NODE_H;
+                            view! { <NodeBox node=node x=x + 18 y=y /> }
                         }).collect_view()}
                     </g>
                 }
@@ -164,7 +165,7 @@ fn ClusterSvg(groups: Vec<(String, Vec<ClusterNode>)>, own_dc: Option<String>) -
 }
 
 #[component]
-fn NodeBox(node: ClusterNode, x: f64, y: f64) -> impl IntoView {
+fn NodeBox(node: ClusterNode, x: u32, y: u32) -> impl IntoView {
     let class = if node.healthy {
         "node-box up"
     } else {
@@ -178,16 +179,20 @@ fn NodeBox(node: ClusterNode, x: f64, y: f64) -> impl IntoView {
     };
     view! {
         <g data-testid=format!("svg-node-{}", node_key(&node)) data-healthy=node.healthy.to_string()>
-            <rect class=class x=x y=y width=COLUMN - 36.0 height=NODE_H - 12.0 rx="8" />
-            <text class="node-name" x=x + 12.0 y=y + 22.0>
+            <rect class=class x=x y=y width=COLUMN - 36 height=NODE_H - 12 rx="8" />
+            <text class="node-name" x=x + 12 y=y + 22>
                 {if node.leader { format!("★ {title}") } else { title }}
             </text>
-            <text class="node-meta" x=x + 12.0 y=y + 40.0>
+            <text class="node-meta" x=x + 12 y=y + 40>
                 {format!("{} · {}", role(&node), health_word(&node))}
             </text>
-            <text class="node-meta" x=x + 12.0 y=y + 56.0>{contact}</text>
+            <text class="node-meta" x=x + 12 y=y + 56>{contact}</text>
         </g>
     }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn by_datacenter(nodes: &[ClusterNode]) -> Vec<(String, Vec<ClusterNode>)> {
