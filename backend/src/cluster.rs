@@ -142,7 +142,7 @@ pub fn merge(
         let Some(a) = ap.pointer(&format!("/servers/{id}")) else {
             continue;
         };
-        node.last_contact = a["last_contact"].as_str().map(str::to_owned);
+        node.last_contact = a["last_contact"].as_str().map(short_duration);
         if a["healthy"].as_bool() == Some(false) {
             node.healthy = false;
         }
@@ -187,6 +187,24 @@ fn from_health(spec: &NodeSpec, status: &NodeStatus) -> ClusterNode {
         node_id: status.node_id.clone(),
         cluster_addr: status.cluster_addr.clone(),
         ..ClusterNode::default()
+    }
+}
+
+/// Autopilot's Go durations (`4.149444083s`, `812.3ms`) to something readable (`4.1s`,
+/// `812ms`); anything else is kept as it is.
+fn short_duration(go: &str) -> String {
+    let parsed = if let Some(ms) = go.strip_suffix("ms") {
+        ms.parse::<f64>().ok().map(|v| v / 1000.0)
+    } else if let Some(secs) = go.strip_suffix('s') {
+        secs.parse::<f64>().ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(0.0) => "0s".to_owned(),
+        Some(secs) if secs < 1.0 => format!("{}ms", (secs * 1000.0).round()),
+        Some(secs) => format!("{secs:.1}s"),
+        None => go.to_owned(),
     }
 }
 
@@ -266,7 +284,7 @@ mod tests {
         let n2 = &view.nodes[1];
         assert_eq!(
             (n2.healthy, n2.reachable, n2.last_contact.as_deref()),
-            (false, false, Some("9s"))
+            (false, false, Some("9.0s"))
         );
         let n3 = &view.nodes[2];
         assert_eq!((n3.configured, n3.voter, n3.healthy), (false, false, true));
@@ -291,6 +309,14 @@ mod tests {
         assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
         assert!(!view.nodes[0].healthy);
         assert_eq!(view.leader.as_deref(), Some("n2"));
+    }
+
+    #[test]
+    fn last_contact_is_shortened() {
+        assert_eq!(short_duration("4.149444083s"), "4.1s");
+        assert_eq!(short_duration("812.345ms"), "812ms");
+        assert_eq!(short_duration("0s"), "0s");
+        assert_eq!(short_duration("2m3.5s"), "2m3.5s");
     }
 
     #[test]

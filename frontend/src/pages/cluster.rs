@@ -82,11 +82,12 @@ fn ClusterPicture(view: ClusterView) -> impl IntoView {
                 <dd data-testid="cluster-own-dc">{own_dc.clone().unwrap_or_else(|| "not set".into())}</dd>
             </dl>
         </div>
-        <div class="card cluster-map">
+        <div class="card">
             <ClusterSvg groups=groups.clone() own_dc=own_dc />
         </div>
         <div class="card">
             <h2>"Nodes"</h2>
+            <div class="cluster-table-wrap">
             <table class="cluster-table" data-testid="cluster-nodes">
                 <thead>
                     <tr><th>"Node"</th><th>"Data center"</th><th>"Role"</th><th>"Health"</th>
@@ -98,6 +99,7 @@ fn ClusterPicture(view: ClusterView) -> impl IntoView {
                     </For>
                 </tbody>
             </table>
+            </div>
             {(!view.warnings.is_empty()).then(|| view! {
                 <ul class="muted" data-testid="cluster-warnings">
                     {view.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
@@ -122,7 +124,11 @@ fn NodeRow(node: ClusterNode) -> impl IntoView {
                 <span class=if node.healthy { "badge ok" } else { "badge bad" } data-testid="node-health">
                     {health_word(&node)}
                 </span>
-                {node.error.clone().map(|e| view! { <div class="muted">{e}</div> })}
+                {node
+                    .error
+                    .clone()
+                    .filter(|e| e != health_word(&node))
+                    .map(|e| view! { <div class="muted">{e}</div> })}
             </td>
             <td>{node.last_contact.clone().unwrap_or_else(|| "-".into())}</td>
             <td>{node.version.clone().unwrap_or_else(|| "-".into())}</td>
@@ -130,37 +136,34 @@ fn NodeRow(node: ClusterNode) -> impl IntoView {
     }
 }
 
-/// One column per data center, one box per node: green when healthy, red when not, a star
-/// on the leader.
+/// One box per data center, one node box inside it: green when healthy, red (dashed)
+/// when not, a star on the leader. Each data center is its own small SVG, so they wrap onto
+/// new lines on a narrow screen.
 #[component]
 fn ClusterSvg(groups: Vec<(String, Vec<ClusterNode>)>, own_dc: Option<String>) -> impl IntoView {
-    let columns = count(groups.len().max(1));
-    let rows = count(groups.iter().map(|(_, n)| n.len()).max().unwrap_or(1));
-    let width = columns * COLUMN;
-    let height = HEAD_H + rows * NODE_H + 12;
     view! {
-        <svg class="cluster-svg" data-testid="cluster-svg" role="img"
-            viewBox=format!("0 0 {width} {height}") preserveAspectRatio="xMinYMin meet">
-            <title>"OpenBao nodes grouped by data center"</title>
-            {groups.into_iter().enumerate().map(|(i, (dc, nodes))| {
-                let x = count(i) * COLUMN;
+        <div class="cluster-dcs" data-testid="cluster-svg">
+            {groups.into_iter().map(|(dc, nodes)| {
                 let own = own_dc.as_deref() == Some(dc.as_str());
                 let box_h = HEAD_H + count(nodes.len()) * NODE_H;
+                let height = box_h + 12;
                 view! {
-                    <g class="dc" data-testid=format!("cluster-dc-{dc}")>
-                        <rect class=if own { "dc-box own" } else { "dc-box" } x=x + 6 y="6" rx="10"
+                    <svg class="dc" data-testid=format!("cluster-dc-{dc}") role="img"
+                        viewBox=format!("0 0 {COLUMN} {height}") width=COLUMN height=height>
+                        <title>{format!("Data center {dc}")}</title>
+                        <rect class=if own { "dc-box own" } else { "dc-box" } x="6" y="6" rx="10"
                             width=COLUMN - 12 height=box_h />
-                        <text class="dc-name" x=x + 20 y="30">
+                        <text class="dc-name" x="20" y="30">
                             {if own { format!("{dc} (this backend)") } else { dc.clone() }}
                         </text>
                         {nodes.into_iter().enumerate().map(|(j, node)| {
                             let y = HEAD_H + count(j) * NODE_H;
-                            view! { <NodeBox node=node x=x + 18 y=y /> }
+                            view! { <NodeBox node=node x=18 y=y /> }
                         }).collect_view()}
-                    </g>
+                    </svg>
                 }
             }).collect_view()}
-        </svg>
+        </div>
     }
 }
 
