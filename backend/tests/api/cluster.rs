@@ -49,8 +49,18 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
 }
 
 #[tokio::test]
-async fn cluster_needs_a_session() {
+async fn cluster_needs_a_session_and_is_documented() {
     let app = spawn_app().await;
+    let doc: serde_json::Value = browser()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/cluster"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["ClusterView"].is_object());
     let (status, code, _) = error_code(app.cluster(&browser()).await).await;
     assert_eq!(
         (status, code.as_str()),
