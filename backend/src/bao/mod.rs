@@ -11,14 +11,12 @@ pub use nodes::{NodeSpec, NodeStatus};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
 use nodes::Nodes;
-use std::sync::Arc;
-use std::time::SystemTime;
-
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
 const INDEX_HEADER: &str = "X-Vault-Index";
@@ -81,14 +79,6 @@ impl Bao {
     /// The first configured node's address (the only one for a single node).
     pub fn addr(&self) -> &str {
         &self.nodes.spec(0).url
-    }
-
-    /// A handle on node `i` alone (for init, unseal, and per-node health).
-    pub fn node(&self, i: usize) -> Option<Bao> {
-        (i < self.nodes.len()).then(|| Bao {
-            http: self.http.clone(),
-            nodes: Arc::new(Nodes::new(vec![self.nodes.spec(i).clone()], None)),
-        })
     }
 
     /// Every configured node with what the health loop last saw of it.
