@@ -30,3 +30,6 @@ python3 scripts/bench_bundle_size.py dist
 step "e2e (Playwright, Debian chromium, crypter dev)"
 cargo build -p crypter
 (cd e2e && npx playwright test)
+
+step "e2e, cluster mode (Playwright, crypter dev --nodes 3: a real 3-node Raft OpenBao)"
+(cd e2e && npx playwright test -c playwright.cluster.config.ts)

@@ -23,4 +23,10 @@ pub struct StoreHealth {
     pub ha_mode: Option<String>,
     /// Why the store could not be reached, when it could not.
     pub error: Option<String>,
+    /// How many OpenBao nodes Crypter is configured with.
+    #[serde(default)]
+    pub nodes_total: u32,
+    /// How many of them failed their last health check (the store is degraded).
+    #[serde(default)]
+    pub nodes_down: u32,
 }

@@ -5,6 +5,7 @@
 //! `RoleName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
+mod cluster;
 mod error;
 mod freeze;
 mod health;
@@ -13,6 +14,7 @@ mod names;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
+pub use cluster::{ClusterNode, ClusterView};
 pub use error::{ApiError, ErrorBody};
 pub use freeze::{
     Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, ThawRequest,

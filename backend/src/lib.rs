@@ -6,6 +6,7 @@ pub mod activity;
 pub mod bao;
 pub mod bootstrap;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod embedded;

@@ -51,6 +51,36 @@ impl BaoError {
         }
     }
 
+    /// The node could not serve this request, but another node may: it is down, sealed,
+    /// or has no active node to forward to (during a leader election).
+    pub(super) fn is_node_failure(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::Sealed => true,
+            Self::Rejected {
+                status, message, ..
+            } => {
+                matches!(status, 307 | 502 | 503 | 504)
+                    || (*status == 500
+                        && ["active", "leader", "forward"]
+                            .iter()
+                            .any(|w| message.contains(w)))
+            }
+            _ => false,
+        }
+    }
+
+    /// A new KV v2 mount is still upgrading its storage; it answers normally soon.
+    pub(super) fn is_kv_upgrading(&self) -> bool {
+        matches!(self, Self::Rejected { message, .. }
+            if message.contains("Upgrading from non-versioned to versioned data")
+                || message.contains("Waiting for the primary to upgrade"))
+    }
+
+    /// The node itself is down (as opposed to waiting for a leader).
+    pub(super) fn node_is_down(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::Sealed)
+    }
+
     /// The HTTP status OpenBao answered with, when it answered.
     pub fn status(&self) -> Option<u16> {
         match self {

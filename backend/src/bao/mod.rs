@@ -2,45 +2,98 @@
 //! token goes out on every request and OpenBao makes the authorization decision.
 
 mod error;
+mod health_loop;
+mod nodes;
 mod sys;
 
 pub use error::BaoError;
+pub use nodes::{NodeSpec, NodeStatus};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
+use nodes::Nodes;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
+const INDEX_HEADER: &str = "X-Vault-Index";
 
-/// A handle on one OpenBao node. Cheap to clone: the connection pool is shared.
+/// A handle on OpenBao: one node, or a cluster of nodes across data centers. Cheap to
+/// clone: the connection pool and the nodes' health are shared.
+///
+/// With several nodes, reads go to a healthy node (our own data center first) and writes
+/// to the active node; a request that fails because its node is down is retried once on
+/// the next node, so a failover is invisible beyond that one retry.
 #[derive(Clone, Debug)]
 pub struct Bao {
     http: reqwest::Client,
-    addr: String,
+    nodes: Arc<Nodes>,
 }
 
 impl Bao {
+    /// One node.
     pub fn new(addr: &str) -> Result<Self, BaoError> {
-        let addr = addr.trim_end_matches('/').to_owned();
-        if !(addr.starts_with("http://") || addr.starts_with("https://")) {
-            return Err(BaoError::Config(format!(
-                "OpenBao address {addr:?} must start with http:// or https://"
-            )));
+        Self::cluster(
+            vec![NodeSpec {
+                url: addr.to_owned(),
+                datacenter: None,
+            }],
+            None,
+        )
+    }
+
+    /// Several nodes of one cluster, each optionally labelled with its data center;
+    /// `own_dc` is the data center this backend runs in (its reads prefer it).
+    pub fn cluster(specs: Vec<NodeSpec>, own_dc: Option<String>) -> Result<Self, BaoError> {
+        if specs.is_empty() {
+            return Err(BaoError::Config("give at least one OpenBao address".into()));
+        }
+        let mut checked = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let url = spec.url.trim_end_matches('/').to_owned();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(BaoError::Config(format!(
+                    "OpenBao address {url:?} must start with http:// or https://"
+                )));
+            }
+            checked.push(NodeSpec { url, ..spec });
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(64)
+            // A standby that cannot forward answers 307 to the active node; we choose the
+            // node ourselves instead of following it (it may point at a dead leader).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| BaoError::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { http, addr })
+        Ok(Self {
+            http,
+            nodes: Arc::new(Nodes::new(checked, own_dc)),
+        })
     }
 
+    /// The first configured node's address (the only one for a single node).
     pub fn addr(&self) -> &str {
-        &self.addr
+        &self.nodes.spec(0).url
+    }
+
+    /// Every configured node with what the health loop last saw of it.
+    pub fn node_statuses(&self) -> Vec<(NodeSpec, NodeStatus)> {
+        self.nodes.snapshot()
+    }
+
+    /// Remember that the node at `url` is Raft node `node_id` at `cluster_addr`.
+    pub fn learn_identity(&self, url: &str, node_id: &str, cluster_addr: &str) {
+        self.nodes.learn_identity(url, node_id, cluster_addr);
+    }
+
+    /// The data center this backend runs in, if configured.
+    pub fn own_datacenter(&self) -> Option<&str> {
+        self.nodes.own_dc()
     }
 
     /// One request to `/v1/<path>`. `Ok(None)` for 204 and for an empty body.
@@ -52,21 +105,84 @@ impl Bao {
         token: Option<&SecretString>,
         body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
-        let url = format!("{}/v1/{}", self.addr, path.trim_start_matches('/'));
+        // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
+        // (much longer on a cluster than on a dev server): wait for it, up to ~10 s.
+        for _ in 0..40 {
+            match self.route(method.clone(), path, token, body).await {
+                Err(e) if e.is_kv_upgrading() => {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+        self.route(method, path, token, body).await
+    }
+
+    async fn route(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, BaoError> {
+        let write = !matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
+        let order = self.nodes.order(write);
+        let first = order[0];
+        let result = self.send(first, method.clone(), path, token, body).await;
+        match (result, order.get(1)) {
+            (Err(e), Some(&next)) if e.is_node_failure() => {
+                if e.node_is_down() {
+                    self.nodes
+                        .mark_down(first, e.to_string(), SystemTime::now());
+                }
+                tracing::warn!(node = %self.nodes.spec(first).url, retry = %self.nodes.spec(next).url,
+                    error = %e, "OpenBao node failed; retrying once on another node");
+                self.send(next, method, path, token, body).await
+            }
+            (result, _) => result,
+        }
+    }
+
+    async fn send(
+        &self,
+        node: usize,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, BaoError> {
+        let addr = &self.nodes.spec(node).url;
+        let url = format!("{}/v1/{}", addr, path.trim_start_matches('/'));
         let mut req = self.http.request(method, &url);
         if let Some(token) = token {
             req = req.header(TOKEN_HEADER, token.expose_secret());
+        }
+        if self.nodes.len() > 1 {
+            // Read-after-write across nodes: a standby that has not yet replicated our last
+            // write forwards the request to the active node instead of answering stale.
+            if let Some(index) = self.nodes.last_index() {
+                req = req
+                    .header(INDEX_HEADER, index)
+                    .header("X-Vault-Inconsistent", "forward-active-node");
+            }
         }
         if let Some(body) = body {
             req = req.json(body);
         }
         let resp = req.send().await.map_err(|e| BaoError::Unreachable {
-            addr: self.addr.clone(),
+            addr: addr.clone(),
             reason: describe_transport_error(&e),
         })?;
         let status = resp.status();
+        if let Some(index) = resp
+            .headers()
+            .get(INDEX_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            self.nodes.saw_index(index);
+        }
         let bytes = resp.bytes().await.map_err(|e| BaoError::Unreachable {
-            addr: self.addr.clone(),
+            addr: addr.clone(),
             reason: describe_transport_error(&e),
         })?;
         if status.is_success() {

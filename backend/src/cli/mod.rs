@@ -3,9 +3,9 @@
 
 mod freeze;
 
-use crate::bao::Bao;
+use crate::bao::{Bao, NodeSpec};
 use crate::config::Settings;
-use crate::embedded::{self, BaoProcess};
+use crate::embedded::{self, BaoProcess, LocalCluster};
 use crate::session::random_token;
 use crate::startup::{serve, shutdown_signal};
 use crate::state::AppState;
@@ -57,6 +57,9 @@ pub struct ServerArgs {
     /// Always mark the session cookie Secure (set it behind a TLS proxy).
     #[arg(long, env = "CRYPTER_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The data center this backend runs in: reads prefer healthy nodes labelled with it.
+    #[arg(long, env = "CRYPTER_DATACENTER")]
+    pub datacenter: Option<String>,
 }
 
 impl ServerArgs {
@@ -105,6 +108,11 @@ pub struct DevArgs {
     /// Start with an empty store: no demo credentials.
     #[arg(long)]
     pub no_demo: bool,
+    /// Run a real Raft cluster of this many OpenBao nodes on loopback ports, labelled dc1,
+    /// dc2, … (instead of one in-memory dev server). Their pids and addresses go to
+    /// `nodes.json` in the cluster's folder, printed at start.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub nodes: u8,
 }
 
 /// Runs the command; the exit code is what scripts see.
@@ -153,12 +161,21 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             .iter()
             .map(|s| parse_node(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let bao = Bao::new(&nodes[0].url)?;
+        let specs = nodes
+            .into_iter()
+            .map(|n| NodeSpec {
+                url: n.url,
+                datacenter: n.datacenter,
+            })
+            .collect();
+        let bao = Bao::cluster(specs, args.server.datacenter.clone())?;
         report_store(&bao).await;
+        let health = bao.spawn_health_loop();
         announce(&listener, None)?;
         let state = AppState::new(bao, args.server.settings());
-        serve(listener, state, shutdown_signal()).await?;
-        return Ok(());
+        let served = serve(listener, state, shutdown_signal()).await;
+        health.abort();
+        return served.context("serving HTTP");
     }
 
     let managed = embedded::start_managed(&args.data_dir, args.bao_listen).await?;
@@ -178,13 +195,18 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let shown = (report.admin_created && generated).then(|| password.expose_secret().to_owned());
     announce(&listener, shown.as_deref())?;
+    let health = managed.bao.spawn_health_loop();
     let state = AppState::new(managed.bao.clone(), args.server.settings());
     let served = serve(listener, state, shutdown_signal()).await;
+    health.abort();
     managed.process.stop().await?;
     served.context("serving HTTP")
 }
 
 async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    if args.nodes > 1 {
+        return run_dev_cluster(args).await;
+    }
     let listener = bind(args.server.listen).await?;
     let bao_listen = match args.bao_listen {
         Some(a) => a,
@@ -202,9 +224,70 @@ async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     };
     announce(&listener, Some(&password))?;
     println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
+    let health = bao.spawn_health_loop();
     let state = AppState::new(bao, args.server.settings());
     let served = serve(listener, state, shutdown_signal()).await;
+    health.abort();
     stop_quietly(process).await;
+    served.context("serving HTTP")
+}
+
+/// `crypter dev --nodes N`: a real N-node Raft cluster in a temporary folder.
+async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
+    let listener = bind(args.server.listen).await?;
+    let dir = std::env::temp_dir().join(format!(
+        "crypter-dev-cluster-{}",
+        listener.local_addr()?.port()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cluster = LocalCluster::start(usize::from(args.nodes), &dir).await?;
+    let prepared = async {
+        if let Some(id) = args.root_token.clone() {
+            cluster.use_root_token_id(SecretString::from(id)).await?;
+        }
+        let own_dc = args
+            .server
+            .datacenter
+            .clone()
+            .unwrap_or_else(|| "dc1".into());
+        let bao = cluster.bao(Some(&own_dc))?;
+        let password = prepare_dev(
+            &bao,
+            &cluster.root_token,
+            args.admin_password.clone(),
+            args.no_demo,
+        )
+        .await?;
+        std::fs::write(
+            dir.join("nodes.json"),
+            serde_json::to_vec_pretty(&cluster.info())?,
+        )?;
+        anyhow::Ok((bao, password))
+    }
+    .await;
+    let (bao, password) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            cluster.stop().await;
+            return Err(e);
+        }
+    };
+    announce(&listener, Some(&password))?;
+    for node in &cluster.nodes {
+        println!(
+            "  OpenBao {} ({}): {} pid {}",
+            node.node_id,
+            node.datacenter,
+            node.url(),
+            node.pid().unwrap_or(0)
+        );
+    }
+    println!("  nodes: {}", dir.join("nodes.json").display());
+    let health = bao.spawn_health_loop();
+    let state = AppState::new(bao, args.server.settings());
+    let served = serve(listener, state, shutdown_signal()).await;
+    health.abort();
+    cluster.stop().await;
     served.context("serving HTTP")
 }
 

@@ -1,9 +1,11 @@
 //! Managed OpenBao processes: the in-memory dev server behind `crypter dev`, and the
 //! persistent single-node Raft store behind `crypter serve` with no `--bao-addr`.
 
+mod cluster;
 mod managed;
 mod process;
 
+pub use cluster::{LocalCluster, LocalNode, NodeInfo};
 pub use managed::{start_managed, Managed, INIT_FILE};
 pub use process::{find_bao, free_loopback_port, BaoProcess};
 

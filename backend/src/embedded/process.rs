@@ -142,6 +142,12 @@ impl BaoProcess {
         lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
+    /// SIGKILL and reap, as a crash would.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
     /// SIGTERM, then wait up to 10 s for a clean exit before killing.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {

@@ -26,13 +26,24 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
                 .to_owned()
             }),
             error: None,
+            ..StoreHealth::default()
         },
         Err(e) => StoreHealth {
             error: Some(e.to_string()),
             ..StoreHealth::default()
         },
     };
-    let usable = store.reachable && store.initialized && !store.sealed;
+    let mut store = store;
+    let nodes = state.bao.node_statuses();
+    store.nodes_total = u32::try_from(nodes.len()).unwrap_or(u32::MAX);
+    store.nodes_down = u32::try_from(
+        nodes
+            .iter()
+            .filter(|(_, s)| s.checked && !s.healthy())
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    let usable = store.reachable && store.initialized && !store.sealed && store.nodes_down == 0;
     Json(Health {
         status: if usable { "ok" } else { "degraded" }.to_owned(),
         store,

@@ -1,6 +1,7 @@
 //! `/api/v1`: one file per resource. Handlers validate their input, act with the caller's
 //! own OpenBao token, and return wire types from `crypter-api`.
 
+pub mod cluster;
 pub mod console;
 pub mod freeze;
 pub mod health;
@@ -27,6 +28,7 @@ pub fn api() -> Router<AppState> {
             get(freeze::state).put(freeze::freeze).delete(freeze::thaw),
         )
         .route("/freeze/verify", post(freeze::verify))
+        .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         super::freeze::thaw,
         super::freeze::verify,
         openapi_json,
+        super::cluster::cluster,
     ),
     components(schemas(
         crypter_api::Health,
@@ -30,6 +31,8 @@ use utoipa::OpenApi;
         crypter_api::ThawRequest,
         crypter_api::ThawResult,
         crypter_api::Verification,
+        crypter_api::ClusterView,
+        crypter_api::ClusterNode,
     ))
 )]
 pub struct ApiDoc;

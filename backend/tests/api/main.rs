@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bootstrap;
+mod cluster;
 mod console;
 mod embedded;
 mod freeze;

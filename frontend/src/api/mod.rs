@@ -2,9 +2,11 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod cluster;
 mod freeze;
 mod session;
 
+pub use cluster::cluster;
 pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
 pub use session::{health, login, logout, whoami};
 

@@ -59,7 +59,15 @@ fn HealthTable(health: Health) -> impl IntoView {
             <dd data-testid="store-ha-mode">{s.ha_mode.unwrap_or_else(|| "unknown".into())}</dd>
             <dt>"Cluster"</dt>
             <dd data-testid="store-cluster">{s.cluster_name.unwrap_or_else(|| "-".into())}</dd>
+            <dt>"Nodes"</dt>
+            <dd data-testid="store-nodes">{format!("{} of {} up", s.nodes_total.saturating_sub(s.nodes_down), s.nodes_total)}</dd>
         </dl>
+        {(s.nodes_down > 0).then(|| view! {
+            <p class="banner warn" data-testid="store-degraded">
+                {format!("Degraded: {} OpenBao node(s) down. ", s.nodes_down)}
+                <a href="/cluster" data-testid="store-degraded-link">"See the cluster"</a>
+            </p>
+        })}
         {s.error.map(|e| view! { <p class="error" data-testid="store-error">{e}</p> })}
     }
 }

@@ -1,0 +1,334 @@
+//! The cluster picture behind `GET /api/v1/cluster`: Raft's configuration, the HA status
+//! and autopilot's state (read with the caller's own token), merged with Crypter's own
+//! per-node health checks.
+
+use crate::bao::{Bao, BaoError, NodeSpec, NodeStatus};
+use crypter_api::{ClusterNode, ClusterView};
+use secrecy::SecretString;
+use serde_json::Value;
+use std::time::SystemTime;
+
+/// Read the three `sys/` views and merge them. A view that cannot be read becomes a
+/// warning (a dev server has no Raft), except a refusal: that is the caller's answer.
+pub async fn view(bao: &Bao, token: &SecretString) -> Result<ClusterView, BaoError> {
+    let (raft, ha, autopilot) = tokio::join!(
+        bao.read("sys/storage/raft/configuration", token),
+        bao.read("sys/ha-status", token),
+        bao.read("sys/storage/raft/autopilot/state", token),
+    );
+    let mut warnings = Vec::new();
+    let mut keep = |name: &str, r: Result<Option<Value>, BaoError>| match r {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => {
+            warnings.push(format!(
+                "{name}: not available (this store does not use Raft)"
+            ));
+            Ok(Value::Null)
+        }
+        Err(e @ BaoError::Forbidden { .. }) => Err(e),
+        Err(e) => {
+            warnings.push(format!("{name}: {e}"));
+            Ok(Value::Null)
+        }
+    };
+    let raft = keep("raft configuration", raft)?;
+    let ha = keep("HA status", ha)?;
+    let autopilot = keep("autopilot state", autopilot)?;
+    let mut view = merge(&bao.node_statuses(), &raft, &ha, &autopilot);
+    for node in view.nodes.iter().filter(|n| n.configured) {
+        if let (Some(url), Some(id), Some(addr)) =
+            (&node.api_addr, &node.node_id, &node.cluster_addr)
+        {
+            bao.learn_identity(url, id, addr);
+        }
+    }
+    view.datacenter = bao.own_datacenter().map(str::to_owned);
+    view.warnings.extend(warnings);
+    Ok(view)
+}
+
+/// The pure merge: configured nodes matched to Raft servers by address.
+pub fn merge(
+    configured: &[(NodeSpec, NodeStatus)],
+    raft: &Value,
+    ha: &Value,
+    autopilot: &Value,
+) -> ClusterView {
+    let ha_nodes = ha
+        .pointer("/data/nodes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let servers = raft
+        .pointer("/data/config/servers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let ap = autopilot.get("data").cloned().unwrap_or(Value::Null);
+
+    let mut nodes: Vec<ClusterNode> = configured
+        .iter()
+        .map(|(spec, status)| from_health(spec, status))
+        .collect();
+    // HA status ties API addresses to cluster addresses, which Raft knows nodes by.
+    for h in &ha_nodes {
+        let api = h["api_address"].as_str().map(trim_url);
+        let cluster = h["cluster_address"].as_str().map(host_port);
+        let node = match nodes
+            .iter_mut()
+            .find(|n| n.api_addr.as_deref().map(trim_url) == api)
+        {
+            Some(n) => n,
+            None => {
+                nodes.push(ClusterNode {
+                    api_addr: api.map(str::to_owned),
+                    ..ClusterNode::default()
+                });
+                let last = nodes.len() - 1;
+                &mut nodes[last]
+            }
+        };
+        node.cluster_addr = cluster.map(str::to_owned);
+        node.version = node
+            .version
+            .clone()
+            .or_else(|| h["version"].as_str().map(str::to_owned));
+        if h["active_node"].as_bool() == Some(true) {
+            node.leader = true;
+        }
+    }
+    // A configured node that Raft lists but the HA status does not (it is down), paired
+    // with the one Raft server nobody claimed, when there is exactly one of each.
+    let unclaimed: Vec<&Value> = servers
+        .iter()
+        .filter(|s| {
+            let addr = s["address"].as_str().map(host_port);
+            !nodes
+                .iter()
+                .any(|n| n.cluster_addr.is_some() && n.cluster_addr.as_deref() == addr)
+        })
+        .collect();
+    let unmatched: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].configured && nodes[i].cluster_addr.is_none())
+        .collect();
+    if let ([server], [i]) = (unclaimed.as_slice(), unmatched.as_slice()) {
+        nodes[*i].cluster_addr = server["address"].as_str().map(|a| host_port(a).to_owned());
+    }
+    for s in &servers {
+        let addr = s["address"].as_str().map(host_port);
+        let node_id = s["node_id"].as_str().map(str::to_owned);
+        let node = match nodes
+            .iter_mut()
+            .find(|n| n.cluster_addr.is_some() && n.cluster_addr.as_deref() == addr)
+        {
+            Some(n) => n,
+            None => {
+                nodes.push(ClusterNode {
+                    cluster_addr: addr.map(str::to_owned),
+                    ..ClusterNode::default()
+                });
+                let last = nodes.len() - 1;
+                &mut nodes[last]
+            }
+        };
+        node.node_id = node_id;
+        node.voter = s["voter"].as_bool().unwrap_or(false);
+        node.leader = s["leader"].as_bool().unwrap_or(node.leader);
+    }
+    for node in &mut nodes {
+        let Some(id) = node.node_id.clone() else {
+            continue;
+        };
+        let Some(a) = ap.pointer(&format!("/servers/{id}")) else {
+            continue;
+        };
+        node.last_contact = a["last_contact"].as_str().map(short_duration);
+        if a["healthy"].as_bool() == Some(false) {
+            node.healthy = false;
+        }
+        if !node.configured && node.version.is_none() {
+            node.version = a["version"].as_str().map(str::to_owned);
+        }
+        if !node.configured {
+            node.healthy = a["healthy"].as_bool().unwrap_or(false);
+            node.reachable = a["node_status"].as_str() == Some("alive");
+        }
+    }
+    let leader = nodes
+        .iter()
+        .find(|n| n.leader)
+        .and_then(|n| n.node_id.clone().or_else(|| n.api_addr.clone()));
+    ClusterView {
+        datacenter: None,
+        leader,
+        healthy: !nodes.is_empty() && nodes.iter().all(|n| n.healthy),
+        autopilot_healthy: ap["healthy"].as_bool(),
+        failure_tolerance: ap["failure_tolerance"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
+        nodes,
+        warnings: Vec::new(),
+    }
+}
+
+fn from_health(spec: &NodeSpec, status: &NodeStatus) -> ClusterNode {
+    ClusterNode {
+        api_addr: Some(spec.url.clone()),
+        datacenter: spec.datacenter.clone(),
+        healthy: status.checked && status.healthy(),
+        reachable: status.reachable,
+        sealed: status.checked.then_some(status.sealed),
+        standby: (status.checked && status.reachable).then_some(status.standby),
+        last_checked: status.last_checked.map(rfc3339),
+        last_seen: status.last_ok.map(rfc3339),
+        version: status.version.clone(),
+        configured: true,
+        error: status.error.clone(),
+        node_id: status.node_id.clone(),
+        cluster_addr: status.cluster_addr.clone(),
+        ..ClusterNode::default()
+    }
+}
+
+/// Autopilot's Go durations (`4.149444083s`, `812.3ms`) to something readable (`4.1s`,
+/// `812ms`); anything else is kept as it is.
+fn short_duration(go: &str) -> String {
+    let parsed = if let Some(ms) = go.strip_suffix("ms") {
+        ms.parse::<f64>().ok().map(|v| v / 1000.0)
+    } else if let Some(secs) = go.strip_suffix('s') {
+        secs.parse::<f64>().ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(0.0) => "0s".to_owned(),
+        Some(secs) if secs < 1.0 => format!("{}ms", (secs * 1000.0).round()),
+        Some(secs) => format!("{secs:.1}s"),
+        None => go.to_owned(),
+    }
+}
+
+fn trim_url(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// `https://127.0.0.1:8201` → `127.0.0.1:8201`.
+fn host_port(addr: &str) -> &str {
+    let addr = addr.split_once("://").map_or(addr, |(_, rest)| rest);
+    addr.trim_end_matches('/')
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    time::OffsetDateTime::from(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn configured(url: &str, dc: &str, healthy: bool, standby: bool) -> (NodeSpec, NodeStatus) {
+        (
+            NodeSpec {
+                url: url.into(),
+                datacenter: Some(dc.into()),
+            },
+            NodeStatus {
+                checked: true,
+                reachable: healthy,
+                initialized: true,
+                standby,
+                last_checked: Some(SystemTime::now()),
+                ..NodeStatus::default()
+            },
+        )
+    }
+
+    #[test]
+    fn merges_raft_ha_and_autopilot_by_address() {
+        let nodes = [
+            configured("http://127.0.0.1:1", "dc1", true, false),
+            configured("http://127.0.0.1:2", "dc2", false, true),
+        ];
+        let ha = json!({"data": {"nodes": [
+            {"api_address": "http://127.0.0.1:1", "cluster_address": "https://127.0.0.1:11", "active_node": true, "version": "2.7.2"},
+            {"api_address": "http://127.0.0.1:2", "cluster_address": "https://127.0.0.1:12", "active_node": false},
+        ]}});
+        let raft = json!({"data": {"config": {"servers": [
+            {"node_id": "n1", "address": "127.0.0.1:11", "leader": true, "voter": true},
+            {"node_id": "n2", "address": "127.0.0.1:12", "leader": false, "voter": true},
+            {"node_id": "n3", "address": "127.0.0.1:13", "leader": false, "voter": false},
+        ]}}});
+        let ap = json!({"data": {"healthy": false, "failure_tolerance": 0, "servers": {
+            "n1": {"last_contact": "0s", "healthy": true},
+            "n2": {"last_contact": "9s", "healthy": false},
+            "n3": {"last_contact": "1s", "healthy": true, "node_status": "alive", "version": "2.7.2"},
+        }}});
+        let view = merge(&nodes, &raft, &ha, &ap);
+        assert_eq!(view.nodes.len(), 3);
+        assert_eq!(view.leader.as_deref(), Some("n1"));
+        assert!(!view.healthy);
+        let n1 = &view.nodes[0];
+        assert_eq!(
+            (
+                n1.node_id.as_deref(),
+                n1.datacenter.as_deref(),
+                n1.leader,
+                n1.voter,
+                n1.healthy
+            ),
+            (Some("n1"), Some("dc1"), true, true, true)
+        );
+        let n2 = &view.nodes[1];
+        assert_eq!(
+            (n2.healthy, n2.reachable, n2.last_contact.as_deref()),
+            (false, false, Some("9.0s"))
+        );
+        let n3 = &view.nodes[2];
+        assert_eq!((n3.configured, n3.voter, n3.healthy), (false, false, true));
+        assert_eq!(view.failure_tolerance, Some(0));
+    }
+
+    #[test]
+    fn a_down_node_missing_from_ha_status_is_still_matched_to_its_raft_server() {
+        let nodes = [
+            configured("http://127.0.0.1:1", "dc1", false, false),
+            configured("http://127.0.0.1:2", "dc2", true, false),
+        ];
+        let ha = json!({"data": {"nodes": [
+            {"api_address": "http://127.0.0.1:2", "cluster_address": "https://127.0.0.1:12", "active_node": true},
+        ]}});
+        let raft = json!({"data": {"config": {"servers": [
+            {"node_id": "n1", "address": "127.0.0.1:11", "leader": false, "voter": true},
+            {"node_id": "n2", "address": "127.0.0.1:12", "leader": true, "voter": true},
+        ]}}});
+        let view = merge(&nodes, &raft, &ha, &Value::Null);
+        assert_eq!(view.nodes.len(), 2);
+        assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
+        assert!(!view.nodes[0].healthy);
+        assert_eq!(view.leader.as_deref(), Some("n2"));
+    }
+
+    #[test]
+    fn last_contact_is_shortened() {
+        assert_eq!(short_duration("4.149444083s"), "4.1s");
+        assert_eq!(short_duration("812.345ms"), "812ms");
+        assert_eq!(short_duration("0s"), "0s");
+        assert_eq!(short_duration("2m3.5s"), "2m3.5s");
+    }
+
+    #[test]
+    fn without_raft_the_configured_nodes_still_show() {
+        let view = merge(
+            &[configured("http://a", "dc1", true, false)],
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+        );
+        assert_eq!(view.nodes.len(), 1);
+        assert!(view.healthy);
+        assert_eq!(view.leader, None);
+    }
+}

@@ -1,0 +1,260 @@
+//! `GET /api/v1/cluster` and failover, against real OpenBao: a single dev node, and a real
+//! 3-node Raft cluster on loopback ports (`LocalCluster`, as `crypter dev --nodes 3`).
+
+use crate::helpers::{browser, error_code, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
+use crypter::config::Settings;
+use crypter::embedded::LocalCluster;
+use crypter_api::ClusterView;
+use reqwest::{Client, StatusCode};
+use secrecy::SecretString;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+impl TestApp {
+    pub async fn cluster(&self, client: &Client) -> reqwest::Response {
+        client.get(self.url("/cluster")).send().await.unwrap()
+    }
+
+    pub async fn cluster_view(&self, client: &Client) -> ClusterView {
+        let resp = self.cluster(client).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+}
+
+/// A 3-node cluster (dc1, dc2, dc3), bootstrapped, with the backend over all three nodes,
+/// preferring dc1, and its health loop running as in production.
+async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = LocalCluster::start(3, &dir.path().join("cluster"))
+        .await
+        .expect("start a 3-node cluster");
+    let bao = cluster.bao(Some("dc1")).unwrap();
+    crypter::bootstrap::bootstrap(
+        &bao,
+        &cluster.root_token,
+        &SecretString::from(ADMIN_PASSWORD.to_owned()),
+    )
+    .await
+    .expect("bootstrap the cluster");
+    bao.check_nodes().await;
+    let settings = Settings {
+        login_per_minute: 10_000,
+        login_burst: 10_000,
+        ..Settings::default()
+    };
+    let mut app = serve_backend(bao, settings).await;
+    app.root = cluster.root_token.clone();
+    (app, cluster, dir)
+}
+
+#[tokio::test]
+async fn cluster_needs_a_session_and_is_documented() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = browser()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/cluster"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["ClusterView"].is_object());
+    let (status, code, _) = error_code(app.cluster(&browser()).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+}
+
+#[tokio::test]
+async fn cluster_is_refused_to_a_user_whose_policy_cannot_read_it() {
+    let app = spawn_app().await;
+    app.bao
+        .write(
+            "auth/userpass/users/viewer",
+            &app.root,
+            &json!({"password": "viewer-password", "token_policies": ["default"]}),
+        )
+        .await
+        .unwrap();
+    let client = browser();
+    assert_eq!(
+        app.login(&client, "viewer", "viewer-password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (status, code, _) = error_code(app.cluster(&client).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "store_forbidden")
+    );
+}
+
+#[tokio::test]
+async fn a_single_dev_node_shows_as_one_healthy_node() {
+    let app = spawn_app().await;
+    app.bao.check_nodes().await;
+    let (client, _) = app.admin().await;
+    let view = app.cluster_view(&client).await;
+    assert_eq!(view.nodes.len(), 1);
+    assert!(view.nodes[0].healthy && view.nodes[0].configured);
+    assert!(view.healthy);
+    // The dev server has no Raft storage: that part of the picture is a warning.
+    assert!(
+        view.warnings.iter().any(|w| w.contains("raft")),
+        "{:?}",
+        view.warnings
+    );
+}
+
+#[tokio::test]
+async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
+    let (app, mut cluster, _dir) = spawn_cluster_app().await;
+    let (client, _) = app.admin().await;
+    let view = app.cluster_view(&client).await;
+    assert_eq!(view.nodes.len(), 3, "{view:?}");
+    assert_eq!(view.nodes.iter().filter(|n| n.leader).count(), 1);
+    assert!(view.nodes.iter().all(|n| n.healthy && n.voter));
+    let mut dcs: Vec<_> = view
+        .nodes
+        .iter()
+        .map(|n| n.datacenter.clone().unwrap())
+        .collect();
+    dcs.sort();
+    assert_eq!(dcs, ["dc1", "dc2", "dc3"]);
+    assert_eq!(view.datacenter.as_deref(), Some("dc1"));
+
+    let leader = cluster.leader().await.unwrap();
+    let standby = (leader + 1) % 3;
+    let standby_url = cluster.nodes[standby].url();
+    // A backend in the standby's data center reads from it, until it dies: then the very
+    // next read fails over by itself (one retry), before any health check has noticed.
+    let local = cluster
+        .bao(Some(&cluster.nodes[standby].datacenter))
+        .unwrap();
+    local.check_nodes().await;
+    assert!(local.read("sys/mounts", &app.root).await.unwrap().is_some());
+    cluster.kill(standby).await.unwrap();
+    assert!(local.read("sys/mounts", &app.root).await.unwrap().is_some());
+    let statuses = local.node_statuses();
+    let (_, down) = statuses.iter().find(|(s, _)| s.url == standby_url).unwrap();
+    assert!(!down.healthy(), "the failed read marked the node down");
+    app.bao.check_nodes().await;
+
+    // The console keeps working: log in again (a write), read the cluster, write and read.
+    let (client, _) = app.admin().await;
+    let view = app.cluster_view(&client).await;
+    let down = view
+        .nodes
+        .iter()
+        .find(|n| n.api_addr.as_deref() == Some(standby_url.as_str()))
+        .unwrap();
+    assert!(!down.healthy && !down.reachable, "{down:?}");
+    assert!(!view.healthy);
+    assert_eq!(view.nodes.iter().filter(|n| n.healthy).count(), 2);
+    let health: crypter_api::Health = browser()
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (health.status.as_str(), health.store.nodes_down),
+        ("degraded", 1)
+    );
+    app.bao
+        .write(
+            "crypter/data/probe",
+            &app.root,
+            &json!({"data": {"k": "v"}}),
+        )
+        .await
+        .unwrap();
+    assert!(app
+        .bao
+        .read("crypter/data/probe", &app.root)
+        .await
+        .unwrap()
+        .is_some());
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn after_the_leader_dies_reads_and_writes_work_again() {
+    let (app, mut cluster, _dir) = spawn_cluster_app().await;
+    let health_loop = app.bao.spawn_health_loop();
+    let leader = cluster.leader().await.unwrap();
+    let old_leader = cluster.nodes[leader].node_id.clone();
+    cluster.kill(leader).await.unwrap();
+    let killed = Instant::now();
+
+    // Through the backend's HTTP API: a userpass login writes a token, so it needs the
+    // active node. Retry until it works, and measure.
+    let mut logins = 0;
+    loop {
+        logins += 1;
+        let resp = app.login(&browser(), "admin", ADMIN_PASSWORD).await;
+        if resp.status() == StatusCode::OK {
+            break;
+        }
+        eprintln!("{:.2?}: login answered {}", killed.elapsed(), resp.status());
+        assert!(
+            killed.elapsed() < Duration::from_secs(60),
+            "no login within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = killed.elapsed();
+    println!(
+        "API logins (writes) work again {took:.2?} after the leader was killed ({logins} attempts)"
+    );
+
+    // And the backend's store client: a KV write, then reading it back at once.
+    let attempts = 1;
+    app.bao
+        .write(
+            "crypter/data/failover",
+            &app.root,
+            &json!({"data": {"n": attempts.to_string()}}),
+        )
+        .await
+        .unwrap();
+    let read = app
+        .bao
+        .read("crypter/data/failover", &app.root)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read["data"]["data"]["n"], attempts.to_string());
+
+    // Through the API as well: a login (a write), then the cluster view settles on a new
+    // leader with the dead node as the only unhealthy one (autopilot needs a moment).
+    let (client, _) = app.admin().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        app.bao.check_nodes().await;
+        let view = app.cluster_view(&client).await;
+        let settled = view.nodes.len() == 3
+            && view.leader.as_deref().is_some_and(|l| l != old_leader)
+            && view.nodes.iter().filter(|n| n.healthy).count() == 2
+            && view
+                .nodes
+                .iter()
+                .any(|n| n.node_id.as_deref() == Some(old_leader.as_str()) && !n.healthy);
+        if settled {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the view did not settle: {view:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    health_loop.abort();
+    cluster.stop().await;
+}
