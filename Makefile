@@ -7,9 +7,9 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 setup:
 	@bash scripts/setup.sh
 
-## The console (trunk → dist/), optimised and wasm-opt'ed.
+## The console: one optimised, wasm-opt'ed bundle per section (trunk → dist/<bundle>/).
 console: setup
-	trunk build --release --offline
+	bash scripts/build-console.sh
 
 build: console
 	cargo build --release -p crypter

@@ -3,8 +3,11 @@
 
 Both are measured in the same run the same way: the HTML page plus every stylesheet,
 script, module preload and wasm it references, each gzip -9 compressed. Crypter's console
-is read from trunk's dist/; OpenBao's UI is fetched from /ui/ of a `bao server -dev`
-started here on a free loopback port. Exits 1 when the console is over its budget.
+is read from dist/: one bundle per section (dist/<bundle>/index.html), and the first load
+of any page is its own bundle's, so each is measured and each must be within budget;
+`core` (login and overview) is what a visitor loads first. OpenBao's UI is fetched from
+/ui/ of a `bao server -dev` started here on a free loopback port. Exits 1 when any bundle
+is over its budget.
 """
 import gzip
 import os
@@ -45,14 +48,23 @@ def measure(name, html, fetch):
 
 
 def crypter(dist):
-    with open(os.path.join(dist, "index.html"), "rb") as f:
-        html = f.read()
+    """(bundle, gzip total) for every bundle in dist/."""
+    bundles = sorted(d for d in os.listdir(dist) if os.path.isfile(os.path.join(dist, d, "index.html")))
+    if not bundles and os.path.isfile(os.path.join(dist, "index.html")):
+        bundles = ["."]
+    if not bundles:
+        sys.exit(f"no console build in {dist}; run scripts/build-console.sh")
 
     def fetch(url):
         with open(os.path.join(dist, url.lstrip("/")), "rb") as f:
             return f.read()
 
-    return measure("Crypter console (dist/)", html, fetch)
+    results = []
+    for b in bundles:
+        with open(os.path.join(dist, b, "index.html"), "rb") as f:
+            html = f.read()
+        results.append((b, measure(f"Crypter console, bundle {b} (dist/{b}/)", html, fetch)[1]))
+    return results
 
 
 def free_port():
@@ -97,14 +109,18 @@ def openbao_ui():
 
 def main():
     dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
-    c_raw, c_gz = crypter(dist)
+    bundles = crypter(dist)
     o_raw, o_gz = openbao_ui()
     print()
-    print(f"first load, gzip: Crypter {c_gz / 1024:.1f} KiB, OpenBao UI {o_gz / 1024:.1f} KiB "
-          f"(Crypter is {c_gz / o_gz:.3f}x of OpenBao's, {o_gz / c_gz:.1f}x smaller)")
-    verdict = "within" if c_gz <= BUDGET else "OVER"
-    print(f"budget: {c_gz / 1024:.1f} KiB of {BUDGET // 1024} KiB ({verdict} budget)")
-    return 0 if c_gz <= BUDGET else 1
+    worst = 0
+    for name, c_gz in bundles:
+        verdict = "within" if c_gz <= BUDGET else "OVER"
+        print(f"first load, gzip, bundle {name}: {c_gz / 1024:.1f} KiB of {BUDGET // 1024} KiB "
+              f"({verdict} budget); OpenBao UI {o_gz / 1024:.1f} KiB ({o_gz / c_gz:.1f}x larger)")
+        worst = max(worst, c_gz)
+    print(f"largest first load: {worst / 1024:.1f} KiB gzip against OpenBao's {o_gz / 1024:.1f} KiB "
+          f"(ratio {worst / o_gz:.3f})")
+    return 0 if worst <= BUDGET else 1
 
 
 if __name__ == "__main__":

@@ -16,13 +16,13 @@ step "clippy (native)"
 cargo clippy -p crypter-api -p crypter -p crypter-client --all-targets -- -D warnings
 
 step "clippy (console, wasm32)"
-cargo clippy -p crypter-frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p crypter-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "unit and integration tests (real bao)"
 cargo test -p crypter-api -p crypter -p crypter-client
 
-step "console release build"
-trunk build --release --offline
+step "console release build (one bundle per section)"
+bash scripts/build-console.sh
 
 step "console size budget (first load, gzip, beside OpenBao's own UI)"
 python3 scripts/bench_bundle_size.py dist

@@ -6,6 +6,7 @@
 
 mod activity;
 mod cluster;
+pub mod console;
 mod error;
 mod freeze;
 mod health;

@@ -1,36 +1,83 @@
 //! The console's static files (trunk's `dist/`), with an SPA fallback: any path that is
-//! not a file gets `index.html` with status 200, so deep links work.
+//! not a file gets the `index.html` of the bundle that serves it (`crypter_api::console`),
+//! with status 200, so deep links work.
+//!
+//! Layouts: `dist/<bundle>/index.html` per section (what `scripts/build-console.sh`
+//! builds), or a single `dist/index.html`.
 
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get_service;
 use axum::Router;
-use std::path::Path;
-use tower_http::services::{ServeDir, ServeFile};
+use crypter_api::console::{bundle_for, BUNDLES};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// Every `index.html` the console has, by bundle (`core` for a single-bundle build).
+pub fn index_files(dist_dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let per_bundle: Vec<(&'static str, PathBuf)> = BUNDLES
+        .iter()
+        .map(|b| (*b, dist_dir.join(b).join("index.html")))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    if per_bundle.iter().any(|(b, _)| *b == "core") {
+        per_bundle
+    } else {
+        let single = dist_dir.join("index.html");
+        if single.is_file() {
+            vec![("core", single)]
+        } else {
+            Vec::new()
+        }
+    }
+}
 
 pub fn service(dist_dir: &Path) -> Router {
-    let index = dist_dir.join("index.html");
-    if index.is_file() {
-        Router::new().fallback_service(get_service(
-            ServeDir::new(dist_dir)
-                .precompressed_gzip()
-                .fallback(ServeFile::new(index)),
-        ))
-    } else {
+    let indexes: HashMap<&'static str, String> = index_files(dist_dir)
+        .into_iter()
+        .filter_map(|(b, p)| std::fs::read_to_string(p).ok().map(|html| (b, html)))
+        .collect();
+    if indexes.is_empty() {
         let shown = dist_dir.display().to_string();
-        Router::new().fallback(move || {
+        return Router::new().fallback(move || {
             let shown = shown.clone();
             async move {
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     Html(format!(
                         "<!doctype html><title>Crypter</title><p>The console is not built \
-                         ({shown}/index.html is missing). Run <code>make run</code>, or \
-                         <code>trunk build --release</code>, then restart.</p>"
+                         ({shown} has no index.html). Run <code>make run</code>, or \
+                         <code>scripts/build-console.sh</code>, then restart.</p>"
                     )),
                 )
                     .into_response()
             }
-        })
+        });
     }
+    let indexes = Arc::new(indexes);
+    let spa = move |uri: Uri| {
+        let indexes = Arc::clone(&indexes);
+        async move { index_for(&indexes, uri.path()) }
+    };
+    Router::new().fallback_service(get_service(
+        ServeDir::new(dist_dir)
+            .precompressed_gzip()
+            .fallback(axum::handler::HandlerWithoutStateExt::into_service(spa)),
+    ))
+}
+
+fn index_for(indexes: &HashMap<&'static str, String>, path: &str) -> Response {
+    let html = indexes
+        .get(bundle_for(path))
+        .or_else(|| indexes.get("core"))
+        .cloned()
+        .unwrap_or_default();
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
 }

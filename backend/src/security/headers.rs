@@ -15,8 +15,13 @@ pub struct ContentPolicy {
 }
 
 impl ContentPolicy {
+    /// The policy for every bundle of the console: each one's boot script is allowed.
     pub fn for_console(dist_dir: &Path) -> Self {
-        let html = std::fs::read_to_string(dist_dir.join("index.html")).unwrap_or_default();
+        let html: String = crate::routes::console::index_files(dist_dir)
+            .into_iter()
+            .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
+            .collect::<Vec<_>>()
+            .join("\n");
         Self::from_index_html(&html)
     }
 

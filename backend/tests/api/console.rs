@@ -57,5 +57,48 @@ async fn a_missing_console_build_says_how_to_build_it() {
     .await;
     let resp = browser().get(&app.addr).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(resp.text().await.unwrap().contains("trunk build"));
+    assert!(resp.text().await.unwrap().contains("scripts/build-console.sh"));
+}
+
+#[tokio::test]
+async fn each_section_gets_its_own_bundle_and_every_boot_script_is_allowed() {
+    let dist = tempfile::tempdir().unwrap();
+    for (bundle, script) in [
+        ("core", "init('/core/a.wasm');"),
+        ("access", "init('/access/b.wasm');"),
+    ] {
+        std::fs::create_dir_all(dist.path().join(bundle)).unwrap();
+        std::fs::write(
+            dist.path().join(bundle).join("index.html"),
+            format!("<html><script type=\"module\">{script}</script><p>{bundle}</p></html>"),
+        )
+        .unwrap();
+    }
+    let app = spawn_app_with(Settings {
+        dist_dir: dist.path().to_owned(),
+        ..Settings::default()
+    })
+    .await;
+    for (path, bundle) in [
+        ("/", "core"),
+        ("/login", "core"),
+        ("/roles", "access"),
+        ("/roles/x/y", "access"),
+        ("/runbooks", "core"),
+    ] {
+        let resp = browser()
+            .get(format!("{}{path}", app.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        let body = resp.text().await.unwrap();
+        // `migrate` is not built here, so its paths fall back to the core bundle.
+        assert!(body.contains(&format!("<p>{bundle}</p>")), "{path}: {body}");
+    }
 }

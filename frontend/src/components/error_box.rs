@@ -10,7 +10,7 @@ pub fn ErrorBox(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView 
             view! {
                 <div class="error" role="alert" data-testid="error" data-code=e.code.clone()>
                     {e.message}
-                    {relogin.then(|| view! { " " <a href="/login" data-testid="error-login">"Log in again"</a> })}
+                    {relogin.then(|| view! { " " <a href="/login" rel="external" data-testid="error-login">"Log in again"</a> })}
                 </div>
             }
         })

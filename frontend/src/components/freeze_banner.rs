@@ -56,7 +56,7 @@ pub fn FreezeBanner() -> impl IntoView {
                         {s.since.as_deref().map(super::time::short_time).unwrap_or_default()}
                     </span>
                     <span class=class data-testid="freeze-banner-verified">{badge}</span>
-                    <a href="/freeze" data-testid="freeze-banner-link">"Freeze page"</a>
+                    <a href="/freeze" rel="external" data-testid="freeze-banner-link">"Freeze page"</a>
                 </div>
             }
         })

@@ -19,10 +19,13 @@ pub const PAGES: &[(&str, &str, &str)] = &[
 #[component]
 pub fn Nav(open: RwSignal<bool>) -> impl IntoView {
     let location = use_location();
+    let here = use_context::<crate::section::CurrentBundle>().map_or("core", |b| b.0);
     let links = PAGES
         .iter()
         .map(|(href, label, testid)| {
             let href = *href;
+            // Another bundle serves it: a page load, not client-side routing.
+            let external = (crate::section::bundle_for(href) != here).then_some("external");
             let current = move || {
                 let path = location.pathname.get();
                 let here = if href == "/" {
@@ -34,7 +37,7 @@ pub fn Nav(open: RwSignal<bool>) -> impl IntoView {
             };
             view! {
                 <li>
-                    <a href=href data-testid=*testid aria-current=current on:click=move |_| open.set(false)>
+                    <a href=href data-testid=*testid aria-current=current rel=external on:click=move |_| open.set(false)>
                         {*label}
                     </a>
                 </li>

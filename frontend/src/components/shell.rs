@@ -4,6 +4,7 @@ use super::nav::Nav;
 use super::theme_toggle::ThemeToggle;
 use crate::api;
 use crate::auth::Auth;
+use crate::section::{go, CurrentBundle};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -14,6 +15,7 @@ use leptos_router::NavigateOptions;
 #[component]
 pub fn Shell() -> impl IntoView {
     let auth = Auth::get();
+    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
     FreezeStatus::provide();
     let location = use_location();
     let navigate = use_navigate();
@@ -24,13 +26,19 @@ pub fn Shell() -> impl IntoView {
         Some(Err(e)) if e.code == "unauthenticated" => {
             auth.session.set(None);
             let next = location.pathname.get_untracked();
-            to_login(
-                &format!("/login?next={}", encode(&next)),
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            // The login page lives in the core bundle: a page load, replacing this entry.
+            let target = format!("/login?next={}", encode(&next));
+            if here == "core" {
+                to_login(
+                    &target,
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
+            } else if let Some(w) = web_sys::window() {
+                let _ = w.location().replace(&target);
+            }
         }
         _ => {}
     });
@@ -39,7 +47,7 @@ pub fn Shell() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             auth.session.set(None);
-            navigate("/login", Default::default());
+            go("/login", here, &navigate);
         }
     });
     let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
@@ -72,7 +80,7 @@ pub fn Shell() -> impl IntoView {
                     >
                         "☰"
                     </button>
-                    <a href="/" class="brand" data-testid="brand">"Crypter"</a>
+                    <a href="/" rel="external" class="brand" data-testid="brand">"Crypter"</a>
                     <span class="spacer"></span>
                     <span class="user" data-testid="current-user">{username}</span>
                     <ThemeToggle />

@@ -21,7 +21,7 @@ pub fn Login() -> impl IntoView {
         if let Some(Ok(info)) = action.value().get() {
             auth.session.set(Some(info));
             let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
-            navigate(safe_next(&next), Default::default());
+            crate::section::go(safe_next(&next), "core", &navigate);
         }
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));

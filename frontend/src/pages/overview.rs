@@ -65,7 +65,7 @@ fn HealthTable(health: Health) -> impl IntoView {
         {(s.nodes_down > 0).then(|| view! {
             <p class="banner warn" data-testid="store-degraded">
                 {format!("Degraded: {} OpenBao node(s) down. ", s.nodes_down)}
-                <a href="/cluster" data-testid="store-degraded-link">"See the cluster"</a>
+                <a href="/cluster" rel="external" data-testid="store-degraded-link">"See the cluster"</a>
             </p>
         })}
         {s.error.map(|e| view! { <p class="error" data-testid="store-error">{e}</p> })}

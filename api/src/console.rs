@@ -1,0 +1,44 @@
+//! The console's sections: one wasm bundle each, so that the first load of a page carries
+//! only that section's code. Shared by the console (client-side routing inside a bundle,
+//! page loads across bundles) and the backend (which bundle a deep link gets).
+
+/// (bundle, path prefixes it serves). `core` serves every other path, login included.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("ops", &["/freeze", "/cluster", "/activity"]),
+    ("data", &["/environments", "/credentials"]),
+    ("access", &["/roles"]),
+    ("migrate", &["/changesets", "/runbooks"]),
+];
+
+/// Every bundle's name, `core` first.
+pub const BUNDLES: &[&str] = &["core", "ops", "data", "access", "migrate"];
+
+/// The bundle that serves `path`.
+pub fn bundle_for(path: &str) -> &'static str {
+    SECTIONS
+        .iter()
+        .find(|(_, prefixes)| {
+            prefixes
+                .iter()
+                .any(|p| path == *p || (path.starts_with(p) && path[p.len()..].starts_with('/')))
+        })
+        .map(|(name, _)| *name)
+        .unwrap_or("core")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_for;
+
+    #[test]
+    fn deep_links_pick_their_bundle() {
+        assert_eq!(bundle_for("/roles"), "access");
+        assert_eq!(bundle_for("/roles/deployer"), "access");
+        assert_eq!(bundle_for("/credentials"), "data");
+        assert_eq!(bundle_for("/runbooks/42"), "migrate");
+        assert_eq!(bundle_for("/"), "core");
+        assert_eq!(bundle_for("/freeze"), "ops");
+        assert_eq!(bundle_for("/login"), "core");
+        assert_eq!(bundle_for("/rolesx"), "core");
+    }
+}

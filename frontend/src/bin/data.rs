@@ -1,0 +1,22 @@
+//! The `data` bundle of the console: environments and credentials.
+
+use crypter_frontend::components::shell::Shell;
+use crypter_frontend::pages::*;
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+fn main() {
+    crypter_frontend::start("data", || {
+        view! {
+            <Router>
+                <Routes fallback=NotFound>
+                    <ParentRoute path=path!("") view=Shell>
+                        <Route path=path!("environments") view=Environments />
+                        <Route path=path!("credentials") view=Credentials />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        }
+    });
+}

@@ -1,0 +1,22 @@
+//! The `migrate` bundle of the console: changesets and runbooks.
+
+use crypter_frontend::components::shell::Shell;
+use crypter_frontend::pages::*;
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+fn main() {
+    crypter_frontend::start("migrate", || {
+        view! {
+            <Router>
+                <Routes fallback=NotFound>
+                    <ParentRoute path=path!("") view=Shell>
+                        <Route path=path!("changesets") view=Changesets />
+                        <Route path=path!("runbooks") view=Runbooks />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        }
+    });
+}
