@@ -75,7 +75,6 @@ pub enum Effect {
 
 /// The environment a grant applies to: one environment, or `*` for every environment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub enum GrantEnv {
     Any,
@@ -195,6 +194,7 @@ impl From<Scope> for String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grant {
     /// An environment's name, or `*` for every environment.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub environment: GrantEnv,
     pub scope: Scope,
     pub capabilities: Vec<Capability>,
@@ -253,7 +253,7 @@ pub struct RolePolicy {
     pub drift: bool,
 }
 
-/// `POST /api/v1/roles/policy-preview`: the HCL a role would get, for the diff before saving.
+/// `POST /api/v1/roles/{name}/policy/preview`: the HCL a role would get, for the diff before saving.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyPreview {

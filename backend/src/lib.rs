@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod embedded;
 pub mod error;
+pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;

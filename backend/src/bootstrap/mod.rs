@@ -64,6 +64,7 @@ pub async fn bootstrap(
     ensure_policy(bao, root, "crypter-admin", ADMIN_POLICY, &mut report).await?;
     ensure_policy(bao, root, "crypter-operator", OPERATOR_POLICY, &mut report).await?;
     ensure_admin(bao, root, admin_password, &mut report).await?;
+    ensure_probe_token_role(bao, root, &mut report).await?;
     Ok(report)
 }
 
@@ -180,6 +181,37 @@ async fn ensure_admin(
     .context("creating the admin user")?;
     report.changes.push(format!("created user {ADMIN_USER}"));
     report.admin_created = true;
+    Ok(())
+}
+
+/// The token role that mints probe tokens: short-lived batch tokens carrying only
+/// `crypter-role-*` policies, for check access (roles) to ask `sys/capabilities` about.
+async fn ensure_probe_token_role(
+    bao: &Bao,
+    root: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let path = "auth/token/roles/crypter-probe";
+    if bao.read(path, root).await?.is_some() {
+        return Ok(());
+    }
+    bao.write(
+        path,
+        root,
+        &json!({
+            "allowed_policies_glob": ["crypter-role-*"],
+            "orphan": true,
+            "renewable": false,
+            "token_type": "batch",
+            "token_no_default_policy": true,
+            "token_explicit_max_ttl": 300,
+        }),
+    )
+    .await
+    .context("creating the probe token role")?;
+    report
+        .changes
+        .push("created token role crypter-probe".into());
     Ok(())
 }
 
