@@ -204,7 +204,6 @@ async fn ensure_probe_token_role(
             "renewable": false,
             "token_type": "batch",
             "token_no_default_policy": true,
-            "token_explicit_max_ttl": 300,
         }),
     )
     .await

@@ -193,6 +193,12 @@ pub async fn revoke(
         .await;
     match result {
         Ok(_) => Ok(()),
+        // OpenBao answers 500 "failed to find accessor entry" for an unknown accessor.
+        Err(BaoError::Rejected { ref message, .. }) if message.contains("failed to find") => {
+            Err(AppError::NotFound(format!(
+                "role {name} has no secret-id with accessor {accessor}"
+            )))
+        }
         Err(BaoError::Rejected { status: 400, .. } | BaoError::NotFound { .. }) => {
             Err(AppError::NotFound(format!(
                 "role {name} has no secret-id with accessor {accessor}"

@@ -8,5 +8,7 @@ mod bootstrap;
 mod console;
 mod embedded;
 mod health;
+mod identities;
+mod roles;
 mod security;
 mod session;
