@@ -308,3 +308,26 @@ async fn human_users_get_their_roles_policies() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_demo_e2e_identity_passes() {
+    let app = spawn_app().await;
+    crypter::demo::load(&app.bao, &app.root).await.unwrap();
+    assert_eq!(
+        crypter::demo::load_roles(&app.bao, &app.root)
+            .await
+            .unwrap(),
+        2
+    );
+    // Idempotent.
+    assert_eq!(
+        crypter::demo::load_roles(&app.bao, &app.root)
+            .await
+            .unwrap(),
+        0
+    );
+    let admin = Admin::new(&app).await;
+    let report = admin.identities_check().await;
+    assert_eq!(only_result(&report)["status"], "ok", "{report}");
+    assert_eq!(report["ok"], true);
+}
