@@ -2,8 +2,10 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod roles;
 mod session;
 
+pub use roles::*;
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
