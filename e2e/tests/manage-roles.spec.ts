@@ -81,3 +81,51 @@ test('run the identity checks: the demo e2e identity passes', async ({ page }) =
   await expect(row.getByTestId('identity-status')).toHaveText('ok');
   await expect(row).toContainText('canary staging/e2e/checkout-bot: expected 200, got 200');
 });
+
+test('manage a user, and flag what depends on a deprecated login method', async ({ page }) => {
+  const roles = new RolesPage(page);
+  const user = `tester${Date.now() % 100000}`;
+  await new LoginPage(page).goto();
+  await new LoginPage(page).logIn();
+  await roles.goto();
+
+  await test.step('create a user with a role; the password is not kept in the form', async () => {
+    const form = page.getByTestId('user-create');
+    await form.getByLabel('Username').fill(user);
+    await form.getByLabel('Password (12 characters or more)').fill('a very long test password');
+    await form.getByLabel('Roles (comma-separated)').fill('payments-api');
+    await form.getByTestId('user-create-submit').click();
+    await expect(page.getByTestId(`user-row-${user}`)).toBeVisible();
+    await expect(page.getByTestId(`user-roles-${user}`)).toHaveValue('payments-api');
+    await expect(form.getByLabel('Password (12 characters or more)')).toHaveValue('');
+  });
+
+  await test.step('mark approle/ deprecated: machine roles and the identity checks flag it', async () => {
+    await page.getByTestId('deprecated-input').fill('approle/');
+    await page.getByTestId('deprecated-save').click();
+    await expect(page.getByTestId('deprecated-input')).toHaveValue('approle/');
+    await page.reload();
+    await expect(roles.row('payments-api').getByTestId('role-row-deprecated')).toContainText('approle/');
+    await roles.runIdentityChecks();
+    await expect(page.getByTestId('identities-deprecated')).toContainText('approle/');
+  });
+
+  await test.step('mark userpass/ deprecated: users are flagged', async () => {
+    await page.getByTestId('deprecated-input').fill('userpass/');
+    await page.getByTestId('deprecated-save').click();
+    await expect(page.getByTestId('deprecated-input')).toHaveValue('userpass/');
+    await page.reload();
+    await expect(page.getByTestId(`user-row-${user}`).getByTestId('user-deprecated')).toContainText('userpass/');
+    await expect(roles.row('payments-api').getByTestId('role-row-deprecated')).toHaveCount(0);
+  });
+
+  await test.step('clean up: no deprecated methods, delete the user', async () => {
+    await page.getByTestId('deprecated-input').fill('');
+    await page.getByTestId('deprecated-save').click();
+    await expect(page.getByTestId('deprecated-input')).toHaveValue('');
+    const row = page.getByTestId(`user-row-${user}`);
+    await row.getByTestId('user-delete').click();
+    await row.getByTestId('user-delete-confirm').click();
+    await expect(page.getByTestId(`user-row-${user}`)).toHaveCount(0);
+  });
+});

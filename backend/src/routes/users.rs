@@ -69,12 +69,18 @@ pub async fn set_roles(
 
 #[utoipa::path(delete, path = "/api/v1/users/{name}", tag = "users",
     params(("name" = String, Path)),
-    responses((status = 204), (status = 404, body = crypter_api::ErrorBody)))]
+    responses((status = 204), (status = 404, body = crypter_api::ErrorBody),
+        (status = 409, description = "That is your own user", body = crypter_api::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
+    if name == session.username {
+        return Err(AppError::Conflict(
+            "you cannot delete the user you are logged in as; ask another administrator".into(),
+        ));
+    }
     let result = users::remove(&state.bao, &session.token, &name).await;
     activity::record(
         &state.bao,

@@ -98,6 +98,7 @@ fn class_from(s: &str) -> RoleClass {
 pub fn RoleEditor(
     initial: Option<Role>,
     #[prop(into)] on_saved: Callback<String>,
+    #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let existing = initial.is_some();
     let name = RwSignal::new(
@@ -272,6 +273,7 @@ pub fn RoleEditor(
                         {if existing { "Save role" } else { "Create role" }}
                     </button>
                 </Show>
+                <button type="button" class="ghost" data-testid="role-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
             </div>
             {move || match preview.value().get() {
                 Some(Ok((_, p))) if previewed_matches() => Some(view! {

@@ -94,8 +94,16 @@ pub fn Roles() -> impl IntoView {
             </div>
             {move || match panel.get() {
                 Panel::None => ().into_any(),
-                Panel::New => view! { <RoleEditor initial=None on_saved=on_saved /> }.into_any(),
-                Panel::Edit(role) => view! { <RoleEditor initial=Some(role) on_saved=on_saved /> }.into_any(),
+                Panel::New => view! {
+                    <RoleEditor initial=None on_saved=on_saved on_cancel=move |()| panel.set(Panel::None) />
+                }.into_any(),
+                Panel::Edit(role) => {
+                    let name = role.name.to_string();
+                    view! {
+                        <RoleEditor initial=Some(role) on_saved=on_saved
+                            on_cancel=move |()| panel.set(Panel::View(name.clone())) />
+                    }.into_any()
+                }
                 Panel::View(_) => match selected.get() {
                     Some(Ok(Some(role))) => {
                         let for_edit = role.clone();
