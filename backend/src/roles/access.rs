@@ -53,6 +53,12 @@ pub async fn check(
     path: &CredentialPath,
 ) -> Result<AccessCheck, AppError> {
     super::get(bao, token, role).await?;
+    if !super::environment_exists(bao, token, env).await? {
+        return Err(AppError::bad_request(
+            "unknown_environment",
+            format!("environment {env} does not exist; pick an existing environment"),
+        ));
+    }
     let probe = probe_token(bao, token, role).await?;
     let [data, _, listing] = paths(env, path);
     let asked = paths(env, path);

@@ -229,8 +229,13 @@ pub async fn save(
             }),
         )
         .await?;
-    } else if existing.is_some_and(|r| r.class.is_machine()) {
+    } else if existing.as_ref().is_some_and(|r| r.class.is_machine()) {
         bao.delete(&approle, token).await?;
+    }
+    // A role that stops being e2e no longer needs its kept secret-id.
+    if role.class != RoleClass::E2e && existing.is_some_and(|r| r.class == RoleClass::E2e) {
+        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
+            .await?;
     }
     let mut body = json!({ "data": role });
     if create {

@@ -367,6 +367,20 @@ async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agree
             "check access for {cap} {env}/{cpath}: {answer}"
         );
     }
+    // An environment that does not exist is a 400, not a fallback.
+    let resp = admin
+        .send(
+            Method::POST,
+            "/roles/reader/check",
+            Some(json!({"environment": "nowhere", "path": "app/a"})),
+        )
+        .await;
+    let (status, code, _) = error_code(resp).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "unknown_environment")
+    );
+
     // A write was never granted: OpenBao refuses it, and check access says so.
     let write = app
         .bao
