@@ -61,28 +61,39 @@ fn policies_of(v: &Value) -> Vec<String> {
 }
 
 pub async fn get(bao: &Bao, token: &SecretString, name: &str) -> Result<User, AppError> {
+    let deprecated = settings::read(bao, token).await?.deprecated_methods;
+    get_with(bao, token, name, &deprecated).await
+}
+
+async fn get_with(
+    bao: &Bao,
+    token: &SecretString,
+    name: &str,
+    deprecated: &[String],
+) -> Result<User, AppError> {
     validate_name(name)?;
     let v = bao
         .read(&format!("{USERS}/{name}"), token)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no user named {name}")))?;
     let (roles, other_policies) = split_policies(&policies_of(&v));
-    let deprecated = settings::read(bao, token).await?.deprecated_methods;
     Ok(User {
         name: name.to_owned(),
         roles,
         other_policies,
         deprecated_methods: deprecated
-            .into_iter()
-            .filter(|m| m == "userpass/")
+            .iter()
+            .filter(|m| *m == "userpass/")
+            .cloned()
             .collect(),
     })
 }
 
 pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<User>, AppError> {
+    let deprecated = settings::read(bao, token).await?.deprecated_methods;
     let mut users = Vec::new();
     for name in bao.list(USERS, token).await? {
-        match get(bao, token, &name).await {
+        match get_with(bao, token, &name, &deprecated).await {
             Ok(u) => users.push(u),
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),
