@@ -1,7 +1,7 @@
 //! Lint rules about roles: `policy-drift` (the live policy differs from the one derived
 //! from the grants) and `dangling-grant` (a grant names an environment that does not exist).
 
-use super::{derive, environment_exists, live_policy, policy_name};
+use super::{environment_exists, live_policy, policy_name};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::{GrantEnv, LintFinding, Severity};
@@ -9,12 +9,16 @@ use secrecy::SecretString;
 
 pub async fn findings(bao: &Bao, token: &SecretString) -> Result<Vec<LintFinding>, AppError> {
     let mut out = Vec::new();
-    for role in super::list(bao, token).await? {
-        let derived = derive(&role.name, &role.grants);
+    for (role, drift) in super::list_with_drift(bao, token).await? {
         let policy = policy_name(&role.name);
-        match live_policy(bao, token, &role.name).await? {
-            Some(live) if live == derived => {}
-            Some(_) => out.push(LintFinding {
+        let live = if drift {
+            live_policy(bao, token, &role.name).await?
+        } else {
+            None
+        };
+        match (drift, live) {
+            (false, _) => {}
+            (true, Some(_)) => out.push(LintFinding {
                 rule: "policy-drift".into(),
                 severity: Severity::Warning,
                 environment: None,
@@ -26,7 +30,7 @@ pub async fn findings(bao: &Bao, token: &SecretString) -> Result<Vec<LintFinding
                     role.name
                 ),
             }),
-            None => out.push(LintFinding {
+            (true, None) => out.push(LintFinding {
                 rule: "policy-drift".into(),
                 severity: Severity::Warning,
                 environment: None,

@@ -5,6 +5,7 @@
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crypter_api::{IssuedSecretId, RoleClass, RoleName, SecretIdInfo};
+use futures_util::{stream, StreamExt};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -135,15 +136,22 @@ pub async fn list(
     let accessors = bao
         .list(&format!("auth/approle/role/{name}/secret-id"), token)
         .await?;
+    let lookups: Vec<(String, Result<Option<Value>, BaoError>)> = stream::iter(accessors)
+        .map(|accessor| async move {
+            let lookup = bao
+                .write(
+                    &format!("auth/approle/role/{name}/secret-id-accessor/lookup"),
+                    token,
+                    &json!({ "secret_id_accessor": accessor }),
+                )
+                .await;
+            (accessor, lookup)
+        })
+        .buffered(super::FAN_OUT)
+        .collect()
+        .await;
     let mut out = Vec::new();
-    for accessor in accessors {
-        let lookup = bao
-            .write(
-                &format!("auth/approle/role/{name}/secret-id-accessor/lookup"),
-                token,
-                &json!({ "secret_id_accessor": accessor }),
-            )
-            .await;
+    for (accessor, lookup) in lookups {
         let data = match lookup {
             Ok(v) => v.and_then(|v| v.get("data").cloned()).unwrap_or_default(),
             // Expired between the listing and the lookup.

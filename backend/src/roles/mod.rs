@@ -13,6 +13,7 @@ pub mod users;
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
+use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -67,10 +68,19 @@ pub async fn get(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<Rol
         .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}")))
 }
 
+/// How many OpenBao reads a listing keeps in flight.
+pub const FAN_OUT: usize = 16;
+
 pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Role>, AppError> {
+    let names = names(bao, token).await?;
+    let reads: Vec<Result<Role, AppError>> = stream::iter(names)
+        .map(|name| async move { get(bao, token, &name).await })
+        .buffered(FAN_OUT)
+        .collect()
+        .await;
     let mut roles = Vec::new();
-    for name in names(bao, token).await? {
-        match get(bao, token, &name).await {
+    for read in reads {
+        match read {
             Ok(role) => roles.push(role),
             // Deleted between the listing and the read.
             Err(AppError::NotFound(_)) => {}
@@ -78,6 +88,23 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Role>, AppError
         }
     }
     Ok(roles)
+}
+
+/// Each role with whether its live policy differs from the derived one.
+pub async fn list_with_drift(
+    bao: &Bao,
+    token: &SecretString,
+) -> Result<Vec<(Role, bool)>, AppError> {
+    let roles = list(bao, token).await?;
+    stream::iter(roles)
+        .map(|role| async move {
+            let live = live_policy(bao, token, &role.name).await?;
+            let drift = live.as_deref() != Some(derive(&role.name, &role.grants).as_str());
+            Ok((role, drift))
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await
 }
 
 pub async fn live_policy(

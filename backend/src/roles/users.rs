@@ -5,6 +5,7 @@ use super::{policy_name, settings};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::{NewUser, RoleName, User};
+use futures_util::{stream, StreamExt};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -91,9 +92,18 @@ async fn get_with(
 
 pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<User>, AppError> {
     let deprecated = settings::read(bao, token).await?.deprecated_methods;
+    let names = bao.list(USERS, token).await?;
+    let reads: Vec<Result<User, AppError>> = stream::iter(names)
+        .map(|name| {
+            let deprecated = &deprecated;
+            async move { get_with(bao, token, &name, deprecated).await }
+        })
+        .buffered(super::FAN_OUT)
+        .collect()
+        .await;
     let mut users = Vec::new();
-    for name in bao.list(USERS, token).await? {
-        match get_with(bao, token, &name, &deprecated).await {
+    for read in reads {
+        match read {
             Ok(u) => users.push(u),
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),

@@ -30,13 +30,13 @@ pub async fn list(
     let deprecated = settings::read(bao, &session.token)
         .await?
         .deprecated_methods;
-    let mut out = Vec::new();
-    for role in roles::list(bao, &session.token).await? {
-        let live = roles::live_policy(bao, &session.token, &role.name).await?;
-        let drift = live.as_deref() != Some(roles::derive(&role.name, &role.grants).as_str());
-        out.push(roles::summary(&role, drift, &deprecated));
-    }
-    Ok(Json(out))
+    let roles = roles::list_with_drift(bao, &session.token).await?;
+    Ok(Json(
+        roles
+            .iter()
+            .map(|(role, drift)| roles::summary(role, *drift, &deprecated))
+            .collect(),
+    ))
 }
 
 /// Create a role: its record, its policy and (for machine classes) its AppRole.
