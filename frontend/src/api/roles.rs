@@ -7,6 +7,13 @@ use crypter_api::{
     UserRoles,
 };
 use gloo_net::http::Method;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Every call is one boxed future type per result type, so the console's actions and
+/// resources share their async machinery instead of instantiating it per call site
+/// (this keeps the wasm measurably smaller).
+pub type Call<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// Path segments from the UI are encoded so that a stray `/` or `?` cannot change the route.
 fn seg(s: &str) -> String {
@@ -21,107 +28,125 @@ fn seg(s: &str) -> String {
         .collect()
 }
 
-pub async fn roles() -> Result<Vec<RoleSummary>, ApiError> {
-    get("/roles").await
+pub fn roles() -> Call<Vec<RoleSummary>> {
+    Box::pin(async move { get("/roles").await })
 }
 
-pub async fn role(name: String) -> Result<Role, ApiError> {
-    get(&format!("/roles/{}", seg(&name))).await
+pub fn role(name: String) -> Call<Role> {
+    Box::pin(async move { get(&format!("/roles/{}", seg(&name))).await })
 }
 
 /// Create (`existing == false`) or replace a role.
-pub async fn save_role(role: Role, existing: bool) -> Result<Role, ApiError> {
-    let (method, path) = if existing {
-        (Method::PUT, format!("/roles/{}", seg(role.name.as_str())))
-    } else {
-        (Method::POST, "/roles".to_owned())
-    };
-    request(method, &path, Some(&role))
+pub fn save_role(role: Role, existing: bool) -> Call<Role> {
+    Box::pin(async move {
+        let (method, path) = if existing {
+            (Method::PUT, format!("/roles/{}", seg(role.name.as_str())))
+        } else {
+            (Method::POST, "/roles".to_owned())
+        };
+        request(method, &path, Some(&role))
+            .await?
+            .ok_or_else(empty_response)
+    })
+}
+
+pub fn delete_role(name: String) -> Call<()> {
+    Box::pin(async move { delete(&format!("/roles/{}", seg(&name))).await })
+}
+
+pub fn role_policy(name: String) -> Call<RolePolicy> {
+    Box::pin(async move { get(&format!("/roles/{}/policy", seg(&name))).await })
+}
+
+pub fn preview_policy(role: Role) -> Call<PolicyPreview> {
+    Box::pin(async move {
+        let path = format!("/roles/{}/policy/preview", seg(role.name.as_str()));
+        request(Method::POST, &path, Some(&role))
+            .await?
+            .ok_or_else(empty_response)
+    })
+}
+
+pub fn check_access(name: String, req: AccessCheckRequest) -> Call<AccessCheck> {
+    Box::pin(async move {
+        request(
+            Method::POST,
+            &format!("/roles/{}/check", seg(&name)),
+            Some(&req),
+        )
         .await?
         .ok_or_else(empty_response)
+    })
 }
 
-pub async fn delete_role(name: String) -> Result<(), ApiError> {
-    delete(&format!("/roles/{}", seg(&name))).await
-}
-
-pub async fn role_policy(name: String) -> Result<RolePolicy, ApiError> {
-    get(&format!("/roles/{}/policy", seg(&name))).await
-}
-
-pub async fn preview_policy(role: Role) -> Result<PolicyPreview, ApiError> {
-    let path = format!("/roles/{}/policy/preview", seg(role.name.as_str()));
-    request(Method::POST, &path, Some(&role))
+pub fn issue_secret_id(name: String, ttl: String) -> Call<IssuedSecretId> {
+    Box::pin(async move {
+        let body = SecretIdRequest { ttl };
+        request(
+            Method::POST,
+            &format!("/roles/{}/secret-ids", seg(&name)),
+            Some(&body),
+        )
         .await?
         .ok_or_else(empty_response)
+    })
 }
 
-pub async fn check_access(name: String, req: AccessCheckRequest) -> Result<AccessCheck, ApiError> {
-    request(
-        Method::POST,
-        &format!("/roles/{}/check", seg(&name)),
-        Some(&req),
-    )
-    .await?
-    .ok_or_else(empty_response)
+pub fn secret_ids(name: String) -> Call<Vec<SecretIdInfo>> {
+    Box::pin(async move { get(&format!("/roles/{}/secret-ids", seg(&name))).await })
 }
 
-pub async fn issue_secret_id(name: String, ttl: String) -> Result<IssuedSecretId, ApiError> {
-    let body = SecretIdRequest { ttl };
-    request(
-        Method::POST,
-        &format!("/roles/{}/secret-ids", seg(&name)),
-        Some(&body),
-    )
-    .await?
-    .ok_or_else(empty_response)
+pub fn revoke_secret_id(name: String, accessor: String) -> Call<()> {
+    Box::pin(async move {
+        delete(&format!(
+            "/roles/{}/secret-ids/{}",
+            seg(&name),
+            seg(&accessor)
+        ))
+        .await
+    })
 }
 
-pub async fn secret_ids(name: String) -> Result<Vec<SecretIdInfo>, ApiError> {
-    get(&format!("/roles/{}/secret-ids", seg(&name))).await
+pub fn users() -> Call<Vec<User>> {
+    Box::pin(async move { get("/users").await })
 }
 
-pub async fn revoke_secret_id(name: String, accessor: String) -> Result<(), ApiError> {
-    delete(&format!(
-        "/roles/{}/secret-ids/{}",
-        seg(&name),
-        seg(&accessor)
-    ))
-    .await
+pub fn create_user(user: NewUser) -> Call<User> {
+    Box::pin(async move {
+        request(Method::POST, "/users", Some(&user))
+            .await?
+            .ok_or_else(empty_response)
+    })
 }
 
-pub async fn users() -> Result<Vec<User>, ApiError> {
-    get("/users").await
+pub fn set_user_roles(name: String, roles: UserRoles) -> Call<User> {
+    Box::pin(async move {
+        request(Method::PUT, &format!("/users/{}", seg(&name)), Some(&roles))
+            .await?
+            .ok_or_else(empty_response)
+    })
 }
 
-pub async fn create_user(user: NewUser) -> Result<User, ApiError> {
-    request(Method::POST, "/users", Some(&user))
-        .await?
-        .ok_or_else(empty_response)
+pub fn delete_user(name: String) -> Call<()> {
+    Box::pin(async move { delete(&format!("/users/{}", seg(&name))).await })
 }
 
-pub async fn set_user_roles(name: String, roles: UserRoles) -> Result<User, ApiError> {
-    request(Method::PUT, &format!("/users/{}", seg(&name)), Some(&roles))
-        .await?
-        .ok_or_else(empty_response)
+pub fn auth_settings() -> Call<AuthSettings> {
+    Box::pin(async move { get("/settings/auth").await })
 }
 
-pub async fn delete_user(name: String) -> Result<(), ApiError> {
-    delete(&format!("/users/{}", seg(&name))).await
+pub fn save_auth_settings(settings: AuthSettings) -> Call<AuthSettings> {
+    Box::pin(async move {
+        request(Method::PUT, "/settings/auth", Some(&settings))
+            .await?
+            .ok_or_else(empty_response)
+    })
 }
 
-pub async fn auth_settings() -> Result<AuthSettings, ApiError> {
-    get("/settings/auth").await
-}
-
-pub async fn save_auth_settings(settings: AuthSettings) -> Result<AuthSettings, ApiError> {
-    request(Method::PUT, "/settings/auth", Some(&settings))
-        .await?
-        .ok_or_else(empty_response)
-}
-
-pub async fn check_identities() -> Result<IdentityReport, ApiError> {
-    request::<(), IdentityReport>(Method::POST, "/identities/check", None)
-        .await?
-        .ok_or_else(empty_response)
+pub fn check_identities() -> Call<IdentityReport> {
+    Box::pin(async move {
+        request::<(), IdentityReport>(Method::POST, "/identities/check", None)
+            .await?
+            .ok_or_else(empty_response)
+    })
 }

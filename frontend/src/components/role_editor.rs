@@ -172,7 +172,8 @@ pub fn RoleEditor(
 
     let preview = Action::new_local(|role: &Role| {
         let role = role.clone();
-        async move { api::preview_policy(role.clone()).await.map(|p| (role, p)) }
+        Box::pin(async move { api::preview_policy(role.clone()).await.map(|p| (role, p)) })
+            as api::Call<(Role, crypter_api::PolicyPreview)>
     });
     let save = Action::new_local(move |role: &Role| api::save_role(role.clone(), existing));
     Effect::new(move |_| {

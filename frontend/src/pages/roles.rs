@@ -27,12 +27,12 @@ pub fn Roles() -> impl IntoView {
             Panel::View(n) => Some(n),
             _ => None,
         };
-        async move {
+        Box::pin(async move {
             match name {
                 Some(n) => api::role(n).await.map(Some),
                 None => Ok(None),
             }
-        }
+        }) as api::Call<Option<crypter_api::Role>>
     });
     let error = Signal::derive(move || {
         roles
