@@ -592,3 +592,95 @@ async fn a_user_without_admin_rights_cannot_manage_roles() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let _ = app.root.expose_secret();
 }
+
+#[tokio::test]
+async fn write_grants_are_enforced_on_every_kv2_path() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    put_secret(&app, "staging", "w/existing").await;
+    put_secret(&app, "staging", "d/x").await;
+    let resp = admin
+        .create_role(json!({
+            "name": "writer", "class": "service",
+            "grants": [grant("staging", "w/*", &["create"], "allow"),
+                       grant("staging", "u/*", &["create", "update"], "allow"),
+                       grant("staging", "d/*", &["delete"], "allow")],
+        }))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let issued: Value = admin
+        .issue_secret_id("writer", "1h")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = approle_login(&app, &issued).await;
+    let write = |path: &'static str| {
+        let (bao, token) = (app.bao.clone(), token.clone());
+        async move {
+            match bao.write(path, &token, &json!({"data": {"v": "x"}})).await {
+                Ok(_) => 200,
+                Err(e) => e.status().unwrap(),
+            }
+        }
+    };
+    // create: a new credential yes, a new version of an existing one no.
+    assert_eq!(write("env/staging/data/w/new").await, 200);
+    assert_eq!(write("env/staging/data/w/existing").await, 403);
+    // create + update: both.
+    assert_eq!(write("env/staging/data/u/a").await, 200);
+    assert_eq!(write("env/staging/data/u/a").await, 200);
+    // No read was granted on any of them.
+    assert_eq!(
+        status_of(&app, &token, "GET", "env/staging/data/u/a").await,
+        403
+    );
+    // delete: soft delete, undelete, destroy a version, and delete everything.
+    let post = |path: &'static str, body: Value| {
+        let (bao, token) = (app.bao.clone(), token.clone());
+        async move {
+            match bao.write(path, &token, &body).await {
+                Ok(_) => 200,
+                Err(e) => e.status().unwrap(),
+            }
+        }
+    };
+    assert_eq!(
+        status_of(&app, &token, "DELETE", "env/staging/data/d/x").await,
+        200
+    );
+    assert_eq!(
+        post("env/staging/undelete/d/x", json!({"versions": [1]})).await,
+        200
+    );
+    assert_eq!(
+        post("env/staging/delete/d/x", json!({"versions": [1]})).await,
+        200
+    );
+    assert_eq!(
+        post("env/staging/destroy/d/x", json!({"versions": [1]})).await,
+        200
+    );
+    assert_eq!(
+        status_of(&app, &token, "DELETE", "env/staging/metadata/d/x").await,
+        200
+    );
+    assert_eq!(write("env/staging/data/d/y").await, 403);
+    assert_eq!(
+        status_of(&app, &token, "DELETE", "env/staging/data/w/new").await,
+        403
+    );
+    // Check access agrees for each capability on u/a and d/x.
+    let answers = admin.check("writer", "staging", "u/a").await;
+    let allowed = |a: &Value, cap: &str| {
+        a["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["capability"] == cap && x["allowed"] == true)
+    };
+    assert!(allowed(&answers, "create") && allowed(&answers, "update"));
+    assert!(!allowed(&answers, "read") && !allowed(&answers, "delete"));
+    let answers = admin.check("writer", "staging", "d/x").await;
+    assert!(allowed(&answers, "delete") && !allowed(&answers, "update"));
+}
