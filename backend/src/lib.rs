@@ -12,6 +12,7 @@ pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod freeze;
+pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;

@@ -121,7 +121,8 @@ async fn ensure_record(
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
     let path = format!("crypter/data/{key}");
-    if bao.read(&path, root).await?.is_some() {
+    // Reads, too, answer "upgrading" while a fresh KV v2 mount settles (seen under load).
+    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
     // A freshly mounted KV v2 engine needs a moment before it accepts writes.
@@ -216,7 +217,8 @@ async fn ensure_admin(
     Ok(())
 }
 
-/// KV v2 answers "upgrade in progress" for a short while after mounting.
+/// KV v2 answers "Upgrading from non-versioned to versioned data" (400) for a while after
+/// mounting, to reads as well as writes; under load that can take several seconds.
 pub(crate) async fn retry_upgrading<F, Fut>(mut op: F) -> Result<Option<Value>, BaoError>
 where
     F: FnMut() -> Fut,
@@ -226,7 +228,7 @@ where
     loop {
         match op().await {
             Err(BaoError::Rejected { ref message, .. })
-                if attempt < 50 && message.contains("upgrad") =>
+                if attempt < 150 && message.to_ascii_lowercase().contains("upgrad") =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;

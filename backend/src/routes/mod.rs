@@ -5,13 +5,16 @@ pub mod cluster;
 pub mod console;
 pub mod freeze;
 pub mod health;
+pub mod identities;
 pub mod json;
 pub mod openapi;
+pub mod roles;
 pub mod session;
+pub mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 pub fn api() -> Router<AppState> {
@@ -30,6 +33,29 @@ pub fn api() -> Router<AppState> {
         .route("/freeze/verify", post(freeze::verify))
         .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route(
+            "/roles/{name}",
+            get(roles::get).put(roles::update).delete(roles::delete),
+        )
+        .route("/roles/{name}/policy", get(roles::policy))
+        .route("/roles/{name}/policy/preview", post(roles::preview))
+        .route("/roles/{name}/check", post(roles::check))
+        .route(
+            "/roles/{name}/secret-ids",
+            get(roles::list_secret_ids).post(roles::issue_secret_id),
+        )
+        .route(
+            "/roles/{name}/secret-ids/{accessor}",
+            delete(roles::revoke_secret_id),
+        )
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{name}", put(users::set_roles).delete(users::delete))
+        .route(
+            "/settings/auth",
+            get(users::get_auth_settings).put(users::put_auth_settings),
+        )
+        .route("/identities/check", post(identities::check))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -57,7 +57,11 @@ async fn a_missing_console_build_says_how_to_build_it() {
     .await;
     let resp = browser().get(&app.addr).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(resp.text().await.unwrap().contains("scripts/build-console.sh"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("scripts/build-console.sh"));
 }
 
 #[tokio::test]

@@ -10,5 +10,7 @@ mod console;
 mod embedded;
 mod freeze;
 mod health;
+mod identities;
+mod roles;
 mod security;
 mod session;

@@ -8,6 +8,9 @@ mod session;
 
 pub use cluster::cluster;
 pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
+mod roles;
+
+pub use roles::*;
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};

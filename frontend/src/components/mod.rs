@@ -1,7 +1,13 @@
 pub mod coming_soon;
+pub mod copy_button;
 pub mod error_box;
 pub mod freeze_banner;
+pub mod identity_checks;
 pub mod nav;
+pub mod policy_diff;
+pub mod role_detail;
+pub mod role_editor;
 pub mod shell;
 pub mod theme_toggle;
 pub mod time;
+pub mod users_panel;
