@@ -5,6 +5,9 @@
 //! `RoleName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
+mod compare;
+mod credential;
+mod environment;
 mod error;
 mod health;
 mod lint;
@@ -12,6 +15,12 @@ mod names;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
+pub use compare::{CompareEntry, Comparison, PromoteRequest};
+pub use credential::{
+    CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary, CredentialVersion,
+    CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest, CREDENTIAL_CLASSES,
+};
+pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};

@@ -6,7 +6,9 @@ mod helpers;
 
 mod bootstrap;
 mod console;
+mod credentials;
 mod embedded;
+mod environments;
 mod health;
 mod security;
 mod session;
