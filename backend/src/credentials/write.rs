@@ -72,13 +72,10 @@ pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
             "use at most 20 labels, each 1-64 characters of A-Z a-z 0-9 _ . - :",
         ));
     }
-    if req
-        .rotate_after_days
-        .is_some_and(|d| !(1..=3650).contains(&d))
-    {
+    if req.rotate_after_days.is_some_and(|d| d > 3650) {
         return Err(AppError::bad_request(
             "invalid_rotate_after_days",
-            "rotate_after_days must be between 1 and 3650",
+            "rotate_after_days must be between 0 and 3650 (0 makes rotation due at once)",
         ));
     }
     Ok(())
@@ -315,7 +312,7 @@ mod tests {
             ),
             (
                 CredentialWrite {
-                    rotate_after_days: Some(0),
+                    rotate_after_days: Some(3651),
                     ..body()
                 },
                 "invalid_rotate_after_days",

@@ -84,7 +84,15 @@ pub fn check(snapshot: &Snapshot, rules: &[Rule], now: OffsetDateTime) -> Vec<Li
 
 /// `GET /api/v1/lint`: every rule.
 pub async fn run(bao: &Bao, token: &SecretString) -> Result<Vec<LintFinding>, AppError> {
-    let now = OffsetDateTime::now_utc();
+    run_at(bao, token, OffsetDateTime::now_utc()).await
+}
+
+/// [`run`] as if it were `now`, so tests can look into the future.
+pub async fn run_at(
+    bao: &Bao,
+    token: &SecretString,
+    now: OffsetDateTime,
+) -> Result<Vec<LintFinding>, AppError> {
     let snapshot = snapshot(bao, token, now).await?;
     #[allow(unused_mut)]
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);

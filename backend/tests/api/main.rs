@@ -4,11 +4,14 @@
 
 mod helpers;
 
+mod activity;
 mod bootstrap;
+mod compare;
 mod console;
 mod credentials;
 mod embedded;
 mod environments;
 mod health;
+mod lint;
 mod security;
 mod session;
