@@ -2,8 +2,17 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod credentials;
+mod environments;
 mod session;
 
+pub use credentials::{
+    activity, compare, delete_credential, get_credential, lint, list_credentials, promote,
+    put_credential, reveal, version_action,
+};
+pub use environments::{
+    create_environment, delete_environment, list_environments, update_environment,
+};
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
