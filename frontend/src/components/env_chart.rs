@@ -1,10 +1,12 @@
 use crypter_api::Environment;
 use leptos::prelude::*;
 
-const BAR_H: f64 = 26.0;
-const GAP: f64 = 10.0;
-const LABEL_W: f64 = 120.0;
-const WIDTH: f64 = 520.0;
+// Integers only: formatting floats would pull float printing into the wasm.
+const BAR_H: u64 = 26;
+const GAP: u64 = 10;
+const LABEL_W: u64 = 120;
+const WIDTH: u64 = 520;
+const TEXT_DY: u64 = 18;
 
 /// Credentials per environment as a horizontal SVG bar chart.
 #[component]
@@ -14,20 +16,20 @@ pub fn EnvChart(envs: Vec<Environment>) -> impl IntoView {
         .filter_map(|e| e.credential_count)
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
-    let height = (envs.len() as f64) * (BAR_H + GAP) + GAP;
+        .max(1);
+    let height = (envs.len() as u64) * (BAR_H + GAP) + GAP;
     let bars = envs
         .into_iter()
         .enumerate()
         .map(|(i, e)| {
-            let y = GAP + (i as f64) * (BAR_H + GAP);
+            let y = GAP + (i as u64) * (BAR_H + GAP);
             let count = e.credential_count.unwrap_or(0);
-            let w = ((WIDTH - LABEL_W - 50.0) * count as f64 / max).max(2.0);
+            let w = ((WIDTH - LABEL_W - 50) * count / max).max(2);
             view! {
                 <g data-testid="chart-bar" data-env=e.name.clone() data-count=count.to_string()>
-                    <text x="0" y=y + BAR_H * 0.7 class="chart-label">{e.name.clone()}</text>
-                    <rect x=LABEL_W y=y width=w height=BAR_H rx="4" fill=e.color.clone()></rect>
-                    <text x=LABEL_W + w + 6.0 y=y + BAR_H * 0.7 class="chart-value">{count.to_string()}</text>
+                    <text x="0" y=(y + TEXT_DY).to_string() class="chart-label">{e.name.clone()}</text>
+                    <rect x=LABEL_W.to_string() y=y.to_string() width=w.to_string() height=BAR_H.to_string() rx="4" fill=e.color.clone()></rect>
+                    <text x=(LABEL_W + w + 6).to_string() y=(y + TEXT_DY).to_string() class="chart-value">{count.to_string()}</text>
                 </g>
             }
         })
