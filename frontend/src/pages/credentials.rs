@@ -6,6 +6,7 @@ use crate::components::lint_list::LintList;
 use crate::components::virtual_list::VirtualList;
 use crypter_api::{CredentialSummary, CREDENTIAL_CLASSES};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// The same filters as the API's, applied in the browser so a keystroke never waits for
 /// the network.
@@ -27,11 +28,13 @@ fn matches(c: &CredentialSummary, prefix: &str, class: &str, q: &str) -> bool {
         .any(|s| s.to_lowercase().contains(q))
 }
 
-/// Credentials of one environment, picked explicitly: nothing is selected at first.
+/// Credentials of one environment, picked explicitly: nothing is selected at first, unless
+/// the link names one (`/credentials?env=staging`).
 #[component]
 pub fn Credentials() -> impl IntoView {
     let envs = LocalResource::new(api::list_environments);
-    let env = RwSignal::new(String::new());
+    let query = use_query_map();
+    let env = RwSignal::new(query.with_untracked(|q| q.get("env")).unwrap_or_default());
     let prefix = RwSignal::new(String::new());
     let class = RwSignal::new(String::new());
     let q = RwSignal::new(String::new());
