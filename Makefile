@@ -43,8 +43,7 @@ bench-credentials:
 	cargo bench -p crypter --bench credentials
 
 ## The console: time until 10,000 credentials are listable, and one filter keystroke.
-bench-console-list: console
-	cargo build -p crypter
+bench-console-list: build
 	cd e2e && npx playwright test --config playwright.bench.config.ts
 
 clean:

@@ -55,9 +55,18 @@ pub fn Credentials() -> impl IntoView {
             }
         }
     });
+    // The lint reads every value of every environment; it waits for the list, so it never
+    // competes with it for OpenBao.
     let findings = LocalResource::new(move || {
         tick.get();
-        api::lint()
+        let listed = list.with(|l| matches!(l, Some(Ok(Some(_)))));
+        async move {
+            if listed {
+                api::lint().await
+            } else {
+                Ok(Vec::new())
+            }
+        }
     });
     let rows = Memo::new(move |_| {
         let (p, c, text) = (prefix.get(), class.get(), q.get().to_lowercase());
