@@ -162,7 +162,11 @@ pub async fn create(
         protected: req.protected,
         credential_count: Some(0),
     };
-    write_record(bao, token, &name, &env, Some(0)).await?;
+    if let Err(e) = write_record(bao, token, &name, &env, Some(0)).await {
+        // Leave no mount without a record behind, or the name could never be created again.
+        let _ = bao.delete(&mount, token).await;
+        return Err(e);
+    }
     Ok(env)
 }
 
