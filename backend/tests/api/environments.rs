@@ -223,3 +223,51 @@ async fn environments_need_a_session() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn openapi_describes_the_environment_and_credential_endpoints() {
+    let app = spawn_app().await;
+    let doc: Value = browser()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/environments",
+        "/api/v1/environments/{env}",
+        "/api/v1/environments/{env}/credentials",
+        "/api/v1/environments/{env}/credentials/{path}",
+        "/api/v1/environments/{env}/credentials/{path}/{action}",
+        "/api/v1/compare",
+        "/api/v1/promote",
+        "/api/v1/lint",
+        "/api/v1/activity",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is missing");
+    }
+    assert!(doc["components"]["schemas"]["CredentialWrite"].is_object());
+}
+
+#[tokio::test]
+async fn environment_changes_are_logged() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    app.create_environment(&c, json!({"name": "logged"})).await;
+    app.delete_environment(&c, "logged").await;
+    let page: crypter_api::ActivityPage = app.activity(&c, "").await.json().await.unwrap();
+    let actions: Vec<(&str, &str)> = page
+        .events
+        .iter()
+        .map(|e| (e.action.as_str(), e.target.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("environment.delete", "environment/logged"),
+            ("environment.create", "environment/logged"),
+        ]
+    );
+}
