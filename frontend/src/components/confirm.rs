@@ -16,7 +16,6 @@ pub fn TypedConfirm(
     let asking = RwSignal::new(false);
     let typed = RwSignal::new(String::new());
     let input_id = format!("{testid}-confirm-input");
-    let input_id2 = input_id.clone();
     let start = move |_| {
         if protected.get_untracked() {
             typed.set(String::new());
@@ -28,14 +27,14 @@ pub fn TypedConfirm(
     view! {
         <button type="button" class="danger" data-testid=testid disabled=move || disabled.get()
             on:click=start>{label}</button>
-        <Show when=move || asking.get()>
+        {move || asking.get().then(|| view! {
             <div class="confirm" data-testid="typed-confirm" role="group">
                 <label for=input_id.clone()>
                     "This environment is protected. Type "
                     <code>{move || env.get()}</code>
                     " to confirm."
                 </label>
-                <input id=input_id2.clone() data-testid="confirm-input" autocomplete="off"
+                <input id=input_id.clone() data-testid="confirm-input" autocomplete="off"
                     bind:value=typed />
                 <div class="row">
                     <button type="button" class="danger" data-testid="confirm-submit"
@@ -48,6 +47,6 @@ pub fn TypedConfirm(
                         on:click=move |_| asking.set(false)>"Cancel"</button>
                 </div>
             </div>
-        </Show>
+        })}
     }
 }

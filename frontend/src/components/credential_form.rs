@@ -100,11 +100,11 @@ pub fn CredentialForm(
     view! {
         <form class="card credential-form" data-testid="credential-form" on:submit=submit>
             <h2>{if is_new { "New credential" } else { "New version" }}</h2>
-            <Show when=move || is_new>
+            {is_new.then(|| view! {
                 <label for="cred-path">"Path"</label>
                 <input id="cred-path" data-testid="cred-path" required placeholder="service/db/password"
                     bind:value=path />
-            </Show>
+            })}
             <label for="cred-class">"Class"</label>
             <select id="cred-class" data-testid="cred-class" required=is_new
                 prop:value=move || class.get()

@@ -30,10 +30,10 @@ pub fn Activity() -> impl IntoView {
             <ErrorBox error=error />
             <div class="card">
                 <ActivityTable events=events.into() />
-                <Show when=move || next.with(Option::is_some)>
+                {move || next.with(Option::is_some).then(|| view! {
                     <button type="button" data-testid="activity-older"
                         on:click=move |_| { load.dispatch(next.get_untracked()); }>"Older"</button>
-                </Show>
+                })}
             </div>
         </section>
     }

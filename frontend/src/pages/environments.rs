@@ -132,10 +132,10 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         <form class="card" data-testid=if is_new { "env-create" } else { "env-edit" }
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
             <h2>{if is_new { "New environment".to_owned() } else { format!("Edit {}", e.name) }}</h2>
-            <Show when=move || is_new>
+            {is_new.then(|| view! {
                 <label for="env-name">"Name"</label>
                 <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=name />
-            </Show>
+            })}
             <label for="env-description">"Description"</label>
             <input id="env-description" data-testid="env-description" bind:value=description />
             <label for="env-color">"Colour"</label>
