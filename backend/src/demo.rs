@@ -127,7 +127,10 @@ struct Demo<'a> {
 
 async fn write(bao: &Bao, root: &SecretString, d: &Demo<'_>, value: &str) -> anyhow::Result<bool> {
     let data_path = format!("env/{}/data/{}", d.env, d.path);
-    if bao.read(&data_path, root).await?.is_some() {
+    if retry_upgrading(|| bao.read(&data_path, root))
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     let body = json!({ "options": { "cas": 0 }, "data": { "value": value } });

@@ -120,7 +120,7 @@ async fn ensure_record(
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
     let path = format!("crypter/data/{key}");
-    if bao.read(&path, root).await?.is_some() {
+    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
     // A freshly mounted KV v2 engine needs a moment before it accepts writes.
@@ -163,7 +163,7 @@ async fn ensure_admin(
 ) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
     let path = format!("auth/userpass/users/{ADMIN_USER}");
-    if bao.read(&path, root).await?.is_some() {
+    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
     bao.write(
@@ -183,7 +183,8 @@ async fn ensure_admin(
     Ok(())
 }
 
-/// KV v2 answers "upgrade in progress" for a short while after mounting.
+/// KV v2 answers "upgrade in progress" or "Upgrading from non-versioned to versioned data"
+/// for a short while after mounting (longer under load), so match without case.
 pub(crate) async fn retry_upgrading<F, Fut>(mut op: F) -> Result<Option<Value>, BaoError>
 where
     F: FnMut() -> Fut,
@@ -193,7 +194,7 @@ where
     loop {
         match op().await {
             Err(BaoError::Rejected { ref message, .. })
-                if attempt < 50 && message.contains("upgrad") =>
+                if attempt < 300 && message.to_ascii_lowercase().contains("upgrad") =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -155,6 +155,10 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     }
+    // A new KV v2 mount refuses requests while it upgrades itself; wait for that here so
+    // the first credential write does not meet it. A refusal to read the config is fine.
+    let config = format!("{}/config", name.mount());
+    let _ = crate::bootstrap::retry_upgrading(|| bao.read(&config, token)).await;
     let env = Environment {
         name: name.to_string(),
         description: req.description.clone(),
