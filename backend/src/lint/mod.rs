@@ -94,10 +94,10 @@ pub async fn run_at(
     now: OffsetDateTime,
 ) -> Result<Vec<LintFinding>, AppError> {
     let snapshot = snapshot(bao, token, now).await?;
-    #[allow(unused_mut)]
-    let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
     // Rules over roles and policies (`dangling-grant`, `policy-drift`) plug in HERE: gather
-    // their own input with the caller's token and extend `findings`, e.g.
-    // `findings.extend(crate::roles::lint(bao, token, &snapshot).await?);`
+    // their own input with the caller's token and extend these findings, e.g.
+    // `findings.extend(crate::roles::lint(bao, token, &snapshot).await?);`, then re-sort
+    // by calling `check` on the combined rules or sorting the same way.
+    let findings = check(&snapshot, CREDENTIAL_RULES, now);
     Ok(findings)
 }
