@@ -40,4 +40,20 @@ test('compare two environments and promote a credential', async ({ page }) => {
     await creds.reveal(1);
     await expect(creds.detail().getByTestId('revealed-value')).toHaveText('promoted-value');
   });
+
+  await test.step('overwriting in protected production needs its name typed', async () => {
+    await creds.goto('staging');
+    await creds.open(`${prefix}key`);
+    await creds.editValue('newer-value');
+    await envs.goto();
+    await envs.compare('staging', 'production', prefix);
+    const row = envs.compareRow(`${prefix}key`);
+    await expect(row.getByTestId('compare-equal')).toHaveText('different');
+    await row.getByTestId('promote').click();
+    const confirm = row.getByTestId('typed-confirm');
+    await expect(confirm.getByTestId('confirm-submit')).toBeDisabled();
+    await confirm.getByTestId('confirm-input').fill('production');
+    await confirm.getByTestId('confirm-submit').click();
+    await expect(row.getByTestId('compare-equal')).toHaveText('equal');
+  });
 });

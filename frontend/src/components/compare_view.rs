@@ -1,3 +1,4 @@
+use super::confirm::TypedConfirm;
 use super::error_box::ErrorBox;
 use crate::api;
 use crypter_api::{CompareEntry, Comparison, Environment, PromoteRequest};
@@ -69,16 +70,27 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                                 let mark = |b: bool| if b { "present" } else { "missing" };
                                 let equal = match e.equal { Some(true) => "equal", Some(false) => "different", None => "-" };
                                 let req = PromoteRequest { from: l.clone(), to: r.clone(), path: e.path.clone(), overwrite: e.in_right };
-                                let label = if e.in_right { "Promote (overwrite)" } else { "Promote" };
                                 let can = e.in_left && e.equal != Some(true);
+                                // Overwriting in a protected environment needs its name typed.
+                                let overwrite = e.in_right;
+                                let right_protected = envs.with_untracked(|l| l.iter().any(|x| x.name == r && x.protected));
+                                let right_name = r.clone();
                                 view! {
                                     <tr data-testid="compare-row" data-path=e.path.clone()>
                                         <td><code>{e.path.clone()}</code></td>
                                         <td>{mark(e.in_left)}</td>
                                         <td>{mark(e.in_right)}</td>
                                         <td data-testid="compare-equal">{equal}</td>
-                                        <td>{can.then(|| view! {
-                                            <button type="button" data-testid="promote" on:click=move |_| { promote.dispatch(req.clone()); }>{label}</button>
+                                        <td>{can.then(|| if overwrite {
+                                            view! {
+                                                <TypedConfirm env=right_name.clone() protected=right_protected
+                                                    label="Promote (overwrite)" testid="promote"
+                                                    on_confirm=Callback::new(move |_| { promote.dispatch(req.clone()); }) />
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <button type="button" data-testid="promote" on:click=move |_| { promote.dispatch(req.clone()); }>"Promote"</button>
+                                            }.into_any()
                                         })}</td>
                                     </tr>
                                 }
