@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test lint bench bench-size clean
+.PHONY: setup run dev console build test lint bench bench-size bench-credentials bench-console-list clean
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,14 @@ bench: bench-size
 
 bench-size: console
 	@bash scripts/bench-bundle-size.sh
+
+## Listing 10,000 credentials and reading one, through /api/v1 against raw OpenBao.
+bench-credentials:
+	cargo bench -p crypter --bench credentials
+
+## The console: time until 10,000 credentials are listable, and one filter keystroke.
+bench-console-list: build
+	cd e2e && npx playwright test --config playwright.bench.config.ts
 
 clean:
 	cargo clean

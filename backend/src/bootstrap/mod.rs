@@ -121,7 +121,6 @@ async fn ensure_record(
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
     let path = format!("crypter/data/{key}");
-    // Reads, too, answer "upgrading" while a fresh KV v2 mount settles (seen under load).
     if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
@@ -197,7 +196,7 @@ async fn ensure_admin(
 ) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
     let path = format!("auth/userpass/users/{ADMIN_USER}");
-    if bao.read(&path, root).await?.is_some() {
+    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
     bao.write(
@@ -217,8 +216,8 @@ async fn ensure_admin(
     Ok(())
 }
 
-/// KV v2 answers "Upgrading from non-versioned to versioned data" (400) for a while after
-/// mounting, to reads as well as writes; under load that can take several seconds.
+/// KV v2 answers "upgrade in progress" or "Upgrading from non-versioned to versioned data"
+/// for a short while after mounting (longer under load), so match without case.
 pub(crate) async fn retry_upgrading<F, Fut>(mut op: F) -> Result<Option<Value>, BaoError>
 where
     F: FnMut() -> Fut,
@@ -228,7 +227,7 @@ where
     loop {
         match op().await {
             Err(BaoError::Rejected { ref message, .. })
-                if attempt < 150 && message.to_ascii_lowercase().contains("upgrad") =>
+                if attempt < 300 && message.to_ascii_lowercase().contains("upgrad") =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;

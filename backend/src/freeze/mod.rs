@@ -258,6 +258,28 @@ async fn changed_while_frozen(
     Ok(conflicts)
 }
 
+/// A policy's text as it stands apart from the freeze: if the store is frozen and `live` is
+/// exactly what the freeze wrote, the snapshot's original; otherwise `live` itself. Callers
+/// that compare policies (drift) use this so that a freeze is not mistaken for an edit.
+/// A caller who may not read the freeze record gets `live`.
+pub async fn outside_the_freeze(
+    bao: &Bao,
+    token: &SecretString,
+    name: &str,
+    live: Option<String>,
+) -> Option<String> {
+    let Ok((record, _)) = load_record(bao, token).await else {
+        return live;
+    };
+    if record.level == Level::None || record.written.get(name) != live.as_ref() {
+        return live;
+    }
+    match load_snapshot(bao, token).await {
+        Ok(Some(snapshot)) => snapshot.original(name).map(|p| p.hcl.clone()).or(live),
+        _ => live,
+    }
+}
+
 pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
     similar::TextDiff::from_lines(before, after)
         .unified_diff()

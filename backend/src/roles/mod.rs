@@ -112,14 +112,16 @@ pub async fn live_policy(
     token: &SecretString,
     name: &RoleName,
 ) -> Result<Option<String>, AppError> {
+    let policy = policy_name(name);
     let live = bao
-        .read(&format!("sys/policies/acl/{}", policy_name(name)), token)
-        .await?;
-    Ok(live
+        .read(&format!("sys/policies/acl/{policy}"), token)
+        .await?
         .as_ref()
         .and_then(|v| v.pointer("/data/policy"))
         .and_then(Value::as_str)
-        .map(str::to_owned))
+        .map(str::to_owned);
+    // While the store is frozen, the freeze's rewrite is not drift.
+    Ok(crate::freeze::outside_the_freeze(bao, token, &policy, live).await)
 }
 
 pub fn summary(role: &Role, drift: bool, deprecated: &[String]) -> RoleSummary {

@@ -1,12 +1,17 @@
 //! `/api/v1`: one file per resource. Handlers validate their input, act with the caller's
 //! own OpenBao token, and return wire types from `crypter-api`.
 
+pub mod activity;
 pub mod cluster;
+pub mod compare;
 pub mod console;
+pub mod credentials;
+pub mod environments;
 pub mod freeze;
 pub mod health;
 pub mod identities;
 pub mod json;
+pub mod lint;
 pub mod openapi;
 pub mod roles;
 pub mod session;
@@ -56,6 +61,28 @@ pub fn api() -> Router<AppState> {
             get(users::get_auth_settings).put(users::put_auth_settings),
         )
         .route("/identities/check", post(identities::check))
+        .route(
+            "/environments",
+            get(environments::list).post(environments::create),
+        )
+        .route(
+            "/environments/{env}",
+            get(environments::get)
+                .patch(environments::update)
+                .delete(environments::delete),
+        )
+        .route("/environments/{env}/credentials", get(credentials::list))
+        .route(
+            "/environments/{env}/credentials/{*path}",
+            get(credentials::detail)
+                .put(credentials::put)
+                .delete(credentials::delete)
+                .post(credentials::action),
+        )
+        .route("/compare", get(compare::compare))
+        .route("/promote", post(compare::promote))
+        .route("/lint", get(lint::lint))
+        .route("/activity", get(activity::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

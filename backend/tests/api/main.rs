@@ -4,13 +4,18 @@
 
 mod helpers;
 
+mod activity;
 mod bootstrap;
 mod cluster;
+mod compare;
 mod console;
+mod credentials;
 mod embedded;
+mod environments;
 mod freeze;
 mod health;
 mod identities;
+mod lint;
 mod roles;
 mod security;
 mod session;

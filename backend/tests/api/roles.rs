@@ -684,3 +684,69 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
     let answers = admin.check("writer", "staging", "d/x").await;
     assert!(allowed(&answers, "delete") && !allowed(&answers, "update"));
 }
+
+#[tokio::test]
+async fn the_lint_endpoint_reports_role_rules_and_a_freeze_is_not_drift() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    let r = admin
+        .create_role(json!({"name": "writer", "class": "human",
+            "grants": [grant("staging", "*", &["read", "create", "update"], "allow")]}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // At full, the freeze rewrites the role's policy: that is not drift.
+    let resp = admin
+        .send(
+            Method::PUT,
+            "/freeze",
+            Some(json!({"level": "full", "reason": "lint test"})),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let state: Value = resp.json().await.unwrap();
+    assert!(state["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "crypter-role-writer"));
+    assert_eq!(admin.role_policy("writer").await["drift"], false);
+    let lint: Value = admin
+        .send(Method::GET, "/lint", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !lint
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "policy-drift"),
+        "{lint}"
+    );
+
+    // An edit made while frozen is drift, and /lint says so.
+    app.bao
+        .write(
+            "sys/policies/acl/crypter-role-writer",
+            &app.root,
+            &json!({"policy": "path \"env/+/data/*\" {\n  capabilities = [\"read\", \"update\"]\n}\n"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(admin.role_policy("writer").await["drift"], true);
+    let lint: Value = admin
+        .send(Method::GET, "/lint", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        lint.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "policy-drift" && f["path"] == "role/writer"),
+        "{lint}"
+    );
+}

@@ -1,0 +1,245 @@
+//! Listing and reading credentials through Crypter against raw OpenBao, on the same `bao`
+//! in the same run. Run with `make bench-credentials` (release mode).
+//!
+//! - list: `GET /api/v1/environments/staging/credentials?limit=10000` vs one raw `SCAN` of
+//!   `env/staging/detailed-metadata/` (target ≤ 1.5×);
+//! - read: `GET /api/v1/environments/staging/credentials/<path>` (metadata and versions) vs
+//!   a raw `GET env/staging/metadata/<path>` (target p50 ≤ 1.2×). Reveal is also shown
+//!   against a raw data read; it writes an activity record, so it is two OpenBao calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crypter::bao::Bao;
+use crypter::config::Settings;
+use crypter::embedded::{free_loopback_port, start_dev};
+use crypter::AppState;
+use futures_util::stream::{self, StreamExt};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const N: usize = 10_000;
+const PASSWORD: &str = "bench-admin-password";
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
+async fn time_n<F, Fut>(runs: usize, mut f: F) -> Vec<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await;
+        out.push(t.elapsed());
+    }
+    out
+}
+
+async fn seed(bao: &Bao, root: &SecretString) {
+    let t = Instant::now();
+    stream::iter(0..N)
+        .map(|i| async move {
+            let path = format!("svc-{:02}/app-{i:05}/password", i % 40);
+            bao.write(
+                &format!("env/staging/data/{path}"),
+                root,
+                &json!({"data": {"value": format!("v{i}")}}),
+            )
+            .await
+            .unwrap();
+            let meta = json!({"custom_metadata": {"class": "service", "owner": "bench",
+                "environment": "staging", "description": format!("bench credential {i}"),
+                "rotate_after_days": "90", "created_by": "bench", "labels": "bench"}});
+            bao.write(&format!("env/staging/metadata/{path}"), root, &meta)
+                .await
+                .unwrap();
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await;
+    println!(
+        "seeded {N} credentials in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
+    let bao_addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
+    let (_process, bao) = start_dev(bao_addr, &root).await.expect("start bao -dev");
+    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from(PASSWORD.to_owned()))
+        .await
+        .unwrap();
+    seed(&bao, &root).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let state = AppState::new(bao.clone(), Settings::default());
+    tokio::spawn(async move {
+        crypter::startup::serve(listener, state, std::future::pending())
+            .await
+            .unwrap();
+    });
+
+    let app = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let resp = app
+        .post(format!("{base}/session"))
+        .json(&json!({"method": "userpass", "username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let csrf = resp.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The same identity for the raw calls: the admin's own OpenBao token.
+    let login = bao
+        .write(
+            "auth/userpass/login/admin",
+            &SecretString::from(String::new()),
+            &json!({"password": PASSWORD}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let token = SecretString::from(login["auth"]["client_token"].as_str().unwrap().to_owned());
+    let raw = reqwest::Client::new();
+    let raw_url = |p: &str| format!("{}/v1/{p}", bao.addr());
+    let scan = Method::from_bytes(b"SCAN").unwrap();
+
+    // Warm both paths.
+    for _ in 0..2 {
+        let page: Value = app
+            .get(format!(
+                "{base}/environments/staging/credentials?limit=10000"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), N);
+    }
+
+    let runs = 15;
+    let mut raw_list = time_n(runs, || async {
+        let body = raw
+            .request(scan.clone(), raw_url("env/staging/detailed-metadata/"))
+            .header("X-Vault-Token", token.expose_secret())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(body.len() > 1000);
+    })
+    .await;
+    let mut api_list = time_n(runs, || async {
+        let body = app
+            .get(format!(
+                "{base}/environments/staging/credentials?limit=10000"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(body.len() > 1000);
+    })
+    .await;
+    let (r, a) = (
+        percentile(&mut raw_list, 0.5),
+        percentile(&mut api_list, 0.5),
+    );
+    println!(
+        "list {N}: raw SCAN p50 {:.1} ms, /api/v1 p50 {:.1} ms, ratio {:.2}x (target <= 1.5x)",
+        r.as_secs_f64() * 1e3,
+        a.as_secs_f64() * 1e3,
+        a.as_secs_f64() / r.as_secs_f64()
+    );
+
+    let path = "svc-07/app-00007/password";
+    let runs = 300;
+    let mut raw_read = time_n(runs, || async {
+        let r = raw
+            .get(raw_url(&format!("env/staging/metadata/{path}")))
+            .header("X-Vault-Token", token.expose_secret())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+    })
+    .await;
+    let mut api_read = time_n(runs, || async {
+        let r = app
+            .get(format!("{base}/environments/staging/credentials/{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+    })
+    .await;
+    let (r, a) = (
+        percentile(&mut raw_read, 0.5),
+        percentile(&mut api_read, 0.5),
+    );
+    println!(
+        "read one (detail): raw GET metadata p50 {:.2} ms, /api/v1 p50 {:.2} ms, ratio {:.2}x (target <= 1.2x)",
+        r.as_secs_f64() * 1e3,
+        a.as_secs_f64() * 1e3,
+        a.as_secs_f64() / r.as_secs_f64()
+    );
+
+    let runs = 100;
+    let mut raw_data = time_n(runs, || async {
+        let r = raw
+            .get(raw_url(&format!("env/staging/data/{path}")))
+            .header("X-Vault-Token", token.expose_secret())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+    })
+    .await;
+    let mut api_reveal = time_n(runs, || async {
+        let r = app
+            .post(format!(
+                "{base}/environments/staging/credentials/{path}/reveal"
+            ))
+            .header(crypter_api::CSRF_HEADER, &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+    })
+    .await;
+    let (r, a) = (
+        percentile(&mut raw_data, 0.5),
+        percentile(&mut api_reveal, 0.5),
+    );
+    println!(
+        "reveal one (logged): raw GET data p50 {:.2} ms, /api/v1 reveal p50 {:.2} ms, ratio {:.2}x (includes the activity write)",
+        r.as_secs_f64() * 1e3,
+        a.as_secs_f64() * 1e3,
+        a.as_secs_f64() / r.as_secs_f64()
+    );
+}
