@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { FreezePage } from './pages/freeze';
 import { LoginPage } from './pages/login';
+import { RolesPage } from './pages/roles';
 
 test('freeze at provisioning, verify every probe, see a frozen action refused, thaw', async ({ page }) => {
   const freeze = new FreezePage(page);
@@ -38,15 +39,16 @@ test('freeze at provisioning, verify every probe, see a frozen action refused, t
     await expect(page.getByTestId('freeze-banner')).toBeVisible();
   });
 
-  await test.step('creating a role is refused with who froze and when', async () => {
-    const session = await (await page.request.get('/api/v1/session')).json();
-    const resp = await page.request.post('/api/v1/roles', {
-      headers: { 'X-Crypter-Csrf': session.csrf_token },
-      data: { name: 'refused-role', class: 'service', description: '', grants: [] },
-    });
-    expect(resp.status()).toBe(423);
-    const body = await resp.json();
-    expect(body.error.message).toContain('frozen at level provisioning by admin');
+  await test.step('creating a role in the console is refused with who froze and when', async () => {
+    const roles = new RolesPage(page);
+    await roles.goto();
+    await expect(page.getByTestId('freeze-banner')).toBeVisible();
+    await roles.fillNewRole('refused-role', 'service', 'made while frozen', [
+      { environment: 'staging', scope: 'payments/*', capabilities: ['read'] },
+    ]);
+    await roles.showDiff();
+    await roles.editor().getByTestId('role-save').click();
+    await expect(roles.editor().getByTestId('error')).toContainText('frozen at level provisioning by admin');
   });
 
   await test.step('thaw with typed confirmation; the banner goes', async () => {

@@ -61,7 +61,7 @@ pub fn frozen_at(method: &Method, path: &str) -> Option<Level> {
     match segments.as_slice() {
         // Roles and their grants; checking access changes nothing.
         ["roles"] | ["roles", _] => Some(Level::Provisioning),
-        ["roles", _, "check"] => None,
+        ["roles", _, "check"] | ["roles", _, "policy", "preview"] => None,
         ["roles", _, "secret-ids", ..] => Some(Level::Full),
         ["roles", ..] => Some(Level::Provisioning),
         ["users", ..] => Some(Level::Provisioning),
@@ -126,6 +126,7 @@ mod tests {
             Some(Level::Provisioning)
         );
         assert_eq!(frozen_at(&post, "/roles/deployer/check"), None);
+        assert_eq!(frozen_at(&post, "/roles/deployer/policy/preview"), None);
         assert_eq!(
             frozen_at(&post, "/roles/deployer/secret-ids"),
             Some(Level::Full)
