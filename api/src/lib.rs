@@ -6,6 +6,9 @@
 
 mod activity;
 mod cluster;
+mod compare;
+mod credential;
+mod environment;
 mod error;
 mod freeze;
 mod health;
@@ -15,6 +18,12 @@ mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
 pub use cluster::{ClusterNode, ClusterView};
+pub use compare::{CompareEntry, Comparison, PromoteRequest};
+pub use credential::{
+    CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary, CredentialVersion,
+    CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest, CREDENTIAL_CLASSES,
+};
+pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use freeze::{
     Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, ThawRequest,

@@ -77,6 +77,36 @@ pub async fn record(
     }
 }
 
+/// Newest first: events with an id below `before` (all when `None`), at most `limit`.
+pub async fn list(
+    bao: &Bao,
+    token: &secrecy::SecretString,
+    before: Option<&str>,
+    limit: usize,
+) -> Result<crypter_api::ActivityPage, crate::error::AppError> {
+    use futures_util::stream::{self, StreamExt};
+    let mut ids = bao.list("crypter/metadata/activity/", token).await?;
+    ids.retain(|id| !id.ends_with('/') && before.is_none_or(|b| id.as_str() < b));
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let more = ids.len() > limit;
+    ids.truncate(limit);
+    let paths: Vec<String> = ids.iter().map(|id| format!("{PREFIX}/{id}")).collect();
+    let events: Vec<Option<ActivityEvent>> = stream::iter(paths)
+        .map(|path| async move {
+            bao.read(&path, token)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_value(v["data"]["data"].clone()).ok())
+        })
+        .buffered(crate::environments::FAN_OUT)
+        .collect()
+        .await;
+    let events: Vec<ActivityEvent> = events.into_iter().flatten().collect();
+    let next = if more { ids.last().cloned() } else { None };
+    Ok(crypter_api::ActivityPage { events, next })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

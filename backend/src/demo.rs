@@ -1,5 +1,11 @@
-//! Demo data for `crypter dev`: a handful of credentials so the console has something to
-//! show. Values are generated at random on each start; nothing secret is in this file.
+//! Demo data for `crypter dev`: a few dozen credentials of every class in staging and
+//! production, so the console has something to show, and three deliberate problems so the
+//! lint has something to find:
+//! - `staging/payments/copied-from-prod` says its environment is `production`;
+//! - `legacy/smtp-password` holds the same value in staging and production;
+//! - `signing/legacy-hmac` has `rotate_after_days = 0`, so its rotation is overdue.
+//!
+//! Values are generated at random on each start; nothing secret is in this file.
 
 use crate::bao::Bao;
 use crate::bootstrap::retry_upgrading;
@@ -8,86 +14,200 @@ use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
 
-/// (environment, path, class, owner, description)
-const DEMO_CREDENTIALS: &[(&str, &str, &str, &str, &str)] = &[
+/// (path, class, owner, description); each is written to both environments.
+const DEMO_CREDENTIALS: &[(&str, &str, &str, &str)] = &[
     (
-        "staging",
         "payments/db",
         "service",
         "payments",
         "Payments database login",
     ),
     (
-        "staging",
-        "payments/stripe-key",
-        "integration",
-        "payments",
-        "Card processor test key",
-    ),
-    (
-        "staging",
-        "e2e/checkout-bot",
-        "e2e",
-        "qa",
-        "End-to-end test identity",
-    ),
-    (
-        "staging",
-        "users/alice",
-        "user",
-        "alice",
-        "Alice's personal token",
-    ),
-    (
-        "staging",
-        "signing/jwt",
-        "key",
-        "platform",
-        "JWT signing key",
-    ),
-    (
-        "production",
-        "payments/db",
+        "payments/ledger-db",
         "service",
         "payments",
-        "Payments database login",
+        "Ledger database login",
     ),
     (
-        "production",
         "payments/stripe-key",
         "integration",
         "payments",
-        "Card processor live key",
+        "Card processor key",
     ),
     (
-        "production",
-        "signing/jwt",
+        "payments/webhook-secret",
+        "integration",
+        "payments",
+        "Card processor webhook secret",
+    ),
+    (
+        "search/elastic",
+        "service",
+        "search",
+        "Search cluster login",
+    ),
+    (
+        "search/indexer",
+        "service",
+        "search",
+        "Indexer service account",
+    ),
+    (
+        "mail/sendgrid",
+        "integration",
+        "platform",
+        "Mail provider API key",
+    ),
+    (
+        "mail/imap-bounce",
+        "service",
+        "platform",
+        "Bounce mailbox login",
+    ),
+    ("signing/jwt", "key", "platform", "JWT signing key"),
+    ("signing/cookie", "key", "platform", "Cookie encryption key"),
+    (
+        "signing/webhooks",
         "key",
         "platform",
-        "JWT signing key",
+        "Outgoing webhook signing key",
+    ),
+    ("users/alice", "user", "alice", "Alice's personal token"),
+    ("users/bob", "user", "bob", "Bob's personal token"),
+    (
+        "ci/deployer",
+        "service",
+        "platform",
+        "Deployment pipeline identity",
+    ),
+    (
+        "ci/registry",
+        "integration",
+        "platform",
+        "Container registry token",
+    ),
+    (
+        "analytics/warehouse",
+        "service",
+        "data",
+        "Warehouse loader login",
+    ),
+    (
+        "analytics/segment",
+        "integration",
+        "data",
+        "Event tracking write key",
     ),
 ];
 
+/// (path, class, owner, description), staging only: test identities.
+const STAGING_ONLY: &[(&str, &str, &str, &str)] = &[
+    (
+        "e2e/checkout-bot",
+        "e2e",
+        "qa",
+        "End-to-end checkout identity",
+    ),
+    ("e2e/signup-bot", "e2e", "qa", "End-to-end signup identity"),
+    ("e2e/admin-bot", "e2e", "qa", "End-to-end admin identity"),
+    ("users/carol", "user", "carol", "Carol's personal token"),
+];
+
+const ENVIRONMENTS: &[&str] = &["staging", "production"];
+
+struct Demo<'a> {
+    env: &'a str,
+    path: &'a str,
+    class: &'a str,
+    owner: &'a str,
+    description: &'a str,
+    rotate_after_days: &'a str,
+    metadata_env: &'a str,
+}
+
+async fn write(bao: &Bao, root: &SecretString, d: &Demo<'_>, value: &str) -> anyhow::Result<bool> {
+    let data_path = format!("env/{}/data/{}", d.env, d.path);
+    if bao.read(&data_path, root).await?.is_some() {
+        return Ok(false);
+    }
+    let body = json!({ "options": { "cas": 0 }, "data": { "value": value } });
+    retry_upgrading(|| bao.write(&data_path, root, &body))
+        .await
+        .with_context(|| format!("writing demo credential {}/{}", d.env, d.path))?;
+    let meta = json!({ "custom_metadata": {
+        "class": d.class, "owner": d.owner, "description": d.description,
+        "environment": d.metadata_env, "rotate_after_days": d.rotate_after_days,
+        "created_by": "crypter-dev", "labels": "demo",
+    }});
+    bao.write(&format!("env/{}/metadata/{}", d.env, d.path), root, &meta)
+        .await
+        .with_context(|| format!("writing demo metadata {}/{}", d.env, d.path))?;
+    Ok(true)
+}
+
 pub async fn load(bao: &Bao, root: &SecretString) -> anyhow::Result<usize> {
     let mut written = 0;
-    for (env, path, class, owner, description) in DEMO_CREDENTIALS {
-        let data_path = format!("env/{env}/data/{path}");
-        if bao.read(&data_path, root).await?.is_some() {
-            continue;
+    let plain = |env,
+                 &(path, class, owner, description): &(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )| Demo {
+        env,
+        path,
+        class,
+        owner,
+        description,
+        rotate_after_days: "90",
+        metadata_env: env,
+    };
+    for env in ENVIRONMENTS {
+        for c in DEMO_CREDENTIALS {
+            written += usize::from(write(bao, root, &plain(env, c), &random_token()).await?);
         }
-        let body = json!({ "options": { "cas": 0 }, "data": { "value": random_token() } });
-        retry_upgrading(|| bao.write(&data_path, root, &body))
-            .await
-            .with_context(|| format!("writing demo credential {env}/{path}"))?;
-        let meta = json!({ "custom_metadata": {
-            "class": class, "owner": owner, "description": description,
-            "environment": env, "rotate_after_days": "90", "created_by": "crypter-dev",
-            "labels": "demo",
-        }});
-        bao.write(&format!("env/{env}/metadata/{path}"), root, &meta)
-            .await
-            .with_context(|| format!("writing demo metadata {env}/{path}"))?;
-        written += 1;
+    }
+    for c in STAGING_ONLY {
+        written += usize::from(write(bao, root, &plain("staging", c), &random_token()).await?);
+    }
+    let mismatch = Demo {
+        metadata_env: "production",
+        ..plain(
+            "staging",
+            &(
+                "payments/copied-from-prod",
+                "service",
+                "payments",
+                "Copied by hand from production",
+            ),
+        )
+    };
+    written += usize::from(write(bao, root, &mismatch, &random_token()).await?);
+    let shared = random_token();
+    for env in ENVIRONMENTS {
+        let d = plain(
+            env,
+            &(
+                "legacy/smtp-password",
+                "service",
+                "platform",
+                "Old SMTP relay login",
+            ),
+        );
+        written += usize::from(write(bao, root, &d, &shared).await?);
+        let overdue = Demo {
+            rotate_after_days: "0",
+            ..plain(
+                env,
+                &(
+                    "signing/legacy-hmac",
+                    "key",
+                    "platform",
+                    "Legacy HMAC key, overdue for rotation",
+                ),
+            )
+        };
+        written += usize::from(write(bao, root, &overdue, &random_token()).await?);
     }
     Ok(written)
 }

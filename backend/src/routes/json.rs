@@ -18,3 +18,12 @@ where
         Ok(Self(value))
     }
 }
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// Decode a body already read as bytes, with the same errors as the extractor.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AppError> {
+        axum::Json::<T>::from_bytes(bytes)
+            .map(|axum::Json(v)| Self(v))
+            .map_err(AppError::from)
+    }
+}

@@ -4,8 +4,14 @@
 pub mod cluster;
 pub mod console;
 pub mod freeze;
+pub mod activity;
+pub mod compare;
+pub mod console;
+pub mod credentials;
+pub mod environments;
 pub mod health;
 pub mod json;
+pub mod lint;
 pub mod openapi;
 pub mod session;
 
@@ -30,6 +36,28 @@ pub fn api() -> Router<AppState> {
         .route("/freeze/verify", post(freeze::verify))
         .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route(
+            "/environments",
+            get(environments::list).post(environments::create),
+        )
+        .route(
+            "/environments/{env}",
+            get(environments::get)
+                .patch(environments::update)
+                .delete(environments::delete),
+        )
+        .route("/environments/{env}/credentials", get(credentials::list))
+        .route(
+            "/environments/{env}/credentials/{*path}",
+            get(credentials::detail)
+                .put(credentials::put)
+                .delete(credentials::delete)
+                .post(credentials::action),
+        )
+        .route("/compare", get(compare::compare))
+        .route("/promote", post(compare::promote))
+        .route("/lint", get(lint::lint))
+        .route("/activity", get(activity::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

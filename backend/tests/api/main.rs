@@ -4,11 +4,16 @@
 
 mod helpers;
 
+mod activity;
 mod bootstrap;
 mod cluster;
+mod compare;
 mod console;
+mod credentials;
 mod embedded;
 mod freeze;
+mod environments;
 mod health;
+mod lint;
 mod security;
 mod session;

@@ -8,6 +8,17 @@ mod session;
 
 pub use cluster::cluster;
 pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
+mod credentials;
+mod environments;
+mod session;
+
+pub use credentials::{
+    activity, compare, delete_credential, get_credential, lint, list_credentials, promote,
+    put_credential, reveal, version_action,
+};
+pub use environments::{
+    create_environment, delete_environment, list_environments, update_environment,
+};
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
@@ -33,18 +44,27 @@ fn network_error(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
-pub async fn request<B: Serialize, T: DeserializeOwned>(
+/// The one place that talks HTTP. Not generic, so its code exists once in the wasm; the
+/// typed wrappers below only (de)serialise.
+async fn send(
     method: Method,
     path: &str,
-    body: Option<&B>,
-) -> Result<Option<T>, ApiError> {
+    body: Option<String>,
+) -> Result<Option<String>, ApiError> {
     let mut builder = RequestBuilder::new(&format!("{BASE}{path}")).method(method.clone());
     if method != Method::GET {
         let csrf = CSRF.with(|c| c.borrow().clone());
         builder = builder.header(CSRF_HEADER, &csrf);
     }
     let resp = match body {
-        Some(b) => builder.json(b).map_err(network_error)?.send().await,
+        Some(b) => {
+            builder
+                .header("Content-Type", "application/json")
+                .body(b)
+                .map_err(network_error)?
+                .send()
+                .await
+        }
         None => builder.send().await,
     }
     .map_err(network_error)?;
@@ -52,20 +72,40 @@ pub async fn request<B: Serialize, T: DeserializeOwned>(
     if status == 204 {
         return Ok(None);
     }
+    let text = resp.text().await.map_err(network_error)?;
     if (200..300).contains(&status) {
         return resp
             .json::<T>()
             .await
             .map(Some)
             .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}")));
+        return Ok(Some(text));
     }
-    Err(match resp.json::<ErrorBody>().await {
+    Err(match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => body.error,
         Err(_) => ApiError::new(
             format!("http_{status}"),
             format!("Crypter answered {status} {}", resp.status_text()),
         ),
     })
+}
+
+pub async fn request<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Option<T>, ApiError> {
+    let body = body
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(network_error)?;
+    match send(method, path, body).await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| ApiError {
+            code: "decode".into(),
+            message: format!("unexpected answer from Crypter: {e}"),
+        }),
+    }
 }
 
 /// GET, decoded.

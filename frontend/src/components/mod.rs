@@ -1,7 +1,17 @@
 pub mod coming_soon;
+pub mod compare_view;
+pub mod confirm;
+pub mod credential_detail;
+pub mod credential_form;
+pub mod env_chart;
 pub mod error_box;
 pub mod freeze_banner;
 pub mod nav;
 pub mod shell;
 pub mod theme_toggle;
 pub mod time;
+pub mod lint_list;
+pub mod nav;
+pub mod shell;
+pub mod theme_toggle;
+pub mod virtual_list;

@@ -1,12 +1,156 @@
-use crate::components::coming_soon::ComingSoon;
+use crate::api;
+use crate::components::compare_view::CompareView;
+use crate::components::confirm::TypedConfirm;
+use crate::components::error_box::ErrorBox;
+use crypter_api::{ApiError, Environment, EnvironmentCreate, EnvironmentUpdate};
 use leptos::prelude::*;
 
+/// Environments with their credential counts: create, edit, delete, and compare.
 #[component]
 pub fn Environments() -> impl IntoView {
+    let tick = RwSignal::new(0_u32);
+    let envs = LocalResource::new(move || {
+        tick.get();
+        api::list_environments()
+    });
+    let refresh = move || tick.update(|t| *t += 1);
+    let editing: RwSignal<Option<Environment>> = RwSignal::new(None);
+    let remove = Action::new_local(|name: &String| api::delete_environment(name.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            refresh();
+        }
+    });
+    let error = Signal::derive(move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| envs.get().and_then(Result::err))
+    });
+    let list = Signal::derive(move || envs.get().and_then(Result::ok).unwrap_or_default());
+
     view! {
-        <ComingSoon
-            title="Environments"
-            what="Create, edit and delete environments, with credential counts, and compare two of them side by side."
-        />
+        <section class="page" data-testid="page">
+            <div class="page-head">
+                <h1 data-testid="page-title">"Environments"</h1>
+            </div>
+            <ErrorBox error=error />
+            <div class="card">
+                <table class="env-table" data-testid="env-table">
+                    <thead><tr><th>"Name"</th><th>"Description"</th><th>"Credentials"</th><th>"Protected"</th><th></th></tr></thead>
+                    <tbody>
+                        <For each=move || list.get() key=|e| (e.name.clone(), e.description.clone(), e.color.clone(), e.protected, e.credential_count)
+                            children=move |e: Environment| {
+                                let name = e.name.clone();
+                                let edit = e.clone();
+                                view! {
+                                    <tr data-testid="env-row" data-env=e.name.clone()>
+                                        <td><span class="swatch" style:background-color=e.color.clone()></span>" "<strong>{e.name.clone()}</strong></td>
+                                        <td>{e.description.clone()}</td>
+                                        <td data-testid="env-count">{e.credential_count.map(|c| c.to_string()).unwrap_or_else(|| "?".into())}</td>
+                                        <td>{e.protected.then(|| view! { <span class="badge bad" data-testid="protected-badge">"protected"</span> })}</td>
+                                        <td class="row">
+                                            <button type="button" data-testid="edit-env" on:click=move |_| editing.set(Some(edit.clone()))>"Edit"</button>
+                                            <TypedConfirm env=e.name.clone() protected=e.protected label="Delete" testid="delete-env"
+                                                on_confirm=Callback::new(move |_| { remove.dispatch(name.clone()); }) />
+                                        </td>
+                                    </tr>
+                                }
+                            } />
+                    </tbody>
+                </table>
+            </div>
+            {move || editing.get().map(|e| view! {
+                <EnvForm existing=Some(e) on_done=Callback::new(move |_| { editing.set(None); refresh(); }) />
+            })}
+            <Show when=move || editing.with(Option::is_none)>
+                <EnvForm existing=None on_done=Callback::new(move |_| refresh()) />
+            </Show>
+            <CompareView envs=list />
+        </section>
+    }
+}
+
+/// Create an environment, or edit one's description, colour and protection.
+#[component]
+fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoView {
+    let is_new = existing.is_none();
+    let e = existing.unwrap_or(Environment {
+        name: String::new(),
+        description: String::new(),
+        color: "#2f80ed".into(),
+        protected: false,
+        credential_count: None,
+    });
+    let name = RwSignal::new(e.name.clone());
+    let description = RwSignal::new(e.description.clone());
+    let color = RwSignal::new(e.color.clone());
+    let protected = RwSignal::new(e.protected);
+    let save = Action::new_local(move |_: &()| {
+        let (n, d, c, p) = (
+            name.get_untracked(),
+            description.get_untracked(),
+            color.get_untracked(),
+            protected.get_untracked(),
+        );
+        async move {
+            if is_new {
+                api::create_environment(EnvironmentCreate {
+                    name: n,
+                    description: d,
+                    color: Some(c),
+                    protected: p,
+                })
+                .await?;
+            } else {
+                api::update_environment(
+                    n,
+                    EnvironmentUpdate {
+                        description: Some(d),
+                        color: Some(c),
+                        protected: Some(p),
+                    },
+                )
+                .await?;
+            }
+            Ok::<(), ApiError>(())
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            if is_new {
+                name.set(String::new());
+                description.set(String::new());
+                protected.set(false);
+            }
+            on_done.run(());
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <form class="card" data-testid=if is_new { "env-create" } else { "env-edit" }
+            on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+            <h2>{if is_new { "New environment".to_owned() } else { format!("Edit {}", e.name) }}</h2>
+            <Show when=move || is_new>
+                <label for="env-name">"Name"</label>
+                <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=name />
+            </Show>
+            <label for="env-description">"Description"</label>
+            <input id="env-description" data-testid="env-description" bind:value=description />
+            <label for="env-color">"Colour"</label>
+            <input id="env-color" data-testid="env-color" type="color" bind:value=color />
+            <label for="env-protected" class="check">
+                <input id="env-protected" data-testid="env-protected" type="checkbox" bind:checked=protected />
+                " Protected (destructive actions need the name typed)"
+            </label>
+            <ErrorBox error=error />
+            <div class="row">
+                <button type="submit" class="primary" data-testid="env-save" disabled=move || save.pending().get()>
+                    {if is_new { "Create" } else { "Save" }}
+                </button>
+                {(!is_new).then(|| view! { <button type="button" data-testid="env-cancel" on:click=move |_| on_done.run(())>"Cancel"</button> })}
+            </div>
+        </form>
     }
 }

@@ -1,5 +1,8 @@
 use crate::api;
+use crate::components::env_chart::EnvChart;
 use crate::components::error_box::ErrorBox;
+use crate::components::lint_list::LintList;
+use crate::pages::ActivityTable;
 use crypter_api::Health;
 use leptos::prelude::*;
 
@@ -8,7 +11,25 @@ use leptos::prelude::*;
 #[component]
 pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
-    let error = Signal::derive(move || health.get().and_then(Result::err));
+    let envs = LocalResource::new(api::list_environments);
+    let findings = LocalResource::new(api::lint);
+    let recent = LocalResource::new(|| api::activity(None));
+    let findings_list =
+        Signal::derive(move || findings.get().and_then(Result::ok).unwrap_or_default());
+    let recent_events = Signal::derive(move || {
+        recent
+            .get()
+            .and_then(Result::ok)
+            .map(|p| p.events.into_iter().take(10).collect())
+            .unwrap_or_default()
+    });
+    let error = Signal::derive(move || {
+        health
+            .get()
+            .and_then(Result::err)
+            .or_else(|| envs.get().and_then(Result::err))
+            .or_else(|| findings.get().and_then(Result::err))
+    });
     view! {
         <section class="page" data-testid="page">
             <div class="page-head">
@@ -25,6 +46,18 @@ pub fn Overview() -> impl IntoView {
                     Some(Ok(h)) => view! { <HealthTable health=h /> }.into_any(),
                     Some(Err(_)) => view! { <p class="muted">"Health is unknown."</p> }.into_any(),
                 }}
+            </div>
+            <div class="card" data-testid="credentials-per-env">
+                <h2>"Credentials per environment"</h2>
+                {move || envs.get().and_then(Result::ok).map(|e| view! { <EnvChart envs=e /> })}
+            </div>
+            <div class="card" data-testid="overview-lint">
+                <h2>"Lint findings"</h2>
+                <LintList findings=findings_list />
+            </div>
+            <div class="card" data-testid="overview-activity">
+                <h2>"Recent activity"</h2>
+                <ActivityTable events=recent_events />
             </div>
         </section>
     }

@@ -1,0 +1,124 @@
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The classes a credential can have.
+pub const CREDENTIAL_CLASSES: &[&str] = &["service", "integration", "user", "e2e", "key"];
+
+/// The metadata Crypter keeps on every credential (OpenBao `custom_metadata`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialMetadata {
+    pub class: Option<String>,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    /// Set by the backend from the URL; differs from the mount only if written behind
+    /// Crypter's back (the lint flags it).
+    pub environment: Option<String>,
+    pub rotate_after_days: Option<u32>,
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+/// One row of a credential list. Never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialSummary {
+    pub path: String,
+    pub metadata: CredentialMetadata,
+    pub current_version: u64,
+    /// RFC 3339.
+    pub updated_time: String,
+    /// The current version is soft-deleted or destroyed.
+    pub deleted: bool,
+    /// `rotate_after_days` have passed since the current version was written.
+    pub rotation_due: bool,
+}
+
+/// `GET /api/v1/environments/{env}/credentials`: pass `next` back as `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialPage {
+    pub environment: String,
+    pub items: Vec<CredentialSummary>,
+    /// How many credentials matched the filters, over all pages.
+    pub total: u64,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialVersion {
+    pub version: u64,
+    pub created_time: String,
+    /// Set when the version is soft-deleted.
+    pub deletion_time: Option<String>,
+    pub destroyed: bool,
+}
+
+/// `GET /api/v1/environments/{env}/credentials/{*path}`: everything but the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialDetail {
+    pub environment: String,
+    pub path: String,
+    pub metadata: CredentialMetadata,
+    pub current_version: u64,
+    /// Newest first.
+    pub versions: Vec<CredentialVersion>,
+    pub updated_time: String,
+    pub deleted: bool,
+    pub rotation_due: bool,
+}
+
+/// `PUT /api/v1/environments/{env}/credentials/{*path}`: writes a new version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialWrite {
+    /// The value: a map of string to string. At least one key.
+    pub data: BTreeMap<String, String>,
+    /// Required when the credential is new: one of `CREDENTIAL_CLASSES`.
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub rotate_after_days: Option<u32>,
+    /// Check-and-set: the version this write expects to replace (0 = must not exist).
+    #[serde(default)]
+    pub cas: Option<u64>,
+}
+
+/// The answer to a write, rollback, delete, undelete or destroy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialWritten {
+    pub environment: String,
+    pub path: String,
+    pub version: u64,
+}
+
+/// `POST …/{*path}/reveal` and `…/rollback`: a version (the current one when left out for reveal).
+/// `…/undelete` and `…/destroy` take `versions` (the current one when left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionRequest {
+    #[serde(default)]
+    pub version: Option<u64>,
+    #[serde(default)]
+    pub versions: Vec<u64>,
+}
+
+/// `POST …/{*path}/reveal`: the only response that carries a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevealedCredential {
+    pub environment: String,
+    pub path: String,
+    pub version: u64,
+    pub data: BTreeMap<String, String>,
+}

@@ -1,0 +1,238 @@
+//! Environments: a KV v2 mount `env/<name>/` plus a record at
+//! `crypter/data/environments/<name>`. Every call uses the caller's own token.
+
+use crate::bao::{Bao, BaoError};
+use crate::credentials;
+use crate::error::AppError;
+use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
+use futures_util::stream::{self, StreamExt};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+/// How many OpenBao calls one request runs at once when it fans out.
+pub const FAN_OUT: usize = 16;
+
+const DEFAULT_COLOR: &str = "#8a94a6";
+
+fn record_path(name: &EnvName) -> String {
+    format!("crypter/data/environments/{name}")
+}
+
+/// `#rrggbb`, so the console can put it in a style attribute without escaping.
+pub fn validate_color(color: &str) -> Result<(), AppError> {
+    let ok = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "invalid_color",
+            format!("invalid colour {color:?}: use #rrggbb, e.g. #2f80ed"),
+        ))
+    }
+}
+
+fn validate_description(description: &str) -> Result<(), AppError> {
+    if description.chars().count() > 500 {
+        return Err(AppError::bad_request(
+            "invalid_description",
+            "the description is longer than 500 characters; shorten it",
+        ));
+    }
+    Ok(())
+}
+
+fn from_record(name: &EnvName, data: &Value) -> Environment {
+    Environment {
+        name: name.to_string(),
+        description: data["description"].as_str().unwrap_or_default().to_owned(),
+        color: data["color"].as_str().unwrap_or(DEFAULT_COLOR).to_owned(),
+        protected: data["protected"].as_bool().unwrap_or(false),
+        credential_count: None,
+    }
+}
+
+/// The record alone, or `NotFound` with a message that names the environment.
+pub async fn record(
+    bao: &Bao,
+    token: &SecretString,
+    name: &EnvName,
+) -> Result<Environment, AppError> {
+    match bao.read(&record_path(name), token).await? {
+        Some(v) => Ok(from_record(name, &v["data"]["data"])),
+        None => Err(not_found(name)),
+    }
+}
+
+pub fn not_found(name: &EnvName) -> AppError {
+    AppError::NotFound(format!(
+        "environment {name:?} does not exist; create it first or pick another"
+    ))
+}
+
+/// Every environment's record, sorted by name, without counts.
+pub async fn records(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>, AppError> {
+    let names: Vec<EnvName> = bao
+        .list("crypter/metadata/environments/", token)
+        .await?
+        .iter()
+        .filter_map(|k| EnvName::parse(k).ok())
+        .collect();
+    let mut envs: Vec<Environment> = stream::iter(names)
+        .map(|name| async move { record(bao, token, &name).await })
+        .buffer_unordered(FAN_OUT)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .filter_map(|r| match r {
+            Ok(env) => Some(Ok(env)),
+            // Deleted between the LIST and the read.
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    envs.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(envs)
+}
+
+/// Every environment with its credential count (one SCAN each, `FAN_OUT` at a time). A
+/// count the caller may not see is left out rather than failing the whole list.
+pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>, AppError> {
+    let envs = records(bao, token).await?;
+    let mut counted: Vec<Environment> = stream::iter(envs)
+        .map(|mut env| async move {
+            if let Ok(name) = EnvName::parse(&env.name) {
+                env.credential_count = credentials::count(bao, token, &name).await.ok();
+            }
+            env
+        })
+        .buffer_unordered(FAN_OUT)
+        .collect()
+        .await;
+    counted.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(counted)
+}
+
+pub async fn get(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<Environment, AppError> {
+    let mut env = record(bao, token, name).await?;
+    env.credential_count = Some(credentials::count(bao, token, name).await?);
+    Ok(env)
+}
+
+pub async fn create(
+    bao: &Bao,
+    token: &SecretString,
+    req: &EnvironmentCreate,
+) -> Result<Environment, AppError> {
+    let name = EnvName::parse(&req.name)?;
+    let color = req
+        .color
+        .clone()
+        .unwrap_or_else(|| DEFAULT_COLOR.to_owned());
+    validate_color(&color)?;
+    validate_description(&req.description)?;
+    if bao.read(&record_path(&name), token).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "environment {name:?} already exists; pick another name"
+        )));
+    }
+    let mount = format!("sys/mounts/{}", name.mount());
+    let body = json!({
+        "type": "kv", "description": req.description, "options": { "version": "2" },
+    });
+    match bao.write(&mount, token, &body).await {
+        Ok(_) => {}
+        Err(BaoError::Rejected {
+            status: 400,
+            message,
+            ..
+        }) if message.contains("existing mount") => {
+            return Err(AppError::Conflict(format!(
+                "a mount already exists at {}/; remove it in OpenBao or pick another name",
+                name.mount()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let env = Environment {
+        name: name.to_string(),
+        description: req.description.clone(),
+        color,
+        protected: req.protected,
+        credential_count: Some(0),
+    };
+    write_record(bao, token, &name, &env, Some(0)).await?;
+    Ok(env)
+}
+
+async fn write_record(
+    bao: &Bao,
+    token: &SecretString,
+    name: &EnvName,
+    env: &Environment,
+    cas: Option<u64>,
+) -> Result<(), AppError> {
+    let mut body = json!({ "data": {
+        "name": env.name, "description": env.description, "color": env.color,
+        "protected": env.protected,
+    }});
+    if let Some(cas) = cas {
+        body["options"] = json!({ "cas": cas });
+    }
+    let path = record_path(name);
+    crate::bootstrap::retry_upgrading(|| bao.write(&path, token, &body)).await?;
+    Ok(())
+}
+
+pub async fn update(
+    bao: &Bao,
+    token: &SecretString,
+    name: &EnvName,
+    req: &EnvironmentUpdate,
+) -> Result<Environment, AppError> {
+    let mut env = record(bao, token, name).await?;
+    if let Some(color) = &req.color {
+        validate_color(color)?;
+        env.color = color.clone();
+    }
+    if let Some(description) = &req.description {
+        validate_description(description)?;
+        env.description = description.clone();
+    }
+    if let Some(protected) = req.protected {
+        env.protected = protected;
+    }
+    write_record(bao, token, name, &env, None).await?;
+    env.credential_count = credentials::count(bao, token, name).await.ok();
+    Ok(env)
+}
+
+/// Refuses while credentials remain, so deleting an environment never destroys data.
+pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(), AppError> {
+    record(bao, token, name).await?;
+    let count = credentials::count(bao, token, name).await?;
+    if count > 0 {
+        return Err(AppError::Conflict(format!(
+            "environment {name:?} still holds {count} credential(s); delete or move them first"
+        )));
+    }
+    bao.delete(&format!("sys/mounts/{}", name.mount()), token)
+        .await?;
+    bao.delete(&format!("crypter/metadata/environments/{name}"), token)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_must_be_hex() {
+        assert!(validate_color("#2f80eD").is_ok());
+        for bad in ["", "red", "#fff", "#12345g", "2f80ed0", "#2f80ed\"><"] {
+            assert!(validate_color(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `/compare` and `/promote`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::credentials;
+use crate::error::AppError;
+use crate::session::CurrentSession;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::Json;
+use crypter_api::{Comparison, CredentialPath, CredentialWritten, EnvName, PromoteRequest};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct CompareParams {
+    /// Required: an environment is never implied.
+    pub left: Option<String>,
+    pub right: Option<String>,
+    pub prefix: Option<String>,
+}
+
+fn required_env(value: Option<String>, side: &str) -> Result<EnvName, AppError> {
+    match value.filter(|v| !v.is_empty()) {
+        Some(v) => Ok(EnvName::parse(&v)?),
+        None => Err(AppError::bad_request(
+            "missing_environment",
+            format!("name the {side} environment: ?left=<env>&right=<env>"),
+        )),
+    }
+}
+
+/// Which paths each side holds and whether their values are equal (SHA-256 on the server).
+#[utoipa::path(get, path = "/api/v1/compare", tag = "credentials", params(CompareParams),
+    responses((status = 200, body = Comparison), (status = 400, body = crypter_api::ErrorBody),
+        (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn compare(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Query(params): Query<CompareParams>,
+) -> Result<Json<Comparison>, AppError> {
+    let left = required_env(params.left, "left")?;
+    let right = required_env(params.right, "right")?;
+    let prefix = super::credentials::validate_prefix(params.prefix)?.unwrap_or_default();
+    Ok(Json(
+        credentials::compare(&state.bao, &session.token, &left, &right, &prefix).await?,
+    ))
+}
+
+/// Copy a credential's current version and metadata to another environment.
+#[utoipa::path(post, path = "/api/v1/promote", tag = "credentials", request_body = PromoteRequest,
+    responses((status = 200, body = CredentialWritten), (status = 400, body = crypter_api::ErrorBody),
+        (status = 404, body = crypter_api::ErrorBody),
+        (status = 409, description = "The target exists and overwrite is false", body = crypter_api::ErrorBody)))]
+pub async fn promote(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(req): ApiJson<PromoteRequest>,
+) -> Result<Json<CredentialWritten>, AppError> {
+    let from = EnvName::parse(&req.from)?;
+    let to = EnvName::parse(&req.to)?;
+    let path = CredentialPath::parse(&req.path)?;
+    let result =
+        credentials::promote(&state.bao, &session.token, &from, &to, &path, req.overwrite).await;
+    activity::record(
+        &state.bao,
+        &session,
+        "credential.promote",
+        &format!("{to}/{path}"),
+        Outcome::of(&result),
+        Some(format!("from {from}")),
+    )
+    .await;
+    Ok(Json(result?))
+}

@@ -1,0 +1,270 @@
+//! `/environments/{env}/credentials` and `/environments/{env}/credentials/{*path}`.
+//!
+//! GET, PUT and DELETE act on the credential at `{*path}`. POST never does: with POST the
+//! last segment of `{*path}` is the action (`reveal`, `rollback`, `undelete`, `destroy`)
+//! and the segments before it are the credential's path, so `POST …/db/password/reveal`
+//! reveals `db/password`, and a credential may itself be named `reveal`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::credentials::{self, Filter, DEFAULT_PAGE, MAX_PAGE};
+use crate::error::AppError;
+use crate::session::{CurrentSession, Session};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crypter_api::{
+    CredentialDetail, CredentialPage, CredentialPath, CredentialWrite, CredentialWritten, EnvName,
+    RevealedCredential, VersionRequest,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// Only paths that start with this.
+    pub prefix: Option<String>,
+    /// Only this class.
+    pub class: Option<String>,
+    /// Case-insensitive text in the path, owner, description or labels.
+    pub q: Option<String>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// 1-10000, default 1000.
+    pub limit: Option<String>,
+}
+
+fn parse_limit(limit: Option<&str>, default: usize, max: usize) -> Result<usize, AppError> {
+    let Some(limit) = limit else {
+        return Ok(default);
+    };
+    match limit.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be a whole number from 1 to {max}"),
+        )),
+    }
+}
+
+pub(super) fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = prefix.len() <= 600
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
+    if ok {
+        Ok(Some(prefix))
+    } else {
+        Err(AppError::bad_request(
+            "invalid_prefix",
+            "a prefix holds only A-Z a-z 0-9 _ . - / and at most 600 characters",
+        ))
+    }
+}
+
+/// The credentials of one environment, without values: one SCAN, filtered and paged here.
+#[utoipa::path(get, path = "/api/v1/environments/{env}/credentials", tag = "credentials",
+    params(("env" = String, Path), ListParams),
+    responses((status = 200, body = CredentialPage),
+        (status = 400, body = crypter_api::ErrorBody), (status = 403, body = crypter_api::ErrorBody),
+        (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(env): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<CredentialPage>, AppError> {
+    let env = EnvName::parse(&env)?;
+    let limit = parse_limit(params.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE)?;
+    if let Some(class) = params.class.as_deref().filter(|c| !c.is_empty()) {
+        credentials::validate_class(class)?;
+    }
+    let filter = Filter {
+        prefix: validate_prefix(params.prefix)?,
+        class: params.class.filter(|c| !c.is_empty()),
+        q: params.q.filter(|q| !q.is_empty()),
+    };
+    let page = credentials::list(
+        &state.bao,
+        &session.token,
+        &env,
+        &filter,
+        params.after.as_deref().filter(|a| !a.is_empty()),
+        limit,
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+fn parse_target(env: &str, path: &str) -> Result<(EnvName, CredentialPath), AppError> {
+    Ok((EnvName::parse(env)?, CredentialPath::parse(path)?))
+}
+
+/// The detail: metadata and every version, never the value.
+#[utoipa::path(get, path = "/api/v1/environments/{env}/credentials/{path}", tag = "credentials",
+    params(("env" = String, Path), ("path" = String, Path, description = "1-8 segments, '/'-separated")),
+    responses((status = 200, body = CredentialDetail),
+        (status = 400, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path((env, path)): Path<(String, String)>,
+) -> Result<Json<CredentialDetail>, AppError> {
+    let (env, path) = parse_target(&env, &path)?;
+    Ok(Json(
+        credentials::detail(&state.bao, &session.token, &env, &path).await?,
+    ))
+}
+
+/// Write a new version. `class` is required on create; `cas` makes it check-and-set.
+#[utoipa::path(put, path = "/api/v1/environments/{env}/credentials/{path}", tag = "credentials",
+    params(("env" = String, Path), ("path" = String, Path)), request_body = CredentialWrite,
+    responses((status = 200, body = CredentialWritten),
+        (status = 400, body = crypter_api::ErrorBody), (status = 403, body = crypter_api::ErrorBody),
+        (status = 409, description = "check-and-set failed", body = crypter_api::ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path((env, path)): Path<(String, String)>,
+    ApiJson(req): ApiJson<CredentialWrite>,
+) -> Result<Json<CredentialWritten>, AppError> {
+    let (env, path) = parse_target(&env, &path)?;
+    let result = credentials::put(
+        &state.bao,
+        &session.token,
+        &session.username,
+        &env,
+        &path,
+        &req,
+    )
+    .await;
+    log(&state, &session, "credential.write", &env, &path, &result).await;
+    Ok(Json(result?))
+}
+
+/// Soft-delete the current version (undelete brings it back).
+#[utoipa::path(delete, path = "/api/v1/environments/{env}/credentials/{path}", tag = "credentials",
+    params(("env" = String, Path), ("path" = String, Path)),
+    responses((status = 200, body = CredentialWritten), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path((env, path)): Path<(String, String)>,
+) -> Result<Json<CredentialWritten>, AppError> {
+    let (env, path) = parse_target(&env, &path)?;
+    let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
+    log(&state, &session, "credential.delete", &env, &path, &result).await;
+    Ok(Json(result?))
+}
+
+async fn log<T>(
+    state: &AppState,
+    session: &Session,
+    action: &str,
+    env: &EnvName,
+    path: &CredentialPath,
+    result: &Result<T, AppError>,
+) {
+    activity::record(
+        &state.bao,
+        session,
+        action,
+        &format!("{env}/{path}"),
+        Outcome::of(result),
+        None,
+    )
+    .await;
+}
+
+/// `POST …/{path}/{action}`: `reveal` (body `{version?}`, the only way a value leaves),
+/// `rollback` (`{version}`), `undelete` and `destroy` (`{versions?}`, default the current one).
+#[utoipa::path(post, path = "/api/v1/environments/{env}/credentials/{path}/{action}", tag = "credentials",
+    params(("env" = String, Path), ("path" = String, Path),
+        ("action" = String, Path, description = "reveal, rollback, undelete or destroy")),
+    request_body = VersionRequest,
+    responses((status = 200, description = "reveal: RevealedCredential; others: CredentialWritten", body = RevealedCredential),
+        (status = 400, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn action(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path((env, rest)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let Some((path, action)) = rest.rsplit_once('/') else {
+        return Err(AppError::bad_request(
+            "invalid_action",
+            "POST to …/credentials/<path>/<action>, where action is reveal, rollback, undelete or destroy",
+        ));
+    };
+    let (env, path) = parse_target(&env, path)?;
+    let req: VersionRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        VersionRequest::default()
+    } else {
+        let ApiJson(req) = ApiJson::<VersionRequest>::from_bytes(&body)?;
+        req
+    };
+    let (bao, token) = (&state.bao, &session.token);
+    match action {
+        "reveal" => {
+            let result = credentials::reveal(bao, token, &env, &path, req.version).await;
+            let detail = result
+                .as_ref()
+                .ok()
+                .map(|r| format!("version {}", r.version));
+            activity::record(
+                bao,
+                &session,
+                "credential.reveal",
+                &format!("{env}/{path}"),
+                Outcome::of(&result),
+                detail,
+            )
+            .await;
+            Ok(Json::<RevealedCredential>(result?).into_response())
+        }
+        "rollback" => {
+            let version = req.version.ok_or_else(|| {
+                AppError::bad_request(
+                    "invalid_version",
+                    "give the version to roll back to: {\"version\": N}",
+                )
+            })?;
+            let result = credentials::rollback(bao, token, &env, &path, version).await;
+            activity::record(
+                bao,
+                &session,
+                "credential.rollback",
+                &format!("{env}/{path}"),
+                Outcome::of(&result),
+                Some(format!("to version {version}")),
+            )
+            .await;
+            Ok(Json::<CredentialWritten>(result?).into_response())
+        }
+        "undelete" | "destroy" => {
+            let result = if action == "undelete" {
+                credentials::undelete(bao, token, &env, &path, &req.versions).await
+            } else {
+                credentials::destroy(bao, token, &env, &path, &req.versions).await
+            };
+            log(
+                &state,
+                &session,
+                &format!("credential.{action}"),
+                &env,
+                &path,
+                &result,
+            )
+            .await;
+            Ok(Json::<CredentialWritten>(result?).into_response())
+        }
+        other => Err(AppError::bad_request(
+            "invalid_action",
+            format!("unknown action {other:?}: use reveal, rollback, undelete or destroy"),
+        )),
+    }
+}

@@ -1,0 +1,117 @@
+//! `/environments` and `/environments/{env}`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::environments;
+use crate::error::AppError;
+use crate::session::CurrentSession;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
+
+/// Every environment the store has, with its credential count.
+#[utoipa::path(get, path = "/api/v1/environments", tag = "environments",
+    responses((status = 200, body = Vec<Environment>),
+        (status = 403, description = "OpenBao refused", body = crypter_api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<Environment>>, AppError> {
+    Ok(Json(environments::list(&state.bao, &session.token).await?))
+}
+
+/// Create an environment: mounts KV v2 at `env/<name>/` and writes its record.
+#[utoipa::path(post, path = "/api/v1/environments", tag = "environments",
+    request_body = EnvironmentCreate,
+    responses((status = 201, body = Environment),
+        (status = 400, description = "Invalid name, colour or description", body = crypter_api::ErrorBody),
+        (status = 409, description = "It exists already", body = crypter_api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(req): ApiJson<EnvironmentCreate>,
+) -> Result<(StatusCode, Json<Environment>), AppError> {
+    EnvName::parse(&req.name)?;
+    let result = environments::create(&state.bao, &session.token, &req).await;
+    let target = format!("environment/{}", req.name);
+    activity::record(
+        &state.bao,
+        &session,
+        "environment.create",
+        &target,
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(result?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/environments/{env}", tag = "environments",
+    params(("env" = String, Path)),
+    responses((status = 200, body = Environment),
+        (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(env): Path<String>,
+) -> Result<Json<Environment>, AppError> {
+    let env = EnvName::parse(&env)?;
+    Ok(Json(
+        environments::get(&state.bao, &session.token, &env).await?,
+    ))
+}
+
+/// Change the description, colour or protection.
+#[utoipa::path(patch, path = "/api/v1/environments/{env}", tag = "environments",
+    params(("env" = String, Path)), request_body = EnvironmentUpdate,
+    responses((status = 200, body = Environment),
+        (status = 400, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(env): Path<String>,
+    ApiJson(req): ApiJson<EnvironmentUpdate>,
+) -> Result<Json<Environment>, AppError> {
+    let env = EnvName::parse(&env)?;
+    let result = environments::update(&state.bao, &session.token, &env, &req).await;
+    let target = format!("environment/{env}");
+    activity::record(
+        &state.bao,
+        &session,
+        "environment.update",
+        &target,
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    Ok(Json(result?))
+}
+
+/// Delete an empty environment (409 with the count while credentials remain).
+#[utoipa::path(delete, path = "/api/v1/environments/{env}", tag = "environments",
+    params(("env" = String, Path)),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, body = crypter_api::ErrorBody),
+        (status = 409, description = "Credentials remain", body = crypter_api::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(env): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let env = EnvName::parse(&env)?;
+    let result = environments::delete(&state.bao, &session.token, &env).await;
+    let target = format!("environment/{env}");
+    activity::record(
+        &state.bao,
+        &session,
+        "environment.delete",
+        &target,
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    result?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,225 @@
+use crate::helpers::*;
+use crypter_api::{Environment, CSRF_HEADER};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+/// A logged-in caller: the cookie-holding client and its CSRF token.
+pub struct Caller {
+    pub client: Client,
+    pub csrf: String,
+}
+
+impl TestApp {
+    pub async fn caller(&self) -> Caller {
+        let (client, info) = self.admin().await;
+        Caller {
+            client,
+            csrf: info.csrf_token,
+        }
+    }
+
+    /// Any call as `caller`, with the CSRF header on mutating methods.
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = caller.client.request(method.clone(), self.url(path));
+        if method != Method::GET {
+            req = req.header(CSRF_HEADER, &caller.csrf);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn list_environments(&self, c: &Caller) -> Response {
+        self.call(c, Method::GET, "/environments", None).await
+    }
+
+    pub async fn create_environment(&self, c: &Caller, body: Value) -> Response {
+        self.call(c, Method::POST, "/environments", Some(body))
+            .await
+    }
+
+    pub async fn get_environment(&self, c: &Caller, env: &str) -> Response {
+        self.call(c, Method::GET, &format!("/environments/{env}"), None)
+            .await
+    }
+
+    pub async fn update_environment(&self, c: &Caller, env: &str, body: Value) -> Response {
+        self.call(
+            c,
+            Method::PATCH,
+            &format!("/environments/{env}"),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn delete_environment(&self, c: &Caller, env: &str) -> Response {
+        self.call(c, Method::DELETE, &format!("/environments/{env}"), None)
+            .await
+    }
+
+    /// Write a credential through the API; panics unless it succeeds.
+    pub async fn seed(&self, c: &Caller, env: &str, path: &str, value: &str, class: &str) {
+        let resp = self
+            .put_credential(
+                c,
+                env,
+                path,
+                json!({"data": {"value": value}, "class": class, "owner": "team"}),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{}",
+            resp.text().await.unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn environments_are_created_listed_updated_and_deleted() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+
+    let resp = app
+        .create_environment(
+            &c,
+            json!({"name": "qa-1", "description": "QA", "color": "#123abc", "protected": true}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: Environment = resp.json().await.unwrap();
+    assert_eq!(created.credential_count, Some(0));
+    assert!(created.protected);
+
+    // The mount and the record exist in OpenBao.
+    let mount = app
+        .bao
+        .read("sys/mounts/env/qa-1", &app.root)
+        .await
+        .unwrap();
+    assert_eq!(mount.unwrap()["options"]["version"], "2");
+    let record = app
+        .bao
+        .read("crypter/data/environments/qa-1", &app.root)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record["data"]["data"]["color"], "#123abc");
+
+    app.seed(&c, "qa-1", "svc/db", "s3cret-qa", "service").await;
+    let list: Vec<Environment> = app.list_environments(&c).await.json().await.unwrap();
+    let names: Vec<&str> = list.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["production", "qa-1", "staging"]);
+    assert_eq!(list[1].credential_count, Some(1));
+    assert_eq!(list[0].credential_count, Some(0));
+
+    let resp = app
+        .update_environment(
+            &c,
+            "qa-1",
+            json!({"description": "QA two", "protected": false}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let got: Environment = app.get_environment(&c, "qa-1").await.json().await.unwrap();
+    assert_eq!(
+        (got.description.as_str(), got.protected, got.color.as_str()),
+        ("QA two", false, "#123abc")
+    );
+
+    // Not empty: 409 with the count.
+    let (status, code, message) = error_code(app.delete_environment(&c, "qa-1").await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    assert!(message.contains("1 credential"), "{message}");
+
+    app.bao
+        .delete("env/qa-1/metadata/svc/db", &app.root)
+        .await
+        .unwrap();
+    let resp = app.delete_environment(&c, "qa-1").await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_environment(&c, "qa-1").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(app
+        .bao
+        .read("sys/mounts/env/qa-1", &app.root)
+        .await
+        .map(|m| m.is_none())
+        .unwrap_or(true));
+}
+
+#[tokio::test]
+async fn environment_input_is_validated() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    for (body, want) in [
+        (json!({"name": "Bad_Name"}), "invalid_environment"),
+        (json!({"name": ""}), "invalid_environment"),
+        (json!({"name": "ok", "color": "red"}), "invalid_color"),
+        (
+            json!({"name": "ok", "description": "d".repeat(501)}),
+            "invalid_description",
+        ),
+        (json!({"nome": "x"}), "invalid_json"),
+    ] {
+        let (status, code, message) = error_code(app.create_environment(&c, body).await).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, want),
+            "{message}"
+        );
+    }
+    let (_, _, message) = error_code(app.create_environment(&c, json!({"name": "1x"})).await).await;
+    assert!(message.contains("a lowercase letter first"), "{message}");
+
+    let (status, _, _) =
+        error_code(app.create_environment(&c, json!({"name": "staging"})).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, code, _) = error_code(app.get_environment(&c, "NOPE").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_environment")
+    );
+    let (status, _, _) = error_code(app.get_environment(&c, "nope").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = error_code(
+        app.update_environment(&c, "nope", json!({"description": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, code, _) = error_code(
+        app.update_environment(&c, "staging", json!({"color": "#zzzzzz"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_color")
+    );
+    let (status, _, _) = error_code(app.delete_environment(&c, "nope").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn environments_need_a_session() {
+    let app = spawn_app().await;
+    let resp = browser()
+        .get(app.url("/environments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,165 @@
+use crate::environments::Caller;
+use crate::helpers::*;
+use crypter_api::LintFinding;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+impl TestApp {
+    pub async fn lint(&self, c: &Caller) -> Vec<LintFinding> {
+        let resp = self.call(c, Method::GET, "/lint", None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+}
+
+fn has(findings: &[LintFinding], rule: &str, env: &str, path: &str) -> bool {
+    findings.iter().any(|f| {
+        f.rule == rule && f.environment.as_deref() == Some(env) && f.path.as_deref() == Some(path)
+    })
+}
+
+#[tokio::test]
+async fn lint_is_quiet_on_a_clean_store() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    assert!(app.lint(&c).await.is_empty());
+    app.seed(&c, "staging", "svc/db", "staging-only", "service")
+        .await;
+    app.seed(&c, "staging", "e2e/bot", "bot-value", "e2e").await;
+    app.seed(&c, "production", "svc/db", "production-only", "service")
+        .await;
+    let findings = app.lint(&c).await;
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+#[tokio::test]
+async fn every_credential_rule_fires() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    // environment-mismatch: metadata written behind Crypter's back.
+    app.seed(&c, "staging", "svc/moved", "moved-value", "service")
+        .await;
+    app.bao
+        .write(
+            "env/staging/metadata/svc/moved",
+            &app.root,
+            &json!({"custom_metadata": {"class": "service", "owner": "x", "environment": "production"}}),
+        )
+        .await
+        .unwrap();
+    // missing-metadata: written straight to OpenBao.
+    app.bao
+        .write(
+            "env/staging/data/raw",
+            &app.root,
+            &json!({"data": {"v": "raw-value"}}),
+        )
+        .await
+        .unwrap();
+    // shared-value: same value, protected and unprotected.
+    app.seed(&c, "staging", "svc/db", "shared-secret", "service")
+        .await;
+    app.seed(&c, "production", "payments/db", "shared-secret", "service")
+        .await;
+    // unexpected-in-protected.
+    app.seed(&c, "production", "e2e/bot", "bot-value", "e2e")
+        .await;
+    // rotation-overdue: 0 days is due at once; 30 days is due a month from now.
+    let rotate = |path: &'static str, days: u32| {
+        let (app, c) = (&app, &c);
+        async move {
+            let body = json!({"data": {"v": "r"}, "class": "key", "owner": "o", "rotate_after_days": days});
+            assert_eq!(
+                app.put_credential(c, "staging", path, body).await.status(),
+                StatusCode::OK
+            );
+        }
+    };
+    rotate("keys/now", 0).await;
+    rotate("keys/later", 30).await;
+    let findings = app.lint(&c).await;
+    assert!(
+        has(&findings, "environment-mismatch", "staging", "svc/moved"),
+        "{findings:?}"
+    );
+    assert!(
+        has(&findings, "missing-metadata", "staging", "raw"),
+        "{findings:?}"
+    );
+    assert!(
+        has(&findings, "shared-value", "production", "payments/db"),
+        "{findings:?}"
+    );
+    assert!(
+        has(
+            &findings,
+            "unexpected-in-protected",
+            "production",
+            "e2e/bot"
+        ),
+        "{findings:?}"
+    );
+    assert!(
+        has(&findings, "rotation-overdue", "staging", "keys/now"),
+        "{findings:?}"
+    );
+    assert!(
+        !has(&findings, "rotation-overdue", "staging", "keys/later"),
+        "{findings:?}"
+    );
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
+    let future = crypter::lint::run_at(&app.bao, &app.root, later)
+        .await
+        .unwrap();
+    assert!(
+        has(&future, "rotation-overdue", "staging", "keys/later"),
+        "{future:?}"
+    );
+    let text = serde_json::to_string(&findings).unwrap();
+    assert!(!text.contains("shared-secret"), "{text}");
+}
+
+#[tokio::test]
+async fn demo_data_gives_the_lint_something_to_show() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    let written = crypter::demo::load(&app.bao, &app.root).await.unwrap();
+    assert!(written >= 30, "{written}");
+    assert_eq!(crypter::demo::load(&app.bao, &app.root).await.unwrap(), 0);
+    let findings = app.lint(&c).await;
+    assert!(has(
+        &findings,
+        "environment-mismatch",
+        "staging",
+        "payments/copied-from-prod"
+    ));
+    assert!(has(
+        &findings,
+        "shared-value",
+        "production",
+        "legacy/smtp-password"
+    ));
+    assert!(has(
+        &findings,
+        "rotation-overdue",
+        "production",
+        "signing/legacy-hmac"
+    ));
+    assert!(has(
+        &findings,
+        "unexpected-in-protected",
+        "production",
+        "payments/stripe-key"
+    ));
+    let classes: std::collections::BTreeSet<String> = app
+        .list_credentials(&c, "staging", "")
+        .await
+        .json::<crypter_api::CredentialPage>()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|i| i.metadata.class)
+        .collect();
+    assert_eq!(classes.len(), 5, "{classes:?}");
+}

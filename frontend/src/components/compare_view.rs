@@ -1,0 +1,92 @@
+use super::error_box::ErrorBox;
+use crate::api;
+use crypter_api::{CompareEntry, Comparison, Environment, PromoteRequest};
+use leptos::prelude::*;
+
+/// Two environments side by side: which paths each holds and whether the values are equal
+/// (hashes compared on the server). Promote copies a path from left to right.
+#[component]
+pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoView {
+    let left = RwSignal::new(String::new());
+    let right = RwSignal::new(String::new());
+    let prefix = RwSignal::new(String::new());
+    let run = Action::new_local(move |(l, r, p): &(String, String, String)| {
+        api::compare(l.clone(), r.clone(), p.clone())
+    });
+    let promote = Action::new_local(move |req: &PromoteRequest| api::promote(req.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = promote.value().get() {
+            run.dispatch((
+                left.get_untracked(),
+                right.get_untracked(),
+                prefix.get_untracked(),
+            ));
+        }
+    });
+    let error = Signal::derive(move || {
+        promote
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| run.value().get().and_then(Result::err))
+    });
+    let picker = move |id: &'static str, sig: RwSignal<String>, text: &'static str| {
+        view! {
+            <div>
+                <label for=id>{text}</label>
+                <select id=id data-testid=id prop:value=move || sig.get()
+                    on:change=move |ev| sig.set(event_target_value(&ev))>
+                    <option value="" disabled=true>"Pick an environment"</option>
+                    {move || envs.get().into_iter().map(|e| view! { <option value=e.name.clone()>{e.name.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <div class="card" data-testid="compare">
+            <h2>"Compare and promote"</h2>
+            <form class="filters" on:submit=move |ev| {
+                ev.prevent_default();
+                run.dispatch((left.get_untracked(), right.get_untracked(), prefix.get_untracked()));
+            }>
+                {picker("compare-left", left, "Left")}
+                {picker("compare-right", right, "Right")}
+                <div>
+                    <label for="compare-prefix">"Prefix"</label>
+                    <input id="compare-prefix" data-testid="compare-prefix" bind:value=prefix />
+                </div>
+                <div><button type="submit" class="primary" data-testid="compare-run"
+                    disabled=move || left.get().is_empty() || right.get().is_empty()>"Compare"</button></div>
+            </form>
+            <ErrorBox error=error />
+            {move || run.value().get().and_then(Result::ok).map(|c: Comparison| {
+                let (l, r) = (c.left.clone(), c.right.clone());
+                view! {
+                    <table class="compare-table" data-testid="compare-table">
+                        <thead><tr><th>"Path"</th><th>{l.clone()}</th><th>{r.clone()}</th><th>"Values"</th><th></th></tr></thead>
+                        <tbody>
+                            {c.entries.into_iter().map(|e: CompareEntry| {
+                                let mark = |b: bool| if b { "present" } else { "missing" };
+                                let equal = match e.equal { Some(true) => "equal", Some(false) => "different", None => "-" };
+                                let req = PromoteRequest { from: l.clone(), to: r.clone(), path: e.path.clone(), overwrite: e.in_right };
+                                let label = if e.in_right { "Promote (overwrite)" } else { "Promote" };
+                                let can = e.in_left && e.equal != Some(true);
+                                view! {
+                                    <tr data-testid="compare-row" data-path=e.path.clone()>
+                                        <td><code>{e.path.clone()}</code></td>
+                                        <td>{mark(e.in_left)}</td>
+                                        <td>{mark(e.in_right)}</td>
+                                        <td data-testid="compare-equal">{equal}</td>
+                                        <td>{can.then(|| view! {
+                                            <button type="button" data-testid="promote" on:click=move |_| { promote.dispatch(req.clone()); }>{label}</button>
+                                        })}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
+        </div>
+    }
+}

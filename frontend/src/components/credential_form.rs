@@ -1,0 +1,152 @@
+use super::error_box::ErrorBox;
+use crate::api;
+use crypter_api::{CredentialDetail, CredentialWrite, CredentialWritten, CREDENTIAL_CLASSES};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy)]
+struct Field {
+    id: usize,
+    key: RwSignal<String>,
+    value: RwSignal<String>,
+}
+
+/// Create a credential, or (with `existing`) write a new version of one. The value is
+/// never pre-filled: a new version takes a new value.
+#[component]
+pub fn CredentialForm(
+    #[prop(into)] env: Signal<String>,
+    existing: Option<CredentialDetail>,
+    on_saved: Callback<String>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let is_new = existing.is_none();
+    let meta = existing
+        .as_ref()
+        .map(|d| d.metadata.clone())
+        .unwrap_or_default();
+    let cas = existing.as_ref().map(|d| d.current_version);
+    let path = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|d| d.path.clone())
+            .unwrap_or_default(),
+    );
+    let class = RwSignal::new(meta.class.clone().unwrap_or_default());
+    let owner = RwSignal::new(meta.owner.clone().unwrap_or_default());
+    let description = RwSignal::new(meta.description.clone().unwrap_or_default());
+    let labels = RwSignal::new(meta.labels.join(", "));
+    let rotate = RwSignal::new(
+        meta.rotate_after_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
+    let next_id = StoredValue::new(1_usize);
+    let fields = RwSignal::new(vec![Field {
+        id: 0,
+        key: RwSignal::new("value".to_owned()),
+        value: RwSignal::new(String::new()),
+    }]);
+
+    let save = Action::new_local(
+        move |(env, path, req): &(String, String, CredentialWrite)| {
+            api::put_credential(env.clone(), path.clone(), req.clone())
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(CredentialWritten { path, .. })) = save.value().get() {
+            on_saved.run(path);
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let opt = |s: RwSignal<String>| {
+            Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        let data: BTreeMap<String, String> = fields
+            .get_untracked()
+            .iter()
+            .map(|f| {
+                (
+                    f.key.get_untracked().trim().to_owned(),
+                    f.value.get_untracked(),
+                )
+            })
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        let req = CredentialWrite {
+            data,
+            class: opt(class),
+            owner: opt(owner),
+            description: opt(description),
+            labels: labels
+                .get_untracked()
+                .split(',')
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            rotate_after_days: opt(rotate).and_then(|d| d.parse().ok()),
+            cas,
+        };
+        save.dispatch((
+            env.get_untracked(),
+            path.get_untracked().trim().to_owned(),
+            req,
+        ));
+    };
+
+    view! {
+        <form class="card credential-form" data-testid="credential-form" on:submit=submit>
+            <h2>{if is_new { "New credential" } else { "New version" }}</h2>
+            <Show when=move || is_new>
+                <label for="cred-path">"Path"</label>
+                <input id="cred-path" data-testid="cred-path" required placeholder="service/db/password"
+                    bind:value=path />
+            </Show>
+            <label for="cred-class">"Class"</label>
+            <select id="cred-class" data-testid="cred-class" required=is_new
+                prop:value=move || class.get()
+                on:change=move |ev| class.set(event_target_value(&ev))>
+                <option value="">"Pick a class"</option>
+                {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+            </select>
+            <fieldset class="fields">
+                <legend>"Value"</legend>
+                <For each=move || fields.get() key=|f| f.id children=move |f: Field| {
+                    let kid = format!("cred-key-{}", f.id);
+                    let vid = format!("cred-value-{}", f.id);
+                    view! {
+                        <div class="field-row">
+                            <label for=kid.clone() class="sr-only">"Key"</label>
+                            <input id=kid data-testid="cred-key" placeholder="key" bind:value=f.key />
+                            <label for=vid.clone() class="sr-only">"Value"</label>
+                            <input id=vid type="password" data-testid="cred-value" autocomplete="off"
+                                placeholder="value" bind:value=f.value />
+                        </div>
+                    }
+                } />
+                <button type="button" data-testid="cred-add-field" on:click=move |_| {
+                    let id = next_id.get_value();
+                    next_id.set_value(id + 1);
+                    fields.update(|fs| fs.push(Field { id, key: RwSignal::new(String::new()), value: RwSignal::new(String::new()) }));
+                }>"Add a field"</button>
+            </fieldset>
+            <label for="cred-owner">"Owner"</label>
+            <input id="cred-owner" data-testid="cred-owner" bind:value=owner />
+            <label for="cred-description">"Description"</label>
+            <input id="cred-description" data-testid="cred-description" bind:value=description />
+            <label for="cred-labels">"Labels (comma-separated)"</label>
+            <input id="cred-labels" data-testid="cred-labels" bind:value=labels />
+            <label for="cred-rotate">"Rotate after (days)"</label>
+            <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=rotate />
+            <ErrorBox error=error />
+            <div class="row">
+                <button type="submit" class="primary" data-testid="cred-save"
+                    disabled=move || save.pending().get()>"Save"</button>
+                <button type="button" data-testid="cred-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
