@@ -14,6 +14,7 @@ mod freeze;
 mod health;
 mod lint;
 mod names;
+mod role;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
@@ -32,6 +33,12 @@ pub use freeze::{
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};
 pub use names::{CredentialPath, EnvName, NameError, RoleName};
+pub use role::{
+    AccessAnswer, AccessCheck, AccessCheckRequest, AuthSettings, Capability, Effect, Grant,
+    GrantEnv, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus, IssuedSecretId,
+    NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary, Scope,
+    SecretIdInfo, SecretIdRequest, User, UserRoles,
+};
 pub use session::{LoginRequest, SessionInfo};
 
 /// The header a mutating request must carry, holding the session's CSRF token.

@@ -19,7 +19,7 @@ impl fmt::Display for NameError {
 
 impl std::error::Error for NameError {}
 
-fn refuse(kind: &'static str, message: String) -> NameError {
+pub(crate) fn refuse(kind: &'static str, message: String) -> NameError {
     NameError { kind, message }
 }
 

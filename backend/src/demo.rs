@@ -211,3 +211,53 @@ pub async fn load(bao: &Bao, root: &SecretString) -> anyhow::Result<usize> {
     }
     Ok(written)
 }
+
+/// Demo roles: a service role, and an e2e identity whose checks pass (its canary is the
+/// demo credential `staging/e2e/checkout-bot`; its forbidden paths are the payments
+/// database logins). Idempotent: a role that already exists is left alone. Call after
+/// [`load`], which writes the credentials the identity reads.
+pub async fn load_roles(bao: &Bao, root: &SecretString) -> anyhow::Result<usize> {
+    use crate::roles;
+    use crypter_api::Role;
+    let demo: Vec<Role> = serde_json::from_value(json!([
+        {
+            "name": "payments-api", "class": "service",
+            "description": "The payments service reads its own credentials",
+            "grants": [
+                {"environment": "*", "scope": "payments/*", "capabilities": ["read", "list"], "effect": "allow"},
+                {"environment": "production", "scope": "payments/stripe-key", "capabilities": ["read"], "effect": "deny"},
+            ],
+        },
+        {
+            "name": "checkout-bot", "class": "e2e",
+            "description": "Checkout end-to-end suite",
+            "grants": [
+                {"environment": "staging", "scope": "e2e/*", "capabilities": ["read"], "effect": "allow"},
+            ],
+            "canaries": [{"environment": "staging", "path": "e2e/checkout-bot"}],
+            "forbidden": [
+                {"environment": "staging", "path": "payments/db"},
+                {"environment": "production", "path": "payments/db"},
+            ],
+        },
+    ]))?;
+    let mut written = 0;
+    for role in demo {
+        match roles::get(bao, root, &role.name).await {
+            Ok(_) => continue,
+            Err(crate::error::AppError::NotFound(_)) => {}
+            Err(e) => return Err(e).with_context(|| format!("reading demo role {}", role.name)),
+        }
+        roles::save(bao, root, &role, true)
+            .await
+            .with_context(|| format!("writing demo role {}", role.name))?;
+        if role.class == crypter_api::RoleClass::E2e {
+            let ttl = 30 * 24 * 3600;
+            roles::machine::issue(bao, root, &role.name, ttl, time::OffsetDateTime::now_utc())
+                .await
+                .with_context(|| format!("issuing the demo secret-id of {}", role.name))?;
+        }
+        written += 1;
+    }
+    Ok(written)
+}

@@ -15,6 +15,7 @@ pub mod environments;
 pub mod error;
 pub mod freeze;
 pub mod lint;
+pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod session;

@@ -65,6 +65,7 @@ pub async fn bootstrap(
     ensure_policy(bao, root, "crypter-operator", OPERATOR_POLICY, &mut report).await?;
     ensure_probe_role(bao, root, &mut report).await?;
     ensure_admin(bao, root, admin_password, &mut report).await?;
+    ensure_probe_token_role(bao, root, &mut report).await?;
     Ok(report)
 }
 
@@ -121,7 +122,8 @@ async fn ensure_record(
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
     let path = format!("crypter/data/{key}");
-    if bao.read(&path, root).await?.is_some() {
+    // Reads, too, answer "upgrading" while a fresh KV v2 mount settles (seen under load).
+    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
         return Ok(());
     }
     // A freshly mounted KV v2 engine needs a moment before it accepts writes.
@@ -216,7 +218,38 @@ async fn ensure_admin(
     Ok(())
 }
 
-/// KV v2 answers "upgrade in progress" for a short while after mounting.
+/// The token role that mints probe tokens: short-lived batch tokens carrying only
+/// `crypter-role-*` policies, for check access (roles) to ask `sys/capabilities` about.
+async fn ensure_probe_token_role(
+    bao: &Bao,
+    root: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let path = "auth/token/roles/crypter-probe";
+    if bao.read(path, root).await?.is_some() {
+        return Ok(());
+    }
+    bao.write(
+        path,
+        root,
+        &json!({
+            "allowed_policies_glob": ["crypter-role-*"],
+            "orphan": true,
+            "renewable": false,
+            "token_type": "batch",
+            "token_no_default_policy": true,
+        }),
+    )
+    .await
+    .context("creating the probe token role")?;
+    report
+        .changes
+        .push("created token role crypter-probe".into());
+    Ok(())
+}
+
+/// KV v2 answers "Upgrading from non-versioned to versioned data" (400) for a while after
+/// mounting, to reads as well as writes; under load that can take several seconds.
 pub(crate) async fn retry_upgrading<F, Fut>(mut op: F) -> Result<Option<Value>, BaoError>
 where
     F: FnMut() -> Fut,
@@ -226,7 +259,7 @@ where
     loop {
         match op().await {
             Err(BaoError::Rejected { ref message, .. })
-                if attempt < 50 && message.contains("upgrad") =>
+                if attempt < 150 && message.to_ascii_lowercase().contains("upgrad") =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;

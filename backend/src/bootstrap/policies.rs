@@ -39,6 +39,9 @@ path "auth/userpass/users/*" {
 path "sys/capabilities" {
   capabilities = ["update"]
 }
+path "auth/token/create/crypter-probe" {
+  capabilities = ["update"]
+}
 path "sys/storage/raft/configuration" {
   capabilities = ["read"]
 }

@@ -302,6 +302,8 @@ async fn prepare_dev(
     if !no_demo {
         let n = crate::demo::load(bao, root).await?;
         tracing::info!(credentials = n, "loaded demo data");
+        let n = crate::demo::load_roles(bao, root).await?;
+        tracing::info!(roles = n, "loaded demo roles");
     }
     Ok(password)
 }

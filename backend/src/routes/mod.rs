@@ -10,14 +10,18 @@ pub mod console;
 pub mod credentials;
 pub mod environments;
 pub mod health;
+pub mod identities;
 pub mod json;
 pub mod lint;
 pub mod openapi;
+pub mod roles;
 pub mod session;
+pub mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 pub fn api() -> Router<AppState> {
@@ -58,6 +62,29 @@ pub fn api() -> Router<AppState> {
         .route("/promote", post(compare::promote))
         .route("/lint", get(lint::lint))
         .route("/activity", get(activity::list))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route(
+            "/roles/{name}",
+            get(roles::get).put(roles::update).delete(roles::delete),
+        )
+        .route("/roles/{name}/policy", get(roles::policy))
+        .route("/roles/{name}/policy/preview", post(roles::preview))
+        .route("/roles/{name}/check", post(roles::check))
+        .route(
+            "/roles/{name}/secret-ids",
+            get(roles::list_secret_ids).post(roles::issue_secret_id),
+        )
+        .route(
+            "/roles/{name}/secret-ids/{accessor}",
+            delete(roles::revoke_secret_id),
+        )
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{name}", put(users::set_roles).delete(users::delete))
+        .route(
+            "/settings/auth",
+            get(users::get_auth_settings).put(users::put_auth_settings),
+        )
+        .route("/identities/check", post(identities::check))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

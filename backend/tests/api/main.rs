@@ -15,5 +15,7 @@ mod freeze;
 mod environments;
 mod health;
 mod lint;
+mod identities;
+mod roles;
 mod security;
 mod session;

@@ -19,6 +19,10 @@ pub use credentials::{
 pub use environments::{
     create_environment, delete_environment, list_environments, update_environment,
 };
+mod roles;
+mod session;
+
+pub use roles::*;
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};

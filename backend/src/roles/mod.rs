@@ -1,0 +1,270 @@
+//! Roles: grants stored at `crypter/data/roles/<name>`, the derived ACL policy
+//! `crypter-role-<name>`, and for machine classes the AppRole `auth/approle/role/<name>`.
+//! Every call acts with the caller's own token, so OpenBao decides who may do what.
+
+pub mod access;
+pub mod identity;
+pub mod lint;
+pub mod machine;
+pub mod policy;
+pub mod settings;
+pub mod users;
+
+use crate::bao::{Bao, BaoError};
+use crate::error::AppError;
+use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+pub use policy::{derive, policy_name};
+
+const RECORDS: &str = "crypter/data/roles";
+const RECORDS_META: &str = "crypter/metadata/roles";
+
+/// Lifetime of the tokens an AppRole login hands out.
+pub const MACHINE_TOKEN_TTL: &str = "1h";
+pub const MACHINE_TOKEN_MAX_TTL: &str = "4h";
+
+/// An environment exists when Crypter has its record or OpenBao has its mount.
+pub async fn environment_exists(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+) -> Result<bool, AppError> {
+    if bao
+        .read(&format!("crypter/data/environments/{env}"), token)
+        .await?
+        .is_some()
+    {
+        return Ok(true);
+    }
+    match bao
+        .read(&format!("sys/mounts/{}", env.mount()), token)
+        .await
+    {
+        Ok(found) => Ok(found.is_some()),
+        // OpenBao answers 400 "no matching mount" for a path that is not mounted.
+        Err(BaoError::Rejected { status: 400, .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn names(bao: &Bao, token: &SecretString) -> Result<Vec<RoleName>, AppError> {
+    let keys = bao.list(RECORDS_META, token).await?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| RoleName::parse(k).ok())
+        .collect())
+}
+
+pub async fn get(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<Role, AppError> {
+    let data = bao
+        .read(&format!("{RECORDS}/{name}"), token)
+        .await?
+        .and_then(|v| v.pointer("/data/data").cloned())
+        .ok_or_else(|| AppError::NotFound(format!("there is no role named {name}")))?;
+    serde_json::from_value(data)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}")))
+}
+
+pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Role>, AppError> {
+    let mut roles = Vec::new();
+    for name in names(bao, token).await? {
+        match get(bao, token, &name).await {
+            Ok(role) => roles.push(role),
+            // Deleted between the listing and the read.
+            Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(roles)
+}
+
+pub async fn live_policy(
+    bao: &Bao,
+    token: &SecretString,
+    name: &RoleName,
+) -> Result<Option<String>, AppError> {
+    let live = bao
+        .read(&format!("sys/policies/acl/{}", policy_name(name)), token)
+        .await?;
+    Ok(live
+        .as_ref()
+        .and_then(|v| v.pointer("/data/policy"))
+        .and_then(Value::as_str)
+        .map(str::to_owned))
+}
+
+pub fn summary(role: &Role, drift: bool, deprecated: &[String]) -> RoleSummary {
+    RoleSummary {
+        name: role.name.clone(),
+        class: role.class,
+        description: role.description.clone(),
+        grant_count: role.grants.len(),
+        drift,
+        deprecated_methods: settings::methods_of_class(role.class)
+            .iter()
+            .filter(|m| deprecated.iter().any(|d| d == *m))
+            .map(|m| (*m).to_owned())
+            .collect(),
+    }
+}
+
+/// Checks that need OpenBao: every named environment exists; canaries only on e2e roles.
+pub async fn validate(bao: &Bao, token: &SecretString, role: &Role) -> Result<(), AppError> {
+    validate_shape(role)?;
+    let mut checked: Vec<&EnvName> = Vec::new();
+    let envs = role
+        .grants
+        .iter()
+        .filter_map(|g| match &g.environment {
+            GrantEnv::Named(e) => Some(e),
+            GrantEnv::Any => None,
+        })
+        .chain(role.canaries.iter().map(|p| &p.environment))
+        .chain(role.forbidden.iter().map(|p| &p.environment));
+    for env in envs {
+        if checked.contains(&env) {
+            continue;
+        }
+        if !environment_exists(bao, token, env).await? {
+            return Err(AppError::bad_request(
+                "unknown_environment",
+                format!(
+                    "environment {env} does not exist; create it first or pick an existing one \
+                     (environments are never implied)"
+                ),
+            ));
+        }
+        checked.push(env);
+    }
+    Ok(())
+}
+
+/// Checks on the role alone.
+pub fn validate_shape(role: &Role) -> Result<(), AppError> {
+    for (i, grant) in role.grants.iter().enumerate() {
+        check_grant(i, grant)?;
+    }
+    if role.class != RoleClass::E2e && !(role.canaries.is_empty() && role.forbidden.is_empty()) {
+        return Err(AppError::bad_request(
+            "invalid_role",
+            "only e2e roles have canary and forbidden paths; set class to e2e or remove them",
+        ));
+    }
+    if role.description.len() > 500 {
+        return Err(AppError::bad_request(
+            "invalid_role",
+            "the description is longer than 500 characters",
+        ));
+    }
+    if role.grants.len() > 200 {
+        return Err(AppError::bad_request(
+            "invalid_role",
+            "a role has at most 200 grants",
+        ));
+    }
+    Ok(())
+}
+
+fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
+    if grant.capabilities.is_empty() {
+        return Err(AppError::bad_request(
+            "invalid_grant",
+            format!(
+                "grant {} has no capabilities; pick at least one of read, list, create, update, \
+                 delete",
+                i + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Write the policy, the AppRole (machine classes) and then the record. With `create`, the
+/// record is written with check-and-set 0, so an existing role is never overwritten.
+pub async fn save(
+    bao: &Bao,
+    token: &SecretString,
+    role: &Role,
+    create: bool,
+) -> Result<(), AppError> {
+    let existing = match get(bao, token, &role.name).await {
+        Ok(r) => Some(r),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    match (&existing, create) {
+        (Some(_), true) => {
+            return Err(AppError::Conflict(format!(
+                "a role named {} already exists; edit it instead",
+                role.name
+            )))
+        }
+        (None, false) => {
+            return Err(AppError::NotFound(format!(
+                "there is no role named {}",
+                role.name
+            )))
+        }
+        _ => {}
+    }
+    validate(bao, token, role).await?;
+    let hcl = derive(&role.name, &role.grants);
+    bao.write(
+        &format!("sys/policies/acl/{}", policy_name(&role.name)),
+        token,
+        &json!({ "policy": hcl }),
+    )
+    .await?;
+    let approle = format!("auth/approle/role/{}", role.name);
+    if role.class.is_machine() {
+        bao.write(
+            &approle,
+            token,
+            &json!({
+                "token_policies": [policy_name(&role.name)],
+                "token_ttl": MACHINE_TOKEN_TTL,
+                "token_max_ttl": MACHINE_TOKEN_MAX_TTL,
+            }),
+        )
+        .await?;
+    } else if existing.as_ref().is_some_and(|r| r.class.is_machine()) {
+        bao.delete(&approle, token).await?;
+    }
+    // A role that stops being e2e no longer needs its kept secret-id.
+    if role.class != RoleClass::E2e && existing.is_some_and(|r| r.class == RoleClass::E2e) {
+        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
+            .await?;
+    }
+    let mut body = json!({ "data": role });
+    if create {
+        body["options"] = json!({ "cas": 0 });
+    }
+    match bao
+        .write(&format!("{RECORDS}/{}", role.name), token, &body)
+        .await
+    {
+        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => Err(
+            AppError::Conflict(format!("a role named {} already exists", role.name)),
+        ),
+        other => other.map(|_| ()).map_err(Into::into),
+    }
+}
+
+/// Remove the record (every version), the policy, the AppRole and a kept e2e secret-id.
+pub async fn remove(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<(), AppError> {
+    let role = get(bao, token, name).await?;
+    if role.class.is_machine() {
+        bao.delete(&format!("auth/approle/role/{name}"), token)
+            .await?;
+    }
+    if role.class == RoleClass::E2e {
+        bao.delete(&format!("crypter/metadata/e2e/{name}"), token)
+            .await?;
+    }
+    bao.delete(&format!("sys/policies/acl/{}", policy_name(name)), token)
+        .await?;
+    bao.delete(&format!("{RECORDS_META}/{name}"), token).await?;
+    Ok(())
+}

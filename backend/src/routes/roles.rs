@@ -1,0 +1,265 @@
+//! `/roles`: roles and their grants, the derived policy and drift, check access, and
+//! machine logins (secret-ids). The logic lives in `crate::roles`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::error::AppError;
+use crate::roles::{self, access, machine, settings};
+use crate::session::CurrentSession;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use crypter_api::{
+    AccessCheck, AccessCheckRequest, IssuedSecretId, PolicyPreview, Role, RoleName, RolePolicy,
+    RoleSummary, SecretIdInfo, SecretIdRequest,
+};
+
+fn role_name(name: &str) -> Result<RoleName, AppError> {
+    Ok(RoleName::parse(name)?)
+}
+
+/// Every role, with class, grant count and drift.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
+    responses((status = 200, body = [RoleSummary]), (status = 403, body = crypter_api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<RoleSummary>>, AppError> {
+    let bao = &state.bao;
+    let deprecated = settings::read(bao, &session.token)
+        .await?
+        .deprecated_methods;
+    let mut out = Vec::new();
+    for role in roles::list(bao, &session.token).await? {
+        let live = roles::live_policy(bao, &session.token, &role.name).await?;
+        let drift = live.as_deref() != Some(roles::derive(&role.name, &role.grants).as_str());
+        out.push(roles::summary(&role, drift, &deprecated));
+    }
+    Ok(Json(out))
+}
+
+/// Create a role: its record, its policy and (for machine classes) its AppRole.
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = Role,
+    responses((status = 201, body = Role), (status = 400, body = crypter_api::ErrorBody),
+        (status = 409, body = crypter_api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(role): ApiJson<Role>,
+) -> Result<(StatusCode, Json<Role>), AppError> {
+    let result = roles::save(&state.bao, &session.token, &role, true).await;
+    let target = format!("role/{}", role.name);
+    activity::record(
+        &state.bao,
+        &session,
+        "role.create",
+        &target,
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    result.map(|()| (StatusCode::CREATED, Json(role)))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles/{name}", tag = "roles",
+    params(("name" = String, Path)),
+    responses((status = 200, body = Role), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+) -> Result<Json<Role>, AppError> {
+    let name = role_name(&name)?;
+    Ok(Json(roles::get(&state.bao, &session.token, &name).await?))
+}
+
+/// Replace a role's class, description and grants; rewrites its policy.
+#[utoipa::path(put, path = "/api/v1/roles/{name}", tag = "roles", request_body = Role,
+    params(("name" = String, Path)),
+    responses((status = 200, body = Role), (status = 400, body = crypter_api::ErrorBody),
+        (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+    ApiJson(role): ApiJson<Role>,
+) -> Result<Json<Role>, AppError> {
+    let name = role_name(&name)?;
+    if role.name != name {
+        return Err(AppError::bad_request(
+            "name_mismatch",
+            format!(
+                "the body names role {} but the URL names {name}; roles cannot be renamed",
+                role.name
+            ),
+        ));
+    }
+    let result = roles::save(&state.bao, &session.token, &role, false).await;
+    activity::record(
+        &state.bao,
+        &session,
+        "role.update",
+        &format!("role/{name}"),
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    result.map(|()| Json(role))
+}
+
+/// Delete a role with its policy, AppRole and kept e2e secret-id.
+#[utoipa::path(delete, path = "/api/v1/roles/{name}", tag = "roles",
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let name = role_name(&name)?;
+    let result = roles::remove(&state.bao, &session.token, &name).await;
+    activity::record(
+        &state.bao,
+        &session,
+        "role.delete",
+        &format!("role/{name}"),
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT)
+}
+
+/// The derived policy, the live one, and whether they differ.
+#[utoipa::path(get, path = "/api/v1/roles/{name}/policy", tag = "roles",
+    params(("name" = String, Path)),
+    responses((status = 200, body = RolePolicy), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn policy(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+) -> Result<Json<RolePolicy>, AppError> {
+    let name = role_name(&name)?;
+    let role = roles::get(&state.bao, &session.token, &name).await?;
+    let derived = roles::derive(&name, &role.grants);
+    let live = roles::live_policy(&state.bao, &session.token, &name).await?;
+    Ok(Json(RolePolicy {
+        name: roles::policy_name(&name),
+        drift: live.as_deref() != Some(derived.as_str()),
+        derived,
+        live,
+    }))
+}
+
+/// The policy a role would get, against the live one: the diff shown before saving.
+#[utoipa::path(post, path = "/api/v1/roles/{name}/policy/preview", tag = "roles", request_body = Role,
+    params(("name" = String, Path)),
+    responses((status = 200, body = PolicyPreview), (status = 400, body = crypter_api::ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+    ApiJson(role): ApiJson<Role>,
+) -> Result<Json<PolicyPreview>, AppError> {
+    if role.name != role_name(&name)? {
+        return Err(AppError::bad_request(
+            "name_mismatch",
+            "the body and the URL name different roles",
+        ));
+    }
+    roles::validate_shape(&role)?;
+    let live = roles::live_policy(&state.bao, &session.token, &role.name).await?;
+    Ok(Json(PolicyPreview {
+        derived: roles::derive(&role.name, &role.grants),
+        live,
+    }))
+}
+
+/// What OpenBao's `sys/capabilities` says the role may do on one credential.
+#[utoipa::path(post, path = "/api/v1/roles/{name}/check", tag = "roles",
+    params(("name" = String, Path)), request_body = AccessCheckRequest,
+    responses((status = 200, body = AccessCheck), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn check(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+    ApiJson(req): ApiJson<AccessCheckRequest>,
+) -> Result<Json<AccessCheck>, AppError> {
+    let name = role_name(&name)?;
+    let answer = access::check(
+        &state.bao,
+        &session.token,
+        &name,
+        &req.environment,
+        &req.path,
+    )
+    .await?;
+    Ok(Json(answer))
+}
+
+/// Issue a secret-id. Its value is in this answer only.
+#[utoipa::path(post, path = "/api/v1/roles/{name}/secret-ids", tag = "roles",
+    params(("name" = String, Path)), request_body = SecretIdRequest,
+    responses((status = 201, body = IssuedSecretId), (status = 400, body = crypter_api::ErrorBody)))]
+pub async fn issue_secret_id(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+    ApiJson(req): ApiJson<SecretIdRequest>,
+) -> Result<(StatusCode, Json<IssuedSecretId>), AppError> {
+    let name = role_name(&name)?;
+    let ttl = machine::parse_ttl(&req.ttl)?;
+    let now = time::OffsetDateTime::now_utc();
+    let result = machine::issue(&state.bao, &session.token, &name, ttl, now).await;
+    let detail = result
+        .as_ref()
+        .ok()
+        .map(|i| format!("accessor {}, ttl {ttl} s", i.accessor));
+    activity::record(
+        &state.bao,
+        &session,
+        "role.secret_id.issue",
+        &format!("role/{name}"),
+        Outcome::of(&result),
+        detail,
+    )
+    .await;
+    result.map(|i| (StatusCode::CREATED, Json(i)))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles/{name}/secret-ids", tag = "roles",
+    params(("name" = String, Path)),
+    responses((status = 200, body = [SecretIdInfo]), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn list_secret_ids(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<SecretIdInfo>>, AppError> {
+    let name = role_name(&name)?;
+    Ok(Json(
+        machine::list(&state.bao, &session.token, &name).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/roles/{name}/secret-ids/{accessor}", tag = "roles",
+    params(("name" = String, Path), ("accessor" = String, Path)),
+    responses((status = 204), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn revoke_secret_id(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path((name, accessor)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let name = role_name(&name)?;
+    let result = machine::revoke(&state.bao, &session.token, &name, &accessor).await;
+    activity::record(
+        &state.bao,
+        &session,
+        "role.secret_id.revoke",
+        &format!("role/{name}"),
+        Outcome::of(&result),
+        Some(format!("accessor {accessor}")),
+    )
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT)
+}

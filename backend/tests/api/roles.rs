@@ -1,0 +1,594 @@
+//! Roles: grants become policies that OpenBao enforces exactly as the grants say.
+
+use crate::helpers::*;
+use crypter_api::{SessionInfo, CSRF_HEADER};
+use reqwest::{Client, Method, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+/// An admin's client and CSRF token, with one method per roles/users endpoint.
+pub struct Admin<'a> {
+    pub app: &'a TestApp,
+    pub client: Client,
+    pub info: SessionInfo,
+}
+
+impl<'a> Admin<'a> {
+    pub async fn new(app: &'a TestApp) -> Self {
+        let (client, info) = app.admin().await;
+        Self { app, client, info }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.app.url(path))
+            .header(CSRF_HEADER, &self.info.csrf_token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn create_role(&self, role: Value) -> Response {
+        self.send(Method::POST, "/roles", Some(role)).await
+    }
+
+    pub async fn update_role(&self, name: &str, role: Value) -> Response {
+        self.send(Method::PUT, &format!("/roles/{name}"), Some(role))
+            .await
+    }
+
+    pub async fn delete_role(&self, name: &str) -> Response {
+        self.send(Method::DELETE, &format!("/roles/{name}"), None)
+            .await
+    }
+
+    pub async fn role_policy(&self, name: &str) -> Value {
+        let resp = self
+            .send(Method::GET, &format!("/roles/{name}/policy"), None)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn check(&self, name: &str, env: &str, path: &str) -> Value {
+        let resp = self
+            .send(
+                Method::POST,
+                &format!("/roles/{name}/check"),
+                Some(json!({"environment": env, "path": path})),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn issue_secret_id(&self, name: &str, ttl: &str) -> Response {
+        self.send(
+            Method::POST,
+            &format!("/roles/{name}/secret-ids"),
+            Some(json!({ "ttl": ttl })),
+        )
+        .await
+    }
+
+    pub async fn secret_ids(&self, name: &str) -> Vec<Value> {
+        let resp = self
+            .send(Method::GET, &format!("/roles/{name}/secret-ids"), None)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn revoke_secret_id(&self, name: &str, accessor: &str) -> Response {
+        self.send(
+            Method::DELETE,
+            &format!("/roles/{name}/secret-ids/{accessor}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn identities_check(&self) -> Value {
+        let resp = self.send(Method::POST, "/identities/check", None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+}
+
+pub fn grant(env: &str, scope: &str, caps: &[&str], effect: &str) -> Value {
+    json!({"environment": env, "scope": scope, "capabilities": caps, "effect": effect})
+}
+
+/// Write a credential with the root token.
+pub async fn put_secret(app: &TestApp, env: &str, path: &str) {
+    app.bao
+        .write(
+            &format!("env/{env}/data/{path}"),
+            &app.root,
+            &json!({ "data": { "value": format!("v-{path}") } }),
+        )
+        .await
+        .unwrap();
+}
+
+/// Log in to OpenBao directly with an AppRole pair, as a machine would.
+pub async fn approle_login(app: &TestApp, issued: &Value) -> SecretString {
+    let resp = app
+        .bao
+        .request(
+            Method::POST,
+            "auth/approle/login",
+            None,
+            Some(&json!({"role_id": issued["role_id"], "secret_id": issued["secret_id"]})),
+        )
+        .await
+        .expect("AppRole login with the issued pair")
+        .unwrap();
+    SecretString::from(resp["auth"]["client_token"].as_str().unwrap().to_owned())
+}
+
+/// The status OpenBao answers this token for a request.
+pub async fn status_of(app: &TestApp, token: &SecretString, method: &str, path: &str) -> u16 {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    match app.bao.request(method, path, Some(token), None).await {
+        Ok(_) => 200,
+        Err(e) => e.status().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn create_role_writes_record_policy_and_approle() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    let role = json!({
+        "name": "deployer", "class": "service", "description": "CI deploys",
+        "grants": [grant("staging", "app/*", &["read", "list"], "allow"),
+                   grant("*", "app/root", &["read"], "deny")],
+    });
+    let resp = admin.create_role(role.clone()).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+
+    let again = admin.create_role(role.clone()).await;
+    assert_eq!(error_code(again).await.0, StatusCode::CONFLICT);
+
+    let got: Value = admin
+        .send(Method::GET, "/roles/deployer", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["grants"], role["grants"]);
+
+    let policy = admin.role_policy("deployer").await;
+    assert_eq!(policy["drift"], false);
+    assert_eq!(policy["live"], policy["derived"]);
+    assert!(policy["derived"]
+        .as_str()
+        .unwrap()
+        .contains("path \"env/staging/data/app/*\""));
+
+    let approle = app
+        .bao
+        .read("auth/approle/role/deployer", &app.root)
+        .await
+        .unwrap()
+        .expect("the AppRole exists");
+    assert_eq!(
+        approle["data"]["token_policies"],
+        json!(["crypter-role-deployer"])
+    );
+    assert_eq!(approle["data"]["token_ttl"], 3600);
+
+    let list: Vec<Value> = admin
+        .send(Method::GET, "/roles", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["class"], "service");
+    assert_eq!(list[0]["grant_count"], 2);
+    assert_eq!(list[0]["drift"], false);
+
+    // Every mutation is in the activity log.
+    let keys = app
+        .bao
+        .list("crypter/metadata/activity", &app.root)
+        .await
+        .unwrap();
+    let mut actions = Vec::new();
+    for k in keys {
+        let e = app
+            .bao
+            .read(&format!("crypter/data/activity/{k}"), &app.root)
+            .await
+            .unwrap()
+            .unwrap();
+        actions.push(e["data"]["data"]["action"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        actions.iter().filter(|a| *a == "role.create").count() >= 2,
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_roles_get_clear_400s() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    let cases = [
+        (
+            json!({"name": "Bad Name", "class": "service", "grants": []}),
+            "invalid role name",
+        ),
+        (
+            json!({"name": "r", "class": "service",
+                   "grants": [grant("staging", "a", &["sudo"], "allow")]}),
+            "unknown variant `sudo`",
+        ),
+        (
+            json!({"name": "r", "class": "service",
+                   "grants": [grant("staging", "a/../b", &["read"], "allow")]}),
+            "'..' is not allowed",
+        ),
+        (
+            json!({"name": "r", "class": "service",
+                   "grants": [grant("nowhere", "a", &["read"], "allow")]}),
+            "environment nowhere does not exist",
+        ),
+        (
+            json!({"name": "r", "class": "service",
+                   "grants": [grant("staging", "a", &[], "allow")]}),
+            "has no capabilities",
+        ),
+        (
+            json!({"name": "r", "class": "robot", "grants": []}),
+            "unknown variant `robot`",
+        ),
+        (
+            json!({"name": "r", "class": "service", "grants": [],
+                   "canaries": [{"environment": "staging", "path": "a"}]}),
+            "only e2e roles",
+        ),
+    ];
+    for (body, why) in cases {
+        let (status, _, message) = error_code(admin.create_role(body.clone()).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(message.contains(why), "{body}: {message}");
+    }
+    // Nothing was written for the refused role.
+    assert!(app
+        .bao
+        .read("sys/policies/acl/crypter-role-r", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    let (status, code, _) = error_code(admin.send(Method::GET, "/roles/Nope", None).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_role")
+    );
+    let (status, _, _) = error_code(admin.send(Method::GET, "/roles/nope", None).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agrees() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    for p in ["app/a", "app/root", "other/x"] {
+        put_secret(&app, "staging", p).await;
+    }
+    put_secret(&app, "production", "app/a").await;
+    let resp = admin
+        .create_role(json!({
+            "name": "reader", "class": "integration",
+            "grants": [grant("staging", "app/*", &["read"], "allow"),
+                       grant("*", "app/root", &["read"], "deny"),
+                       grant("staging", "other/*", &["list"], "allow")],
+        }))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+
+    let resp = admin.issue_secret_id("reader", "1h").await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let issued: Value = resp.json().await.unwrap();
+    assert!(issued["expires_at"].is_string());
+    let token = approle_login(&app, &issued).await;
+
+    // (method, OpenBao path, expected status, check-access env, path, capability)
+    let cases = [
+        (
+            "GET",
+            "env/staging/data/app/a",
+            200,
+            "staging",
+            "app/a",
+            "read",
+        ),
+        (
+            "GET",
+            "env/staging/data/app/root",
+            403,
+            "staging",
+            "app/root",
+            "read",
+        ),
+        (
+            "GET",
+            "env/production/data/app/a",
+            403,
+            "production",
+            "app/a",
+            "read",
+        ),
+        (
+            "LIST",
+            "env/staging/metadata/app",
+            403,
+            "staging",
+            "app",
+            "list",
+        ),
+        (
+            "LIST",
+            "env/staging/metadata/other",
+            200,
+            "staging",
+            "other",
+            "list",
+        ),
+        (
+            "GET",
+            "env/staging/data/other/x",
+            403,
+            "staging",
+            "other/x",
+            "read",
+        ),
+    ];
+    for (method, path, expected, env, cpath, cap) in cases {
+        let got = status_of(&app, &token, method, path).await;
+        assert_eq!(got, expected, "{method} {path}");
+        let answer = admin.check("reader", env, cpath).await;
+        let allowed = answer["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["capability"] == cap)
+            .unwrap()["allowed"]
+            .as_bool()
+            .unwrap();
+        assert_eq!(
+            allowed,
+            expected == 200,
+            "check access for {cap} {env}/{cpath}: {answer}"
+        );
+    }
+    // An environment that does not exist is a 400, not a fallback.
+    let resp = admin
+        .send(
+            Method::POST,
+            "/roles/reader/check",
+            Some(json!({"environment": "nowhere", "path": "app/a"})),
+        )
+        .await;
+    let (status, code, _) = error_code(resp).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "unknown_environment")
+    );
+
+    // A write was never granted: OpenBao refuses it, and check access says so.
+    let write = app
+        .bao
+        .write(
+            "env/staging/data/app/a",
+            &token,
+            &json!({"data": {"v": "x"}}),
+        )
+        .await;
+    assert_eq!(write.unwrap_err().status(), Some(403));
+    let answer = admin.check("reader", "staging", "app/a").await;
+    for a in answer["answers"].as_array().unwrap() {
+        if a["capability"] != "read" {
+            assert_eq!(a["allowed"], false, "{answer}");
+        }
+    }
+    assert!(answer["capabilities"]["env/staging/data/app/a"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("read")));
+
+    // Listed by accessor; revoked, the pair no longer logs in.
+    let ids = admin.secret_ids("reader").await;
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0]["accessor"], issued["accessor"]);
+    assert!(ids[0].get("secret_id").is_none());
+    let resp = admin
+        .revoke_secret_id("reader", issued["accessor"].as_str().unwrap())
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(admin.secret_ids("reader").await.is_empty());
+    let relogin = app
+        .bao
+        .request(
+            Method::POST,
+            "auth/approle/login",
+            None,
+            Some(&json!({"role_id": issued["role_id"], "secret_id": issued["secret_id"]})),
+        )
+        .await;
+    assert!(relogin.is_err());
+    let again = admin
+        .revoke_secret_id("reader", issued["accessor"].as_str().unwrap())
+        .await;
+    let (status, _, message) = error_code(again).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{message}");
+}
+
+#[tokio::test]
+async fn secret_ids_refuse_bad_ttls_and_human_roles() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    for (name, class) in [("svc", "service"), ("person", "human")] {
+        let r = admin
+            .create_role(json!({"name": name, "class": class, "grants": []}))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (status, code, _) = error_code(admin.issue_secret_id("svc", "forever").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_ttl")
+    );
+    let (status, code, _) = error_code(admin.issue_secret_id("person", "1h").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "human_role")
+    );
+    assert!(app
+        .bao
+        .read("auth/approle/role/person", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    let (status, code, _) = error_code(admin.revoke_secret_id("svc", "not;hex").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_accessor")
+    );
+}
+
+#[tokio::test]
+async fn drift_after_a_direct_policy_write_and_lint_rules() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    // A temporary environment that exists only as a mount.
+    app.bao
+        .write(
+            "sys/mounts/env/tmp",
+            &app.root,
+            &json!({"type": "kv", "options": {"version": "2"}}),
+        )
+        .await
+        .unwrap();
+    let r = admin
+        .create_role(json!({"name": "ops", "class": "human",
+            "grants": [grant("tmp", "*", &["read"], "allow")]}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let findings = crypter::roles::lint::findings(&app.bao, &app.root)
+        .await
+        .unwrap();
+    assert!(findings.is_empty(), "{findings:?}");
+
+    // Someone edits the policy in OpenBao directly.
+    app.bao
+        .write(
+            "sys/policies/acl/crypter-role-ops",
+            &app.root,
+            &json!({"policy": "path \"env/+/data/*\" { capabilities = [\"read\"] }"}),
+        )
+        .await
+        .unwrap();
+    let policy = admin.role_policy("ops").await;
+    assert_eq!(policy["drift"], true);
+    assert!(policy["live"].as_str().unwrap().contains("env/+/data/*"));
+    // The environment goes away: the grant dangles.
+    app.bao
+        .delete("sys/mounts/env/tmp", &app.root)
+        .await
+        .unwrap();
+    let findings = crypter::roles::lint::findings(&app.bao, &app.root)
+        .await
+        .unwrap();
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        vec!["policy-drift", "dangling-grant"],
+        "{findings:?}"
+    );
+    assert_eq!(findings[1].environment.as_deref(), Some("tmp"));
+
+    // Saving the role again (to an existing environment) restores the policy.
+    let r = admin
+        .update_role(
+            "ops",
+            json!({"name": "ops", "class": "human",
+                "grants": [grant("staging", "*", &["read"], "allow")]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(admin.role_policy("ops").await["drift"], false);
+    assert!(crypter::roles::lint::findings(&app.bao, &app.root)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn deleting_a_role_removes_its_policy_and_approle() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    let r = admin
+        .create_role(json!({"name": "gone", "class": "service",
+            "grants": [grant("staging", "*", &["read"], "allow")]}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        admin.delete_role("gone").await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(app
+        .bao
+        .read("sys/policies/acl/crypter-role-gone", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app
+        .bao
+        .read("auth/approle/role/gone", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app
+        .bao
+        .read("crypter/metadata/roles/gone", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        admin.delete_role("gone").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_user_without_admin_rights_cannot_manage_roles() {
+    let app = spawn_app().await;
+    let admin = Admin::new(&app).await;
+    let r = admin
+        .send(
+            Method::POST,
+            "/users",
+            Some(json!({"name": "carol", "password": "a long enough password", "roles": []})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let client = browser();
+    let resp = app.login(&client, "carol", "a long enough password").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let info: SessionInfo = resp.json().await.unwrap();
+    let resp = client
+        .post(app.url("/roles"))
+        .header(CSRF_HEADER, &info.csrf_token)
+        .json(&json!({"name": "x", "class": "service", "grants": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let _ = app.root.expose_secret();
+}

@@ -1,0 +1,329 @@
+//! Create or edit a role: class, description, a grants table, and for e2e roles the canary
+//! and forbidden paths. Saving is possible only once the policy diff for exactly the
+//! current form has been shown.
+
+use crate::api;
+use crate::components::error_box::ErrorBox;
+use crate::components::policy_diff::PolicyDiff;
+use crypter_api::{
+    ApiError, Capability, CredentialPath, Effect as GrantEffect, EnvName, Grant, GrantEnv,
+    ProbePath, Role, RoleClass, RoleName, Scope,
+};
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+struct GrantRow {
+    id: usize,
+    env: RwSignal<String>,
+    scope: RwSignal<String>,
+    caps: [RwSignal<bool>; 5],
+    deny: RwSignal<bool>,
+}
+
+impl GrantRow {
+    fn new(id: usize, grant: Option<&Grant>) -> Self {
+        let has = |c: Capability| grant.is_some_and(|g| g.capabilities.contains(&c));
+        Self {
+            id,
+            env: RwSignal::new(grant.map(|g| g.environment.to_string()).unwrap_or_default()),
+            scope: RwSignal::new(grant.map(|g| g.scope.to_string()).unwrap_or_default()),
+            caps: Capability::ALL.map(|c| RwSignal::new(has(c))),
+            deny: RwSignal::new(grant.is_some_and(|g| g.effect == GrantEffect::Deny)),
+        }
+    }
+
+    /// The grant, or what is wrong with this row.
+    fn build(&self) -> Result<Grant, String> {
+        let env = self.env.get();
+        if env.trim().is_empty() {
+            return Err("pick an environment (or * for all); there is no default".into());
+        }
+        let environment = GrantEnv::parse(env.trim()).map_err(|e| e.message)?;
+        let scope = Scope::parse(self.scope.get().trim()).map_err(|e| e.message)?;
+        let capabilities: Vec<Capability> = Capability::ALL
+            .iter()
+            .zip(self.caps.iter())
+            .filter(|(_, on)| on.get())
+            .map(|(c, _)| *c)
+            .collect();
+        if capabilities.is_empty() {
+            return Err("tick at least one capability".into());
+        }
+        Ok(Grant {
+            environment,
+            scope,
+            capabilities,
+            effect: if self.deny.get() {
+                GrantEffect::Deny
+            } else {
+                GrantEffect::Allow
+            },
+        })
+    }
+}
+
+fn probes_text(paths: &[ProbePath]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("{}/{}", p.environment, p.path))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One `environment/path` per line.
+fn parse_probes(text: &str, what: &str) -> Result<Vec<ProbePath>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (env, path) = line
+                .split_once('/')
+                .ok_or_else(|| format!("{what} {line:?}: write environment/path"))?;
+            Ok(ProbePath {
+                environment: EnvName::parse(env).map_err(|e| e.message)?,
+                path: CredentialPath::parse(path).map_err(|e| e.message)?,
+            })
+        })
+        .collect()
+}
+
+fn class_from(s: &str) -> RoleClass {
+    RoleClass::ALL
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .unwrap_or(RoleClass::Human)
+}
+
+#[component]
+pub fn RoleEditor(
+    initial: Option<Role>,
+    #[prop(into)] on_saved: Callback<String>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
+    let existing = initial.is_some();
+    let name = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| r.name.to_string())
+            .unwrap_or_default(),
+    );
+    let class = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| r.class)
+            .unwrap_or(RoleClass::Service),
+    );
+    let description = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| r.description.clone())
+            .unwrap_or_default(),
+    );
+    let canaries = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| probes_text(&r.canaries))
+            .unwrap_or_default(),
+    );
+    let forbidden = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| probes_text(&r.forbidden))
+            .unwrap_or_default(),
+    );
+    let next_id = StoredValue::new(0usize);
+    let new_row = move |g: Option<&Grant>| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        GrantRow::new(id, g)
+    };
+    let initial_rows: Vec<GrantRow> = match &initial {
+        Some(r) if !r.grants.is_empty() => r.grants.iter().map(|g| new_row(Some(g))).collect(),
+        _ => vec![new_row(None)],
+    };
+    let rows = RwSignal::new(initial_rows);
+
+    let built = Memo::new(move |_| -> Result<Role, String> {
+        let name = RoleName::parse(name.get().trim()).map_err(|e| e.message)?;
+        let grants = rows
+            .get()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.build().map_err(|e| format!("grant {}: {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let e2e = class.get() == RoleClass::E2e;
+        Ok(Role {
+            name,
+            class: class.get(),
+            description: description.get().trim().to_owned(),
+            grants,
+            canaries: if e2e {
+                parse_probes(&canaries.get(), "canary")?
+            } else {
+                vec![]
+            },
+            forbidden: if e2e {
+                parse_probes(&forbidden.get(), "forbidden path")?
+            } else {
+                vec![]
+            },
+        })
+    });
+
+    let preview = Action::new_local(|role: &Role| {
+        let role = role.clone();
+        async move { api::preview_policy(role.clone()).await.map(|p| (role, p)) }
+    });
+    let save = Action::new_local(move |role: &Role| api::save_role(role.clone(), existing));
+    Effect::new(move |_| {
+        if let Some(Ok(role)) = save.value().get() {
+            on_saved.run(role.name.to_string());
+        }
+    });
+    // The diff shown is for exactly this form: any edit hides the save button again.
+    let previewed_matches = move || {
+        matches!((preview.value().get(), built.get()),
+            (Some(Ok((shown, _))), Ok(current)) if shown == current)
+    };
+    let error = Signal::derive(move || -> Option<ApiError> {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| preview.value().get().and_then(Result::err))
+    });
+
+    view! {
+        <form class="card role-editor" data-testid="role-editor" on:submit=|ev| ev.prevent_default()>
+            <h2>{if existing { "Edit role" } else { "New role" }}</h2>
+            <div class="form-grid">
+                <div>
+                    <label for="role-name">"Name"</label>
+                    <input id="role-name" data-testid="role-name" bind:value=name disabled=existing
+                        placeholder="e.g. payments-api" />
+                </div>
+                <div>
+                    <label for="role-class">"Class"</label>
+                    <select id="role-class" data-testid="role-class"
+                        prop:value=move || class.get().as_str()
+                        on:change=move |ev| class.set(class_from(&event_target_value(&ev)))>
+                        {RoleClass::ALL.map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <label for="role-description">"Description"</label>
+            <input id="role-description" data-testid="role-description" bind:value=description />
+
+            <h3>"Grants"</h3>
+            <div class="table-wrap">
+                <table class="grants" data-testid="grants-table">
+                    <thead>
+                        <tr>
+                            <th>"Environment"</th>
+                            <th>"Scope"</th>
+                            {Capability::ALL.map(|c| view! { <th>{c.as_str()}</th> }).collect_view()}
+                            <th>"Deny"</th>
+                            <th></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|r| r.id let:row>
+                            <GrantRowView row=row on_remove=move |id| rows.update(|rs| rs.retain(|r| r.id != id)) />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <button type="button" data-testid="grant-add" on:click=move |_| {
+                let row = new_row(None);
+                rows.update(|rs| rs.push(row));
+            }>"Add grant"</button>
+
+            <Show when=move || class.get() == RoleClass::E2e>
+                <div class="form-grid">
+                    <div>
+                        <label for="role-canaries">"Canary paths (must be readable; one environment/path per line)"</label>
+                        <textarea id="role-canaries" data-testid="role-canaries" rows="3" bind:value=canaries></textarea>
+                    </div>
+                    <div>
+                        <label for="role-forbidden">"Forbidden paths (must be refused)"</label>
+                        <textarea id="role-forbidden" data-testid="role-forbidden" rows="3" bind:value=forbidden></textarea>
+                    </div>
+                </div>
+            </Show>
+
+            {move || built.get().err().map(|e| view! { <p class="invalid" data-testid="role-invalid">{e}</p> })}
+            <ErrorBox error=error />
+            <div class="actions">
+                <button type="button" data-testid="role-preview"
+                    disabled=move || built.get().is_err() || preview.pending().get()
+                    on:click=move |_| {
+                        if let Ok(role) = built.get_untracked() {
+                            preview.dispatch(role);
+                        }
+                    }>
+                    "Show policy diff"
+                </button>
+                <Show when=previewed_matches>
+                    <button type="button" class="primary" data-testid="role-save"
+                        disabled=move || save.pending().get()
+                        on:click=move |_| {
+                            if let Ok(role) = built.get_untracked() {
+                                save.dispatch(role);
+                            }
+                        }>
+                        {if existing { "Save role" } else { "Create role" }}
+                    </button>
+                </Show>
+                <button type="button" class="ghost" data-testid="role-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+            {move || match preview.value().get() {
+                Some(Ok((_, p))) if previewed_matches() => Some(view! {
+                    <PolicyDiff live=p.live derived=p.derived />
+                }),
+                _ => None,
+            }}
+        </form>
+    }
+}
+
+#[component]
+fn GrantRowView(row: GrantRow, #[prop(into)] on_remove: Callback<usize>) -> impl IntoView {
+    // Test ids use the row's stable id, so they survive the removal of other rows.
+    let n = row.id;
+    let invalid = Memo::new(move |_| row.build().err());
+    view! {
+        <tr data-testid=format!("grant-row-{n}") class:invalid-row=move || invalid.get().is_some()>
+            <td>
+                <label class="sr-only" for=format!("grant-env-{n}")>"Environment"</label>
+                <input id=format!("grant-env-{n}") data-testid=format!("grant-env-{n}")
+                    placeholder="staging or *" bind:value=row.env />
+            </td>
+            <td>
+                <label class="sr-only" for=format!("grant-scope-{n}")>"Scope"</label>
+                <input id=format!("grant-scope-{n}") data-testid=format!("grant-scope-{n}")
+                    placeholder="payments/*" bind:value=row.scope />
+                {move || invalid.get().map(|e| view! { <div class="invalid" data-testid=format!("grant-error-{n}")>{e}</div> })}
+            </td>
+            {Capability::ALL
+                .iter()
+                .zip(row.caps)
+                .map(|(c, on)| {
+                    let id = format!("grant-{n}-{}", c.as_str());
+                    view! {
+                        <td>
+                            <label class="sr-only" for=id.clone()>{c.as_str()}</label>
+                            <input type="checkbox" id=id.clone() data-testid=id bind:checked=on />
+                        </td>
+                    }
+                })
+                .collect_view()}
+            <td>
+                <label class="sr-only" for=format!("grant-deny-{n}")>"Deny"</label>
+                <input type="checkbox" id=format!("grant-deny-{n}") data-testid=format!("grant-deny-{n}") bind:checked=row.deny />
+            </td>
+            <td>
+                <button type="button" class="ghost" data-testid=format!("grant-remove-{n}")
+                    on:click=move |_| on_remove.run(row.id)>"Remove"</button>
+            </td>
+        </tr>
+    }
+}
