@@ -1,14 +1,13 @@
 //! `/api/v1`: one file per resource. Handlers validate their input, act with the caller's
 //! own OpenBao token, and return wire types from `crypter-api`.
 
-pub mod cluster;
-pub mod console;
-pub mod freeze;
 pub mod activity;
+pub mod cluster;
 pub mod compare;
 pub mod console;
 pub mod credentials;
 pub mod environments;
+pub mod freeze;
 pub mod health;
 pub mod identities;
 pub mod json;
@@ -20,7 +19,6 @@ pub mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::routing::{get, post};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 

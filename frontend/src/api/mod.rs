@@ -3,15 +3,13 @@
 //! message for people.
 
 mod cluster;
+mod credentials;
+mod environments;
 mod freeze;
+mod roles;
 mod session;
 
 pub use cluster::cluster;
-pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
-mod credentials;
-mod environments;
-mod session;
-
 pub use credentials::{
     activity, compare, delete_credential, get_credential, lint, list_credentials, promote,
     put_credential, reveal, version_action,
@@ -19,9 +17,7 @@ pub use credentials::{
 pub use environments::{
     create_environment, delete_environment, list_environments, update_environment,
 };
-mod roles;
-mod session;
-
+pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
 pub use roles::*;
 pub use session::{health, login, logout, whoami};
 
@@ -78,11 +74,6 @@ async fn send(
     }
     let text = resp.text().await.map_err(network_error)?;
     if (200..300).contains(&status) {
-        return resp
-            .json::<T>()
-            .await
-            .map(Some)
-            .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}")));
         return Ok(Some(text));
     }
     Err(match serde_json::from_str::<ErrorBody>(&text) {
@@ -105,10 +96,9 @@ pub async fn request<B: Serialize, T: DeserializeOwned>(
         .map_err(network_error)?;
     match send(method, path, body).await? {
         None => Ok(None),
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| ApiError {
-            code: "decode".into(),
-            message: format!("unexpected answer from Crypter: {e}"),
-        }),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}"))),
     }
 }
 
