@@ -726,3 +726,203 @@ async fn apply_refuses_when_the_plan_changed_since_its_hash() {
     assert_eq!(plan.changesets[0].operations[1].create, 6);
     assert_eq!(done.done, 7);
 }
+
+mod crash {
+    use super::*;
+    use crypter::embedded::free_loopback_port;
+    use std::process::Stdio;
+    use std::time::Instant;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tokio::process::{Child, Command};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_crypter");
+    const N: usize = 10_000;
+
+    struct Backend {
+        child: Child,
+        addr: String,
+    }
+
+    async fn start(bao_addr: &str, dir: &Path, listen: u16) -> Backend {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{listen}")])
+            .args(["--bao-addr", bao_addr])
+            .arg("--changesets-dir")
+            .arg(dir)
+            .arg("--dist-dir")
+            .arg(dir.join("no-dist"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = String::new();
+        while let Ok(Ok(Some(line))) =
+            tokio::time::timeout_at(deadline.into(), lines.next_line()).await
+        {
+            seen.push_str(&line);
+            if line.starts_with("Crypter console:") {
+                break;
+            }
+        }
+        assert!(
+            seen.contains("Crypter console:"),
+            "crypter did not start: {seen}"
+        );
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Backend {
+            child,
+            addr: format!("http://127.0.0.1:{listen}"),
+        }
+    }
+
+    async fn login(addr: &str) -> (Client, String) {
+        let client = browser();
+        let r = client
+            .post(format!("{addr}/api/v1/session"))
+            .json(&json!({"method": "userpass", "username": "admin", "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let s: Value = r.json().await.unwrap();
+        (client, s["csrf_token"].as_str().unwrap().to_owned())
+    }
+
+    async fn plan_and_start(addr: &str, client: &Client, csrf: &str) -> (ChangesetPlan, String) {
+        let plan: ChangesetPlan = client
+            .post(format!("{addr}/api/v1/changesets/plan"))
+            .header(CSRF_HEADER, csrf)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = client
+            .post(format!("{addr}/api/v1/changesets/apply"))
+            .header(CSRF_HEADER, csrf)
+            .json(&json!({ "plan_hash": plan.plan_hash }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+        let v: Value = r.json().await.unwrap();
+        (plan, v["job_id"].as_str().unwrap().to_owned())
+    }
+
+    async fn progress(addr: &str, client: &Client, job: &str) -> JobProgress {
+        client
+            .get(format!("{addr}/api/v1/jobs/{job}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_killed_copy_resumes_with_nothing_lost_or_duplicated() {
+        let t = spawn_changesets().await;
+        seed(&t, N).await;
+        write_file(t.dir.path(), "010.toml", COPY);
+        let bao_addr = t.app.bao.addr().to_owned();
+        let listen = free_loopback_port().unwrap();
+
+        let mut first = start(&bao_addr, t.dir.path(), listen).await;
+        let (client, csrf) = login(&first.addr).await;
+        let (plan, job) = plan_and_start(&first.addr, &client, &csrf).await;
+        assert_eq!(plan.changesets[0].operations[1].create, N as u64);
+        // Kill it once a part is copied, well before the end.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let p = progress(&first.addr, &client, &job).await;
+            assert_eq!(
+                p.state, "running",
+                "finished before it could be killed: {p:?}"
+            );
+            if p.done >= 1000 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no progress: {p:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let pid = nix::unistd::Pid::from_raw(first.child.id().unwrap() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+        first.child.wait().await.unwrap();
+
+        let record = t.value("crypter/data/changelog/010-copy").await.unwrap();
+        assert_eq!(record["result"], "running", "{record}");
+        let cursor = &record["cursor"];
+        assert_eq!(cursor["operation"], 1, "{record}");
+        assert!(cursor["after"].as_str().unwrap().starts_with("qa/bulk/c"));
+        let st = t.status_of("010-copy").await;
+        assert_eq!(st.status, "failed");
+        assert!(st.cursor.is_some());
+
+        let second = start(&bao_addr, t.dir.path(), listen).await;
+        let (client, csrf) = login(&second.addr).await;
+        let (plan, job) = plan_and_start(&second.addr, &client, &csrf).await;
+        let op = &plan.changesets[0].operations[1];
+        assert!(
+            op.skip >= 1000 && op.create + op.update + op.skip == N as u64,
+            "{op:?}"
+        );
+        let done = loop {
+            let p = progress(&second.addr, &client, &job).await;
+            if p.state != "running" {
+                break p;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(done.state, "done", "{done:?}");
+
+        // Every credential exactly once (version 1), with its value and metadata.
+        let scan = Method::from_bytes(b"SCAN").unwrap();
+        let listed = t
+            .app
+            .bao
+            .request(scan, "env/qa/detailed-metadata/", Some(&t.app.root), None)
+            .await
+            .unwrap()
+            .unwrap();
+        let info = listed["data"]["key_info"].as_object().unwrap();
+        let copies: Vec<(&String, &Value)> = info
+            .iter()
+            .filter(|(k, _)| k.starts_with("bulk/"))
+            .collect();
+        assert_eq!(copies.len(), N);
+        for (k, v) in &copies {
+            assert_eq!(v["current_version"], 1, "{k} written twice");
+            assert_eq!(v["custom_metadata"]["environment"], "qa", "{k}");
+        }
+        let bao = &t.app.bao;
+        let root = &t.app.root;
+        let wrong: Vec<String> = stream::iter(0..N)
+            .map(|i| async move {
+                let v = bao
+                    .read(&format!("env/qa/data/bulk/c{i:05}"), root)
+                    .await
+                    .unwrap();
+                let ok = v.is_some_and(|v| v["data"]["data"]["v"] == format!("value-{i}"));
+                (!ok).then(|| format!("c{i:05}"))
+            })
+            .buffer_unordered(32)
+            .filter_map(|x| async move { x })
+            .collect()
+            .await;
+        assert!(wrong.is_empty(), "wrong values: {wrong:?}");
+        let record = t.value("crypter/data/changelog/010-copy").await.unwrap();
+        assert_eq!(record["result"], "applied", "{record}");
+        assert!(record["cursor"].is_null());
+        assert_eq!(
+            Some(record["checksum"].as_str().unwrap().to_owned()),
+            t.status_of("010-copy").await.checksum
+        );
+        assert_eq!(t.status_of("010-copy").await.status, "applied");
+    }
+}
