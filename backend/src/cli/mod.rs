@@ -1,6 +1,7 @@
 //! The `crypter` command line: `serve` (production, or the embedded default), `dev`, and
 //! the release lead's `freeze` and `thaw`.
 
+mod changesets;
 mod freeze;
 
 use crate::bao::{Bao, NodeSpec};
@@ -37,6 +38,8 @@ pub enum Command {
     Freeze(freeze::FreezeArgs),
     /// Thaw the store: restore every policy from the freeze snapshot. Uses BAO_TOKEN.
     Thaw(freeze::ThawArgs),
+    /// Changesets: status, plan or apply a folder of changesets. Uses BAO_TOKEN.
+    Changesets(changesets::ChangesetsArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -127,6 +130,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Dev(args) => run_dev(args).await,
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
+        Command::Changesets(args) => return changesets::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
