@@ -38,7 +38,9 @@ pub fn Changesets() -> impl IntoView {
 }
 
 #[component]
-fn LockBanner(lock: LocalResource<Result<Option<crypter_api::ChangesetLock>, ApiError>>) -> impl IntoView {
+fn LockBanner(
+    lock: LocalResource<Result<Option<crypter_api::ChangesetLock>, ApiError>>,
+) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let action = Action::new_local(|r: &String| api::break_changesets_lock(r.clone()));
     Effect::new(move |_| {
@@ -53,7 +55,11 @@ fn LockBanner(lock: LocalResource<Result<Option<crypter_api::ChangesetLock>, Api
                 "Apply in progress: lock held by {} on {}{}",
                 l.holder,
                 l.host,
-                if l.stale { " (stale: no heartbeat for 60 s)" } else { "" }
+                if l.stale {
+                    " (stale: no heartbeat for 60 s)"
+                } else {
+                    ""
+                }
             );
             view! {
                 <div class="card warn-card" data-testid="changesets-lock">
@@ -78,7 +84,7 @@ fn LockBanner(lock: LocalResource<Result<Option<crypter_api::ChangesetLock>, Api
 fn badge_class(status: &str) -> &'static str {
     match status {
         "applied" | "accepted" => "badge ok",
-        "pending" => "badge",
+        "pending" | "running" => "badge",
         _ => "badge bad",
     }
 }
@@ -126,7 +132,8 @@ fn StatusRow(s: ChangesetStatus) -> impl IntoView {
         .map(|d| view! { <DiffView diff=d /> }.into_any())
         .or_else(|| {
             s.accepted_reason.clone().map(|r| {
-                view! { <p class="muted" data-testid="changeset-reason">"Accepted: " {r}</p> }.into_any()
+                view! { <p class="muted" data-testid="changeset-reason">"Accepted: " {r}</p> }
+                    .into_any()
             })
         })
         .or_else(|| {
@@ -338,19 +345,20 @@ fn watch_job(job_id: &str, progress: RwSignal<Option<JobProgress>>, on_end: Call
         return;
     };
     let closing = source.clone();
-    let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let Some(text) = ev.data().as_string() else {
-            return;
-        };
-        if let Ok(p) = serde_json::from_str::<JobProgress>(&text) {
-            let ended = p.state != "running";
-            progress.set(Some(p));
-            if ended {
-                closing.close();
-                on_end.run(());
+    let on_event =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            if let Ok(p) = serde_json::from_str::<JobProgress>(&text) {
+                let ended = p.state != "running";
+                progress.set(Some(p));
+                if ended {
+                    closing.close();
+                    on_end.run(());
+                }
             }
-        }
-    });
+        });
     let _ = source.add_event_listener_with_callback("progress", on_event.as_ref().unchecked_ref());
     // The listener lives as long as the page; one per apply.
     on_event.forget();
