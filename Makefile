@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test lint bench bench-size bench-credentials bench-console-list clean
+.PHONY: setup run dev console build test lint bench bench-size bench-credentials bench-console-list bench-changesets clean
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +45,9 @@ bench-credentials:
 ## The console: time until 10,000 credentials are listable, and one filter keystroke.
 bench-console-list: build
 	cd e2e && npx playwright test --config playwright.bench.config.ts
+# A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop.
+bench-changesets:
+	cargo bench -p crypter --bench changesets
 
 clean:
 	cargo clean

@@ -2,6 +2,7 @@
 //! own OpenBao token, and return wire types from `crypter-api`.
 
 pub mod activity;
+pub mod changesets;
 pub mod cluster;
 pub mod compare;
 pub mod console;
@@ -38,6 +39,28 @@ pub fn api() -> Router<AppState> {
         .route("/freeze/verify", post(freeze::verify))
         .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route(
+            "/environments",
+            get(environments::list).post(environments::create),
+        )
+        .route(
+            "/environments/{env}",
+            get(environments::get)
+                .patch(environments::update)
+                .delete(environments::delete),
+        )
+        .route("/environments/{env}/credentials", get(credentials::list))
+        .route(
+            "/environments/{env}/credentials/{*path}",
+            get(credentials::detail)
+                .put(credentials::put)
+                .delete(credentials::delete)
+                .post(credentials::action),
+        )
+        .route("/compare", get(compare::compare))
+        .route("/promote", post(compare::promote))
+        .route("/lint", get(lint::lint))
+        .route("/activity", get(activity::list))
         .route("/roles", get(roles::list).post(roles::create))
         .route(
             "/roles/{name}",
@@ -62,27 +85,17 @@ pub fn api() -> Router<AppState> {
         )
         .route("/identities/check", post(identities::check))
         .route(
-            "/environments",
-            get(environments::list).post(environments::create),
+            "/changesets",
+            get(changesets::list).post(changesets::upload),
         )
+        .route("/changesets/plan", post(changesets::plan))
+        .route("/changesets/apply", post(changesets::apply))
         .route(
-            "/environments/{env}",
-            get(environments::get)
-                .patch(environments::update)
-                .delete(environments::delete),
+            "/changesets/lock",
+            get(changesets::get_lock).delete(changesets::break_lock),
         )
-        .route("/environments/{env}/credentials", get(credentials::list))
-        .route(
-            "/environments/{env}/credentials/{*path}",
-            get(credentials::detail)
-                .put(credentials::put)
-                .delete(credentials::delete)
-                .post(credentials::action),
-        )
-        .route("/compare", get(compare::compare))
-        .route("/promote", post(compare::promote))
-        .route("/lint", get(lint::lint))
-        .route("/activity", get(activity::list))
+        .route("/jobs/{id}", get(changesets::job))
+        .route("/jobs/{id}/events", get(changesets::events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

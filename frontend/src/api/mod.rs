@@ -2,6 +2,7 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod changesets;
 mod cluster;
 mod credentials;
 mod environments;
@@ -9,6 +10,10 @@ mod freeze;
 mod roles;
 mod session;
 
+pub use changesets::{
+    apply_changesets, break_changesets_lock, changesets_lock, list_changesets, plan_changesets,
+    upload_changeset,
+};
 pub use cluster::cluster;
 pub use credentials::{
     activity, compare, delete_credential, get_credential, lint, list_credentials, promote,
