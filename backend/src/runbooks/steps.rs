@@ -221,6 +221,8 @@ async fn lint(
 }
 
 async fn cluster(bao: &Bao, token: &SecretString) -> Result<Outcome, AppError> {
+    // A live health check of every node now, not the last one the loop made.
+    bao.check_nodes().await;
     let v = crate::cluster::view(bao, token).await?;
     let healthy = v.nodes.iter().filter(|n| n.healthy).count();
     let summary = format!(

@@ -36,13 +36,12 @@ pub async fn load(bao: &Bao, token: &SecretString, id: &str) -> Result<(Runbook,
         .pointer("/data/metadata/version")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let run = v
-        .pointer("/data/data")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("runbook record {id}: {e}")))?
+    let text = v
+        .pointer("/data/data/run")
+        .and_then(Value::as_str)
         .ok_or_else(not_found)?;
+    let run = serde_json::from_str(text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("runbook record {id}: {e}")))?;
     Ok((run, version))
 }
 
@@ -54,7 +53,11 @@ pub async fn save(
     run: &Runbook,
     cas: u64,
 ) -> Result<bool, AppError> {
-    let body = json!({ "options": { "cas": cas }, "data": run });
+    // One JSON string: evidence holds thousands of strings, more than OpenBao's JSON
+    // complexity limit allows in a request body.
+    let text = serde_json::to_string(run)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("runbook record: {e}")))?;
+    let body = json!({ "options": { "cas": cas }, "data": { "run": text } });
     match bao.write(&format!("{RUNS}/{}", run.id), token, &body).await {
         Ok(_) => Ok(true),
         Err(BaoError::Rejected {
