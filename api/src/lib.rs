@@ -5,6 +5,7 @@
 //! `RoleName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
+mod changeset;
 mod cluster;
 mod compare;
 mod credential;
@@ -19,6 +20,10 @@ mod runbook;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
+pub use changeset::{
+    ApplyRequest, ApplyStarted, ChangesetCursor, ChangesetLock, ChangesetPlan, ChangesetStatus,
+    ChangesetUpload, JobProgress, PlanWarning, PlannedChangeset, PlannedOperation,
+};
 pub use cluster::{ClusterNode, ClusterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
 pub use credential::{

@@ -14,6 +14,8 @@ pub struct Settings {
     /// Mark the session cookie `Secure` even without `X-Forwarded-Proto: https`
     /// (set this when a TLS proxy sits in front of Crypter).
     pub secure_cookies: bool,
+    /// The changesets folder (`--changesets-dir`), read afresh on every status, plan and apply.
+    pub changesets_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -23,6 +25,7 @@ impl Default for Settings {
             login_per_minute: 10,
             login_burst: 5,
             secure_cookies: false,
+            changesets_dir: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod bao;
 pub mod bootstrap;
+pub mod changesets;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -60,6 +60,10 @@ pub struct ServerArgs {
     /// The data center this backend runs in: reads prefer healthy nodes labelled with it.
     #[arg(long, env = "CRYPTER_DATACENTER")]
     pub datacenter: Option<String>,
+    /// Folder of changeset files (*.toml), read afresh on every status, plan and apply.
+    /// `crypter dev` uses `changesets/demo` when it exists and this is not set.
+    #[arg(long, env = "CRYPTER_CHANGESETS_DIR")]
+    pub changesets_dir: Option<PathBuf>,
 }
 
 impl ServerArgs {
@@ -69,6 +73,7 @@ impl ServerArgs {
             login_per_minute: self.login_per_minute,
             login_burst: self.login_burst,
             secure_cookies: self.secure_cookies,
+            changesets_dir: self.changesets_dir.clone(),
         }
     }
 }
@@ -208,6 +213,7 @@ async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         return run_dev_cluster(args).await;
     }
     let listener = bind(args.server.listen).await?;
+    let settings = dev_settings(&args);
     let bao_listen = match args.bao_listen {
         Some(a) => a,
         None => SocketAddr::from(([127, 0, 0, 1], embedded::free_loopback_port()?)),
@@ -225,11 +231,21 @@ async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     announce(&listener, Some(&password))?;
     println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
     let health = bao.spawn_health_loop();
-    let state = AppState::new(bao, args.server.settings());
+    let state = AppState::new(bao, settings);
     let served = serve(listener, state, shutdown_signal()).await;
     health.abort();
     stop_quietly(process).await;
     served.context("serving HTTP")
+}
+
+/// `crypter dev` shows the demo changesets when started from the repository's root.
+fn dev_settings(args: &DevArgs) -> Settings {
+    let mut settings = args.server.settings();
+    let demo = PathBuf::from("changesets/demo");
+    if settings.changesets_dir.is_none() && !args.no_demo && demo.is_dir() {
+        settings.changesets_dir = Some(demo);
+    }
+    settings
 }
 
 /// `crypter dev --nodes N`: a real N-node Raft cluster in a temporary folder.

@@ -7,8 +7,8 @@ mod metadata;
 mod write;
 
 pub use compare::{compare, hashes, promote, value_hash};
-pub use metadata::{parse_entry, rotation_due};
-pub use write::{destroy, put, rollback, soft_delete, undelete, validate_class};
+pub use metadata::{from_custom, parse_entry, rotation_due, to_custom};
+pub use write::{destroy, put, rollback, soft_delete, undelete, validate_class, write_metadata};
 
 use crate::bao::{Bao, BaoError};
 use crate::environments;

@@ -1,0 +1,157 @@
+//! The apply lock at `crypter/data/changesets/lock`: written with check-and-set, it names its
+//! holder and host and carries a heartbeat; stale after 60 s without one. Taking over a live
+//! lock needs `force` and a reason.
+
+use crate::bao::{Bao, BaoError};
+use crate::error::AppError;
+use crypter_api::ChangesetLock;
+use secrecy::SecretString;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub const LOCK_PATH: &str = "crypter/data/changesets/lock";
+const LOCK_META: &str = "crypter/metadata/changesets/lock";
+pub const STALE_AFTER_SECS: u64 = 60;
+pub const HEARTBEAT_SECS: u64 = 10;
+
+pub fn now_secs() -> u64 {
+    OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+}
+
+pub fn host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into());
+    format!("{name} pid {}", std::process::id())
+}
+
+/// A holder on this host whose process is gone (killed) cannot heartbeat again.
+fn holder_gone(lock: &ChangesetLock) -> bool {
+    let me = host();
+    let (Some((name, pid)), Some((my_name, _))) =
+        (lock.host.rsplit_once(" pid "), me.rsplit_once(" pid "))
+    else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<i32>() else {
+        return false;
+    };
+    name == my_name
+        && pid != std::process::id() as i32
+        && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err()
+}
+
+/// The lock and its KV version; `None` when nobody holds it.
+pub async fn read(
+    bao: &Bao,
+    token: &SecretString,
+) -> Result<Option<(ChangesetLock, u64)>, AppError> {
+    let Some(v) = bao.read(LOCK_PATH, token).await? else {
+        return Ok(None);
+    };
+    let version = v["data"]["metadata"]["version"].as_u64().unwrap_or(0);
+    let Ok(mut lock) = serde_json::from_value::<ChangesetLock>(v["data"]["data"].clone()) else {
+        return Ok(None);
+    };
+    lock.stale = now_secs().saturating_sub(lock.heartbeat) > STALE_AFTER_SECS || holder_gone(&lock);
+    Ok(Some((lock, version)))
+}
+
+fn cas_failed(e: &BaoError) -> bool {
+    matches!(e, BaoError::Rejected { message, .. } if message.contains("check-and-set"))
+}
+
+/// A lock held by someone else, as a 409 naming them.
+pub fn held_by(lock: &ChangesetLock) -> AppError {
+    AppError::ConflictDetails {
+        code: "changesets_locked",
+        message: format!(
+            "{} on {} is applying changesets (heartbeat {} s ago); wait for it to finish, or take \
+             the lock over with force and a reason",
+            lock.holder,
+            lock.host,
+            now_secs().saturating_sub(lock.heartbeat)
+        ),
+        details: json!({ "lock": lock }),
+    }
+}
+
+/// Take the lock. Returns its KV version (for heartbeats) and the holder it replaced, if it
+/// was live and taken over by force.
+pub async fn acquire(
+    bao: &Bao,
+    token: &SecretString,
+    holder: &str,
+    job_id: &str,
+    force: bool,
+) -> Result<(u64, Option<ChangesetLock>), AppError> {
+    let current = read(bao, token).await?;
+    let (cas, taken_over) = match &current {
+        None => (0, None),
+        Some((l, v)) if l.stale => (*v, None),
+        Some((l, v)) if force => (*v, Some(l.clone())),
+        Some((l, _)) => return Err(held_by(l)),
+    };
+    let lock = ChangesetLock {
+        holder: holder.to_owned(),
+        host: host(),
+        acquired_at: OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default(),
+        heartbeat: now_secs(),
+        job_id: Some(job_id.to_owned()),
+        stale: false,
+    };
+    match bao
+        .write(
+            LOCK_PATH,
+            token,
+            &json!({ "options": { "cas": cas }, "data": lock }),
+        )
+        .await
+    {
+        Ok(_) => Ok((cas + 1, taken_over)),
+        Err(e) if cas_failed(&e) => match read(bao, token).await? {
+            Some((l, _)) => Err(held_by(&l)),
+            None => Err(AppError::Conflict(
+                "the changesets lock changed while taking it; try again".into(),
+            )),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Refresh the heartbeat; fails when someone else took the lock meanwhile.
+pub async fn heartbeat(bao: &Bao, token: &SecretString, version: u64) -> Result<u64, AppError> {
+    let Some((mut lock, v)) = read(bao, token).await? else {
+        return Err(AppError::Conflict(
+            "the changesets lock was released".into(),
+        ));
+    };
+    if v != version {
+        return Err(held_by(&lock));
+    }
+    lock.heartbeat = now_secs();
+    lock.stale = false;
+    match bao
+        .write(
+            LOCK_PATH,
+            token,
+            &json!({ "options": { "cas": v }, "data": lock }),
+        )
+        .await
+    {
+        Ok(_) => Ok(v + 1),
+        Err(e) if cas_failed(&e) => Err(AppError::Conflict(
+            "someone took the changesets lock over".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Release the lock (all versions, so the next holder writes with cas 0 again).
+pub async fn release(bao: &Bao, token: &SecretString) -> Result<(), AppError> {
+    bao.delete(LOCK_META, token).await?;
+    Ok(())
+}
