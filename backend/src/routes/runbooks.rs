@@ -136,6 +136,7 @@ pub async fn step_action(
             let actor = Actor {
                 name: who,
                 policies: &session.policies,
+                changesets_dir: state.settings.changesets_dir.as_deref(),
             };
             let r = runbooks::run_step(bao, token, &actor, &id, &step).await;
             if let Ok((record, _)) = crate::freeze::load_record(bao, token).await {

@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 pub struct Actor<'a> {
     pub name: &'a str,
     pub policies: &'a [String],
+    /// Where the changesets are read from (`--changesets-dir`), besides the uploads.
+    pub changesets_dir: Option<&'a std::path::Path>,
 }
 
 pub struct Outcome {
@@ -64,8 +66,8 @@ pub async fn execute(
         "verify_identities" => identities(bao, token).await,
         "lint_environments" => lint(bao, token, run, step.params.get("fail_on")).await,
         "cluster_health" => cluster(bao, token).await,
-        "validate_changesets" => changes::validate(bao, token, run).await,
-        "plan_changesets" => changes::plan(bao, token, run).await,
+        "validate_changesets" => changes::validate(bao, token, actor, run).await,
+        "plan_changesets" => changes::plan(bao, token, actor, run).await,
         "apply_changesets" => {
             let signed = run.steps[..i]
                 .iter()

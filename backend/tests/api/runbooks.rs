@@ -550,3 +550,277 @@ async fn fix_demo_lint_errors(app: &TestApp) {
             .unwrap();
     }
 }
+
+/// A legacy KV v1 mount with `n` secrets that the admin may read, and an uploaded
+/// changeset importing it into production under `legacy/`.
+async fn legacy_mount_and_changeset(app: &TestApp, n: usize) {
+    app.bao
+        .write(
+            "sys/mounts/legacy-kv",
+            &app.root,
+            &json!({"type": "kv", "options": {"version": "1"}}),
+        )
+        .await
+        .unwrap();
+    for i in 0..n {
+        app.bao
+            .write(
+                &format!("legacy-kv/apps/app-{i}"),
+                &app.root,
+                &json!({"password": format!("legacy-value-{i}")}),
+            )
+            .await
+            .unwrap();
+    }
+    app.bao
+        .write(
+            "sys/policies/acl/legacy-reader",
+            &app.root,
+            &json!({"policy":
+            "path \"legacy-kv/*\" {\n  capabilities = [\"read\", \"list\", \"scan\"]\n}\n"}),
+        )
+        .await
+        .unwrap();
+    let user = app
+        .bao
+        .read("auth/userpass/users/admin", &app.root)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut policies: Vec<Value> = user["data"]["token_policies"].as_array().unwrap().clone();
+    policies.push(json!("legacy-reader"));
+    app.bao
+        .write(
+            "auth/userpass/users/admin",
+            &app.root,
+            &json!({"token_policies": policies}),
+        )
+        .await
+        .unwrap();
+    let cs = r#"id = "2026-11-import-legacy"
+author = "release lead"
+description = "copy over the data from the old collections"
+environment = "production"
+requires_freeze = "provisioning"
+
+[[operations]]
+op = "import_kv"
+mount = "legacy-kv"
+prefix = "apps/"
+to = { prefix = "legacy/apps/" }
+"#;
+    crypter::changesets::source::upload(&app.bao, &app.root, cs)
+        .await
+        .unwrap();
+}
+
+fn plan_hash_of(run: &Value) -> String {
+    step_of(run, "plan")["evidence"]["plan_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_whole_store_migration_passes() {
+    let app = demo_app().await;
+    fix_demo_lint_errors(&app).await;
+    legacy_mount_and_changeset(&app, 5).await;
+    let admin = Admin::new(&app).await;
+    let run = admin.start_run("store-migration", &["production"]).await;
+    admin
+        .ok_step(
+            &run,
+            "announce",
+            "complete",
+            Some(json!({"note": "announced in #eng"})),
+        )
+        .await;
+    for step in ["freeze", "verify-freeze", "validate", "plan"] {
+        let s = admin.ok_step(&run, step, "run", None).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+    let now = admin.run_record(&run).await;
+    let hash = plan_hash_of(&now);
+    assert!(hash.starts_with("sha256:"), "{hash}");
+    let planned = &step_of(&now, "plan")["evidence"]["changesets"][0];
+    assert_eq!(planned["operations"][0]["create"], 5, "{planned}");
+    let (s, e) = admin
+        .step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": "sha256:stale"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let signed = admin
+        .ok_step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": hash})),
+        )
+        .await;
+    assert_eq!(signed["signoff"]["plan_hash"], hash.as_str());
+    for step in [
+        "apply",
+        "verify-identities",
+        "lint",
+        "cluster-health",
+        "thaw",
+        "verify-thaw",
+    ] {
+        let s = admin.ok_step(&run, step, "run", None).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+    admin
+        .ok_step(
+            &run,
+            "report",
+            "complete",
+            Some(json!({"note": "sent to eng-all"})),
+        )
+        .await;
+    let done = admin.run_record(&run).await;
+    assert_eq!(done["status"], "succeeded");
+    for i in 0..5 {
+        let v = app
+            .bao
+            .read(
+                &format!("env/production/data/legacy/apps/app-{i}"),
+                &app.root,
+            )
+            .await
+            .unwrap();
+        assert!(v.is_some(), "app-{i} imported");
+    }
+    let applied = &step_of(&done, "apply")["evidence"]["changesets"][0];
+    assert_eq!(applied["status"], "applied");
+    assert_eq!(applied["runbook_run"], done["id"]);
+    let checksum = applied["checksum"].as_str().unwrap();
+
+    let md = admin.report(&run).await;
+    for wanted in [
+        "**Succeeded**",
+        "## Plan",
+        "## Steps",
+        "## Incidents",
+        "## Timeline",
+        &format!("Plan hash: `{hash}`"),
+        &format!("checksum `{checksum}`"),
+        "2026-11-import-legacy",
+        "import_kv: 5 create",
+        "identity `checkout-bot`: ok",
+        "write probes denied",
+        "Signed off by admin",
+        "restored policies match",
+        "no user impact",
+    ] {
+        assert!(md.contains(wanted), "{wanted} missing from:\n{md}");
+    }
+    for i in 0..5 {
+        assert!(!md.contains(&format!("legacy-value-{i}")));
+    }
+}
+
+#[tokio::test]
+async fn apply_refuses_after_the_plan_changed_post_signoff() {
+    let app = demo_app().await;
+    legacy_mount_and_changeset(&app, 3).await;
+    let admin = Admin::new(&app).await;
+    let run = admin.start_run("store-migration", &["production"]).await;
+    admin
+        .ok_step(
+            &run,
+            "announce",
+            "skip",
+            Some(json!({"reason": "rehearsal"})),
+        )
+        .await;
+    for step in ["freeze", "verify-freeze", "validate", "plan"] {
+        assert_eq!(
+            admin.ok_step(&run, step, "run", None).await["state"],
+            "passed",
+            "{step}"
+        );
+    }
+    let first = plan_hash_of(&admin.run_record(&run).await);
+    admin
+        .ok_step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": first})),
+        )
+        .await;
+    // The legacy mount grows after the sign-off: the plan is no longer the one signed.
+    app.bao
+        .write(
+            "legacy-kv/apps/late",
+            &app.root,
+            &json!({"password": "late-value"}),
+        )
+        .await
+        .unwrap();
+    let apply = admin.ok_step(&run, "apply", "run", None).await;
+    assert_eq!(apply["state"], "failed", "{apply}");
+    assert!(apply["summary"].as_str().unwrap().contains("plan changed"));
+    assert!(
+        app.bao
+            .read("env/production/data/legacy/apps/app-0", &app.root)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing applied"
+    );
+    let after = admin.run_record(&run).await;
+    let gate = step_of(&after, "go-no-go");
+    assert_eq!(gate["state"], "waiting_signoff", "{gate}");
+    assert!(gate["signoff"].is_null());
+    assert_eq!(gate["voided"][0]["plan_hash"], first.as_str());
+    assert!(after["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "signoff.void"));
+    // The sign-off must be redone before apply can run again, on the new plan.
+    let (s, e) = admin.step(&run, "apply", "run", None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    admin.ok_step(&run, "plan", "run", None).await;
+    let second = plan_hash_of(&admin.run_record(&run).await);
+    assert_ne!(first, second);
+    let (s, _) = admin
+        .step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": first})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "the old plan cannot be signed again"
+    );
+    admin
+        .ok_step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": second})),
+        )
+        .await;
+    assert_eq!(
+        admin.ok_step(&run, "apply", "run", None).await["state"],
+        "passed"
+    );
+    assert!(app
+        .bao
+        .read("env/production/data/legacy/apps/late", &app.root)
+        .await
+        .unwrap()
+        .is_some());
+    let md = admin.report(&run).await;
+    assert!(md.contains("Void sign-off by admin"), "{md}");
+}
