@@ -59,14 +59,14 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_NOT_VERIFIED: u8 = 2;
 pub const EXIT_CONFLICT: u8 = 3;
 
-struct Operator {
-    bao: Bao,
-    token: SecretString,
-    name: String,
-    policies: Vec<String>,
+pub(super) struct Operator {
+    pub(super) bao: Bao,
+    pub(super) token: SecretString,
+    pub(super) name: String,
+    pub(super) policies: Vec<String>,
 }
 
-async fn connect(store: &StoreArgs) -> Result<Operator, String> {
+pub(super) async fn connect(store: &StoreArgs) -> Result<Operator, String> {
     let token = std::env::var("BAO_TOKEN")
         .map_err(|_| "set BAO_TOKEN to your OpenBao token (an operator's)".to_owned())?;
     let token = SecretString::from(token);
@@ -97,7 +97,7 @@ async fn connect(store: &StoreArgs) -> Result<Operator, String> {
     })
 }
 
-fn fail(e: &AppError) -> ExitCode {
+pub(super) fn fail(e: &AppError) -> ExitCode {
     eprintln!("crypter: {e}");
     if let AppError::ConflictDetails { details, .. } = e {
         if let Some(conflicts) = details.get("conflicts").and_then(Value::as_array) {
@@ -112,7 +112,7 @@ fn fail(e: &AppError) -> ExitCode {
     }
 }
 
-fn print_json<T: serde::Serialize>(value: &T) {
+pub(super) fn print_json<T: serde::Serialize>(value: &T) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()

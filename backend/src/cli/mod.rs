@@ -2,6 +2,7 @@
 //! the release lead's `freeze` and `thaw`.
 
 mod freeze;
+mod runbook;
 
 use crate::bao::{Bao, NodeSpec};
 use crate::config::Settings;
@@ -37,6 +38,8 @@ pub enum Command {
     Freeze(freeze::FreezeArgs),
     /// Thaw the store: restore every policy from the freeze snapshot. Uses BAO_TOKEN.
     Thaw(freeze::ThawArgs),
+    /// Runbooks: start a run, show it, act on a step, print the report. Uses BAO_TOKEN.
+    Runbook(runbook::RunbookArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -127,6 +130,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Dev(args) => run_dev(args).await,
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
+        Command::Runbook(args) => return runbook::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

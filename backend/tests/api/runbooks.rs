@@ -824,3 +824,71 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
     let md = admin.report(&run).await;
     assert!(md.contains("Void sign-off by admin"), "{md}");
 }
+
+#[tokio::test]
+async fn the_cli_starts_a_run_acts_on_steps_and_prints_the_report() {
+    let app = spawn_app().await;
+    let token = app
+        .bao
+        .write(
+            "auth/token/create",
+            &app.root,
+            &json!({"policies": ["crypter-admin", "crypter-operator", "default"]}),
+        )
+        .await
+        .unwrap()
+        .unwrap()["auth"]["client_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = |args: Vec<String>| {
+        let addr = app.bao.addr().to_owned();
+        let token = token.clone();
+        async move {
+            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_crypter"))
+                .arg("runbook")
+                .args(args)
+                .env("BAO_ADDR", addr)
+                .env("BAO_TOKEN", token)
+                .output()
+                .await
+                .unwrap();
+            (
+                out.status.code().unwrap(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let args = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let (code, out, err) = run(args("--json start --title cli-run --env staging")).await;
+    assert_eq!(code, 0, "{err}");
+    let started: Value = serde_json::from_str(&out).unwrap();
+    let id = started["id"].as_str().unwrap();
+    let (code, _, err) = run(args(&format!("run-step {id} freeze"))).await;
+    assert_eq!(code, 3, "out of order is a conflict: {err}");
+    let (code, _, err) = run(args(&format!("run-step {id} announce --action skip"))).await;
+    assert_eq!(code, 1, "a skip needs a reason: {err}");
+    let (code, out, err) = run(args(&format!(
+        "run-step {id} announce --action skip --reason cli"
+    )))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("skipped") && out.contains("> pending"),
+        "{out}"
+    );
+    let (code, out, _) = run(args(&format!("run-step {id} freeze"))).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("frozen at provisioning"), "{out}");
+    let (code, out, _) = run(args("status")).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(id) && out.contains("2/13"), "{out}");
+    let (code, out, _) = run(args(&format!("report {id}"))).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("# Runbook report: cli-run") && out.contains("## Timeline"),
+        "{out}"
+    );
+    assert!(!out.contains(token.as_str()));
+}
