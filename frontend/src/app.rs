@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("freeze") view=Freeze />
                     <Route path=path!("changesets") view=Changesets />
                     <Route path=path!("runbooks") view=Runbooks />
+                    <Route path=path!("runbooks/:id") view=RunbookRun />
                     <Route path=path!("cluster") view=Cluster />
                     <Route path=path!("activity") view=Activity />
                 </ParentRoute>
