@@ -384,7 +384,7 @@ generate = { length = 32, charset = "alphanumeric" }
         );
         let e = parse("a.toml", &text).unwrap_err();
         assert!(e.message.contains("literal secret"), "{e}");
-        assert_eq!(e.line, 12);
+        assert_eq!(e.line, 11);
         assert!(!e.to_string().contains("hunter2"));
     }
 

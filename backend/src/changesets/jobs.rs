@@ -48,6 +48,15 @@ impl Job {
         }
     }
 
+    /// An operation planned again just before it ran found `now` items instead of `planned`.
+    pub fn adjust_total(&self, planned: u64, now: u64) {
+        if now > planned {
+            self.total.fetch_add(now - planned, Ordering::Relaxed);
+        } else {
+            self.total.fetch_sub(planned - now, Ordering::Relaxed);
+        }
+    }
+
     pub fn add_done(&self, n: u64) {
         self.done.fetch_add(n, Ordering::Relaxed);
     }

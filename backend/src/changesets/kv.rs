@@ -183,6 +183,7 @@ pub enum Copied {
 
 /// Copy one value into an environment: create-only (cas 0) unless `overwrite`, then the
 /// metadata, then read back and compare the SHA-256 of the value.
+#[allow(clippy::too_many_arguments)]
 pub async fn copy_one(
     bao: &Bao,
     token: &SecretString,

@@ -90,6 +90,7 @@ pub async fn plan(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
         blockers: Vec::new(),
     };
     let mut work = Vec::new();
+    let planned_roles = plan::PlannedRoles::default();
     for l in &loaded {
         let record = match &l.parsed {
             Ok(cs) => changelog::load(bao, token, &cs.id).await?,
@@ -144,7 +145,12 @@ pub async fn plan(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
                 ));
             }
         }
-        let ctx = Ctx { bao, token, cs };
+        let ctx = Ctx {
+            bao,
+            token,
+            cs,
+            roles: &planned_roles,
+        };
         let mut ops = Vec::new();
         for (i, op) in cs.operations.iter().enumerate() {
             let p = plan::plan_operation(&ctx, i, op).await?;
@@ -199,25 +205,16 @@ pub async fn apply(
             "taking the changesets lock over by force needs a reason; it is recorded",
         ));
     }
-    let fresh = plan(bao, token, dir).await?;
-    if !fresh.view.blockers.is_empty() {
-        return Err(AppError::ConflictDetails {
-            code: "plan_blocked",
-            message: format!("apply refused: {}", fresh.view.blockers.join("; ")),
-            details: json!({ "blockers": fresh.view.blockers }),
-        });
-    }
-    if fresh.view.plan_hash != req.plan_hash {
-        return Err(AppError::ConflictDetails {
-            code: "plan_changed",
-            message: "the plan changed since it was made (the store or the changesets moved); \
-                      review the new plan and apply that one"
-                .into(),
-            details: json!({ "plan_hash": fresh.view.plan_hash }),
-        });
-    }
+    // The lock first, then the fresh plan: nothing else can apply between the check and the run.
     let job_id = jobs::new_id();
     let (version, taken_over_from) = lock::acquire(bao, token, actor, &job_id, req.force).await?;
+    let fresh = match checked_plan(bao, token, dir, &req.plan_hash).await {
+        Ok(p) => p,
+        Err(e) => {
+            lock::release(bao, token).await?;
+            return Err(e);
+        }
+    };
     let total = fresh
         .work
         .iter()
@@ -241,6 +238,33 @@ pub async fn apply(
         job_id,
         taken_over_from,
     })
+}
+
+/// A fresh plan that may run and hashes to `plan_hash`, or the 409 that says why not.
+async fn checked_plan(
+    bao: &Bao,
+    token: &SecretString,
+    dir: Option<&Path>,
+    plan_hash: &str,
+) -> Result<Plan, AppError> {
+    let fresh = plan(bao, token, dir).await?;
+    if !fresh.view.blockers.is_empty() {
+        return Err(AppError::ConflictDetails {
+            code: "plan_blocked",
+            message: format!("apply refused: {}", fresh.view.blockers.join("; ")),
+            details: json!({ "blockers": fresh.view.blockers }),
+        });
+    }
+    if fresh.view.plan_hash != plan_hash {
+        return Err(AppError::ConflictDetails {
+            code: "plan_changed",
+            message: "the plan changed since it was made (the store or the changesets moved); \
+                      review the new plan and apply that one"
+                .into(),
+            details: json!({ "plan_hash": fresh.view.plan_hash }),
+        });
+    }
+    Ok(fresh)
 }
 
 pub fn job(id: &str) -> Option<JobProgress> {

@@ -96,13 +96,36 @@ pub struct OpPlan {
     pub warnings: Vec<PlanWarning>,
 }
 
+/// Roles as earlier operations of the same plan leave them (`None`: deleted), so that an
+/// operation on a role created just before it plans against that role.
+pub type PlannedRoles = std::sync::Mutex<BTreeMap<RoleName, Option<Role>>>;
+
 pub struct Ctx<'a> {
     pub bao: &'a Bao,
     pub token: &'a SecretString,
     pub cs: &'a Changeset,
+    pub roles: &'a PlannedRoles,
 }
 
 impl Ctx<'_> {
+    async fn role(&self, name: &RoleName) -> Result<Option<Role>, AppError> {
+        let planned = self.roles.lock().ok().and_then(|m| m.get(name).cloned());
+        if let Some(r) = planned {
+            return Ok(r);
+        }
+        match roles::get(self.bao, self.token, name).await {
+            Ok(r) => Ok(Some(r)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn planned(&self, name: &RoleName, role: Option<Role>) {
+        if let Ok(mut m) = self.roles.lock() {
+            m.insert(name.clone(), role);
+        }
+    }
+
     fn warn(&self, index: usize, code: &str, message: String) -> PlanWarning {
         PlanWarning {
             changeset: self.cs.id.clone(),
@@ -216,11 +239,11 @@ pub async fn plan_operation(
                 canaries: Vec::new(),
                 forbidden: Vec::new(),
             };
-            let items = match roles::get(ctx.bao, ctx.token, name).await {
-                Ok(r) if r.class == role.class && r.grants == role.grants => {
+            let items = match ctx.role(name).await? {
+                Some(r) if r.class == role.class && r.grants == role.grants => {
                     one(name.to_string(), Kind::Skip, Action::None)
                 }
-                Ok(_) => {
+                Some(_) => {
                     warnings.push(ctx.warn(
                         index,
                         "conflict",
@@ -228,20 +251,23 @@ pub async fn plan_operation(
                     ));
                     one(name.to_string(), Kind::Conflict, Action::None)
                 }
-                Err(AppError::NotFound(_)) => one(
-                    name.to_string(),
-                    Kind::Create,
-                    Action::SaveRole { role, create: true },
-                ),
-                Err(e) => return Err(e),
+                None => {
+                    ctx.planned(name, Some(role.clone()));
+                    one(
+                        name.to_string(),
+                        Kind::Create,
+                        Action::SaveRole { role, create: true },
+                    )
+                }
             };
             (format!("create role {name}"), items)
         }
         Operation::UpdateGrants { role, grants } => {
-            let items = match roles::get(ctx.bao, ctx.token, role).await {
-                Ok(r) if &r.grants == grants => one(role.to_string(), Kind::Skip, Action::None),
-                Ok(mut r) => {
+            let items = match ctx.role(role).await? {
+                Some(r) if &r.grants == grants => one(role.to_string(), Kind::Skip, Action::None),
+                Some(mut r) => {
                     r.grants = grants.clone();
+                    ctx.planned(role, Some(r.clone()));
                     one(
                         role.to_string(),
                         Kind::Update,
@@ -251,7 +277,7 @@ pub async fn plan_operation(
                         },
                     )
                 }
-                Err(AppError::NotFound(_)) => {
+                None => {
                     warnings.push(ctx.warn(
                         index,
                         "conflict",
@@ -259,19 +285,20 @@ pub async fn plan_operation(
                     ));
                     one(role.to_string(), Kind::Conflict, Action::None)
                 }
-                Err(e) => return Err(e),
             };
             (format!("update the grants of role {role}"), items)
         }
         Operation::DeleteRole { role } => {
-            let items = match roles::get(ctx.bao, ctx.token, role).await {
-                Ok(_) => one(
-                    role.to_string(),
-                    Kind::Update,
-                    Action::DeleteRole(role.clone()),
-                ),
-                Err(AppError::NotFound(_)) => one(role.to_string(), Kind::Skip, Action::None),
-                Err(e) => return Err(e),
+            let items = match ctx.role(role).await? {
+                Some(_) => {
+                    ctx.planned(role, None);
+                    one(
+                        role.to_string(),
+                        Kind::Update,
+                        Action::DeleteRole(role.clone()),
+                    )
+                }
+                None => one(role.to_string(), Kind::Skip, Action::None),
             };
             (format!("delete role {role}"), items)
         }

@@ -91,12 +91,45 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ap
     };
     changelog::save(&r.bao, &r.token, &record).await?;
     let total = w.ops.len();
-    for (i, op) in w.ops.iter().enumerate().skip(cursor.operation) {
+    let roles = super::plan::PlannedRoles::default();
+    let ctx = super::plan::Ctx {
+        bao: &r.bao,
+        token: &r.token,
+        cs: &w.cs,
+        roles: &roles,
+    };
+    for (i, planned) in w.ops.iter().enumerate().skip(cursor.operation) {
         let after = if i == cursor.operation {
             cursor.after.clone()
         } else {
             None
         };
+        // Planned again just before it runs: an operation may depend on earlier ones of the
+        // same plan (a role created, then its grants updated; credentials imported, then
+        // retagged), which the plan could only count against the store as it was.
+        let op = super::plan::plan_operation(&ctx, i, &w.cs.operations[i]).await?;
+        if op.view.conflict > 0 {
+            let why = op
+                .warnings
+                .iter()
+                .map(|w| w.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return fail(
+                r,
+                &mut record,
+                format!("operation {} ({}) now conflicts: {why}", i + 1, op.view.op),
+            )
+            .await;
+        }
+        let runnable = |items: &[Item]| {
+            items
+                .iter()
+                .filter(|it| !matches!(it.action, Action::None))
+                .count() as u64
+        };
+        r.job
+            .adjust_total(runnable(&planned.items), runnable(&op.items));
         let items: Vec<&Item> = op
             .items
             .iter()

@@ -2,6 +2,7 @@
 //! own OpenBao token, and return wire types from `crypter-api`.
 
 pub mod activity;
+pub mod changesets;
 pub mod cluster;
 pub mod compare;
 pub mod console;
@@ -102,6 +103,18 @@ pub fn api() -> Router<AppState> {
             get(users::get_auth_settings).put(users::put_auth_settings),
         )
         .route("/identities/check", post(identities::check))
+        .route(
+            "/changesets",
+            get(changesets::list).post(changesets::upload),
+        )
+        .route("/changesets/plan", post(changesets::plan))
+        .route("/changesets/apply", post(changesets::apply))
+        .route(
+            "/changesets/lock",
+            get(changesets::get_lock).delete(changesets::break_lock),
+        )
+        .route("/jobs/{id}", get(changesets::job))
+        .route("/jobs/{id}/events", get(changesets::events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod activity;
 mod bootstrap;
+mod changesets;
 mod cluster;
 mod compare;
 mod console;

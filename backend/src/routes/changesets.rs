@@ -1,0 +1,230 @@
+//! `/api/v1/changesets` and `/api/v1/jobs`: status, upload, plan, apply, the lock, and the
+//! progress of apply jobs (JSON and SSE). The engine is `crate::changesets`.
+
+use super::json::ApiJson;
+use crate::activity::{self, Outcome};
+use crate::changesets;
+use crate::error::AppError;
+use crate::session::CurrentSession;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use crypter_api::{
+    ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
+    JobProgress,
+};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// Every changeset (folder read afresh, plus uploads) with status, checksum, and for
+/// `changed` the diff of the applied body against the current one.
+#[utoipa::path(get, path = "/api/v1/changesets", tag = "changesets",
+    responses((status = 200, body = Vec<ChangesetStatus>), (status = 401, body = crypter_api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<ChangesetStatus>>, AppError> {
+    let dir = state.settings.changesets_dir.as_deref();
+    Ok(Json(
+        changesets::status(&state.bao, &session.token, dir).await?,
+    ))
+}
+
+/// Upload one changeset (TOML). It must parse; uploading the same id again replaces it.
+#[utoipa::path(post, path = "/api/v1/changesets", tag = "changesets", request_body = ChangesetUpload,
+    responses((status = 201, body = ChangesetStatus),
+        (status = 400, description = "Does not parse: file, line, what was expected", body = crypter_api::ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(req): ApiJson<ChangesetUpload>,
+) -> Result<(StatusCode, Json<ChangesetStatus>), AppError> {
+    let result = changesets::source::upload(&state.bao, &session.token, &req.toml).await;
+    let target = result.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    activity::record(
+        &state.bao,
+        &session,
+        "changeset.upload",
+        &target,
+        Outcome::of(&result),
+        None,
+    )
+    .await;
+    let cs = result?;
+    let dir = state.settings.changesets_dir.as_deref();
+    let all = changesets::status(&state.bao, &session.token, dir).await?;
+    let found = all
+        .into_iter()
+        .find(|s| s.id == cs.id)
+        .ok_or_else(|| AppError::NotFound(format!("changeset {} vanished", cs.id)))?;
+    Ok((StatusCode::CREATED, Json(found)))
+}
+
+/// A dry run against the live store: writes nothing. Counts, examples, warnings, `plan_hash`.
+#[utoipa::path(post, path = "/api/v1/changesets/plan", tag = "changesets",
+    responses((status = 200, body = ChangesetPlan), (status = 401, body = crypter_api::ErrorBody)))]
+pub async fn plan(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<ChangesetPlan>, AppError> {
+    let dir = state.settings.changesets_dir.as_deref();
+    let plan = changesets::plan(&state.bao, &session.token, dir).await?;
+    Ok(Json(plan.view))
+}
+
+/// Apply the plan that hashes to `plan_hash`. Returns a job id at once.
+#[utoipa::path(post, path = "/api/v1/changesets/apply", tag = "changesets", request_body = ApplyRequest,
+    responses((status = 202, body = ApplyStarted),
+        (status = 400, description = "force without a reason", body = crypter_api::ErrorBody),
+        (status = 409, description = "The plan changed, a changeset is changed or conflicts, or the lock is held (the holder is named)", body = crypter_api::ErrorBody)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    ApiJson(req): ApiJson<ApplyRequest>,
+) -> Result<(StatusCode, Json<ApplyStarted>), AppError> {
+    let dir = state.settings.changesets_dir.as_deref();
+    let result = changesets::apply(
+        &state.bao,
+        &session.token,
+        dir,
+        &session.username,
+        &req,
+        None,
+    )
+    .await;
+    if let Ok(started) = &result {
+        if let Some(old) = &started.taken_over_from {
+            let detail = format!(
+                "took the lock over from {} on {}: {}",
+                old.holder,
+                old.host,
+                req.reason.clone().unwrap_or_default()
+            );
+            activity::record(
+                &state.bao,
+                &session,
+                "changesets.lock.takeover",
+                "changesets",
+                Outcome::Ok,
+                Some(detail),
+            )
+            .await;
+        }
+    }
+    activity::record(
+        &state.bao,
+        &session,
+        "changesets.apply",
+        &req.plan_hash,
+        Outcome::of(&result),
+        result.as_ref().ok().map(|s| s.job_id.clone()),
+    )
+    .await;
+    let started = result?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ApplyStarted {
+            job_id: started.job_id,
+        }),
+    ))
+}
+
+/// Who holds the apply lock (`null` when nobody does).
+#[utoipa::path(get, path = "/api/v1/changesets/lock", tag = "changesets",
+    responses((status = 200, body = Option<ChangesetLock>)))]
+pub async fn get_lock(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Option<ChangesetLock>>, AppError> {
+    let lock = changesets::lock::read(&state.bao, &session.token).await?;
+    Ok(Json(lock.map(|(l, _)| l)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BreakLock {
+    pub reason: Option<String>,
+}
+
+/// Break the apply lock (e.g. after a crash). Needs a reason, recorded in the activity log.
+#[utoipa::path(delete, path = "/api/v1/changesets/lock", tag = "changesets",
+    params(("reason" = String, Query, description = "Why the lock is broken")),
+    responses((status = 204), (status = 400, body = crypter_api::ErrorBody)))]
+pub async fn break_lock(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Query(q): Query<BreakLock>,
+) -> Result<StatusCode, AppError> {
+    let reason = q.reason.unwrap_or_default();
+    if reason.trim().is_empty() || reason.len() > 500 {
+        return Err(AppError::bad_request(
+            "reason_required",
+            "give a reason (1-500 characters) for breaking the changesets lock; it is recorded",
+        ));
+    }
+    let before = changesets::lock::read(&state.bao, &session.token).await?;
+    let result = changesets::lock::release(&state.bao, &session.token).await;
+    let holder = before
+        .map(|(l, _)| format!("{} on {}", l.holder, l.host))
+        .unwrap_or_else(|| "nobody".into());
+    activity::record(
+        &state.bao,
+        &session,
+        "changesets.lock.break",
+        "changesets",
+        Outcome::of(&result),
+        Some(format!("held by {holder}: {reason}")),
+    )
+    .await;
+    result?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn unknown_job(id: &str) -> AppError {
+    AppError::NotFound(format!(
+        "no job {id:?} in this process (jobs are kept until the backend restarts)"
+    ))
+}
+
+/// Progress of an apply job: done, total, rate, the current operation.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "changesets",
+    responses((status = 200, body = JobProgress), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn job(
+    CurrentSession(_session): CurrentSession,
+    Path(id): Path<String>,
+) -> Result<Json<JobProgress>, AppError> {
+    changesets::job(&id)
+        .map(Json)
+        .ok_or_else(|| unknown_job(&id))
+}
+
+/// The same progress as server-sent events (`progress`), until the job ends.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "changesets",
+    responses((status = 200, description = "text/event-stream of JobProgress"), (status = 404, body = crypter_api::ErrorBody)))]
+pub async fn events(
+    CurrentSession(_session): CurrentSession,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    if changesets::job(&id).is_none() {
+        return Err(unknown_job(&id));
+    }
+    let stream = stream::unfold((id, false), |(id, ended)| async move {
+        if ended {
+            return None;
+        }
+        let p = changesets::job(&id)?;
+        let end = p.state != "running";
+        let event = Event::default()
+            .event("progress")
+            .json_data(&p)
+            .unwrap_or_default();
+        if !end {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Some((Ok(event), (id, end)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
