@@ -329,6 +329,7 @@ pub async fn signoff(
             note: req.note.as_deref().map(str::trim).map(str::to_owned),
         });
         s.state = "passed".into();
+        s.started_at.get_or_insert_with(now);
         s.ended_at = Some(now());
         s.by = Some(actor.to_owned());
         let msg = match &plan_hash {
@@ -355,6 +356,7 @@ pub async fn skip(
         let s = &mut run.steps[i];
         s.state = "skipped".into();
         s.reason = Some(reason.clone());
+        s.started_at.get_or_insert_with(now);
         s.ended_at = Some(now());
         s.by = Some(actor.to_owned());
         event(
