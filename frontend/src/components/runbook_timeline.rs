@@ -65,11 +65,17 @@ pub fn RunbookTimeline(run: Runbook, now: i64) -> impl IntoView {
     let ticks = (0..=4)
         .map(|k| {
             let t = start + span * k / 4;
-            let label = format!("{:02}:{:02}", t % 86_400 / 3600, t % 3600 / 60);
+            let label = format!(
+                "{:02}:{:02}:{:02}",
+                t % 86_400 / 3600,
+                t % 3600 / 60,
+                t % 60
+            );
             let tx = x(t);
+            let lx = (tx - 24).min(W - 66);
             view! {
                 <line class="tl-tick" x1=tx x2=tx y1=axis_y y2=axis_y + 5 />
-                <text class="tl-label" x=tx - 14 y=axis_y + 18>{label}</text>
+                <text class="tl-label" x=lx y=axis_y + 18>{label}</text>
             }
         })
         .collect_view();
