@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test lint bench bench-size clean
+.PHONY: setup run dev console build test lint bench bench-size bench-changesets clean
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,10 @@ bench: bench-size
 
 bench-size: console
 	@bash scripts/bench-bundle-size.sh
+
+# A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop.
+bench-changesets:
+	cargo bench -p crypter --bench changesets
 
 clean:
 	cargo clean

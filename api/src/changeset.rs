@@ -18,7 +18,8 @@ pub struct ChangesetStatus {
     pub id: String,
     /// The file it came from (`upload:<id>` for uploads).
     pub file: String,
-    /// `pending`, `applied`, `changed`, `accepted`, `failed` or `invalid` (does not parse).
+    /// `pending`, `applied`, `changed`, `accepted`, `failed`, `running` (an apply holds the
+    /// lock now) or `invalid` (does not parse).
     pub status: String,
     pub checksum: Option<String>,
     pub applied_checksum: Option<String>,

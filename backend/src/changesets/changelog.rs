@@ -52,8 +52,9 @@ pub fn diff(applied: &str, current: &str, file: &str) -> String {
         .to_string()
 }
 
-/// The status of one loaded changeset given its changelog record.
-pub fn status_of(loaded: &Loaded, record: Option<&Record>) -> ChangesetStatus {
+/// The status of one loaded changeset given its changelog record. `applying`: a live apply
+/// holds the lock, so a `running` record is in progress rather than failed.
+pub fn status_of(loaded: &Loaded, record: Option<&Record>, applying: bool) -> ChangesetStatus {
     let mut s = ChangesetStatus {
         id: loaded.file.clone(),
         file: loaded.file.clone(),
@@ -85,6 +86,10 @@ pub fn status_of(loaded: &Loaded, record: Option<&Record>) -> ChangesetStatus {
     s.description = Some(cs.description.clone());
     s.status = match record {
         None => "pending".into(),
+        Some(r) if r.result == "running" && applying => {
+            s.cursor = r.cursor.clone();
+            "running".into()
+        }
         Some(r) if r.result != "applied" => {
             s.cursor = r.cursor.clone();
             s.error = r.error.clone();

@@ -58,13 +58,14 @@ pub async fn status(
     dir: Option<&Path>,
 ) -> Result<Vec<ChangesetStatus>, AppError> {
     let loaded = source::load(bao, token, dir).await?;
+    let applying = lock::read(bao, token).await?.is_some_and(|(l, _)| !l.stale);
     let mut out = Vec::with_capacity(loaded.len());
     for l in &loaded {
         let record = match &l.parsed {
             Ok(cs) => changelog::load(bao, token, &cs.id).await?,
             Err(_) => None,
         };
-        out.push(changelog::status_of(l, record.as_ref()));
+        out.push(changelog::status_of(l, record.as_ref(), applying));
     }
     Ok(out)
 }
@@ -96,7 +97,7 @@ pub async fn plan(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             Ok(cs) => changelog::load(bao, token, &cs.id).await?,
             Err(_) => None,
         };
-        let st = changelog::status_of(l, record.as_ref());
+        let st = changelog::status_of(l, record.as_ref(), false);
         let cs = match (&l.parsed, st.status.as_str()) {
             (Err(e), _) => {
                 view.warnings.push(warning(&st.id, "invalid", e.clone()));

@@ -1,6 +1,7 @@
 //! The `crypter` command line: `serve` (production, or the embedded default), `dev`, and
 //! the release lead's `freeze` and `thaw`.
 
+mod changesets;
 mod freeze;
 mod runbook;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Thaw(freeze::ThawArgs),
     /// Runbooks: start a run, show it, act on a step, print the report. Uses BAO_TOKEN.
     Runbook(runbook::RunbookArgs),
+    /// Changesets: status, plan or apply a folder of changesets. Uses BAO_TOKEN.
+    Changesets(changesets::ChangesetsArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -131,6 +134,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
         Command::Runbook(args) => return runbook::run(args).await,
+        Command::Changesets(args) => return changesets::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

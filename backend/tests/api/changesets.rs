@@ -725,6 +725,39 @@ async fn apply_refuses_when_the_plan_changed_since_its_hash() {
     let (plan, done) = t.plan_and_apply().await;
     assert_eq!(plan.changesets[0].operations[1].create, 6);
     assert_eq!(done.done, 7);
+
+    // The same progress as server-sent events; the stream ends with the job.
+    let r = t
+        .client
+        .get(t.app.url(&format!("/jobs/{}/events", done.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("event: progress"), "{body}");
+    assert!(
+        body.contains("\"state\":\"done\"") && body.contains("\"done\":7"),
+        "{body}"
+    );
+    let r = t
+        .client
+        .get(t.app.url("/jobs/job-nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = t
+        .client
+        .get(t.app.url("/jobs/job-nope/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 mod crash {

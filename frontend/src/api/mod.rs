@@ -2,6 +2,7 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod changesets;
 mod cluster;
 mod credentials;
 mod environments;
@@ -10,6 +11,10 @@ mod roles;
 mod runbooks;
 mod session;
 
+pub use changesets::{
+    apply_changesets, break_changesets_lock, changesets_lock, list_changesets, plan_changesets,
+    upload_changeset,
+};
 pub use cluster::cluster;
 pub use credentials::{
     activity, compare, delete_credential, get_credential, lint, list_credentials, promote,

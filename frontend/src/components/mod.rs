@@ -1,4 +1,3 @@
-pub mod coming_soon;
 pub mod compare_view;
 pub mod confirm;
 pub mod copy_button;

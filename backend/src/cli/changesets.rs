@@ -1,0 +1,188 @@
+//! `crypter changesets status|plan|apply --dir DIR`: the changesets engine from a terminal,
+//! straight against OpenBao with the caller's own token (`BAO_TOKEN`), with a progress bar.
+
+use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_CONFLICT, EXIT_ERROR};
+use crate::changesets;
+use clap::{Args, ValueEnum};
+use crypter_api::ApplyRequest;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `status`: there are pending changesets (nothing is wrong).
+pub const EXIT_PENDING: u8 = 4;
+/// `apply`: the job started and failed; `apply` again resumes it.
+pub const EXIT_APPLY_FAILED: u8 = 5;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChangesetsWhat {
+    /// Each changeset's status (exit 0 all applied, 4 some pending, 3 changed/failed/invalid).
+    Status,
+    /// A dry run: counts, warnings and the plan hash (exit 0 can apply, 3 blocked).
+    Plan,
+    /// Apply the plan (exit 0 done, 3 refused or locked, 5 failed part-way: apply again).
+    Apply,
+}
+
+#[derive(Args, Debug)]
+pub struct ChangesetsArgs {
+    pub what: ChangesetsWhat,
+    /// The folder of changeset files (*.toml).
+    #[arg(long, env = "CRYPTER_CHANGESETS_DIR")]
+    pub dir: PathBuf,
+    /// apply: the plan hash you reviewed; without it, the plan made now is applied.
+    #[arg(long)]
+    pub plan_hash: Option<String>,
+    /// apply: take the lock over from a live holder (needs --reason).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn run(args: ChangesetsArgs) -> ExitCode {
+    let op = match connect(&args.store).await {
+        Ok(op) => op,
+        Err(e) => {
+            eprintln!("crypter: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let dir = Some(args.dir.as_path());
+    match args.what {
+        ChangesetsWhat::Status => {
+            let all = match changesets::status(&op.bao, &op.token, dir).await {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
+            if args.store.json {
+                print_json(&all);
+            } else {
+                for s in &all {
+                    println!(
+                        "{:<9} {:<32} {}",
+                        s.status,
+                        s.id,
+                        s.checksum.as_deref().unwrap_or("-")
+                    );
+                    for extra in [&s.error, &s.accepted_reason, &s.diff]
+                        .into_iter()
+                        .flatten()
+                    {
+                        println!("  {}", extra.replace('\n', "\n  "));
+                    }
+                }
+            }
+            if all
+                .iter()
+                .any(|s| matches!(s.status.as_str(), "changed" | "failed" | "invalid"))
+            {
+                ExitCode::from(EXIT_CONFLICT)
+            } else if all.iter().any(|s| s.status == "pending") {
+                ExitCode::from(EXIT_PENDING)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        ChangesetsWhat::Plan => match changesets::plan(&op.bao, &op.token, dir).await {
+            Ok(plan) => {
+                if args.store.json {
+                    print_json(&plan.view);
+                } else {
+                    print_plan(&plan.view);
+                }
+                if plan.view.blockers.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(EXIT_CONFLICT)
+                }
+            }
+            Err(e) => fail(&e),
+        },
+        ChangesetsWhat::Apply => {
+            let plan_hash = match args.plan_hash {
+                Some(h) => h,
+                None => match changesets::plan(&op.bao, &op.token, dir).await {
+                    Ok(p) => {
+                        print_plan(&p.view);
+                        p.view.plan_hash
+                    }
+                    Err(e) => return fail(&e),
+                },
+            };
+            let req = ApplyRequest {
+                plan_hash,
+                force: args.force,
+                reason: args.reason,
+            };
+            let started =
+                match changesets::apply(&op.bao, &op.token, dir, &op.name, &req, None).await {
+                    Ok(s) => s,
+                    Err(e) => return fail(&e),
+                };
+            if let Some(old) = started.taken_over_from {
+                eprintln!("took the lock over from {} on {}", old.holder, old.host);
+            }
+            watch(&started.job_id).await
+        }
+    }
+}
+
+fn print_plan(plan: &crypter_api::ChangesetPlan) {
+    for cs in &plan.changesets {
+        println!("{} ({}) -> {}", cs.id, cs.status, cs.environment);
+        for o in &cs.operations {
+            println!(
+                "  {:>2}. {:<60} create {:>6}  update {:>6}  skip {:>6}  conflict {:>4}",
+                o.index + 1,
+                o.summary,
+                o.create,
+                o.update,
+                o.skip,
+                o.conflict
+            );
+        }
+    }
+    for w in &plan.warnings {
+        println!("warning [{}] {}: {}", w.code, w.changeset, w.message);
+    }
+    for b in &plan.blockers {
+        println!("blocked: {b}");
+    }
+    println!("plan_hash: {}", plan.plan_hash);
+}
+
+async fn watch(job_id: &str) -> ExitCode {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    loop {
+        let Some(p) = changesets::job(job_id) else {
+            bar.abandon();
+            return ExitCode::from(EXIT_ERROR);
+        };
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        bar.set_message(p.current.clone());
+        match p.state.as_str() {
+            "running" => tokio::time::sleep(Duration::from_millis(200)).await,
+            "done" => {
+                bar.finish_with_message("done");
+                return ExitCode::SUCCESS;
+            }
+            _ => {
+                bar.abandon_with_message("failed");
+                eprintln!(
+                    "crypter: the apply failed: {}; run apply again to resume",
+                    p.error.unwrap_or_default()
+                );
+                return ExitCode::from(EXIT_APPLY_FAILED);
+            }
+        }
+    }
+}

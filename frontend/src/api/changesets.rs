@@ -1,0 +1,44 @@
+use super::{delete, empty_response, get, request};
+use crypter_api::{
+    ApiError, ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus,
+    ChangesetUpload,
+};
+use gloo_net::http::Method;
+
+pub async fn list_changesets() -> Result<Vec<ChangesetStatus>, ApiError> {
+    get("/changesets").await
+}
+
+pub async fn upload_changeset(toml: String) -> Result<ChangesetStatus, ApiError> {
+    request(Method::POST, "/changesets", Some(&ChangesetUpload { toml }))
+        .await?
+        .ok_or_else(empty_response)
+}
+
+pub async fn plan_changesets() -> Result<ChangesetPlan, ApiError> {
+    request::<(), ChangesetPlan>(Method::POST, "/changesets/plan", None)
+        .await?
+        .ok_or_else(empty_response)
+}
+
+pub async fn apply_changesets(req: ApplyRequest) -> Result<ApplyStarted, ApiError> {
+    request(Method::POST, "/changesets/apply", Some(&req))
+        .await?
+        .ok_or_else(empty_response)
+}
+
+pub async fn changesets_lock() -> Result<Option<ChangesetLock>, ApiError> {
+    get("/changesets/lock").await
+}
+
+pub async fn break_changesets_lock(reason: String) -> Result<(), ApiError> {
+    let mut q = String::new();
+    for b in reason.bytes() {
+        if b.is_ascii_alphanumeric() {
+            q.push(b as char);
+        } else {
+            q.push_str(&format!("%{b:02X}"));
+        }
+    }
+    delete(&format!("/changesets/lock?reason={q}")).await
+}
