@@ -22,6 +22,7 @@ test('walk the Store migration runbook with a sign-off and an incident, then dow
   await runbooks.run('validate');
   await runbooks.run('plan');
   await runbooks.reportIncident('Checkout logins slow', '3% of checkouts retried', 'add a dc2 read replica');
+  await runbooks.resolveIncident();
   await runbooks.signOff('go-no-go');
   await runbooks.run('apply');
   await runbooks.run('verify-identities');

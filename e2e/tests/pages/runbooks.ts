@@ -73,6 +73,14 @@ export class RunbooksPage {
       await this.page.getByTestId('incident-follow-up').fill(followUp);
       await this.page.getByTestId('incident-submit').click();
       await expect(this.page.getByTestId('timeline-incident')).toHaveCount(1);
+      await expect(this.page.getByTestId('incident')).toContainText(title);
+    });
+  }
+
+  async resolveIncident() {
+    await test.step('mark the incident resolved', async () => {
+      await this.page.getByTestId('incident-resolve').click();
+      await expect(this.page.getByTestId('incident').getByTestId('incident-state')).toHaveText('resolved');
     });
   }
 }

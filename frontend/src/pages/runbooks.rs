@@ -139,6 +139,25 @@ pub fn RunbookRun() -> impl IntoView {
                     }).collect_view()
                 })}
             </ol>
+            <div class="card">
+                <h2>"Incidents"</h2>
+                <ul data-testid="incident-list">
+                    {move || run.get().map(|r| r.incidents.into_iter().map(|i| {
+                        let path = format!("/runbooks/{}/incidents/{}", r.id, i.n);
+                        let open = i.status != "resolved";
+                        view! {
+                            <li data-testid="incident">
+                                <b>"#" {i.n} " " {i.title}</b> " (" {i.severity} ", " <span data-testid="incident-state">{i.status}</span> ") "
+                                {i.user_impact} " · follow-up: " {i.follow_up} " · step " {i.step.unwrap_or_default()}
+                                {open.then(|| view! {
+                                    " " <button class="secondary" data-testid="incident-resolve"
+                                        on:click=move |_| { act.dispatch((Method::PATCH, path.clone(), json!({"status": "resolved"}))); }>"Mark resolved"</button>
+                                })}
+                            </li>
+                        }
+                    }).collect_view())}
+                </ul>
+            </div>
             <IncidentForm id=Signal::derive(id) act=act />
             <div class="card">
                 <h2>"Timeline"</h2>
