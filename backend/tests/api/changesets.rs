@@ -959,3 +959,68 @@ mod crash {
         assert_eq!(t.status_of("010-copy").await.status, "applied");
     }
 }
+
+#[tokio::test]
+async fn a_live_lock_is_taken_over_only_with_force_and_a_reason_which_is_recorded() {
+    let t = spawn_changesets().await;
+    write_file(t.dir.path(), "001.toml", SETUP);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    t.root_write(
+        "crypter/data/changesets/lock",
+        json!({"data": {"holder": "bob", "host": "far-away pid 1", "acquired_at": "2026-01-01T00:00:00Z",
+                        "heartbeat": now, "job_id": "job-x", "stale": false}}),
+    )
+    .await;
+    let plan = t.plan().await;
+    let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
+    let (status, code, message) = error_code(r).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::CONFLICT, "changesets_locked")
+    );
+    assert!(message.contains("bob on far-away pid 1"), "{message}");
+    let r = t
+        .apply_raw(
+            json!({ "plan_hash": plan.plan_hash, "force": true, "reason": "bob's laptop died" }),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(
+        t.wait(started["job_id"].as_str().unwrap()).await.state,
+        "done"
+    );
+    let activity = t
+        .client
+        .get(t.app.url("/activity"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        activity.contains("changesets.lock.takeover") && activity.contains("bob's laptop died"),
+        "{activity}"
+    );
+    // A lock whose heartbeat is older than 60 s is stale: anyone may take it.
+    t.root_write(
+        "crypter/data/changesets/lock",
+        json!({"data": {"holder": "bob", "host": "far-away pid 1", "acquired_at": "2026-01-01T00:00:00Z",
+                        "heartbeat": now - 61, "job_id": "job-x", "stale": false}}),
+    )
+    .await;
+    let lock: Value = t
+        .client
+        .get(t.app.url("/changesets/lock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lock["stale"], true, "{lock}");
+    let plan = t.plan().await;
+    let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
+    assert_eq!(r.status(), 202);
+}
