@@ -17,6 +17,7 @@ mod health;
 mod lint;
 mod names;
 mod role;
+mod runbook;
 mod session;
 
 pub use activity::{ActivityEvent, ActivityPage};
@@ -44,6 +45,11 @@ pub use role::{
     GrantEnv, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus, IssuedSecretId,
     NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary, Scope,
     SecretIdInfo, SecretIdRequest, User, UserRoles,
+};
+pub use runbook::{
+    AbortRequest, Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary,
+    RunbookTemplate, Signoff, SignoffRequest, StepNote, TemplateStep, TemplateUpload,
+    TimelineEvent, STEP_KINDS,
 };
 pub use session::{LoginRequest, SessionInfo};
 

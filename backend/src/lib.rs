@@ -18,6 +18,7 @@ pub mod freeze;
 pub mod lint;
 pub mod roles;
 pub mod routes;
+pub mod runbooks;
 pub mod security;
 pub mod session;
 pub mod startup;

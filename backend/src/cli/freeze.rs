@@ -63,7 +63,7 @@ pub(super) struct Operator {
     pub(super) bao: Bao,
     pub(super) token: SecretString,
     pub(super) name: String,
-    policies: Vec<String>,
+    pub(super) policies: Vec<String>,
 }
 
 pub(super) async fn connect(store: &StoreArgs) -> Result<Operator, String> {

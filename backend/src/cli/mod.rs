@@ -3,6 +3,7 @@
 
 mod changesets;
 mod freeze;
+mod runbook;
 
 use crate::bao::{Bao, NodeSpec};
 use crate::config::Settings;
@@ -38,6 +39,8 @@ pub enum Command {
     Freeze(freeze::FreezeArgs),
     /// Thaw the store: restore every policy from the freeze snapshot. Uses BAO_TOKEN.
     Thaw(freeze::ThawArgs),
+    /// Runbooks: start a run, show it, act on a step, print the report. Uses BAO_TOKEN.
+    Runbook(runbook::RunbookArgs),
     /// Changesets: status, plan or apply a folder of changesets. Uses BAO_TOKEN.
     Changesets(changesets::ChangesetsArgs),
 }
@@ -130,6 +133,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Dev(args) => run_dev(args).await,
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
+        Command::Runbook(args) => return runbook::run(args).await,
         Command::Changesets(args) => return changesets::run(args).await,
     };
     match served {

@@ -15,6 +15,7 @@ pub mod json;
 pub mod lint;
 pub mod openapi;
 pub mod roles;
+pub mod runbooks;
 pub mod session;
 pub mod users;
 
@@ -77,6 +78,24 @@ pub fn api() -> Router<AppState> {
             "/roles/{name}/secret-ids/{accessor}",
             delete(roles::revoke_secret_id),
         )
+        .route(
+            "/runbook-templates",
+            get(runbooks::list_templates).post(runbooks::upload_template),
+        )
+        .route("/runbooks", get(runbooks::list).post(runbooks::start))
+        .route("/runbooks/{id}", get(runbooks::get))
+        .route(
+            "/runbooks/{id}/steps/{step}/{action}",
+            post(runbooks::step_action),
+        )
+        .route("/runbooks/{id}/incidents", post(runbooks::open_incident))
+        .route(
+            "/runbooks/{id}/incidents/{n}",
+            axum::routing::patch(runbooks::update_incident),
+        )
+        .route("/runbooks/{id}/notes", post(runbooks::note))
+        .route("/runbooks/{id}/abort", post(runbooks::abort))
+        .route("/runbooks/{id}/report.md", get(runbooks::report))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{name}", put(users::set_roles).delete(users::delete))
         .route(

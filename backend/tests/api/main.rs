@@ -18,5 +18,6 @@ mod health;
 mod identities;
 mod lint;
 mod roles;
+mod runbooks;
 mod security;
 mod session;

@@ -8,6 +8,7 @@ mod credentials;
 mod environments;
 mod freeze;
 mod roles;
+mod runbooks;
 mod session;
 
 pub use changesets::{
@@ -24,6 +25,7 @@ pub use environments::{
 };
 pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
 pub use roles::*;
+pub use runbooks::*;
 pub use session::{health, login, logout, whoami};
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
@@ -118,6 +120,13 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 pub async fn delete(path: &str) -> Result<(), ApiError> {
     request::<(), serde_json::Value>(Method::DELETE, path, None).await?;
     Ok(())
+}
+
+/// GET as text (the runbook report).
+pub async fn send_text(path: &str) -> Result<String, ApiError> {
+    send(Method::GET, path, None)
+        .await?
+        .ok_or_else(empty_response)
 }
 
 pub(crate) fn empty_response() -> ApiError {

@@ -14,6 +14,7 @@ fn main() {
                     <ParentRoute path=path!("") view=Shell>
                         <Route path=path!("changesets") view=Changesets />
                         <Route path=path!("runbooks") view=Runbooks />
+                        <Route path=path!("runbooks/:id") view=RunbookRun />
                     </ParentRoute>
                 </Routes>
             </Router>

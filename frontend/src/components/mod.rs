@@ -1,4 +1,3 @@
-pub mod coming_soon;
 pub mod compare_view;
 pub mod confirm;
 pub mod copy_button;
@@ -9,10 +8,12 @@ pub mod error_box;
 pub mod freeze_banner;
 pub mod identity_checks;
 pub mod lint_list;
+pub mod markdown;
 pub mod nav;
 pub mod policy_diff;
 pub mod role_detail;
 pub mod role_editor;
+pub mod runbook_timeline;
 pub mod shell;
 pub mod theme_toggle;
 pub mod time;

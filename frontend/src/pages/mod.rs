@@ -22,4 +22,4 @@ pub use login::Login;
 pub use not_found::NotFound;
 pub use overview::Overview;
 pub use roles::Roles;
-pub use runbooks::Runbooks;
+pub use runbooks::{RunbookRun, Runbooks};

@@ -1,0 +1,202 @@
+//! `crypter runbook start|status|run-step|report`: the runbook flow from a terminal,
+//! straight against OpenBao with the operator's own token (`BAO_TOKEN`).
+
+use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_ERROR, EXIT_NOT_VERIFIED};
+use crate::runbooks::{self, store, Actor};
+use clap::{Args, Subcommand, ValueEnum};
+use crypter_api::{Runbook, RunbookStart, SignoffRequest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct RunbookArgs {
+    #[command(subcommand)]
+    pub command: RunbookCommand,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunbookCommand {
+    /// Start a run from a template; prints its id.
+    Start {
+        #[arg(long, default_value = "store-migration")]
+        template: String,
+        #[arg(long)]
+        title: String,
+        /// A target environment (repeat for several).
+        #[arg(long = "env", required = true)]
+        environments: Vec<String>,
+    },
+    /// Every run, or one run's checklist.
+    Status { id: Option<String> },
+    /// Act on a step: run it (default), sign it off, skip it or complete it.
+    RunStep {
+        id: String,
+        step: String,
+        #[arg(long, value_enum, default_value = "run")]
+        action: StepAction,
+        /// The plan hash you read (for a sign-off).
+        #[arg(long)]
+        plan_hash: Option<String>,
+        /// Why the step is skipped.
+        #[arg(long)]
+        reason: Option<String>,
+        /// A note for a completed step or a sign-off.
+        #[arg(long)]
+        note: Option<String>,
+        /// Where the changesets are (besides the uploaded ones).
+        #[arg(long)]
+        changesets_dir: Option<PathBuf>,
+    },
+    /// Print the Markdown report.
+    Report { id: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StepAction {
+    Run,
+    Signoff,
+    Skip,
+    Complete,
+}
+
+fn print_run(run: &Runbook) {
+    println!(
+        "{} {} [{}] lead {}",
+        run.id, run.title, run.status, run.lead
+    );
+    let current = runbooks::current(run).map(|s| s.step.id.clone());
+    for s in &run.steps {
+        let mark = if current.as_deref() == Some(s.step.id.as_str()) {
+            ">"
+        } else {
+            " "
+        };
+        println!(
+            "{mark} {:<16} {:<20} {:<16} {}",
+            s.state,
+            s.step.id,
+            s.step.kind,
+            s.summary.as_deref().unwrap_or("")
+        );
+    }
+}
+
+pub async fn run(args: RunbookArgs) -> ExitCode {
+    let op = match connect(&args.store).await {
+        Ok(op) => op,
+        Err(e) => {
+            eprintln!("crypter: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let (bao, token, who, json) = (&op.bao, &op.token, op.name.as_str(), args.store.json);
+    let result = match args.command {
+        RunbookCommand::Start {
+            template,
+            title,
+            environments,
+        } => {
+            let req = RunbookStart {
+                template,
+                title,
+                environments,
+            };
+            runbooks::start(bao, token, who, &req).await
+        }
+        RunbookCommand::Status { id: None } => {
+            return match store::list(bao, token).await {
+                Ok(list) if json => {
+                    print_json(&list);
+                    ExitCode::SUCCESS
+                }
+                Ok(list) => {
+                    for r in list {
+                        println!(
+                            "{} {:<12} {}/{} {} ({})",
+                            r.id,
+                            r.status,
+                            r.passed,
+                            r.total,
+                            r.title,
+                            r.current_step.unwrap_or_default()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            };
+        }
+        RunbookCommand::Status { id: Some(id) } => store::load(bao, token, &id).await.map(|r| r.0),
+        RunbookCommand::Report { id } => {
+            return match store::load(bao, token, &id).await {
+                Ok((run, _)) => {
+                    print!("{}", runbooks::report::render(&run));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            };
+        }
+        RunbookCommand::RunStep {
+            id,
+            step,
+            action,
+            plan_hash,
+            reason,
+            note,
+            changesets_dir,
+        } => {
+            let r = match action {
+                StepAction::Run => {
+                    let actor = Actor {
+                        name: who,
+                        policies: &op.policies,
+                        changesets_dir: changesets_dir.as_deref(),
+                    };
+                    runbooks::run_step(bao, token, &actor, &id, &step).await
+                }
+                StepAction::Signoff => {
+                    let req = SignoffRequest { plan_hash, note };
+                    runbooks::signoff(bao, token, who, &id, &step, &req).await
+                }
+                StepAction::Skip => {
+                    runbooks::skip(bao, token, who, &id, &step, reason.as_deref()).await
+                }
+                StepAction::Complete => {
+                    runbooks::complete(bao, token, who, &id, &step, note.as_deref()).await
+                }
+            };
+            match r {
+                Ok(run) => {
+                    if json {
+                        print_json(&run);
+                    } else {
+                        print_run(&run);
+                    }
+                    let failed = run
+                        .steps
+                        .iter()
+                        .any(|s| s.step.id == step && s.state == "failed");
+                    return if failed {
+                        ExitCode::from(EXIT_NOT_VERIFIED)
+                    } else {
+                        ExitCode::SUCCESS
+                    };
+                }
+                Err(e) => return fail(&e),
+            }
+        }
+    };
+    match result {
+        Ok(run) => {
+            if json {
+                print_json(&run);
+            } else {
+                print_run(&run);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}

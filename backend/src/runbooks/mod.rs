@@ -1,0 +1,578 @@
+//! Runbooks: a run follows a template's steps in order. Automated steps call the same
+//! engines as the freeze, changesets, identities, lint and cluster endpoints and pass only
+//! when their evidence says so; gates need a sign-off bound to the plan hash shown.
+
+mod changes;
+pub mod report;
+mod steps;
+pub mod store;
+pub mod templates;
+
+use crate::bao::Bao;
+use crate::error::AppError;
+use crypter_api::{
+    Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary, Signoff,
+    SignoffRequest, TimelineEvent,
+};
+use secrecy::SecretString;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub use steps::Actor;
+
+pub const DONE: &[&str] = &["passed", "skipped"];
+const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+const INCIDENT_STATUSES: &[&str] = &["open", "mitigated", "resolved"];
+
+pub fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn event(run: &mut Runbook, actor: &str, kind: &str, step: Option<&str>, message: String) {
+    run.timeline.push(TimelineEvent {
+        at: now(),
+        actor: actor.to_owned(),
+        kind: kind.to_owned(),
+        step: step.map(str::to_owned),
+        message,
+    });
+}
+
+/// Derived states: the gate that is next waits for its sign-off; a run whose steps are
+/// all done has succeeded.
+pub fn settle(run: &mut Runbook) {
+    let mut earlier_done = true;
+    for s in &mut run.steps {
+        if s.step.gate && s.state == "pending" && earlier_done {
+            s.state = "waiting_signoff".into();
+        }
+        earlier_done &= DONE.contains(&s.state.as_str());
+    }
+    if run.status == "in_progress" && earlier_done {
+        run.status = "succeeded".into();
+        run.ended_at = Some(now());
+        let lead = run.lead.clone();
+        event(
+            run,
+            &lead,
+            "run.end",
+            None,
+            "every step passed or was skipped".into(),
+        );
+    }
+}
+
+pub fn summary(run: &Runbook) -> RunbookSummary {
+    RunbookSummary {
+        id: run.id.clone(),
+        title: run.title.clone(),
+        template: run.template.clone(),
+        lead: run.lead.clone(),
+        environments: run.environments.clone(),
+        status: run.status.clone(),
+        started_at: run.started_at.clone(),
+        current_step: current(run).map(|s| s.step.id.clone()),
+        passed: run
+            .steps
+            .iter()
+            .filter(|s| DONE.contains(&s.state.as_str()))
+            .count(),
+        total: run.steps.len(),
+    }
+}
+
+/// The step being worked on: the running one, else the first not yet done.
+pub fn current(run: &Runbook) -> Option<&RunStep> {
+    run.steps
+        .iter()
+        .find(|s| s.state == "running")
+        .or_else(|| run.steps.iter().find(|s| !DONE.contains(&s.state.as_str())))
+}
+
+fn text(field: &str, value: Option<&str>, max: usize) -> Result<String, AppError> {
+    let v = value.unwrap_or_default().trim();
+    if v.is_empty() || v.len() > max {
+        return Err(AppError::bad_request(
+            "invalid_field",
+            format!("give a {field} (1-{max} characters)"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+pub async fn start(
+    bao: &Bao,
+    token: &SecretString,
+    lead: &str,
+    req: &RunbookStart,
+) -> Result<Runbook, AppError> {
+    let title = text("title", Some(&req.title), 200)?;
+    if req.environments.is_empty() {
+        return Err(AppError::bad_request(
+            "invalid_environments",
+            "name the target environment(s) of the run",
+        ));
+    }
+    let mut environments = Vec::new();
+    for e in &req.environments {
+        environments.push(crypter_api::EnvName::parse(e)?.to_string());
+    }
+    let template = templates::find(bao, token, &req.template).await?;
+    let started_at = now();
+    let stamp: String = started_at
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
+    let id = format!("rb-{stamp}-{:04x}", rand::random::<u16>());
+    let mut run = Runbook {
+        id,
+        title,
+        template: template.name.clone(),
+        lead: lead.to_owned(),
+        environments,
+        status: "in_progress".into(),
+        started_at,
+        ended_at: None,
+        steps: template
+            .steps
+            .into_iter()
+            .map(|step| RunStep {
+                step,
+                state: "pending".into(),
+                started_at: None,
+                ended_at: None,
+                by: None,
+                reason: None,
+                note: None,
+                summary: None,
+                evidence: None,
+                signoff: None,
+                voided: Vec::new(),
+            })
+            .collect(),
+        incidents: Vec::new(),
+        timeline: Vec::new(),
+    };
+    let msg = format!(
+        "run started from template {} for {}",
+        run.template,
+        run.environments.join(", ")
+    );
+    event(&mut run, lead, "run.start", None, msg);
+    settle(&mut run);
+    if !store::save(bao, token, &run, 0).await? {
+        return Err(AppError::Conflict(
+            "a run with this id exists; try again".into(),
+        ));
+    }
+    Ok(run)
+}
+
+/// The index of `step`, refusing when the run is over or an earlier step is not done.
+fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
+    let i = run
+        .steps
+        .iter()
+        .position(|s| s.step.id == step)
+        .ok_or_else(|| AppError::NotFound(format!("run {} has no step {step:?}", run.id)))?;
+    if run.status == "aborted" {
+        return Err(AppError::Conflict("the run was aborted".into()));
+    }
+    if let Some(before) = run.steps[..i]
+        .iter()
+        .find(|s| !DONE.contains(&s.state.as_str()))
+    {
+        return Err(AppError::ConflictDetails {
+            code: "out_of_order",
+            message: format!(
+                "step {:?} comes first: it is {}; pass it or skip it with a reason",
+                before.step.id, before.state
+            ),
+            details: serde_json::json!({ "blocking_step": before.step.id }),
+        });
+    }
+    if run.steps[i].state == "running" {
+        return Err(AppError::Conflict(format!(
+            "step {step:?} is running; wait for it to end"
+        )));
+    }
+    Ok(i)
+}
+
+/// Run an automated step: mark it running, call its engine, store the evidence.
+pub async fn run_step(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+    id: &str,
+    step: &str,
+) -> Result<Runbook, AppError> {
+    let mut snapshot = None;
+    store::update(bao, token, id, |run| {
+        let i = actionable(run, step)?;
+        if run.steps[i].step.kind == "manual" {
+            return Err(AppError::bad_request(
+                "manual_step",
+                format!("step {step:?} is manual: complete it with a note, sign it off or skip it"),
+            ));
+        }
+        let s = &mut run.steps[i];
+        s.state = "running".into();
+        s.started_at = Some(now());
+        s.ended_at = None;
+        s.by = Some(actor.name.to_owned());
+        let msg = format!("{} started", s.step.title);
+        event(run, actor.name, "step.start", Some(step), msg);
+        snapshot = Some(run.clone());
+        Ok(())
+    })
+    .await?;
+    let Some(before) = snapshot else {
+        return Err(AppError::Internal(anyhow::anyhow!("step not started")));
+    };
+    let outcome = steps::execute(bao, token, actor, &before, step).await;
+    store::update(bao, token, id, |run| {
+        let Some(i) = run.steps.iter().position(|s| s.step.id == step) else {
+            return Ok(());
+        };
+        let s = &mut run.steps[i];
+        s.state = if outcome.passed { "passed" } else { "failed" }.into();
+        s.ended_at = Some(now());
+        s.summary = Some(outcome.summary.clone());
+        s.evidence = Some(outcome.evidence.clone());
+        let (kind, msg) = if outcome.passed {
+            (
+                "step.pass",
+                format!("{} passed: {}", s.step.title, outcome.summary),
+            )
+        } else {
+            (
+                "step.fail",
+                format!("{} failed: {}", s.step.title, outcome.summary),
+            )
+        };
+        event(run, actor.name, kind, Some(step), msg);
+        if outcome.void_signoff {
+            void_signoffs(run, i, actor.name);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The plan changed after the go/no-go: every sign-off before step `i` is void.
+fn void_signoffs(run: &mut Runbook, i: usize, actor: &str) {
+    let mut voided = Vec::new();
+    for s in run.steps[..i].iter_mut().filter(|s| s.step.gate) {
+        if let Some(signoff) = s.signoff.take() {
+            s.voided.push(signoff);
+            s.state = "pending".into();
+            voided.push(s.step.id.clone());
+        }
+    }
+    for g in voided {
+        event(
+            run,
+            actor,
+            "signoff.void",
+            Some(&g),
+            "the plan changed after the sign-off: re-plan and sign off again".into(),
+        );
+    }
+}
+
+/// The plan hash of the latest passed plan step before step `i`, if the template plans.
+pub fn current_plan_hash(run: &Runbook, i: usize) -> Option<String> {
+    run.steps[..i]
+        .iter()
+        .rev()
+        .find(|s| s.step.kind == "plan_changesets" && s.state == "passed")
+        .and_then(|s| s.evidence.as_ref())
+        .and_then(|e| e.get("plan_hash"))
+        .and_then(|h| h.as_str())
+        .map(str::to_owned)
+}
+
+pub async fn signoff(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    step: &str,
+    req: &SignoffRequest,
+) -> Result<Runbook, AppError> {
+    store::update(bao, token, id, |run| {
+        let i = actionable(run, step)?;
+        if !run.steps[i].step.gate {
+            return Err(AppError::bad_request(
+                "not_a_gate",
+                format!("step {step:?} is not a go/no-go; complete it or run it instead"),
+            ));
+        }
+        let plan_hash = current_plan_hash(run, i);
+        if plan_hash.is_some() && req.plan_hash != plan_hash {
+            return Err(AppError::ConflictDetails {
+                code: "plan_changed",
+                message: "the plan you saw is not the run's current plan; reload and read it again"
+                    .into(),
+                details: serde_json::json!({ "plan_hash": plan_hash }),
+            });
+        }
+        let s = &mut run.steps[i];
+        s.signoff = Some(Signoff {
+            by: actor.to_owned(),
+            at: now(),
+            plan_hash: plan_hash.clone(),
+            note: req.note.as_deref().map(str::trim).map(str::to_owned),
+        });
+        s.state = "passed".into();
+        s.started_at.get_or_insert_with(now);
+        s.ended_at = Some(now());
+        s.by = Some(actor.to_owned());
+        let msg = match &plan_hash {
+            Some(h) => format!("go: signed off on plan {h}"),
+            None => "go: signed off".into(),
+        };
+        event(run, actor, "signoff", Some(step), msg);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn skip(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    step: &str,
+    reason: Option<&str>,
+) -> Result<Runbook, AppError> {
+    let reason = text("reason for skipping", reason, 500)?;
+    store::update(bao, token, id, |run| {
+        let i = actionable(run, step)?;
+        let s = &mut run.steps[i];
+        s.state = "skipped".into();
+        s.reason = Some(reason.clone());
+        s.started_at.get_or_insert_with(now);
+        s.ended_at = Some(now());
+        s.by = Some(actor.to_owned());
+        event(
+            run,
+            actor,
+            "step.skip",
+            Some(step),
+            format!("skipped: {reason}"),
+        );
+        Ok(())
+    })
+    .await
+}
+
+pub async fn complete(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    step: &str,
+    note: Option<&str>,
+) -> Result<Runbook, AppError> {
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note.as_ref().is_some_and(|n| n.len() > 2000) {
+        return Err(AppError::bad_request(
+            "invalid_field",
+            "a note is at most 2000 characters",
+        ));
+    }
+    store::update(bao, token, id, |run| {
+        let i = actionable(run, step)?;
+        let s = &mut run.steps[i];
+        if s.step.kind != "manual" || s.step.gate {
+            return Err(AppError::bad_request(
+                "not_manual",
+                format!("step {step:?} is not a plain manual step: run it or sign it off"),
+            ));
+        }
+        s.state = "passed".into();
+        s.note = note.clone();
+        s.started_at.get_or_insert_with(now);
+        s.ended_at = Some(now());
+        s.by = Some(actor.to_owned());
+        let msg = match &note {
+            Some(n) => format!("done: {n}"),
+            None => "done".into(),
+        };
+        event(run, actor, "step.complete", Some(step), msg);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn note(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    note: Option<&str>,
+) -> Result<Runbook, AppError> {
+    let note = text("note", note, 2000)?;
+    store::update(bao, token, id, |run| {
+        let step = current(run).map(|s| s.step.id.clone());
+        event(run, actor, "note", step.as_deref(), note.clone());
+        Ok(())
+    })
+    .await
+}
+
+pub async fn abort(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    reason: &str,
+) -> Result<Runbook, AppError> {
+    let reason = text("reason for aborting", Some(reason), 500)?;
+    store::update(bao, token, id, |run| {
+        if run.status != "in_progress" {
+            return Err(AppError::Conflict(format!(
+                "the run is already {}",
+                run.status
+            )));
+        }
+        run.status = "aborted".into();
+        run.ended_at = Some(now());
+        event(run, actor, "run.end", None, format!("aborted: {reason}"));
+        Ok(())
+    })
+    .await
+}
+
+fn choice(field: &str, v: &str, allowed: &[&str]) -> Result<String, AppError> {
+    if allowed.contains(&v) {
+        Ok(v.to_owned())
+    } else {
+        Err(AppError::bad_request(
+            "invalid_field",
+            format!("{field} must be one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+pub async fn open_incident(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    req: &IncidentWrite,
+) -> Result<Runbook, AppError> {
+    let title = text("title", req.title.as_deref(), 200)?;
+    let severity = choice(
+        "severity",
+        req.severity.as_deref().unwrap_or(""),
+        SEVERITIES,
+    )?;
+    let user_impact = text(
+        "user impact (\"none\" if none)",
+        req.user_impact.as_deref(),
+        1000,
+    )?;
+    let status = choice(
+        "status",
+        req.status.as_deref().unwrap_or("open"),
+        INCIDENT_STATUSES,
+    )?;
+    let follow_up = req.follow_up.as_deref().unwrap_or("").trim().to_owned();
+    store::update(bao, token, id, |run| {
+        let n = run.incidents.iter().map(|i| i.n).max().unwrap_or(0) + 1;
+        let step = current(run).map(|s| s.step.id.clone());
+        run.incidents.push(Incident {
+            n,
+            title: title.clone(),
+            severity: severity.clone(),
+            user_impact: user_impact.clone(),
+            status: status.clone(),
+            follow_up: follow_up.clone(),
+            step: step.clone(),
+            opened_at: now(),
+            opened_by: actor.to_owned(),
+            updated_at: now(),
+        });
+        let msg = format!("incident #{n} ({severity}): {title}");
+        event(run, actor, "incident.open", step.as_deref(), msg);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn update_incident(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    id: &str,
+    n: u32,
+    req: &IncidentWrite,
+) -> Result<Runbook, AppError> {
+    let title = req
+        .title
+        .as_deref()
+        .map(|t| text("title", Some(t), 200))
+        .transpose()?;
+    let severity = req
+        .severity
+        .as_deref()
+        .map(|v| choice("severity", v, SEVERITIES))
+        .transpose()?;
+    let impact = req
+        .user_impact
+        .as_deref()
+        .map(|t| text("user impact", Some(t), 1000))
+        .transpose()?;
+    let status = req
+        .status
+        .as_deref()
+        .map(|v| choice("status", v, INCIDENT_STATUSES))
+        .transpose()?;
+    store::update(bao, token, id, |run| {
+        let inc = run
+            .incidents
+            .iter_mut()
+            .find(|i| i.n == n)
+            .ok_or_else(|| AppError::NotFound(format!("run {id} has no incident #{n}")))?;
+        let mut changed = Vec::new();
+        if let Some(v) = &title {
+            inc.title.clone_from(v);
+            changed.push("title");
+        }
+        if let Some(v) = &severity {
+            inc.severity.clone_from(v);
+            changed.push("severity");
+        }
+        if let Some(v) = &impact {
+            inc.user_impact.clone_from(v);
+            changed.push("user impact");
+        }
+        if let Some(v) = &status {
+            inc.status.clone_from(v);
+            changed.push("status");
+        }
+        if let Some(v) = &req.follow_up {
+            inc.follow_up = v.trim().to_owned();
+            changed.push("follow-up");
+        }
+        inc.updated_at = now();
+        let step = inc.step.clone();
+        let msg = format!(
+            "incident #{n} updated ({}): now {}",
+            changed.join(", "),
+            inc.status
+        );
+        event(run, actor, "incident.update", step.as_deref(), msg);
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,236 @@
+//! The automated steps: each calls the same engine as its endpoint, keeps the full JSON
+//! result as evidence, and passes only when that evidence says so.
+
+use super::changes;
+use crate::bao::Bao;
+use crate::error::AppError;
+use crate::freeze::levels::Level;
+use crypter_api::{IdentityStatus, Runbook, Severity, ThawResult};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+/// Who runs a step (freezing needs the caller's policies to keep them exempt).
+pub struct Actor<'a> {
+    pub name: &'a str,
+    pub policies: &'a [String],
+    /// Where the changesets are read from (`--changesets-dir`), besides the uploads.
+    pub changesets_dir: Option<&'a std::path::Path>,
+}
+
+pub struct Outcome {
+    pub passed: bool,
+    pub summary: String,
+    pub evidence: Value,
+    /// The plan changed after the go/no-go: its sign-off is void.
+    pub void_signoff: bool,
+}
+
+impl Outcome {
+    pub fn new(passed: bool, summary: String, evidence: Value) -> Self {
+        Self {
+            passed,
+            summary,
+            evidence,
+            void_signoff: false,
+        }
+    }
+
+    fn error(e: &AppError) -> Self {
+        let evidence = json!({ "error": e.to_string() });
+        Self::new(false, format!("the engine refused: {e}"), evidence)
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+pub async fn execute(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+    run: &Runbook,
+    step_id: &str,
+) -> Outcome {
+    let Some(i) = run.steps.iter().position(|s| s.step.id == step_id) else {
+        return Outcome::new(false, "no such step".into(), Value::Null);
+    };
+    let step = &run.steps[i].step;
+    let result = match step.kind.as_str() {
+        "freeze" => freeze(bao, token, actor, run, step.params.get("level")).await,
+        "verify_freeze" if step.params.get("expect").is_some_and(|e| e == "none") => {
+            verify_thaw(bao, token, run, i).await
+        }
+        "verify_freeze" => verify_freeze(bao, token, actor).await,
+        "thaw" => thaw(bao, token, actor).await,
+        "verify_identities" => identities(bao, token).await,
+        "lint_environments" => lint(bao, token, run, step.params.get("fail_on")).await,
+        "cluster_health" => cluster(bao, token).await,
+        "validate_changesets" => changes::validate(bao, token, actor, run).await,
+        "plan_changesets" => changes::plan(bao, token, actor, run).await,
+        "apply_changesets" => {
+            let signed = run.steps[..i]
+                .iter()
+                .rev()
+                .find(|s| s.step.gate)
+                .and_then(|s| s.signoff.as_ref())
+                .and_then(|s| s.plan_hash.clone());
+            changes::apply(bao, token, actor, run, signed).await
+        }
+        other => Err(AppError::bad_request(
+            "unknown_kind",
+            format!("step kind {other:?} cannot be run"),
+        )),
+    };
+    result.unwrap_or_else(|e| Outcome::error(&e))
+}
+
+async fn freeze(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+    run: &Runbook,
+    level: Option<&String>,
+) -> Result<Outcome, AppError> {
+    let level =
+        Level::parse(level.map_or("provisioning", String::as_str)).unwrap_or(Level::Provisioning);
+    let reason = format!("runbook {}: {}", run.id, run.title);
+    let who = crate::freeze::Actor {
+        name: actor.name,
+        policies: actor.policies,
+    };
+    let state = crate::freeze::freeze(bao, token, &who, level, &reason).await?;
+    let passed = state.level == level.as_str();
+    let summary = format!(
+        "frozen at {}: {} policies rewritten, {} exempt",
+        state.level,
+        state.policies.len(),
+        state.exempt.len()
+    );
+    Ok(Outcome::new(passed, summary, to_json(&state)))
+}
+
+async fn verify_freeze(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+) -> Result<Outcome, AppError> {
+    let v = crate::freeze::verify::verify(bao, token, actor.name).await?;
+    let writes: Vec<_> = v.probes.iter().filter(|p| p.expected == "denied").collect();
+    let denied = writes.iter().filter(|p| p.got == "denied").count();
+    let failed = v.probes.iter().filter(|p| p.status != "pass").count();
+    // Any write probe that was not denied fails the step, whatever else held.
+    let passed = v.verified && failed == 0 && denied == writes.len();
+    let summary = format!(
+        "{denied} of {} write probes denied, {failed} probes failed",
+        writes.len()
+    );
+    Ok(Outcome::new(passed, summary, to_json(&v)))
+}
+
+async fn thaw(bao: &Bao, token: &SecretString, actor: &Actor<'_>) -> Result<Outcome, AppError> {
+    let r = crate::freeze::thaw(bao, token, actor.name, false, None).await?;
+    let matching = r.restored.iter().filter(|p| p.matches_snapshot).count();
+    let passed = r.state.level == "none" && matching == r.restored.len();
+    let summary = format!(
+        "thawed: {matching} of {} restored policies match their snapshot",
+        r.restored.len()
+    );
+    Ok(Outcome::new(passed, summary, to_json(&r)))
+}
+
+/// Verify the thaw: the store is not frozen, and the run's thaw restored every policy to
+/// its snapshot checksum.
+async fn verify_thaw(
+    bao: &Bao,
+    token: &SecretString,
+    run: &Runbook,
+    i: usize,
+) -> Result<Outcome, AppError> {
+    let (record, _) = crate::freeze::load_record(bao, token).await?;
+    let state = record.to_state();
+    let thaw: Option<ThawResult> = run.steps[..i]
+        .iter()
+        .rev()
+        .find(|s| s.step.kind == "thaw" && s.state == "passed")
+        .and_then(|s| s.evidence.clone())
+        .and_then(|e| serde_json::from_value(e).ok());
+    let (restored, matching) = thaw.as_ref().map_or((0, 0), |t| {
+        (
+            t.restored.len(),
+            t.restored.iter().filter(|p| p.matches_snapshot).count(),
+        )
+    });
+    let passed = state.level == "none" && thaw.is_some() && matching == restored;
+    let summary = match &thaw {
+        None => format!("freeze level {}; no passed thaw in this run", state.level),
+        Some(_) => format!(
+            "freeze level {}; {matching} of {restored} restored policies match their snapshot",
+            state.level
+        ),
+    };
+    let evidence = json!({ "state": state, "thaw": thaw });
+    Ok(Outcome::new(passed, summary, evidence))
+}
+
+async fn identities(bao: &Bao, token: &SecretString) -> Result<Outcome, AppError> {
+    let r = crate::roles::identity::check_all(bao, token).await?;
+    let ok = r
+        .results
+        .iter()
+        .filter(|i| i.status == IdentityStatus::Ok)
+        .count();
+    let summary = format!(
+        "{ok} of {} identities ok, {} deprecated login methods enabled",
+        r.results.len(),
+        r.deprecated_enabled.len()
+    );
+    Ok(Outcome::new(r.ok, summary, to_json(&r)))
+}
+
+async fn lint(
+    bao: &Bao,
+    token: &SecretString,
+    run: &Runbook,
+    fail_on: Option<&String>,
+) -> Result<Outcome, AppError> {
+    let threshold = match fail_on.map(String::as_str) {
+        Some("warning") => Severity::Warning,
+        Some("info") => Severity::Info,
+        _ => Severity::Error,
+    };
+    let findings: Vec<_> = crate::lint::run(bao, token)
+        .await?
+        .into_iter()
+        .filter(|f| {
+            f.environment
+                .as_ref()
+                .is_none_or(|e| run.environments.contains(e))
+        })
+        .collect();
+    let failing = findings.iter().filter(|f| f.severity >= threshold).count();
+    let summary = format!(
+        "{} findings in {}, {failing} at {threshold:?} or worse",
+        findings.len(),
+        run.environments.join(", ")
+    )
+    .to_lowercase();
+    Ok(Outcome::new(
+        failing == 0,
+        summary,
+        json!({ "findings": findings }),
+    ))
+}
+
+async fn cluster(bao: &Bao, token: &SecretString) -> Result<Outcome, AppError> {
+    // A live health check of every node now, not the last one the loop made.
+    bao.check_nodes().await;
+    let v = crate::cluster::view(bao, token).await?;
+    let healthy = v.nodes.iter().filter(|n| n.healthy).count();
+    let summary = format!(
+        "{healthy} of {} nodes healthy, leader {}",
+        v.nodes.len(),
+        v.leader.as_deref().unwrap_or("unknown")
+    );
+    Ok(Outcome::new(v.healthy, summary, to_json(&v)))
+}
