@@ -76,4 +76,9 @@ test('upload a changeset, plan, apply with a progress bar, edit it and see it ch
     await expect(page.getByTestId('plan-blocker').first()).toContainText(`${id} is changed`);
     await expect(page.getByTestId('apply-button')).toBeDisabled();
   });
+
+  await test.step('put the applied body back: applied again, so later suites start clean', async () => {
+    await changesets.upload(changeset(24));
+    await expect(changesets.row(id)).toHaveAttribute('data-status', 'applied');
+  });
 });
