@@ -125,7 +125,11 @@ pub fn Credentials() -> impl IntoView {
                         <option value="" disabled=true>"Pick an environment"</option>
                         {move || envs.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
                             let label = if e.protected { format!("{} (protected)", e.name) } else { e.name.clone() };
-                            view! { <option value=e.name.clone()>{label}</option> }
+                            // `selected` on the option itself: the list arrives after the
+                            // select's value is set, so a value alone would not stick.
+                            let name = e.name.clone();
+                            let is_picked = move || env.get() == name;
+                            view! { <option value=e.name.clone() selected=is_picked>{label}</option> }
                         }).collect_view()}
                     </select>
                 </div>

@@ -20,7 +20,8 @@ pub fn Runbooks() -> impl IntoView {
     let (template, title, envs) = (
         RwSignal::new("store-migration".to_owned()),
         RwSignal::new(String::new()),
-        RwSignal::new("production".to_owned()),
+        // No environment is ever implied: the lead names it.
+        RwSignal::new(String::new()),
     );
     let navigate = use_navigate();
     let start = Action::new_local(|req: &RunbookStart| api::start_runbook(req.clone()));
@@ -64,7 +65,7 @@ pub fn Runbooks() -> impl IntoView {
                 <label for="rb-title">"Title"</label>
                 <input id="rb-title" data-testid="runbook-title" required bind:value=title />
                 <label for="rb-envs">"Environments (comma-separated)"</label>
-                <input id="rb-envs" data-testid="runbook-environments" bind:value=envs />
+                <input id="rb-envs" data-testid="runbook-environments" bind:value=envs placeholder="e.g. production" required=true />
                 <button type="submit" data-testid="runbook-start" disabled=move || start.pending().get()>"Start run"</button>
             </form>
             <ErrorBox error=error />
