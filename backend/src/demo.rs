@@ -8,7 +8,6 @@
 //! Values are generated at random on each start; nothing secret is in this file.
 
 use crate::bao::Bao;
-use crate::bootstrap::retry_upgrading;
 use crate::session::random_token;
 use anyhow::Context;
 use secrecy::SecretString;
@@ -127,14 +126,11 @@ struct Demo<'a> {
 
 async fn write(bao: &Bao, root: &SecretString, d: &Demo<'_>, value: &str) -> anyhow::Result<bool> {
     let data_path = format!("env/{}/data/{}", d.env, d.path);
-    if retry_upgrading(|| bao.read(&data_path, root))
-        .await?
-        .is_some()
-    {
+    if bao.read(&data_path, root).await?.is_some() {
         return Ok(false);
     }
     let body = json!({ "options": { "cas": 0 }, "data": { "value": value } });
-    retry_upgrading(|| bao.write(&data_path, root, &body))
+    bao.write(&data_path, root, &body)
         .await
         .with_context(|| format!("writing demo credential {}/{}", d.env, d.path))?;
     let meta = json!({ "custom_metadata": {

@@ -71,9 +71,10 @@ impl BaoError {
 
     /// A new KV v2 mount is still upgrading its storage; it answers normally soon.
     pub(super) fn is_kv_upgrading(&self) -> bool {
+        // "Upgrading from non-versioned to versioned data", "upgrade in progress",
+        // "Waiting for the primary to upgrade": the wording varies, so match loosely.
         matches!(self, Self::Rejected { message, .. }
-            if message.contains("Upgrading from non-versioned to versioned data")
-                || message.contains("Waiting for the primary to upgrade"))
+            if message.to_ascii_lowercase().contains("upgrad"))
     }
 
     /// The node itself is down (as opposed to waiting for a leader).

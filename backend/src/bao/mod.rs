@@ -106,8 +106,9 @@ impl Bao {
         body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
         // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
-        // (much longer on a cluster than on a dev server): wait for it, up to ~10 s.
-        for _ in 0..40 {
+        // (much longer on a cluster, or under load, than on an idle dev server): wait for
+        // it, up to ~30 s. Every caller gets this, so nobody wraps requests in retries.
+        for _ in 0..120 {
             match self.route(method.clone(), path, token, body).await {
                 Err(e) if e.is_kv_upgrading() => {
                     tokio::time::sleep(Duration::from_millis(250)).await;

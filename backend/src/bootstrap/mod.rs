@@ -121,12 +121,12 @@ async fn ensure_record(
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
     let path = format!("crypter/data/{key}");
-    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
+    if bao.read(&path, root).await?.is_some() {
         return Ok(());
     }
     // A freshly mounted KV v2 engine needs a moment before it accepts writes.
     let body = json!({ "options": { "cas": 0 }, "data": data });
-    retry_upgrading(|| bao.write(&path, root, &body))
+    bao.write(&path, root, &body)
         .await
         .with_context(|| format!("writing {path}"))?;
     report.changes.push(format!("wrote {path}"));
@@ -196,7 +196,7 @@ async fn ensure_admin(
 ) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
     let path = format!("auth/userpass/users/{ADMIN_USER}");
-    if retry_upgrading(|| bao.read(&path, root)).await?.is_some() {
+    if bao.read(&path, root).await?.is_some() {
         return Ok(());
     }
     bao.write(
@@ -214,25 +214,4 @@ async fn ensure_admin(
     report.changes.push(format!("created user {ADMIN_USER}"));
     report.admin_created = true;
     Ok(())
-}
-
-/// KV v2 answers "upgrade in progress" or "Upgrading from non-versioned to versioned data"
-/// for a short while after mounting (longer under load), so match without case.
-pub(crate) async fn retry_upgrading<F, Fut>(mut op: F) -> Result<Option<Value>, BaoError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<Value>, BaoError>>,
-{
-    let mut attempt = 0;
-    loop {
-        match op().await {
-            Err(BaoError::Rejected { ref message, .. })
-                if attempt < 300 && message.to_ascii_lowercase().contains("upgrad") =>
-            {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            other => return other,
-        }
-    }
 }

@@ -155,10 +155,11 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     }
-    // A new KV v2 mount refuses requests while it upgrades itself; wait for that here so
-    // the first credential write does not meet it. A refusal to read the config is fine.
+    // A new KV v2 mount refuses requests while it upgrades itself; reading its config
+    // waits for that (the client retries), so the first credential write does not meet
+    // it. A refusal to read the config is fine.
     let config = format!("{}/config", name.mount());
-    let _ = crate::bootstrap::retry_upgrading(|| bao.read(&config, token)).await;
+    let _ = bao.read(&config, token).await;
     let env = Environment {
         name: name.to_string(),
         description: req.description.clone(),
@@ -189,7 +190,7 @@ async fn write_record(
         body["options"] = json!({ "cas": cas });
     }
     let path = record_path(name);
-    crate::bootstrap::retry_upgrading(|| bao.write(&path, token, &body)).await?;
+    bao.write(&path, token, &body).await?;
     Ok(())
 }
 
