@@ -258,25 +258,46 @@ async fn changed_while_frozen(
     Ok(conflicts)
 }
 
-/// A policy's text as it stands apart from the freeze: if the store is frozen and `live` is
-/// exactly what the freeze wrote, the snapshot's original; otherwise `live` itself. Callers
-/// that compare policies (drift) use this so that a freeze is not mistaken for an edit.
-/// A caller who may not read the freeze record gets `live`.
-pub async fn outside_the_freeze(
-    bao: &Bao,
-    token: &SecretString,
-    name: &str,
-    live: Option<String>,
-) -> Option<String> {
-    let Ok((record, _)) = load_record(bao, token).await else {
-        return live;
-    };
-    if record.level == Level::None || record.written.get(name) != live.as_ref() {
-        return live;
+/// What the current freeze wrote, and the originals it replaced, so that comparing policies
+/// (drift) does not mistake a freeze for an edit. Load it once per listing.
+#[derive(Debug, Default)]
+pub struct FreezeView {
+    written: BTreeMap<String, String>,
+    originals: BTreeMap<String, String>,
+}
+
+impl FreezeView {
+    /// Empty when the store is not frozen, or when the caller may not read the freeze.
+    pub async fn load(bao: &Bao, token: &SecretString) -> Self {
+        let Ok((record, _)) = load_record(bao, token).await else {
+            return Self::default();
+        };
+        if record.level == Level::None {
+            return Self::default();
+        }
+        let originals = match load_snapshot(bao, token).await {
+            Ok(Some(snapshot)) => snapshot
+                .policies
+                .into_iter()
+                .map(|p| (p.name, p.hcl))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Self {
+            written: record.written,
+            originals,
+        }
     }
-    match load_snapshot(bao, token).await {
-        Ok(Some(snapshot)) => snapshot.original(name).map(|p| p.hcl.clone()).or(live),
-        _ => live,
+
+    /// A policy's text as it stands apart from the freeze: the snapshot's original if
+    /// `live` is exactly what the freeze wrote; otherwise `live` itself.
+    pub fn outside(&self, name: &str, live: Option<String>) -> Option<String> {
+        match (self.written.get(name), self.originals.get(name)) {
+            (Some(written), Some(original)) if live.as_ref() == Some(written) => {
+                Some(original.clone())
+            }
+            _ => live,
+        }
     }
 }
 

@@ -96,9 +96,10 @@ pub async fn list_with_drift(
     token: &SecretString,
 ) -> Result<Vec<(Role, bool)>, AppError> {
     let roles = list(bao, token).await?;
+    let freeze = &crate::freeze::FreezeView::load(bao, token).await;
     stream::iter(roles)
         .map(|role| async move {
-            let live = live_policy(bao, token, &role.name).await?;
+            let live = live_policy_with(bao, token, &role.name, freeze).await?;
             let drift = live.as_deref() != Some(derive(&role.name, &role.grants).as_str());
             Ok((role, drift))
         })
@@ -112,6 +113,17 @@ pub async fn live_policy(
     token: &SecretString,
     name: &RoleName,
 ) -> Result<Option<String>, AppError> {
+    let freeze = crate::freeze::FreezeView::load(bao, token).await;
+    live_policy_with(bao, token, name, &freeze).await
+}
+
+/// The role's live policy, seen apart from the freeze described by `freeze`.
+pub async fn live_policy_with(
+    bao: &Bao,
+    token: &SecretString,
+    name: &RoleName,
+    freeze: &crate::freeze::FreezeView,
+) -> Result<Option<String>, AppError> {
     let policy = policy_name(name);
     let live = bao
         .read(&format!("sys/policies/acl/{policy}"), token)
@@ -121,7 +133,7 @@ pub async fn live_policy(
         .and_then(Value::as_str)
         .map(str::to_owned);
     // While the store is frozen, the freeze's rewrite is not drift.
-    Ok(crate::freeze::outside_the_freeze(bao, token, &policy, live).await)
+    Ok(freeze.outside(&policy, live))
 }
 
 pub fn summary(role: &Role, drift: bool, deprecated: &[String]) -> RoleSummary {
