@@ -96,7 +96,7 @@ to = { prefix = "bulk/" }
         .unwrap();
     let planned = start.elapsed().as_secs_f64();
     let req = ApplyRequest {
-        plan_hash: plan.view.plan_hash,
+        plan_hash: plan.hash.clone(),
         force: false,
         reason: None,
     };

@@ -3,7 +3,9 @@
 
 mod error;
 mod health_loop;
+pub mod kv;
 mod nodes;
+pub mod path;
 mod sys;
 
 pub use error::BaoError;
@@ -20,6 +22,17 @@ use std::time::{Duration, SystemTime};
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
 const INDEX_HEADER: &str = "X-Vault-Index";
+
+/// One request, as the client routes, retries and sends it.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: Option<&'a str>,
+    token: Option<&'a SecretString>,
+    body: Option<&'a Value>,
+    /// Safe to send again after OpenBao refused it unprocessed (a KV mount upgrading).
+    idempotent: bool,
+}
 
 /// A handle on OpenBao: one node, or a cluster of nodes across data centers. Cheap to
 /// clone: the connection pool and the nodes' health are shared.
@@ -98,6 +111,8 @@ impl Bao {
 
     /// One request to `/v1/<path>`. `Ok(None)` for 204 and for an empty body.
     /// 404 is returned as `BaoError::NotFound`; use [`Bao::read`] to turn it into `None`.
+    /// Every segment of `path` is percent-encoded on the way out (see [`path::encode`]),
+    /// so callers pass names as they are, including names that came back from OpenBao.
     pub async fn request(
         &self,
         method: Method,
@@ -105,31 +120,81 @@ impl Bao {
         token: Option<&SecretString>,
         body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
-        // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
-        // (much longer on a cluster, or under load, than on an idle dev server): wait for
-        // it, up to ~30 s. Every caller gets this, so nobody wraps requests in retries.
-        for _ in 0..120 {
-            match self.route(method.clone(), path, token, body).await {
-                Err(e) if e.is_kv_upgrading() => {
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                other => return other,
-            }
-        }
-        self.route(method, path, token, body).await
+        let idempotent = path::is_idempotent(&method);
+        self.call(&Call {
+            method,
+            path,
+            query: None,
+            token,
+            body,
+            idempotent,
+        })
+        .await
     }
 
-    async fn route(
+    /// [`Bao::request`] with a query string (`version=3`), kept apart from the path so
+    /// that the path can be encoded whole.
+    pub async fn request_query(
         &self,
         method: Method,
         path: &str,
+        query: &str,
         token: Option<&SecretString>,
-        body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
-        let write = !matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
+        let idempotent = path::is_idempotent(&method);
+        self.call(&Call {
+            method,
+            path,
+            query: Some(query),
+            token,
+            body: None,
+            idempotent,
+        })
+        .await
+    }
+
+    /// A write the caller knows to be idempotent (check-and-set, or a full replacement
+    /// such as a metadata write): it may be retried while a KV mount upgrades.
+    pub async fn write_idempotent(
+        &self,
+        path: &str,
+        token: &SecretString,
+        body: &Value,
+    ) -> Result<Option<Value>, BaoError> {
+        self.call(&Call {
+            method: Method::POST,
+            path,
+            query: None,
+            token: Some(token),
+            body: Some(body),
+            idempotent: true,
+        })
+        .await
+    }
+
+    async fn call(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
+        // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
+        // (much longer on a cluster, or under load, than on an idle dev server): wait for
+        // it, up to ~30 s. OpenBao refuses such a request before acting on it, but only
+        // requests that may safely run twice are repeated.
+        if call.idempotent {
+            for _ in 0..120 {
+                match self.route(call).await {
+                    Err(e) if e.is_kv_upgrading() => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    other => return other,
+                }
+            }
+        }
+        self.route(call).await
+    }
+
+    async fn route(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
+        let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
         let order = self.nodes.order(write);
         let first = order[0];
-        let result = self.send(first, method.clone(), path, token, body).await;
+        let result = self.send(first, call).await;
         match (result, order.get(1)) {
             (Err(e), Some(&next)) if e.is_node_failure() => {
                 if e.node_is_down() {
@@ -138,24 +203,21 @@ impl Bao {
                 }
                 tracing::warn!(node = %self.nodes.spec(first).url, retry = %self.nodes.spec(next).url,
                     error = %e, "OpenBao node failed; retrying once on another node");
-                self.send(next, method, path, token, body).await
+                self.send(next, call).await
             }
             (result, _) => result,
         }
     }
 
-    async fn send(
-        &self,
-        node: usize,
-        method: Method,
-        path: &str,
-        token: Option<&SecretString>,
-        body: Option<&Value>,
-    ) -> Result<Option<Value>, BaoError> {
+    async fn send(&self, node: usize, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
         let addr = &self.nodes.spec(node).url;
-        let url = format!("{}/v1/{}", addr, path.trim_start_matches('/'));
-        let mut req = self.http.request(method, &url);
-        if let Some(token) = token {
+        let mut url = format!("{}/v1/{}", addr, path::encode(call.path));
+        if let Some(query) = call.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        let mut req = self.http.request(call.method.clone(), &url);
+        if let Some(token) = call.token {
             req = req.header(TOKEN_HEADER, token.expose_secret());
         }
         if self.nodes.len() > 1 {
@@ -167,7 +229,7 @@ impl Bao {
                     .header("X-Vault-Inconsistent", "forward-active-node");
             }
         }
-        if let Some(body) = body {
+        if let Some(body) = call.body {
             req = req.json(body);
         }
         let resp = req.send().await.map_err(|e| BaoError::Unreachable {
@@ -192,9 +254,9 @@ impl Bao {
             }
             return serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|e| BaoError::Decode(format!("{path}: {e}")));
+                .map_err(|e| BaoError::Decode(format!("{}: {e}", call.path)));
         }
-        Err(BaoError::from_status(status, path, &bytes))
+        Err(BaoError::from_status(status, call.path, &bytes))
     }
 
     /// GET returning `None` for 404.

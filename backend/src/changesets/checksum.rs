@@ -3,6 +3,7 @@
 //! formatting, author and description do not change it.
 
 use super::format::Changeset;
+use crypter_api::PlanItem;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -55,6 +56,15 @@ pub fn body(cs: &Changeset) -> Value {
 
 pub fn checksum(cs: &Changeset) -> String {
     sha256_prefixed(&canonical_json(&body(cs)))
+}
+
+/// The hash a plan is known by: of its changesets (id and checksum, in order) and its
+/// complete item list. Any item that differs (a path, a version, an action, what is
+/// same or different) gives another hash, even when the counts are the same.
+pub fn plan_hash(changesets: &[(String, String)], items: &[PlanItem]) -> String {
+    let items = serde_json::to_value(items).unwrap_or(Value::Null);
+    let whole = json!({ "changesets": changesets, "items": items });
+    sha256_prefixed(&canonical_json(&whole))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod settings;
 pub mod users;
 
+use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
@@ -230,6 +231,17 @@ pub async fn save(
     role: &Role,
     create: bool,
 ) -> Result<(), AppError> {
+    save_at(bao, token, role, create, create.then_some(0)).await
+}
+
+/// [`save`], the record written with check-and-set on `record_cas` (its current version).
+pub async fn save_at(
+    bao: &Bao,
+    token: &SecretString,
+    role: &Role,
+    create: bool,
+    record_cas: Option<u64>,
+) -> Result<(), AppError> {
     let existing = match get(bao, token, &role.name).await {
         Ok(r) => Some(r),
         Err(AppError::NotFound(_)) => None,
@@ -278,18 +290,20 @@ pub async fn save(
         bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
             .await?;
     }
-    let mut body = json!({ "data": role });
-    if create {
-        body["options"] = json!({ "cas": 0 });
-    }
-    match bao
-        .write(&format!("{RECORDS}/{}", role.name), token, &body)
-        .await
-    {
-        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => Err(
-            AppError::Conflict(format!("a role named {} already exists", role.name)),
-        ),
-        other => other.map(|_| ()).map_err(Into::into),
+    let data = serde_json::to_value(role)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {}: {e}", role.name)))?;
+    let key = format!("roles/{}", role.name);
+    match kv::write_json(bao, token, &Mount::v2("crypter"), &key, &data, record_cas).await {
+        Ok(_) => Ok(()),
+        Err(KvError::CasFailed { .. }) if create => Err(AppError::Conflict(format!(
+            "a role named {} already exists",
+            role.name
+        ))),
+        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(format!(
+            "role {} changed meanwhile; reload it and try again",
+            role.name
+        ))),
+        Err(e) => Err(e.into()),
     }
 }
 
