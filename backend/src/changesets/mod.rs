@@ -201,7 +201,7 @@ async fn checked_plan(
     Ok(fresh)
 }
 
-fn describe(n: usize, it: &PlanItem) -> String {
+fn describe(it: &PlanItem) -> String {
     let version = match &it.target {
         crypter_api::ItemTarget::Credential { version, .. }
         | crypter_api::ItemTarget::Role { version, .. } => {
@@ -209,12 +209,7 @@ fn describe(n: usize, it: &PlanItem) -> String {
         }
         crypter_api::ItemTarget::Environment { .. } => String::new(),
     };
-    format!(
-        "item {} {} {}{version}",
-        n + 1,
-        it.action,
-        it.target.label()
-    )
+    format!("{} {}{version}", it.action, it.target.label())
 }
 
 /// The first item in which two plans differ, in words.
@@ -225,9 +220,14 @@ fn first_difference(old: &[PlanItem], new: &[PlanItem]) -> String {
         .position(|(a, b)| a != b)
         .unwrap_or(old.len().min(new.len()));
     match (old.get(n), new.get(n)) {
-        (Some(a), Some(b)) => format!("{} was planned, now {}", describe(n, a), describe(n, b)),
-        (Some(a), None) => format!("{} was planned and is gone", describe(n, a)),
-        (None, Some(b)) => format!("{} is new", describe(n, b)),
+        (Some(a), Some(b)) => format!(
+            "item {} was planned as {}, and is now {}",
+            n + 1,
+            describe(a),
+            describe(b)
+        ),
+        (Some(a), None) => format!("item {} ({}) is gone from the plan", n + 1, describe(a)),
+        (None, Some(b)) => format!("item {} ({}) is new", n + 1, describe(b)),
         (None, None) => "the changesets differ".into(),
     }
 }

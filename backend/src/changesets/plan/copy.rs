@@ -157,7 +157,11 @@ pub async fn plan(
     }
     p.model.resolve(&wanted).await?;
     warn(p, cs, index, &b, &sources);
-    for (path, c) in sources {
+    for (path, _) in sources {
+        // As the model knows it now, its value read if it had to be compared.
+        let Some(c) = p.model.cred(&src.path, &path).cloned() else {
+            continue;
+        };
         for it in pair(p, cs, index, &b, &src, &path, &c) {
             p.push(it, op).await?;
         }
