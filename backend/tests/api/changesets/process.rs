@@ -89,6 +89,11 @@ impl Backend {
 
     /// Apply `plan`: the job's id.
     pub async fn apply(&self, plan: &ChangesetPlan) -> String {
+        self.try_apply(plan).await.expect("the backend answered")
+    }
+
+    /// Apply `plan`: the job's id, or `None` when the process died before it answered.
+    pub async fn try_apply(&self, plan: &ChangesetPlan) -> Option<String> {
         let r = self
             .client
             .post(format!("{}/api/v1/changesets/apply", self.addr))
@@ -96,10 +101,10 @@ impl Backend {
             .json(&json!({ "plan_hash": plan.plan_hash }))
             .send()
             .await
-            .unwrap();
+            .ok()?;
         assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
-        let v: Value = r.json().await.unwrap();
-        v["job_id"].as_str().unwrap().to_owned()
+        let v: Value = r.json().await.ok()?;
+        Some(v["job_id"].as_str().unwrap().to_owned())
     }
 
     /// The job's progress; `None` once the process is gone.
