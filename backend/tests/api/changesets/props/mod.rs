@@ -229,6 +229,24 @@ struct Stats {
     why: BTreeMap<String, u32>,
 }
 
+fn blocked(stats: &Mutex<Stats>, plan: &changesets::Plan) {
+    let mut s = stats.lock().unwrap();
+    if plan.work.is_empty() {
+        s.invalid += 1;
+    } else {
+        s.blocked += 1;
+    }
+    for b in &plan.view.blockers {
+        let why = b.split(": ").last().unwrap_or(b);
+        let why: String = why
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .take(48)
+            .collect();
+        *s.why.entry(why).or_default() += 1;
+    }
+}
+
 /// One case of the first property.
 async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Result<(), String> {
     let names = names(ctx);
@@ -249,22 +267,7 @@ async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Resu
     };
     let started = changesets::apply(bao, token, Some(dir.path()), "prop", &req, None).await;
     if !plan.view.blockers.is_empty() {
-        let mut s = stats.lock().unwrap();
-        if plan.work.is_empty() {
-            s.invalid += 1;
-        } else {
-            s.blocked += 1;
-        }
-        for b in &plan.view.blockers {
-            let why = b.split(": ").last().unwrap_or(b);
-            let why: String = why
-                .chars()
-                .filter(|c| !c.is_ascii_digit())
-                .take(48)
-                .collect();
-            *s.why.entry(why).or_default() += 1;
-        }
-        drop(s);
+        blocked(stats, &plan);
         if started.is_ok() {
             return Err(format!(
                 "a blocked plan was applied: {:?}\n{text}",
