@@ -7,7 +7,9 @@ mod copy;
 mod grants;
 pub mod model;
 mod ops;
+mod put;
 mod resume;
+mod roles;
 pub mod view;
 
 use super::changelog;
