@@ -139,19 +139,25 @@ from = { environment = "${from}", prefix = "bulk/" }
 to = { prefix = "bulk/" }
 `);
     await changesets.plan();
-    await expect(page.locator('[data-testid="plan-count"][data-kind="create"]')).toHaveText('create 120');
+    const planned = page.locator(`[data-testid="plan-changeset"][data-id="${pagedId}"]`);
+    await expect(planned.getByTestId('plan-operation').nth(1)).toContainText('create 120');
     await expect(changesets.items()).toHaveCount(100);
-    await expect(changesets.shown()).toHaveText('items 1–100; 121 match');
+    await expect(changesets.shown()).toHaveText(/^items 1–100; \d+ match$/);
   });
 
-  await test.step('next and previous pages', async () => {
-    await page.getByTestId('plan-items-next').click();
-    await expect(changesets.shown()).toHaveText('items 101–121; 121 match');
-    await expect(changesets.items()).toHaveCount(21);
+  await test.step('next pages to the last item, and back', async () => {
+    const next = page.getByTestId('plan-items-next');
+    await next.click();
+    await expect(changesets.shown()).toContainText('items 101–');
+    let shown = await changesets.shown().textContent();
+    while (await next.isEnabled()) {
+      await next.click();
+      await expect(changesets.shown()).not.toHaveText(shown ?? '');
+      shown = await changesets.shown().textContent();
+    }
     await expect(changesets.items().last()).toContainText(`${from}-copy/bulk/c119 (absent)`);
-    await expect(page.getByTestId('plan-items-next')).toBeDisabled();
     await page.getByTestId('plan-items-previous').click();
-    await expect(changesets.shown()).toHaveText('items 1–100; 121 match');
+    await expect(changesets.items()).toHaveCount(100);
   });
 
   await test.step('apply it, so later suites start clean', async () => {

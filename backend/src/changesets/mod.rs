@@ -69,7 +69,7 @@ pub async fn plan(
     dir: Option<&Path>,
 ) -> Result<Arc<Plan>, AppError> {
     let plan = Arc::new(plan::make(bao, token, dir).await?);
-    plans::remember(plan.clone());
+    plans::remember(plan.clone(), token);
     Ok(plan)
 }
 
@@ -97,7 +97,7 @@ async fn item_list(
     token: &SecretString,
     hash: &str,
 ) -> Result<Option<Arc<Vec<PlanItem>>>, AppError> {
-    if let Some(p) = plans::get(hash) {
+    if let Some(p) = plans::get(hash, token) {
         return Ok(Some(p.items.clone()));
     }
     Ok(store::load(bao, token, hash)

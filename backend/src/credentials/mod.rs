@@ -82,12 +82,8 @@ pub async fn scan(
     let answer = match bao.request(method, &path, Some(token), None).await {
         Ok(v) => v.unwrap_or_default(),
         // No mount there: the environment does not exist.
+        Err(e) if kv::is_no_mount(&e) => return Err(environments::not_found(env)),
         Err(BaoError::NotFound { .. }) => return Err(environments::not_found(env)),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("no handler") => return Err(environments::not_found(env)),
         Err(e) => return Err(e.into()),
     };
     let mut items: Vec<CredentialSummary> = answer

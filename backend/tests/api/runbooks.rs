@@ -644,7 +644,7 @@ async fn the_whole_store_migration_passes() {
     let hash = plan_hash_of(&now);
     assert!(hash.starts_with("sha256:"), "{hash}");
     let planned = &step_of(&now, "plan")["evidence"]["changesets"][0];
-    assert_eq!(planned["operations"][0]["create"], 5, "{planned}");
+    assert_eq!(planned["operations"][0]["counts"]["create"], 5, "{planned}");
     let (s, e) = admin
         .step(
             &run,

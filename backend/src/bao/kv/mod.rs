@@ -75,6 +75,13 @@ const CAS_DATA: &str = "check-and-set parameter did not match the current versio
 const CAS_METADATA: &str = "metadata check-and-set parameter does not match the current version";
 const NO_ROUTE: &str = "no handler for route";
 
+/// OpenBao answered that there is no mount at the path (for callers that read raw
+/// answers, such as the credential list's own SCAN).
+pub fn is_no_mount(e: &BaoError) -> bool {
+    matches!(e, BaoError::NotFound { message, .. } | BaoError::Rejected { message, .. }
+        if message.starts_with(NO_ROUTE))
+}
+
 /// The one mapping from OpenBao's answers to [`KvError`].
 pub(super) fn classify(e: BaoError, mount: &Mount, path: &str) -> KvError {
     let upgrading = e.is_kv_upgrading();

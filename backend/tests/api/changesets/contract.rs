@@ -531,6 +531,18 @@ async fn a_token_without_a_grant_sees_its_writes_refused_and_why() {
         "applying would write the changelog: {:?}",
         plan.blockers
     );
+    // A plan's items are served from memory only to the token that made it.
+    let admins = t.plan().await;
+    let r = client
+        .get(
+            t.app
+                .url(&format!("/changesets/plans/{}/items", admins.plan_hash)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(t.items_page(&admins.plan_hash, "limit=1").await.total, 4);
 }
 
 #[tokio::test]
