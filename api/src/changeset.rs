@@ -8,11 +8,22 @@ use std::fmt;
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
+        }
+
+        /// Read from its wire name through one shared string path (a derived visitor per
+        /// enum costs the console's wasm more).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse(&text).ok_or_else(|| {
+                    serde::de::Error::unknown_variant(&text, &[$($text),+])
+                })
+            }
         }
 
         impl $name {
@@ -140,10 +151,11 @@ pub struct ItemSource {
     pub version: Option<u64>,
 }
 
-/// What an item writes.
+/// What an item writes. (Externally tagged, `{"credential": {…}}`: an internally tagged
+/// enum costs the console's wasm a buffering deserializer.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ItemTarget {
     Credential {
         environment: String,
@@ -201,8 +213,12 @@ pub struct PlanItem {
     pub target: ItemTarget,
     /// An existing target's value against the source's.
     pub value: Option<ValueCompare>,
+    /// (The console shows neither the precondition nor the metadata, and does not decode
+    /// them: that code would cost its bundle more than the budget allows.)
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub precondition: Precondition,
     /// The credential metadata this item writes.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub metadata: Option<CredentialMetadata>,
     /// Why a `conflict` or `skip`, in words.
     pub reason: Option<String>,
@@ -348,7 +364,6 @@ pub struct PlanItemPage {
 pub struct NumberedItem {
     /// 0-based position in the plan's complete list.
     pub n: u64,
-    #[serde(flatten)]
     pub item: PlanItem,
 }
 

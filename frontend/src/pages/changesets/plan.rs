@@ -196,8 +196,9 @@ fn ItemsView(hash: String, first: PlanItemPage, counts: ItemCounts, total: u64) 
                 </select>
             </div>
             <ErrorBox error=error />
-            <Transition fallback=|| view! { <p class="muted">"Loading items…"</p> }>
-                <div class="table-wrap">
+            // The page shown stays until the next one has arrived (no Suspense: its code
+            // would cost this section's bundle more than its budget allows).
+            <div class="table-wrap">
                     <table class="plan-table" data-testid="plan-item-table">
                         <thead><tr><th>"#"</th><th>"Action"</th><th>"Target"</th><th>"Source"</th><th>"Value"</th><th>"Why"</th></tr></thead>
                         <tbody>
@@ -214,7 +215,6 @@ fn ItemsView(hash: String, first: PlanItemPage, counts: ItemCounts, total: u64) 
                         format!("items {from}–{to}; {} match", p.total)
                     })}
                 </p>
-            </Transition>
             <div class="pager">
                 <button type="button" data-testid="plan-items-previous"
                     disabled=move || history.get().is_empty()
