@@ -46,16 +46,21 @@ pub async fn write(
     let target = Mount::env(&EnvName::parse(environment)?);
     let cas = it.precondition.cas.unwrap_or(0);
     let planned = match &it.source {
-        Some(s) => {
-            let data = read_source(x, s).await?.ok_or_else(|| {
-                conflict(format!(
+        Some(s) => match read_source(x, s).await? {
+            Some(data) => {
+                carry.source = Some((s.mount.clone(), s.path.clone(), data.clone()));
+                Some(data)
+            }
+            // The interrupted apply may have finished this copy and, for a move, removed
+            // its source after reading the copy back: then the target holds it.
+            None if it.resumed => return copied_before(x, it, &target, path, cas).await,
+            None => {
+                return Err(conflict(format!(
                     "its source {}/{} has no readable version any more",
                     s.mount, s.path
-                ))
-            })?;
-            carry.source = Some((s.mount.clone(), s.path.clone(), data.clone()));
-            Some(data)
-        }
+                )))
+            }
+        },
         None => None,
     };
     let mut value = match &planned {
@@ -95,6 +100,25 @@ pub async fn write(
     }
     carry.target = Some((format!("{environment}/{path}"), cas + 1, value));
     Ok(())
+}
+
+/// A resumed copy whose source is gone: done only if the target is at the version the copy
+/// wrote (its metadata is then finished like any resumed item's).
+async fn copied_before(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    target: &Mount,
+    path: &str,
+    cas: u64,
+) -> Result<(), Stop> {
+    match kv::read(x.bao, x.token, target, path, None).await? {
+        Some(t) if t.version == cas + 1 => metadata(x, it, target, path).await,
+        _ => Err(conflict(format!(
+            "its source is gone and the target is not at the version the copy was to write \
+             ({}); it was left as it is",
+            cas + 1
+        ))),
+    }
 }
 
 /// The item's metadata, written with `metadata_cas`.

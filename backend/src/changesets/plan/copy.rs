@@ -130,6 +130,8 @@ pub async fn plan(
         name: b.env.to_string(),
     };
     let target = Mount::env(&b.env);
+    let both: Vec<Mount> = b.src.iter().cloned().chain([target.clone()]).collect();
+    p.model.load(&both).await?;
     let src = match &b.src {
         Some(m) if p.model.mount(m).await?.is_some() => m.clone(),
         _ => {

@@ -77,8 +77,20 @@ impl<'a> Model<'a> {
 
     /// The mount as the plan knows it (one SCAN the first time); `None` if there is none.
     pub async fn mount(&mut self, mount: &Mount) -> Result<Option<&MountState>, AppError> {
-        if !self.mounts.contains_key(&mount.path) {
-            let state = match kv::scan(self.bao, self.token, mount).await {
+        self.load(std::slice::from_ref(mount)).await?;
+        Ok(self.mounts.get(&mount.path).and_then(Option::as_ref))
+    }
+
+    /// Scan the mounts not known yet, all at once (a SCAN of 10,000 entries takes a while).
+    pub async fn load(&mut self, mounts: &[Mount]) -> Result<(), AppError> {
+        let (bao, token) = (self.bao, self.token);
+        let wanted = mounts.iter().filter(|m| !self.mounts.contains_key(&m.path));
+        let scans = futures_util::future::join_all(
+            wanted.map(|m| async move { (m, kv::scan(bao, token, m).await) }),
+        )
+        .await;
+        for (mount, scanned) in scans {
+            let state = match scanned {
                 Ok(entries) => Some(MountState {
                     v2: mount.v2,
                     creds: entries
@@ -94,7 +106,7 @@ impl<'a> Model<'a> {
             };
             self.mounts.insert(mount.path.clone(), state);
         }
-        Ok(self.mounts.get(&mount.path).and_then(Option::as_ref))
+        Ok(())
     }
 
     /// Every credential below `prefix`, sorted by path; empty when there is no mount.

@@ -372,24 +372,42 @@ fn writes(items: &[PlanItem]) -> u64 {
         .sum()
 }
 
-/// Versions written with generated values: compared by key and length only.
+/// Versions holding values generated when applied (so different in every run), and copies
+/// of them: compared by key and length only.
 fn generated(items: &[PlanItem]) -> BTreeSet<(String, String, u64)> {
-    items
-        .iter()
-        .filter(|i| {
-            matches!(i.action, ItemAction::Create | ItemAction::Update) && i.source.is_none()
-        })
-        .filter_map(|i| match &i.target {
-            crypter_api::ItemTarget::Credential {
-                environment, path, ..
-            } => Some((
-                format!("env/{environment}"),
-                path.clone(),
-                i.precondition.cas.unwrap_or(0) + 1,
-            )),
-            _ => None,
-        })
-        .collect()
+    let mut out = BTreeSet::new();
+    // Credentials whose current value was generated in this plan.
+    let mut now: BTreeSet<(String, String)> = BTreeSet::new();
+    for i in items {
+        match (&i.action, &i.target) {
+            (
+                ItemAction::Create | ItemAction::Update,
+                crypter_api::ItemTarget::Credential {
+                    environment, path, ..
+                },
+            ) => {
+                let key = (format!("env/{environment}"), path.clone());
+                let from_generated = i
+                    .source
+                    .as_ref()
+                    .is_none_or(|s| now.contains(&(s.mount.clone(), s.path.clone())));
+                if from_generated {
+                    let version = i.precondition.cas.unwrap_or(0) + 1;
+                    out.insert((key.0.clone(), key.1.clone(), version));
+                    now.insert(key);
+                } else {
+                    now.remove(&key);
+                }
+            }
+            (ItemAction::DeleteSource, _) => {
+                if let Some(s) = &i.source {
+                    now.remove(&(s.mount.clone(), s.path.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One case of the second property; `Ok(false)` when the case's plan is blocked.
