@@ -6,7 +6,7 @@
 
 use super::levels::{Level, EXEMPT_POLICIES};
 use super::{load_record, load_snapshot, policy_doc, save_record, Snapshot};
-use crate::bao::{Bao, BaoError};
+use crate::bao::{Bao, BaoError, Purpose};
 use crate::error::AppError;
 use crate::session::random_token;
 use crypter_api::{Exemption, Probe, Verification, VerificationSummary};
@@ -15,8 +15,9 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-/// The token role probe tokens are minted from (created by bootstrap).
-pub const PROBE_ROLE: &str = "crypter-probe";
+/// The token role probe tokens are minted from (created by bootstrap). Only operators may
+/// use it: it hands out a token carrying any one policy but root's and the operators'.
+pub const PROBE_ROLE: &str = "crypter-freeze-probe";
 pub const PROBE_PREFIX: &str = "crypter-probe";
 const MAX_READS_PER_POLICY: usize = 4;
 
@@ -32,80 +33,174 @@ pub struct WriteProbe {
 }
 
 /// The writes that must fail at `level`; `suffix` makes every name unique to this run.
-pub fn write_probes(level: Level, environments: &[String], suffix: &str) -> Vec<WriteProbe> {
+/// `deep_auth_mounts` are auth mounts more than one segment deep (`team/approle`), whose
+/// roles a `+` pattern does not reach, so the freeze lists them one by one.
+pub fn write_probes(
+    level: Level,
+    environments: &[String],
+    deep_auth_mounts: &[String],
+    suffix: &str,
+) -> Vec<WriteProbe> {
     let name = format!("{PROBE_PREFIX}-{suffix}");
-    let mut probes = vec![
-        WriteProbe {
-            operation: "write policy",
-            method: Method::PUT,
-            path: format!("sys/policies/acl/{name}"),
-            body: Some(
-                json!({"policy": "path \"crypter-probe/none\" {\n  capabilities = [\"read\"]\n}\n"}),
-            ),
-            undo: Some(format!("sys/policies/acl/{name}")),
-        },
-        WriteProbe {
-            operation: "create approle role",
-            method: Method::POST,
-            path: format!("auth/approle/role/{name}"),
-            body: Some(json!({"token_ttl": "1m"})),
-            undo: Some(format!("auth/approle/role/{name}")),
-        },
-        WriteProbe {
-            operation: "create userpass user",
-            method: Method::POST,
-            path: format!("auth/userpass/users/{name}"),
-            body: Some(json!({"password": random_token()})),
-            undo: Some(format!("auth/userpass/users/{name}")),
-        },
-        WriteProbe {
-            operation: "mount",
-            method: Method::POST,
-            path: format!("sys/mounts/{name}"),
-            body: Some(json!({"type": "kv"})),
-            undo: Some(format!("sys/mounts/{name}")),
-        },
-        WriteProbe {
-            operation: "write environment record",
-            method: Method::POST,
-            path: format!("crypter/data/environments/{name}"),
-            body: Some(json!({"data": {"probe": true}})),
-            undo: Some(format!("crypter/metadata/environments/{name}")),
-        },
-    ];
-    if level == Level::Full {
-        for env in environments {
-            let cred = format!("{PROBE_PREFIX}/{suffix}");
-            probes.push(WriteProbe {
-                operation: "write credential",
-                method: Method::POST,
-                path: format!("env/{env}/data/{cred}"),
-                body: Some(json!({"data": {"probe": "not a secret"}})),
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-            probes.push(WriteProbe {
-                operation: "delete credential",
-                method: Method::DELETE,
-                path: format!("env/{env}/data/{cred}"),
-                body: None,
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-            probes.push(WriteProbe {
-                operation: "destroy credential",
-                method: Method::PUT,
-                path: format!("env/{env}/destroy/{cred}"),
-                body: Some(json!({"versions": [1]})),
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-        }
-        probes.push(WriteProbe {
-            operation: "issue secret-id",
-            method: Method::POST,
-            path: format!("auth/approle/role/{name}/secret-id"),
-            body: Some(json!({})),
-            undo: None,
-        });
+    let mut probes = provisioning_probes(&name);
+    for mount in deep_auth_mounts {
+        probes.push(probe(
+            "create role in a deep auth mount",
+            Method::POST,
+            format!("auth/{mount}/role/{name}"),
+            json!({}),
+            Some(format!("auth/{mount}/role/{name}")),
+        ));
     }
+    if level == Level::Full {
+        probes.extend(full_probes(&name, environments, suffix));
+    }
+    probes
+}
+
+fn probe(
+    operation: &'static str,
+    method: Method,
+    path: String,
+    body: Value,
+    undo: Option<String>,
+) -> WriteProbe {
+    WriteProbe {
+        operation,
+        method,
+        path,
+        body: (!body.is_null()).then_some(body),
+        undo,
+    }
+}
+
+/// One write of each frozen kind at `provisioning`. Where a write that got through would
+/// create something, `undo` removes it; the others are shaped to fail validation (a
+/// mount that does not exist, a key that does not exist) if the ACL ever let them in.
+fn provisioning_probes(name: &str) -> Vec<WriteProbe> {
+    let policy = "path \"crypter-probe/none\" {\n  capabilities = [\"read\"]\n}\n";
+    vec![
+        probe(
+            "write policy",
+            Method::PUT,
+            format!("sys/policies/acl/{name}"),
+            json!({ "policy": policy }),
+            Some(format!("sys/policies/acl/{name}")),
+        ),
+        probe(
+            "create approle role",
+            Method::POST,
+            format!("auth/approle/role/{name}"),
+            json!({"token_ttl": "1m"}),
+            Some(format!("auth/approle/role/{name}")),
+        ),
+        probe(
+            "create userpass user",
+            Method::POST,
+            format!("auth/userpass/users/{name}"),
+            json!({"password": random_token()}),
+            Some(format!("auth/userpass/users/{name}")),
+        ),
+        probe(
+            "mount",
+            Method::POST,
+            format!("sys/mounts/{name}"),
+            json!({"type": "kv"}),
+            Some(format!("sys/mounts/{name}")),
+        ),
+        probe(
+            "write environment record",
+            Method::POST,
+            format!("crypter/data/environments/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/environments/{name}")),
+        ),
+        probe(
+            "configure auth method",
+            Method::POST,
+            format!("auth/{name}/config"),
+            json!({}),
+            None,
+        ),
+        probe(
+            "trust login certificate",
+            Method::POST,
+            format!("auth/{name}/certs/{name}"),
+            json!({"certificate": "not a certificate"}),
+            None,
+        ),
+        probe(
+            "mint token without a role",
+            Method::POST,
+            "auth/token/create".into(),
+            json!({"policies": ["default"], "ttl": "1m", "display_name": PROBE_PREFIX}),
+            None,
+        ),
+        probe(
+            "configure OIDC provider",
+            Method::POST,
+            format!("identity/oidc/role/{name}"),
+            json!({"key": format!("{name}-missing")}),
+            Some(format!("identity/oidc/role/{name}")),
+        ),
+        probe(
+            "configure MFA",
+            Method::POST,
+            format!("identity/mfa/login-enforcement/{name}"),
+            json!({}),
+            Some(format!("identity/mfa/login-enforcement/{name}")),
+        ),
+        probe(
+            "write changelog",
+            Method::POST,
+            format!("crypter/data/changelog/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/changelog/{name}")),
+        ),
+    ]
+}
+
+fn full_probes(name: &str, environments: &[String], suffix: &str) -> Vec<WriteProbe> {
+    let mut probes = Vec::new();
+    for env in environments {
+        let cred = format!("{PROBE_PREFIX}/{suffix}");
+        let undo = Some(format!("env/{env}/metadata/{cred}"));
+        probes.push(probe(
+            "write credential",
+            Method::POST,
+            format!("env/{env}/data/{cred}"),
+            json!({"data": {"probe": "not a secret"}}),
+            undo.clone(),
+        ));
+        probes.push(probe(
+            "delete credential",
+            Method::DELETE,
+            format!("env/{env}/data/{cred}"),
+            Value::Null,
+            undo.clone(),
+        ));
+        probes.push(probe(
+            "destroy credential",
+            Method::PUT,
+            format!("env/{env}/destroy/{cred}"),
+            json!({"versions": [1]}),
+            undo,
+        ));
+    }
+    probes.push(probe(
+        "issue secret-id",
+        Method::POST,
+        format!("auth/approle/role/{name}/secret-id"),
+        json!({}),
+        None,
+    ));
+    probes.push(probe(
+        "keep e2e secret-id",
+        Method::POST,
+        format!("crypter/data/e2e/{name}"),
+        json!({"data": {"probe": true}}),
+        Some(format!("crypter/metadata/e2e/{name}")),
+    ));
     probes
 }
 
@@ -156,6 +251,7 @@ pub async fn verify(
     token: &SecretString,
     actor: &str,
 ) -> Result<Verification, AppError> {
+    let bao = &bao.with_purpose(Purpose::Verify);
     let (record, _) = load_record(bao, token).await?;
     if record.level == Level::None {
         return Err(AppError::Conflict(
@@ -167,7 +263,18 @@ pub async fn verify(
     })?;
     let environments = bao.list("crypter/metadata/environments", token).await?;
     let suffix = random_token()[..10].to_lowercase().replace(['-', '_'], "x");
-    let writes = write_probes(record.level, &environments, &suffix);
+    let deep: Vec<String> = bao
+        .read("sys/auth", token)
+        .await?
+        .and_then(|v| v.get("data").and_then(Value::as_object).cloned())
+        .map(|m| {
+            m.keys()
+                .map(|k| k.trim_matches('/').to_owned())
+                .filter(|k| k.contains('/'))
+                .collect()
+        })
+        .unwrap_or_default();
+    let writes = write_probes(record.level, &environments, &deep, &suffix);
 
     let jobs: Vec<(String, String)> = snapshot
         .policies
@@ -210,6 +317,7 @@ pub async fn verify(
         verified,
         probes,
         exemptions: exemptions(&snapshot),
+        writes_through_freeze: None,
     })
 }
 
@@ -402,14 +510,30 @@ mod tests {
     #[test]
     fn full_adds_credential_and_secret_id_probes_per_environment() {
         let envs = vec!["staging".to_owned(), "production".to_owned()];
-        let prov = write_probes(Level::Provisioning, &envs, "abc");
-        let full = write_probes(Level::Full, &envs, "abc");
-        assert_eq!(prov.len(), 5);
-        assert_eq!(full.len(), 5 + 3 * 2 + 1);
+        let prov = write_probes(Level::Provisioning, &envs, &[], "abc");
+        let full = write_probes(Level::Full, &envs, &[], "abc");
+        assert_eq!(prov.len(), 11);
+        assert_eq!(full.len(), 11 + 3 * 2 + 2);
+        let deep = write_probes(Level::Provisioning, &envs, &["team/approle".into()], "abc");
+        assert!(deep
+            .iter()
+            .any(|p| p.path == "auth/team/approle/role/crypter-probe-abc"));
         assert!(full
             .iter()
             .any(|p| p.path == "env/production/destroy/crypter-probe/abc"));
-        assert!(prov.iter().all(|p| p.path.contains("crypter-probe")));
+        assert!(prov
+            .iter()
+            .all(|p| p.path.contains("crypter-probe") || p.path == "auth/token/create"));
+        // Every frozen kind of path is probed at provisioning.
+        for op in [
+            "configure auth method",
+            "trust login certificate",
+            "mint token without a role",
+            "configure OIDC provider",
+            "configure MFA",
+        ] {
+            assert!(prov.iter().any(|p| p.operation == op), "{op}");
+        }
     }
 
     #[test]

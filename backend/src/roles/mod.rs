@@ -222,35 +222,124 @@ fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Write the policy, the AppRole (machine classes) and then the record. With `create`, the
-/// record is written with check-and-set 0, so an existing role is never overwritten.
+/// Save a role: on create, reserve its record first (check-and-set 0, so two creates
+/// cannot both win), refuse a policy or AppRole of that name that Crypter did not make
+/// (409), then write the policy and the AppRole (machine classes). A create that fails
+/// half-way releases the reservation.
 pub async fn save(
     bao: &Bao,
     token: &SecretString,
     role: &Role,
     create: bool,
 ) -> Result<(), AppError> {
-    let existing = match get(bao, token, &role.name).await {
-        Ok(r) => Some(r),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
-    match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::Conflict(format!(
+    if create {
+        validate(bao, token, role).await?;
+        reserve(bao, token, role).await?;
+        let written = async {
+            refuse_foreign(bao, token, role).await?;
+            write_policy_and_approle(bao, token, role, None).await
+        }
+        .await;
+        if written.is_err() {
+            let _ = bao
+                .delete(&format!("{RECORDS_META}/{}", role.name), token)
+                .await;
+        }
+        return written;
+    }
+    let existing = get(bao, token, &role.name).await?;
+    validate(bao, token, role).await?;
+    write_policy_and_approle(bao, token, role, Some(&existing)).await?;
+    // A role that stops being e2e no longer needs its kept secret-id.
+    if role.class != RoleClass::E2e && existing.class == RoleClass::E2e {
+        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
+            .await?;
+    }
+    bao.write(
+        &format!("{RECORDS}/{}", role.name),
+        token,
+        &json!({ "data": role }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Write the role's record with check-and-set 0: it exists afterwards, or someone else's
+/// role of that name already did (409).
+async fn reserve(bao: &Bao, token: &SecretString, role: &Role) -> Result<(), AppError> {
+    let body = json!({ "options": { "cas": 0 }, "data": role });
+    match bao
+        .write(&format!("{RECORDS}/{}", role.name), token, &body)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => {
+            Err(AppError::Conflict(format!(
                 "a role named {} already exists; edit it instead",
                 role.name
             )))
         }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "there is no role named {}",
-                role.name
-            )))
-        }
-        _ => {}
+        Err(e) => Err(e.into()),
     }
-    validate(bao, token, role).await?;
+}
+
+/// A policy `crypter-role-<name>` is Crypter's when it carries Crypter's header for this
+/// role; an AppRole `<name>` is when it hands out exactly that policy.
+fn policy_is_ours(name: &RoleName, hcl: &str) -> bool {
+    hcl.starts_with(&format!("# Managed by Crypter: role {name}."))
+}
+
+async fn approle_is_ours(
+    bao: &Bao,
+    token: &SecretString,
+    name: &RoleName,
+) -> Result<Option<bool>, AppError> {
+    let Some(live) = bao
+        .read(&format!("auth/approle/role/{name}"), token)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let policies: Vec<&str> = live
+        .pointer("/data/token_policies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    Ok(Some(policies == [policy_name(name).as_str()]))
+}
+
+async fn refuse_foreign(bao: &Bao, token: &SecretString, role: &Role) -> Result<(), AppError> {
+    let policy = policy_name(&role.name);
+    let live = bao
+        .read(&format!("sys/policies/acl/{policy}"), token)
+        .await?
+        .and_then(|v| {
+            v.pointer("/data/policy")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    if live.is_some_and(|hcl| !policy_is_ours(&role.name, &hcl)) {
+        return Err(AppError::Conflict(format!(
+            "a policy named {policy} already exists and Crypter did not make it; rename the \
+             role, or remove or rename that policy in OpenBao first"
+        )));
+    }
+    if approle_is_ours(bao, token, &role.name).await? == Some(false) {
+        return Err(AppError::Conflict(format!(
+            "an AppRole named {} already exists and Crypter did not make it (its policies are \
+             not just {policy}); rename the role, or remove that AppRole in OpenBao first",
+            role.name
+        )));
+    }
+    Ok(())
+}
+
+async fn write_policy_and_approle(
+    bao: &Bao,
+    token: &SecretString,
+    role: &Role,
+    existing: Option<&Role>,
+) -> Result<(), AppError> {
     let hcl = derive(&role.name, &role.grants);
     bao.write(
         &format!("sys/policies/acl/{}", policy_name(&role.name)),
@@ -270,33 +359,19 @@ pub async fn save(
             }),
         )
         .await?;
-    } else if existing.as_ref().is_some_and(|r| r.class.is_machine()) {
+    } else if existing.is_some_and(|r| r.class.is_machine())
+        && approle_is_ours(bao, token, &role.name).await? == Some(true)
+    {
         bao.delete(&approle, token).await?;
     }
-    // A role that stops being e2e no longer needs its kept secret-id.
-    if role.class != RoleClass::E2e && existing.is_some_and(|r| r.class == RoleClass::E2e) {
-        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
-            .await?;
-    }
-    let mut body = json!({ "data": role });
-    if create {
-        body["options"] = json!({ "cas": 0 });
-    }
-    match bao
-        .write(&format!("{RECORDS}/{}", role.name), token, &body)
-        .await
-    {
-        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => Err(
-            AppError::Conflict(format!("a role named {} already exists", role.name)),
-        ),
-        other => other.map(|_| ()).map_err(Into::into),
-    }
+    Ok(())
 }
 
 /// Remove the record (every version), the policy, the AppRole and a kept e2e secret-id.
 pub async fn remove(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<(), AppError> {
     let role = get(bao, token, name).await?;
-    if role.class.is_machine() {
+    // Only an AppRole that hands out this role's policy alone is Crypter's to delete.
+    if role.class.is_machine() && approle_is_ours(bao, token, name).await? == Some(true) {
         bao.delete(&format!("auth/approle/role/{name}"), token)
             .await?;
     }

@@ -85,7 +85,7 @@ async fn bootstrap_creates_everything_and_a_second_run_changes_nothing() {
     let report = crypter::bootstrap::bootstrap(
         &app.bao,
         &app.root,
-        &SecretString::from("a different password".to_owned()),
+        Some(&SecretString::from("a different password".to_owned())),
     )
     .await
     .unwrap();
@@ -116,12 +116,11 @@ async fn bootstrap_repairs_a_policy_edited_by_hand() {
         )
         .await
         .unwrap();
-    let report =
-        crypter::bootstrap::bootstrap(&app.bao, &app.root, &SecretString::from("x".to_owned()))
-            .await
-            .unwrap();
+    let report = crypter::bootstrap::bootstrap(&app.bao, &app.root, None)
+        .await
+        .unwrap();
     assert_eq!(
         report.changes,
-        vec!["wrote policy crypter-operator".to_owned()]
+        vec!["upgraded policy crypter-operator".to_owned()]
     );
 }

@@ -33,7 +33,7 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
     crypter::bootstrap::bootstrap(
         &bao,
         &cluster.root_token,
-        &SecretString::from(ADMIN_PASSWORD.to_owned()),
+        Some(&SecretString::from(ADMIN_PASSWORD.to_owned())),
     )
     .await
     .expect("bootstrap the cluster");
@@ -41,6 +41,7 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
     let settings = Settings {
         login_per_minute: 10_000,
         login_burst: 10_000,
+        audit_logs: cluster.audit_logs(),
         ..Settings::default()
     };
     let mut app = serve_backend(bao, settings).await;

@@ -52,7 +52,7 @@ pub fn ActivityTable(events: Signal<Vec<ActivityEvent>>) -> impl IntoView {
                             <td>{e.time.clone()}</td>
                             <td>{e.actor.clone()}</td>
                             <td>{e.action.clone()}</td>
-                            <td><code>{e.target.clone()}</code>{e.detail.clone().map(|d| view! { " "<span class="muted">{d}</span> })}</td>
+                            <td><code>{e.target.clone()}</code>{e.purpose.clone().map(|d| view! { " "<span class="muted">{d}</span> })}</td>
                             <td><span class=outcome_class>{e.outcome.clone()}</span></td>
                         </tr>
                     }

@@ -277,7 +277,7 @@ fn ThawPanel() -> impl IntoView {
                         <button type="button" class="danger" data-testid="thaw-force"
                             disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
                             on:click=move |_| {
-                                action.dispatch(ThawRequest { force: true, reason: Some(force_reason.get_untracked()) });
+                                action.dispatch(ThawRequest { force: true, reason: Some(force_reason.get_untracked()), snapshot_version: None });
                             }>
                             "Force thaw"
                         </button>
