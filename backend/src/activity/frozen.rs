@@ -14,6 +14,11 @@ use secrecy::SecretString;
 /// At most this many writes are listed.
 pub const MAX_LISTED: usize = 1_000;
 
+/// The freeze's and the runbook's own records: frozen for everyone but operators, who
+/// write them all through a migration (the freeze record, the run's steps), so they are
+/// not listed. A changelog, lock or upload written outside an apply job is.
+const BOOKKEEPING: &[&str] = &["crypter/+/freeze/*", "crypter/+/runbooks/*"];
+
 /// The window of one freeze: its level, frozen path patterns, and from/until (RFC 3339).
 pub struct Window<'a> {
     pub level: &'a str,
@@ -42,10 +47,12 @@ pub async fn list(
     let mut viewer = Viewer::check(bao, token).await?;
     let patterns: Vec<Pattern> = window.patterns.iter().map(|p| Pattern::new(p)).collect();
     let to = window.until.and_then(nanos_of);
+    let bookkeeping: Vec<Pattern> = BOOKKEEPING.iter().map(|p| Pattern::new(p)).collect();
     let writes = feed.between(from, to, MAX_LISTED, |e| {
         e.outcome == "ok"
             && actions::is_write(&e.operation)
             && patterns.iter().any(|p| p.matches(&e.path))
+            && !bookkeeping.iter().any(|p| p.matches(&e.path))
     });
     viewer.learn(bao, token, writes.iter()).await?;
     out.feed = feed.status();

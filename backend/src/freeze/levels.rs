@@ -79,10 +79,15 @@ pub const PROVISIONING: &[&str] = &[
     "auth/+/certs/+",
     "auth/token/create",
     "auth/token/create-orphan",
-    // Identities, and OpenBao as an OIDC provider or MFA enforcer.
+    // Identities (their policies are a token's too), and OpenBao as an OIDC provider or
+    // MFA enforcer. `identity/entity` itself creates one, and `…/*` does not reach it.
+    "identity/entity",
     "identity/entity/*",
+    "identity/entity-alias",
     "identity/entity-alias/*",
+    "identity/group",
     "identity/group/*",
+    "identity/group-alias",
     "identity/group-alias/*",
     "identity/oidc/config",
     "identity/oidc/key/*",

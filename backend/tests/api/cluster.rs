@@ -127,6 +127,21 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     dcs.sort();
     assert_eq!(dcs, ["dc1", "dc2", "dc3"]);
     assert_eq!(view.datacenter.as_deref(), Some("dc1"));
+    // Every node has its own audit log (one declaration, a relative path, each node in
+    // its own folder), and the feed reads all of them: the admin's login is in it.
+    let feed: crypter_api::ActivityPage = client
+        .get(app.url("/activity?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed.feed.sources.len(), 3, "{:?}", feed.feed);
+    assert!(feed
+        .events
+        .iter()
+        .any(|e| e.action == "session.login" && e.actor == "admin"));
 
     let leader = cluster.leader().await.unwrap();
     let standby = (leader + 1) % 3;
