@@ -4,8 +4,12 @@
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::freeze_banner::FreezeStatus;
+use crate::components::frozen_writes::FrozenWritesPanel;
+use crate::components::snapshot_versions::SnapshotVersions;
 use crate::components::time::short_time;
-use crypter_api::{ApiError, FreezeState, PolicyConflict, ThawRequest, ThawResult, Verification};
+use crypter_api::{
+    ApiError, FreezeState, PolicyConflict, SnapshotVersion, ThawRequest, ThawResult, Verification,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -34,6 +38,7 @@ pub fn Freeze() -> impl IntoView {
             <Show when=move || frozen.get() fallback=move || view! { <FreezeForm current=None /> }>
                 <FreezeForm current=state.get_untracked() />
                 <VerifyPanel />
+                <FrozenWritesPanel />
                 <ThawPanel />
             </Show>
         </section>
@@ -248,6 +253,20 @@ fn ThawPanel() -> impl IntoView {
             .and_then(|d| serde_json::from_value(d.get("conflicts")?.clone()).ok())
             .unwrap_or_default()
     };
+    // A damaged or missing snapshot: the versions OpenBao keeps, and which are good.
+    let damaged = move || -> Option<(Vec<SnapshotVersion>, Option<u64>)> {
+        let e = result.get().and_then(Result::err)?;
+        let d = e.details.filter(|_| e.code == "snapshot_damaged")?;
+        let versions = serde_json::from_value(d.get("versions")?.clone()).ok()?;
+        Some((
+            versions,
+            d.get("suggested_version").and_then(|v| v.as_u64()),
+        ))
+    };
+    let on_thaw = Callback::new(move |req: ThawRequest| {
+        action.dispatch(req);
+    });
+    let confirmed = Signal::derive(move || confirm.get() == "thaw");
     let error = Signal::derive(move || result.get().and_then(Result::err));
     view! {
         <div class="card" data-testid="thaw-panel">
@@ -261,6 +280,9 @@ fn ThawPanel() -> impl IntoView {
                 on:click=move |_| { action.dispatch(ThawRequest::default()); }>
                 "Thaw"
             </button>
+            {move || damaged().map(|(versions, suggested)| view! {
+                <SnapshotVersions versions=versions suggested=suggested on_thaw=on_thaw confirmed=confirmed />
+            })}
             {move || {
                 let conflicts = conflicts();
                 (!conflicts.is_empty()).then(|| view! {
@@ -277,7 +299,11 @@ fn ThawPanel() -> impl IntoView {
                         <button type="button" class="danger" data-testid="thaw-force"
                             disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
                             on:click=move |_| {
-                                action.dispatch(ThawRequest { force: true, reason: Some(force_reason.get_untracked()), snapshot_version: None });
+                                action.dispatch(ThawRequest {
+                                    force: true,
+                                    reason: Some(force_reason.get_untracked()),
+                                    snapshot_version: None,
+                                });
                             }>
                             "Force thaw"
                         </button>
