@@ -125,12 +125,14 @@ pub fn actor(auth: &Value) -> String {
     }
 }
 
-/// `denied` for an ACL refusal, `error` for any other failure, else `ok`.
+/// `denied` for an ACL refusal, `error` for any other failure (a read that returned
+/// nothing, such as a missing credential, included), else `ok`.
 fn outcome(v: &Value) -> &'static str {
     let error = v["error"].as_str().unwrap_or("");
+    let read_nothing = v["request"]["operation"] == "read" && v["response"]["data"].is_null();
     if error.contains("permission denied") || v["auth"]["policy_results"]["allowed"] == false {
         "denied"
-    } else if !error.is_empty() || !v["response"]["data"]["error"].is_null() {
+    } else if !error.is_empty() || !v["response"]["data"]["error"].is_null() || read_nothing {
         "error"
     } else {
         "ok"
@@ -214,6 +216,11 @@ mod tests {
             (e.outcome.as_str(), e.actor.as_str()),
             ("error", "anonymous")
         );
+        let missing = json!({"time": "2026-11-28T19:20:13Z", "type": "response",
+            "auth": {"display_name": "userpass-bob"},
+            "request": {"id": "y", "operation": "read", "path": "env/qa/data/none"},
+            "response": {"mount_point": "env/qa/"}});
+        assert_eq!(parse(&missing.to_string()).unwrap().event.outcome, "error");
     }
 
     #[test]

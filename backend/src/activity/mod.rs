@@ -210,14 +210,15 @@ impl AuditFeed {
         }
     }
 
-    /// Newest first, older than `before`, at most `limit` events the caller may see; at
-    /// most [`SCAN_BOUND`] events are looked at.
+    /// Newest first, older than `before`, at most `limit` events the caller may see and
+    /// `keep` accepts; at most [`SCAN_BOUND`] events are looked at.
     pub async fn page(
         &self,
         bao: &crate::bao::Bao,
         token: &SecretString,
         before: Option<Cursor>,
         limit: usize,
+        keep: impl Fn(&ActivityEvent) -> bool,
     ) -> Result<Page, AppError> {
         self.catch_up().await;
         let mut viewer = visibility::Viewer::check(bao, token).await?;
@@ -237,7 +238,7 @@ impl AuditFeed {
             for s in chunk {
                 scanned += 1;
                 let here = Cursor::of(&s);
-                if viewer.sees(&s.event) {
+                if keep(&s.event) && viewer.sees(&s.event) {
                     page.events.push(s.event);
                 }
                 if page.events.len() == limit || scanned == SCAN_BOUND {

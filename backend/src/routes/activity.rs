@@ -19,6 +19,9 @@ pub struct ActivityParams {
     pub before: Option<String>,
     /// 1-500, default 50.
     pub limit: Option<String>,
+    /// `false` leaves out Crypter's own value reads (plan, compare, lint, …), which carry a
+    /// purpose; default `true`.
+    pub own_reads: Option<String>,
 }
 
 /// The activity feed, newest first: every change and every reveal OpenBao audited,
@@ -55,7 +58,22 @@ pub async fn list(
         })?),
     };
     let feed = &state.activity;
-    let page = feed.page(&state.bao, &session.token, before, limit).await?;
+    let own_reads = match params.own_reads.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_own_reads",
+                "own_reads is true or false",
+            ))
+        }
+    };
+    let keep = |e: &crypter_api::ActivityEvent| {
+        own_reads || !(e.purpose.is_some() && e.operation == "read")
+    };
+    let page = feed
+        .page(&state.bao, &session.token, before, limit, keep)
+        .await?;
     Ok(Json(ActivityPage {
         events: page.events,
         next: page.next,

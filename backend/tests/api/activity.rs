@@ -102,7 +102,13 @@ async fn changes_and_reveals_through_crypter_are_in_the_feed_without_values() {
     let ids = |v: &[ActivityEvent]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&paged), ids(&page.events));
 
-    for q in ["?limit=0", "?limit=501", "?before=../x", "?before=12-a/b"] {
+    for q in [
+        "?limit=0",
+        "?limit=501",
+        "?before=../x",
+        "?before=12-a/b",
+        "?own_reads=maybe",
+    ] {
         let (status, _, _) = error_code(app.activity(&c, q).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
     }
@@ -200,6 +206,18 @@ to = { prefix = "shared/" }
         reads.iter().all(|e| e.action == "credential.read"),
         "no reveal among them: {reads:#?}"
     );
+    // They can be left out, so that a page is not filled with them.
+    let page: ActivityPage = app
+        .activity(&c, "?limit=500&own_reads=false")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(page
+        .events
+        .iter()
+        .all(|e| e.purpose.is_none() || e.operation != "read"));
+    assert!(page.events.iter().any(|e| e.action == "credential.write"));
 }
 
 #[tokio::test]
@@ -345,4 +363,31 @@ async fn openbao_keeps_serving_while_crypter_is_stopped() {
     .await
     .expect("OpenBao answers at once");
     assert!(wrote.is_ok());
+}
+
+#[tokio::test]
+async fn without_an_audit_source_the_feed_says_it_is_not_connected() {
+    let app = spawn_app().await;
+    // A second backend over the same OpenBao, told of no audit log.
+    let bare = serve_backend(app.bao.clone(), Settings::default()).await;
+    let (client, _) = bare.admin().await;
+    let page: ActivityPage = client
+        .get(bare.url("/activity"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!page.feed.connected);
+    assert!(page.events.is_empty() && page.next.is_none());
+    let writes: crypter_api::FrozenWrites = client
+        .get(bare.url("/freeze/writes"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!writes.feed.connected);
 }

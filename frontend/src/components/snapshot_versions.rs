@@ -2,6 +2,7 @@
 //! versions OpenBao still keeps and which are good, and a forced thaw from one of them,
 //! with a reason.
 
+use crate::components::time::short_time;
 use crypter_api::{SnapshotVersion, ThawRequest};
 use leptos::prelude::*;
 
@@ -28,7 +29,7 @@ pub fn SnapshotVersions(
                         {versions.into_iter().map(|v| view! {
                             <tr data-testid="snapshot-version" data-good=v.good.to_string()>
                                 <td>{v.version}</td>
-                                <td>{v.created_time.unwrap_or_default()}</td>
+                                <td>{v.created_time.as_deref().map(short_time).unwrap_or_default()}</td>
                                 <td>{if v.good {
                                     view! { <span class="badge ok">"good"</span> }.into_any()
                                 } else {

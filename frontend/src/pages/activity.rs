@@ -12,7 +12,10 @@ pub fn Activity() -> impl IntoView {
     let events: RwSignal<Vec<ActivityEvent>> = RwSignal::new(Vec::new());
     let next: RwSignal<Option<String>> = RwSignal::new(None);
     let feed: RwSignal<Option<AuditFeedStatus>> = RwSignal::new(None);
-    let load = Action::new_local(|before: &Option<String>| api::activity(before.clone()));
+    let own_reads = RwSignal::new(false);
+    let load = Action::new_local(move |before: &Option<String>| {
+        api::activity(before.clone(), own_reads.get_untracked())
+    });
     load.dispatch(None);
     Effect::new(move |_| {
         if let Some(Ok(page)) = load.value().get() {
@@ -43,6 +46,14 @@ pub fn Activity() -> impl IntoView {
             </p>
             <ErrorBox error=error />
             {move || feed.get().map(|f| view! { <FeedStatus feed=f /> })}
+            <label class="check">
+                <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
+                    on:change=move |_| {
+                        events.set(Vec::new());
+                        load.dispatch(None);
+                    } />
+                "Include Crypter's own value reads (plan, compare, lint, apply)"
+            </label>
             <div class="card">
                 <ActivityTable events=events.into() />
                 {move || next.with(Option::is_some).then(|| view! {

@@ -13,7 +13,7 @@ pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
     let envs = LocalResource::new(api::list_environments);
     let findings = LocalResource::new(api::lint);
-    let recent = LocalResource::new(|| api::activity(None));
+    let recent = LocalResource::new(|| api::activity(None, false));
     let findings_list =
         Signal::derive(move || findings.get().and_then(Result::ok).unwrap_or_default());
     let recent_events = Signal::derive(move || {
