@@ -472,3 +472,129 @@ async fn a_write_by_root_during_a_runs_freeze_is_in_its_verify_step_and_report()
     );
     assert!(md.contains("## Store activity during the run (OpenBao audit log)"));
 }
+
+/// The built-in "Store migration" runbook on fresh demo data, from announcement to report:
+/// the demo changesets create environment `qa` and role `payments-qa` under the run's own
+/// provisioning freeze, and the apply step passes.
+#[tokio::test]
+async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../changesets/demo");
+    let app = spawn_app_with(Settings {
+        changesets_dir: Some(demo),
+        ..Settings::default()
+    })
+    .await;
+    crypter::demo::load(&app.bao, &app.root).await.unwrap();
+    crypter::demo::load_roles(&app.bao, &app.root)
+        .await
+        .unwrap();
+    // The demo carries two lint errors on purpose; the lead fixes them first.
+    for path in ["legacy/smtp-password", "payments/copied-from-prod"] {
+        app.bao
+            .delete(&format!("env/staging/metadata/{path}"), &app.root)
+            .await
+            .unwrap();
+    }
+    let (op, s) = app.admin().await;
+    let resp = op
+        .post(app.url("/runbooks"))
+        .header(CSRF_HEADER, &s.csrf_token)
+        .json(&json!({"template": "store-migration", "title": "qa", "environments": ["qa"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let run: Value = resp.json().await.unwrap();
+    let id = run["id"].as_str().unwrap().to_owned();
+    let act = |step: &'static str, action: &'static str, body: Value| {
+        let req = op
+            .post(app.url(&format!("/runbooks/{id}/steps/{step}/{action}")))
+            .header(CSRF_HEADER, &s.csrf_token)
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{step} {action}");
+            let run: Value = resp.json().await.unwrap();
+            run["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == step)
+                .unwrap()
+                .clone()
+        }
+    };
+    act("announce", "complete", json!({"note": "announced"})).await;
+    for step in ["freeze", "verify-freeze", "validate", "plan"] {
+        let done = act(step, "run", json!({})).await;
+        assert_eq!(done["state"], "passed", "{step}: {done}");
+    }
+    let plan = act("plan", "run", json!({})).await;
+    let hash = plan["evidence"]["plan_hash"].as_str().unwrap().to_owned();
+    act("go-no-go", "signoff", json!({ "plan_hash": hash })).await;
+    for step in [
+        "apply",
+        "verify-identities",
+        "lint",
+        "cluster-health",
+        "thaw",
+        "verify-thaw",
+    ] {
+        let done = act(step, "run", json!({})).await;
+        assert_eq!(done["state"], "passed", "{step}: {done}");
+    }
+    act("report", "complete", json!({"note": "sent"})).await;
+    assert!(app
+        .bao
+        .read("sys/mounts/env/qa", &app.root)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(app
+        .bao
+        .read("crypter/data/roles/payments-qa", &app.root)
+        .await
+        .unwrap()
+        .is_some());
+    let md = op
+        .get(app.url(&format!("/runbooks/{id}/report.md")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains("**Succeeded**"), "{md}");
+    assert!(
+        md.contains("By apply job `job-"),
+        "the apply's writes, apart: {md}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_snapshot_is_a_409_that_says_what_to_do() {
+    let app = spawn_app().await;
+    let (op, s) = app.admin().await;
+    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.bao
+        .delete("crypter/metadata/freeze/snapshot", &app.root)
+        .await
+        .unwrap();
+    let resp = op
+        .delete(app.url("/freeze"))
+        .header(CSRF_HEADER, &s.csrf_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "snapshot_damaged");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("it is missing") && message.contains("by hand"),
+        "{message}"
+    );
+    assert_eq!(body["error"]["details"]["versions"], json!([]));
+    let state = op.get(app.url("/freeze")).send().await.unwrap();
+    assert_eq!(state.status(), StatusCode::OK, "the state still reads");
+}
