@@ -17,6 +17,7 @@ pub mod role_editor;
 pub mod runbook_timeline;
 pub mod shell;
 pub mod snapshot_versions;
+pub mod thaw_panel;
 pub mod theme_toggle;
 pub mod time;
 pub mod users_panel;
