@@ -9,6 +9,7 @@ pub mod glob;
 pub mod guard;
 pub mod levels;
 pub mod policy_doc;
+pub mod probes;
 pub mod record;
 pub mod rewrite;
 pub mod snapshot;
