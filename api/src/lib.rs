@@ -20,7 +20,9 @@ mod role;
 mod runbook;
 mod session;
 
-pub use activity::{ActivityEvent, ActivityPage};
+pub use activity::{
+    ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,
+};
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
     ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
@@ -37,7 +39,7 @@ pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use freeze::{
     Exemption, FreezeLevel, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy,
-    ThawRequest, ThawResult, Verification, VerificationSummary,
+    SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
 };
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};

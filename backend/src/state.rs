@@ -1,3 +1,4 @@
+use crate::activity::AuditFeed;
 use crate::bao::Bao;
 use crate::config::Settings;
 use crate::freeze::guard::FreezeCache;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub csp: Arc<ContentPolicy>,
     /// The last freeze state seen, for the early refusal of frozen actions.
     pub freeze: FreezeCache,
+    /// OpenBao's audit log, read for the Activity page, the Freeze page and reports.
+    pub activity: AuditFeed,
 }
 
 impl AppState {
@@ -25,6 +28,10 @@ impl AppState {
             settings.login_burst,
         ));
         let csp = Arc::new(ContentPolicy::for_console(&settings.dist_dir));
+        let activity = AuditFeed::new(
+            settings.audit_logs.clone(),
+            settings.audit_ingest_file.clone(),
+        );
         Self {
             bao,
             sessions: SessionStore::default(),
@@ -32,6 +39,7 @@ impl AppState {
             settings: Arc::new(settings),
             csp,
             freeze: FreezeCache::default(),
+            activity,
         }
     }
 }

@@ -62,12 +62,14 @@ pub async fn status(
 }
 
 /// A dry run against the live store: reads only. The plan is kept in this process so its
-/// items can be paged.
+/// items can be paged. Its value reads are marked as the plan's (`X-Crypter-Purpose: plan`),
+/// so the activity feed never shows them as reveals.
 pub async fn plan(
     bao: &Bao,
     token: &SecretString,
     dir: Option<&Path>,
 ) -> Result<Arc<Plan>, AppError> {
+    let bao = &bao.with_purpose(crate::bao::Purpose::Plan);
     let plan = Arc::new(plan::make(bao, token, dir).await?);
     plans::remember(plan.clone(), token);
     Ok(plan)
@@ -128,6 +130,9 @@ pub async fn apply(
     }
     // The lock first, then the plan: nothing else can apply between the check and the run.
     let job_id = jobs::new_id();
+    // Every request the apply makes carries its job: the Freeze page lists its writes
+    // apart from writes that got through the freeze otherwise.
+    let bao = &bao.with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
     let (version, taken_over_from) = lock::acquire(bao, token, actor, &job_id, req.force).await?;
     let checked = match checked_plan(bao, token, dir, &req.plan_hash).await {
         Ok(p) => keep(bao, token, &p).await.map(|()| p),

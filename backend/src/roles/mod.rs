@@ -7,18 +7,19 @@ pub mod identity;
 pub mod lint;
 pub mod machine;
 pub mod policy;
+mod save;
 pub mod settings;
 pub mod users;
 
-use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub use policy::{derive, policy_name};
+pub use save::{remove, save, save_at};
 
 const RECORDS: &str = "crypter/data/roles";
 const RECORDS_META: &str = "crypter/metadata/roles";
@@ -220,106 +221,5 @@ fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
             ),
         ));
     }
-    Ok(())
-}
-
-/// Write the policy, the AppRole (machine classes) and then the record. With `create`, the
-/// record is written with check-and-set 0, so an existing role is never overwritten.
-pub async fn save(
-    bao: &Bao,
-    token: &SecretString,
-    role: &Role,
-    create: bool,
-) -> Result<(), AppError> {
-    save_at(bao, token, role, create, create.then_some(0)).await
-}
-
-/// [`save`], the record written with check-and-set on `record_cas` (its current version).
-pub async fn save_at(
-    bao: &Bao,
-    token: &SecretString,
-    role: &Role,
-    create: bool,
-    record_cas: Option<u64>,
-) -> Result<(), AppError> {
-    let existing = match get(bao, token, &role.name).await {
-        Ok(r) => Some(r),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
-    match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::Conflict(format!(
-                "a role named {} already exists; edit it instead",
-                role.name
-            )))
-        }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "there is no role named {}",
-                role.name
-            )))
-        }
-        _ => {}
-    }
-    validate(bao, token, role).await?;
-    let hcl = derive(&role.name, &role.grants);
-    bao.write(
-        &format!("sys/policies/acl/{}", policy_name(&role.name)),
-        token,
-        &json!({ "policy": hcl }),
-    )
-    .await?;
-    let approle = format!("auth/approle/role/{}", role.name);
-    if role.class.is_machine() {
-        bao.write(
-            &approle,
-            token,
-            &json!({
-                "token_policies": [policy_name(&role.name)],
-                "token_ttl": MACHINE_TOKEN_TTL,
-                "token_max_ttl": MACHINE_TOKEN_MAX_TTL,
-            }),
-        )
-        .await?;
-    } else if existing.as_ref().is_some_and(|r| r.class.is_machine()) {
-        bao.delete(&approle, token).await?;
-    }
-    // A role that stops being e2e no longer needs its kept secret-id.
-    if role.class != RoleClass::E2e && existing.is_some_and(|r| r.class == RoleClass::E2e) {
-        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
-            .await?;
-    }
-    let data = serde_json::to_value(role)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {}: {e}", role.name)))?;
-    let key = format!("roles/{}", role.name);
-    match kv::write_json(bao, token, &Mount::v2("crypter"), &key, &data, record_cas).await {
-        Ok(_) => Ok(()),
-        Err(KvError::CasFailed { .. }) if create => Err(AppError::Conflict(format!(
-            "a role named {} already exists",
-            role.name
-        ))),
-        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(format!(
-            "role {} changed meanwhile; reload it and try again",
-            role.name
-        ))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Remove the record (every version), the policy, the AppRole and a kept e2e secret-id.
-pub async fn remove(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<(), AppError> {
-    let role = get(bao, token, name).await?;
-    if role.class.is_machine() {
-        bao.delete(&format!("auth/approle/role/{name}"), token)
-            .await?;
-    }
-    if role.class == RoleClass::E2e {
-        bao.delete(&format!("crypter/metadata/e2e/{name}"), token)
-            .await?;
-    }
-    bao.delete(&format!("sys/policies/acl/{}", policy_name(name)), token)
-        .await?;
-    bao.delete(&format!("{RECORDS_META}/{name}"), token).await?;
     Ok(())
 }

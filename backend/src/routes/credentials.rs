@@ -6,10 +6,9 @@
 //! reveals `db/password`, and a credential may itself be named `reveal`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::credentials::{self, Filter, DEFAULT_PAGE, MAX_PAGE};
 use crate::error::AppError;
-use crate::session::{CurrentSession, Session};
+use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -142,7 +141,6 @@ pub async fn put(
         &req,
     )
     .await;
-    log(&state, &session, "credential.write", &env, &path, &result).await;
     Ok(Json(result?))
 }
 
@@ -157,27 +155,7 @@ pub async fn delete(
 ) -> Result<Json<CredentialWritten>, AppError> {
     let (env, path) = parse_target(&env, &path)?;
     let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
-    log(&state, &session, "credential.delete", &env, &path, &result).await;
     Ok(Json(result?))
-}
-
-async fn log<T>(
-    state: &AppState,
-    session: &Session,
-    action: &str,
-    env: &EnvName,
-    path: &CredentialPath,
-    result: &Result<T, AppError>,
-) {
-    activity::record(
-        &state.bao,
-        session,
-        action,
-        &format!("{env}/{path}"),
-        Outcome::of(result),
-        None,
-    )
-    .await;
 }
 
 /// `POST …/{path}/{action}`: `reveal` (body `{version?}`, the only way a value leaves),
@@ -211,19 +189,6 @@ pub async fn action(
     match action {
         "reveal" => {
             let result = credentials::reveal(bao, token, &env, &path, req.version).await;
-            let detail = result
-                .as_ref()
-                .ok()
-                .map(|r| format!("version {}", r.version));
-            activity::record(
-                bao,
-                &session,
-                "credential.reveal",
-                &format!("{env}/{path}"),
-                Outcome::of(&result),
-                detail,
-            )
-            .await;
             Ok(Json::<RevealedCredential>(result?).into_response())
         }
         "rollback" => {
@@ -234,15 +199,6 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
-            activity::record(
-                bao,
-                &session,
-                "credential.rollback",
-                &format!("{env}/{path}"),
-                Outcome::of(&result),
-                Some(format!("to version {version}")),
-            )
-            .await;
             Ok(Json::<CredentialWritten>(result?).into_response())
         }
         "undelete" | "destroy" => {
@@ -251,15 +207,6 @@ pub async fn action(
             } else {
                 credentials::destroy(bao, token, &env, &path, &req.versions).await
             };
-            log(
-                &state,
-                &session,
-                &format!("credential.{action}"),
-                &env,
-                &path,
-                &result,
-            )
-            .await;
             Ok(Json::<CredentialWritten>(result?).into_response())
         }
         other => Err(AppError::bad_request(

@@ -38,6 +38,7 @@ pub fn api() -> Router<AppState> {
             get(freeze::state).put(freeze::freeze).delete(freeze::thaw),
         )
         .route("/freeze/verify", post(freeze::verify))
+        .route("/freeze/writes", get(freeze::writes))
         .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
         .route(
@@ -62,6 +63,7 @@ pub fn api() -> Router<AppState> {
         .route("/promote", post(compare::promote))
         .route("/lint", get(lint::lint))
         .route("/activity", get(activity::list))
+        .route("/audit/ingest", post(activity::ingest))
         .route("/roles", get(roles::list).post(roles::create))
         .route(
             "/roles/{name}",

@@ -12,7 +12,7 @@ mod overview;
 mod roles;
 mod runbooks;
 
-pub use activity::{Activity, ActivityTable};
+pub use activity::{Activity, ActivityTable, FeedStatus, NoFeed};
 pub use changesets::Changesets;
 pub use cluster::Cluster;
 pub use credentials::Credentials;

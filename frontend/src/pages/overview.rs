@@ -2,7 +2,7 @@ use crate::api;
 use crate::components::env_chart::EnvChart;
 use crate::components::error_box::ErrorBox;
 use crate::components::lint_list::LintList;
-use crate::pages::ActivityTable;
+use crate::pages::{ActivityTable, NoFeed};
 use crypter_api::Health;
 use leptos::prelude::*;
 
@@ -13,7 +13,7 @@ pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
     let envs = LocalResource::new(api::list_environments);
     let findings = LocalResource::new(api::lint);
-    let recent = LocalResource::new(|| api::activity(None));
+    let recent = LocalResource::new(|| api::activity(None, false));
     let findings_list =
         Signal::derive(move || findings.get().and_then(Result::ok).unwrap_or_default());
     let recent_events = Signal::derive(move || {
@@ -23,6 +23,9 @@ pub fn Overview() -> impl IntoView {
             .map(|p| p.events.into_iter().take(10).collect())
             .unwrap_or_default()
     });
+    // Whether the store's audit feed reaches Crypter at all; `None` while loading.
+    let connected = move || recent.get().and_then(Result::ok).map(|p| p.feed.connected);
+    let activity_error = move || recent.get().and_then(Result::err);
     let error = Signal::derive(move || {
         health
             .get()
@@ -57,7 +60,13 @@ pub fn Overview() -> impl IntoView {
             </div>
             <div class="card" data-testid="overview-activity">
                 <h2>"Recent activity"</h2>
-                <ActivityTable events=recent_events />
+                {move || match (connected(), activity_error()) {
+                    (_, Some(e)) => view! {
+                        <p class="muted" data-testid="overview-activity-hidden">{e.message}</p>
+                    }.into_any(),
+                    (Some(false), _) => view! { <NoFeed /> }.into_any(),
+                    _ => view! { <ActivityTable events=recent_events /> }.into_any(),
+                }}
             </div>
         </section>
     }

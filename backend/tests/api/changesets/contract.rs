@@ -448,11 +448,14 @@ async fn a_plan_under_a_provisioning_freeze_shows_provisioning_items_refused() {
         .send()
         .await
         .unwrap();
-    let (status, code, _) = error_code(r).await;
+    // Only operators may take the apply lock: OpenBao refuses her before anything runs.
+    let (status, code, message) = error_code(r).await;
     assert_eq!(
         (status, code.as_str()),
-        (StatusCode::CONFLICT, "plan_blocked")
+        (StatusCode::FORBIDDEN, "store_forbidden"),
+        "{message}"
     );
+    assert!(message.contains("refused this action"), "{message}");
     // OpenBao itself refuses the write the plan predicted refused, with her own token.
     let token = SecretString::from(
         t.app

@@ -13,10 +13,9 @@ async fn a_killed_copy_resumes_its_item_list_with_nothing_lost_or_duplicated() {
     let t = spawn_changesets().await;
     seed(&t, N).await;
     write_file(t.dir.path(), "010.toml", COPY);
-    let bao_addr = t.app.bao.addr().to_owned();
     let listen = free_loopback_port().unwrap();
 
-    let mut first = start(&bao_addr, t.dir.path(), listen, None).await;
+    let mut first = start(&t.app.bao, &t.app.root, t.dir.path(), listen, None).await;
     let plan = first.plan().await;
     assert_eq!(count(&plan.changesets[0].operations[1], "create"), N as u64);
     let job = first.apply(&plan).await;
@@ -45,7 +44,7 @@ async fn a_killed_copy_resumes_its_item_list_with_nothing_lost_or_duplicated() {
     assert!(cursor.done >= 1 && cursor.done < N, "{cursor:?}");
     assert!(cursor.in_flight > cursor.done, "{cursor:?}");
 
-    let mut second = start(&bao_addr, t.dir.path(), listen, None).await;
+    let mut second = start(&t.app.bao, &t.app.root, t.dir.path(), listen, None).await;
     let resumed = second.plan().await;
     let cs = &resumed.changesets[0];
     assert_eq!(cs.status, ChangesetState::Failed);

@@ -11,6 +11,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_crypter");
 
 pub struct Backend {
     pub child: Child,
+    /// The backend's own AppRole credentials (`serve --bao-addr` starts only with them).
+    _creds: tempfile::TempDir,
     pub addr: String,
     pub client: Client,
     pub csrf: String,
@@ -19,14 +21,24 @@ pub struct Backend {
 /// `crypter serve` on `listen`, logged in as the admin. `kill_after_writes`: the backend
 /// kills itself (SIGKILL) right after that many store writes of an apply.
 pub async fn start(
-    bao_addr: &str,
+    bao: &crypter::bao::Bao,
+    root: &secrecy::SecretString,
     dir: &Path,
     listen: u16,
     kill_after_writes: Option<u64>,
 ) -> Backend {
+    let creds_dir = tempfile::tempdir().unwrap();
+    let creds = creds_dir.path().join("backend.json");
+    crypter::bootstrap::issue_credentials(bao, root)
+        .await
+        .unwrap()
+        .write(&creds)
+        .unwrap();
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{listen}")])
-        .args(["--bao-addr", bao_addr])
+        .args(["--bao-addr", bao.addr()])
+        .arg("--backend-credentials")
+        .arg(&creds)
         .arg("--changesets-dir")
         .arg(dir)
         .arg("--dist-dir")
@@ -68,6 +80,7 @@ pub async fn start(
     let csrf = s["csrf_token"].as_str().unwrap().to_owned();
     Backend {
         child,
+        _creds: creds_dir,
         addr,
         client,
         csrf,

@@ -53,9 +53,13 @@ async fn a_ten_thousand_item_list_is_kept_in_chunks_on_the_raft_store() {
         .await
         .unwrap();
     let (bao, root) = (managed.bao.clone(), managed.root_token.clone());
-    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from("raft-admin-pw".to_owned()))
-        .await
-        .unwrap();
+    crypter::bootstrap::bootstrap(
+        &bao,
+        &root,
+        Some(&SecretString::from("raft-admin-pw".to_owned())),
+    )
+    .await
+    .unwrap();
     let list = items(10_000);
     let text = serde_json::to_string(&list).unwrap();
     assert!(text.len() > 4 * 1024 * 1024, "{} bytes", text.len());

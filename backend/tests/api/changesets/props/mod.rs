@@ -444,8 +444,14 @@ async fn crash_and_resume(ctx: &Ctx, case: &Case, at: u64) -> Result<bool, Strin
     let k = 1 + at % writes(&plan.items);
     wipe(ctx, &names).await;
     seed(ctx, case).await;
-    let addr = bao.addr().to_owned();
-    let mut first = process::start(&addr, dir.path(), free_loopback_port().unwrap(), Some(k)).await;
+    let mut first = process::start(
+        bao,
+        root,
+        dir.path(),
+        free_loopback_port().unwrap(),
+        Some(k),
+    )
+    .await;
     let again = first.plan().await;
     if again.plan_hash != plan.hash {
         return Err(format!("the same store planned differently\n{text}"));
@@ -461,7 +467,8 @@ async fn crash_and_resume(ctx: &Ctx, case: &Case, at: u64) -> Result<bool, Strin
         ));
     }
     let _ = first.child.wait().await;
-    let mut second = process::start(&addr, dir.path(), free_loopback_port().unwrap(), None).await;
+    let mut second =
+        process::start(bao, root, dir.path(), free_loopback_port().unwrap(), None).await;
     let rest = second.plan().await;
     if !rest.blockers.is_empty() {
         return Err(format!(
