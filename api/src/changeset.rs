@@ -91,15 +91,6 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// An apply job's state.
-    JobState {
-        Running => "running",
-        Done => "done",
-        Failed => "failed",
-    }
-);
-
-wire_enum!(
     /// What apply does with one item of a plan.
     ItemAction {
         CreateEnvironment => "create_environment",
@@ -385,21 +376,6 @@ pub struct ApplyStarted {
     pub job_id: String,
 }
 
-/// `GET /api/v1/jobs/{id}` and each event of `/api/v1/jobs/{id}/events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobProgress {
-    pub id: String,
-    pub state: JobState,
-    pub done: u64,
-    pub total: u64,
-    /// Items per second since the start.
-    pub rate: u64,
-    /// e.g. `2024-01-move: copy_credentials (operation 2/3)`.
-    pub current: String,
-    pub error: Option<String>,
-}
-
 /// `GET /api/v1/changesets/lock`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -411,8 +387,16 @@ pub struct ChangesetLock {
     /// Unix seconds of the last heartbeat.
     pub heartbeat: u64,
     pub job_id: Option<String>,
-    /// No heartbeat for 60 s: anyone may take it.
+    /// No heartbeat for `stale_after` seconds: anyone may take it.
     pub stale: bool,
+    /// How long the holder may go without a heartbeat before its lock is stale; the holder
+    /// sets it, so every reader judges it alike.
+    #[serde(default = "default_stale_after")]
+    pub stale_after: u64,
+}
+
+fn default_stale_after() -> u64 {
+    60
 }
 
 #[cfg(test)]
@@ -428,10 +412,10 @@ mod tests {
         }
         assert_eq!(ItemAction::DeleteSource.as_str(), "delete_source");
         assert_eq!(
-            serde_json::from_str::<JobState>("\"done\"").unwrap(),
-            JobState::Done
+            serde_json::from_str::<crate::JobState>("\"done\"").unwrap(),
+            crate::JobState::Done
         );
-        assert!(serde_json::from_str::<JobState>("\"nope\"").is_err());
+        assert!(serde_json::from_str::<crate::JobState>("\"nope\"").is_err());
     }
 
     #[test]

@@ -30,3 +30,12 @@ pub struct StoreHealth {
     #[serde(default)]
     pub nodes_down: u32,
 }
+
+/// `GET /api/v1/health/ready`: whether a balancer should send this instance requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Readiness {
+    pub ready: bool,
+    /// Why not, when not: shutting down, or no unsealed active OpenBao node answers.
+    pub reason: Option<String>,
+}

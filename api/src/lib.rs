@@ -14,6 +14,7 @@ mod environment;
 mod error;
 mod freeze;
 mod health;
+mod job;
 mod lint;
 mod names;
 mod role;
@@ -26,8 +27,8 @@ pub use activity::{
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
     ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
-    ItemTarget, JobProgress, JobState, NumberedItem, PlanItem, PlanItemPage, PlanWarning,
-    PlannedChangeset, PlannedOperation, Precondition, ValueCompare,
+    ItemTarget, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
+    PlannedOperation, Precondition, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
@@ -41,7 +42,8 @@ pub use freeze::{
     Exemption, FreezeLevel, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy,
     SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
 };
-pub use health::{Health, StoreHealth};
+pub use health::{Health, Readiness, StoreHealth};
+pub use job::{JobEvent, JobKind, JobProgress, JobRunbook, JobState, ResumeRequest};
 pub use lint::{LintFinding, Severity};
 pub use names::{CredentialPath, EnvName, NameError, RoleName};
 pub use role::{

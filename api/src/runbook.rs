@@ -93,6 +93,9 @@ pub struct RunStep {
     /// Sign-offs voided because the plan changed after them.
     #[serde(default)]
     pub voided: Vec<Signoff>,
+    /// The job running (or that ran) this step: its progress is `GET /api/v1/jobs/{job}`.
+    #[serde(default)]
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,8 +6,17 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)]
 pub enum LoginRequest {
-    Userpass { username: String, password: String },
-    Token { token: String },
+    Userpass {
+        username: String,
+        password: String,
+    },
+    Token {
+        token: String,
+        /// The token stays the caller's: ending the session (logout, idle timeout,
+        /// lifetime) forgets it without revoking it. The CLI logs in this way.
+        #[serde(default)]
+        keep_token: bool,
+    },
 }
 
 // Hand-written so that a stray `{:?}` can never print a password or a token.
@@ -38,8 +47,12 @@ pub struct SessionInfo {
     pub policies: Vec<String>,
     /// Send this back in the `X-Crypter-Csrf` header on every mutating request.
     pub csrf_token: String,
-    /// When the OpenBao token, and so the session, expires (RFC 3339); `None` if it never does.
+    /// When the OpenBao token expires (RFC 3339); `None` if it never does.
     pub expires_at: Option<String>,
+    /// When the session ends at the latest (its absolute lifetime, or the token's expiry),
+    /// unless it sits idle longer than the server's idle timeout first (RFC 3339).
+    #[serde(default)]
+    pub ends_at: Option<String>,
 }
 
 #[cfg(test)]
@@ -54,6 +67,7 @@ mod tests {
         };
         let tok = LoginRequest::Token {
             token: "s.abcdef".into(),
+            keep_token: false,
         };
         let text = format!("{up:?} {tok:?}");
         assert!(text.contains("alice"));

@@ -156,10 +156,23 @@ to = { prefix = "bulk/" }
         force: false,
         reason: None,
     };
-    let started = changesets::apply(&bao, &root, Some(dir.path()), "bench", &req, None)
-        .await
-        .unwrap();
-    let done = changesets::wait(&started.job_id).await.unwrap();
+    let jobs = crypter::jobs::Jobs::new(
+        None,
+        std::sync::Arc::new(crypter::clock::SystemClock),
+        crypter::jobs::JobTiming::default(),
+    );
+    let cx = changesets::ApplyContext {
+        bao: &bao,
+        jobs: &jobs,
+        token: &root,
+        dir: Some(dir.path()),
+        actor: "bench",
+        entity_id: None,
+        runbook: None,
+        job_id: None,
+    };
+    let started = changesets::apply(&cx, &req, None).await.unwrap();
+    let done = changesets::wait(&started.job).await;
     assert_eq!(done.state, crypter_api::JobState::Done, "{done:?}");
     let total = start.elapsed().as_secs_f64();
     let copy = N as f64 / total;
@@ -209,7 +222,7 @@ overwrite = true
 
     // 3. Through the API, as the admin (whose token OpenBao checks on every call), beside
     // the same raw calls made with the admin's own token.
-    let (size, post_ms, page_ms) = through_http(&bao, dir.path()).await;
+    let (size, post_ms, page_ms) = through_http(&bao, &root, dir.path()).await;
     let login = bao
         .write(
             "auth/userpass/login/admin",
@@ -253,13 +266,17 @@ overwrite = true
 }
 
 /// The backend over HTTP: the plan's response size and time, and a page's latency.
-async fn through_http(bao: &Bao, dir: &Path) -> (usize, f64, f64) {
+async fn through_http(bao: &Bao, root: &SecretString, dir: &Path) -> (usize, f64, f64) {
+    let creds = crypter::bootstrap::issue_credentials(bao, root)
+        .await
+        .unwrap();
     let state = crypter::AppState::new(
         bao.clone(),
         Settings {
             changesets_dir: Some(dir.to_owned()),
             ..Settings::default()
         },
+        creds,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());

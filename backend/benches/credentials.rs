@@ -91,7 +91,10 @@ async fn main() {
             .collect(),
         ..Settings::default()
     };
-    let state = AppState::new(bao.clone(), settings);
+    let creds = crypter::bootstrap::issue_credentials(&bao, &root)
+        .await
+        .unwrap();
+    let state = AppState::new(bao.clone(), settings, creds);
     tokio::spawn(async move {
         crypter::startup::serve(listener, state, std::future::pending())
             .await

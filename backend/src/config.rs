@@ -1,7 +1,10 @@
 //! Runtime settings of the HTTP server. The CLI (`cli.rs`) fills them from flags and
 //! `CRYPTER_`-prefixed environment variables; tests build them directly.
 
+use crate::jobs::JobTiming;
+use crate::session::Lifetimes;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -20,6 +23,12 @@ pub struct Settings {
     pub audit_logs: Vec<PathBuf>,
     /// Where the ingest endpoint appends the audit lines a log shipper posts.
     pub audit_ingest_file: Option<PathBuf>,
+    /// Every session's idle timeout and absolute lifetime.
+    pub lifetimes: Lifetimes,
+    /// How long an instance trusts its cached copy of a session record.
+    pub session_revalidate: Duration,
+    /// Jobs' heartbeat, when a silent one is interrupted, and how long ended ones are kept.
+    pub jobs: JobTiming,
 }
 
 impl Default for Settings {
@@ -32,6 +41,9 @@ impl Default for Settings {
             changesets_dir: None,
             audit_logs: Vec::new(),
             audit_ingest_file: None,
+            lifetimes: Lifetimes::default(),
+            session_revalidate: Duration::from_secs(2),
+            jobs: JobTiming::default(),
         }
     }
 }

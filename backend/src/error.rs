@@ -68,6 +68,9 @@ impl AppError {
                 BaoError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
                 BaoError::Sealed => (StatusCode::SERVICE_UNAVAILABLE, "store_sealed"),
                 BaoError::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "store_unreachable"),
+                BaoError::Electing | BaoError::Redirected { .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "store_electing")
+                }
                 BaoError::Rejected { status, .. } if *status == 400 => {
                     (StatusCode::BAD_REQUEST, "store_rejected")
                 }
@@ -149,6 +152,9 @@ impl IntoResponse for AppError {
                 tracing::error!(error = %self, "store unreachable");
                 "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
             }
+            Self::Store(BaoError::Electing | BaoError::Redirected { .. }) => {
+                BaoError::Electing.to_string()
+            }
             Self::Store(e) => e.to_string(),
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
@@ -171,6 +177,13 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if let Self::Store(BaoError::Forbidden { .. }) = self {
+            crate::session::mark_store_refused(&mut resp);
+        }
+        if let Self::Store(BaoError::Electing | BaoError::Redirected { .. }) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        }
         if let Self::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -7,7 +7,13 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+/// From SIGTERM to exit, at most.
+pub const DRAIN: Duration = Duration::from_secs(10);
 use tower_http::trace::TraceLayer;
 
 /// The whole HTTP surface: `/api/v1` and the console. Tests call this directly.
@@ -16,6 +22,10 @@ pub fn app(state: AppState) -> Router {
     let api = crate::routes::api()
         .layer(from_fn_with_state(state.clone(), refuse_frozen))
         .layer(from_fn_with_state(state.clone(), require_csrf))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::session::session_gone,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)
@@ -37,6 +47,55 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Serve until `signal`, then drain: readiness answers 503, no new connection is taken,
+/// requests in flight finish, and running jobs stop at their next batch and are handed
+/// over (`interrupted`, their cursor saved, the apply lock released) for another
+/// instance to resume. Returns within [`DRAIN`] of the signal, whatever is left.
+pub async fn serve_and_drain(
+    listener: TcpListener,
+    state: AppState,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let draining = Arc::new(Notify::new());
+    let shutdown = {
+        let (state, draining) = (state.clone(), draining.clone());
+        async move {
+            signal.await;
+            state.start_draining();
+            draining.notify_one();
+        }
+    };
+    let server = serve(listener, state.clone(), shutdown);
+    tokio::pin!(server);
+    tokio::select! {
+        served = &mut server => return served,
+        () = draining.notified() => {}
+    }
+    let why = format!("instance {} shut down", state.jobs.instance);
+    let drained = async {
+        let (served, left) = tokio::join!(
+            &mut server,
+            state
+                .jobs
+                .hand_over_all(&why, DRAIN - Duration::from_secs(1))
+        );
+        if left > 0 {
+            tracing::warn!(
+                jobs = left,
+                "jobs did not stop in time; their heartbeat will go stale"
+            );
+        }
+        served
+    };
+    match tokio::time::timeout(DRAIN, drained).await {
+        Ok(served) => served,
+        Err(_) => {
+            tracing::warn!("requests still open after {DRAIN:?}; exiting anyway");
+            Ok(())
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

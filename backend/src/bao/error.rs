@@ -4,8 +4,20 @@ use reqwest::StatusCode;
 /// path, never a token or a secret value (OpenBao does not echo request bodies).
 #[derive(Debug, thiserror::Error)]
 pub enum BaoError {
+    /// `unsent`: the request never reached the node (the connection was refused), so
+    /// OpenBao cannot have acted on it.
     #[error("OpenBao at {addr} is unreachable: {reason}")]
-    Unreachable { addr: String, reason: String },
+    Unreachable {
+        addr: String,
+        reason: String,
+        unsent: bool,
+    },
+    /// A standby sent the request on to `location` (the node it believes active).
+    #[error("OpenBao redirected the request to {path} to the active node")]
+    Redirected { path: String, location: String },
+    /// No node became active within the request's deadline.
+    #[error("the store is electing a leader; retry in a few seconds")]
+    Electing,
     #[error("OpenBao is sealed; unseal it before using Crypter")]
     Sealed,
     #[error("OpenBao denied access to {path}: {message}")]
@@ -66,7 +78,7 @@ impl BaoError {
     /// or has no active node to forward to (during a leader election).
     pub(super) fn is_node_failure(&self) -> bool {
         match self {
-            Self::Unreachable { .. } | Self::Sealed => true,
+            Self::Unreachable { .. } | Self::Sealed | Self::Redirected { .. } => true,
             Self::Rejected {
                 status, message, ..
             } => {
@@ -92,12 +104,40 @@ impl BaoError {
         matches!(self, Self::Unreachable { .. } | Self::Sealed)
     }
 
+    /// OpenBao refused the request without acting on it: it never reached the node, the
+    /// node is sealed, or a standby turned it away (redirect, no active node).
+    pub(super) fn unsent(&self) -> bool {
+        match self {
+            Self::Unreachable { unsent, .. } => *unsent,
+            Self::Sealed | Self::Redirected { .. } => true,
+            Self::Rejected {
+                status, message, ..
+            } => {
+                matches!(status, 307 | 503)
+                    || (*status == 500
+                        && ["active", "leader", "forward"]
+                            .iter()
+                            .any(|w| message.contains(w)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Where a standby redirected the request.
+    pub(super) fn redirect(&self) -> Option<&str> {
+        match self {
+            Self::Redirected { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+
     /// The HTTP status OpenBao answered with, when it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Forbidden { .. } => Some(403),
             Self::NotFound { .. } => Some(404),
-            Self::Sealed => Some(503),
+            Self::Sealed | Self::Electing => Some(503),
+            Self::Redirected { .. } => Some(307),
             Self::Rejected { status, .. } => Some(*status),
             _ => None,
         }

@@ -7,6 +7,7 @@ pub mod kv;
 mod nodes;
 pub mod path;
 mod purpose;
+mod route;
 mod sys;
 
 pub use error::BaoError;
@@ -16,14 +17,11 @@ pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
 use nodes::Nodes;
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-
-const TOKEN_HEADER: &str = "X-Vault-Token";
-const INDEX_HEADER: &str = "X-Vault-Index";
+use std::time::Duration;
 
 /// One request, as the client routes, retries and sends it.
 struct Call<'a> {
@@ -40,8 +38,9 @@ struct Call<'a> {
 /// clone: the connection pool and the nodes' health are shared.
 ///
 /// With several nodes, reads go to a healthy node (our own data center first) and writes
-/// to the active node; a request that fails because its node is down is retried once on
-/// the next node, so a failover is invisible beyond that one retry.
+/// to the active node. A request whose node is down goes to the next node; while the
+/// cluster elects a leader (nodes answer, but none is active), it follows a standby's
+/// redirect and keeps trying, within its deadline (see `route.rs`).
 #[derive(Clone, Debug)]
 pub struct Bao {
     http: reqwest::Client,
@@ -49,6 +48,8 @@ pub struct Bao {
     /// Sent as `X-Crypter-Purpose` on every request, so that OpenBao's audit log tells
     /// Crypter's own reads (plan, compare, …) from a person's reveal.
     purpose: Option<Purpose>,
+    /// How long a request may keep trying while the cluster elects a leader.
+    deadline: Duration,
 }
 
 impl Bao {
@@ -92,6 +93,7 @@ impl Bao {
             http,
             nodes: Arc::new(Nodes::new(checked, own_dc)),
             purpose: None,
+            deadline: route::DEADLINE,
         })
     }
 
@@ -192,96 +194,6 @@ impl Bao {
         .await
     }
 
-    async fn call(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
-        // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
-        // (much longer on a cluster, or under load, than on an idle dev server): wait for
-        // it, up to ~30 s. OpenBao refuses such a request before acting on it, but only
-        // requests that may safely run twice are repeated.
-        if call.idempotent {
-            for _ in 0..120 {
-                match self.route(call).await {
-                    Err(e) if e.is_kv_upgrading() => {
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                    other => return other,
-                }
-            }
-        }
-        self.route(call).await
-    }
-
-    async fn route(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
-        let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
-        let order = self.nodes.order(write);
-        let first = order[0];
-        let result = self.send(first, call).await;
-        match (result, order.get(1)) {
-            (Err(e), Some(&next)) if e.is_node_failure() => {
-                if e.node_is_down() {
-                    self.nodes
-                        .mark_down(first, e.to_string(), SystemTime::now());
-                }
-                tracing::warn!(node = %self.nodes.spec(first).url, retry = %self.nodes.spec(next).url,
-                    error = %e, "OpenBao node failed; retrying once on another node");
-                self.send(next, call).await
-            }
-            (result, _) => result,
-        }
-    }
-
-    async fn send(&self, node: usize, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
-        let addr = &self.nodes.spec(node).url;
-        let mut url = format!("{}/v1/{}", addr, path::encode(call.path));
-        if let Some(query) = call.query {
-            url.push('?');
-            url.push_str(query);
-        }
-        let mut req = self.http.request(call.method.clone(), &url);
-        if let Some(token) = call.token {
-            req = req.header(TOKEN_HEADER, token.expose_secret());
-        }
-        if let Some(purpose) = &self.purpose {
-            req = req.header(PURPOSE_HEADER, purpose.as_header().into_owned());
-        }
-        if self.nodes.len() > 1 {
-            // Read-after-write across nodes: a standby that has not yet replicated our last
-            // write forwards the request to the active node instead of answering stale.
-            if let Some(index) = self.nodes.last_index() {
-                req = req
-                    .header(INDEX_HEADER, index)
-                    .header("X-Vault-Inconsistent", "forward-active-node");
-            }
-        }
-        if let Some(body) = call.body {
-            req = req.json(body);
-        }
-        let resp = req.send().await.map_err(|e| BaoError::Unreachable {
-            addr: addr.clone(),
-            reason: describe_transport_error(&e),
-        })?;
-        let status = resp.status();
-        if let Some(index) = resp
-            .headers()
-            .get(INDEX_HEADER)
-            .and_then(|v| v.to_str().ok())
-        {
-            self.nodes.saw_index(index);
-        }
-        let bytes = resp.bytes().await.map_err(|e| BaoError::Unreachable {
-            addr: addr.clone(),
-            reason: describe_transport_error(&e),
-        })?;
-        if status.is_success() {
-            if bytes.is_empty() {
-                return Ok(None);
-            }
-            return serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| BaoError::Decode(format!("{}: {e}", call.path)));
-        }
-        Err(BaoError::from_status(status, call.path, &bytes))
-    }
-
     /// GET returning `None` for 404.
     pub async fn read(&self, path: &str, token: &SecretString) -> Result<Option<Value>, BaoError> {
         match self.request(Method::GET, path, Some(token), None).await {
@@ -351,15 +263,4 @@ fn keys_of(v: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn describe_transport_error(e: &reqwest::Error) -> String {
-    if e.is_connect() {
-        "connection refused or no route; is OpenBao running at this address?".into()
-    } else if e.is_timeout() {
-        "timed out".into()
-    } else {
-        // reqwest's Display includes the URL, which holds no secrets (tokens travel in headers).
-        e.to_string()
-    }
 }

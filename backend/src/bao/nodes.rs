@@ -151,6 +151,15 @@ impl Nodes {
         }
     }
 
+    /// The configured node that `location` (a URL, e.g. a redirect's) points at.
+    pub fn find(&self, location: &str) -> Option<usize> {
+        self.nodes.iter().position(|(spec, _)| {
+            location
+                .strip_prefix(spec.url.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
     /// Remember which Raft node the node at `url` is.
     pub fn learn_identity(&self, url: &str, node_id: &str, cluster_addr: &str) {
         for (spec, status) in &self.nodes {
@@ -248,6 +257,21 @@ mod tests {
         assert_eq!(nodes.last_index(), Some(header(48)));
         nodes.saw_index(&header(50));
         assert_eq!(nodes.last_index(), Some(header(50)));
+    }
+
+    #[test]
+    fn a_redirect_names_a_configured_node() {
+        let nodes = Nodes::new(
+            vec![
+                spec("http://10.0.0.1:8200", "dc1"),
+                spec("http://10.0.0.2:8200", "dc2"),
+            ],
+            None,
+        );
+        assert_eq!(nodes.find("http://10.0.0.2:8200/v1/env/x/data/y"), Some(1));
+        assert_eq!(nodes.find("http://10.0.0.1:8200"), Some(0));
+        assert_eq!(nodes.find("http://10.0.0.1:82001/v1/x"), None);
+        assert_eq!(nodes.find("http://10.0.0.9:8200/v1/x"), None);
     }
 
     #[test]

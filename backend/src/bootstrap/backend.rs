@@ -65,6 +65,11 @@ impl BackendCredentials {
 
     /// Log in; the token lives as long as the AppRole's token TTL (1 h).
     pub async fn login(&self, bao: &Bao) -> Result<SecretString, BaoError> {
+        self.login_with_ttl(bao).await.map(|(token, _)| token)
+    }
+
+    /// Log in: the token and its TTL in seconds.
+    pub async fn login_with_ttl(&self, bao: &Bao) -> Result<(SecretString, u64), BaoError> {
         let answer = bao
             .unauthenticated(
                 reqwest::Method::POST,
@@ -73,10 +78,14 @@ impl BackendCredentials {
             )
             .await?
             .unwrap_or_default();
+        let ttl = answer
+            .pointer("/auth/lease_duration")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         answer
             .pointer("/auth/client_token")
             .and_then(Value::as_str)
-            .map(|t| SecretString::from(t.to_owned()))
+            .map(|t| (SecretString::from(t.to_owned()), ttl))
             .ok_or_else(|| BaoError::Decode("AppRole login returned no token".into()))
     }
 }

@@ -49,6 +49,12 @@ path "crypter/+/runbook-templates/*" {
 path "crypter/data/bootstrap" {
   capabilities = ["read"]
 }
+# Jobs (applies, runbook steps): the backend keeps a marker per job under its owner's
+# entity; reading it with the caller's own token is how OpenBao decides who may follow a
+# job. An owner reads their own; operators read all.
+path "crypter/data/job-owners/{{identity.entity.id}}/*" {
+  capabilities = ["read"]
+}
 # Environments are KV v2 mounts under env/.
 path "sys/mounts" {
   capabilities = ["read"]
@@ -138,6 +144,16 @@ path "crypter/+/runbook-templates/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
 path "crypter/data/bootstrap" {
+  capabilities = ["create", "read", "update"]
+}
+# Every job's owner marker: operators follow and resume any job.
+path "crypter/data/job-owners/*" {
+  capabilities = ["read"]
+}
+# Bootstrap (run with an operator's token) makes the backend's session key if it is
+# missing. Its metadata only: encrypt, decrypt, export and config are other paths, which
+# only the backend's own policy names (encrypt and decrypt).
+path "crypter-backend-transit/keys/sessions" {
   capabilities = ["create", "read", "update"]
 }
 # Provisioning, kept through every freeze: the migration's own rights. Each path repeats
@@ -256,8 +272,22 @@ path "crypter/data/jobs/*" {
 path "crypter/metadata/jobs/*" {
   capabilities = ["read", "delete", "list"]
 }
+path "crypter/data/job-owners/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "crypter/metadata/job-owners/*" {
+  capabilities = ["delete", "list"]
+}
 path "crypter/data/bootstrap" {
   capabilities = ["read"]
+}
+# The transit key that seals the OpenBao tokens in session records: this policy alone
+# may use it, so a copy of the records opens nothing without the backend.
+path "crypter-backend-transit/encrypt/sessions" {
+  capabilities = ["update"]
+}
+path "crypter-backend-transit/decrypt/sessions" {
+  capabilities = ["update"]
 }
 "#;
 
@@ -339,6 +369,10 @@ mod tests {
             "crypter/data/runbook-templates/x",
             "crypter/data/activity/x",
             "crypter/data/sessions/x",
+            "crypter/data/jobs/x",
+            "crypter/data/job-owners/x/y",
+            "crypter-backend-transit/encrypt/sessions",
+            "crypter-backend-transit/decrypt/sessions",
             "crypter/data/bootstrap",
             "sys/policies/acl/crypter-operator",
             "auth/token/create/crypter-freeze-probe",
@@ -350,6 +384,40 @@ mod tests {
                         .any(|c| WRITE_CAPABILITIES.contains(&c.as_str()))
             });
             assert!(!writes, "admins may write {path}");
+        }
+    }
+
+    /// Neither admins nor operators reach session records, job records or the transit key
+    /// that seals session tokens, with any capability: only the backend's own identity does.
+    #[test]
+    fn only_the_backend_reaches_sessions_jobs_and_their_key() {
+        let paths = [
+            "crypter/data/sessions/abc",
+            "crypter/metadata/sessions/abc",
+            "crypter/data/jobs/job-1",
+            "crypter/metadata/jobs/job-1",
+            "crypter-backend-transit/encrypt/sessions",
+            "crypter-backend-transit/decrypt/sessions",
+        ];
+        for (name, hcl) in [("admin", ADMIN_POLICY), ("operator", OPERATOR_POLICY)] {
+            let doc = parse(hcl).unwrap();
+            for path in paths {
+                let reaches = doc
+                    .rules
+                    .iter()
+                    .any(|r| Pattern::new(&r.path).matches(path) && !r.capabilities.is_empty());
+                assert!(!reaches, "{name} reaches {path}");
+            }
+        }
+        let backend = parse(BACKEND_POLICY).unwrap();
+        for path in paths.iter().take(6) {
+            assert!(
+                backend
+                    .rules
+                    .iter()
+                    .any(|r| Pattern::new(&r.path).matches(path)),
+                "the backend lacks {path}"
+            );
         }
     }
 }

@@ -79,6 +79,45 @@ pub async fn ensure_kv2(
     Ok(())
 }
 
+/// The backend's transit mount and the derived, non-exportable key that seals session
+/// tokens (only the backend's policy may use it).
+pub async fn ensure_session_key(
+    bao: &Bao,
+    token: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    use crate::records::{TRANSIT_KEY, TRANSIT_MOUNT};
+    let mounted = match bao
+        .read(&format!("sys/mounts/{TRANSIT_MOUNT}"), token)
+        .await
+    {
+        Ok(found) => found.is_some(),
+        Err(BaoError::Rejected { status: 400, .. }) => false,
+        Err(e) => return Err(e).context(format!("reading mount {TRANSIT_MOUNT}/")),
+    };
+    if !mounted {
+        let body = json!({
+            "type": "transit",
+            "description": "Crypter's backend: seals the OpenBao tokens kept in session records",
+        });
+        bao.write(&format!("sys/mounts/{TRANSIT_MOUNT}"), token, &body)
+            .await
+            .with_context(|| format!("mounting transit at {TRANSIT_MOUNT}/"))?;
+        report
+            .changes
+            .push(format!("mounted transit at {TRANSIT_MOUNT}/"));
+    }
+    let key = format!("{TRANSIT_MOUNT}/keys/{TRANSIT_KEY}");
+    if bao.read(&key, token).await?.is_none() {
+        let body = json!({ "type": "aes256-gcm96", "derived": true, "exportable": false });
+        bao.write(&key, token, &body)
+            .await
+            .with_context(|| format!("creating the transit key {key}"))?;
+        report.changes.push(format!("created transit key {key}"));
+    }
+    Ok(())
+}
+
 /// Write `crypter/data/<key>` only if it does not exist (check-and-set 0), so records that
 /// an admin has since edited are left alone.
 pub async fn ensure_record(

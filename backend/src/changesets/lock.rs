@@ -1,6 +1,6 @@
 //! The apply lock at `crypter/data/changesets/lock`: written with check-and-set, it names its
-//! holder and host and carries a heartbeat; stale after 60 s without one. Taking over a live
-//! lock needs `force` and a reason.
+//! holder and host and carries a heartbeat; stale after the holder's `stale_after` (60 s by
+//! default) without one. Taking over a live lock needs `force` and a reason.
 
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
@@ -14,8 +14,6 @@ use time::OffsetDateTime;
 /// The lock's path, for permission checks.
 pub const LOCK_PATH: &str = "crypter/data/changesets/lock";
 const LOCK_KEY: &str = "changesets/lock";
-pub const STALE_AFTER_SECS: u64 = 60;
-pub const HEARTBEAT_SECS: u64 = 10;
 
 pub fn now_secs() -> u64 {
     OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
@@ -59,7 +57,7 @@ pub async fn read(
     let Ok(mut lock) = serde_json::from_value::<ChangesetLock>(data) else {
         return Ok(None);
     };
-    lock.stale = now_secs().saturating_sub(lock.heartbeat) > STALE_AFTER_SECS || holder_gone(&lock);
+    lock.stale = now_secs().saturating_sub(lock.heartbeat) > lock.stale_after || holder_gone(&lock);
     Ok(Some((lock, version)))
 }
 
@@ -101,6 +99,7 @@ pub async fn acquire(
     holder: &str,
     job_id: &str,
     force: bool,
+    stale_after: u64,
 ) -> Result<(u64, Option<ChangesetLock>), AppError> {
     let current = read(bao, token).await?;
     let (cas, taken_over) = match &current {
@@ -118,6 +117,7 @@ pub async fn acquire(
         heartbeat: now_secs(),
         job_id: Some(job_id.to_owned()),
         stale: false,
+        stale_after,
     };
     match write(bao, token, &lock, cas).await {
         Ok(()) => Ok((cas + 1, taken_over)),

@@ -7,14 +7,13 @@
 //! - [`apply`]: takes the lock, checks that the plan made now is the one presented (same
 //!   hash: the same items), keeps its item list and starts a job that runs exactly those
 //!   items;
-//! - [`job`] / [`wait`]: the job's progress.
+//! - [`resume`]: runs an interrupted or failed apply job again, from its saved cursor.
 
 pub mod changelog;
 pub mod checksum;
 mod exec;
 pub mod fault;
 pub mod format;
-pub mod jobs;
 pub mod lock;
 pub mod plan;
 mod plans;
@@ -25,10 +24,12 @@ pub mod validate;
 
 use crate::bao::Bao;
 use crate::error::AppError;
+use crate::jobs::{JobHandle, JobRecord, JobSpec, Jobs};
 use crypter_api::{
-    ApplyRequest, ChangesetLock, ChangesetState, ChangesetStatus, JobProgress, JobState, PlanItem,
-    PlanItemPage,
+    ApplyRequest, ChangesetLock, ChangesetState, ChangesetStatus, JobKind, JobProgress, JobRunbook,
+    PlanItem, PlanItemPage,
 };
+use futures_util::future::BoxFuture;
 pub use plan::view::Filter;
 pub use plan::Plan;
 use secrecy::SecretString;
@@ -40,6 +41,25 @@ use std::sync::Arc;
 pub struct Started {
     pub job_id: String,
     pub taken_over_from: Option<ChangesetLock>,
+    pub job: JobHandle,
+}
+
+/// Called with the job's last progress when an apply job ends (done, failed or handed
+/// over): a runbook's apply step records its outcome this way.
+pub type OnEnd = Box<dyn FnOnce(JobProgress) -> BoxFuture<'static, ()> + Send>;
+
+/// Who applies, where, and where the job is kept.
+pub struct ApplyContext<'a> {
+    pub bao: &'a Bao,
+    pub jobs: &'a Jobs,
+    pub token: &'a SecretString,
+    pub dir: Option<&'a Path>,
+    pub actor: &'a str,
+    /// The caller's identity entity: the job's owner marker goes under it.
+    pub entity_id: Option<&'a str>,
+    pub runbook: Option<JobRunbook>,
+    /// The job's id, when the caller chose it (a runbook step names its job first).
+    pub job_id: Option<String>,
 }
 
 /// Every changeset (the folder read afresh, plus uploads) with its status, in order of id.
@@ -115,12 +135,9 @@ pub async fn keep(bao: &Bao, token: &SecretString, plan: &Plan) -> Result<(), Ap
 /// Apply the plan that hashes to `req.plan_hash`: takes the lock (409 naming the holder);
 /// 409 when the plan made now differs or cannot run; returns at once with the job's id.
 pub async fn apply(
-    bao: &Bao,
-    token: &SecretString,
-    dir: Option<&Path>,
-    actor: &str,
+    cx: &ApplyContext<'_>,
     req: &ApplyRequest,
-    runbook_run: Option<String>,
+    on_end: Option<OnEnd>,
 ) -> Result<Started, AppError> {
     if req.force && req.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(AppError::bad_request(
@@ -128,13 +145,18 @@ pub async fn apply(
             "taking the changesets lock over by force needs a reason; it is recorded",
         ));
     }
+    let token = cx.token;
     // The lock first, then the plan: nothing else can apply between the check and the run.
-    let job_id = jobs::new_id();
+    let job_id = cx.job_id.clone().unwrap_or_else(crate::jobs::new_id);
     // Every request the apply makes carries its job: the Freeze page lists its writes
     // apart from writes that got through the freeze otherwise.
-    let bao = &bao.with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
-    let (version, taken_over_from) = lock::acquire(bao, token, actor, &job_id, req.force).await?;
-    let checked = match checked_plan(bao, token, dir, &req.plan_hash).await {
+    let bao = &cx
+        .bao
+        .with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
+    let stale_after = cx.jobs.timing.stale_after.as_secs();
+    let (version, taken_over_from) =
+        lock::acquire(bao, token, cx.actor, &job_id, req.force, stale_after).await?;
+    let checked = match checked_plan(bao, token, cx.dir, &req.plan_hash).await {
         Ok(p) => keep(bao, token, &p).await.map(|()| p),
         Err(e) => Err(e),
     };
@@ -145,21 +167,136 @@ pub async fn apply(
             return Err(e);
         }
     };
-    let total = fresh.items.iter().filter(|i| !i.action.is_noop()).count() as u64;
-    let job = jobs::start(&job_id, total);
-    tokio::spawn(run::run(run::Runner {
-        bao: bao.clone(),
-        token: token.clone(),
-        actor: actor.to_owned(),
-        runbook_run,
-        job,
-        lock_version: version,
-        plan: fresh,
-    }));
+    let spec = JobSpec {
+        id: job_id.clone(),
+        kind: JobKind::Apply,
+        owner: cx.actor.to_owned(),
+        entity_id: cx.entity_id.map(str::to_owned),
+        total: run::runnable(&fresh.items),
+        plan_hash: Some(fresh.hash.clone()),
+        changesets: fresh.work.iter().map(|w| w.cs.id.clone()).collect(),
+        runbook: cx.runbook.clone(),
+    };
+    let job = match cx.jobs.start(spec).await {
+        Ok(j) => j,
+        Err(e) => {
+            lock::release(bao, token).await?;
+            return Err(e);
+        }
+    };
+    spawn_run(cx, bao, job.clone(), version, fresh, on_end);
     Ok(Started {
         job_id,
         taken_over_from,
+        job,
     })
+}
+
+fn spawn_run(
+    cx: &ApplyContext<'_>,
+    bao: &Bao,
+    job: JobHandle,
+    lock_version: u64,
+    plan: Arc<Plan>,
+    on_end: Option<OnEnd>,
+) {
+    let runner = run::Runner {
+        bao: bao.clone(),
+        token: cx.token.clone(),
+        actor: cx.actor.to_owned(),
+        runbook_run: cx.runbook.as_ref().map(|r| r.run.clone()),
+        job,
+        lock_version,
+        heartbeat: cx.jobs.timing.heartbeat,
+        plan,
+    };
+    tokio::spawn(async move {
+        let job = runner.job.clone();
+        run::run(runner).await;
+        if let Some(on_end) = on_end {
+            on_end(job.progress()).await;
+        }
+        job.release();
+    });
+}
+
+/// Run an interrupted or failed apply job again on this instance, from its saved cursor:
+/// take the lock (a live holder is refused), plan the rest of the job's changesets (the
+/// rest of each interrupted item list, exactly as planned) and run it under the same job.
+pub async fn resume(
+    cx: &ApplyContext<'_>,
+    record: JobRecord,
+    version: u64,
+    message: String,
+    on_end: Option<OnEnd>,
+) -> Result<Started, AppError> {
+    let token = cx.token;
+    let bao = &cx
+        .bao
+        .with_purpose(crate::bao::Purpose::Apply(record.id.clone()));
+    let stale_after = cx.jobs.timing.stale_after.as_secs();
+    let (lock_version, _) =
+        lock::acquire(bao, token, cx.actor, &record.id, false, stale_after).await?;
+    let fresh = match resumable_plan(bao, token, cx.dir, &record).await {
+        Ok(p) => p,
+        Err(e) => {
+            lock::release(bao, token).await?;
+            return Err(e);
+        }
+    };
+    let mut record = record;
+    record.done = record.total.saturating_sub(run::runnable(&fresh.items));
+    let job = match cx
+        .jobs
+        .adopt(record, version, cx.actor, "resume", message)
+        .await
+    {
+        Ok(j) => j,
+        Err(e) => {
+            lock::release(bao, token).await?;
+            return Err(e);
+        }
+    };
+    let job_id = job.id().to_owned();
+    spawn_run(cx, bao, job.clone(), lock_version, fresh, on_end);
+    Ok(Started {
+        job_id,
+        taken_over_from: None,
+        job,
+    })
+}
+
+/// The plan that finishes `record`'s job: only its own changesets, nothing blocking.
+async fn resumable_plan(
+    bao: &Bao,
+    token: &SecretString,
+    dir: Option<&Path>,
+    record: &JobRecord,
+) -> Result<Arc<Plan>, AppError> {
+    let fresh = plan(bao, token, dir).await?;
+    if let Some(w) = fresh
+        .work
+        .iter()
+        .find(|w| !record.changesets.contains(&w.cs.id))
+    {
+        return Err(AppError::Conflict(format!(
+            "changeset {} is pending but was not part of job {}; resume runs only the job's \
+             changesets ({}): apply {} on its own afterwards",
+            w.cs.id,
+            record.id,
+            record.changesets.join(", "),
+            w.cs.id
+        )));
+    }
+    if !fresh.view.blockers.is_empty() {
+        return Err(AppError::ConflictDetails {
+            code: "plan_blocked",
+            message: format!("resume refused: {}", fresh.view.blockers.join("; ")),
+            details: json!({ "blockers": fresh.view.blockers }),
+        });
+    }
+    keep(bao, token, &fresh).await?;
+    Ok(fresh)
 }
 
 /// The plan made now, if it can run and hashes to `plan_hash`; otherwise the 409 that says
@@ -237,17 +374,16 @@ fn first_difference(old: &[PlanItem], new: &[PlanItem]) -> String {
     }
 }
 
-pub fn job(id: &str) -> Option<JobProgress> {
-    jobs::get(id)
-}
-
-/// Wait until the job ends (for the CLI and the runbooks); `None` for an unknown job.
-pub async fn wait(id: &str) -> Option<JobProgress> {
+/// Wait until the job ends (for the CLI): its last progress.
+pub async fn wait(job: &JobHandle) -> JobProgress {
+    let mut rx = job.subscribe();
     loop {
-        let p = jobs::get(id)?;
-        if p.state != JobState::Running {
-            return Some(p);
+        let p = rx.borrow_and_update().clone();
+        if p.state.ended() {
+            return p;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if rx.changed().await.is_err() {
+            return job.progress();
+        }
     }
 }

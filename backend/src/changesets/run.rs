@@ -2,15 +2,17 @@
 //! a time, `PARALLELISM` at once (a move's copy and its `delete_source` together, in
 //! order). Before each batch the changelog records how far the list is done and which
 //! items are about to run, so a killed process resumes the same list where it stopped.
-//! The lock's heartbeat runs beside it.
+//! The lock's heartbeat runs beside it. Between batches the runner also stops when its job
+//! is asked to (the instance shuts down): the cursor is saved, the lock released, and the
+//! job handed over as `interrupted`, for anyone to resume at once.
 
 use super::changelog::{self, Record};
 use super::exec::{self, Carry, Exec, Stop};
-use super::jobs::Job;
 use super::lock;
 use super::plan::{Plan, Work, PARALLELISM};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crate::jobs::JobHandle;
 use crypter_api::{ChangelogResult, ChangesetCursor, ItemAction, PlanItem};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -30,9 +32,18 @@ pub struct Runner {
     pub token: SecretString,
     pub actor: String,
     pub runbook_run: Option<String>,
-    pub job: Arc<Job>,
+    pub job: JobHandle,
     pub lock_version: u64,
+    pub heartbeat: Duration,
     pub plan: Arc<Plan>,
+}
+
+/// Why a changeset's run stopped early.
+enum Halt {
+    /// The apply failed (a conflict, an error, the lock taken over): the job fails.
+    Failed(AppError),
+    /// The job was asked to stop (shutdown) and saved its cursor: it is handed over.
+    HandedOver(String),
 }
 
 fn now() -> String {
@@ -45,10 +56,10 @@ pub async fn run(r: Runner) {
     let lost = Arc::new(AtomicBool::new(false));
     let beat = {
         let (bao, token, lost) = (r.bao.clone(), r.token.clone(), lost.clone());
-        let mut version = r.lock_version;
+        let (mut version, every) = (r.lock_version, r.heartbeat);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(lock::HEARTBEAT_SECS)).await;
+                tokio::time::sleep(every).await;
                 match lock::heartbeat(&bao, &token, version).await {
                     Ok(v) => version = v,
                     Err(e) => {
@@ -60,11 +71,18 @@ pub async fn run(r: Runner) {
             }
         })
     };
-    let mut result = Ok(());
+    let mut halt = None;
     for w in &r.plan.work {
-        if let Err(e) = run_changeset(&r, w, &lost).await {
-            result = Err(format!("{}: {e}", w.cs.id));
-            break;
+        match run_changeset(&r, w, &lost).await {
+            Ok(()) => {}
+            Err(Halt::Failed(e)) => {
+                halt = Some(Err(format!("{}: {e}", w.cs.id)));
+                break;
+            }
+            Err(Halt::HandedOver(why)) => {
+                halt = Some(Ok(why));
+                break;
+            }
         }
     }
     beat.abort();
@@ -73,8 +91,11 @@ pub async fn run(r: Runner) {
             tracing::warn!(error = %e, "could not release the changesets lock");
         }
     }
-    r.job.set_current(String::new());
-    r.job.finish(result);
+    match halt {
+        None => r.job.finish(Ok(())).await,
+        Some(Err(e)) => r.job.finish(Err(e)).await,
+        Some(Ok(why)) => r.job.hand_over(why).await,
+    }
 }
 
 /// Consecutive items that run in order, as one: a copy and the `delete_source` after it.
@@ -105,11 +126,12 @@ fn batches(items: &[PlanItem], units: Vec<Range<usize>>) -> Vec<Vec<Range<usize>
     out
 }
 
-fn runnable(items: &[PlanItem]) -> u64 {
+/// Items that write something: what a job counts.
+pub fn runnable(items: &[PlanItem]) -> u64 {
     items.iter().filter(|i| !i.action.is_noop()).count() as u64
 }
 
-async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), AppError> {
+async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Halt> {
     let items = &r.plan.items[w.items.clone()];
     let mut record = Record {
         id: w.cs.id.clone(),
@@ -136,19 +158,26 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ap
     for batch in batches(items, units(items)) {
         let span = batch[0].start..batch[batch.len() - 1].end;
         if lost.load(Ordering::SeqCst) {
-            return fail(
-                r,
-                &mut record,
-                span.start,
-                "the lock was taken over; stopped".into(),
-            )
-            .await;
+            return Err(Halt::Failed(
+                fail(
+                    r,
+                    &mut record,
+                    span.start,
+                    "the lock was taken over; stopped".into(),
+                )
+                .await,
+            ));
+        }
+        if let Some(why) = r.job.stop_reason() {
+            return Err(hand_over(r, &mut record, span.start, why).await);
         }
         if let Some(c) = record.cursor.as_mut() {
             c.done = span.start;
             c.in_flight = span.end;
         }
-        changelog::save(&r.bao, &r.token, &record).await?;
+        changelog::save(&r.bao, &r.token, &record)
+            .await
+            .map_err(Halt::Failed)?;
         let op = items[span.start].operation;
         r.job.set_current(format!(
             "{}: {} (operation {}/{ops})",
@@ -157,14 +186,30 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ap
             op + 1
         ));
         if let Err((at, why)) = run_batch(&x, w, items, batch).await {
-            return fail(r, &mut record, at, why).await;
+            return Err(Halt::Failed(fail(r, &mut record, at, why).await));
         }
         r.job.add_done(runnable(&items[span]));
     }
     record.result = ChangelogResult::Applied;
     record.cursor = None;
     record.at = now();
-    changelog::save(&r.bao, &r.token, &record).await
+    changelog::save(&r.bao, &r.token, &record)
+        .await
+        .map_err(Halt::Failed)
+}
+
+/// Stop between batches: every item before `done` is done and none is in flight.
+async fn hand_over(r: &Runner, record: &mut Record, done: usize, why: String) -> Halt {
+    record.result = ChangelogResult::Failed;
+    record.error = Some(format!("interrupted: {why}; resume the job to continue"));
+    if let Some(c) = record.cursor.as_mut() {
+        c.done = done;
+        c.in_flight = done;
+    }
+    match changelog::save(&r.bao, &r.token, record).await {
+        Ok(()) => Halt::HandedOver(why),
+        Err(e) => Halt::Failed(e),
+    }
 }
 
 /// Run the units; on the first one that stops, no further unit starts. `Err` holds the
@@ -225,14 +270,16 @@ async fn run_batch(
     }
 }
 
-async fn fail(r: &Runner, record: &mut Record, done: usize, error: String) -> Result<(), AppError> {
+async fn fail(r: &Runner, record: &mut Record, done: usize, error: String) -> AppError {
     record.result = ChangelogResult::Failed;
     record.error = Some(error.clone());
     if let Some(c) = record.cursor.as_mut() {
         c.done = done;
     }
-    changelog::save(&r.bao, &r.token, record).await?;
-    Err(AppError::Conflict(error))
+    match changelog::save(&r.bao, &r.token, record).await {
+        Ok(()) => AppError::Conflict(error),
+        Err(e) => e,
+    }
 }
 
 #[cfg(test)]

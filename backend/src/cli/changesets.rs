@@ -129,15 +129,35 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
                 force: args.force,
                 reason: args.reason,
             };
-            let started =
-                match changesets::apply(&op.bao, &op.token, dir, &op.name, &req, None).await {
-                    Ok(s) => s,
-                    Err(e) => return fail(&e),
-                };
-            if let Some(old) = started.taken_over_from {
+            // The job lives in this process only: the CLI holds no backend identity.
+            let jobs = crate::jobs::Jobs::new(
+                None,
+                std::sync::Arc::new(crate::clock::SystemClock),
+                crate::jobs::JobTiming::default(),
+            );
+            let cx = changesets::ApplyContext {
+                bao: &op.bao,
+                jobs: &jobs,
+                token: &op.token,
+                dir,
+                actor: &op.name,
+                entity_id: None,
+                runbook: None,
+                job_id: None,
+            };
+            let started = match changesets::apply(&cx, &req, None).await {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            if let Some(old) = &started.taken_over_from {
                 eprintln!("took the lock over from {} on {}", old.holder, old.host);
             }
-            watch(&started.job_id).await
+            let code = watch(&started.job).await;
+            // The runner releases the lock after the job's last progress: wait for it.
+            while jobs.local(&started.job_id).is_some() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            code
         }
     }
 }
@@ -201,30 +221,34 @@ fn print_plan(plan: &crypter_api::ChangesetPlan) {
     println!("plan_hash: {}", plan.plan_hash);
 }
 
-async fn watch(job_id: &str) -> ExitCode {
+async fn watch(job: &crate::jobs::JobHandle) -> ExitCode {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let mut rx = job.subscribe();
     loop {
-        let Some(p) = changesets::job(job_id) else {
-            bar.abandon();
-            return ExitCode::from(EXIT_ERROR);
-        };
+        let p = rx.borrow_and_update().clone();
         bar.set_length(p.total);
         bar.set_position(p.done);
         bar.set_message(p.current.clone());
         match p.state {
-            JobState::Running => tokio::time::sleep(Duration::from_millis(200)).await,
+            JobState::Running => {
+                if rx.changed().await.is_err() {
+                    bar.abandon();
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            }
             JobState::Done => {
                 bar.finish_with_message("done");
                 return ExitCode::SUCCESS;
             }
-            JobState::Failed => {
-                bar.abandon_with_message("failed");
+            JobState::Failed | JobState::Interrupted => {
+                bar.abandon_with_message(p.state.as_str());
                 eprintln!(
-                    "crypter: the apply failed: {}; run apply again to resume",
+                    "crypter: the apply {}: {}; run apply again to resume",
+                    p.state,
                     p.error.unwrap_or_default()
                 );
                 return ExitCode::from(EXIT_APPLY_FAILED);

@@ -3,7 +3,10 @@
 
 mod bootstrap;
 mod changesets;
+mod dev;
 mod freeze;
+mod instances;
+mod jobs;
 mod runbook;
 mod serve;
 
@@ -11,6 +14,7 @@ use crate::config::Settings;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,6 +44,9 @@ pub enum Command {
     Runbook(runbook::RunbookArgs),
     /// Changesets: status, plan or apply a folder of changesets. Uses BAO_TOKEN.
     Changesets(changesets::ChangesetsArgs),
+    /// Jobs on a running Crypter: list, show, or resume an interrupted apply (with a
+    /// progress bar). Logs in to it with BAO_TOKEN, which it keeps.
+    Jobs(jobs::JobsArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -75,6 +82,26 @@ pub struct ServerArgs {
     /// the feed reads them back). Without it, the endpoint answers 404.
     #[arg(long, env = "CRYPTER_AUDIT_INGEST_FILE")]
     pub audit_ingest_file: Option<PathBuf>,
+    /// A session ends after this many minutes without a request (whatever its token's TTL).
+    #[arg(long, env = "CRYPTER_SESSION_IDLE_MINUTES", default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle_minutes: u64,
+    /// A session ends this many hours after login at the latest (root tokens included).
+    #[arg(long, env = "CRYPTER_SESSION_LIFETIME_HOURS", default_value_t = 12,
+        value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_lifetime_hours: u64,
+    /// How often a running job writes its heartbeat (and the apply lock's).
+    #[arg(long, env = "CRYPTER_JOB_HEARTBEAT_SECS", default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub job_heartbeat_secs: u64,
+    /// A running job without a heartbeat for this long is `interrupted` (resumable).
+    #[arg(long, env = "CRYPTER_JOB_STALE_SECS", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(2..=3_600))]
+    pub job_stale_secs: u64,
+    /// Ended jobs are kept this many hours, then removed.
+    #[arg(long, env = "CRYPTER_JOB_RETENTION_HOURS", default_value_t = 168,
+        value_parser = clap::value_parser!(u64).range(1..=8_760))]
+    pub job_retention_hours: u64,
 }
 
 impl ServerArgs {
@@ -87,7 +114,48 @@ impl ServerArgs {
             changesets_dir: self.changesets_dir.clone(),
             audit_logs: self.audit_logs.clone(),
             audit_ingest_file: self.audit_ingest_file.clone(),
+            lifetimes: crate::session::Lifetimes {
+                idle: Duration::from_secs(self.session_idle_minutes * 60),
+                absolute: Duration::from_secs(self.session_lifetime_hours * 3600),
+            },
+            jobs: crate::jobs::JobTiming {
+                heartbeat: Duration::from_secs(self.job_heartbeat_secs),
+                stale_after: Duration::from_secs(
+                    self.job_stale_secs.max(self.job_heartbeat_secs * 2),
+                ),
+                retention: Duration::from_secs(self.job_retention_hours * 3600),
+            },
+            ..Settings::default()
         }
+    }
+
+    /// The same flags for another instance listening on `listen` (`crypter dev
+    /// --instances N` starts the others with them).
+    fn to_args(&self, listen: SocketAddr) -> Vec<String> {
+        let mut out = vec![
+            format!("--listen={listen}"),
+            format!("--dist-dir={}", self.dist_dir.display()),
+            format!("--login-per-minute={}", self.login_per_minute),
+            format!("--login-burst={}", self.login_burst),
+            format!("--session-idle-minutes={}", self.session_idle_minutes),
+            format!("--session-lifetime-hours={}", self.session_lifetime_hours),
+            format!("--job-heartbeat-secs={}", self.job_heartbeat_secs),
+            format!("--job-stale-secs={}", self.job_stale_secs),
+            format!("--job-retention-hours={}", self.job_retention_hours),
+        ];
+        if self.secure_cookies {
+            out.push("--secure-cookies".into());
+        }
+        if let Some(dc) = &self.datacenter {
+            out.push(format!("--datacenter={dc}"));
+        }
+        if let Some(dir) = &self.changesets_dir {
+            out.push(format!("--changesets-dir={}", dir.display()));
+        }
+        if let Some(f) = &self.audit_ingest_file {
+            out.push(format!("--audit-ingest-file={}", f.display()));
+        }
+        out
     }
 }
 
@@ -136,18 +204,25 @@ pub struct DevArgs {
     /// `nodes.json` in the cluster's folder, printed at start.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=7))]
     pub nodes: u8,
+    /// Run this many Crypter instances over the same store, on consecutive ports from
+    /// --listen (the others as `crypter serve --bao-addr …` processes), to try what a
+    /// balancer in front of several instances gives. Their pids and addresses go to
+    /// `instances.json`, printed at start.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub instances: u8,
 }
 
 /// Runs the command; the exit code is what scripts see.
 pub async fn run(cli: Cli) -> std::process::ExitCode {
     let served = match cli.command {
         Command::Serve(args) => serve::run_serve(args).await,
-        Command::Dev(args) => serve::run_dev(args).await,
+        Command::Dev(args) => dev::run_dev(args).await,
         Command::Bootstrap(args) => return bootstrap::run(args).await,
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
         Command::Runbook(args) => return runbook::run(args).await,
         Command::Changesets(args) => return changesets::run(args).await,
+        Command::Jobs(args) => return jobs::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

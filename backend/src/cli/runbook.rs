@@ -149,13 +149,24 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
         } => {
             let r = match action {
                 StepAction::Run => {
+                    // Jobs of this process only: the CLI holds no backend identity.
+                    let jobs = crate::jobs::Jobs::new(
+                        None,
+                        std::sync::Arc::new(crate::clock::SystemClock),
+                        crate::jobs::JobTiming::default(),
+                    );
                     let actor = Actor {
                         name: who,
                         policies: &op.policies,
                         changesets_dir: changesets_dir.as_deref(),
                         feed: None,
+                        entity_id: None,
+                        jobs: &jobs,
                     };
-                    runbooks::run_step(bao, token, &actor, &id, &step).await
+                    match runbooks::run_step(bao, token, &actor, &id, &step).await {
+                        Ok(run) => wait_for_step(bao, token, &jobs, run, &step).await,
+                        Err(e) => Err(e),
+                    }
                 }
                 StepAction::Signoff => {
                     let req = SignoffRequest { plan_hash, note };
@@ -200,4 +211,34 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
         }
         Err(e) => fail(&e),
     }
+}
+
+/// The apply step answers at once and runs as a job of this process: wait for it to end
+/// and record its outcome, then read the run again.
+async fn wait_for_step(
+    bao: &crate::bao::Bao,
+    token: &secrecy::SecretString,
+    jobs: &crate::jobs::Jobs,
+    run: Runbook,
+    step: &str,
+) -> Result<Runbook, crate::error::AppError> {
+    let job = run
+        .steps
+        .iter()
+        .find(|s| s.step.id == step && s.state == "running")
+        .and_then(|s| s.job.clone());
+    let Some(job) = job else {
+        return Ok(run);
+    };
+    if let Some(handle) = jobs.local(&job) {
+        let p = crate::changesets::wait(&handle).await;
+        eprintln!(
+            "job {}: {} ({} of {} items)",
+            p.id, p.state, p.done, p.total
+        );
+    }
+    while jobs.local(&job).is_some() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    store::load(bao, token, &run.id).await.map(|(r, _)| r)
 }

@@ -1,17 +1,17 @@
-//! `crypter serve` and `crypter dev`: the modes that serve the console.
+//! `crypter serve`: production over an OpenBao you run (`--bao-addr`), or the embedded
+//! default. `crypter dev` is in `dev.rs`.
 
-use super::{parse_node, DevArgs, ServeArgs};
+use super::{parse_node, ServeArgs};
 use crate::bao::{Bao, NodeSpec};
 use crate::bootstrap::{BackendCredentials, VersionCheck};
-use crate::config::Settings;
-use crate::embedded::{self, BaoProcess, LocalCluster};
+use crate::embedded;
 use crate::session::random_token;
-use crate::startup::{serve, shutdown_signal};
+use crate::startup::{serve_and_drain, shutdown_signal};
 use crate::state::AppState;
 use anyhow::{bail, Context};
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio::net::TcpListener;
 
 pub(super) async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -33,10 +33,10 @@ pub(super) async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         let creds = kept_credentials(&managed.bao, &managed.root_token, &credentials_file).await?;
         check_store(&managed.bao, &creds).await?;
-        anyhow::Ok(report)
+        anyhow::Ok((report, creds))
     }
     .await;
-    let report = match prepared {
+    let (report, creds) = match prepared {
         Ok(r) => r,
         Err(e) => {
             managed.process.stop().await?;
@@ -46,16 +46,14 @@ pub(super) async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     drop(managed.root_token);
     let shown = (report.admin_created && generated).then(|| password.expose_secret().to_owned());
     announce(&listener, shown.as_deref())?;
-    let health = managed.bao.spawn_health_loop();
     let mut settings = args.server.settings();
     settings
         .audit_logs
         .extend(managed.process.audit_log().map(Path::to_owned));
-    let state = AppState::new(managed.bao.clone(), settings);
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
+    let state = AppState::new(managed.bao.clone(), settings, creds);
+    let served = serve_instance(listener, state).await;
     managed.process.stop().await?;
-    served.context("serving HTTP")
+    served
 }
 
 /// The embedded store's backend credentials, kept (0600) beside its data: reused while
@@ -78,7 +76,8 @@ async fn kept_credentials(
 }
 
 /// `serve --bao-addr`: an OpenBao someone else runs. Nothing is spawned, no privileged
-/// token is held; the backend's own AppRole checks the store's bootstrap version first.
+/// token is held; the backend's own AppRole checks the store's bootstrap version first,
+/// then keeps session and job records. Any number of instances may serve the same store.
 async fn run_external(args: ServeArgs) -> anyhow::Result<()> {
     let nodes = args
         .bao_addr
@@ -105,17 +104,36 @@ async fn run_external(args: ServeArgs) -> anyhow::Result<()> {
     report_store(&bao).await;
     check_store(&bao, &creds).await?;
     let listener = bind(args.server.listen).await?;
-    let health = bao.spawn_health_loop();
     announce(&listener, None)?;
-    let state = AppState::new(bao, args.server.settings());
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
+    let state = AppState::new(bao, args.server.settings(), creds);
+    serve_instance(listener, state).await
+}
+
+/// Serve one instance until SIGTERM (or Ctrl-C), with its background loops: the store's
+/// health, and the sweeps of ended sessions and old jobs. On the signal it stops taking
+/// requests and hands its running jobs over, within 10 s.
+pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let loops = [
+        state.bao.spawn_health_loop(),
+        state.sessions.spawn_sweeper(),
+        state.jobs.spawn_sweeper(),
+    ];
+    let signal = async {
+        tokio::select! {
+            () = shutdown_signal() => {},
+            () = super::instances::parent_gone() => {},
+        }
+    };
+    let served = serve_and_drain(listener, state, signal).await;
+    for task in loops {
+        task.abort();
+    }
     served.context("serving HTTP")
 }
 
 /// Refuse to start over a store bootstrapped by an older release, naming the command that
 /// upgrades it.
-async fn check_store(bao: &Bao, creds: &BackendCredentials) -> anyhow::Result<()> {
+pub(super) async fn check_store(bao: &Bao, creds: &BackendCredentials) -> anyhow::Result<()> {
     match crate::bootstrap::check_version(bao, creds).await? {
         VersionCheck::Current => Ok(()),
         VersionCheck::Older(v) => bail!(
@@ -136,137 +154,7 @@ async fn check_store(bao: &Bao, creds: &BackendCredentials) -> anyhow::Result<()
     }
 }
 
-pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
-    if args.nodes > 1 {
-        return run_dev_cluster(args).await;
-    }
-    let listener = bind(args.server.listen).await?;
-    let mut settings = dev_settings(&args);
-    let bao_listen = match args.bao_listen {
-        Some(a) => a,
-        None => SocketAddr::from(([127, 0, 0, 1], embedded::free_loopback_port()?)),
-    };
-    let root = SecretString::from(args.root_token.unwrap_or_else(random_token));
-    let (process, bao) = embedded::start_dev(bao_listen, &root).await?;
-    let result = prepare_dev(&bao, &root, args.admin_password, args.no_demo).await;
-    let password = match result {
-        Ok(p) => p,
-        Err(e) => {
-            process.stop().await?;
-            return Err(e);
-        }
-    };
-    announce(&listener, Some(&password))?;
-    println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
-    settings
-        .audit_logs
-        .extend(process.audit_log().map(Path::to_owned));
-    let health = bao.spawn_health_loop();
-    let state = AppState::new(bao, settings);
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
-    stop_quietly(process).await;
-    served.context("serving HTTP")
-}
-
-/// `crypter dev` shows the demo changesets when started from the repository's root.
-fn dev_settings(args: &DevArgs) -> Settings {
-    let mut settings = args.server.settings();
-    let demo = PathBuf::from("changesets/demo");
-    if settings.changesets_dir.is_none() && !args.no_demo && demo.is_dir() {
-        settings.changesets_dir = Some(demo);
-    }
-    settings
-}
-
-/// `crypter dev --nodes N`: a real N-node Raft cluster in a temporary folder.
-async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
-    let listener = bind(args.server.listen).await?;
-    let dir = std::env::temp_dir().join(format!(
-        "crypter-dev-cluster-{}",
-        listener.local_addr()?.port()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut cluster = LocalCluster::start(usize::from(args.nodes), &dir).await?;
-    let prepared = async {
-        if let Some(id) = args.root_token.clone() {
-            cluster.use_root_token_id(SecretString::from(id)).await?;
-        }
-        let own_dc = args
-            .server
-            .datacenter
-            .clone()
-            .unwrap_or_else(|| "dc1".into());
-        let bao = cluster.bao(Some(&own_dc))?;
-        let password = prepare_dev(
-            &bao,
-            &cluster.root_token,
-            args.admin_password.clone(),
-            args.no_demo,
-        )
-        .await?;
-        std::fs::write(
-            dir.join("nodes.json"),
-            serde_json::to_vec_pretty(&cluster.info())?,
-        )?;
-        anyhow::Ok((bao, password))
-    }
-    .await;
-    let (bao, password) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            cluster.stop().await;
-            return Err(e);
-        }
-    };
-    announce(&listener, Some(&password))?;
-    for node in &cluster.nodes {
-        println!(
-            "  OpenBao {} ({}): {} pid {}",
-            node.node_id,
-            node.datacenter,
-            node.url(),
-            node.pid().unwrap_or(0)
-        );
-    }
-    println!("  nodes: {}", dir.join("nodes.json").display());
-    let mut settings = args.server.settings();
-    settings.audit_logs.extend(cluster.audit_logs());
-    let health = bao.spawn_health_loop();
-    let state = AppState::new(bao, settings);
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
-    cluster.stop().await;
-    served.context("serving HTTP")
-}
-
-/// Bootstrap with the dev root token, check the store as the backend would, load the demo.
-async fn prepare_dev(
-    bao: &Bao,
-    root: &SecretString,
-    admin_password: Option<String>,
-    no_demo: bool,
-) -> anyhow::Result<String> {
-    let password = admin_password.unwrap_or_else(random_token);
-    crate::bootstrap::bootstrap(bao, root, Some(&SecretString::from(password.clone()))).await?;
-    let creds = crate::bootstrap::issue_credentials(bao, root).await?;
-    check_store(bao, &creds).await?;
-    if !no_demo {
-        let n = crate::demo::load(bao, root).await?;
-        tracing::info!(credentials = n, "loaded demo data");
-        let n = crate::demo::load_roles(bao, root).await?;
-        tracing::info!(roles = n, "loaded demo roles");
-    }
-    Ok(password)
-}
-
-async fn stop_quietly(process: BaoProcess) {
-    if let Err(e) = process.stop().await {
-        tracing::warn!(error = %e, "stopping OpenBao");
-    }
-}
-
-async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+pub(super) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}: is another Crypter running? Choose another address with --listen")
     })
@@ -294,7 +182,7 @@ async fn report_store(bao: &Bao) {
 }
 
 /// The one place a password is printed: to stdout, once, on the terminal that started us.
-fn announce(listener: &TcpListener, admin_password: Option<&str>) -> anyhow::Result<()> {
+pub(super) fn announce(listener: &TcpListener, admin_password: Option<&str>) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("Crypter console: http://{addr}");
     if let Some(p) = admin_password {

@@ -14,7 +14,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 
 /// How long a freeze record read from OpenBao is trusted before it is read again.
 const FRESH_FOR: Duration = Duration::from_secs(3);
@@ -83,9 +82,13 @@ pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Ne
     let Some(frozen_from) = frozen_at(req.method(), &below_api) else {
         return next.run(req).await;
     };
-    let session = req.extensions().get::<Session>().cloned().or_else(|| {
-        read_cookie(req.headers()).and_then(|id| state.sessions.get(&id, OffsetDateTime::now_utc()))
-    });
+    let session = match req.extensions().get::<Session>().cloned() {
+        Some(s) => Some(s),
+        None => match read_cookie(req.headers()) {
+            Some(id) => state.sessions.get(&id).await.ok().flatten(),
+            None => None,
+        },
+    };
     let Some(session) = session else {
         return next.run(req).await;
     };

@@ -1,5 +1,5 @@
-//! `/api/v1/changesets` and `/api/v1/jobs`: status, upload, plan, apply, the lock, and the
-//! progress of apply jobs (JSON and SSE). The engine is `crate::changesets`.
+//! `/api/v1/changesets`: status, upload, plan, apply and the lock. The engine is
+//! `crate::changesets`; the jobs an apply starts are followed under `/api/v1/jobs`.
 
 use super::json::ApiJson;
 use crate::changesets;
@@ -8,16 +8,12 @@ use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use crypter_api::{
     ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
-    ItemAction, JobProgress, JobState, PlanItemPage,
+    ItemAction, PlanItemPage,
 };
-use futures_util::stream::{self, Stream};
 use serde::Deserialize;
-use std::convert::Infallible;
-use std::time::Duration;
 
 /// Every changeset (folder read afresh, plus uploads) with status, checksum, and for
 /// `changed` the diff of the applied body against the current one.
@@ -133,16 +129,17 @@ pub async fn apply(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> Result<(StatusCode, Json<ApplyStarted>), AppError> {
-    let dir = state.settings.changesets_dir.as_deref();
-    let result = changesets::apply(
-        &state.bao,
-        &session.token,
-        dir,
-        &session.username,
-        &req,
-        None,
-    )
-    .await;
+    let cx = changesets::ApplyContext {
+        bao: &state.bao,
+        jobs: &state.jobs,
+        token: &session.token,
+        dir: state.settings.changesets_dir.as_deref(),
+        actor: &session.username,
+        entity_id: session.entity_id.as_deref(),
+        runbook: None,
+        job_id: None,
+    };
+    let result = changesets::apply(&cx, &req, None).await;
     if let Ok(started) = &result {
         if let Some(old) = &started.taken_over_from {
             // OpenBao's audit log has the lock's rewrite and who made it; the reason
@@ -205,50 +202,4 @@ pub async fn break_lock(
     result?;
     tracing::warn!(by = %session.username, %holder, %reason, "broke the changesets lock");
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn unknown_job(id: &str) -> AppError {
-    AppError::NotFound(format!(
-        "no job {id:?} in this process (jobs are kept until the backend restarts)"
-    ))
-}
-
-/// Progress of an apply job: done, total, rate, the current operation.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "changesets",
-    responses((status = 200, body = JobProgress), (status = 404, body = crypter_api::ErrorBody)))]
-pub async fn job(
-    CurrentSession(_session): CurrentSession,
-    Path(id): Path<String>,
-) -> Result<Json<JobProgress>, AppError> {
-    changesets::job(&id)
-        .map(Json)
-        .ok_or_else(|| unknown_job(&id))
-}
-
-/// The same progress as server-sent events (`progress`), until the job ends.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "changesets",
-    responses((status = 200, description = "text/event-stream of JobProgress"), (status = 404, body = crypter_api::ErrorBody)))]
-pub async fn events(
-    CurrentSession(_session): CurrentSession,
-    Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    if changesets::job(&id).is_none() {
-        return Err(unknown_job(&id));
-    }
-    let stream = stream::unfold((id, false), |(id, ended)| async move {
-        if ended {
-            return None;
-        }
-        let p = changesets::job(&id)?;
-        let end = p.state != JobState::Running;
-        let event = Event::default()
-            .event("progress")
-            .json_data(&p)
-            .unwrap_or_default();
-        if !end {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        Some((Ok(event), (id, end)))
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

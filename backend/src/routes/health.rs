@@ -1,7 +1,8 @@
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use crypter_api::{Health, StoreHealth};
+use crypter_api::{Health, Readiness, StoreHealth};
 
 /// Liveness and store reachability. No authentication: it reveals only what OpenBao's own
 /// unauthenticated `sys/health` and `sys/leader` reveal.
@@ -48,4 +49,38 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         status: if usable { "ok" } else { "degraded" }.to_owned(),
         store,
     })
+}
+
+/// Readiness for a load balancer: 200 while this instance can reach an unsealed active
+/// OpenBao node; 503 while it cannot, and from the moment it starts shutting down.
+#[utoipa::path(get, path = "/api/v1/health/ready", tag = "health",
+    responses((status = 200, description = "Send this instance requests", body = Readiness),
+        (status = 503, description = "Do not: it is shutting down, or no active node answers", body = Readiness)))]
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let reason = if state.draining() {
+        Some("this instance is shutting down".to_owned())
+    } else {
+        state.bao.check_nodes().await;
+        let active = state
+            .bao
+            .node_statuses()
+            .iter()
+            .any(|(_, s)| s.healthy() && !s.standby);
+        (!active).then(|| {
+            "no unsealed active OpenBao node answers (sealed, unreachable, or electing a leader)"
+                .to_owned()
+        })
+    };
+    let status = if reason.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Json(Readiness {
+            ready: reason.is_none(),
+            reason,
+        }),
+    )
 }

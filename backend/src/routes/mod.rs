@@ -11,6 +11,7 @@ pub mod environments;
 pub mod freeze;
 pub mod health;
 pub mod identities;
+pub mod jobs;
 pub mod json;
 pub mod lint;
 pub mod openapi;
@@ -27,6 +28,7 @@ use axum::Router;
 pub fn api() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
+        .route("/health/ready", get(health::ready))
         .route(
             "/session",
             get(session::whoami)
@@ -119,8 +121,10 @@ pub fn api() -> Router<AppState> {
             "/changesets/lock",
             get(changesets::get_lock).delete(changesets::break_lock),
         )
-        .route("/jobs/{id}", get(changesets::job))
-        .route("/jobs/{id}/events", get(changesets::events))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}", get(jobs::job))
+        .route("/jobs/{id}/events", get(jobs::events))
+        .route("/jobs/{id}/resume", post(jobs::resume))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

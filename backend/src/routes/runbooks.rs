@@ -83,12 +83,14 @@ fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, Ap
     })
 }
 
-/// A step action: `run` (automated steps), `signoff` (go/no-go, with the plan hash seen),
-/// `skip` (with a reason) or `complete` (manual steps, with an optional note).
+/// A step action: `run` (automated steps; the apply step answers at once, its job named in
+/// the step), `signoff` (go/no-go, with the plan hash seen), `skip` (with a reason),
+/// `complete` (manual steps, with an optional note) or `takeover` (a step left running by
+/// an instance that died, with a reason; recorded in the timeline).
 #[utoipa::path(post, path = "/api/v1/runbooks/{id}/steps/{step}/{action}", tag = "runbooks",
     params(("id" = String, Path), ("step" = String, Path),
-        ("action" = String, Path, description = "run | signoff | skip | complete")),
-    request_body(content = StepNote, description = "skip: {reason}; complete: {note}; signoff: SignoffRequest"),
+        ("action" = String, Path, description = "run | signoff | skip | complete | takeover")),
+    request_body(content = StepNote, description = "skip and takeover: {reason}; complete: {note}; signoff: SignoffRequest"),
     responses(
         (status = 200, description = "The run; a failed automated step is `failed` with its evidence", body = Runbook),
         (status = 400, description = "Unknown action, a skip without a reason, a manual step run", body = crypter_api::ErrorBody),
@@ -101,14 +103,21 @@ pub async fn step_action(
 ) -> Result<Json<Runbook>, AppError> {
     let (bao, token, who) = (&state.bao, &session.token, session.username.as_str());
     let result = match action.as_str() {
-        "run" => {
+        "run" | "takeover" => {
             let actor = Actor {
                 name: who,
                 policies: &session.policies,
                 changesets_dir: state.settings.changesets_dir.as_deref(),
                 feed: Some(&state.activity),
+                entity_id: session.entity_id.as_deref(),
+                jobs: &state.jobs,
             };
-            let r = runbooks::run_step(bao, token, &actor, &id, &step).await;
+            let r = if action == "run" {
+                runbooks::run_step(bao, token, &actor, &id, &step).await
+            } else {
+                let req: StepNote = body(&bytes)?;
+                runbooks::takeover(bao, token, &actor, &id, &step, req.reason.as_deref()).await
+            };
             if let Ok((record, _)) = crate::freeze::load_record(bao, token).await {
                 state.freeze.set(record);
             }
@@ -128,7 +137,7 @@ pub async fn step_action(
         }
         _ => Err(AppError::bad_request(
             "invalid_action",
-            format!("unknown step action {action:?}: use run, signoff, skip or complete"),
+            format!("unknown step action {action:?}: use run, signoff, skip, complete or takeover"),
         )),
     };
     result.map(Json)

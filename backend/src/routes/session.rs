@@ -1,12 +1,11 @@
 //! Log in, who am I, log out. The OpenBao token never leaves this file's responses: the
-//! browser gets an opaque session cookie and a CSRF token.
+//! browser gets an opaque session cookie and a CSRF token; the token goes, sealed, into
+//! the session's record in OpenBao (see `crate::session`).
 
 use super::json::ApiJson;
 use crate::bao::BaoError;
 use crate::error::AppError;
-use crate::session::{
-    clear_cookie, over_tls, random_token, session_cookie, CurrentSession, Session,
-};
+use crate::session::{clear_cookie, over_tls, session_cookie, CurrentSession, NewSession};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -16,7 +15,6 @@ use crypter_api::{LoginRequest, SessionInfo};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use time::{Duration, OffsetDateTime};
 
 /// Log in with userpass or a token. Rate-limited per client address.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
@@ -39,8 +37,7 @@ pub async fn login(
         .check(client)
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
 
-    let now = OffsetDateTime::now_utc();
-    let session = match req {
+    let new = match req {
         LoginRequest::Userpass { username, password } => {
             validate_username(&username)?;
             if password.is_empty() {
@@ -49,22 +46,22 @@ pub async fn login(
                     "enter a password",
                 ));
             }
-            userpass_login(&state, &username, password, now).await?
+            userpass_login(&state, &username, password).await?
         }
-        LoginRequest::Token { token } => {
+        LoginRequest::Token { token, keep_token } => {
             if token.trim().is_empty() {
                 return Err(AppError::bad_request("invalid_token", "enter a token"));
             }
-            token_login(&state, SecretString::from(token), now).await?
+            token_login(&state, SecretString::from(token), keep_token).await?
         }
     };
+    let session = state.sessions.create(new).await?;
     tracing::info!(user = %session.username, method = %session.method, "logged in");
-    let max_age = session.expires_at.map(|t| (t - now).whole_seconds());
+    let now = state.sessions.now();
+    let max_age = session.ends_at.map_or(0, |t| (t - now).whole_seconds());
     let secure = state.settings.secure_cookies || over_tls(&headers);
     let cookie = session_cookie(&session.id, max_age, secure);
-    let info = session.info();
-    state.sessions.insert(session, now);
-    Ok(([(header::SET_COOKIE, cookie)], Json(info)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(session.info())).into_response())
 }
 
 fn validate_username(username: &str) -> Result<(), AppError> {
@@ -87,8 +84,7 @@ async fn userpass_login(
     state: &AppState,
     username: &str,
     password: String,
-    now: OffsetDateTime,
-) -> Result<Session, AppError> {
+) -> Result<NewSession, AppError> {
     let resp = state
         .bao
         .request(
@@ -105,32 +101,31 @@ async fn userpass_login(
         .get("client_token")
         .and_then(Value::as_str)
         .ok_or_else(|| AppError::Store(BaoError::Decode("login returned no token".into())))?;
-    let ttl = auth
-        .get("lease_duration")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
     // Userpass compares names case-insensitively and keeps them in lower case: the session
     // carries the name as OpenBao knows it, not as it was typed.
     let canonical = auth
         .pointer("/metadata/username")
         .and_then(Value::as_str)
         .map_or_else(|| username.to_lowercase(), str::to_owned);
-    Ok(Session {
-        id: random_token(),
+    Ok(NewSession {
         token: SecretString::from(token.to_owned()),
-        csrf_token: random_token(),
         username: canonical,
         method: "userpass".into(),
         policies: string_list(auth.get("token_policies").or_else(|| auth.get("policies"))),
-        expires_at: expiry(now, ttl),
+        entity_id: entity(auth.get("entity_id")),
+        token_ttl_secs: auth
+            .get("lease_duration")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        keep_token: false,
     })
 }
 
 async fn token_login(
     state: &AppState,
     token: SecretString,
-    now: OffsetDateTime,
-) -> Result<Session, AppError> {
+    keep_token: bool,
+) -> Result<NewSession, AppError> {
     let data = lookup_self(state, &token).await.map_err(login_failure)?;
     let username = data
         .get("display_name")
@@ -138,16 +133,21 @@ async fn token_login(
         .filter(|s| !s.is_empty())
         .unwrap_or("token")
         .to_owned();
-    let ttl = data.get("ttl").and_then(Value::as_i64).unwrap_or(0);
-    Ok(Session {
-        id: random_token(),
+    Ok(NewSession {
         token,
-        csrf_token: random_token(),
         username,
         method: "token".into(),
         policies: string_list(data.get("policies")),
-        expires_at: expiry(now, ttl),
+        entity_id: entity(data.get("entity_id")),
+        token_ttl_secs: data.get("ttl").and_then(Value::as_i64).unwrap_or(0),
+        keep_token,
     })
+}
+
+fn entity(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 async fn lookup_self(state: &AppState, token: &SecretString) -> Result<Value, BaoError> {
@@ -185,44 +185,28 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A TTL of 0 means the token never expires (e.g. a root token).
-fn expiry(now: OffsetDateTime, ttl_secs: i64) -> Option<OffsetDateTime> {
-    (ttl_secs > 0).then(|| now + Duration::seconds(ttl_secs))
-}
-
 /// Who am I. Asks OpenBao whether the token still lives, so a token revoked or expired
 /// behind Crypter's back ends the session here too.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses(
         (status = 200, description = "The current session, with its CSRF token", body = SessionInfo),
-        (status = 401, description = "Not logged in, or the token has ended", body = crypter_api::ErrorBody)))]
+        (status = 401, description = "Not logged in, or the session has ended", body = crypter_api::ErrorBody)))]
 pub async fn whoami(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<SessionInfo>, AppError> {
-    let now = OffsetDateTime::now_utc();
     match lookup_self(&state, &session.token).await {
-        Ok(data) => {
-            let ttl = data.get("ttl").and_then(Value::as_i64).unwrap_or(0);
-            let expires_at = expiry(now, ttl);
-            state.sessions.update_expiry(&session.id, expires_at);
-            Ok(Json(
-                Session {
-                    expires_at,
-                    ..session
-                }
-                .info(),
-            ))
-        }
+        Ok(_) => Ok(Json(session.info())),
         Err(BaoError::Forbidden { .. }) => {
-            state.sessions.remove(&session.id);
+            state.sessions.forget(&session).await?;
             Err(crate::session::not_logged_in())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Log out: revoke the OpenBao token, forget the session, clear the cookie.
+/// Log out on any instance: revoke the OpenBao token, remove the session's record (every
+/// instance then refuses it), clear the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses(
         (status = 204, description = "Logged out; the token is revoked"),
@@ -233,21 +217,7 @@ pub async fn logout(
     headers: HeaderMap,
     CurrentSession(session): CurrentSession,
 ) -> Result<Response, AppError> {
-    match state
-        .bao
-        .request(
-            reqwest::Method::POST,
-            "auth/token/revoke-self",
-            Some(&session.token),
-            None,
-        )
-        .await
-    {
-        // Already expired or revoked: the goal is reached.
-        Ok(_) | Err(BaoError::Forbidden { .. }) => {}
-        Err(e) => return Err(e.into()),
-    }
-    state.sessions.remove(&session.id);
+    state.sessions.end(&session).await?;
     tracing::info!(user = %session.username, "logged out");
     let secure = state.settings.secure_cookies || over_tls(&headers);
     Ok((

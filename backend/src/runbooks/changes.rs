@@ -4,7 +4,7 @@
 use super::steps::{Actor, Outcome};
 use crate::bao::Bao;
 use crate::error::AppError;
-use crypter_api::{ApplyRequest, ChangesetState, JobState, Runbook};
+use crypter_api::{ChangesetState, JobProgress, JobState, Runbook};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -109,70 +109,71 @@ fn counts_text(counts: &crypter_api::ItemCounts) -> String {
         .join(", ")
 }
 
-/// Apply the plan hash of the sign-off. A changed plan voids the sign-off.
-pub async fn apply(
-    bao: &Bao,
-    token: &SecretString,
-    actor: &Actor<'_>,
-    run: &Runbook,
-    signed: Option<String>,
-) -> Result<Outcome, AppError> {
-    let Some(plan_hash) = signed else {
-        return Ok(Outcome::new(
-            false,
-            "no signed-off plan: sign off the go/no-go on a plan first".into(),
-            json!({ "error": "no signed-off plan_hash" }),
-        ));
-    };
-    let req = ApplyRequest {
-        plan_hash: plan_hash.clone(),
-        force: false,
-        reason: None,
-    };
-    let dir = actor.changesets_dir;
-    let started =
-        crate::changesets::apply(bao, token, dir, actor.name, &req, Some(run.id.clone())).await;
-    let started = match started {
-        Ok(s) => s,
-        Err(AppError::ConflictDetails {
+/// The plan hash of the sign-off of the last gate before step `i`.
+pub fn signed_plan(run: &Runbook, i: usize) -> Option<String> {
+    run.steps[..i]
+        .iter()
+        .rev()
+        .find(|s| s.step.gate)
+        .and_then(|s| s.signoff.as_ref())
+        .and_then(|s| s.plan_hash.clone())
+}
+
+/// The apply could not start (or resume): why, as the step's outcome. A changed plan
+/// voids the sign-off.
+pub fn refused(plan_hash: &str, e: AppError) -> Outcome {
+    match e {
+        AppError::ConflictDetails {
             code: "plan_changed",
             message,
             details,
-        }) => {
+        } => {
             let mut o = Outcome::new(
                 false,
                 format!("refused: the plan changed after the sign-off on {plan_hash}; re-plan and sign off again"),
                 json!({ "error": message, "signed_plan_hash": plan_hash, "current": details }),
             );
             o.void_signoff = true;
-            return Ok(o);
+            o
         }
-        Err(e) => return Err(e),
+        other => Outcome::error(&other),
+    }
+}
+
+/// The apply step's outcome once its job ended: passed when the job is done.
+pub async fn apply_outcome(
+    bao: &Bao,
+    token: &SecretString,
+    dir: Option<&std::path::Path>,
+    run_id: &str,
+    plan_hash: &str,
+    job: &JobProgress,
+) -> Outcome {
+    let done = job.state == JobState::Done;
+    let applied: Vec<Value> = match crate::changesets::status(bao, token, dir).await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|c| c.runbook_run.as_deref() == Some(run_id))
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the changesets' status for the apply step");
+            Vec::new()
+        }
     };
-    let job = crate::changesets::wait(&started.job_id).await;
-    let done = job.as_ref().is_some_and(|j| j.state == JobState::Done);
-    let applied: Vec<Value> = crate::changesets::status(bao, token, dir)
-        .await?
-        .into_iter()
-        .filter(|c| c.runbook_run.as_deref() == Some(run.id.as_str()))
-        .filter_map(|c| serde_json::to_value(c).ok())
-        .collect();
-    let summary = match &job {
-        Some(j) => format!(
-            "plan {plan_hash}: job {} {}, {} of {} items, {} changesets applied",
-            j.id,
-            j.state,
-            j.done,
-            j.total,
-            applied.len()
-        ),
-        None => format!("plan {plan_hash}: the job {} was lost", started.job_id),
-    };
-    Ok(Outcome::new(
+    let summary = format!(
+        "plan {plan_hash}: job {} {}, {} of {} items, {} changesets applied",
+        job.id,
+        job.state,
+        job.done,
+        job.total,
+        applied.len()
+    );
+    Outcome::new(
         done,
         summary,
         json!({ "plan_hash": plan_hash, "job": job, "changesets": applied }),
-    ))
+    )
 }
 
 /// The changeset steps' evidence in the report: changesets with checksums, the plan hash.

@@ -5,8 +5,10 @@
 pub mod audit;
 mod changes;
 pub mod report;
+mod run;
 mod steps;
 pub mod store;
+mod takeover;
 pub mod templates;
 
 use crate::bao::Bao;
@@ -19,7 +21,9 @@ use secrecy::SecretString;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+pub use run::run_step;
 pub use steps::Actor;
+pub use takeover::takeover;
 
 pub const DONE: &[&str] = &["passed", "skipped"];
 const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
@@ -152,6 +156,7 @@ pub async fn start(
                 evidence: None,
                 signoff: None,
                 voided: Vec::new(),
+                job: None,
             })
             .collect(),
         incidents: Vec::new(),
@@ -201,67 +206,6 @@ fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
         )));
     }
     Ok(i)
-}
-
-/// Run an automated step: mark it running, call its engine, store the evidence.
-pub async fn run_step(
-    bao: &Bao,
-    token: &SecretString,
-    actor: &Actor<'_>,
-    id: &str,
-    step: &str,
-) -> Result<Runbook, AppError> {
-    let mut snapshot = None;
-    store::update(bao, token, id, |run| {
-        let i = actionable(run, step)?;
-        if run.steps[i].step.kind == "manual" {
-            return Err(AppError::bad_request(
-                "manual_step",
-                format!("step {step:?} is manual: complete it with a note, sign it off or skip it"),
-            ));
-        }
-        let s = &mut run.steps[i];
-        s.state = "running".into();
-        s.started_at = Some(now());
-        s.ended_at = None;
-        s.by = Some(actor.name.to_owned());
-        let msg = format!("{} started", s.step.title);
-        event(run, actor.name, "step.start", Some(step), msg);
-        snapshot = Some(run.clone());
-        Ok(())
-    })
-    .await?;
-    let Some(before) = snapshot else {
-        return Err(AppError::Internal(anyhow::anyhow!("step not started")));
-    };
-    let outcome = steps::execute(bao, token, actor, &before, step).await;
-    store::update(bao, token, id, |run| {
-        let Some(i) = run.steps.iter().position(|s| s.step.id == step) else {
-            return Ok(());
-        };
-        let s = &mut run.steps[i];
-        s.state = if outcome.passed { "passed" } else { "failed" }.into();
-        s.ended_at = Some(now());
-        s.summary = Some(outcome.summary.clone());
-        s.evidence = Some(outcome.evidence.clone());
-        let (kind, msg) = if outcome.passed {
-            (
-                "step.pass",
-                format!("{} passed: {}", s.step.title, outcome.summary),
-            )
-        } else {
-            (
-                "step.fail",
-                format!("{} failed: {}", s.step.title, outcome.summary),
-            )
-        };
-        event(run, actor.name, kind, Some(step), msg);
-        if outcome.void_signoff {
-            void_signoffs(run, i, actor.name);
-        }
-        Ok(())
-    })
-    .await
 }
 
 /// The plan changed after the go/no-go: every sign-off before step `i` is void.

@@ -18,6 +18,10 @@ pub struct Actor<'a> {
     /// OpenBao's audit log, when this process reads it: the verify step lists the writes
     /// that got through the freeze.
     pub feed: Option<&'a crate::activity::AuditFeed>,
+    /// The caller's identity entity: their jobs' owner markers go under it.
+    pub entity_id: Option<&'a str>,
+    /// Where the steps' jobs are kept.
+    pub jobs: &'a crate::jobs::Jobs,
 }
 
 pub struct Outcome {
@@ -38,7 +42,7 @@ impl Outcome {
         }
     }
 
-    fn error(e: &AppError) -> Self {
+    pub(super) fn error(e: &AppError) -> Self {
         let evidence = json!({ "error": e.to_string() });
         Self::new(false, format!("the engine refused: {e}"), evidence)
     }
@@ -71,15 +75,10 @@ pub async fn execute(
         "cluster_health" => cluster(bao, token).await,
         "validate_changesets" => changes::validate(bao, token, actor, run).await,
         "plan_changesets" => changes::plan(bao, token, actor, run).await,
-        "apply_changesets" => {
-            let signed = run.steps[..i]
-                .iter()
-                .rev()
-                .find(|s| s.step.gate)
-                .and_then(|s| s.signoff.as_ref())
-                .and_then(|s| s.plan_hash.clone());
-            changes::apply(bao, token, actor, run, signed).await
-        }
+        // It runs as a changeset job (see `run.rs`), never within a request.
+        "apply_changesets" => Err(AppError::Internal(anyhow::anyhow!(
+            "the apply step runs as a job"
+        ))),
         other => Err(AppError::bad_request(
             "unknown_kind",
             format!("step kind {other:?} cannot be run"),

@@ -6,7 +6,6 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use crypter_api::CSRF_HEADER;
-use time::OffsetDateTime;
 
 /// Every mutating request must come from a live session and carry that session's CSRF
 /// token in `X-Crypter-Csrf`. Two exceptions have no session: logging in
@@ -25,10 +24,15 @@ pub async fn require_csrf(State(state): State<AppState>, mut req: Request, next:
     if safe || no_session {
         return next.run(req).await;
     }
-    let Some(session) = read_cookie(req.headers())
-        .and_then(|id| state.sessions.get(&id, OffsetDateTime::now_utc()))
-    else {
+    let Some(id) = read_cookie(req.headers()) else {
         return not_logged_in().into_response();
+    };
+    // The session's record, wherever it was made: the CSRF token is in it, so any instance
+    // checks it.
+    let session = match state.sessions.get(&id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_logged_in().into_response(),
+        Err(e) => return e.into_response(),
     };
     let sent = req
         .headers()

@@ -3,7 +3,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use time::OffsetDateTime;
 
 /// The caller's live session. Handlers that take this refuse anonymous requests with 401.
 pub struct CurrentSession(pub Session);
@@ -16,11 +15,9 @@ impl FromRequestParts<AppState> for CurrentSession {
             return Ok(Self(session.clone()));
         }
         let id = read_cookie(&parts.headers).ok_or_else(not_logged_in)?;
-        state
-            .sessions
-            .get(&id, OffsetDateTime::now_utc())
-            .map(Self)
-            .ok_or_else(not_logged_in)
+        let session = state.sessions.get(&id).await?.ok_or_else(not_logged_in)?;
+        parts.extensions.insert(session.clone());
+        Ok(Self(session))
     }
 }
 

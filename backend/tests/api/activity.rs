@@ -369,7 +369,7 @@ async fn openbao_keeps_serving_while_crypter_is_stopped() {
 async fn without_an_audit_source_the_feed_says_it_is_not_connected() {
     let app = spawn_app().await;
     // A second backend over the same OpenBao, told of no audit log.
-    let bare = serve_backend(app.bao.clone(), Settings::default()).await;
+    let bare = serve_backend(app.bao.clone(), Settings::default(), app.creds.clone()).await;
     let (client, _) = bare.admin().await;
     let page: ActivityPage = client
         .get(bare.url("/activity"))

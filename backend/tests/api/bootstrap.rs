@@ -279,7 +279,12 @@ mod upgrade {
             "audit header X-Crypter-Purpose",
             "wrote AppRole crypter-backend",
             "upgraded policy crypter-role-deployer (no activity write)",
-            "bootstrap version 1 -> 2",
+            "mounted transit at crypter-backend-transit/",
+            "created transit key crypter-backend-transit/keys/sessions",
+            &format!(
+                "bootstrap version 1 -> {}",
+                crypter::bootstrap::BOOTSTRAP_VERSION
+            ),
             "wrote the backend's credentials",
         ] {
             assert!(
@@ -287,7 +292,12 @@ mod upgrade {
                 "{change} missing from:\n{out}"
             );
         }
-        assert!(!out.contains("mounted"), "existing mounts are kept: {out}");
+        assert!(
+            out.lines()
+                .filter(|l| l.contains("mounted"))
+                .all(|l| l.contains("crypter-backend-transit")),
+            "existing mounts are kept (only the new transit mount is made): {out}"
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -301,7 +311,10 @@ mod upgrade {
         assert_eq!(code, 0, "{err}");
         assert_eq!(
             out.trim(),
-            "nothing to change: the store is at bootstrap version 2"
+            format!(
+                "nothing to change: the store is at bootstrap version {}",
+                crypter::bootstrap::BOOTSTRAP_VERSION
+            )
         );
 
         // A current store: serve starts with the backend's credentials.

@@ -38,13 +38,16 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
     .await
     .expect("bootstrap the cluster");
     bao.check_nodes().await;
+    let creds = crypter::bootstrap::issue_credentials(&bao, &cluster.root_token)
+        .await
+        .expect("backend credentials");
     let settings = Settings {
         login_per_minute: 10_000,
         login_burst: 10_000,
         audit_logs: cluster.audit_logs(),
         ..Settings::default()
     };
-    let mut app = serve_backend(bao, settings).await;
+    let mut app = serve_backend(bao, settings, creds).await;
     app.root = cluster.root_token.clone();
     (app, cluster, dir)
 }

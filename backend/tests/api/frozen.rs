@@ -349,8 +349,8 @@ async fn an_operator_applies_under_a_provisioning_freeze_and_the_freeze_page_lis
         .as_str()
         .unwrap()
         .to_owned();
-    let done = crypter::changesets::wait(&job).await.unwrap();
-    assert_eq!(done.state, "done", "{done:?}");
+    let done = app.wait_job(&op, &job).await;
+    assert_eq!(done["state"], "done", "{done:?}");
     assert!(app
         .bao
         .read("sys/mounts/env/qa", &app.root)
@@ -532,8 +532,35 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
     let plan = act("plan", "run", json!({})).await;
     let hash = plan["evidence"]["plan_hash"].as_str().unwrap().to_owned();
     act("go-no-go", "signoff", json!({ "plan_hash": hash })).await;
+    // The apply step answers at once, running its job; the run shows the outcome later.
+    let started = act("apply", "run", json!({})).await;
+    assert_eq!(started["state"], "running", "{started}");
+    let job = started["job"].as_str().unwrap().to_owned();
+    let done = app.wait_job(&op, &job).await;
+    assert_eq!(done["state"], "done", "{done}");
+    for _ in 0..600 {
+        let run: Value = op
+            .get(app.url(&format!("/runbooks/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let apply = run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "apply")
+            .unwrap()
+            .clone();
+        if apply["state"] != "running" {
+            assert_eq!(apply["state"], "passed", "{apply}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     for step in [
-        "apply",
         "verify-identities",
         "lint",
         "cluster-health",

@@ -11,7 +11,7 @@ async fn health_reports_the_store() {
     let resp = browser().get(app.url("/health")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let h: crypter_api::Health = resp.json().await.unwrap();
-    assert_eq!(h.status, "ok");
+    assert_eq!(h.status, "ok", "{h:?}");
     assert!(h.store.reachable && h.store.initialized && !h.store.sealed);
     assert!(h.store.version.unwrap().starts_with("2."), "OpenBao 2.x");
     assert_eq!(
@@ -27,6 +27,7 @@ async fn an_unreachable_store_is_reported_and_logins_say_so() {
     let app = serve_backend(
         Bao::new(&format!("http://127.0.0.1:{port}")).unwrap(),
         Settings::default(),
+        crate::helpers::no_credentials(),
     )
     .await;
     let h: crypter_api::Health = browser()

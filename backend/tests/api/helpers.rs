@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 
 use crypter::bao::Bao;
+use crypter::bootstrap::BackendCredentials;
+use crypter::clock::{Clock, SystemClock};
 use crypter::config::Settings;
 use crypter::embedded::{free_loopback_port, start_dev, BaoProcess};
 use crypter::AppState;
@@ -9,6 +11,7 @@ use reqwest::{Client, Response, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -17,6 +20,8 @@ pub struct TestApp {
     pub addr: String,
     pub bao: Bao,
     pub root: SecretString,
+    /// The backend identity this app uses (another instance over the same store reuses it).
+    pub creds: BackendCredentials,
     pub state: AppState,
     pub bao_process: Option<BaoProcess>,
     server: tokio::task::JoinHandle<()>,
@@ -33,7 +38,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The backend reads the dev server's audit log, as `crypter dev` does.
-pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn_app_clocked(settings, Arc::new(SystemClock)).await
+}
+
+/// As [`spawn_app_with`], the backend reading the time from `clock` (tests move it).
+pub async fn spawn_app_clocked(mut settings: Settings, clock: Arc<dyn Clock>) -> TestApp {
     let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
     let bao_addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
     let (process, bao) = start_dev(bao_addr, &root).await.expect("start bao -dev");
@@ -41,18 +51,38 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     crypter::bootstrap::bootstrap(&bao, &root, Some(&password))
         .await
         .expect("bootstrap");
+    let creds = crypter::bootstrap::issue_credentials(&bao, &root)
+        .await
+        .expect("backend credentials");
     settings
         .audit_logs
         .extend(process.audit_log().map(std::path::Path::to_owned));
-    let mut app = serve_backend(bao, settings).await;
+    let state = AppState::with_clock(bao.clone(), settings, creds.clone(), clock);
+    let mut app = serve_state(state).await;
     app.root = root;
+    app.creds = creds;
     app.bao_process = Some(process);
     app
 }
 
-/// The backend alone, over a `Bao` that may point anywhere (even nowhere).
-pub async fn serve_backend(bao: Bao, settings: Settings) -> TestApp {
-    let state = AppState::new(bao.clone(), settings);
+/// The backend alone, over a `Bao` that may point anywhere (even nowhere), with the
+/// backend identity `creds` (made up ones when its store is not reached).
+pub async fn serve_backend(bao: Bao, settings: Settings, creds: BackendCredentials) -> TestApp {
+    let mut app = serve_state(AppState::new(bao, settings, creds.clone())).await;
+    app.creds = creds;
+    app
+}
+
+/// Credentials for a backend whose store is never reached.
+pub fn no_credentials() -> BackendCredentials {
+    BackendCredentials {
+        role_id: "none".into(),
+        secret_id: "none".into(),
+    }
+}
+
+/// Serve `state` on a free loopback port, in this process.
+pub async fn serve_state(state: AppState) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     let server_state = state.clone();
@@ -63,8 +93,9 @@ pub async fn serve_backend(bao: Bao, settings: Settings) -> TestApp {
     });
     TestApp {
         addr,
-        bao,
+        bao: state.bao.clone(),
         root: SecretString::from(String::new()),
+        creds: no_credentials(),
         state,
         bao_process: None,
         server,
@@ -161,6 +192,25 @@ impl TestApp {
         assert_eq!(resp.status(), StatusCode::OK, "login as {name}");
         let info: SessionInfo = resp.json().await.unwrap();
         (client, info.csrf_token)
+    }
+
+    /// A job's progress as `client` sees it, once the job is no longer running.
+    pub async fn wait_job(&self, client: &Client, id: &str) -> Value {
+        for _ in 0..1200 {
+            let p: Value = client
+                .get(self.url(&format!("/jobs/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if p["state"] != "running" {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("job {id} did not end");
     }
 
     /// Stop the backend (OpenBao keeps running).

@@ -48,7 +48,28 @@ impl Admin<'_> {
     async fn ok_step(&self, run: &Value, step: &str, action: &str, body: Option<Value>) -> Value {
         let (s, after) = self.step(run, step, action, body).await;
         assert_eq!(s, StatusCode::OK, "{step} {action}: {after}");
-        step_of(&after, step)
+        let answered = step_of(&after, step);
+        if answered["state"] == "running" {
+            // The apply step answers at once; its job records the outcome when it ends.
+            assert!(
+                answered["job"].is_string(),
+                "a running step names its job: {answered}"
+            );
+            return self.settled(run, step).await;
+        }
+        answered
+    }
+
+    /// The step once it is no longer running (its job ended).
+    async fn settled(&self, run: &Value, step: &str) -> Value {
+        for _ in 0..1200 {
+            let s = step_of(&self.run_record(run).await, step);
+            if s["state"] != "running" {
+                return s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("step {step} is still running");
     }
 
     async fn upload(&self, toml: &str) -> (StatusCode, Value) {

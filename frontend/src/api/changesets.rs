@@ -1,7 +1,7 @@
 use super::{delete, empty_response, get, request};
 use crypter_api::{
     ApiError, ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus,
-    ChangesetUpload, PlanItemPage,
+    ChangesetUpload, JobProgress, PlanItemPage, ResumeRequest,
 };
 use gloo_net::http::Method;
 
@@ -39,6 +39,19 @@ pub async fn plan_items(
 
 pub async fn apply_changesets(req: ApplyRequest) -> Result<ApplyStarted, ApiError> {
     request(Method::POST, "/changesets/apply", Some(&req))
+        .await?
+        .ok_or_else(empty_response)
+}
+
+/// The jobs the caller may follow, newest first.
+pub async fn jobs() -> Result<Vec<JobProgress>, ApiError> {
+    get("/jobs").await
+}
+
+/// Resume an interrupted apply job here, from its saved cursor.
+pub async fn resume_job(id: String) -> Result<ApplyStarted, ApiError> {
+    let req = ResumeRequest::default();
+    request(Method::POST, &format!("/jobs/{id}/resume"), Some(&req))
         .await?
         .ok_or_else(empty_response)
 }

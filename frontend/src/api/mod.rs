@@ -12,8 +12,8 @@ mod runbooks;
 mod session;
 
 pub use changesets::{
-    apply_changesets, break_changesets_lock, changesets_lock, list_changesets, plan_changesets,
-    plan_items, upload_changeset,
+    apply_changesets, break_changesets_lock, changesets_lock, jobs, list_changesets,
+    plan_changesets, plan_items, resume_job, upload_changeset,
 };
 pub use cluster::cluster;
 pub use credentials::{

@@ -31,6 +31,7 @@ pub fn Login() -> impl IntoView {
         let req = if use_token.get_untracked() {
             LoginRequest::Token {
                 token: token.get_untracked(),
+                keep_token: false,
             }
         } else {
             LoginRequest::Userpass {

@@ -70,6 +70,12 @@ pub enum KvError {
     Store(BaoError),
 }
 
+impl From<BaoError> for KvError {
+    fn from(e: BaoError) -> Self {
+        Self::Store(e)
+    }
+}
+
 /// OpenBao's answers to a check-and-set mismatch, on data and on metadata.
 const CAS_DATA: &str = "check-and-set parameter did not match the current version";
 const CAS_METADATA: &str = "metadata check-and-set parameter does not match the current version";

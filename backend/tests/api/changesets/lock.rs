@@ -119,20 +119,15 @@ async fn apply_refuses_when_the_plan_changed_since_its_hash() {
         body.contains("\"state\":\"done\"") && body.contains("\"done\":7"),
         "{body}"
     );
-    let r = t
-        .client
-        .get(t.app.url("/jobs/job-nope"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = t
-        .client
-        .get(t.app.url("/jobs/job-nope/events"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    for (path, status) in [
+        ("/jobs/job-nope", 400),
+        ("/jobs/job-nope/events", 400),
+        ("/jobs/job-00000000000000ff", 404),
+        ("/jobs/job-00000000000000ff/events", 404),
+    ] {
+        let r = t.client.get(t.app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@ use super::badge_class;
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crypter_api::{
-    ApplyRequest, ChangesetPlan, ChangesetState, ItemCounts, ItemSource, ItemTarget, JobProgress,
-    JobState, NumberedItem, PlanItemPage, PlannedChangeset,
+    ApplyRequest, ChangesetPlan, ChangesetState, ItemCounts, ItemSource, ItemTarget, JobKind,
+    JobProgress, JobState, NumberedItem, PlanItemPage, PlannedChangeset,
 };
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -64,7 +64,7 @@ pub fn PlanPanel(
                     </button>
                 }
             })}
-            <ProgressView progress=progress />
+            <ProgressView progress=progress on_change=on_change />
         </div>
     }
 }
@@ -264,7 +264,15 @@ fn ItemRow(i: NumberedItem) -> impl IntoView {
 }
 
 #[component]
-fn ProgressView(progress: RwSignal<Option<JobProgress>>) -> impl IntoView {
+fn ProgressView(progress: RwSignal<Option<JobProgress>>, on_change: Callback<()>) -> impl IntoView {
+    let resume = Action::new_local(|id: &String| api::resume_job(id.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(started)) = resume.value().get() {
+            on_change.run(());
+            watch_job(&started.job_id, progress, on_change);
+        }
+    });
+    let resume_error = Signal::derive(move || resume.value().get().and_then(Result::err));
     move || {
         progress.get().map(|p| {
             let text = format!(
@@ -275,18 +283,53 @@ fn ProgressView(progress: RwSignal<Option<JobProgress>>) -> impl IntoView {
             let badge = match p.state {
                 JobState::Done => ChangesetState::Applied,
                 JobState::Running => ChangesetState::Pending,
-                JobState::Failed => ChangesetState::Failed,
+                JobState::Failed | JobState::Interrupted => ChangesetState::Failed,
             };
+            let resumable = p.state == JobState::Interrupted && p.runbook.is_none();
+            let id = p.id.clone();
             view! {
                 <div class="job-progress" data-testid="job-progress" data-state=p.state.as_str()>
                     <progress data-testid="job-progress-bar" value=p.done.to_string() max=max></progress>
                     <span data-testid="job-progress-text">{text}</span>
                     <span class=badge_class(badge) data-testid="job-state">{p.state.as_str()}</span>
                     {p.error.map(|e| view! { <p class="error" data-testid="job-error">{e}</p> })}
+                    {resumable.then(|| view! {
+                        <ErrorBox error=resume_error />
+                        <button type="button" class="primary" data-testid="job-resume"
+                            disabled=move || resume.pending().get()
+                            on:click=move |_| { resume.dispatch(id.clone()); }>
+                            "Resume from its saved cursor"
+                        </button>
+                    })}
                 </div>
             }
         })
     }
+}
+
+/// The newest apply job the caller may follow, if it is running or interrupted: shown on
+/// arrival (after a reload, or on another instance), followed while it runs.
+pub fn pick_up_last_apply(progress: RwSignal<Option<JobProgress>>, on_change: Callback<()>) {
+    leptos::task::spawn_local(async move {
+        let Ok(jobs) = api::jobs().await else {
+            return;
+        };
+        let Some(last) = jobs
+            .into_iter()
+            .find(|j| j.kind == JobKind::Apply && j.runbook.is_none())
+        else {
+            return;
+        };
+        match last.state {
+            JobState::Running => {
+                let id = last.id.clone();
+                progress.set(Some(last));
+                watch_job(&id, progress, on_change);
+            }
+            JobState::Interrupted => progress.set(Some(last)),
+            JobState::Done | JobState::Failed => {}
+        }
+    });
 }
 
 /// Follow a job over server-sent events until it ends, then refresh the page's data.
@@ -302,7 +345,7 @@ fn watch_job(job_id: &str, progress: RwSignal<Option<JobProgress>>, on_end: Call
                 return;
             };
             if let Ok(p) = serde_json::from_str::<JobProgress>(&text) {
-                let ended = p.state != JobState::Running;
+                let ended = p.state.ended();
                 progress.set(Some(p));
                 if ended {
                     closing.close();

@@ -265,7 +265,13 @@ async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Resu
         force: false,
         reason: None,
     };
-    let started = changesets::apply(bao, token, Some(dir.path()), "prop", &req, None).await;
+    let jobs = cli_jobs();
+    let started = changesets::apply(
+        &cli_context(bao, token, dir.path(), "prop", &jobs),
+        &req,
+        None,
+    )
+    .await;
     if !plan.view.blockers.is_empty() {
         blocked(stats, &plan);
         if started.is_ok() {
@@ -285,7 +291,7 @@ async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Resu
         };
     }
     let started = started.map_err(|e| format!("apply refused a plan that passed: {e}\n{text}"))?;
-    let done = changesets::wait(&started.job_id).await.unwrap();
+    let done = changesets::wait(&started.job).await;
     if done.state != JobState::Done {
         return Err(format!(
             "a plan that passed did not apply: {done:?}\n{text}"
@@ -432,10 +438,15 @@ async fn crash_and_resume(ctx: &Ctx, case: &Case, at: u64) -> Result<bool, Strin
         force: false,
         reason: None,
     };
-    let started = changesets::apply(bao, token, Some(dir.path()), "admin", &req, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let done = changesets::wait(&started.job_id).await.unwrap();
+    let jobs = cli_jobs();
+    let started = changesets::apply(
+        &cli_context(bao, token, dir.path(), "admin", &jobs),
+        &req,
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let done = changesets::wait(&started.job).await;
     if done.state != JobState::Done {
         return Err(format!("uninterrupted apply failed: {done:?}\n{text}"));
     }
@@ -519,4 +530,32 @@ fn a_crash_at_any_write_then_apply_again_ends_as_an_uninterrupted_apply() {
         ran >= u64::from(n),
         "only {ran} of {n} cases were killed and resumed"
     );
+}
+
+/// Jobs as the CLI keeps them: in this process only.
+fn cli_jobs() -> crypter::jobs::Jobs {
+    crypter::jobs::Jobs::new(
+        None,
+        std::sync::Arc::new(crypter::clock::SystemClock),
+        crypter::jobs::JobTiming::default(),
+    )
+}
+
+fn cli_context<'a>(
+    bao: &'a crypter::bao::Bao,
+    token: &'a secrecy::SecretString,
+    dir: &'a std::path::Path,
+    actor: &'a str,
+    jobs: &'a crypter::jobs::Jobs,
+) -> changesets::ApplyContext<'a> {
+    changesets::ApplyContext {
+        bao,
+        jobs,
+        token,
+        dir: Some(dir),
+        actor,
+        entity_id: None,
+        runbook: None,
+        job_id: None,
+    }
 }

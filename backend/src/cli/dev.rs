@@ -1,0 +1,192 @@
+//! `crypter dev`: an in-memory `bao server -dev` (or, with `--nodes N`, a real Raft
+//! cluster) loaded with demo data; with `--instances N`, several Crypter instances over it.
+
+use super::serve::{announce, bind, check_store, serve_instance};
+use super::DevArgs;
+use crate::bao::Bao;
+use crate::bootstrap::BackendCredentials;
+use crate::config::Settings;
+use crate::embedded::{self, BaoProcess, LocalCluster};
+use crate::session::random_token;
+use crate::state::AppState;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tokio::net::TcpListener;
+
+pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    if args.nodes > 1 {
+        return run_dev_cluster(args).await;
+    }
+    let listener = bind(args.server.listen).await?;
+    let mut settings = dev_settings(&args);
+    let bao_listen = match args.bao_listen {
+        Some(a) => a,
+        None => SocketAddr::from(([127, 0, 0, 1], embedded::free_loopback_port()?)),
+    };
+    let root = SecretString::from(args.root_token.clone().unwrap_or_else(random_token));
+    let (process, bao) = embedded::start_dev(bao_listen, &root).await?;
+    let result = prepare_dev(&bao, &root, args.admin_password.clone(), args.no_demo).await;
+    let (password, creds) = match result {
+        Ok(p) => p,
+        Err(e) => {
+            process.stop().await?;
+            return Err(e);
+        }
+    };
+    announce(&listener, Some(&password))?;
+    println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
+    settings
+        .audit_logs
+        .extend(process.audit_log().map(Path::to_owned));
+    let served = serve_all(
+        &args,
+        listener,
+        bao,
+        settings,
+        creds,
+        &bao_listen.to_string(),
+    )
+    .await;
+    stop_quietly(process).await;
+    served
+}
+
+/// The first instance here; the others (`--instances`) as child processes.
+async fn serve_all(
+    args: &DevArgs,
+    listener: TcpListener,
+    bao: Bao,
+    settings: Settings,
+    creds: BackendCredentials,
+    bao_addrs: &str,
+) -> anyhow::Result<()> {
+    let others = if args.instances > 1 {
+        let first = listener.local_addr()?;
+        let mut server = args.server.clone();
+        server.changesets_dir.clone_from(&settings.changesets_dir);
+        let addrs = if bao_addrs.contains("://") {
+            bao_addrs.to_owned()
+        } else {
+            format!("http://{bao_addrs}")
+        };
+        let started = super::instances::start(
+            args.instances,
+            first,
+            &server,
+            &addrs,
+            &settings.audit_logs,
+            &creds,
+        )
+        .await?;
+        Some(started)
+    } else {
+        None
+    };
+    let state = AppState::new(bao, settings, creds);
+    let served = serve_instance(listener, state).await;
+    if let Some(others) = others {
+        others.stop().await;
+    }
+    served
+}
+
+/// `crypter dev` shows the demo changesets when started from the repository's root.
+fn dev_settings(args: &DevArgs) -> Settings {
+    let mut settings = args.server.settings();
+    let demo = PathBuf::from("changesets/demo");
+    if settings.changesets_dir.is_none() && !args.no_demo && demo.is_dir() {
+        settings.changesets_dir = Some(demo);
+    }
+    settings
+}
+
+/// `crypter dev --nodes N`: a real N-node Raft cluster in a temporary folder.
+async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
+    let listener = bind(args.server.listen).await?;
+    let dir = std::env::temp_dir().join(format!(
+        "crypter-dev-cluster-{}",
+        listener.local_addr()?.port()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cluster = LocalCluster::start(usize::from(args.nodes), &dir).await?;
+    let prepared = async {
+        if let Some(id) = args.root_token.clone() {
+            cluster.use_root_token_id(SecretString::from(id)).await?;
+        }
+        let own_dc = args
+            .server
+            .datacenter
+            .clone()
+            .unwrap_or_else(|| "dc1".into());
+        let bao = cluster.bao(Some(&own_dc))?;
+        let (password, creds) = prepare_dev(
+            &bao,
+            &cluster.root_token,
+            args.admin_password.clone(),
+            args.no_demo,
+        )
+        .await?;
+        std::fs::write(
+            dir.join("nodes.json"),
+            serde_json::to_vec_pretty(&cluster.info())?,
+        )?;
+        anyhow::Ok((bao, password, creds))
+    }
+    .await;
+    let (bao, password, creds) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            cluster.stop().await;
+            return Err(e);
+        }
+    };
+    announce(&listener, Some(&password))?;
+    for node in &cluster.nodes {
+        println!(
+            "  OpenBao {} ({}): {} pid {}",
+            node.node_id,
+            node.datacenter,
+            node.url(),
+            node.pid().unwrap_or(0)
+        );
+    }
+    println!("  nodes: {}", dir.join("nodes.json").display());
+    let mut settings = dev_settings(&args);
+    settings.audit_logs.extend(cluster.audit_logs());
+    let addrs: Vec<String> = cluster
+        .nodes
+        .iter()
+        .map(|n| format!("{}={}", n.datacenter, n.url()))
+        .collect();
+    let served = serve_all(&args, listener, bao, settings, creds, &addrs.join(",")).await;
+    cluster.stop().await;
+    served
+}
+
+/// Bootstrap with the dev root token, check the store as the backend would, load the demo.
+/// The admin's password, and the backend's own credentials.
+async fn prepare_dev(
+    bao: &Bao,
+    root: &SecretString,
+    admin_password: Option<String>,
+    no_demo: bool,
+) -> anyhow::Result<(String, BackendCredentials)> {
+    let password = admin_password.unwrap_or_else(random_token);
+    crate::bootstrap::bootstrap(bao, root, Some(&SecretString::from(password.clone()))).await?;
+    let creds = crate::bootstrap::issue_credentials(bao, root).await?;
+    check_store(bao, &creds).await?;
+    if !no_demo {
+        let n = crate::demo::load(bao, root).await?;
+        tracing::info!(credentials = n, "loaded demo data");
+        let n = crate::demo::load_roles(bao, root).await?;
+        tracing::info!(roles = n, "loaded demo roles");
+    }
+    Ok((password, creds))
+}
+
+async fn stop_quietly(process: BaoProcess) {
+    if let Err(e) = process.stop().await {
+        tracing::warn!(error = %e, "stopping OpenBao");
+    }
+}
