@@ -248,8 +248,13 @@ impl SessionStore {
                     }
                 }
                 // Someone else wrote it (another instance's touch, or a logout): read it
-                // again next time.
-                Err(_) => store.drop_cached(&hash),
+                // again next time, keeping the last use seen here (the read merges it).
+                Err(_) => {
+                    let mut cache = store.cache.write().unwrap_or_else(|p| p.into_inner());
+                    if let Some(c) = cache.get_mut(&hash) {
+                        c.checked_at = OffsetDateTime::UNIX_EPOCH;
+                    }
+                }
             }
         });
     }

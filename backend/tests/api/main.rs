@@ -17,6 +17,7 @@ mod freeze;
 mod frozen;
 mod health;
 mod identities;
+mod instances;
 mod lint;
 mod roles;
 mod runbooks;

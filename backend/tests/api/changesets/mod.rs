@@ -2,9 +2,10 @@
 
 mod contract;
 mod crash;
+mod instances;
 mod lock;
 mod operations;
-mod process;
+pub mod process;
 mod props;
 mod raft;
 

@@ -27,6 +27,18 @@ pub async fn start(
     listen: u16,
     kill_after_writes: Option<u64>,
 ) -> Backend {
+    start_with(bao, root, dir, listen, kill_after_writes, &[]).await
+}
+
+/// As [`start`], with more `crypter serve` flags (e.g. short job heartbeats).
+pub async fn start_with(
+    bao: &crypter::bao::Bao,
+    root: &secrecy::SecretString,
+    dir: &Path,
+    listen: u16,
+    kill_after_writes: Option<u64>,
+    extra: &[&str],
+) -> Backend {
     let creds_dir = tempfile::tempdir().unwrap();
     let creds = creds_dir.path().join("backend.json");
     crypter::bootstrap::issue_credentials(bao, root)
@@ -43,6 +55,7 @@ pub async fn start(
         .arg(dir)
         .arg("--dist-dir")
         .arg(dir.join("no-dist"))
+        .args(extra)
         .env_remove("CRYPTER_FAULT_KILL_AFTER_WRITES")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
