@@ -41,9 +41,14 @@ pub struct CredentialSummary {
 pub struct CredentialPage {
     pub environment: String,
     pub items: Vec<CredentialSummary>,
-    /// How many credentials matched the filters, over all pages.
+    /// How many credentials matched the filters, over all pages (with `partial`: only
+    /// the ones in this page).
     pub total: u64,
     pub next: Option<String>,
+    /// This page came from a quick walk of the first rows (`quick=true`), before the full
+    /// listing was ready: `total` is not known yet.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ pub mod lint;
 pub mod roles;
 pub mod routes;
 pub mod runbooks;
+pub mod search;
 pub mod security;
 pub mod session;
 pub mod startup;

@@ -1,5 +1,6 @@
 use crate::bao::Bao;
 use crate::config::Settings;
+use crate::credentials::ListingCache;
 use crate::freeze::guard::FreezeCache;
 use crate::security::{ContentPolicy, LoginLimiter};
 use crate::session::SessionStore;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub csp: Arc<ContentPolicy>,
     /// The last freeze state seen, for the early refusal of frozen actions.
     pub freeze: FreezeCache,
+    /// Each session's listing of each environment, kept briefly (credentials, search).
+    pub listings: ListingCache,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             settings: Arc::new(settings),
             csp,
             freeze: FreezeCache::default(),
+            listings: ListingCache::default(),
         }
     }
 }

@@ -11,6 +11,8 @@ pub use nodes::{NodeSpec, NodeStatus};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
 use nodes::Nodes;
+// The same type as reqwest's `bytes::Bytes`, re-exported by axum.
+use axum::body::Bytes;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -105,6 +107,33 @@ impl Bao {
         token: Option<&SecretString>,
         body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
+        self.request_as(method, path, token, body).await
+    }
+
+    /// [`Bao::request`], decoded straight into `T`: large answers (a SCAN of 100,000
+    /// entries is ~50 MB) never pass through a `serde_json::Value`.
+    pub async fn request_as<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&Value>,
+    ) -> Result<Option<T>, BaoError> {
+        match self.request_bytes(method, path, token, body).await? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| BaoError::Decode(format!("{path}: {e}"))),
+        }
+    }
+
+    async fn request_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&Value>,
+    ) -> Result<Option<Bytes>, BaoError> {
         // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
         // (much longer on a cluster, or under load, than on an idle dev server): wait for
         // it, up to ~30 s. Every caller gets this, so nobody wraps requests in retries.
@@ -125,7 +154,7 @@ impl Bao {
         path: &str,
         token: Option<&SecretString>,
         body: Option<&Value>,
-    ) -> Result<Option<Value>, BaoError> {
+    ) -> Result<Option<Bytes>, BaoError> {
         let write = !matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
         let order = self.nodes.order(write);
         let first = order[0];
@@ -151,7 +180,7 @@ impl Bao {
         path: &str,
         token: Option<&SecretString>,
         body: Option<&Value>,
-    ) -> Result<Option<Value>, BaoError> {
+    ) -> Result<Option<Bytes>, BaoError> {
         let addr = &self.nodes.spec(node).url;
         let url = format!("{}/v1/{}", addr, path.trim_start_matches('/'));
         let mut req = self.http.request(method, &url);
@@ -187,12 +216,7 @@ impl Bao {
             reason: describe_transport_error(&e),
         })?;
         if status.is_success() {
-            if bytes.is_empty() {
-                return Ok(None);
-            }
-            return serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| BaoError::Decode(format!("{path}: {e}")));
+            return Ok((!bytes.is_empty()).then_some(bytes));
         }
         Err(BaoError::from_status(status, path, &bytes))
     }

@@ -3,16 +3,21 @@
 //! through [`reveal`].
 
 mod compare;
+mod listing;
 mod metadata;
+mod walk;
 mod write;
 
 pub use compare::{compare, hashes, promote, value_hash};
-pub use metadata::{from_custom, parse_entry, rotation_due, to_custom};
+pub use listing::{Freshness, Listing, ListingCache, Want};
+pub use metadata::{from_custom, parse_entry, rotation_due, summary, to_custom, KvMetadata};
+pub use walk::{walk, KeyInfoAnswer, Walked};
 pub use write::{destroy, put, rollback, soft_delete, undelete, validate_class, write_metadata};
 
 use crate::bao::{Bao, BaoError};
 use crate::environments;
 use crate::error::AppError;
+use crate::session::Session;
 use crypter_api::{
     CredentialDetail, CredentialPage, CredentialPath, CredentialSummary, EnvName,
     RevealedCredential,
@@ -76,29 +81,32 @@ pub async fn scan(
 ) -> Result<Vec<CredentialSummary>, AppError> {
     let method = Method::from_bytes(b"SCAN").map_err(|e| anyhow::anyhow!(e))?;
     let path = format!("{}/detailed-metadata/", env.mount());
-    let answer = match bao.request(method, &path, Some(token), None).await {
+    let answer: KeyInfoAnswer = match bao.request_as(method, &path, Some(token), None).await {
         Ok(v) => v.unwrap_or_default(),
-        // No mount there: the environment does not exist.
-        Err(BaoError::NotFound { .. }) => return Err(environments::not_found(env)),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("no handler") => return Err(environments::not_found(env)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(missing_environment(e, env)),
     };
-    let mut items: Vec<CredentialSummary> = answer
-        .pointer("/data/key_info")
-        .and_then(Value::as_object)
-        .map(|info| {
-            info.iter()
-                .filter(|(k, _)| !k.ends_with('/'))
-                .map(|(k, v)| parse_entry(k, v, now))
-                .collect()
-        })
-        .unwrap_or_default();
-    items.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(items)
+    // `key_info` is a BTreeMap: already in path order.
+    Ok(answer
+        .data
+        .key_info
+        .iter()
+        .filter(|(k, _)| !k.ends_with('/'))
+        .map(|(k, v)| summary(k, v, now))
+        .collect())
+}
+
+/// A request on an environment's mount that finds no mount there: the environment does
+/// not exist.
+pub fn missing_environment(e: BaoError, env: &EnvName) -> AppError {
+    match e {
+        BaoError::NotFound { .. } => environments::not_found(env),
+        BaoError::Rejected {
+            status: 400,
+            ref message,
+            ..
+        } if message.contains("no handler") => environments::not_found(env),
+        e => e.into(),
+    }
 }
 
 /// How many credentials (soft-deleted ones included) the environment holds: a SCAN of
@@ -121,30 +129,79 @@ pub async fn count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64
         }))
 }
 
+/// How the list endpoint may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// From the full listing (cached for the session, else one SCAN): `total` is exact.
+    Full,
+    /// At once: from the full listing if the session has it, else from a walk of paged
+    /// LISTs that stops after `limit` rows (`partial`, `total` counts only those).
+    Quick,
+}
+
 /// The list endpoint: filter, then page by path (`after` is exclusive).
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
+    cache: &ListingCache,
     bao: &Bao,
-    token: &SecretString,
+    session: &Session,
     env: &EnvName,
     filter: &Filter,
     after: Option<&str>,
     limit: usize,
+    mode: Mode,
 ) -> Result<CredentialPage, AppError> {
-    let all = scan(bao, token, env, OffsetDateTime::now_utc()).await?;
-    Ok(page(env, all, filter, after, limit))
+    let now = OffsetDateTime::now_utc();
+    if mode == Mode::Quick {
+        if let Some(listing) = cache.cached(bao, session, env, std::time::Instant::now()) {
+            return Ok(page(env, &listing.rows, filter, after, limit));
+        }
+        let prefix = filter.prefix.as_deref().unwrap_or_default();
+        if let Some(w) = walk(bao, &session.token, env, prefix, after, limit, now).await? {
+            return Ok(walked_page(env, w, filter));
+        }
+    }
+    // A first page shows the store as it is now; the next ones continue the same listing.
+    let want = match after {
+        None => Want::ScannedSince(std::time::Instant::now()),
+        Some(_) => Want::Servable,
+    };
+    let listing = cache.listing(bao, session, env, want).await?;
+    Ok(page(env, &listing.rows, filter, after, limit))
+}
+
+/// A page from a walk: the prefix is already applied, the other filters are applied here
+/// (so the page may hold fewer than `limit` rows while `next` says more follow).
+fn walked_page(env: &EnvName, w: Walked, filter: &Filter) -> CredentialPage {
+    let next = w
+        .more
+        .then(|| w.rows.last().map(|c| c.path.clone()))
+        .flatten();
+    let items: Vec<CredentialSummary> = w.rows.into_iter().filter(|c| filter.matches(c)).collect();
+    CredentialPage {
+        environment: env.to_string(),
+        total: items.len() as u64,
+        items,
+        next,
+        partial: true,
+    }
 }
 
 pub fn page(
     env: &EnvName,
-    all: Vec<CredentialSummary>,
+    all: &[CredentialSummary],
     filter: &Filter,
     after: Option<&str>,
     limit: usize,
 ) -> CredentialPage {
-    let matching: Vec<CredentialSummary> = all.into_iter().filter(|c| filter.matches(c)).collect();
+    let matching: Vec<&CredentialSummary> = all.iter().filter(|c| filter.matches(c)).collect();
     let total = matching.len() as u64;
     let start = after.map_or(0, |a| matching.partition_point(|c| c.path.as_str() <= a));
-    let items: Vec<CredentialSummary> = matching[start..].iter().take(limit).cloned().collect();
+    let items: Vec<CredentialSummary> = matching[start..]
+        .iter()
+        .take(limit)
+        .map(|c| (*c).clone())
+        .collect();
     let next = if start + items.len() < matching.len() {
         items.last().map(|c| c.path.clone())
     } else {
@@ -155,6 +212,7 @@ pub fn page(
         items,
         total,
         next,
+        partial: false,
     }
 }
 
@@ -178,6 +236,17 @@ pub async fn metadata_of(
         }) if message.contains("no handler") => Err(environments::not_found(env)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// One credential's list row, from one metadata read.
+pub async fn summary_of(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    path: &CredentialPath,
+) -> Result<CredentialSummary, AppError> {
+    let meta = metadata_of(bao, token, env, path).await?;
+    Ok(parse_entry(path.as_str(), &meta, OffsetDateTime::now_utc()))
 }
 
 pub fn not_found(env: &EnvName, path: &CredentialPath) -> AppError {
@@ -286,14 +355,14 @@ mod tests {
             .iter()
             .map(|p| summary(p, "service"))
             .collect();
-        let p1 = page(&env, all.clone(), &Filter::default(), None, 2);
+        let p1 = page(&env, &all, &Filter::default(), None, 2);
         assert_eq!(
             p1.items.iter().map(|c| c.path.as_str()).collect::<Vec<_>>(),
             ["a", "b"]
         );
         assert_eq!(p1.next.as_deref(), Some("b"));
         assert_eq!(p1.total, 5);
-        let p3 = page(&env, all, &Filter::default(), Some("d"), 2);
+        let p3 = page(&env, &all, &Filter::default(), Some("d"), 2);
         assert_eq!(p3.items.len(), 1);
         assert_eq!(p3.next, None);
     }

@@ -9,7 +9,7 @@ use crate::bao::Bao;
 use crate::credentials;
 use crate::environments::{self, FAN_OUT};
 use crate::error::AppError;
-use crypter_api::{CredentialSummary, EnvName, Environment, LintFinding};
+use crypter_api::{CredentialPath, CredentialSummary, EnvName, Environment, LintFinding};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -108,5 +108,67 @@ pub async fn run_at(
         Err(e) => return Err(e),
     }
     sort(&mut findings);
+    Ok(findings)
+}
+
+/// What a scoped lint looks at: one environment, or one credential in it.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub environment: EnvName,
+    pub path: Option<CredentialPath>,
+}
+
+/// The credential rules over one environment (or one credential), reading only what they
+/// need: values only when the environment is protected (a `shared-value` finding is
+/// reported on the protected copy), and then those of the unprotected environments too.
+/// Findings about roles and policies are not about one environment: ask the full lint.
+pub async fn run_scoped(
+    bao: &Bao,
+    token: &SecretString,
+    scope: &Scope,
+    now: OffsetDateTime,
+) -> Result<Vec<LintFinding>, AppError> {
+    let env = &scope.environment;
+    let envs = environments::records(bao, token).await?;
+    let Some(own) = envs.iter().find(|e| e.name == env.as_str()).cloned() else {
+        return Err(environments::not_found(env));
+    };
+    let credentials = match &scope.path {
+        Some(path) => vec![credentials::summary_of(bao, token, env, path).await?],
+        None => credentials::scan(bao, token, env, now).await?,
+    };
+    let hashes = if own.protected {
+        let live = credentials
+            .iter()
+            .filter(|c| !c.deleted)
+            .map(|c| c.path.clone())
+            .collect();
+        credentials::hashes(bao, token, env, live).await?
+    } else {
+        BTreeMap::new()
+    };
+    let mut environments = vec![EnvSnapshot {
+        environment: own.clone(),
+        credentials,
+        hashes,
+    }];
+    if own.protected {
+        let others: Vec<EnvSnapshot> = stream::iter(envs.into_iter().filter(|e| !e.protected))
+            .map(|e| env_snapshot(bao, token, e, now))
+            .buffer_unordered(FAN_OUT / 4)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        environments.extend(others);
+    }
+    let mut findings = check(&Snapshot { environments }, CREDENTIAL_RULES, now);
+    findings.retain(|f| {
+        f.environment.as_deref() == Some(env.as_str())
+            && scope
+                .path
+                .as_ref()
+                .is_none_or(|p| f.path.as_deref() == Some(p.as_str()))
+    });
     Ok(findings)
 }

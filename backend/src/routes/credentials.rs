@@ -7,7 +7,7 @@
 
 use super::json::ApiJson;
 use crate::activity::{self, Outcome};
-use crate::credentials::{self, Filter, DEFAULT_PAGE, MAX_PAGE};
+use crate::credentials::{self, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 use crate::error::AppError;
 use crate::session::{CurrentSession, Session};
 use crate::state::AppState;
@@ -33,9 +33,16 @@ pub struct ListParams {
     pub after: Option<String>,
     /// 1-10000, default 1000.
     pub limit: Option<String>,
+    /// `true`: answer at once. Without the session's listing at hand, the page comes from
+    /// a walk of OpenBao's paged LIST that stops after `limit` rows, and is `partial`.
+    pub quick: Option<String>,
 }
 
-fn parse_limit(limit: Option<&str>, default: usize, max: usize) -> Result<usize, AppError> {
+pub(super) fn parse_limit(
+    limit: Option<&str>,
+    default: usize,
+    max: usize,
+) -> Result<usize, AppError> {
     let Some(limit) = limit else {
         return Ok(default);
     };
@@ -83,18 +90,30 @@ pub async fn list(
     if let Some(class) = params.class.as_deref().filter(|c| !c.is_empty()) {
         credentials::validate_class(class)?;
     }
+    let mode = match params.quick.as_deref() {
+        None | Some("" | "false") => Mode::Full,
+        Some("true") => Mode::Quick,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_quick",
+                "quick is true or false",
+            ))
+        }
+    };
     let filter = Filter {
         prefix: validate_prefix(params.prefix)?,
         class: params.class.filter(|c| !c.is_empty()),
         q: params.q.filter(|q| !q.is_empty()),
     };
     let page = credentials::list(
+        &state.listings,
         &state.bao,
-        &session.token,
+        &session,
         &env,
         &filter,
         params.after.as_deref().filter(|a| !a.is_empty()),
         limit,
+        mode,
     )
     .await?;
     Ok(Json(page))
@@ -161,6 +180,8 @@ pub async fn delete(
     Ok(Json(result?))
 }
 
+/// Records the action, and after a change puts the credential's new row into the
+/// session's listing, so the next page or search shows it without a SCAN.
 async fn log<T>(
     state: &AppState,
     session: &Session,
@@ -169,6 +190,9 @@ async fn log<T>(
     path: &CredentialPath,
     result: &Result<T, AppError>,
 ) {
+    if result.is_ok() {
+        refresh_row(state, session, env, path).await;
+    }
     activity::record(
         &state.bao,
         session,
@@ -178,6 +202,12 @@ async fn log<T>(
         None,
     )
     .await;
+}
+
+async fn refresh_row(state: &AppState, session: &Session, env: &EnvName, path: &CredentialPath) {
+    if let Ok(row) = credentials::summary_of(&state.bao, &session.token, env, path).await {
+        state.listings.put_row(session, env, row);
+    }
 }
 
 /// `POST …/{path}/{action}`: `reveal` (body `{version?}`, the only way a value leaves),
@@ -234,6 +264,9 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
+            if result.is_ok() {
+                refresh_row(&state, &session, &env, &path).await;
+            }
             activity::record(
                 bao,
                 &session,

@@ -16,6 +16,7 @@ pub mod lint;
 pub mod openapi;
 pub mod roles;
 pub mod runbooks;
+pub mod search;
 pub mod session;
 pub mod users;
 
@@ -61,6 +62,7 @@ pub fn api() -> Router<AppState> {
         .route("/compare", get(compare::compare))
         .route("/promote", post(compare::promote))
         .route("/lint", get(lint::lint))
+        .route("/search", get(search::search))
         .route("/activity", get(activity::list))
         .route("/roles", get(roles::list).post(roles::create))
         .route(

@@ -242,6 +242,7 @@ pub async fn logout(
         Err(e) => return Err(e.into()),
     }
     state.sessions.remove(&session.id);
+    state.listings.forget_session(&session.id);
     tracing::info!(user = %session.username, "logged out");
     let secure = state.settings.secure_cookies || over_tls(&headers);
     Ok((
