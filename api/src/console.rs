@@ -5,13 +5,14 @@
 /// (bundle, path prefixes it serves). `core` serves every other path, login included.
 pub const SECTIONS: &[(&str, &[&str])] = &[
     ("ops", &["/freeze", "/cluster", "/activity"]),
-    ("data", &["/environments", "/credentials"]),
+    ("envs", &["/environments"]),
+    ("data", &["/credentials"]),
     ("access", &["/roles"]),
     ("migrate", &["/changesets", "/runbooks"]),
 ];
 
 /// Every bundle's name, `core` first.
-pub const BUNDLES: &[&str] = &["core", "ops", "data", "access", "migrate"];
+pub const BUNDLES: &[&str] = &["core", "ops", "envs", "data", "access", "migrate"];
 
 /// The bundle that serves `path`.
 pub fn bundle_for(path: &str) -> &'static str {
@@ -35,6 +36,8 @@ mod tests {
         assert_eq!(bundle_for("/roles"), "access");
         assert_eq!(bundle_for("/roles/deployer"), "access");
         assert_eq!(bundle_for("/credentials"), "data");
+        assert_eq!(bundle_for("/environments"), "envs");
+        assert_eq!(bundle_for("/search"), "core");
         assert_eq!(bundle_for("/runbooks/42"), "migrate");
         assert_eq!(bundle_for("/"), "core");
         assert_eq!(bundle_for("/freeze"), "ops");

@@ -105,6 +105,10 @@ pub struct CredentialWritten {
     pub environment: String,
     pub path: String,
     pub version: u64,
+    /// The credential's list row after the change, so a client updates that one row
+    /// instead of listing the environment again (absent if it could not be read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<CredentialSummary>,
 }
 
 /// `POST …/{*path}/reveal` and `…/rollback`: a version (the current one when left out for reveal).

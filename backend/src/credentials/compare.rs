@@ -161,6 +161,7 @@ pub async fn promote(
         version: answer
             .and_then(|a| a["data"]["version"].as_u64())
             .unwrap_or_default(),
+        row: None,
     })
 }
 

@@ -70,5 +70,6 @@ pub async fn promote(
         Some(format!("from {from}")),
     )
     .await;
-    Ok(Json(result?))
+    let written = super::credentials::with_row(&state, &session, &to, &path, result).await?;
+    Ok(Json(written))
 }

@@ -162,7 +162,7 @@ pub async fn put(
     )
     .await;
     log(&state, &session, "credential.write", &env, &path, &result).await;
-    Ok(Json(result?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
 /// Soft-delete the current version (undelete brings it back).
@@ -177,11 +177,9 @@ pub async fn delete(
     let (env, path) = parse_target(&env, &path)?;
     let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
     log(&state, &session, "credential.delete", &env, &path, &result).await;
-    Ok(Json(result?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
-/// Records the action, and after a change puts the credential's new row into the
-/// session's listing, so the next page or search shows it without a SCAN.
 async fn log<T>(
     state: &AppState,
     session: &Session,
@@ -190,9 +188,6 @@ async fn log<T>(
     path: &CredentialPath,
     result: &Result<T, AppError>,
 ) {
-    if result.is_ok() {
-        refresh_row(state, session, env, path).await;
-    }
     activity::record(
         &state.bao,
         session,
@@ -204,10 +199,21 @@ async fn log<T>(
     .await;
 }
 
-async fn refresh_row(state: &AppState, session: &Session, env: &EnvName, path: &CredentialPath) {
+/// After a change, the credential's new row goes into the answer and into the session's
+/// listing, so neither the console nor the next page or search needs a new SCAN.
+pub(super) async fn with_row(
+    state: &AppState,
+    session: &Session,
+    env: &EnvName,
+    path: &CredentialPath,
+    result: Result<CredentialWritten, AppError>,
+) -> Result<CredentialWritten, AppError> {
+    let mut written = result?;
     if let Ok(row) = credentials::summary_of(&state.bao, &session.token, env, path).await {
-        state.listings.put_row(session, env, row);
+        state.listings.put_row(session, env, row.clone());
+        written.row = Some(row);
     }
+    Ok(written)
 }
 
 /// `POST …/{path}/{action}`: `reveal` (body `{version?}`, the only way a value leaves),
@@ -264,9 +270,6 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
-            if result.is_ok() {
-                refresh_row(&state, &session, &env, &path).await;
-            }
             activity::record(
                 bao,
                 &session,
@@ -276,7 +279,8 @@ pub async fn action(
                 Some(format!("to version {version}")),
             )
             .await;
-            Ok(Json::<CredentialWritten>(result?).into_response())
+            let written = with_row(&state, &session, &env, &path, result).await?;
+            Ok(Json(written).into_response())
         }
         "undelete" | "destroy" => {
             let result = if action == "undelete" {
@@ -293,7 +297,8 @@ pub async fn action(
                 &result,
             )
             .await;
-            Ok(Json::<CredentialWritten>(result?).into_response())
+            let written = with_row(&state, &session, &env, &path, result).await?;
+            Ok(Json(written).into_response())
         }
         other => Err(AppError::bad_request(
             "invalid_action",

@@ -57,7 +57,7 @@ pub fn UsersPanel() -> impl IntoView {
             <p class="muted">"People log in with a username and password (OpenBao userpass). Their roles' policies become their token policies."</p>
             {move || users.get().and_then(Result::ok).map(|list| view! {
                 <div class="table-wrap">
-                    <table data-testid="users-table">
+                    <table class="users-table" data-testid="users-table">
                         <thead><tr><th>"User"</th><th>"Roles"</th><th>"Other policies"</th><th></th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|u| view! { <UserRow user=u on_change=move |()| users.refetch() /> }).collect_view()}

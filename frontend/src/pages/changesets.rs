@@ -4,12 +4,11 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
+use crate::components::job_events::{watch_job, JobSink, Link, LinkStatus};
 use crypter_api::{
     ApiError, ApplyRequest, ChangesetPlan, ChangesetStatus, JobProgress, PlannedChangeset,
 };
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn Changesets() -> impl IntoView {
@@ -235,10 +234,16 @@ fn PlanPanel(
             reason: None,
         })
     });
+    let link = RwSignal::new(Link::Live);
     Effect::new(move |_| {
         if let Some(Ok(started)) = apply_action.value().get() {
             on_change.run(());
-            watch_job(&started.job_id, progress, on_change);
+            let sink = JobSink {
+                progress,
+                link,
+                on_end: on_change,
+            };
+            watch_job(&started.job_id, sink);
         }
     });
     let plan_error = Signal::derive(move || plan_action.value().get().and_then(Result::err));
@@ -269,6 +274,7 @@ fn PlanPanel(
                 }
             })}
             <ProgressView progress=progress />
+            <LinkStatus link=link />
         </div>
     }
 }
@@ -336,30 +342,4 @@ fn ProgressView(progress: RwSignal<Option<JobProgress>>) -> impl IntoView {
             }
         })
     }
-}
-
-/// Follow a job over server-sent events until it ends, then refresh the page's data.
-fn watch_job(job_id: &str, progress: RwSignal<Option<JobProgress>>, on_end: Callback<()>) {
-    let url = format!("/api/v1/jobs/{job_id}/events");
-    let Ok(source) = web_sys::EventSource::new(&url) else {
-        return;
-    };
-    let closing = source.clone();
-    let on_event =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(text) = ev.data().as_string() else {
-                return;
-            };
-            if let Ok(p) = serde_json::from_str::<JobProgress>(&text) {
-                let ended = p.state != "running";
-                progress.set(Some(p));
-                if ended {
-                    closing.close();
-                    on_end.run(());
-                }
-            }
-        });
-    let _ = source.add_event_listener_with_callback("progress", on_event.as_ref().unchecked_ref());
-    // The listener lives as long as the page; one per apply.
-    on_event.forget();
 }
