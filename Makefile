@@ -47,7 +47,8 @@ bench-credentials:
 bench-search:
 	cargo bench -p crypter --bench search
 
-## The console: time until 10,000 credentials are listable, and one filter keystroke.
+## The console at 10,000 and 100,000 credentials: first rows, all rows listable beside a raw
+## SCAN, one filter keystroke, the tab's memory.
 bench-console-list: build
 	cd e2e && npx playwright test --config playwright.bench.config.ts
 # A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop.

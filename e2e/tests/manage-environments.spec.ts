@@ -12,11 +12,11 @@ test('create an environment and see it with its count', async ({ page }) => {
   const envs = new EnvironmentsPage(page);
   await envs.goto();
   await expect(envs.count('staging')).not.toHaveText('0');
-  await expect(envs.row('production')).toContainText('protected');
+  await expect(envs.row('production').getByText('protected', { exact: true })).toBeVisible();
   const name = `qa-${Date.now() % 100000}`;
   await envs.create(name, 'made by e2e');
   await expect(envs.count(name)).toHaveText('0');
-  await expect(envs.row(name)).not.toContainText('protected');
+  await expect(envs.row(name).getByText('protected', { exact: true })).toHaveCount(0);
 
   await test.step('edit it', async () => {
     await envs.row(name).getByRole('button', { name: `Edit ${name}` }).click();
@@ -32,7 +32,7 @@ test('deleting a protected environment needs its name typed in a dialog', async 
   await envs.goto();
   const name = `locked-${Date.now() % 100000}`;
   await envs.create(name, 'protected, empty', true);
-  await expect(envs.row(name)).toContainText('protected');
+  await expect(envs.row(name).getByText('protected', { exact: true })).toBeVisible();
 
   await test.step('the confirm button waits for the exact name', async () => {
     await envs.row(name).getByRole('button', { name: 'Delete' }).click();

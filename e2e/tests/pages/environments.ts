@@ -32,7 +32,7 @@ export class EnvironmentsPage {
       const form = this.page.getByRole('form', { name: 'New environment' });
       await form.getByLabel('Name', { exact: true }).fill(name);
       await form.getByLabel('Description').fill(description);
-      if (isProtected) await form.getByLabel(/^Protected/).check();
+      if (isProtected) await form.getByLabel(/Protected \(destructive actions/).check();
       await form.getByRole('button', { name: 'Create' }).click();
       await expect(this.row(name)).toBeVisible();
     });

@@ -34,9 +34,11 @@ pub fn CredentialDetailPanel(
         copied.set(false);
         api::reveal(env.get_untracked(), path.get_value(), *version)
     });
+    // `try_run`: the page may have moved on (another environment) while a change was in
+    // flight.
     let report = move |written: &CredentialWritten| {
         if let Some(row) = &written.row {
-            on_changed.run(row.clone());
+            on_changed.try_run(row.clone());
         }
     };
     let change = Action::new_local(move |(action, version): &(&'static str, u64)| {

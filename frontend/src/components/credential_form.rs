@@ -56,7 +56,8 @@ pub fn CredentialForm(
             let (env, path, req) = (env.clone(), path.clone(), req.clone());
             async move {
                 let written = api::put_credential(env, path, req).await?;
-                on_saved.run(written.clone());
+                // The form may be gone by now (the user moved on): `try_run`.
+                on_saved.try_run(written.clone());
                 Ok::<CredentialWritten, ApiError>(written)
             }
         },

@@ -41,11 +41,6 @@ impl Changes {
         }
     }
 
-    fn clear(self) {
-        self.rows.set(BTreeMap::new());
-        self.findings.set(BTreeMap::new());
-    }
-
     /// A credential changed: its row, and its findings asked of the lint for that one
     /// credential. Nothing else is read again.
     fn changed(self, env: String, row: CredentialSummary) {
@@ -55,7 +50,8 @@ impl Changes {
         });
         spawn_local(async move {
             if let Ok(found) = api::lint_scoped(env, Some(path.clone())).await {
-                self.findings.update(|f| {
+                // The environment's view may be gone by now: `try_update`.
+                self.findings.try_update(|f| {
                     f.insert(path, found);
                 });
             }
@@ -65,57 +61,18 @@ impl Changes {
 
 /// Credentials of one environment, picked explicitly: nothing is selected at first, unless
 /// the link names one (`/credentials?env=staging`, and `&path=…` to open a credential).
-///
-/// The first rows come at once (a quick page); every row follows (the full listing), and
-/// only then can filters see all of them and the lint run. A save changes its own row and
-/// findings, and lists nothing again.
 #[component]
 pub fn Credentials() -> impl IntoView {
     let envs = LocalResource::new(api::list_environments);
     let query = use_query_map();
     let env = Memo::new(move |_| query.with(|q| q.get("env")).unwrap_or_default());
+    let filters = FilterValues {
+        prefix: RwSignal::new(String::new()),
+        class: RwSignal::new(String::new()),
+        q: RwSignal::new(String::new()),
+    };
     let selected: RwSignal<Option<String>> = RwSignal::new(query.with_untracked(|q| q.get("path")));
     let creating = RwSignal::new(false);
-    let (prefix, class, q) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
-    let changes = Changes::new();
-
-    let first = LocalResource::new(move || {
-        let e = env.get();
-        async move {
-            if e.is_empty() {
-                return Ok(Rows::default());
-            }
-            let page = api::first_credentials(e).await?;
-            let complete = !page.partial && page.next.is_none();
-            Ok::<_, ApiError>(Rows::new(page.items, complete))
-        }
-    });
-    let full = LocalResource::new(move || {
-        let e = env.get();
-        async move {
-            if e.is_empty() {
-                Ok(Rows::default())
-            } else {
-                all_rows(e).await
-            }
-        }
-    });
-    let rows = Memo::new(move |_| {
-        let base = full
-            .get()
-            .and_then(Result::ok)
-            .or_else(|| first.get().and_then(Result::ok))
-            .unwrap_or_default();
-        changes.rows.with(|c| base.patched(c))
-    });
-    let shown = Memo::new(move |_| {
-        let (p, c, text) = (prefix.get(), class.get(), q.get().to_lowercase());
-        rows.with(|r| r.filter(&p, &c, &text))
-    });
     let protected = Signal::derive(move || {
         let e = env.get();
         envs.with(|l| {
@@ -125,12 +82,83 @@ pub fn Credentials() -> impl IntoView {
                 .is_some_and(|x| x.protected)
         })
     });
+
+    view! {
+        <section class="page wide" data-testid="page">
+            <div class="page-head">
+                <h1 data-testid="page-title">"Credentials"</h1>
+            </div>
+            <Filters envs=envs env=env.into() filters=filters
+                on_pick=Callback::new(move |_| {
+                    selected.set(None);
+                    creating.set(false);
+                }) />
+            // One view per environment: picking another drops this one (its listing, its
+            // changes and its requests in flight) and starts afresh.
+            {move || {
+                let e = env.get();
+                if e.is_empty() {
+                    view! { <p class="muted" data-testid="pick-environment">"Pick an environment to list its credentials."</p> }.into_any()
+                } else {
+                    view! { <EnvCredentials env=e protected=protected filters=filters selected=selected creating=creating /> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct FilterValues {
+    prefix: RwSignal<String>,
+    class: RwSignal<String>,
+    q: RwSignal<String>,
+}
+
+/// One environment's credentials. The first rows come at once (a quick page); every row
+/// follows (the full listing), and only then can filters see all of them and the lint
+/// run. A save changes its own row and findings, and lists nothing again.
+#[component]
+fn EnvCredentials(
+    env: String,
+    protected: Signal<bool>,
+    filters: FilterValues,
+    selected: RwSignal<Option<String>>,
+    creating: RwSignal<bool>,
+) -> impl IntoView {
+    let changes = Changes::new();
+    let (e1, e2) = (env.clone(), env.clone());
+    let first = LocalResource::new(move || {
+        let e = e1.clone();
+        async move {
+            let page = api::first_credentials(e).await?;
+            let complete = !page.partial && page.next.is_none();
+            Ok::<_, ApiError>(Rows::new(page.items, complete))
+        }
+    });
+    let full = LocalResource::new(move || all_rows(e2.clone()));
+    let rows = Memo::new(move |_| {
+        let base = full
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| first.get().and_then(Result::ok))
+            .unwrap_or_default();
+        changes.rows.with(|c| base.patched(c))
+    });
+    let shown = Memo::new(move |_| {
+        let (p, c, text) = (
+            filters.prefix.get(),
+            filters.class.get(),
+            filters.q.get().to_lowercase(),
+        );
+        rows.with(|r| r.filter(&p, &c, &text))
+    });
     let full_error = Signal::derive(move || full.get().and_then(Result::err));
     // A memo: it changes once, when every row is listed, not at every row a save patches
     // (each change would ask the lint for the whole environment again).
     let listed = Memo::new(move |_| rows.with(|r| r.complete));
+    let env_signal: Signal<String> = Signal::stored(env.clone());
     let on_changed = Callback::new(move |row: CredentialSummary| {
-        changes.changed(env.get_untracked(), row);
+        changes.changed(env_signal.get_untracked(), row);
     });
     let on_created = Callback::new(move |w: CredentialWritten| {
         creating.set(false);
@@ -139,48 +167,33 @@ pub fn Credentials() -> impl IntoView {
             on_changed.run(row);
         }
     });
-    let env_signal: Signal<String> = env.into();
 
     view! {
-        <section class="page wide" data-testid="page">
-            <div class="page-head">
-                <h1 data-testid="page-title">"Credentials"</h1>
+        <div class="row">
+            <span class="muted" data-testid="credential-count" role="status">
+                {move || count_text(&rows.get(), shown.with(Vec::len), first.with(Option::is_none))}
+            </span>
+            <button type="button" class="primary" data-testid="new-credential"
+                on:click=move |_| { selected.set(None); creating.set(true); }>"New credential"</button>
+        </div>
+        <ErrorBox error=full_error />
+        <div class="split">
+            <Loading fallback=|| view! { <SkeletonRows /> } load=move || async move {
+                first.await?;
+                Ok(view! { <ListOrEmpty rows=rows shown=shown selected=selected /> }.into_any())
+            } />
+            <div class="split-side">
+                <Show when=move || creating.get()>
+                    <CredentialForm env=env_signal existing=None on_saved=on_created
+                        on_cancel=Callback::new(move |_| creating.set(false)) />
+                </Show>
+                {move || selected.get().map(|path| view! {
+                    <CredentialDetailPanel env=env_signal protected=protected path=path
+                        on_changed=on_changed />
+                })}
             </div>
-            <Filters envs=envs env=env_signal prefix=prefix class=class q=q
-                on_pick=Callback::new(move |_| {
-                    selected.set(None);
-                    creating.set(false);
-                    changes.clear();
-                }) />
-            <Show when=move || !env.get().is_empty()
-                fallback=|| view! { <p class="muted" data-testid="pick-environment">"Pick an environment to list its credentials."</p> }>
-                <div class="row">
-                    <span class="muted" data-testid="credential-count" role="status">
-                        {move || count_text(&rows.get(), shown.with(Vec::len), first.with(Option::is_none))}
-                    </span>
-                    <button type="button" class="primary" data-testid="new-credential"
-                        on:click=move |_| { selected.set(None); creating.set(true); }>"New credential"</button>
-                </div>
-                <ErrorBox error=full_error />
-                <div class="split">
-                    <Loading fallback=|| view! { <SkeletonRows /> } load=move || async move {
-                        first.await?;
-                        Ok(view! { <ListOrEmpty rows=rows shown=shown selected=selected /> }.into_any())
-                    } />
-                    <div class="split-side">
-                        <Show when=move || creating.get()>
-                            <CredentialForm env=env_signal existing=None on_saved=on_created
-                                on_cancel=Callback::new(move |_| creating.set(false)) />
-                        </Show>
-                        {move || selected.get().map(|path| view! {
-                            <CredentialDetailPanel env=env_signal protected=protected path=path
-                                on_changed=on_changed />
-                        })}
-                    </div>
-                </div>
-                <Findings env=env_signal ready=listed changes=changes />
-            </Show>
-        </section>
+        </div>
+        <Findings env=env ready=listed changes=changes />
     }
 }
 
@@ -220,11 +233,10 @@ fn ListOrEmpty(
 fn Filters(
     envs: LocalResource<Result<Vec<crypter_api::Environment>, ApiError>>,
     env: Signal<String>,
-    prefix: RwSignal<String>,
-    class: RwSignal<String>,
-    q: RwSignal<String>,
+    filters: FilterValues,
     on_pick: Callback<()>,
 ) -> impl IntoView {
+    let FilterValues { prefix, class, q } = filters;
     let navigate = use_navigate();
     let envs_error = Signal::derive(move || envs.get().and_then(Result::err));
     let pick = move |name: String| {
@@ -276,11 +288,13 @@ fn Filters(
 /// The environment's findings, once every row is listed (the lint would otherwise compete
 /// with the listing for OpenBao); a changed credential's findings replace its old ones.
 #[component]
-fn Findings(env: Signal<String>, ready: Memo<bool>, changes: Changes) -> impl IntoView {
+fn Findings(env: String, ready: Memo<bool>, changes: Changes) -> impl IntoView {
+    let own = env.clone();
+    let env = Signal::stored(env);
     let base = LocalResource::new(move || {
-        let (e, ready) = (env.get(), ready.get());
+        let (e, ready) = (own.clone(), ready.get());
         async move {
-            if e.is_empty() || !ready {
+            if !ready {
                 Ok(None)
             } else {
                 api::lint_scoped(e, None).await.map(Some)
