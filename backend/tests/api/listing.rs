@@ -161,6 +161,11 @@ async fn a_first_page_is_current_and_writes_through_crypter_patch_the_listing() 
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
+    // The answer carries the new row, so the console changes that row alone.
+    let written: crypter_api::CredentialWritten = resp.json().await.unwrap();
+    let row = written.row.expect("the row after the write");
+    assert_eq!((row.path.as_str(), row.current_version), ("svc/a", 2));
+    assert_eq!(row.metadata.owner.as_deref(), Some("new-owner"));
     let quick = app.page(&c, "staging", "?quick=true&limit=10").await;
     assert!(!quick.partial);
     let a = &quick.items[0];
