@@ -234,3 +234,29 @@ async fn logging_out_drops_the_session_listings() {
     assert!(resp.status().is_success());
     assert_eq!(app.state.listings.rows(), 0);
 }
+
+#[tokio::test]
+async fn environments_can_be_listed_without_their_counts() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    app.seed(&c, "staging", "svc/a", "v", "service").await;
+    let list = |q: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            app.call(c, reqwest::Method::GET, &format!("/environments{q}"), None)
+                .await
+        }
+    };
+    let counted: Vec<crypter_api::Environment> = list("").await.json().await.unwrap();
+    let staging = counted.iter().find(|e| e.name == "staging").unwrap();
+    assert_eq!(staging.credential_count, Some(1));
+    let bare: Vec<crypter_api::Environment> = list("?counts=false").await.json().await.unwrap();
+    assert_eq!(bare.len(), counted.len());
+    assert!(bare.iter().all(|e| e.credential_count.is_none()));
+    assert!(bare.iter().any(|e| e.name == "production" && e.protected));
+    let (status, code, _) = error_code(list("?counts=maybe").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_counts")
+    );
+}

@@ -29,8 +29,9 @@ fn path_url(env: &str, path: &str) -> String {
     )
 }
 
-/// How many rows the first, quick page holds: a screenful and some.
-pub const FIRST_ROWS: usize = 50;
+/// How many rows the first, quick page holds: a screenful (13 rows) and the rows
+/// rendered around it.
+pub const FIRST_ROWS: usize = 32;
 /// Rows per page of the full listing.
 pub const PAGE_ROWS: usize = 10_000;
 

@@ -22,7 +22,8 @@ pub use credentials::{
     FIRST_ROWS, PAGE_ROWS,
 };
 pub use environments::{
-    create_environment, delete_environment, list_environments, update_environment,
+    create_environment, delete_environment, environment_names, list_environments,
+    update_environment,
 };
 pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
 pub use roles::*;

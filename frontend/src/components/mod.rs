@@ -2,6 +2,7 @@ pub mod compare_view;
 pub mod confirm;
 pub mod copy_button;
 pub mod credential_detail;
+pub mod credential_filters;
 pub mod credential_form;
 pub mod credential_rows;
 pub mod env_chart;

@@ -1,18 +1,16 @@
 use crate::api;
 use crate::components::credential_detail::CredentialDetailPanel;
+use crate::components::credential_filters::{FilterValues, Filters};
 use crate::components::credential_form::CredentialForm;
 use crate::components::credential_rows::Rows;
 use crate::components::error_box::ErrorBox;
 use crate::components::lint_list::LintList;
 use crate::components::loading::Loading;
 use crate::components::virtual_list::{SkeletonRows, VirtualList};
-use crypter_api::{
-    ApiError, CredentialSummary, CredentialWritten, LintFinding, CREDENTIAL_CLASSES,
-};
+use crypter_api::{ApiError, CredentialSummary, CredentialWritten, LintFinding};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 
 /// Every row of an environment: the pages of one listing, in order.
@@ -63,7 +61,7 @@ impl Changes {
 /// the link names one (`/credentials?env=staging`, and `&path=…` to open a credential).
 #[component]
 pub fn Credentials() -> impl IntoView {
-    let envs = LocalResource::new(api::list_environments);
+    let envs = LocalResource::new(api::environment_names);
     let query = use_query_map();
     let env = Memo::new(move |_| query.with(|q| q.get("env")).unwrap_or_default());
     let filters = FilterValues {
@@ -107,13 +105,6 @@ pub fn Credentials() -> impl IntoView {
     }
 }
 
-#[derive(Clone, Copy)]
-struct FilterValues {
-    prefix: RwSignal<String>,
-    class: RwSignal<String>,
-    q: RwSignal<String>,
-}
-
 /// One environment's credentials. The first rows come at once (a quick page); every row
 /// follows (the full listing), and only then can filters see all of them and the lint
 /// run. A save changes its own row and findings, and lists nothing again.
@@ -135,10 +126,23 @@ fn EnvCredentials(
             Ok::<_, ApiError>(Rows::new(page.items, complete))
         }
     });
-    let full = LocalResource::new(move || all_rows(e2.clone()));
+    // Every row is asked for once the first rows are there: the quick walk then never
+    // competes with the SCAN behind the full listing.
+    let first_done = Memo::new(move |_| first.with(Option::is_some));
+    let full = LocalResource::new(move || {
+        let (e, go) = (e2.clone(), first_done.get());
+        async move {
+            if go {
+                Some(all_rows(e).await)
+            } else {
+                None
+            }
+        }
+    });
     let rows = Memo::new(move |_| {
         let base = full
             .get()
+            .flatten()
             .and_then(Result::ok)
             .or_else(|| first.get().and_then(Result::ok))
             .unwrap_or_default();
@@ -152,7 +156,7 @@ fn EnvCredentials(
         );
         rows.with(|r| r.filter(&p, &c, &text))
     });
-    let full_error = Signal::derive(move || full.get().and_then(Result::err));
+    let full_error = Signal::derive(move || full.get().flatten().and_then(Result::err));
     // A memo: it changes once, when every row is listed, not at every row a save patches
     // (each change would ask the lint for the whole environment again).
     let listed = Memo::new(move |_| rows.with(|r| r.complete));
@@ -225,63 +229,6 @@ fn ListOrEmpty(
             }>
             <VirtualList rows=rows shown=shown selected=selected />
         </Show>
-    }
-}
-
-/// The environment picker and the filters, as one labelled group.
-#[component]
-fn Filters(
-    envs: LocalResource<Result<Vec<crypter_api::Environment>, ApiError>>,
-    env: Signal<String>,
-    filters: FilterValues,
-    on_pick: Callback<()>,
-) -> impl IntoView {
-    let FilterValues { prefix, class, q } = filters;
-    let navigate = use_navigate();
-    let envs_error = Signal::derive(move || envs.get().and_then(Result::err));
-    let pick = move |name: String| {
-        on_pick.run(());
-        navigate(
-            &format!("/credentials?env={}", api::encode(&name)),
-            NavigateOptions::default(),
-        );
-    };
-    view! {
-        <div class="filters" role="group" aria-label="Environment and filters">
-            <div>
-                <label for="cred-env">"Environment"</label>
-                <select id="cred-env" data-testid="env-picker"
-                    prop:value=move || env.get()
-                    on:change=move |ev| pick(event_target_value(&ev))>
-                    <option value="" disabled=true>"Pick an environment"</option>
-                    {move || envs.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
-                        let label = if e.protected { format!("{} (protected)", e.name) } else { e.name.clone() };
-                        // `selected` on the option itself: the list arrives after the
-                        // select's value is set, so a value alone would not stick.
-                        let name = e.name.clone();
-                        let is_picked = move || env.get() == name;
-                        view! { <option value=e.name.clone() selected=is_picked>{label}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="filter-prefix">"Path prefix"</label>
-                <input id="filter-prefix" data-testid="filter-prefix" placeholder="payments/" bind:value=prefix />
-            </div>
-            <div>
-                <label for="filter-class">"Filter by class"</label>
-                <select id="filter-class" data-testid="filter-class"
-                    on:change=move |ev| class.set(event_target_value(&ev))>
-                    <option value="">"Any class"</option>
-                    {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="filter-q">"Text"</label>
-                <input id="filter-q" data-testid="filter-q" type="search" placeholder="owner, description…" bind:value=q />
-            </div>
-        </div>
-        <ErrorBox error=envs_error />
     }
 }
 
