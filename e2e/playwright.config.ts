@@ -4,6 +4,10 @@ import { defineConfig } from '@playwright/test';
 // (`crypter dev`) over a real in-memory OpenBao. `make test` builds both first.
 export const PORT = Number(process.env.CRYPTER_E2E_PORT ?? 18080);
 export const ADMIN_PASSWORD = 'e2e-admin-password';
+// The dev OpenBao, for specs that act around Crypter as a user with direct access would
+// (its root token reaches bao through the environment, never a command line).
+export const BAO_ADDR = `http://127.0.0.1:${PORT + 100}`;
+export const ROOT_TOKEN = 'e2e-root-token';
 
 export default defineConfig({
   testDir: './tests',
@@ -38,7 +42,9 @@ export default defineConfig({
   webServer: {
     command:
       `../target/debug/crypter dev --listen 127.0.0.1:${PORT} --dist-dir ../dist ` +
+      `--bao-listen 127.0.0.1:${PORT + 100} ` +
       `--admin-password ${ADMIN_PASSWORD} --login-burst 1000 --login-per-minute 1000`,
+    env: { ...process.env, CRYPTER_ROOT_TOKEN: ROOT_TOKEN } as Record<string, string>,
     url: `http://127.0.0.1:${PORT}/api/v1/health`,
     reuseExistingServer: !process.env.CI,
     timeout: 90_000,

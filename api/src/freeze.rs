@@ -18,6 +18,24 @@ pub struct FreezeState {
     pub frozen_paths: Vec<String>,
     /// The last verification of this freeze, if any.
     pub verification: Option<VerificationSummary>,
+    /// The last thaw: who, when, and for a forced one, why and what it overwrote.
+    #[serde(default)]
+    pub last_thaw: Option<ThawNote>,
+}
+
+/// What the last thaw did, kept on the freeze record (Crypter writes no activity log of
+/// its own; this is where a forced thaw's reason stays).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThawNote {
+    pub at: String,
+    pub by: String,
+    pub forced: bool,
+    pub reason: Option<String>,
+    /// Policies changed while frozen that the forced thaw overwrote.
+    pub overwritten: Vec<String>,
+    /// The snapshot version restored from, when it was not the one the freeze wrote.
+    pub snapshot_version: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +68,23 @@ pub struct ThawRequest {
     pub force: bool,
     #[serde(default)]
     pub reason: Option<String>,
+    /// Restore from this KV version of the snapshot (when the current one is damaged or
+    /// missing: the 409 lists the versions and which are good). Needs `force` and a reason.
+    #[serde(default)]
+    pub snapshot_version: Option<u64>,
+}
+
+/// One KV version of the freeze snapshot, as a refused thaw lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnapshotVersion {
+    pub version: u64,
+    pub created_time: Option<String>,
+    /// It reads back whole, every policy's SHA-256 matches, and it is the snapshot this
+    /// freeze recorded.
+    pub good: bool,
+    /// What is wrong with it, when it is not good.
+    pub problem: Option<String>,
 }
 
 /// A policy that changed while the store was frozen: thaw refuses to overwrite it unless
@@ -91,6 +126,10 @@ pub struct Verification {
     pub verified: bool,
     pub probes: Vec<Probe>,
     pub exemptions: Vec<Exemption>,
+    /// Writes that got through the freeze so far, from OpenBao's audit log (when Crypter
+    /// reads one and the caller may see it).
+    #[serde(default)]
+    pub writes_through_freeze: Option<crate::FrozenWrites>,
 }
 
 /// One live attempt with a probe token carrying only `policy`.

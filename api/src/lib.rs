@@ -21,7 +21,9 @@ mod runbook;
 mod search;
 mod session;
 
-pub use activity::{ActivityEvent, ActivityPage};
+pub use activity::{
+    ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,
+};
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangesetCursor, ChangesetLock, ChangesetPlan, ChangesetStatus,
     ChangesetUpload, JobProgress, PlanWarning, PlannedChangeset, PlannedOperation,
@@ -35,8 +37,8 @@ pub use credential::{
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use freeze::{
-    Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, ThawRequest,
-    ThawResult, Verification, VerificationSummary,
+    Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, SnapshotVersion,
+    ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
 };
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};

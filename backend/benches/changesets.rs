@@ -39,7 +39,7 @@ async fn main() {
     let root = SecretString::from("bench-root".to_owned());
     let addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
     let (process, bao) = start_dev(addr, &root).await.expect("start bao -dev");
-    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from("bench".to_owned()))
+    crypter::bootstrap::bootstrap(&bao, &root, Some(&SecretString::from("bench".to_owned())))
         .await
         .expect("bootstrap");
     for mount in ["env/src", "env/raw", "kvput"] {

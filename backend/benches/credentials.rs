@@ -4,8 +4,10 @@
 //! - list: `GET /api/v1/environments/staging/credentials?limit=10000` vs one raw `SCAN` of
 //!   `env/staging/detailed-metadata/` (target ≤ 1.5×);
 //! - read: `GET /api/v1/environments/staging/credentials/<path>` (metadata and versions) vs
-//!   a raw `GET env/staging/metadata/<path>` (target p50 ≤ 1.2×). Reveal is also shown
-//!   against a raw data read; it writes an activity record, so it is two OpenBao calls.
+//!   a raw `GET env/staging/metadata/<path>` (target p50 ≤ 1.2×);
+//! - reveal: `POST …/<path>/reveal` vs a raw `GET env/staging/data/<path>` (target p50
+//!   ≤ 1.3×). Every reveal is recorded by OpenBao's audit device (the dev server declares
+//!   one, as `crypter dev` does); the run then counts the reveals in the activity feed.
 //! - first rows: `?quick=true&limit=100` from a new session (no listing cached: a walk of
 //!   paged LISTs), beside the same raw SCAN;
 //! - lint: `GET /api/v1/lint` over 10,000 unprotected credentials plus 1,000 protected ones
@@ -140,7 +142,7 @@ async fn main() {
     let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
     let bao_addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
     let (_process, bao) = start_dev(bao_addr, &root).await.expect("start bao -dev");
-    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from(PASSWORD.to_owned()))
+    crypter::bootstrap::bootstrap(&bao, &root, Some(&SecretString::from(PASSWORD.to_owned())))
         .await
         .unwrap();
     seed(&bao, &root, "staging", N).await;
@@ -151,6 +153,11 @@ async fn main() {
     let settings = Settings {
         login_per_minute: 1000,
         login_burst: 100,
+        audit_logs: _process
+            .audit_log()
+            .map(|p| p.to_owned())
+            .into_iter()
+            .collect(),
         ..Settings::default()
     };
     let state = AppState::new(bao.clone(), settings);
@@ -310,9 +317,45 @@ async fn main() {
         percentile(&mut api_reveal, 0.5),
     );
     println!(
-        "reveal one (logged): raw GET data p50 {:.2} ms, /api/v1 reveal p50 {:.2} ms, ratio {:.2}x (includes the activity write)",
+        "reveal one (recorded by the audit device): raw GET data p50 {:.2} ms, /api/v1 reveal p50 {:.2} ms, ratio {:.2}x (target <= 1.3x)",
         r.as_secs_f64() * 1e3,
         a.as_secs_f64() * 1e3,
         a.as_secs_f64() / r.as_secs_f64()
     );
+    count_recorded_reveals(&app, &base, path, runs).await;
+}
+
+/// Every reveal above is in the activity feed, by the admin: those through the API, and
+/// the raw reads too (they are reveals made around Crypter).
+async fn count_recorded_reveals(app: &reqwest::Client, base: &str, path: &str, runs: usize) {
+    let target = format!("staging/{path}");
+    let mut reveals = 0;
+    let mut query = "?limit=500".to_owned();
+    loop {
+        let page: Value = app
+            .get(format!("{base}/activity{query}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        reveals += page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["action"] == "credential.reveal" && e["target"] == target && e["actor"] == "admin"
+            })
+            .count();
+        match page["next"].as_str() {
+            Some(next) => query = format!("?limit=500&before={next}"),
+            None => break,
+        }
+    }
+    println!(
+        "reveals recorded in the activity feed: {reveals} of {} ({runs} through /api/v1, {runs} raw)",
+        2 * runs
+    );
+    assert_eq!(reveals, 2 * runs, "every reveal is recorded");
 }

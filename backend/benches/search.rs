@@ -153,7 +153,7 @@ async fn main() {
     let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
     let bao_addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
     let (_process, bao) = start_dev(bao_addr, &root).await.expect("start bao -dev");
-    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from(PASSWORD.to_owned()))
+    crypter::bootstrap::bootstrap(&bao, &root, Some(&SecretString::from(PASSWORD.to_owned())))
         .await
         .unwrap();
     seed(&bao, &root).await;

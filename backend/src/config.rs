@@ -16,6 +16,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The changesets folder (`--changesets-dir`), read afresh on every status, plan and apply.
     pub changesets_dir: Option<PathBuf>,
+    /// OpenBao's audit logs (file audit devices) the activity feed reads: one per node.
+    pub audit_logs: Vec<PathBuf>,
+    /// Where the ingest endpoint appends the audit lines a log shipper posts.
+    pub audit_ingest_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -26,6 +30,8 @@ impl Default for Settings {
             login_burst: 5,
             secure_cookies: false,
             changesets_dir: None,
+            audit_logs: Vec::new(),
+            audit_ingest_file: None,
         }
     }
 }

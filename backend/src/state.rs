@@ -1,3 +1,4 @@
+use crate::activity::AuditFeed;
 use crate::bao::Bao;
 use crate::config::Settings;
 use crate::credentials::ListingCache;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub freeze: FreezeCache,
     /// Each session's listing of each environment, kept briefly (credentials, search).
     pub listings: ListingCache,
+    /// OpenBao's audit log, read for the Activity page, the Freeze page and reports.
+    pub activity: AuditFeed,
 }
 
 impl AppState {
@@ -28,6 +31,10 @@ impl AppState {
             settings.login_burst,
         ));
         let csp = Arc::new(ContentPolicy::for_console(&settings.dist_dir));
+        let activity = AuditFeed::new(
+            settings.audit_logs.clone(),
+            settings.audit_ingest_file.clone(),
+        );
         Self {
             bao,
             sessions: SessionStore::default(),
@@ -36,6 +43,7 @@ impl AppState {
             csp,
             freeze: FreezeCache::default(),
             listings: ListingCache::default(),
+            activity,
         }
     }
 }

@@ -4,10 +4,12 @@
 mod error;
 mod health_loop;
 mod nodes;
+mod purpose;
 mod sys;
 
 pub use error::BaoError;
 pub use nodes::{NodeSpec, NodeStatus};
+pub use purpose::{Purpose, PURPOSE_HEADER};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
 use nodes::Nodes;
@@ -33,6 +35,9 @@ const INDEX_HEADER: &str = "X-Vault-Index";
 pub struct Bao {
     http: reqwest::Client,
     nodes: Arc<Nodes>,
+    /// Sent as `X-Crypter-Purpose` on every request, so that OpenBao's audit log tells
+    /// Crypter's own reads (plan, compare, …) from a person's reveal.
+    purpose: Option<Purpose>,
 }
 
 impl Bao {
@@ -75,7 +80,22 @@ impl Bao {
         Ok(Self {
             http,
             nodes: Arc::new(Nodes::new(checked, own_dc)),
+            purpose: None,
         })
+    }
+
+    /// The same handle, marking every request it sends with `purpose` (see [`Purpose`]).
+    /// Cheap: the connection pool and the nodes' health stay shared.
+    pub fn with_purpose(&self, purpose: Purpose) -> Self {
+        Self {
+            purpose: Some(purpose),
+            ..self.clone()
+        }
+    }
+
+    /// What this handle marks its requests with, if anything.
+    pub fn purpose(&self) -> Option<&Purpose> {
+        self.purpose.as_ref()
     }
 
     /// The first configured node's address (the only one for a single node).
@@ -186,6 +206,9 @@ impl Bao {
         let mut req = self.http.request(method, &url);
         if let Some(token) = token {
             req = req.header(TOKEN_HEADER, token.expose_secret());
+        }
+        if let Some(purpose) = &self.purpose {
+            req = req.header(PURPOSE_HEADER, purpose.as_header().into_owned());
         }
         if self.nodes.len() > 1 {
             // Read-after-write across nodes: a standby that has not yet replicated our last

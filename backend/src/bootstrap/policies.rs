@@ -1,14 +1,55 @@
-//! The two policies Crypter installs. Kept as literal HCL so that what OpenBao enforces is
-//! exactly what is reviewed here.
+//! The policies Crypter installs. Kept as literal HCL so that what OpenBao enforces is
+//! exactly what is reviewed here; the README's permission table describes them.
+//!
+//! OpenBao applies, across *all* of a token's policies, the rule with the most specific
+//! path, and merges rules whose paths are identical. So wherever an admin rule can reach a
+//! frozen path, the operator policy repeats that exact path with at least the same rights:
+//! a freeze strips the admin copy, the operator copy survives, and an admin who is also an
+//! operator keeps every right the migration needs. Admin rules that reach frozen paths
+//! are each contained in one frozen pattern, so the freeze never needs a carve-out (a more
+//! specific rule that would outrank the operator's). Unit tests below check both.
 
-/// Administrators manage environments, credentials, roles, users and changesets.
+/// Administrators manage environments, credentials, roles, users and secret-ids, and read
+/// every record Crypter keeps. They do not write the records that bind them (freeze,
+/// changelog, apply lock, uploads, runbook runs): operators do.
 pub const ADMIN_POLICY: &str = r#"# Managed by Crypter: administrators.
+# Credentials, in every environment.
 path "env/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list", "scan"]
 }
-path "crypter/*" {
-  capabilities = ["create", "read", "update", "patch", "delete", "list", "scan"]
+# Crypter's records of what admins manage.
+path "crypter/+/environments/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
+path "crypter/+/roles/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/settings/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/e2e/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+# The records that bind admins: operators write them, admins read them.
+path "crypter/+/freeze/*" {
+  capabilities = ["read", "list"]
+}
+path "crypter/+/changelog/*" {
+  capabilities = ["read", "list"]
+}
+path "crypter/+/changesets/*" {
+  capabilities = ["read", "list"]
+}
+path "crypter/+/runbooks/*" {
+  capabilities = ["read", "list"]
+}
+path "crypter/+/runbook-templates/*" {
+  capabilities = ["read", "list"]
+}
+path "crypter/data/bootstrap" {
+  capabilities = ["read"]
+}
+# Environments are KV v2 mounts under env/.
 path "sys/mounts" {
   capabilities = ["read"]
 }
@@ -18,29 +59,174 @@ path "sys/mounts/env/*" {
 path "sys/auth" {
   capabilities = ["read"]
 }
+# Every policy may be read; only the roles' policies written.
 path "sys/policies/acl" {
   capabilities = ["list"]
 }
 path "sys/policies/acl/*" {
+  capabilities = ["read", "list"]
+}
+path "sys/policies/acl/crypter-role-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+# Machine roles (AppRole) and their secret-ids.
+path "auth/approle/role" {
+  capabilities = ["list"]
+}
+path "auth/approle/role/+" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "auth/approle/role/+/role-id" {
+  capabilities = ["read"]
+}
+path "auth/approle/role/+/secret-id" {
+  capabilities = ["update", "list"]
+}
+path "auth/approle/role/+/secret-id-accessor/*" {
+  capabilities = ["update"]
+}
+# People (userpass).
+path "auth/userpass/users" {
+  capabilities = ["list"]
+}
+path "auth/userpass/users/+" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+# Check access: OpenBao answers, about a token that carries one role's policy only.
+path "sys/capabilities" {
+  capabilities = ["update"]
+}
+path "auth/token/create/crypter-check" {
+  capabilities = ["update"]
+}
+# The activity feed (OpenBao's audit log) is shown to whoever may read this.
+path "sys/audit" {
+  capabilities = ["read"]
+}
+# The cluster page.
+path "sys/storage/raft/configuration" {
+  capabilities = ["read"]
+}
+path "sys/storage/raft/autopilot/state" {
+  capabilities = ["read"]
+}
+path "sys/ha-status" {
+  capabilities = ["read"]
+}
+"#;
+
+/// Operators (release leads) freeze and thaw, write the records that bind everyone, and
+/// hold the provisioning rights the migration needs. Their policy is exempt from the
+/// freeze, and they may rewrite any policy: operators are, in effect, root.
+pub const OPERATOR_POLICY: &str = r#"# Managed by Crypter: operators (release leads). Exempt from the freeze.
+# Operators may write every policy, their own included: they are, in effect, root.
+# The records that bind: freeze state and snapshot, changelog, apply lock and uploads,
+# runbook runs, sign-offs and templates, and the bootstrap version.
+path "crypter/+/freeze/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/changelog/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/changesets/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/runbooks/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/runbook-templates/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/data/bootstrap" {
+  capabilities = ["create", "read", "update"]
+}
+# Provisioning, kept through every freeze: the migration's own rights. Each path repeats
+# an admin path exactly, so that OpenBao merges the two for an admin who is an operator.
+path "env/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list", "scan"]
+}
+path "crypter/+/environments/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/roles/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/settings/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/e2e/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "sys/mounts" {
+  capabilities = ["read"]
+}
+path "sys/mounts/env/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "sys/mounts/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "sys/auth" {
+  capabilities = ["read"]
+}
+path "sys/auth/*" {
+  capabilities = ["create", "read", "update", "delete", "sudo"]
+}
+path "sys/policies/acl" {
+  capabilities = ["list"]
+}
+path "sys/policies/acl/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "sys/policies/acl/crypter-role-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
 path "auth/approle/role" {
   capabilities = ["list"]
 }
-path "auth/approle/role/*" {
-  capabilities = ["create", "read", "update", "delete", "list"]
+path "auth/approle/role/+" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "auth/approle/role/+/role-id" {
+  capabilities = ["read"]
+}
+path "auth/approle/role/+/secret-id" {
+  capabilities = ["update", "list"]
+}
+path "auth/approle/role/+/secret-id-accessor/*" {
+  capabilities = ["update"]
 }
 path "auth/userpass/users" {
   capabilities = ["list"]
 }
-path "auth/userpass/users/*" {
+path "auth/userpass/users/+" {
   capabilities = ["create", "read", "update", "delete"]
+}
+path "auth/token/roles/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+# Which request headers OpenBao copies into its audit log (X-Crypter-Purpose).
+path "sys/config/auditing/request-headers" {
+  capabilities = ["read", "sudo"]
+}
+path "sys/config/auditing/request-headers/*" {
+  capabilities = ["create", "read", "update", "delete", "sudo"]
+}
+# Freeze verification: probe tokens carrying one policy each, and their revocation.
+path "auth/token/create/crypter-freeze-probe" {
+  capabilities = ["create", "update"]
+}
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
 }
 path "sys/capabilities" {
   capabilities = ["update"]
 }
-path "auth/token/create/crypter-probe" {
+path "auth/token/create/crypter-check" {
   capabilities = ["update"]
+}
+path "sys/audit" {
+  capabilities = ["read"]
 }
 path "sys/storage/raft/configuration" {
   capabilities = ["read"]
@@ -53,59 +239,117 @@ path "sys/ha-status" {
 }
 "#;
 
-/// Operators freeze and thaw the store. This policy is exempt from the freeze, so the
-/// people who froze the store can always thaw it.
-pub const OPERATOR_POLICY: &str = r#"# Managed by Crypter: operators (freeze and thaw; exempt from the freeze).
-path "crypter/data/freeze/*" {
-  capabilities = ["create", "read", "update", "delete"]
+/// The backend's own identity (AppRole `crypter-backend`): Crypter's session and job
+/// records, and the bootstrap version it checks at start. Nothing that holds secrets or
+/// grants rights. Later records of the backend's own go here too, each under its own path.
+pub const BACKEND_POLICY: &str = r#"# Managed by Crypter: the backend's own identity (AppRole crypter-backend).
+# Session and job records only: nothing that holds secrets or grants rights.
+path "crypter/data/sessions/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
-path "crypter/metadata/freeze/*" {
+path "crypter/metadata/sessions/*" {
   capabilities = ["read", "delete", "list"]
 }
-path "sys/policies/acl" {
-  capabilities = ["list"]
+path "crypter/data/jobs/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
-path "sys/policies/acl/*" {
-  capabilities = ["create", "read", "update"]
+path "crypter/metadata/jobs/*" {
+  capabilities = ["read", "delete", "list"]
 }
-path "sys/capabilities" {
-  capabilities = ["update"]
-}
-# OpenBao applies the most specific matching rule across all of a token's policies, so
-# these also apply to admins who are operators too: they must not take away admins' reads.
-path "crypter/metadata/environments" {
-  capabilities = ["read", "list"]
-}
-path "crypter/data/activity/*" {
-  capabilities = ["create", "read"]
-}
-path "crypter/metadata/activity" {
-  capabilities = ["read", "list"]
-}
-# Verification: mint probe tokens that carry one policy each, and revoke them.
-path "auth/token/create/crypter-probe" {
-  capabilities = ["create", "update"]
-}
-path "auth/token/revoke-accessor" {
-  capabilities = ["update"]
-}
-# Remove whatever a probe managed to create when a freeze does not hold.
-path "sys/policies/acl/crypter-probe-*" {
-  capabilities = ["delete"]
-}
-path "auth/approle/role/crypter-probe-*" {
-  capabilities = ["delete"]
-}
-path "auth/userpass/users/crypter-probe-*" {
-  capabilities = ["delete"]
-}
-path "sys/mounts/crypter-probe-*" {
-  capabilities = ["delete"]
-}
-path "crypter/metadata/environments/crypter-probe-*" {
-  capabilities = ["delete"]
-}
-path "env/+/metadata/crypter-probe/*" {
-  capabilities = ["delete"]
+path "crypter/data/bootstrap" {
+  capabilities = ["read"]
 }
 "#;
+
+/// Operators' log shippers post OpenBao audit lines to `POST /api/v1/audit/ingest` with a
+/// token carrying this policy; Crypter asks OpenBao whether the token holds it.
+pub const AUDIT_INGEST_POLICY: &str = r#"# Managed by Crypter: log shippers that post OpenBao audit lines to Crypter.
+path "crypter/audit/ingest" {
+  capabilities = ["update"]
+}
+# Crypter asks OpenBao, with the shipper's token, whether it holds the rule above.
+path "sys/capabilities-self" {
+  capabilities = ["update"]
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freeze::glob::Pattern;
+    use crate::freeze::levels::{frozen_paths, Level, WRITE_CAPABILITIES};
+    use crate::freeze::policy_doc::parse;
+    use crate::freeze::rewrite::freeze_policy;
+
+    fn patterns(level: Level) -> Vec<String> {
+        frozen_paths(level)
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect()
+    }
+
+    /// The freeze strips admin rules but never adds a rule to the admin policy: a carve-out
+    /// would be more specific than the operator's copy and win over it.
+    #[test]
+    fn freezing_the_admin_policy_needs_no_carve_outs() {
+        let admin = parse(ADMIN_POLICY).unwrap();
+        for level in [Level::Provisioning, Level::Full] {
+            let frozen = freeze_policy(&admin, &patterns(level)).unwrap();
+            let before: Vec<&str> = admin.rules.iter().map(|r| r.path.as_str()).collect();
+            let after: Vec<&str> = frozen.rules.iter().map(|r| r.path.as_str()).collect();
+            assert_eq!(before, after, "{level:?}");
+        }
+    }
+
+    /// Every admin rule a freeze changes is repeated, path for path, in the operator
+    /// policy with at least the admin's capabilities.
+    #[test]
+    fn operators_repeat_every_admin_path_a_freeze_strips() {
+        let admin = parse(ADMIN_POLICY).unwrap();
+        let operator = parse(OPERATOR_POLICY).unwrap();
+        for level in [Level::Provisioning, Level::Full] {
+            let frozen = freeze_policy(&admin, &patterns(level)).unwrap();
+            for (was, now) in admin.rules.iter().zip(&frozen.rules) {
+                if was.capabilities == now.capabilities {
+                    continue;
+                }
+                let op = operator
+                    .rules
+                    .iter()
+                    .find(|r| r.path == was.path)
+                    .unwrap_or_else(|| panic!("operators lack {}", was.path));
+                for cap in &was.capabilities {
+                    assert!(op.capabilities.contains(cap), "{} {cap}", was.path);
+                }
+            }
+        }
+    }
+
+    /// Admins hold no write on the records that bind them, nor on the backend's records.
+    #[test]
+    fn admins_cannot_write_binding_records() {
+        let admin = parse(ADMIN_POLICY).unwrap();
+        for path in [
+            "crypter/data/freeze/snapshot",
+            "crypter/data/freeze/state",
+            "crypter/data/changelog/x",
+            "crypter/data/changesets/lock",
+            "crypter/data/changesets/uploads/x",
+            "crypter/data/runbooks/x",
+            "crypter/data/runbook-templates/x",
+            "crypter/data/activity/x",
+            "crypter/data/sessions/x",
+            "crypter/data/bootstrap",
+            "sys/policies/acl/crypter-operator",
+            "auth/token/create/crypter-freeze-probe",
+        ] {
+            let writes = admin.rules.iter().any(|r| {
+                Pattern::new(&r.path).matches(path)
+                    && r.capabilities
+                        .iter()
+                        .any(|c| WRITE_CAPABILITIES.contains(&c.as_str()))
+            });
+            assert!(!writes, "admins may write {path}");
+        }
+    }
+}

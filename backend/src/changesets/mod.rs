@@ -79,8 +79,10 @@ fn warning(changeset: &str, code: &str, message: String) -> PlanWarning {
     }
 }
 
-/// A dry run against the live store: reads only.
+/// A dry run against the live store: reads only. Its value reads are marked as the plan's
+/// (`X-Crypter-Purpose: plan`), so the activity feed never shows them as reveals.
 pub async fn plan(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result<Plan, AppError> {
+    let bao = &bao.with_purpose(crate::bao::Purpose::Plan);
     let loaded = source::load(bao, token, dir).await?;
     let (freeze_record, _) = freeze::load_record(bao, token).await?;
     let frozen = freeze_record.level.as_str();
@@ -208,6 +210,9 @@ pub async fn apply(
     }
     // The lock first, then the fresh plan: nothing else can apply between the check and the run.
     let job_id = jobs::new_id();
+    // Every request the apply makes carries its job: the Freeze page lists its writes
+    // apart from writes that got through the freeze otherwise.
+    let bao = &bao.with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
     let (version, taken_over_from) = lock::acquire(bao, token, actor, &job_id, req.force).await?;
     let fresh = match checked_plan(bao, token, dir, &req.plan_hash).await {
         Ok(p) => p,

@@ -50,6 +50,10 @@ pub struct ThawArgs {
     pub force: bool,
     #[arg(long)]
     pub reason: Option<String>,
+    /// Restore from this version of the freeze snapshot (with --force and --reason), when
+    /// the current one is damaged: a refused thaw names the good versions.
+    #[arg(long)]
+    pub snapshot_version: Option<u64>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -230,8 +234,11 @@ pub async fn run_thaw(args: ThawArgs) -> ExitCode {
         &op.bao,
         &op.token,
         &op.name,
-        args.force,
-        args.reason.as_deref(),
+        crate::freeze::ThawOptions {
+            force: args.force,
+            reason: args.reason.as_deref(),
+            snapshot_version: args.snapshot_version,
+        },
     )
     .await
     {

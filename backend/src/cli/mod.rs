@@ -1,22 +1,16 @@
-//! The `crypter` command line: `serve` (production, or the embedded default), `dev`, and
-//! the release lead's `freeze` and `thaw`.
+//! The `crypter` command line: `serve` (production, or the embedded default), `dev`,
+//! `bootstrap`, and the release lead's `freeze`, `thaw`, `runbook` and `changesets`.
 
+mod bootstrap;
 mod changesets;
 mod freeze;
 mod runbook;
+mod serve;
 
-use crate::bao::{Bao, NodeSpec};
 use crate::config::Settings;
-use crate::embedded::{self, BaoProcess, LocalCluster};
-use crate::session::random_token;
-use crate::startup::{serve, shutdown_signal};
-use crate::state::AppState;
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,6 +29,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Serve the console over an in-memory OpenBao dev server loaded with demo data.
     Dev(DevArgs),
+    /// Install or upgrade Crypter's policies, mounts, token roles and backend identity in
+    /// an OpenBao you run. Uses BAO_TOKEN (an operator's; root the first time).
+    Bootstrap(bootstrap::BootstrapArgs),
     /// Freeze the store (provisioning | full), verify the freeze, or show it. Uses BAO_TOKEN.
     Freeze(freeze::FreezeArgs),
     /// Thaw the store: restore every policy from the freeze snapshot. Uses BAO_TOKEN.
@@ -70,6 +67,14 @@ pub struct ServerArgs {
     /// `crypter dev` uses `changesets/demo` when it exists and this is not set.
     #[arg(long, env = "CRYPTER_CHANGESETS_DIR")]
     pub changesets_dir: Option<PathBuf>,
+    /// OpenBao audit log files (file audit devices) the activity feed reads, one per node.
+    /// Embedded, dev and `--nodes` modes add their nodes' logs themselves.
+    #[arg(long = "audit-log", env = "CRYPTER_AUDIT_LOGS", value_delimiter = ',')]
+    pub audit_logs: Vec<PathBuf>,
+    /// Where `POST /api/v1/audit/ingest` appends the audit lines a log shipper posts (and
+    /// the feed reads them back). Without it, the endpoint answers 404.
+    #[arg(long, env = "CRYPTER_AUDIT_INGEST_FILE")]
+    pub audit_ingest_file: Option<PathBuf>,
 }
 
 impl ServerArgs {
@@ -80,6 +85,8 @@ impl ServerArgs {
             login_burst: self.login_burst,
             secure_cookies: self.secure_cookies,
             changesets_dir: self.changesets_dir.clone(),
+            audit_logs: self.audit_logs.clone(),
+            audit_ingest_file: self.audit_ingest_file.clone(),
         }
     }
 }
@@ -101,6 +108,11 @@ pub struct ServeArgs {
     /// The first admin's password (default: random, printed once).
     #[arg(long, env = "CRYPTER_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// With --bao-addr: the backend's own AppRole credentials (JSON, written by `crypter
+    /// bootstrap --backend-credentials FILE`). Used at start to check the store's
+    /// bootstrap version.
+    #[arg(long, env = "CRYPTER_BACKEND_CREDENTIALS")]
+    pub backend_credentials: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -129,8 +141,9 @@ pub struct DevArgs {
 /// Runs the command; the exit code is what scripts see.
 pub async fn run(cli: Cli) -> std::process::ExitCode {
     let served = match cli.command {
-        Command::Serve(args) => run_serve(args).await,
-        Command::Dev(args) => run_dev(args).await,
+        Command::Serve(args) => serve::run_serve(args).await,
+        Command::Dev(args) => serve::run_dev(args).await,
+        Command::Bootstrap(args) => return bootstrap::run(args).await,
         Command::Freeze(args) => return freeze::run_freeze(args).await,
         Command::Thaw(args) => return freeze::run_thaw(args).await,
         Command::Runbook(args) => return runbook::run(args).await,
@@ -164,216 +177,6 @@ pub fn parse_node(spec: &str) -> anyhow::Result<NodeAddr> {
         );
     }
     Ok(NodeAddr { datacenter, url })
-}
-
-async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
-    let listener = bind(args.server.listen).await?;
-    if !args.bao_addr.is_empty() {
-        let nodes = args
-            .bao_addr
-            .iter()
-            .map(|s| parse_node(s))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let specs = nodes
-            .into_iter()
-            .map(|n| NodeSpec {
-                url: n.url,
-                datacenter: n.datacenter,
-            })
-            .collect();
-        let bao = Bao::cluster(specs, args.server.datacenter.clone())?;
-        report_store(&bao).await;
-        let health = bao.spawn_health_loop();
-        announce(&listener, None)?;
-        let state = AppState::new(bao, args.server.settings());
-        let served = serve(listener, state, shutdown_signal()).await;
-        health.abort();
-        return served.context("serving HTTP");
-    }
-
-    let managed = embedded::start_managed(&args.data_dir, args.bao_listen).await?;
-    let generated = args.admin_password.is_none();
-    let password = SecretString::from(args.admin_password.unwrap_or_else(random_token));
-    let report = crate::bootstrap::bootstrap(&managed.bao, &managed.root_token, &password).await;
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            managed.process.stop().await?;
-            return Err(e.context("bootstrapping the embedded store"));
-        }
-    };
-    drop(managed.root_token);
-    for change in &report.changes {
-        tracing::info!(%change, "bootstrap");
-    }
-    let shown = (report.admin_created && generated).then(|| password.expose_secret().to_owned());
-    announce(&listener, shown.as_deref())?;
-    let health = managed.bao.spawn_health_loop();
-    let state = AppState::new(managed.bao.clone(), args.server.settings());
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
-    managed.process.stop().await?;
-    served.context("serving HTTP")
-}
-
-async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
-    if args.nodes > 1 {
-        return run_dev_cluster(args).await;
-    }
-    let listener = bind(args.server.listen).await?;
-    let settings = dev_settings(&args);
-    let bao_listen = match args.bao_listen {
-        Some(a) => a,
-        None => SocketAddr::from(([127, 0, 0, 1], embedded::free_loopback_port()?)),
-    };
-    let root = SecretString::from(args.root_token.unwrap_or_else(random_token));
-    let (process, bao) = embedded::start_dev(bao_listen, &root).await?;
-    let result = prepare_dev(&bao, &root, args.admin_password, args.no_demo).await;
-    let password = match result {
-        Ok(p) => p,
-        Err(e) => {
-            process.stop().await?;
-            return Err(e);
-        }
-    };
-    announce(&listener, Some(&password))?;
-    println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
-    let health = bao.spawn_health_loop();
-    let state = AppState::new(bao, settings);
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
-    stop_quietly(process).await;
-    served.context("serving HTTP")
-}
-
-/// `crypter dev` shows the demo changesets when started from the repository's root.
-fn dev_settings(args: &DevArgs) -> Settings {
-    let mut settings = args.server.settings();
-    let demo = PathBuf::from("changesets/demo");
-    if settings.changesets_dir.is_none() && !args.no_demo && demo.is_dir() {
-        settings.changesets_dir = Some(demo);
-    }
-    settings
-}
-
-/// `crypter dev --nodes N`: a real N-node Raft cluster in a temporary folder.
-async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
-    let listener = bind(args.server.listen).await?;
-    let dir = std::env::temp_dir().join(format!(
-        "crypter-dev-cluster-{}",
-        listener.local_addr()?.port()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut cluster = LocalCluster::start(usize::from(args.nodes), &dir).await?;
-    let prepared = async {
-        if let Some(id) = args.root_token.clone() {
-            cluster.use_root_token_id(SecretString::from(id)).await?;
-        }
-        let own_dc = args
-            .server
-            .datacenter
-            .clone()
-            .unwrap_or_else(|| "dc1".into());
-        let bao = cluster.bao(Some(&own_dc))?;
-        let password = prepare_dev(
-            &bao,
-            &cluster.root_token,
-            args.admin_password.clone(),
-            args.no_demo,
-        )
-        .await?;
-        std::fs::write(
-            dir.join("nodes.json"),
-            serde_json::to_vec_pretty(&cluster.info())?,
-        )?;
-        anyhow::Ok((bao, password))
-    }
-    .await;
-    let (bao, password) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            cluster.stop().await;
-            return Err(e);
-        }
-    };
-    announce(&listener, Some(&password))?;
-    for node in &cluster.nodes {
-        println!(
-            "  OpenBao {} ({}): {} pid {}",
-            node.node_id,
-            node.datacenter,
-            node.url(),
-            node.pid().unwrap_or(0)
-        );
-    }
-    println!("  nodes: {}", dir.join("nodes.json").display());
-    let health = bao.spawn_health_loop();
-    let state = AppState::new(bao, args.server.settings());
-    let served = serve(listener, state, shutdown_signal()).await;
-    health.abort();
-    cluster.stop().await;
-    served.context("serving HTTP")
-}
-
-async fn prepare_dev(
-    bao: &Bao,
-    root: &SecretString,
-    admin_password: Option<String>,
-    no_demo: bool,
-) -> anyhow::Result<String> {
-    let password = admin_password.unwrap_or_else(random_token);
-    crate::bootstrap::bootstrap(bao, root, &SecretString::from(password.clone())).await?;
-    if !no_demo {
-        let n = crate::demo::load(bao, root).await?;
-        tracing::info!(credentials = n, "loaded demo data");
-        let n = crate::demo::load_roles(bao, root).await?;
-        tracing::info!(roles = n, "loaded demo roles");
-    }
-    Ok(password)
-}
-
-async fn stop_quietly(process: BaoProcess) {
-    if let Err(e) = process.stop().await {
-        tracing::warn!(error = %e, "stopping OpenBao");
-    }
-}
-
-async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr}: is another Crypter running? Choose another address with --listen")
-    })
-}
-
-async fn report_store(bao: &Bao) {
-    match bao.health().await {
-        Ok(h) if !h.initialized => tracing::error!(
-            addr = bao.addr(),
-            "OpenBao is not initialised; initialise it before logging in"
-        ),
-        Ok(h) if h.sealed => tracing::error!(
-            addr = bao.addr(),
-            "OpenBao is sealed; unseal it before logging in"
-        ),
-        Ok(h) => tracing::info!(
-            addr = bao.addr(),
-            version = h.version.as_deref().unwrap_or("?"),
-            "OpenBao is ready"
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "OpenBao is unreachable; the console will show it as down until it answers")
-        }
-    }
-}
-
-/// The one place a password is printed: to stdout, once, on the terminal that started us.
-fn announce(listener: &TcpListener, admin_password: Option<&str>) -> anyhow::Result<()> {
-    let addr = listener.local_addr()?;
-    println!("Crypter console: http://{addr}");
-    if let Some(p) = admin_password {
-        println!("  log in as admin with password: {p}");
-        println!("  (shown once; it is not stored by Crypter)");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -153,6 +153,7 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
                         name: who,
                         policies: &op.policies,
                         changesets_dir: changesets_dir.as_deref(),
+                        feed: None,
                     };
                     runbooks::run_step(bao, token, &actor, &id, &step).await
                 }

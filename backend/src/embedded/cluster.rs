@@ -20,6 +20,8 @@ pub struct LocalNode {
     pub datacenter: String,
     pub api: SocketAddr,
     pub cluster: SocketAddr,
+    /// The node's file audit device.
+    pub audit_log: PathBuf,
     process: Option<BaoProcess>,
 }
 
@@ -68,9 +70,28 @@ impl LocalCluster {
             let raft = dir.join(&node_id);
             std::fs::create_dir_all(&raft)?;
             let config = dir.join(format!("{node_id}.hcl"));
-            std::fs::write(&config, node_config(&raft, &node_id, api, cluster))?;
-            let args = vec!["server".to_owned(), format!("-config={}", config.display())];
-            let mut process = BaoProcess::spawn(&args, &dir.join(format!("{node_id}.log")), api)?;
+            // OpenBao keeps declared audit devices in the cluster's storage and wants the
+            // same declaration on every node (as on real machines: the same path, each on
+            // its own disk). A relative path, resolved in each node's own working folder,
+            // gives every node the same declaration and its own file.
+            let run = std::fs::canonicalize(dir)?.join(format!("{node_id}-run"));
+            super::private_dir(&run)?;
+            std::fs::write(
+                &config,
+                node_config(&raft, &node_id, api, cluster)
+                    + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
+            )?;
+            let args = vec![
+                "server".to_owned(),
+                format!("-config={}", config.canonicalize()?.display()),
+            ];
+            let log = dir.join(format!("{node_id}.log"));
+            let options = super::SpawnOptions {
+                cwd: Some(&run),
+                secret_env: None,
+            };
+            let mut process = BaoProcess::spawn_with(&args, &log, api, options)?
+                .with_audit_log(run.join(super::audit::NODE_FILE));
             process
                 .wait_listening(&Bao::new(&format!("http://{api}"))?)
                 .await?;
@@ -79,6 +100,7 @@ impl LocalCluster {
                 datacenter: format!("dc{i}"),
                 api,
                 cluster,
+                audit_log: process.audit_log().map(Path::to_owned).unwrap_or_default(),
                 process: Some(process),
             });
         }
@@ -155,6 +177,11 @@ impl LocalCluster {
             .context("creating the root token with the given id")?;
         self.root_token = id;
         Ok(())
+    }
+
+    /// Every node's audit log: the activity feed reads them all.
+    pub fn audit_logs(&self) -> Vec<PathBuf> {
+        self.nodes.iter().map(|n| n.audit_log.clone()).collect()
     }
 
     /// The nodes as `--bao-addr` would give them, with their data centers.

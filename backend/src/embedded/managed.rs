@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub const INIT_FILE: &str = "bao-init.json";
+/// OpenBao's file audit device, which the activity feed reads.
+pub const AUDIT_FILE: &str = "audit.log";
 const STATE_FILE: &str = "embedded.json";
 const PID_FILE: &str = "bao.pid";
 
@@ -47,7 +49,8 @@ pub async fn start_managed(data_dir: &Path, listen: Option<SocketAddr>) -> anyho
     let args = vec!["server".to_owned(), format!("-config={}", config.display())];
     stop_stale(data_dir).await;
     ensure_port_free(state.listen, "--bao-listen")?;
-    let mut process = BaoProcess::spawn(&args, &data_dir.join("bao.log"), state.listen)?;
+    let mut process = BaoProcess::spawn(&args, &data_dir.join("bao.log"), state.listen)?
+        .with_audit_log(data_dir.join(AUDIT_FILE));
     if let Some(pid) = process.pid() {
         let _ = std::fs::write(data_dir.join(PID_FILE), pid.to_string());
     }
@@ -161,6 +164,7 @@ fn choose_addresses(data_dir: &Path, listen: Option<SocketAddr>) -> anyhow::Resu
 
 fn server_config(data_dir: &Path, state: &EmbeddedState) -> anyhow::Result<String> {
     let raft = std::fs::canonicalize(data_dir.join("raft"))?;
+    let audit = super::audit::stanza(&std::fs::canonicalize(data_dir)?.join(AUDIT_FILE));
     Ok(format!(
         r#"# Written by crypter on every start; edits are overwritten.
 storage "raft" {{
@@ -175,7 +179,7 @@ api_addr      = "http://{listen}"
 cluster_addr  = "http://{cluster}"
 disable_mlock = true
 ui            = false
-"#,
+{audit}"#,
         raft = raft.display(),
         listen = state.listen,
         cluster = state.cluster,

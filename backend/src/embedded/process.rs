@@ -2,6 +2,7 @@ use crate::bao::Bao;
 use anyhow::{anyhow, bail, Context};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -56,27 +57,70 @@ pub(super) fn ensure_port_free(addr: SocketAddr, flag: &str) -> anyhow::Result<(
     })
 }
 
-/// A running `bao` child. Dropping it kills the process; [`BaoProcess::stop`] stops it cleanly.
+/// How to start a `bao` child beyond its arguments.
+#[derive(Default)]
+pub struct SpawnOptions<'a> {
+    /// Its working directory (relative paths in its configuration resolve against it).
+    pub cwd: Option<&'a Path>,
+    /// One variable whose value must not show on the command line.
+    pub secret_env: Option<(&'a str, &'a SecretString)>,
+}
+
+/// A running `bao` child. Dropping it kills the process (and removes its scratch folder,
+/// if it has one); [`BaoProcess::stop`] stops it cleanly.
 pub struct BaoProcess {
     child: Child,
     log: PathBuf,
     pub addr: SocketAddr,
+    /// The file audit device this process writes, when its configuration declares one.
+    audit_log: Option<PathBuf>,
+    /// A folder that lives only as long as the process (the dev server's configuration
+    /// and audit log).
+    scratch: Option<PathBuf>,
+}
+
+impl Drop for BaoProcess {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 impl BaoProcess {
     /// Spawn `bao` with `args`. Its stdout is discarded, because the dev server prints its
     /// unseal key and root token there; its log (stderr) goes to `log`.
     pub fn spawn(args: &[String], log: &Path, addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::spawn_with(args, log, addr, SpawnOptions::default())
+    }
+
+    /// As [`BaoProcess::spawn`], with a working directory and one secret passed in the
+    /// environment rather than on the command line, where `ps` would show it to every
+    /// user of the machine.
+    pub fn spawn_with(
+        args: &[String],
+        log: &Path,
+        addr: SocketAddr,
+        options: SpawnOptions<'_>,
+    ) -> anyhow::Result<Self> {
         let bin = find_bao()?;
         let log_file = std::fs::File::create(log)
             .with_context(|| format!("cannot create the OpenBao log {}", log.display()))?;
-        let child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        command
             .args(args)
             .env("BAO_LOG_FORMAT", "standard")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log_file))
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        if let Some((name, value)) = options.secret_env {
+            command.env(name, value.expose_secret());
+        }
+        if let Some(dir) = options.cwd {
+            command.current_dir(dir);
+        }
+        let child = command
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         tracing::info!(bao = %bin.display(), %addr, log = %log.display(), "started OpenBao");
@@ -84,7 +128,25 @@ impl BaoProcess {
             child,
             log: log.to_owned(),
             addr,
+            audit_log: None,
+            scratch: None,
         })
+    }
+
+    /// Remember the audit log this process writes (declared in its configuration).
+    pub fn with_audit_log(mut self, file: PathBuf) -> Self {
+        self.audit_log = Some(file);
+        self
+    }
+
+    /// Remove `dir` when the process goes.
+    pub fn with_scratch(mut self, dir: PathBuf) -> Self {
+        self.scratch = Some(dir);
+        self
+    }
+
+    pub fn audit_log(&self) -> Option<&Path> {
+        self.audit_log.as_deref()
     }
 
     pub fn pid(&self) -> Option<u32> {

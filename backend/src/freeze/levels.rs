@@ -67,19 +67,47 @@ pub const PROVISIONING: &[&str] = &[
     "auth/+/users/+/policies",
     "auth/+/users/+/password",
     "auth/+/groups/+",
+    // Other ways to make or widen a login: an auth method's configuration (an LDAP or
+    // OIDC server, a JWT issuer), trusted login certificates, and tokens minted without a
+    // role (a child token may carry any policy its creator holds).
+    // (`+` rather than a trailing `*`: OpenBao ranks `auth/+/config/*` below a broad
+    // `auth/*`, so a carve-out there would not apply, and the whole `auth/*` rule would
+    // lose its writes.)
+    "auth/+/config",
+    "auth/+/config/+",
+    "auth/+/config/+/+",
+    "auth/+/certs/+",
+    "auth/token/create",
+    "auth/token/create-orphan",
+    // Identities (their policies are a token's too), and OpenBao as an OIDC provider or
+    // MFA enforcer. `identity/entity` itself creates one, and `…/*` does not reach it.
+    "identity/entity",
     "identity/entity/*",
+    "identity/entity-alias",
     "identity/entity-alias/*",
+    "identity/group",
     "identity/group/*",
+    "identity/group-alias",
     "identity/group-alias/*",
-    // Crypter's own records of roles, grants and environments.
-    "crypter/data/roles/*",
-    "crypter/metadata/roles/*",
-    "crypter/delete/roles/*",
-    "crypter/destroy/roles/*",
-    "crypter/data/environments/*",
-    "crypter/metadata/environments/*",
-    "crypter/delete/environments/*",
-    "crypter/destroy/environments/*",
+    "identity/oidc/config",
+    "identity/oidc/key/*",
+    "identity/oidc/role/*",
+    "identity/oidc/provider/+",
+    "identity/oidc/client/*",
+    "identity/oidc/assignment/*",
+    "identity/oidc/scope/*",
+    "identity/mfa/*",
+    // Crypter's own records of roles, grants and environments (`+`: data, metadata,
+    // delete, undelete, destroy).
+    "crypter/+/roles/*",
+    "crypter/+/environments/*",
+    // The records that bind: only operators write them anyway, and frozen they stay so
+    // even for a policy written before the freeze to reach them.
+    "crypter/+/freeze/*",
+    "crypter/+/changelog/*",
+    "crypter/+/changesets/*",
+    "crypter/+/runbooks/*",
+    "crypter/+/runbook-templates/*",
 ];
 
 /// Frozen only at `full`, on top of `PROVISIONING`.
@@ -90,16 +118,57 @@ pub const FULL_ONLY: &[&str] = &[
     "env/+/delete/*",
     "env/+/undelete/*",
     "env/+/destroy/*",
-    // Issuing secret-ids.
+    // Issuing secret-ids, and keeping them for the identity checks.
     "auth/+/role/+/secret-id",
     "auth/+/role/+/custom-secret-id",
+    "crypter/+/e2e/*",
 ];
 
-/// The frozen path patterns at `level`.
+/// The frozen path patterns at `level`, for auth methods mounted one segment deep.
 pub fn frozen_paths(level: Level) -> Vec<&'static str> {
     match level {
         Level::None => Vec::new(),
         Level::Provisioning => PROVISIONING.to_vec(),
         Level::Full => PROVISIONING.iter().chain(FULL_ONLY).copied().collect(),
+    }
+}
+
+/// The frozen path patterns at `level` for a store whose auth methods are mounted at
+/// `auth_mounts` (as `sys/auth` lists them: `userpass/`, `team/approle/`). OpenBao's `+`
+/// matches one path segment, so every pattern under `auth/+/` is repeated for each mount
+/// that is deeper than one segment.
+pub fn frozen_paths_for(level: Level, auth_mounts: &[String]) -> Vec<String> {
+    let base = frozen_paths(level);
+    let deep: Vec<&str> = auth_mounts
+        .iter()
+        .map(|m| m.trim_matches('/'))
+        .filter(|m| m.contains('/'))
+        .collect();
+    let mut out: Vec<String> = base.iter().map(|p| (*p).to_owned()).collect();
+    for mount in deep {
+        for pattern in &base {
+            if let Some(rest) = pattern.strip_prefix("auth/+/") {
+                out.push(format!("auth/{mount}/{rest}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_auth_mounts_get_their_own_patterns() {
+        let mounts = vec!["approle/".to_owned(), "team/approle/".to_owned()];
+        let paths = frozen_paths_for(Level::Provisioning, &mounts);
+        assert!(paths.contains(&"auth/team/approle/role/+".to_owned()));
+        assert!(paths.contains(&"auth/team/approle/config".to_owned()));
+        assert!(!paths.iter().any(|p| p.starts_with("auth/approle/")));
+        assert_eq!(
+            frozen_paths_for(Level::Provisioning, &[]).len(),
+            PROVISIONING.len()
+        );
     }
 }

@@ -9,172 +9,55 @@ pub mod glob;
 pub mod guard;
 pub mod levels;
 pub mod policy_doc;
+pub mod probes;
+pub mod record;
 pub mod rewrite;
+pub mod snapshot;
+pub mod thaw;
 pub mod verify;
+
+pub use record::{load_record, save_record, FreezeRecord, STATE_PATH};
+pub use snapshot::{Snapshot, SnapshotPolicy, SNAPSHOT_PATH};
+pub use thaw::{thaw, ThawOptions};
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
-use crypter_api::{FreezeState, PolicyConflict, RestoredPolicy, ThawResult, VerificationSummary};
-use futures::stream::{self, StreamExt, TryStreamExt};
-use levels::{frozen_paths, Level, EXEMPT_POLICIES};
+use crypter_api::{FreezeState, PolicyConflict};
+use levels::{frozen_paths_for, Level, EXEMPT_POLICIES};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-pub const STATE_PATH: &str = "crypter/data/freeze/state";
-pub const SNAPSHOT_PATH: &str = "crypter/data/freeze/snapshot";
-const SNAPSHOT_METADATA: &str = "crypter/metadata/freeze/snapshot";
 /// Policies are read and written with this much parallelism.
 const PARALLEL: usize = 8;
-
-/// One policy as the snapshot keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SnapshotPolicy {
-    pub name: String,
-    pub hcl: String,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub taken_at: String,
-    pub by: String,
-    pub policies: Vec<SnapshotPolicy>,
-}
-
-impl Snapshot {
-    fn original(&self, name: &str) -> Option<&SnapshotPolicy> {
-        self.policies.iter().find(|p| p.name == name)
-    }
-}
-
-/// The freeze record in OpenBao. `written` holds exactly what the freeze wrote to each
-/// policy it touched, so thaw can tell whether anyone changed it since.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FreezeRecord {
-    pub level: Level,
-    pub since: Option<String>,
-    pub by: Option<String>,
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub written: BTreeMap<String, String>,
-    #[serde(default)]
-    pub verification: Option<VerificationSummary>,
-}
-
-impl FreezeRecord {
-    fn none() -> Self {
-        Self {
-            level: Level::None,
-            since: None,
-            by: None,
-            reason: None,
-            written: BTreeMap::new(),
-            verification: None,
-        }
-    }
-
-    pub fn to_state(&self) -> FreezeState {
-        FreezeState {
-            level: self.level.as_str().to_owned(),
-            since: self.since.clone(),
-            by: self.by.clone(),
-            reason: self.reason.clone(),
-            policies: self.written.keys().cloned().collect(),
-            exempt: EXEMPT_POLICIES.iter().map(|s| (*s).to_owned()).collect(),
-            frozen_paths: frozen_paths(self.level)
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-            verification: self.verification.clone(),
-        }
-    }
-}
 
 pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default()
 }
 
-/// The freeze record and its KV version (0 when there is none), for check-and-set.
-pub async fn load_record(bao: &Bao, token: &SecretString) -> Result<(FreezeRecord, u64), AppError> {
-    let Some(v) = bao.read(STATE_PATH, token).await? else {
-        return Ok((FreezeRecord::none(), 0));
-    };
-    let version = v
-        .pointer("/data/metadata/version")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let record = v
-        .pointer("/data/data")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("freeze record: {e}")))?
-        .unwrap_or_else(FreezeRecord::none);
-    Ok((record, version))
-}
-
-pub async fn save_record(
-    bao: &Bao,
-    token: &SecretString,
-    record: &FreezeRecord,
-    cas: u64,
-) -> Result<(), AppError> {
-    let body = json!({ "options": { "cas": cas }, "data": record });
-    match bao.write(STATE_PATH, token, &body).await {
-        Ok(_) => Ok(()),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("check-and-set") => Err(AppError::Conflict(
-            "someone else changed the freeze at the same moment; reload and try again".into(),
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
+/// The snapshot the current freeze wrote, or the 409 that says it cannot be used.
 pub async fn load_snapshot(bao: &Bao, token: &SecretString) -> Result<Option<Snapshot>, AppError> {
-    let Some(v) = bao.read(SNAPSHOT_PATH, token).await? else {
-        return Ok(None);
-    };
-    let data = v.pointer("/data/data").cloned().unwrap_or_default();
-    serde_json::from_value(data)
-        .map(Some)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("freeze snapshot: {e}")))
-}
-
-/// Every ACL policy, with its text and checksum.
-async fn take_snapshot(bao: &Bao, token: &SecretString, by: &str) -> Result<Snapshot, AppError> {
-    let names = bao.list("sys/policies/acl", token).await?;
-    let mut policies: Vec<SnapshotPolicy> = stream::iter(names)
-        .map(|name| async move {
-            let hcl = read_policy(bao, token, &name).await?.unwrap_or_default();
-            Ok::<_, AppError>(SnapshotPolicy {
-                sha256: sha256_hex(&hcl),
-                name,
-                hcl,
-            })
-        })
-        .buffer_unordered(PARALLEL)
-        .try_collect()
-        .await?;
-    policies.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Snapshot {
-        taken_at: now(),
-        by: by.to_owned(),
-        policies,
-    })
+    let (record, _) = load_record(bao, token).await?;
+    match snapshot::load(bao, token, None, record.snapshot_sha256.as_deref()).await? {
+        Ok(s) => Ok(Some(s)),
+        Err(problem) if record.level == Level::None => {
+            tracing::debug!(%problem, "no usable freeze snapshot while not frozen");
+            Ok(None)
+        }
+        Err(problem) => Err(AppError::Conflict(format!(
+            "the freeze snapshot cannot be used: {problem}; thaw from a good version of it (the \
+             Freeze page lists them)"
+        ))),
+    }
 }
 
 pub async fn read_policy(
@@ -192,7 +75,7 @@ pub async fn read_policy(
         }))
 }
 
-async fn write_policy(
+pub(crate) async fn write_policy(
     bao: &Bao,
     token: &SecretString,
     name: &str,
@@ -211,9 +94,9 @@ fn is_exempt(name: &str) -> bool {
     EXEMPT_POLICIES.contains(&name)
 }
 
-/// The frozen text of every snapshot policy the level changes. A policy that cannot be
+/// The frozen text of every snapshot policy the freeze changes. A policy that cannot be
 /// parsed stops everything here, before anything is written.
-fn plan(snapshot: &Snapshot, level: Level) -> Result<BTreeMap<String, String>, AppError> {
+fn plan(snapshot: &Snapshot, patterns: &[String]) -> Result<BTreeMap<String, String>, AppError> {
     let mut out = BTreeMap::new();
     for p in snapshot.policies.iter().filter(|p| !is_exempt(&p.name)) {
         let doc = policy_doc::parse(&p.hcl).map_err(|e| AppError::ConflictDetails {
@@ -224,7 +107,7 @@ fn plan(snapshot: &Snapshot, level: Level) -> Result<BTreeMap<String, String>, A
             ),
             details: json!({ "policy": p.name }),
         })?;
-        if let Some(frozen) = rewrite::freeze_policy(&doc, level) {
+        if let Some(frozen) = rewrite::freeze_policy(&doc, patterns) {
             let text =
                 policy_doc::to_hcl(&frozen).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
             out.insert(p.name.clone(), text);
@@ -235,7 +118,7 @@ fn plan(snapshot: &Snapshot, level: Level) -> Result<BTreeMap<String, String>, A
 
 /// Policies whose live text is neither what the freeze wrote nor the original: someone
 /// edited them while the store was frozen.
-async fn changed_while_frozen(
+pub(crate) async fn changed_while_frozen(
     bao: &Bao,
     token: &SecretString,
     record: &FreezeRecord,
@@ -308,7 +191,7 @@ pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
         .to_string()
 }
 
-fn conflict_error(conflicts: Vec<PolicyConflict>, what: &str) -> AppError {
+pub(crate) fn conflict_error(conflicts: Vec<PolicyConflict>, what: &str) -> AppError {
     let names: Vec<&str> = conflicts.iter().map(|c| c.policy.as_str()).collect();
     AppError::ConflictDetails {
         code: "policies_changed_while_frozen",
@@ -352,32 +235,91 @@ pub async fn freeze(
                 .into(),
         ));
     }
-    let actor_name = actor.name;
     let (record, version) = load_record(bao, token).await?;
     if record.level == level {
         return Ok(record.to_state());
     }
-    let already_frozen = record.level != Level::None;
-    let snapshot = if already_frozen {
-        let snapshot = load_snapshot(bao, token)
-            .await?
-            .ok_or_else(missing_snapshot)?;
-        let conflicts = changed_while_frozen(bao, token, &record, &snapshot).await?;
-        if !conflicts.is_empty() {
-            return Err(conflict_error(conflicts, "changing the level"));
-        }
-        snapshot
-    } else {
-        take_snapshot(bao, token, actor_name).await?
+    let auth_mounts: Vec<String> = bao
+        .read("sys/auth", token)
+        .await?
+        .and_then(|v| v.get("data").and_then(Value::as_object).cloned())
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let patterns = frozen_paths_for(level, &auth_mounts);
+    let (snapshot, snapshot_at) = prepare_snapshot(bao, token, &record, actor.name).await?;
+    let target = plan(&snapshot, &patterns)?;
+    let (snapshot_version, snapshot_sha256) = match snapshot_at {
+        Some(kept) => kept,
+        None => (
+            Some(snapshot::write(bao, token, &snapshot).await?),
+            Some(snapshot.sha256()),
+        ),
     };
-    let target = plan(&snapshot, level)?;
-    if !already_frozen {
-        bao.write(SNAPSHOT_PATH, token, &json!({ "data": snapshot }))
-            .await?;
+    let before = rewrite_policies(bao, token, actor, &record, &snapshot, &target).await?;
+    let new_record = FreezeRecord {
+        level,
+        since: Some(now()),
+        by: Some(actor.name.to_owned()),
+        reason: Some(reason.to_owned()),
+        written: target,
+        verification: None,
+        frozen_paths: patterns,
+        snapshot_version,
+        snapshot_sha256,
+        last_thaw: None,
+    };
+    if let Err(e) = save_record(bao, token, &new_record, version).await {
+        let undo: Vec<(String, String)> = before.into_iter().collect();
+        let _ = write_all_or_roll_back(bao, token, &undo, &BTreeMap::new()).await;
+        return Err(e);
     }
+    tracing::info!(
+        level = level.as_str(),
+        by = actor.name,
+        policies = new_record.written.len(),
+        "store frozen"
+    );
+    Ok(new_record.to_state())
+}
 
-    // What each policy should become: its frozen text, or (when a level change no longer
-    // touches it) its original.
+/// The snapshot a freeze works from. A first freeze takes a new one (written later, once
+/// every policy parses); a level change reuses the one the freeze wrote, whose version and
+/// checksum are returned with it, after checking nobody changed a policy meanwhile.
+#[allow(clippy::type_complexity)]
+async fn prepare_snapshot(
+    bao: &Bao,
+    token: &SecretString,
+    record: &FreezeRecord,
+    by: &str,
+) -> Result<(Snapshot, Option<(Option<u64>, Option<String>)>), AppError> {
+    if record.level == Level::None {
+        return Ok((snapshot::take(bao, token, by).await?, None));
+    }
+    let snapshot = load_snapshot(bao, token).await?.ok_or_else(|| {
+        AppError::Conflict(
+            "the store is frozen but its snapshot is missing; thaw from a good version of it \
+             first"
+                .into(),
+        )
+    })?;
+    let conflicts = changed_while_frozen(bao, token, record, &snapshot).await?;
+    if !conflicts.is_empty() {
+        return Err(conflict_error(conflicts, "changing the level"));
+    }
+    let kept = (record.snapshot_version, record.snapshot_sha256.clone());
+    Ok((snapshot, Some(kept)))
+}
+
+/// Write each policy's frozen text (or, when a level change no longer touches it, its
+/// original). Returns what each written policy held before, to roll back to.
+async fn rewrite_policies(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+    record: &FreezeRecord,
+    snapshot: &Snapshot,
+    target: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, AppError> {
     let mut writes: Vec<(String, String)> =
         target.iter().map(|(n, t)| (n.clone(), t.clone())).collect();
     for name in record.written.keys().filter(|n| !target.contains_key(*n)) {
@@ -388,7 +330,6 @@ pub async fn freeze(
     // The freezer's own policies go last: once they are frozen, the freezer may no longer
     // be able to roll the others back.
     writes.sort_by_key(|(name, _)| actor.policies.contains(name));
-    // What each policy holds now, to roll back to if a write fails half-way.
     let before: BTreeMap<String, String> = writes
         .iter()
         .map(|(name, _)| {
@@ -402,27 +343,7 @@ pub async fn freeze(
         })
         .collect();
     write_all_or_roll_back(bao, token, &writes, &before).await?;
-
-    let new_record = FreezeRecord {
-        level,
-        since: Some(now()),
-        by: Some(actor_name.to_owned()),
-        reason: Some(reason.to_owned()),
-        written: target,
-        verification: None,
-    };
-    if let Err(e) = save_record(bao, token, &new_record, version).await {
-        let undo: Vec<(String, String)> = before.clone().into_iter().collect();
-        let _ = write_all_or_roll_back(bao, token, &undo, &BTreeMap::new()).await;
-        return Err(e);
-    }
-    tracing::info!(
-        level = level.as_str(),
-        by = actor_name,
-        policies = new_record.written.len(),
-        "store frozen"
-    );
-    Ok(new_record.to_state())
+    Ok(before)
 }
 
 /// Write each policy in order; if one fails, put back every one already written.
@@ -458,73 +379,4 @@ async fn write_all_or_roll_back(
         }
     }
     Ok(())
-}
-
-fn missing_snapshot() -> AppError {
-    AppError::Conflict(
-        "the store is frozen but the snapshot at crypter/data/freeze/snapshot is missing, so the originals cannot be restored; restore the policies by hand".into(),
-    )
-}
-
-/// Thaw: restore the snapshot over every policy the freeze touched, then check each one's
-/// checksum. Refuses (409, with diffs) where a policy changed while frozen, unless forced.
-pub async fn thaw(
-    bao: &Bao,
-    token: &SecretString,
-    actor: &str,
-    force: bool,
-    reason: Option<&str>,
-) -> Result<ThawResult, AppError> {
-    if force && reason.is_none_or(|r| r.trim().is_empty()) {
-        return Err(AppError::bad_request(
-            "reason_required",
-            "a forced thaw needs a reason",
-        ));
-    }
-    let (record, version) = load_record(bao, token).await?;
-    if record.level == Level::None {
-        return Ok(ThawResult {
-            state: record.to_state(),
-            restored: Vec::new(),
-            overwritten: Vec::new(),
-        });
-    }
-    let snapshot = load_snapshot(bao, token)
-        .await?
-        .ok_or_else(missing_snapshot)?;
-    let conflicts = changed_while_frozen(bao, token, &record, &snapshot).await?;
-    if !conflicts.is_empty() && !force {
-        return Err(conflict_error(conflicts, "thawing"));
-    }
-    let mut restored = Vec::new();
-    for name in record.written.keys() {
-        let Some(original) = snapshot.original(name) else {
-            continue;
-        };
-        write_policy(bao, token, name, &original.hcl).await.map_err(|e| {
-            AppError::Conflict(format!(
-                "restoring policy {name:?} failed ({e}); the store is still frozen, thaw again to finish"
-            ))
-        })?;
-    }
-    for name in record.written.keys() {
-        let Some(original) = snapshot.original(name) else {
-            continue;
-        };
-        let live = read_policy(bao, token, name).await?.unwrap_or_default();
-        let sha256 = sha256_hex(&live);
-        restored.push(RestoredPolicy {
-            policy: name.clone(),
-            matches_snapshot: sha256 == original.sha256,
-            sha256,
-        });
-    }
-    save_record(bao, token, &FreezeRecord::none(), version).await?;
-    bao.delete(SNAPSHOT_METADATA, token).await?;
-    tracing::info!(by = actor, forced = force, "store thawed");
-    Ok(ThawResult {
-        state: FreezeRecord::none().to_state(),
-        restored,
-        overwritten: if force { conflicts } else { Vec::new() },
-    })
 }

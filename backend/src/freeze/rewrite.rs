@@ -12,7 +12,7 @@
 //!   the rule), the rule loses its write capabilities: a freeze errs on the frozen side.
 
 use super::glob::Pattern;
-use super::levels::{frozen_paths, Level, WRITE_CAPABILITIES};
+use super::levels::WRITE_CAPABILITIES;
 use super::policy_doc::{PolicyDoc, Rule};
 
 fn is_write(cap: &str) -> bool {
@@ -23,9 +23,10 @@ fn without_writes(caps: &[String]) -> Vec<String> {
     caps.iter().filter(|c| !is_write(c)).cloned().collect()
 }
 
-/// The frozen form of `doc` at `level`, or `None` if the freeze changes nothing in it.
-pub fn freeze_policy(doc: &PolicyDoc, level: Level) -> Option<PolicyDoc> {
-    let frozen: Vec<Pattern> = frozen_paths(level).into_iter().map(Pattern::new).collect();
+/// The frozen form of `doc` under the frozen path patterns `frozen` (see
+/// `levels::frozen_paths_for`), or `None` if the freeze changes nothing in it.
+pub fn freeze_policy(doc: &PolicyDoc, frozen: &[String]) -> Option<PolicyDoc> {
+    let frozen: Vec<Pattern> = frozen.iter().map(|p| Pattern::new(p)).collect();
     let existing: Vec<&str> = doc.rules.iter().map(|r| r.path.as_str()).collect();
     let mut rules: Vec<Rule> = Vec::with_capacity(doc.rules.len());
     // Carve-outs by frozen path: (the rule they come from, its pattern).
@@ -94,7 +95,15 @@ pub fn freeze_policy(doc: &PolicyDoc, level: Level) -> Option<PolicyDoc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::freeze::levels::{frozen_paths, Level};
     use crate::freeze::policy_doc::parse;
+
+    fn at(level: Level) -> Vec<String> {
+        frozen_paths(level)
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect()
+    }
 
     fn caps_of<'a>(doc: &'a PolicyDoc, path: &str) -> Option<&'a Vec<String>> {
         doc.rules
@@ -110,7 +119,7 @@ mod tests {
                path "sys/policies/acl/*" { capabilities = ["read", "list"] }"#,
         )
         .unwrap();
-        assert_eq!(freeze_policy(&doc, Level::Provisioning), None);
+        assert_eq!(freeze_policy(&doc, &at(Level::Provisioning)), None);
     }
 
     #[test]
@@ -120,7 +129,7 @@ mod tests {
                path "auth/userpass/users/bob" { capabilities = ["update", "read"] }"#,
         )
         .unwrap();
-        let frozen = freeze_policy(&doc, Level::Provisioning).unwrap();
+        let frozen = freeze_policy(&doc, &at(Level::Provisioning)).unwrap();
         assert_eq!(
             caps_of(&frozen, "sys/policies/acl/*").unwrap(),
             &vec!["read", "list"]
@@ -135,7 +144,7 @@ mod tests {
     fn broad_globs_get_carve_outs_and_keep_the_rest() {
         let doc = parse(r#"path "auth/*" { capabilities = ["create", "read", "update", "list"] }"#)
             .unwrap();
-        let frozen = freeze_policy(&doc, Level::Provisioning).unwrap();
+        let frozen = freeze_policy(&doc, &at(Level::Provisioning)).unwrap();
         // The broad rule still works (e.g. for secret-ids, not frozen at provisioning) …
         assert_eq!(
             caps_of(&frozen, "auth/*").unwrap(),
@@ -151,7 +160,7 @@ mod tests {
             &vec!["read", "list"]
         );
         assert!(caps_of(&frozen, "auth/+/role/+/secret-id").is_none());
-        let full = freeze_policy(&doc, Level::Full).unwrap();
+        let full = freeze_policy(&doc, &at(Level::Full)).unwrap();
         assert_eq!(
             caps_of(&full, "auth/+/role/+/secret-id").unwrap(),
             &vec!["read", "list"]
@@ -165,7 +174,7 @@ mod tests {
             r#"path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }"#,
         )
         .unwrap();
-        let frozen = freeze_policy(&doc, Level::Full).unwrap();
+        let frozen = freeze_policy(&doc, &at(Level::Full)).unwrap();
         for f in frozen_paths(Level::Full) {
             let caps = caps_of(&frozen, f).unwrap();
             assert!(caps.iter().all(|c| !is_write(c)), "{f}: {caps:?}");
@@ -175,7 +184,7 @@ mod tests {
     #[test]
     fn narrower_globs_are_carved_at_the_intersection() {
         let doc = parse(r#"path "auth/approle/role/*" { capabilities = ["create", "read", "update", "delete", "list"] }"#).unwrap();
-        let frozen = freeze_policy(&doc, Level::Provisioning).unwrap();
+        let frozen = freeze_policy(&doc, &at(Level::Provisioning)).unwrap();
         assert_eq!(
             caps_of(&frozen, "auth/approle/role/*").unwrap().len(),
             5,
@@ -195,7 +204,7 @@ mod tests {
     fn partial_overlaps_are_stripped_conservatively() {
         // `auth/+/role/ab*` overlaps the frozen `auth/+/role/+` but neither contains the other.
         let doc = parse(r#"path "auth/+/role/ab*" { capabilities = ["update", "read"] }"#).unwrap();
-        let frozen = freeze_policy(&doc, Level::Provisioning).unwrap();
+        let frozen = freeze_policy(&doc, &at(Level::Provisioning)).unwrap();
         assert_eq!(caps_of(&frozen, "auth/+/role/ab*").unwrap(), &vec!["read"]);
     }
 
@@ -205,10 +214,10 @@ mod tests {
             r#"path "env/*" { capabilities = ["create", "read", "update", "delete", "list"] }"#,
         )
         .unwrap();
-        assert_eq!(freeze_policy(&doc, Level::Provisioning), None);
+        assert_eq!(freeze_policy(&doc, &at(Level::Provisioning)), None);
         // OpenBao ranks `env/*` above `env/+/data/*` (a `+` ranks lower than a `*` at the
         // same place), so a carve-out would not apply: the broad rule itself is frozen.
-        let full = freeze_policy(&doc, Level::Full).unwrap();
+        let full = freeze_policy(&doc, &at(Level::Full)).unwrap();
         assert_eq!(caps_of(&full, "env/*").unwrap(), &vec!["read", "list"]);
         assert!(caps_of(&full, "env/+/data/*").is_none());
     }
@@ -217,6 +226,6 @@ mod tests {
     fn deny_rules_are_left_alone() {
         let doc =
             parse(r#"path "sys/policies/acl/*" { capabilities = ["deny", "update"] }"#).unwrap();
-        assert_eq!(freeze_policy(&doc, Level::Full), None);
+        assert_eq!(freeze_policy(&doc, &at(Level::Full)), None);
     }
 }

@@ -5,138 +5,19 @@
 //! anything a probe managed to create is removed.
 
 use super::levels::{Level, EXEMPT_POLICIES};
-use super::{load_record, load_snapshot, policy_doc, save_record, Snapshot};
-use crate::bao::{Bao, BaoError};
+use super::{load_record, load_snapshot, save_record, Snapshot};
+use crate::bao::{Bao, BaoError, Purpose};
 use crate::error::AppError;
 use crate::session::random_token;
 use crypter_api::{Exemption, Probe, Verification, VerificationSummary};
 use futures::stream::{self, StreamExt};
-use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-/// The token role probe tokens are minted from (created by bootstrap).
-pub const PROBE_ROLE: &str = "crypter-probe";
-pub const PROBE_PREFIX: &str = "crypter-probe";
-const MAX_READS_PER_POLICY: usize = 4;
-
-/// One representative write: what it is, the request, and how to undo it should it
-/// (wrongly) succeed.
-#[derive(Debug, Clone)]
-pub struct WriteProbe {
-    pub operation: &'static str,
-    pub method: Method,
-    pub path: String,
-    pub body: Option<Value>,
-    pub undo: Option<String>,
-}
-
-/// The writes that must fail at `level`; `suffix` makes every name unique to this run.
-pub fn write_probes(level: Level, environments: &[String], suffix: &str) -> Vec<WriteProbe> {
-    let name = format!("{PROBE_PREFIX}-{suffix}");
-    let mut probes = vec![
-        WriteProbe {
-            operation: "write policy",
-            method: Method::PUT,
-            path: format!("sys/policies/acl/{name}"),
-            body: Some(
-                json!({"policy": "path \"crypter-probe/none\" {\n  capabilities = [\"read\"]\n}\n"}),
-            ),
-            undo: Some(format!("sys/policies/acl/{name}")),
-        },
-        WriteProbe {
-            operation: "create approle role",
-            method: Method::POST,
-            path: format!("auth/approle/role/{name}"),
-            body: Some(json!({"token_ttl": "1m"})),
-            undo: Some(format!("auth/approle/role/{name}")),
-        },
-        WriteProbe {
-            operation: "create userpass user",
-            method: Method::POST,
-            path: format!("auth/userpass/users/{name}"),
-            body: Some(json!({"password": random_token()})),
-            undo: Some(format!("auth/userpass/users/{name}")),
-        },
-        WriteProbe {
-            operation: "mount",
-            method: Method::POST,
-            path: format!("sys/mounts/{name}"),
-            body: Some(json!({"type": "kv"})),
-            undo: Some(format!("sys/mounts/{name}")),
-        },
-        WriteProbe {
-            operation: "write environment record",
-            method: Method::POST,
-            path: format!("crypter/data/environments/{name}"),
-            body: Some(json!({"data": {"probe": true}})),
-            undo: Some(format!("crypter/metadata/environments/{name}")),
-        },
-    ];
-    if level == Level::Full {
-        for env in environments {
-            let cred = format!("{PROBE_PREFIX}/{suffix}");
-            probes.push(WriteProbe {
-                operation: "write credential",
-                method: Method::POST,
-                path: format!("env/{env}/data/{cred}"),
-                body: Some(json!({"data": {"probe": "not a secret"}})),
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-            probes.push(WriteProbe {
-                operation: "delete credential",
-                method: Method::DELETE,
-                path: format!("env/{env}/data/{cred}"),
-                body: None,
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-            probes.push(WriteProbe {
-                operation: "destroy credential",
-                method: Method::PUT,
-                path: format!("env/{env}/destroy/{cred}"),
-                body: Some(json!({"versions": [1]})),
-                undo: Some(format!("env/{env}/metadata/{cred}")),
-            });
-        }
-        probes.push(WriteProbe {
-            operation: "issue secret-id",
-            method: Method::POST,
-            path: format!("auth/approle/role/{name}/secret-id"),
-            body: Some(json!({})),
-            undo: None,
-        });
-    }
-    probes
-}
-
-/// Reads the original policy allows: literal `read` paths, and `list` on a `prefix/*`.
-pub fn read_probes(original_hcl: &str) -> Vec<(Method, String, &'static str)> {
-    let Ok(doc) = policy_doc::parse(original_hcl) else {
-        return Vec::new();
-    };
-    let list = Method::from_bytes(b"LIST").unwrap_or(Method::GET);
-    let mut out = Vec::new();
-    for rule in &doc.rules {
-        let caps = &rule.capabilities;
-        // Templated paths ({{identity.entity.id}}) and `+` segments name no single path.
-        if caps.iter().any(|c| c == "deny") || rule.path.contains('+') || rule.path.contains("{{") {
-            continue;
-        }
-        if caps.iter().any(|c| c == "read") && !rule.path.contains('*') {
-            out.push((Method::GET, rule.path.clone(), "read"));
-        } else if caps.iter().any(|c| c == "list") && rule.path.ends_with("/*") {
-            out.push((
-                list.clone(),
-                rule.path.trim_end_matches('*').to_owned(),
-                "list",
-            ));
-        }
-        if out.len() >= MAX_READS_PER_POLICY {
-            break;
-        }
-    }
-    out
-}
+/// The token role probe tokens are minted from (created by bootstrap). Only operators may
+/// use it: it hands out a token carrying any one policy but root's and the operators'.
+pub const PROBE_ROLE: &str = "crypter-freeze-probe";
+pub use super::probes::{read_probes, write_probes, WriteProbe, PROBE_PREFIX};
 
 fn got(result: &Result<Option<Value>, BaoError>) -> String {
     match result {
@@ -156,6 +37,7 @@ pub async fn verify(
     token: &SecretString,
     actor: &str,
 ) -> Result<Verification, AppError> {
+    let bao = &bao.with_purpose(Purpose::Verify);
     let (record, _) = load_record(bao, token).await?;
     if record.level == Level::None {
         return Err(AppError::Conflict(
@@ -167,7 +49,18 @@ pub async fn verify(
     })?;
     let environments = bao.list("crypter/metadata/environments", token).await?;
     let suffix = random_token()[..10].to_lowercase().replace(['-', '_'], "x");
-    let writes = write_probes(record.level, &environments, &suffix);
+    let deep: Vec<String> = bao
+        .read("sys/auth", token)
+        .await?
+        .and_then(|v| v.get("data").and_then(Value::as_object).cloned())
+        .map(|m| {
+            m.keys()
+                .map(|k| k.trim_matches('/').to_owned())
+                .filter(|k| k.contains('/'))
+                .collect()
+        })
+        .unwrap_or_default();
+    let writes = write_probes(record.level, &environments, &deep, &suffix);
 
     let jobs: Vec<(String, String)> = snapshot
         .policies
@@ -210,6 +103,7 @@ pub async fn verify(
         verified,
         probes,
         exemptions: exemptions(&snapshot),
+        writes_through_freeze: None,
     })
 }
 
@@ -392,35 +286,5 @@ async fn clean_up(bao: &Bao, token: &SecretString, probe: &WriteProbe) {
     let Some(undo) = &probe.undo else { return };
     if let Err(e) = bao.delete(undo, token).await {
         tracing::warn!(path = undo, error = %e, "could not remove what a probe created");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn full_adds_credential_and_secret_id_probes_per_environment() {
-        let envs = vec!["staging".to_owned(), "production".to_owned()];
-        let prov = write_probes(Level::Provisioning, &envs, "abc");
-        let full = write_probes(Level::Full, &envs, "abc");
-        assert_eq!(prov.len(), 5);
-        assert_eq!(full.len(), 5 + 3 * 2 + 1);
-        assert!(full
-            .iter()
-            .any(|p| p.path == "env/production/destroy/crypter-probe/abc"));
-        assert!(prov.iter().all(|p| p.path.contains("crypter-probe")));
-    }
-
-    #[test]
-    fn reads_come_from_the_policys_own_rules() {
-        let reads = read_probes(
-            r#"path "sys/mounts" { capabilities = ["read"] }
-               path "env/staging/data/*" { capabilities = ["read", "list"] }
-               path "auth/+/role/x" { capabilities = ["read"] }
-               path "secret/x" { capabilities = ["deny"] }"#,
-        );
-        let paths: Vec<&str> = reads.iter().map(|r| r.1.as_str()).collect();
-        assert_eq!(paths, vec!["sys/mounts", "env/staging/data/"]);
     }
 }

@@ -142,12 +142,18 @@ pub async fn run(bao: &Bao, token: &SecretString) -> Result<Vec<LintFinding>, Ap
     run_at(bao, token, OffsetDateTime::now_utc()).await
 }
 
+/// [`run`]'s reads of values (to find shared ones) are the lint's, not reveals.
+fn marked(bao: &Bao) -> Bao {
+    bao.with_purpose(crate::bao::Purpose::Lint)
+}
+
 /// [`run`] as if it were `now`, so tests can look into the future.
 pub async fn run_at(
     bao: &Bao,
     token: &SecretString,
     now: OffsetDateTime,
 ) -> Result<Vec<LintFinding>, AppError> {
+    let bao = &marked(bao);
     let snapshot = snapshot(bao, token, now).await?;
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
     // The rules over roles and policies (`dangling-grant`, `policy-drift`) read their own

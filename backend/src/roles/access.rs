@@ -1,6 +1,6 @@
 //! Check access: "can role R do C on env/path?" answered by OpenBao. Crypter mints a
 //! short-lived batch token that carries only the role's policy (through the token role
-//! `crypter-probe`, which may only hand out `crypter-role-*` policies) and asks
+//! `crypter-check`, which may only hand out `crypter-role-*` policies) and asks
 //! `sys/capabilities` about it. Crypter does no policy reasoning of its own.
 
 use super::policy_name;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The token role bootstrap creates for probe tokens.
-pub const PROBE_TOKEN_ROLE: &str = "crypter-probe";
+pub const PROBE_TOKEN_ROLE: &str = "crypter-check";
 const PROBE_TTL: &str = "60s";
 
 /// A batch token holding only `crypter-role-<name>`. Batch tokens cannot be revoked; they

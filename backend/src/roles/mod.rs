@@ -7,6 +7,7 @@ pub mod identity;
 pub mod lint;
 pub mod machine;
 pub mod policy;
+mod save;
 pub mod settings;
 pub mod users;
 
@@ -15,9 +16,10 @@ use crate::error::AppError;
 use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub use policy::{derive, policy_name};
+pub use save::{remove, save};
 
 const RECORDS: &str = "crypter/data/roles";
 const RECORDS_META: &str = "crypter/metadata/roles";
@@ -219,93 +221,5 @@ fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
             ),
         ));
     }
-    Ok(())
-}
-
-/// Write the policy, the AppRole (machine classes) and then the record. With `create`, the
-/// record is written with check-and-set 0, so an existing role is never overwritten.
-pub async fn save(
-    bao: &Bao,
-    token: &SecretString,
-    role: &Role,
-    create: bool,
-) -> Result<(), AppError> {
-    let existing = match get(bao, token, &role.name).await {
-        Ok(r) => Some(r),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
-    match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::Conflict(format!(
-                "a role named {} already exists; edit it instead",
-                role.name
-            )))
-        }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "there is no role named {}",
-                role.name
-            )))
-        }
-        _ => {}
-    }
-    validate(bao, token, role).await?;
-    let hcl = derive(&role.name, &role.grants);
-    bao.write(
-        &format!("sys/policies/acl/{}", policy_name(&role.name)),
-        token,
-        &json!({ "policy": hcl }),
-    )
-    .await?;
-    let approle = format!("auth/approle/role/{}", role.name);
-    if role.class.is_machine() {
-        bao.write(
-            &approle,
-            token,
-            &json!({
-                "token_policies": [policy_name(&role.name)],
-                "token_ttl": MACHINE_TOKEN_TTL,
-                "token_max_ttl": MACHINE_TOKEN_MAX_TTL,
-            }),
-        )
-        .await?;
-    } else if existing.as_ref().is_some_and(|r| r.class.is_machine()) {
-        bao.delete(&approle, token).await?;
-    }
-    // A role that stops being e2e no longer needs its kept secret-id.
-    if role.class != RoleClass::E2e && existing.is_some_and(|r| r.class == RoleClass::E2e) {
-        bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
-            .await?;
-    }
-    let mut body = json!({ "data": role });
-    if create {
-        body["options"] = json!({ "cas": 0 });
-    }
-    match bao
-        .write(&format!("{RECORDS}/{}", role.name), token, &body)
-        .await
-    {
-        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => Err(
-            AppError::Conflict(format!("a role named {} already exists", role.name)),
-        ),
-        other => other.map(|_| ()).map_err(Into::into),
-    }
-}
-
-/// Remove the record (every version), the policy, the AppRole and a kept e2e secret-id.
-pub async fn remove(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<(), AppError> {
-    let role = get(bao, token, name).await?;
-    if role.class.is_machine() {
-        bao.delete(&format!("auth/approle/role/{name}"), token)
-            .await?;
-    }
-    if role.class == RoleClass::E2e {
-        bao.delete(&format!("crypter/metadata/e2e/{name}"), token)
-            .await?;
-    }
-    bao.delete(&format!("sys/policies/acl/{}", policy_name(name)), token)
-        .await?;
-    bao.delete(&format!("{RECORDS_META}/{name}"), token).await?;
     Ok(())
 }

@@ -25,8 +25,9 @@
 //! make deny always win, every allow rule that overlaps a deny rule also gets the overlap
 //! written as an explicit deny rule, which is at least as specific as the allow rule.
 //!
-//! Every role may also append to the activity log (`crypter/data/activity/*` create), so
-//! actions its holders take through Crypter are recorded with their own token.
+//! Roles hold nothing beyond their grants: the activity feed is OpenBao's audit log, so
+//! no role needs to write activity records (earlier releases gave every role a `create` on
+//! `crypter/data/activity/*`; bootstrap removes that rule, see [`LEGACY_ACTIVITY_RULE`]).
 
 use crypter_api::{Capability, Effect, Grant, GrantEnv, RoleName};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,7 +36,11 @@ pub fn policy_name(role: &RoleName) -> String {
     format!("crypter-role-{role}")
 }
 
-pub const ACTIVITY_RULE_PATH: &str = "crypter/data/activity/*";
+/// The rule earlier releases put in every role's policy, right after the header. Any
+/// service could forge activity with it; bootstrap removes it from policies that are
+/// otherwise exactly what their grants derive.
+pub const LEGACY_ACTIVITY_RULE: &str =
+    "path \"crypter/data/activity/*\" {\n  capabilities = [\"create\"]\n}\n";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -180,7 +185,6 @@ pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
     let mut hcl = format!(
         "# Managed by Crypter: role {role}. Edit the role's grants in Crypter, not this policy.\n"
     );
-    push_rule(&mut hcl, ACTIVITY_RULE_PATH, &["create"]);
     for (path, caps) in &rules {
         push_rule(&mut hcl, path, caps);
     }
@@ -215,13 +219,10 @@ mod tests {
 
     const HEADER: &str =
         "# Managed by Crypter: role deployer. Edit the role's grants in Crypter, not this policy.
-path \"crypter/data/activity/*\" {
-  capabilities = [\"create\"]
-}
 ";
 
     #[test]
-    fn no_grants_gives_only_the_activity_rule() {
+    fn no_grants_gives_only_the_header() {
         assert_eq!(derive(&role(), &[]), HEADER);
         assert_eq!(policy_name(&role()), "crypter-role-deployer");
     }

@@ -73,6 +73,7 @@ async fn get_with(
     deprecated: &[String],
 ) -> Result<User, AppError> {
     validate_name(name)?;
+    let name = &name.to_lowercase();
     let v = bao
         .read(&format!("{USERS}/{name}"), token)
         .await?
@@ -142,6 +143,11 @@ fn token_policies(roles: &[RoleName], other: &[String]) -> Vec<String> {
 
 pub async fn create(bao: &Bao, token: &SecretString, new: &NewUser) -> Result<User, AppError> {
     validate_name(&new.name)?;
+    // Userpass keeps names in lower case and compares them so: `Bob` is `bob`.
+    let new = &NewUser {
+        name: new.name.to_lowercase(),
+        ..new.clone()
+    };
     if new.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AppError::bad_request(
             "weak_password",

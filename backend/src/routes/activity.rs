@@ -1,12 +1,17 @@
-//! `/activity`.
+//! `/activity` (the feed, read from OpenBao's audit log) and `/audit/ingest` (audit lines
+//! posted by an operator's log shipper).
 
+use crate::activity::{ingest, Cursor};
 use crate::error::AppError;
 use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use crypter_api::ActivityPage;
+use secrecy::SecretString;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct ActivityParams {
@@ -14,12 +19,17 @@ pub struct ActivityParams {
     pub before: Option<String>,
     /// 1-500, default 50.
     pub limit: Option<String>,
+    /// `false` leaves out Crypter's own value reads (plan, compare, lint, …), which carry a
+    /// purpose; default `true`.
+    pub own_reads: Option<String>,
 }
 
-/// The activity log, newest first.
+/// The activity feed, newest first: every change and every reveal OpenBao audited,
+/// including requests made outside Crypter. Needs `read` on `sys/audit`; events of an
+/// environment show only to those who may list it.
 #[utoipa::path(get, path = "/api/v1/activity", tag = "activity", params(ActivityParams),
     responses((status = 200, body = ActivityPage), (status = 400, body = crypter_api::ErrorBody),
-        (status = 403, body = crypter_api::ErrorBody)))]
+        (status = 403, description = "The session may not read sys/audit", body = crypter_api::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
@@ -38,15 +48,67 @@ pub async fn list(
                 )
             })?,
     };
-    if let Some(b) = params.before.as_deref() {
-        if b.is_empty() || !b.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            return Err(AppError::bad_request(
+    let before = match params.before.as_deref() {
+        None => None,
+        Some(b) => Some(Cursor::parse(b).ok_or_else(|| {
+            AppError::bad_request(
                 "invalid_before",
                 "before must be the `next` of a previous page",
-            ));
+            )
+        })?),
+    };
+    let feed = &state.activity;
+    let own_reads = match params.own_reads.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_own_reads",
+                "own_reads is true or false",
+            ))
         }
-    }
-    Ok(Json(
-        crate::activity::list(&state.bao, &session.token, params.before.as_deref(), limit).await?,
-    ))
+    };
+    let keep = |e: &crypter_api::ActivityEvent| {
+        own_reads || !(e.purpose.is_some() && e.operation == "read")
+    };
+    let page = feed
+        .page(&state.bao, &session.token, before, limit, keep)
+        .await?;
+    Ok(Json(ActivityPage {
+        events: page.events,
+        next: page.next,
+        feed: feed.status(),
+    }))
+}
+
+/// Append OpenBao audit lines (one JSON entry per line) posted by a log shipper. Takes an
+/// OpenBao token in `X-Vault-Token` or `Authorization: Bearer`, which needs `update` on
+/// `crypter/audit/ingest` (policy `crypter-audit-ingest`); no session, so no CSRF token.
+#[utoipa::path(post, path = "/api/v1/audit/ingest", tag = "activity",
+    request_body(content = String, content_type = "application/x-ndjson"),
+    responses((status = 200, description = "`{accepted: n}`"),
+        (status = 400, description = "A line is not an audit entry; nothing was kept", body = crypter_api::ErrorBody),
+        (status = 401, body = crypter_api::ErrorBody), (status = 403, body = crypter_api::ErrorBody),
+        (status = 404, description = "No --audit-ingest-file", body = crypter_api::ErrorBody)))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, AppError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        AppError::Unauthenticated(
+            "send the shipper's OpenBao token in X-Vault-Token or Authorization: Bearer".into(),
+        )
+    })?;
+    let accepted = ingest::ingest(&state.activity, &state.bao, &token, &body).await?;
+    Ok(Json(json!({ "accepted": accepted })))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<SecretString> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    text("x-vault-token")
+        .or_else(|| text("authorization").and_then(|a| a.strip_prefix("Bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| SecretString::from(t.to_owned()))
 }

@@ -2,7 +2,6 @@
 //! progress of apply jobs (JSON and SSE). The engine is `crate::changesets`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::changesets;
 use crate::error::AppError;
 use crate::session::CurrentSession;
@@ -44,16 +43,6 @@ pub async fn upload(
     ApiJson(req): ApiJson<ChangesetUpload>,
 ) -> Result<(StatusCode, Json<ChangesetStatus>), AppError> {
     let result = changesets::source::upload(&state.bao, &session.token, &req.toml).await;
-    let target = result.as_ref().map(|c| c.id.clone()).unwrap_or_default();
-    activity::record(
-        &state.bao,
-        &session,
-        "changeset.upload",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     let cs = result?;
     let dir = state.settings.changesets_dir.as_deref();
     let all = changesets::status(&state.bao, &session.token, dir).await?;
@@ -98,32 +87,17 @@ pub async fn apply(
     .await;
     if let Ok(started) = &result {
         if let Some(old) = &started.taken_over_from {
-            let detail = format!(
-                "took the lock over from {} on {}: {}",
-                old.holder,
-                old.host,
-                req.reason.clone().unwrap_or_default()
+            // OpenBao's audit log has the lock's rewrite and who made it; the reason
+            // is in the request body, which it HMACs, so it is logged here too.
+            tracing::warn!(
+                by = %session.username,
+                from = %old.holder,
+                host = %old.host,
+                reason = %req.reason.clone().unwrap_or_default(),
+                "took the changesets lock over"
             );
-            activity::record(
-                &state.bao,
-                &session,
-                "changesets.lock.takeover",
-                "changesets",
-                Outcome::Ok,
-                Some(detail),
-            )
-            .await;
         }
     }
-    activity::record(
-        &state.bao,
-        &session,
-        "changesets.apply",
-        &req.plan_hash,
-        Outcome::of(&result),
-        result.as_ref().ok().map(|s| s.job_id.clone()),
-    )
-    .await;
     let started = result?;
     Ok((
         StatusCode::ACCEPTED,
@@ -170,16 +144,8 @@ pub async fn break_lock(
     let holder = before
         .map(|(l, _)| format!("{} on {}", l.holder, l.host))
         .unwrap_or_else(|| "nobody".into());
-    activity::record(
-        &state.bao,
-        &session,
-        "changesets.lock.break",
-        "changesets",
-        Outcome::of(&result),
-        Some(format!("held by {holder}: {reason}")),
-    )
-    .await;
     result?;
+    tracing::warn!(by = %session.username, %holder, %reason, "broke the changesets lock");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,7 @@
 //! `/compare` and `/promote`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
+use crate::bao::Purpose;
 use crate::credentials;
 use crate::error::AppError;
 use crate::session::CurrentSession;
@@ -42,7 +42,14 @@ pub async fn compare(
     let right = required_env(params.right, "right")?;
     let prefix = super::credentials::validate_prefix(params.prefix)?.unwrap_or_default();
     Ok(Json(
-        credentials::compare(&state.bao, &session.token, &left, &right, &prefix).await?,
+        credentials::compare(
+            &state.bao.with_purpose(Purpose::Compare),
+            &session.token,
+            &left,
+            &right,
+            &prefix,
+        )
+        .await?,
     ))
 }
 
@@ -59,17 +66,9 @@ pub async fn promote(
     let from = EnvName::parse(&req.from)?;
     let to = EnvName::parse(&req.to)?;
     let path = CredentialPath::parse(&req.path)?;
-    let result =
-        credentials::promote(&state.bao, &session.token, &from, &to, &path, req.overwrite).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "credential.promote",
-        &format!("{to}/{path}"),
-        Outcome::of(&result),
-        Some(format!("from {from}")),
-    )
-    .await;
+    // Promote reads the value to copy it; nobody sees it, so it is no reveal.
+    let bao = state.bao.with_purpose(Purpose::Promote);
+    let result = credentials::promote(&bao, &session.token, &from, &to, &path, req.overwrite).await;
     let written = super::credentials::with_row(&state, &session, &to, &path, result).await?;
     Ok(Json(written))
 }

@@ -6,7 +6,6 @@
 //! reveals `db/password`, and a credential may itself be named `reveal`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::credentials::{self, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 use crate::error::AppError;
 use crate::session::{CurrentSession, Session};
@@ -161,7 +160,6 @@ pub async fn put(
         &req,
     )
     .await;
-    log(&state, &session, "credential.write", &env, &path, &result).await;
     Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
@@ -176,27 +174,7 @@ pub async fn delete(
 ) -> Result<Json<CredentialWritten>, AppError> {
     let (env, path) = parse_target(&env, &path)?;
     let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
-    log(&state, &session, "credential.delete", &env, &path, &result).await;
     Ok(Json(with_row(&state, &session, &env, &path, result).await?))
-}
-
-async fn log<T>(
-    state: &AppState,
-    session: &Session,
-    action: &str,
-    env: &EnvName,
-    path: &CredentialPath,
-    result: &Result<T, AppError>,
-) {
-    activity::record(
-        &state.bao,
-        session,
-        action,
-        &format!("{env}/{path}"),
-        Outcome::of(result),
-        None,
-    )
-    .await;
 }
 
 /// After a change, the credential's new row goes into the answer and into the session's
@@ -247,19 +225,6 @@ pub async fn action(
     match action {
         "reveal" => {
             let result = credentials::reveal(bao, token, &env, &path, req.version).await;
-            let detail = result
-                .as_ref()
-                .ok()
-                .map(|r| format!("version {}", r.version));
-            activity::record(
-                bao,
-                &session,
-                "credential.reveal",
-                &format!("{env}/{path}"),
-                Outcome::of(&result),
-                detail,
-            )
-            .await;
             Ok(Json::<RevealedCredential>(result?).into_response())
         }
         "rollback" => {
@@ -270,15 +235,6 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
-            activity::record(
-                bao,
-                &session,
-                "credential.rollback",
-                &format!("{env}/{path}"),
-                Outcome::of(&result),
-                Some(format!("to version {version}")),
-            )
-            .await;
             let written = with_row(&state, &session, &env, &path, result).await?;
             Ok(Json(written).into_response())
         }
@@ -288,15 +244,6 @@ pub async fn action(
             } else {
                 credentials::destroy(bao, token, &env, &path, &req.versions).await
             };
-            log(
-                &state,
-                &session,
-                &format!("credential.{action}"),
-                &env,
-                &path,
-                &result,
-            )
-            .await;
             let written = with_row(&state, &session, &env, &path, result).await?;
             Ok(Json(written).into_response())
         }

@@ -1,7 +1,6 @@
 //! `/environments` and `/environments/{env}`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::environments;
 use crate::error::AppError;
 use crate::session::CurrentSession;
@@ -54,16 +53,6 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Environment>), AppError> {
     EnvName::parse(&req.name)?;
     let result = environments::create(&state.bao, &session.token, &req).await;
-    let target = format!("environment/{}", req.name);
-    activity::record(
-        &state.bao,
-        &session,
-        "environment.create",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
@@ -95,16 +84,6 @@ pub async fn update(
 ) -> Result<Json<Environment>, AppError> {
     let env = EnvName::parse(&env)?;
     let result = environments::update(&state.bao, &session.token, &env, &req).await;
-    let target = format!("environment/{env}");
-    activity::record(
-        &state.bao,
-        &session,
-        "environment.update",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     Ok(Json(result?))
 }
 
@@ -121,16 +100,6 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     let env = EnvName::parse(&env)?;
     let result = environments::delete(&state.bao, &session.token, &env).await;
-    let target = format!("environment/{env}");
-    activity::record(
-        &state.bao,
-        &session,
-        "environment.delete",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,15 +1,19 @@
-//! `/api/v1/freeze`: state, freeze, thaw, verify. The engine is `crate::freeze`.
+//! `/api/v1/freeze`: state, freeze, thaw, verify, and the writes that got through. The
+//! engine is `crate::freeze`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
+use crate::activity::frozen::{self, Window};
 use crate::error::AppError;
 use crate::freeze::levels::Level;
-use crate::session::CurrentSession;
+use crate::freeze::ThawOptions;
+use crate::session::{CurrentSession, Session};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use crypter_api::{FreezeRequest, FreezeState, ThawRequest, ThawResult, Verification};
+use crypter_api::{
+    FreezeRequest, FreezeState, FrozenWrites, ThawRequest, ThawResult, Verification,
+};
 
 /// The current freeze: level, since, by whom, reason, and whether it was verified.
 #[utoipa::path(get, path = "/api/v1/freeze", tag = "freeze",
@@ -59,27 +63,18 @@ pub async fn freeze(
         policies: &session.policies,
     };
     let result = crate::freeze::freeze(&state.bao, &session.token, &actor, level, reason).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "freeze.freeze",
-        level.as_str(),
-        Outcome::of(&result),
-        Some(reason.to_owned()),
-    )
-    .await;
-    let frozen = result?;
     refresh_cache(&state, &session).await;
-    Ok(Json(frozen))
+    Ok(Json(result?))
 }
 
 /// Thaw: restore every policy from the snapshot. 409 with diffs if a policy changed while
-/// frozen, unless `force` with a `reason`.
+/// frozen, unless `force` with a `reason`; 409 naming the good versions when the snapshot
+/// is damaged or missing, from which a forced thaw may restore (`snapshot_version`).
 #[utoipa::path(delete, path = "/api/v1/freeze", tag = "freeze", request_body(content = ThawRequest, description = "Optional"),
     responses(
         (status = 200, description = "Thawed; each restored policy checked against the snapshot", body = ThawResult),
         (status = 400, description = "A forced thaw without a reason", body = crypter_api::ErrorBody),
-        (status = 409, description = "Policies changed while frozen (error.details.conflicts has the diffs)", body = crypter_api::ErrorBody)))]
+        (status = 409, description = "Policies changed while frozen (error.details.conflicts has the diffs), or the snapshot is damaged (error.details.versions)", body = crypter_api::ErrorBody)))]
 pub async fn thaw(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
@@ -95,41 +90,18 @@ pub async fn thaw(
             )
         })?
     };
-    let result = crate::freeze::thaw(
-        &state.bao,
-        &session.token,
-        &session.username,
-        req.force,
-        req.reason.as_deref(),
-    )
-    .await;
-    let detail = match (&result, req.force) {
-        (Ok(r), true) => Some(format!(
-            "forced: {}; overwrote {}",
-            req.reason.clone().unwrap_or_default(),
-            r.overwritten
-                .iter()
-                .map(|c| c.policy.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-        _ => None,
+    let opts = ThawOptions {
+        force: req.force,
+        reason: req.reason.as_deref(),
+        snapshot_version: req.snapshot_version,
     };
-    activity::record(
-        &state.bao,
-        &session,
-        "freeze.thaw",
-        "store",
-        Outcome::of(&result),
-        detail,
-    )
-    .await;
-    let thawed = result?;
+    let result = crate::freeze::thaw(&state.bao, &session.token, &session.username, opts).await;
     refresh_cache(&state, &session).await;
-    Ok(Json(thawed))
+    Ok(Json(result?))
 }
 
-/// Prove the freeze with live write probes; `verified` only when every probe matched.
+/// Prove the freeze with live write probes; `verified` only when every probe matched. The
+/// answer also lists the writes that got through the freeze so far (audit feed).
 #[utoipa::path(post, path = "/api/v1/freeze/verify", tag = "freeze",
     responses(
         (status = 200, description = "Every probe, expected against got", body = Verification),
@@ -139,28 +111,37 @@ pub async fn verify(
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<Verification>, AppError> {
     let result = crate::freeze::verify::verify(&state.bao, &session.token, &session.username).await;
-    let detail = result.as_ref().ok().map(|v| {
-        let failed = v.probes.iter().filter(|p| p.status != "pass").count();
-        format!(
-            "verified: {}; {} probes, {failed} failed",
-            v.verified,
-            v.probes.len()
-        )
-    });
-    activity::record(
-        &state.bao,
-        &session,
-        "freeze.verify",
-        "store",
-        Outcome::of(&result),
-        detail,
-    )
-    .await;
     refresh_cache(&state, &session).await;
-    result.map(Json)
+    let mut verification = result?;
+    verification.writes_through_freeze = writes_through(&state, &session).await.ok();
+    Ok(Json(verification))
 }
 
-async fn refresh_cache(state: &AppState, session: &crate::session::Session) {
+/// While frozen: every audited, successful write to a frozen path since the freeze,
+/// whoever made it (root included); an apply job's writes are listed apart, per job.
+#[utoipa::path(get, path = "/api/v1/freeze/writes", tag = "freeze",
+    responses((status = 200, body = FrozenWrites),
+        (status = 403, description = "The session may not see the activity feed", body = crypter_api::ErrorBody)))]
+pub async fn writes(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<FrozenWrites>, AppError> {
+    Ok(Json(writes_through(&state, &session).await?))
+}
+
+pub async fn writes_through(state: &AppState, session: &Session) -> Result<FrozenWrites, AppError> {
+    let (record, _) = crate::freeze::load_record(&state.bao, &session.token).await?;
+    let patterns = record.patterns();
+    let window = Window {
+        level: record.level.as_str(),
+        patterns: &patterns,
+        since: record.since.as_deref(),
+        until: None,
+    };
+    frozen::list(&state.activity, &state.bao, &session.token, &window).await
+}
+
+async fn refresh_cache(state: &AppState, session: &Session) {
     if let Ok((record, _)) = crate::freeze::load_record(&state.bao, &session.token).await {
         state.freeze.set(record);
     }

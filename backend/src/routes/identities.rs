@@ -1,6 +1,5 @@
 //! `/identities/check`: log every e2e identity in and probe its canaries and forbidden paths.
 
-use crate::activity::{self, Outcome};
 use crate::error::AppError;
 use crate::roles::identity;
 use crate::session::CurrentSession;
@@ -15,27 +14,5 @@ pub async fn check(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<IdentityReport>, AppError> {
-    let result = identity::check_all(&state.bao, &session.token).await;
-    let detail = result.as_ref().ok().map(|r| {
-        let failed = r
-            .results
-            .iter()
-            .filter(|i| i.status != crypter_api::IdentityStatus::Ok);
-        format!(
-            "{} identities, {} failing, {} deprecated methods enabled",
-            r.results.len(),
-            failed.count(),
-            r.deprecated_enabled.len()
-        )
-    });
-    activity::record(
-        &state.bao,
-        &session,
-        "identities.check",
-        "identities",
-        Outcome::of(&result),
-        detail,
-    )
-    .await;
-    result.map(Json)
+    Ok(Json(identity::check_all(&state.bao, &session.token).await?))
 }

@@ -39,6 +39,7 @@ pub fn api() -> Router<AppState> {
             get(freeze::state).put(freeze::freeze).delete(freeze::thaw),
         )
         .route("/freeze/verify", post(freeze::verify))
+        .route("/freeze/writes", get(freeze::writes))
         .route("/cluster", get(cluster::cluster))
         .route("/openapi.json", get(openapi::openapi_json))
         .route(
@@ -64,6 +65,7 @@ pub fn api() -> Router<AppState> {
         .route("/lint", get(lint::lint))
         .route("/search", get(search::search))
         .route("/activity", get(activity::list))
+        .route("/audit/ingest", post(activity::ingest))
         .route("/roles", get(roles::list).post(roles::create))
         .route(
             "/roles/{name}",

@@ -2,7 +2,6 @@
 //! machine logins (secret-ids). The logic lives in `crate::roles`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::error::AppError;
 use crate::roles::{self, access, machine, settings};
 use crate::session::CurrentSession;
@@ -49,16 +48,6 @@ pub async fn create(
     ApiJson(role): ApiJson<Role>,
 ) -> Result<(StatusCode, Json<Role>), AppError> {
     let result = roles::save(&state.bao, &session.token, &role, true).await;
-    let target = format!("role/{}", role.name);
-    activity::record(
-        &state.bao,
-        &session,
-        "role.create",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result.map(|()| (StatusCode::CREATED, Json(role)))
 }
 
@@ -96,15 +85,6 @@ pub async fn update(
         ));
     }
     let result = roles::save(&state.bao, &session.token, &role, false).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "role.update",
-        &format!("role/{name}"),
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result.map(|()| Json(role))
 }
 
@@ -119,15 +99,6 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     let name = role_name(&name)?;
     let result = roles::remove(&state.bao, &session.token, &name).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "role.delete",
-        &format!("role/{name}"),
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result.map(|()| StatusCode::NO_CONTENT)
 }
 
@@ -211,21 +182,8 @@ pub async fn issue_secret_id(
     let name = role_name(&name)?;
     let ttl = machine::parse_ttl(&req.ttl)?;
     let now = time::OffsetDateTime::now_utc();
-    let result = machine::issue(&state.bao, &session.token, &name, ttl, now).await;
-    let detail = result
-        .as_ref()
-        .ok()
-        .map(|i| format!("accessor {}, ttl {ttl} s", i.accessor));
-    activity::record(
-        &state.bao,
-        &session,
-        "role.secret_id.issue",
-        &format!("role/{name}"),
-        Outcome::of(&result),
-        detail,
-    )
-    .await;
-    result.map(|i| (StatusCode::CREATED, Json(i)))
+    let issued = machine::issue(&state.bao, &session.token, &name, ttl, now).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{name}/secret-ids", tag = "roles",
@@ -252,14 +210,5 @@ pub async fn revoke_secret_id(
 ) -> Result<StatusCode, AppError> {
     let name = role_name(&name)?;
     let result = machine::revoke(&state.bao, &session.token, &name, &accessor).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "role.secret_id.revoke",
-        &format!("role/{name}"),
-        Outcome::of(&result),
-        Some(format!("accessor {accessor}")),
-    )
-    .await;
     result.map(|()| StatusCode::NO_CONTENT)
 }

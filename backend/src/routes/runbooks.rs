@@ -2,10 +2,9 @@
 //! report. The engine is `crate::runbooks`.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::error::AppError;
 use crate::runbooks::{self, store, templates, Actor};
-use crate::session::{CurrentSession, Session};
+use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,24 +15,6 @@ use crypter_api::{
     AbortRequest, IncidentWrite, Runbook, RunbookStart, RunbookSummary, RunbookTemplate,
     SignoffRequest, StepNote, TemplateUpload,
 };
-
-async fn record(
-    state: &AppState,
-    session: &Session,
-    action: &str,
-    target: &str,
-    result: &Result<Runbook, AppError>,
-) {
-    activity::record(
-        &state.bao,
-        session,
-        action,
-        target,
-        Outcome::of(result),
-        None,
-    )
-    .await;
-}
 
 /// The built-in "Store migration" template and every uploaded one.
 #[utoipa::path(get, path = "/api/v1/runbook-templates", tag = "runbooks",
@@ -54,16 +35,6 @@ pub async fn upload_template(
     ApiJson(req): ApiJson<TemplateUpload>,
 ) -> Result<(StatusCode, Json<RunbookTemplate>), AppError> {
     let result = templates::upload(&state.bao, &session.token, &req.toml).await;
-    let target = result.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-    activity::record(
-        &state.bao,
-        &session,
-        "runbook.template.upload",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
@@ -86,8 +57,6 @@ pub async fn start(
     ApiJson(req): ApiJson<RunbookStart>,
 ) -> Result<(StatusCode, Json<Runbook>), AppError> {
     let result = runbooks::start(&state.bao, &session.token, &session.username, &req).await;
-    let target = result.as_ref().map(|r| r.id.clone()).unwrap_or_default();
-    record(&state, &session, "runbook.start", &target, &result).await;
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
@@ -137,6 +106,7 @@ pub async fn step_action(
                 name: who,
                 policies: &session.policies,
                 changesets_dir: state.settings.changesets_dir.as_deref(),
+                feed: Some(&state.activity),
             };
             let r = runbooks::run_step(bao, token, &actor, &id, &step).await;
             if let Ok((record, _)) = crate::freeze::load_record(bao, token).await {
@@ -161,15 +131,6 @@ pub async fn step_action(
             format!("unknown step action {action:?}: use run, signoff, skip or complete"),
         )),
     };
-    let target = format!("{id}/{step}");
-    record(
-        &state,
-        &session,
-        &format!("runbook.step.{action}"),
-        &target,
-        &result,
-    )
-    .await;
     result.map(Json)
 }
 
@@ -185,7 +146,6 @@ pub async fn open_incident(
 ) -> Result<(StatusCode, Json<Runbook>), AppError> {
     let result =
         runbooks::open_incident(&state.bao, &session.token, &session.username, &id, &req).await;
-    record(&state, &session, "runbook.incident.open", &id, &result).await;
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
@@ -202,14 +162,6 @@ pub async fn update_incident(
     let result =
         runbooks::update_incident(&state.bao, &session.token, &session.username, &id, n, &req)
             .await;
-    record(
-        &state,
-        &session,
-        "runbook.incident.update",
-        &format!("{id}/{n}"),
-        &result,
-    )
-    .await;
     result.map(Json)
 }
 
@@ -231,7 +183,6 @@ pub async fn note(
         req.note.as_deref(),
     )
     .await;
-    record(&state, &session, "runbook.note", &id, &result).await;
     result.map(Json)
 }
 
@@ -253,7 +204,6 @@ pub async fn abort(
         &req.reason,
     )
     .await;
-    record(&state, &session, "runbook.abort", &id, &result).await;
     result.map(Json)
 }
 
@@ -268,7 +218,10 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let (run, _) = store::load(&state.bao, &session.token, &id).await?;
-    let md = runbooks::report::render(&run);
+    let audit = runbooks::audit::gather(&state.activity, &state.bao, &session.token, &run)
+        .await
+        .map_err(|e| e.to_string());
+    let md = runbooks::report::render_with(&run, &audit);
     let disposition = format!("attachment; filename=\"{}.md\"", run.id);
     Ok((
         [

@@ -109,11 +109,17 @@ async fn userpass_login(
         .get("lease_duration")
         .and_then(Value::as_i64)
         .unwrap_or(0);
+    // Userpass compares names case-insensitively and keeps them in lower case: the session
+    // carries the name as OpenBao knows it, not as it was typed.
+    let canonical = auth
+        .pointer("/metadata/username")
+        .and_then(Value::as_str)
+        .map_or_else(|| username.to_lowercase(), str::to_owned);
     Ok(Session {
         id: random_token(),
         token: SecretString::from(token.to_owned()),
         csrf_token: random_token(),
-        username: username.to_owned(),
+        username: canonical,
         method: "userpass".into(),
         policies: string_list(auth.get("token_policies").or_else(|| auth.get("policies"))),
         expires_at: expiry(now, ttl),

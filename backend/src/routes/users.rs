@@ -2,7 +2,6 @@
 //! login methods. Passwords are passed to OpenBao and nowhere else.
 
 use super::json::ApiJson;
-use crate::activity::{self, Outcome};
 use crate::error::AppError;
 use crate::roles::{settings, users};
 use crate::session::CurrentSession;
@@ -30,16 +29,6 @@ pub async fn create(
     ApiJson(new): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
     let result = users::create(&state.bao, &session.token, &new).await;
-    let target = format!("user/{}", new.name);
-    activity::record(
-        &state.bao,
-        &session,
-        "user.create",
-        &target,
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result.map(|u| (StatusCode::CREATED, Json(u)))
 }
 
@@ -53,18 +42,9 @@ pub async fn set_roles(
     Path(name): Path<String>,
     ApiJson(req): ApiJson<UserRoles>,
 ) -> Result<Json<User>, AppError> {
-    let result = users::set_roles(&state.bao, &session.token, &name, &req.roles).await;
-    let roles: Vec<&str> = req.roles.iter().map(|r| r.as_str()).collect();
-    activity::record(
-        &state.bao,
-        &session,
-        "user.update",
-        &format!("user/{name}"),
-        Outcome::of(&result),
-        Some(format!("roles: {}", roles.join(", "))),
-    )
-    .await;
-    result.map(Json)
+    Ok(Json(
+        users::set_roles(&state.bao, &session.token, &name, &req.roles).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{name}", tag = "users",
@@ -76,21 +56,12 @@ pub async fn delete(
     CurrentSession(session): CurrentSession,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    if name == session.username {
+    if is_self(&session, &name) {
         return Err(AppError::Conflict(
             "you cannot delete the user you are logged in as; ask another administrator".into(),
         ));
     }
     let result = users::remove(&state.bao, &session.token, &name).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "user.delete",
-        &format!("user/{name}"),
-        Outcome::of(&result),
-        None,
-    )
-    .await;
     result.map(|()| StatusCode::NO_CONTENT)
 }
 
@@ -113,17 +84,14 @@ pub async fn put_auth_settings(
 ) -> Result<Json<AuthSettings>, AppError> {
     let normalised = settings::normalise(req)?;
     let result = settings::write(&state.bao, &session.token, &normalised).await;
-    activity::record(
-        &state.bao,
-        &session,
-        "settings.auth.update",
-        "settings/auth",
-        Outcome::of(&result),
-        Some(format!(
-            "deprecated: {}",
-            normalised.deprecated_methods.join(", ")
-        )),
-    )
-    .await;
     result.map(|()| Json(normalised))
+}
+
+/// Whether `name` is the logged-in user's own userpass user. Userpass compares names
+/// case-insensitively, so `ADMIN` is `admin`; a token session made from a userpass login
+/// is named `userpass-<name>` by OpenBao.
+fn is_self(session: &crate::session::Session, name: &str) -> bool {
+    let me = session.username.to_lowercase();
+    let me = me.strip_prefix("userpass-").unwrap_or(&me);
+    name.to_lowercase() == me
 }

@@ -2,6 +2,7 @@
 //! engines as the freeze, changesets, identities, lint and cluster endpoints and pass only
 //! when their evidence says so; gates need a sign-off bound to the plan hash shown.
 
+pub mod audit;
 mod changes;
 pub mod report;
 mod steps;

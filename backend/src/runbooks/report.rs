@@ -44,6 +44,13 @@ fn impact_line(run: &Runbook) -> String {
     }
 }
 
+/// The report with the audit sections (see [`super::audit`]).
+pub fn render_with(run: &Runbook, audit: &Result<super::audit::RunAudit, String>) -> String {
+    let mut md = render(run);
+    super::audit::render(&mut md, audit);
+    md
+}
+
 pub fn render(run: &Runbook) -> String {
     let mut md = String::new();
     let outcome = match run.status.as_str() {

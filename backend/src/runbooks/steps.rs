@@ -15,6 +15,9 @@ pub struct Actor<'a> {
     pub policies: &'a [String],
     /// Where the changesets are read from (`--changesets-dir`), besides the uploads.
     pub changesets_dir: Option<&'a std::path::Path>,
+    /// OpenBao's audit log, when this process reads it: the verify step lists the writes
+    /// that got through the freeze.
+    pub feed: Option<&'a crate::activity::AuditFeed>,
 }
 
 pub struct Outcome {
@@ -115,21 +118,40 @@ async fn verify_freeze(
     token: &SecretString,
     actor: &Actor<'_>,
 ) -> Result<Outcome, AppError> {
-    let v = crate::freeze::verify::verify(bao, token, actor.name).await?;
+    let mut v = crate::freeze::verify::verify(bao, token, actor.name).await?;
     let writes: Vec<_> = v.probes.iter().filter(|p| p.expected == "denied").collect();
     let denied = writes.iter().filter(|p| p.got == "denied").count();
     let failed = v.probes.iter().filter(|p| p.status != "pass").count();
     // Any write probe that was not denied fails the step, whatever else held.
     let passed = v.verified && failed == 0 && denied == writes.len();
-    let summary = format!(
+    let mut summary = format!(
         "{denied} of {} write probes denied, {failed} probes failed",
         writes.len()
     );
+    if let Some(feed) = actor.feed {
+        let (record, _) = crate::freeze::load_record(bao, token).await?;
+        let patterns = record.patterns();
+        let window = crate::activity::frozen::Window {
+            level: record.level.as_str(),
+            patterns: &patterns,
+            since: record.since.as_deref(),
+            until: None,
+        };
+        // Listed, not judged: a write by root or an operator is allowed, but it is shown.
+        if let Ok(through) = crate::activity::frozen::list(feed, bao, token, &window).await {
+            let applied: usize = through.applies.iter().map(|a| a.writes.len()).sum();
+            summary.push_str(&format!(
+                "; {} write(s) got through the freeze ({applied} more by apply jobs)",
+                through.writes.len()
+            ));
+            v.writes_through_freeze = Some(through);
+        }
+    }
     Ok(Outcome::new(passed, summary, to_json(&v)))
 }
 
 async fn thaw(bao: &Bao, token: &SecretString, actor: &Actor<'_>) -> Result<Outcome, AppError> {
-    let r = crate::freeze::thaw(bao, token, actor.name, false, None).await?;
+    let r = crate::freeze::thaw(bao, token, actor.name, Default::default()).await?;
     let matching = r.restored.iter().filter(|p| p.matches_snapshot).count();
     let passed = r.state.level == "none" && matching == r.restored.len();
     let summary = format!(

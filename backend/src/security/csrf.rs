@@ -9,8 +9,10 @@ use crypter_api::CSRF_HEADER;
 use time::OffsetDateTime;
 
 /// Every mutating request must come from a live session and carry that session's CSRF
-/// token in `X-Crypter-Csrf`. Logging in (`POST /api/v1/session`) is the one exception:
-/// there is no session yet. The session found here is handed on to the handler.
+/// token in `X-Crypter-Csrf`. Two exceptions have no session: logging in
+/// (`POST /api/v1/session`), and a log shipper posting audit lines
+/// (`POST /api/v1/audit/ingest`), which authenticates with an OpenBao token in a header
+/// that a browser never sends on its own, so it cannot be forged across sites.
 pub async fn require_csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // Nesting strips `/api/v1` from `uri()`; the original URI still has it.
@@ -18,8 +20,9 @@ pub async fn require_csrf(State(state): State<AppState>, mut req: Request, next:
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-    let is_login = req.method() == Method::POST && path == "/api/v1/session";
-    if safe || is_login {
+    let no_session = req.method() == Method::POST
+        && (path == "/api/v1/session" || path == "/api/v1/audit/ingest");
+    if safe || no_session {
         return next.run(req).await;
     }
     let Some(session) = read_cookie(req.headers())

@@ -85,7 +85,7 @@ async fn bootstrap_creates_everything_and_a_second_run_changes_nothing() {
     let report = crypter::bootstrap::bootstrap(
         &app.bao,
         &app.root,
-        &SecretString::from("a different password".to_owned()),
+        Some(&SecretString::from("a different password".to_owned())),
     )
     .await
     .unwrap();
@@ -116,12 +116,250 @@ async fn bootstrap_repairs_a_policy_edited_by_hand() {
         )
         .await
         .unwrap();
-    let report =
-        crypter::bootstrap::bootstrap(&app.bao, &app.root, &SecretString::from("x".to_owned()))
-            .await
-            .unwrap();
+    let report = crypter::bootstrap::bootstrap(&app.bao, &app.root, None)
+        .await
+        .unwrap();
     assert_eq!(
         report.changes,
-        vec!["wrote policy crypter-operator".to_owned()]
+        vec!["upgraded policy crypter-operator".to_owned()]
     );
+}
+
+mod upgrade {
+    use crate::helpers::*;
+    use crypter::bao::Bao;
+    use crypter::embedded::{free_loopback_port, start_dev, BaoProcess};
+    use secrecy::{ExposeSecret, SecretString};
+    use serde_json::json;
+    use std::net::SocketAddr;
+    use std::path::Path;
+    use std::process::Stdio;
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_crypter");
+    const V1: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/api/fixtures/bootstrap-v1"
+    );
+
+    /// A store as the first release left it: its two policies, the catch-all probe token
+    /// role, a role whose policy may write activity, and no bootstrap version record.
+    async fn first_release_store() -> (BaoProcess, Bao, SecretString) {
+        let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
+        let (process, bao) = start_dev(addr, &root).await.unwrap();
+        for (path, body) in [
+            ("sys/auth/approle", json!({"type": "approle"})),
+            ("sys/auth/userpass", json!({"type": "userpass"})),
+            (
+                "sys/mounts/crypter",
+                json!({"type": "kv", "options": {"version": "2"}}),
+            ),
+            (
+                "sys/mounts/env/staging",
+                json!({"type": "kv", "options": {"version": "2"}}),
+            ),
+            (
+                "sys/mounts/env/production",
+                json!({"type": "kv", "options": {"version": "2"}}),
+            ),
+        ] {
+            bao.write(path, &root, &body).await.unwrap();
+        }
+        for name in ["crypter-admin", "crypter-operator"] {
+            let hcl = std::fs::read_to_string(Path::new(V1).join(format!("{name}.hcl"))).unwrap();
+            bao.write(
+                &format!("sys/policies/acl/{name}"),
+                &root,
+                &json!({"policy": hcl}),
+            )
+            .await
+            .unwrap();
+        }
+        bao.write(
+            "auth/token/roles/crypter-probe",
+            &root,
+            &json!({"allowed_policies_glob": ["*"], "disallowed_policies": ["crypter-operator", "root"]}),
+        )
+        .await
+        .unwrap();
+        let role = json!({"name": "deployer", "class": "human", "description": "",
+            "grants": [{"environment": "staging", "scope": "app/*", "capabilities": ["read"], "effect": "allow"}]});
+        bao.write("crypter/data/roles/deployer", &root, &json!({"data": role}))
+            .await
+            .unwrap();
+        let grants: Vec<crypter_api::Grant> =
+            serde_json::from_value(role["grants"].clone()).unwrap();
+        let name = crypter_api::RoleName::parse("deployer").unwrap();
+        let current = crypter::roles::derive(&name, &grants);
+        let (head, rest) = current.split_once('\n').unwrap();
+        let old = format!(
+            "{head}\n{}{rest}",
+            crypter::roles::policy::LEGACY_ACTIVITY_RULE
+        );
+        bao.write(
+            "sys/policies/acl/crypter-role-deployer",
+            &root,
+            &json!({"policy": old}),
+        )
+        .await
+        .unwrap();
+        (process, bao, root)
+    }
+
+    async fn run(bao: &Bao, root: &SecretString, args: &[&str]) -> (i32, String, String) {
+        let out = tokio::process::Command::new(BIN)
+            .arg("bootstrap")
+            .args(args)
+            .env("BAO_ADDR", bao.addr())
+            .env("BAO_TOKEN", root.expose_secret())
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `crypter serve --bao-addr`: what it printed, and whether it is still running.
+    async fn serve(bao: &Bao, creds: Option<&Path>) -> (bool, String) {
+        let listen = free_loopback_port().unwrap();
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{listen}")])
+            .args(["--bao-addr", bao.addr()])
+            .args(["--dist-dir", "/nonexistent"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(c) = creds {
+            cmd.arg("--backend-credentials").arg(c);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let started = tokio::time::timeout(Duration::from_secs(30), out.next_line())
+            .await
+            .ok()
+            .and_then(|l| l.ok().flatten())
+            .is_some_and(|l| l.starts_with("Crypter console:"));
+        let _ = child.start_kill();
+        let mut err = String::new();
+        use tokio::io::AsyncReadExt;
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err).await;
+        (started, err)
+    }
+
+    #[tokio::test]
+    async fn bootstrap_upgrades_a_first_release_store_and_serve_checks_the_version() {
+        let (_process, bao, root) = first_release_store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let creds = dir.path().join("backend.json");
+
+        // Without the backend's credentials, serve says what to run.
+        let (started, err) = serve(&bao, None).await;
+        assert!(!started);
+        assert!(err.contains("crypter bootstrap --bao-addr"), "{err}");
+
+        let (code, out, err) = run(
+            &bao,
+            &root,
+            &["--backend-credentials", creds.to_str().unwrap()],
+        )
+        .await;
+        assert_eq!(code, 0, "{out}{err}");
+        for change in [
+            "upgraded policy crypter-admin",
+            "upgraded policy crypter-operator",
+            "wrote policy crypter-backend",
+            "wrote policy crypter-audit-ingest",
+            "wrote auth/token/roles/crypter-check",
+            "removed token role crypter-probe",
+            "audit header X-Crypter-Purpose",
+            "wrote AppRole crypter-backend",
+            "upgraded policy crypter-role-deployer (no activity write)",
+            "bootstrap version 1 -> 2",
+            "wrote the backend's credentials",
+        ] {
+            assert!(
+                out.contains(&format!("changed: {change}")),
+                "{change} missing from:\n{out}"
+            );
+        }
+        assert!(!out.contains("mounted"), "existing mounts are kept: {out}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+
+        let (code, out, err) = run(
+            &bao,
+            &root,
+            &["--backend-credentials", creds.to_str().unwrap()],
+        )
+        .await;
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out.trim(),
+            "nothing to change: the store is at bootstrap version 2"
+        );
+
+        // A current store: serve starts with the backend's credentials.
+        let (started, err) = serve(&bao, Some(&creds)).await;
+        assert!(started, "{err}");
+        // An older store: serve refuses and names the command.
+        bao.write(
+            crypter::bootstrap::VERSION_PATH,
+            &root,
+            &json!({"data": {"version": 1}}),
+        )
+        .await
+        .unwrap();
+        let (started, err) = serve(&bao, Some(&creds)).await;
+        assert!(!started);
+        assert!(
+            err.contains("older Crypter") && err.contains("crypter bootstrap --bao-addr"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bootstrap_refuses_while_frozen_and_its_operator_token_is_enough_afterwards() {
+        let app = spawn_app().await;
+        let (op, s) = app.admin().await;
+        let resp = op
+            .put(app.url("/freeze"))
+            .header(crypter_api::CSRF_HEADER, &s.csrf_token)
+            .json(&json!({"level": "provisioning", "reason": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let operator = app.token_with(&["crypter-operator", "default"]).await;
+        let (code, _, err) = run(&app.bao, &operator, &[]).await;
+        assert_eq!(code, 1);
+        assert!(err.contains("thaw it first"), "{err}");
+        let resp = op
+            .delete(app.url("/freeze"))
+            .header(crypter_api::CSRF_HEADER, &s.csrf_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        // Policies edited since are put back with an operator's token alone.
+        app.bao
+            .write(
+                "sys/policies/acl/crypter-admin",
+                &app.root,
+                &json!({"policy": "path \"x\" { capabilities = [\"read\"] }"}),
+            )
+            .await
+            .unwrap();
+        let (code, out, err) = run(&app.bao, &operator, &[]).await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("changed: upgraded policy crypter-admin"),
+            "{out}"
+        );
+    }
 }

@@ -682,19 +682,13 @@ async fn two_concurrent_applies_one_gets_409_naming_the_holder() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let activity: Value = t
-        .client
-        .get(t.app.url("/activity"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let text = activity.to_string();
+    // OpenBao's audit log holds who removed the lock.
+    let events = t.app.events(&t.client).await;
     assert!(
-        text.contains("changesets.lock.break") && text.contains("stuck after crash"),
-        "{text}"
+        events.iter().any(|e| e.action == "record.delete"
+            && e.target == "changesets/lock"
+            && e.actor == "admin"),
+        "{events:#?}"
     );
 }
 
@@ -776,10 +770,12 @@ mod crash {
         addr: String,
     }
 
-    async fn start(bao_addr: &str, dir: &Path, listen: u16) -> Backend {
+    async fn start(bao_addr: &str, dir: &Path, creds: &Path, listen: u16) -> Backend {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", &format!("127.0.0.1:{listen}")])
             .args(["--bao-addr", bao_addr])
+            .arg("--backend-credentials")
+            .arg(creds)
             .arg("--changesets-dir")
             .arg(dir)
             .arg("--dist-dir")
@@ -865,8 +861,16 @@ mod crash {
         write_file(t.dir.path(), "010.toml", COPY);
         let bao_addr = t.app.bao.addr().to_owned();
         let listen = free_loopback_port().unwrap();
+        // `serve --bao-addr` starts only with the backend's own AppRole credentials.
+        let private = tempfile::tempdir().unwrap();
+        let creds = private.path().join("backend.json");
+        crypter::bootstrap::issue_credentials(&t.app.bao, &t.app.root)
+            .await
+            .unwrap()
+            .write(&creds)
+            .unwrap();
 
-        let mut first = start(&bao_addr, t.dir.path(), listen).await;
+        let mut first = start(&bao_addr, t.dir.path(), &creds, listen).await;
         let (client, csrf) = login(&first.addr).await;
         let (plan, job) = plan_and_start(&first.addr, &client, &csrf).await;
         assert_eq!(plan.changesets[0].operations[1].create, N as u64);
@@ -897,7 +901,7 @@ mod crash {
         assert_eq!(st.status, "failed");
         assert!(st.cursor.is_some());
 
-        let second = start(&bao_addr, t.dir.path(), listen).await;
+        let second = start(&bao_addr, t.dir.path(), &creds, listen).await;
         let (client, csrf) = login(&second.addr).await;
         let (plan, job) = plan_and_start(&second.addr, &client, &csrf).await;
         let op = &plan.changesets[0].operations[1];
@@ -990,18 +994,14 @@ async fn a_live_lock_is_taken_over_only_with_force_and_a_reason_which_is_recorde
         t.wait(started["job_id"].as_str().unwrap()).await.state,
         "done"
     );
-    let activity = t
-        .client
-        .get(t.app.url("/activity"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // OpenBao's audit log holds who rewrote the lock, under the apply's job.
+    let events = t.app.events(&t.client).await;
+    let job = format!("apply:{}", started["job_id"].as_str().unwrap());
     assert!(
-        activity.contains("changesets.lock.takeover") && activity.contains("bob's laptop died"),
-        "{activity}"
+        events.iter().any(|e| e.target == "changesets/lock"
+            && e.actor == "admin"
+            && e.purpose.as_deref() == Some(job.as_str())),
+        "{events:#?}"
     );
     // A lock whose heartbeat is older than 60 s is stale: anyone may take it.
     t.root_write(

@@ -33,7 +33,7 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
     crypter::bootstrap::bootstrap(
         &bao,
         &cluster.root_token,
-        &SecretString::from(ADMIN_PASSWORD.to_owned()),
+        Some(&SecretString::from(ADMIN_PASSWORD.to_owned())),
     )
     .await
     .expect("bootstrap the cluster");
@@ -41,6 +41,7 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
     let settings = Settings {
         login_per_minute: 10_000,
         login_burst: 10_000,
+        audit_logs: cluster.audit_logs(),
         ..Settings::default()
     };
     let mut app = serve_backend(bao, settings).await;
@@ -126,6 +127,21 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     dcs.sort();
     assert_eq!(dcs, ["dc1", "dc2", "dc3"]);
     assert_eq!(view.datacenter.as_deref(), Some("dc1"));
+    // Every node has its own audit log (one declaration, a relative path, each node in
+    // its own folder), and the feed reads all of them: the admin's login is in it.
+    let feed: crypter_api::ActivityPage = client
+        .get(app.url("/activity?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed.feed.sources.len(), 3, "{:?}", feed.feed);
+    assert!(feed
+        .events
+        .iter()
+        .any(|e| e.action == "session.login" && e.actor == "admin"));
 
     let leader = cluster.leader().await.unwrap();
     let standby = (leader + 1) % 3;

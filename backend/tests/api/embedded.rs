@@ -128,6 +128,35 @@ async fn embedded_store_survives_a_restart_unsealed_with_its_data() {
         .unwrap();
     assert_eq!(login.status(), 200);
 
+    // The managed store audits into the data folder, privately, and the feed reads it:
+    // the root write above (made around Crypter) is there.
+    for (file, what) in [
+        ("audit.log", "the audit log"),
+        ("backend.json", "the backend's credentials"),
+    ] {
+        let mode = std::fs::metadata(data.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{what} must be private");
+    }
+    let page: Value = client
+        .get(format!("{}/api/v1/activity?limit=500", first.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = page["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["target"] == "staging/marker" && e["actor"] == "root"),
+        "{page}"
+    );
+
     sigterm_and_wait(first).await;
     assert!(
         bao.health().await.is_err(),

@@ -257,17 +257,17 @@ async fn environment_changes_are_logged() {
     let c = app.caller().await;
     app.create_environment(&c, json!({"name": "logged"})).await;
     app.delete_environment(&c, "logged").await;
-    let page: crypter_api::ActivityPage = app.activity(&c, "").await.json().await.unwrap();
-    let actions: Vec<(&str, &str)> = page
-        .events
+    let events = app.events(&c.client).await;
+    let actions: Vec<(&str, &str)> = events
         .iter()
+        .filter(|e| e.action.starts_with("environment.") && e.target == "logged")
         .map(|e| (e.action.as_str(), e.target.as_str()))
         .collect();
     assert_eq!(
         actions,
         [
-            ("environment.delete", "environment/logged"),
-            ("environment.create", "environment/logged"),
+            ("environment.unmount", "logged"),
+            ("environment.mount", "logged"),
         ]
     );
 }

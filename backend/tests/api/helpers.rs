@@ -32,13 +32,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default()).await
 }
 
-pub async fn spawn_app_with(settings: Settings) -> TestApp {
+/// The backend reads the dev server's audit log, as `crypter dev` does.
+pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     let root = SecretString::from(format!("root-{}", crypter::session::random_token()));
     let bao_addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()));
     let (process, bao) = start_dev(bao_addr, &root).await.expect("start bao -dev");
-    crypter::bootstrap::bootstrap(&bao, &root, &SecretString::from(ADMIN_PASSWORD.to_owned()))
+    let password = SecretString::from(ADMIN_PASSWORD.to_owned());
+    crypter::bootstrap::bootstrap(&bao, &root, Some(&password))
         .await
         .expect("bootstrap");
+    settings
+        .audit_logs
+        .extend(process.audit_log().map(std::path::Path::to_owned));
     let mut app = serve_backend(bao, settings).await;
     app.root = root;
     app.bao_process = Some(process);
@@ -104,6 +109,63 @@ impl TestApp {
             req = req.header(CSRF_HEADER, csrf);
         }
         req.send().await.unwrap()
+    }
+
+    /// A token carrying exactly `policies` (plus `default` only if named), made by root.
+    pub async fn token_with(&self, policies: &[&str]) -> SecretString {
+        let v = self
+            .bao
+            .write(
+                "auth/token/create",
+                &self.root,
+                &json!({"policies": policies, "no_default_policy": !policies.contains(&"default")}),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
+    }
+
+    /// A userpass user with `policies`, made by root.
+    pub async fn user_with(&self, name: &str, password: &str, policies: &[&str]) {
+        self.bao
+            .write(
+                &format!("auth/userpass/users/{name}"),
+                &self.root,
+                &json!({"password": password, "token_policies": policies}),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Log in as a userpass user straight against OpenBao (not through Crypter).
+    pub async fn bao_login(&self, name: &str, password: &str) -> SecretString {
+        let v = self
+            .bao
+            .request(
+                reqwest::Method::POST,
+                &format!("auth/userpass/login/{name}"),
+                None,
+                Some(&json!({ "password": password })),
+            )
+            .await
+            .expect("userpass login against OpenBao")
+            .unwrap();
+        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
+    }
+
+    /// A browser session for a userpass user; returns the client and its CSRF token.
+    pub async fn session_of(&self, name: &str, password: &str) -> (Client, String) {
+        let client = browser();
+        let resp = self.login(&client, name, password).await;
+        assert_eq!(resp.status(), StatusCode::OK, "login as {name}");
+        let info: SessionInfo = resp.json().await.unwrap();
+        (client, info.csrf_token)
+    }
+
+    /// Stop the backend (OpenBao keeps running).
+    pub fn stop_backend(&self) {
+        self.server.abort();
     }
 
     /// Ask OpenBao directly whether a token is alive.

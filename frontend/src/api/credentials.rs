@@ -152,9 +152,12 @@ pub async fn search(q: String) -> Result<SearchResults, ApiError> {
     get(&format!("/search?limit=200&q={}", encode(&q))).await
 }
 
-pub async fn activity(before: Option<String>) -> Result<ActivityPage, ApiError> {
+/// Fifty events older than `before`; `own_reads` includes Crypter's own value reads (plan,
+/// compare, lint…), which would otherwise fill the page.
+pub async fn activity(before: Option<String>, own_reads: bool) -> Result<ActivityPage, ApiError> {
+    let query = format!("/activity?limit=50&own_reads={own_reads}");
     match before {
-        Some(b) => get(&format!("/activity?limit=50&before={}", encode(&b))).await,
-        None => get("/activity?limit=50").await,
+        Some(b) => get(&format!("{query}&before={}", encode(&b))).await,
+        None => get(&query).await,
     }
 }

@@ -1,5 +1,7 @@
 use super::{empty_response, get, request};
-use crypter_api::{ApiError, FreezeRequest, FreezeState, ThawRequest, ThawResult, Verification};
+use crypter_api::{
+    ApiError, FreezeRequest, FreezeState, FrozenWrites, ThawRequest, ThawResult, Verification,
+};
 use gloo_net::http::Method;
 
 pub async fn freeze_state() -> Result<FreezeState, ApiError> {
@@ -27,4 +29,9 @@ pub async fn verify_freeze() -> Result<Verification, ApiError> {
     request::<(), Verification>(Method::POST, "/freeze/verify", None)
         .await?
         .ok_or_else(empty_response)
+}
+
+/// Every audited write to a frozen path since the freeze (apply jobs' apart).
+pub async fn freeze_writes() -> Result<FrozenWrites, ApiError> {
+    get("/freeze/writes").await
 }

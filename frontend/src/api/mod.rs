@@ -25,7 +25,7 @@ pub use environments::{
     create_environment, delete_environment, environment_names, list_environments,
     update_environment,
 };
-pub use freeze::{freeze, freeze_state, thaw, verify_freeze};
+pub use freeze::{freeze, freeze_state, freeze_writes, thaw, verify_freeze};
 pub use roles::*;
 pub use runbooks::*;
 pub use session::{health, login, logout, whoami};

@@ -1,19 +1,32 @@
+//! The Activity page: OpenBao's own audit log as Crypter reads it (every change and every
+//! reveal, made through Crypter or not), newest first, fifty at a time.
+
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crypter_api::{ActivityEvent, ApiError};
+use crate::components::time::short_time;
+use crypter_api::{ActivityEvent, ActivityPage, ApiError, AuditFeedStatus};
 use leptos::prelude::*;
 
-/// The activity log, newest first, fifty at a time.
 #[component]
 pub fn Activity() -> impl IntoView {
     let events: RwSignal<Vec<ActivityEvent>> = RwSignal::new(Vec::new());
     let next: RwSignal<Option<String>> = RwSignal::new(None);
-    let load = Action::new_local(|before: &Option<String>| api::activity(before.clone()));
+    let feed: RwSignal<Option<AuditFeedStatus>> = RwSignal::new(None);
+    let own_reads = RwSignal::new(false);
+    let load = Action::new_local(move |before: &Option<String>| {
+        api::activity(before.clone(), own_reads.get_untracked())
+    });
     load.dispatch(None);
     Effect::new(move |_| {
         if let Some(Ok(page)) = load.value().get() {
-            events.update(|e| e.extend(page.events));
-            next.set(page.next);
+            let ActivityPage {
+                events: more,
+                next: after,
+                feed: status,
+            } = page;
+            events.update(|e| e.extend(more));
+            next.set(after);
+            feed.set(Some(status));
         }
     });
     let error: Signal<Option<ApiError>> =
@@ -27,11 +40,25 @@ pub fn Activity() -> impl IntoView {
                     load.dispatch(None);
                 }>"Refresh"</button>
             </div>
+            <p class="muted">
+                "Read from OpenBao's own audit log: every change and every reveal, including "
+                "requests made directly against OpenBao. Values stay HMAC'd; none is shown."
+            </p>
             <ErrorBox error=error />
+            {move || feed.get().map(|f| view! { <FeedStatus feed=f /> })}
+            <label class="check">
+                <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
+                    on:change=move |_| {
+                        events.set(Vec::new());
+                        load.dispatch(None);
+                    } />
+                "Include Crypter's own value reads (plan, compare, lint, apply)"
+            </label>
             <div class="card">
                 <ActivityTable events=events.into() />
                 {move || next.with(Option::is_some).then(|| view! {
                     <button type="button" data-testid="activity-older"
+                        disabled=move || load.pending().get()
                         on:click=move |_| { load.dispatch(next.get_untracked()); }>"Older"</button>
                 })}
             </div>
@@ -39,25 +66,71 @@ pub fn Activity() -> impl IntoView {
     }
 }
 
+/// Where the feed comes from, or that there is none.
+#[component]
+pub fn FeedStatus(feed: AuditFeedStatus) -> impl IntoView {
+    if !feed.connected {
+        return view! { <NoFeed /> }.into_any();
+    }
+    let broken: Vec<String> = feed
+        .sources
+        .iter()
+        .filter_map(|s| s.error.clone())
+        .collect();
+    view! {
+        <p class="muted" data-testid="activity-feed">
+            {format!("Audit feed: {} source(s) read.", feed.sources.len())}
+        </p>
+        {(!broken.is_empty()).then(|| view! {
+            <p class="banner warn" data-testid="activity-feed-errors">{broken.join("; ")}</p>
+        })}
+    }
+    .into_any()
+}
+
+/// What to do when Crypter reads no audit log.
+#[component]
+pub fn NoFeed() -> impl IntoView {
+    view! {
+        <p class="banner warn" data-testid="no-audit-feed">
+            "No audit feed is connected, so no activity can be shown. Declare a file audit "
+            "device in each OpenBao node's configuration and start Crypter with --audit-log "
+            "(or post the lines to /api/v1/audit/ingest); the README has the stanza."
+        </p>
+    }
+}
+
+fn purpose_text(purpose: &str) -> String {
+    match purpose.split_once(':') {
+        Some(("apply", job)) => format!("by apply {job}"),
+        _ => format!("for {purpose}"),
+    }
+}
+
 #[component]
 pub fn ActivityTable(events: Signal<Vec<ActivityEvent>>) -> impl IntoView {
     view! {
-        <table class="activity" data-testid="activity-table">
-            <thead><tr><th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th></tr></thead>
-            <tbody>
-                <For each=move || events.get() key=|e| e.id.clone() children=|e| {
-                    let outcome_class = if e.outcome == "ok" { "badge ok" } else { "badge bad" };
-                    view! {
-                        <tr data-testid="activity-row" data-action=e.action.clone()>
-                            <td>{e.time.clone()}</td>
-                            <td>{e.actor.clone()}</td>
-                            <td>{e.action.clone()}</td>
-                            <td><code>{e.target.clone()}</code>{e.detail.clone().map(|d| view! { " "<span class="muted">{d}</span> })}</td>
-                            <td><span class=outcome_class>{e.outcome.clone()}</span></td>
-                        </tr>
-                    }
-                } />
-            </tbody>
-        </table>
+        <div class="table-wrap">
+            <table class="activity" data-testid="activity-table">
+                <thead><tr><th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th></tr></thead>
+                <tbody>
+                    <For each=move || events.get() key=|e| e.id.clone() children=|e| {
+                        let outcome_class = if e.outcome == "ok" { "badge ok" } else { "badge bad" };
+                        view! {
+                            <tr data-testid="activity-row" data-action=e.action.clone()>
+                                <td>{short_time(&e.time)}</td>
+                                <td data-testid="activity-actor">{e.actor.clone()}</td>
+                                <td>
+                                    {e.action.clone()}
+                                    {e.purpose.as_deref().map(|p| view! { " "<span class="muted">{purpose_text(p)}</span> })}
+                                </td>
+                                <td><code>{e.target.clone()}</code></td>
+                                <td><span class=outcome_class>{e.outcome.clone()}</span></td>
+                            </tr>
+                        }
+                    } />
+                </tbody>
+            </table>
+        </div>
     }
 }

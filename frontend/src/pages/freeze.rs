@@ -4,8 +4,10 @@
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::freeze_banner::FreezeStatus;
+use crate::components::frozen_writes::FrozenWritesPanel;
+use crate::components::thaw_panel::ThawPanel;
 use crate::components::time::short_time;
-use crypter_api::{ApiError, FreezeState, PolicyConflict, ThawRequest, ThawResult, Verification};
+use crypter_api::{FreezeState, Verification};
 use leptos::prelude::*;
 
 #[component]
@@ -34,6 +36,7 @@ pub fn Freeze() -> impl IntoView {
             <Show when=move || frozen.get() fallback=move || view! { <FreezeForm current=None /> }>
                 <FreezeForm current=state.get_untracked() />
                 <VerifyPanel />
+                <FrozenWritesPanel />
                 <ThawPanel />
             </Show>
         </section>
@@ -45,6 +48,26 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
     move || {
         state.get().map(|s| {
             let frozen = s.level != "none";
+            let last_thaw = s.last_thaw.clone().map(|t| {
+                let forced = if t.forced {
+                    format!(
+                        ", forced: {}{}",
+                        t.reason.unwrap_or_default(),
+                        if t.overwritten.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (overwrote {})", t.overwritten.join(", "))
+                        }
+                    )
+                } else {
+                    String::new()
+                };
+                let from = t
+                    .snapshot_version
+                    .map(|v| format!(", from snapshot version {v}"))
+                    .unwrap_or_default();
+                format!("{} by {}{forced}{from}", short_time(&t.at), t.by)
+            });
             let verification = s.verification.clone().map(|v| {
                 format!(
                     "{} at {} by {} ({} probes, {} failed)",
@@ -76,6 +99,8 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
                         <dd data-testid="freeze-exempt">{s.exempt.join(", ")}</dd>
                         <dt>"Verification"</dt>
                         <dd data-testid="freeze-verification">{verification.unwrap_or_else(|| "never run".into())}</dd>
+                        <dt>"Last thaw"</dt>
+                        <dd data-testid="freeze-last-thaw">{last_thaw.unwrap_or_else(|| "-".into())}</dd>
                     </dl>
                     {frozen.then(|| view! {
                         <details>
@@ -223,67 +248,6 @@ fn ProbeTable(verification: Verification) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
-    }
-}
-
-/// Thaw with typed confirmation; on a conflict, the diffs and a forced thaw with a reason.
-#[component]
-fn ThawPanel() -> impl IntoView {
-    let status = FreezeStatus::get();
-    let confirm = RwSignal::new(String::new());
-    let force_reason = RwSignal::new(String::new());
-    let action = Action::new_local(|req: &ThawRequest| api::thaw(req.clone()));
-    let result: Signal<Option<Result<ThawResult, ApiError>>> = action.value().into();
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = result.get() {
-            status.0.set(Some(r.state));
-        }
-    });
-    let conflicts = move || -> Vec<PolicyConflict> {
-        result
-            .get()
-            .and_then(Result::err)
-            .and_then(|e| e.details)
-            .and_then(|d| serde_json::from_value(d.get("conflicts")?.clone()).ok())
-            .unwrap_or_default()
-    };
-    let error = Signal::derive(move || result.get().and_then(Result::err));
-    view! {
-        <div class="card" data-testid="thaw-panel">
-            <h2>"Thaw"</h2>
-            <p class="muted">"Restores every policy from the snapshot taken when the store was frozen, then checks each one's SHA-256."</p>
-            <label for="thaw-confirm">"Type " <code>"thaw"</code> " to confirm"</label>
-            <input id="thaw-confirm" data-testid="thaw-confirm" bind:value=confirm autocomplete="off" />
-            <ErrorBox error=error />
-            <button type="button" class="primary" data-testid="thaw-submit"
-                disabled=move || confirm.get() != "thaw" || action.pending().get()
-                on:click=move |_| { action.dispatch(ThawRequest::default()); }>
-                "Thaw"
-            </button>
-            {move || {
-                let conflicts = conflicts();
-                (!conflicts.is_empty()).then(|| view! {
-                    <div class="conflicts" data-testid="thaw-conflicts">
-                        <h3>"Changed while frozen"</h3>
-                        {conflicts.into_iter().map(|c| view! {
-                            <div data-testid="thaw-conflict">
-                                <h4><code>{c.policy}</code></h4>
-                                <pre class="diff">{c.diff}</pre>
-                            </div>
-                        }).collect_view()}
-                        <label for="thaw-force-reason">"Reason for overwriting these edits"</label>
-                        <input id="thaw-force-reason" data-testid="thaw-force-reason" bind:value=force_reason />
-                        <button type="button" class="danger" data-testid="thaw-force"
-                            disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
-                            on:click=move |_| {
-                                action.dispatch(ThawRequest { force: true, reason: Some(force_reason.get_untracked()) });
-                            }>
-                            "Force thaw"
-                        </button>
-                    </div>
-                })
-            }}
         </div>
     }
 }

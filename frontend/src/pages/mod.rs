@@ -13,7 +13,7 @@ mod roles;
 mod runbooks;
 mod search;
 
-pub use activity::{Activity, ActivityTable};
+pub use activity::{Activity, ActivityTable, FeedStatus, NoFeed};
 pub use changesets::Changesets;
 pub use cluster::Cluster;
 pub use credentials::Credentials;

@@ -2,7 +2,7 @@ use crate::api;
 use crate::components::env_chart::EnvChart;
 use crate::components::lint_list::LintList;
 use crate::components::loading::Loading;
-use crate::pages::ActivityTable;
+use crate::pages::{ActivityTable, NoFeed};
 use crypter_api::Health;
 use leptos::prelude::*;
 
@@ -12,7 +12,7 @@ pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
     let envs = LocalResource::new(api::list_environments);
     let findings = LocalResource::new(api::lint);
-    let recent = LocalResource::new(|| api::activity(None));
+    let recent = LocalResource::new(|| api::activity(None, false));
     let recent_events = Signal::derive(move || {
         recent
             .get()
@@ -22,6 +22,9 @@ pub fn Overview() -> impl IntoView {
     });
     let loading =
         |what: &'static str| move || view! { <p class="loading" role="status">{what}</p> };
+    // Whether the store's audit feed reaches Crypter at all; `None` while loading.
+    let connected = move || recent.get().and_then(Result::ok).map(|p| p.feed.connected);
+    let activity_error = move || recent.get().and_then(Result::err);
     view! {
         <section class="page" data-testid="page">
             <div class="page-head">
@@ -53,7 +56,13 @@ pub fn Overview() -> impl IntoView {
             </section>
             <div class="card" data-testid="overview-activity">
                 <h2>"Recent activity"</h2>
-                <ActivityTable events=recent_events />
+                {move || match (connected(), activity_error()) {
+                    (_, Some(e)) => view! {
+                        <p class="muted" data-testid="overview-activity-hidden">{e.message}</p>
+                    }.into_any(),
+                    (Some(false), _) => view! { <NoFeed /> }.into_any(),
+                    _ => view! { <ActivityTable events=recent_events /> }.into_any(),
+                }}
             </div>
         </section>
     }

@@ -1,0 +1,92 @@
+//! Why Crypter itself reads or writes: sent to OpenBao as `X-Crypter-Purpose`, which
+//! bootstrap asks OpenBao to copy into its audit log (unhashed). The activity feed then
+//! shows a plan's or a comparison's value reads as what they are, never as reveals, and
+//! lists an apply's writes under its job.
+//!
+//! The header is only a label: a client talking to OpenBao directly can send it too, but
+//! the entry still names the token's owner as the actor.
+
+use std::borrow::Cow;
+
+pub const PURPOSE_HEADER: &str = "X-Crypter-Purpose";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A changeset plan's dry run (value reads to compare checksums).
+    Plan,
+    /// Comparing two environments (value reads to hash them).
+    Compare,
+    /// The environment lint (value reads to find shared values).
+    Lint,
+    /// An apply job: every request it makes, under its job id.
+    Apply(String),
+    /// Freeze verification: the live probes.
+    Verify,
+    /// Promoting a credential: its value is read to be copied, never shown.
+    Promote,
+}
+
+impl Purpose {
+    /// The header's value: `plan`, `compare`, `lint`, `verify`, `promote` or `apply:<job id>`.
+    pub fn as_header(&self) -> Cow<'static, str> {
+        match self {
+            Self::Plan => "plan".into(),
+            Self::Compare => "compare".into(),
+            Self::Lint => "lint".into(),
+            Self::Verify => "verify".into(),
+            Self::Promote => "promote".into(),
+            Self::Apply(job) => format!("apply:{job}").into(),
+        }
+    }
+
+    /// Read a header value back (from an audit entry). Unknown or malformed values are
+    /// `None`: they are shown as no purpose at all.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "plan" => Some(Self::Plan),
+            "compare" => Some(Self::Compare),
+            "lint" => Some(Self::Lint),
+            "verify" => Some(Self::Verify),
+            "promote" => Some(Self::Promote),
+            other => {
+                let job = other.strip_prefix("apply:")?;
+                let ok = !job.is_empty()
+                    && job.len() <= 64
+                    && job
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                ok.then(|| Self::Apply(job.to_owned()))
+            }
+        }
+    }
+
+    /// The job id of an apply.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            Self::Apply(job) => Some(job),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_round_trip_through_the_header() {
+        for p in [
+            Purpose::Plan,
+            Purpose::Compare,
+            Purpose::Lint,
+            Purpose::Verify,
+            Purpose::Promote,
+            Purpose::Apply("job-00ff".into()),
+        ] {
+            assert_eq!(Purpose::parse(&p.as_header()), Some(p));
+        }
+        for bad in ["", "reveal", "apply:", "apply:a b", "PLAN"] {
+            assert_eq!(Purpose::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The backend's one identity of its own: the AppRole `crypter-backend`, whose policy
+//! reaches Crypter's session and job records (and the bootstrap version), nothing that
+//! holds secrets or grants rights. Every user action still goes out with the user's own
+//! token; this identity is for Crypter's own bookkeeping, and at start for checking that
+//! the store was bootstrapped by this release.
+
+use super::{BootstrapReport, BOOTSTRAP_VERSION, VERSION_PATH};
+use crate::bao::{Bao, BaoError};
+use anyhow::{bail, Context};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::Path;
+
+pub const BACKEND_ROLE: &str = "crypter-backend";
+const ROLE_PATH: &str = "auth/approle/role/crypter-backend";
+
+/// A role-id and secret-id for `crypter-backend`. Its `Debug` hides the secret-id.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct BackendCredentials {
+    pub role_id: String,
+    pub secret_id: String,
+}
+
+impl std::fmt::Debug for BackendCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendCredentials")
+            .field("role_id", &self.role_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BackendCredentials {
+    /// Read the JSON file `crypter bootstrap --backend-credentials` wrote.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read(path).with_context(|| {
+            format!(
+                "cannot read the backend credentials {}; write them with `crypter bootstrap \
+                 --bao-addr URL --backend-credentials {}` (an operator's BAO_TOKEN)",
+                path.display(),
+                path.display()
+            )
+        })?;
+        serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a backend credentials file", path.display()))
+    }
+
+    /// Write them with mode 0600, through a temporary file.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.with_extension("tmp");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(&serde_json::to_vec_pretty(self)?)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    /// Log in; the token lives as long as the AppRole's token TTL (1 h).
+    pub async fn login(&self, bao: &Bao) -> Result<SecretString, BaoError> {
+        let answer = bao
+            .unauthenticated(
+                reqwest::Method::POST,
+                "auth/approle/login",
+                Some(&json!({ "role_id": self.role_id, "secret_id": self.secret_id })),
+            )
+            .await?
+            .unwrap_or_default();
+        answer
+            .pointer("/auth/client_token")
+            .and_then(Value::as_str)
+            .map(|t| SecretString::from(t.to_owned()))
+            .ok_or_else(|| BaoError::Decode("AppRole login returned no token".into()))
+    }
+}
+
+pub(super) async fn ensure_role(
+    bao: &Bao,
+    token: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let want = json!({
+        "token_policies": ["crypter-backend"],
+        "token_ttl": 3600,
+        "token_max_ttl": 86400,
+        "secret_id_num_uses": 0,
+        "secret_id_ttl": 0,
+    });
+    if let Some(live) = bao.read(ROLE_PATH, token).await? {
+        let data = &live["data"];
+        let same = want
+            .as_object()
+            .is_some_and(|w| w.iter().all(|(k, v)| &data[k] == v));
+        if same {
+            return Ok(());
+        }
+    }
+    bao.write(ROLE_PATH, token, &want)
+        .await
+        .context("writing the backend's AppRole")?;
+    report.changes.push(format!(
+        "wrote AppRole {BACKEND_ROLE} (policy crypter-backend)"
+    ));
+    Ok(())
+}
+
+/// A new secret-id for the backend's AppRole (with an operator's or root token).
+pub async fn issue_credentials(
+    bao: &Bao,
+    token: &SecretString,
+) -> anyhow::Result<BackendCredentials> {
+    let role_id = bao
+        .read(&format!("{ROLE_PATH}/role-id"), token)
+        .await?
+        .and_then(|v| {
+            v.pointer("/data/role_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .context("the backend's AppRole has no role-id; run crypter bootstrap first")?;
+    let secret_id = bao
+        .write(&format!("{ROLE_PATH}/secret-id"), token, &json!({}))
+        .await?
+        .and_then(|v| {
+            v.pointer("/data/secret_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .context("OpenBao issued no secret-id for the backend")?;
+    Ok(BackendCredentials { role_id, secret_id })
+}
+
+/// The store's bootstrap version (0 when never bootstrapped, 1 for the first release,
+/// which kept no record but left the `crypter/` mount).
+pub(super) async fn stored_version(bao: &Bao, token: &SecretString) -> anyhow::Result<u64> {
+    match bao.read(VERSION_PATH, token).await {
+        Ok(Some(v)) => {
+            let version = v
+                .pointer("/data/data/version")
+                .and_then(Value::as_u64)
+                .unwrap_or(1);
+            if version > BOOTSTRAP_VERSION {
+                bail!(
+                    "the store was bootstrapped by a newer Crypter (version {version}; this one \
+                     is {BOOTSTRAP_VERSION}): use that release"
+                );
+            }
+            Ok(version)
+        }
+        // No record: a first-release store if Crypter's mount exists, else a new one.
+        Ok(None) | Err(BaoError::Rejected { status: 400, .. }) => {
+            let mounted = matches!(bao.read("sys/mounts/crypter", token).await, Ok(Some(_)));
+            Ok(u64::from(mounted))
+        }
+        Err(e) => Err(e).context("reading the bootstrap version"),
+    }
+}
+
+/// What `crypter serve --bao-addr` found at start.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VersionCheck {
+    Current,
+    /// Older than this release: it refuses to start.
+    Older(u64),
+    /// Newer: it starts, with a warning.
+    Newer(u64),
+}
+
+/// Log in as the backend and read the store's bootstrap version.
+pub async fn check_version(
+    bao: &Bao,
+    credentials: &BackendCredentials,
+) -> anyhow::Result<VersionCheck> {
+    let token = credentials.login(bao).await.context(
+        "the backend could not log in with its AppRole credentials (expired or revoked?); \
+         write new ones with `crypter bootstrap --backend-credentials FILE`",
+    )?;
+    let version = match bao.read(VERSION_PATH, &token).await {
+        Ok(Some(v)) => v
+            .pointer("/data/data/version")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        Ok(None) => 0,
+        Err(BaoError::Forbidden { .. }) => 0,
+        Err(e) => return Err(e).context("reading the store's bootstrap version"),
+    };
+    let _ = bao
+        .request(
+            reqwest::Method::POST,
+            "auth/token/revoke-self",
+            Some(&token),
+            None,
+        )
+        .await;
+    Ok(match version {
+        v if v < BOOTSTRAP_VERSION => VersionCheck::Older(v),
+        v if v > BOOTSTRAP_VERSION => VersionCheck::Newer(v),
+        _ => VersionCheck::Current,
+    })
+}

@@ -1,0 +1,271 @@
+//! The probes freeze verification makes: one representative write on each frozen kind of
+//! path (each must be denied), and reads the policy's own rules allow (each must work).
+
+use super::levels::Level;
+use super::policy_doc;
+use crate::session::random_token;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Every name a probe creates starts with this, so that nothing of a probe's can be
+/// mistaken for real data, and whatever a probe managed to create can be found.
+pub const PROBE_PREFIX: &str = "crypter-probe";
+const MAX_READS_PER_POLICY: usize = 4;
+
+/// One representative write: what it is, the request, and how to undo it should it
+/// (wrongly) succeed.
+#[derive(Debug, Clone)]
+pub struct WriteProbe {
+    pub operation: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub body: Option<Value>,
+    pub undo: Option<String>,
+}
+
+/// The writes that must fail at `level`; `suffix` makes every name unique to this run.
+/// `deep_auth_mounts` are auth mounts more than one segment deep (`team/approle`), whose
+/// roles a `+` pattern does not reach, so the freeze lists them one by one.
+pub fn write_probes(
+    level: Level,
+    environments: &[String],
+    deep_auth_mounts: &[String],
+    suffix: &str,
+) -> Vec<WriteProbe> {
+    let name = format!("{PROBE_PREFIX}-{suffix}");
+    let mut probes = provisioning_probes(&name);
+    for mount in deep_auth_mounts {
+        probes.push(probe(
+            "create role in a deep auth mount",
+            Method::POST,
+            format!("auth/{mount}/role/{name}"),
+            json!({}),
+            Some(format!("auth/{mount}/role/{name}")),
+        ));
+    }
+    if level == Level::Full {
+        probes.extend(full_probes(&name, environments, suffix));
+    }
+    probes
+}
+
+fn probe(
+    operation: &'static str,
+    method: Method,
+    path: String,
+    body: Value,
+    undo: Option<String>,
+) -> WriteProbe {
+    WriteProbe {
+        operation,
+        method,
+        path,
+        body: (!body.is_null()).then_some(body),
+        undo,
+    }
+}
+
+/// One write of each frozen kind at `provisioning`. Where a write that got through would
+/// create something, `undo` removes it; the others are shaped to fail validation (a
+/// mount that does not exist, a key that does not exist) if the ACL ever let them in.
+fn provisioning_probes(name: &str) -> Vec<WriteProbe> {
+    let policy = "path \"crypter-probe/none\" {\n  capabilities = [\"read\"]\n}\n";
+    vec![
+        probe(
+            "write policy",
+            Method::PUT,
+            format!("sys/policies/acl/{name}"),
+            json!({ "policy": policy }),
+            Some(format!("sys/policies/acl/{name}")),
+        ),
+        probe(
+            "create approle role",
+            Method::POST,
+            format!("auth/approle/role/{name}"),
+            json!({"token_ttl": "1m"}),
+            Some(format!("auth/approle/role/{name}")),
+        ),
+        probe(
+            "create userpass user",
+            Method::POST,
+            format!("auth/userpass/users/{name}"),
+            json!({"password": random_token()}),
+            Some(format!("auth/userpass/users/{name}")),
+        ),
+        probe(
+            "mount",
+            Method::POST,
+            format!("sys/mounts/{name}"),
+            json!({"type": "kv"}),
+            Some(format!("sys/mounts/{name}")),
+        ),
+        probe(
+            "write environment record",
+            Method::POST,
+            format!("crypter/data/environments/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/environments/{name}")),
+        ),
+        probe(
+            "configure auth method",
+            Method::POST,
+            format!("auth/{name}/config"),
+            json!({}),
+            None,
+        ),
+        probe(
+            "trust login certificate",
+            Method::POST,
+            format!("auth/{name}/certs/{name}"),
+            json!({"certificate": "not a certificate"}),
+            None,
+        ),
+        probe(
+            "mint token without a role",
+            Method::POST,
+            "auth/token/create".into(),
+            json!({"policies": ["default"], "ttl": "1m", "display_name": PROBE_PREFIX}),
+            None,
+        ),
+        probe(
+            "configure OIDC provider",
+            Method::POST,
+            format!("identity/oidc/role/{name}"),
+            json!({"key": format!("{name}-missing")}),
+            Some(format!("identity/oidc/role/{name}")),
+        ),
+        probe(
+            "configure MFA",
+            Method::POST,
+            format!("identity/mfa/login-enforcement/{name}"),
+            json!({}),
+            Some(format!("identity/mfa/login-enforcement/{name}")),
+        ),
+        probe(
+            "write changelog",
+            Method::POST,
+            format!("crypter/data/changelog/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/changelog/{name}")),
+        ),
+    ]
+}
+
+fn full_probes(name: &str, environments: &[String], suffix: &str) -> Vec<WriteProbe> {
+    let mut probes = Vec::new();
+    for env in environments {
+        let cred = format!("{PROBE_PREFIX}/{suffix}");
+        let undo = Some(format!("env/{env}/metadata/{cred}"));
+        probes.push(probe(
+            "write credential",
+            Method::POST,
+            format!("env/{env}/data/{cred}"),
+            json!({"data": {"probe": "not a secret"}}),
+            undo.clone(),
+        ));
+        probes.push(probe(
+            "delete credential",
+            Method::DELETE,
+            format!("env/{env}/data/{cred}"),
+            Value::Null,
+            undo.clone(),
+        ));
+        probes.push(probe(
+            "destroy credential",
+            Method::PUT,
+            format!("env/{env}/destroy/{cred}"),
+            json!({"versions": [1]}),
+            undo,
+        ));
+    }
+    probes.push(probe(
+        "issue secret-id",
+        Method::POST,
+        format!("auth/approle/role/{name}/secret-id"),
+        json!({}),
+        None,
+    ));
+    probes.push(probe(
+        "keep e2e secret-id",
+        Method::POST,
+        format!("crypter/data/e2e/{name}"),
+        json!({"data": {"probe": true}}),
+        Some(format!("crypter/metadata/e2e/{name}")),
+    ));
+    probes
+}
+
+/// Reads the original policy allows: literal `read` paths, and `list` on a `prefix/*`.
+pub fn read_probes(original_hcl: &str) -> Vec<(Method, String, &'static str)> {
+    let Ok(doc) = policy_doc::parse(original_hcl) else {
+        return Vec::new();
+    };
+    let list = Method::from_bytes(b"LIST").unwrap_or(Method::GET);
+    let mut out = Vec::new();
+    for rule in &doc.rules {
+        let caps = &rule.capabilities;
+        // Templated paths ({{identity.entity.id}}) and `+` segments name no single path.
+        if caps.iter().any(|c| c == "deny") || rule.path.contains('+') || rule.path.contains("{{") {
+            continue;
+        }
+        if caps.iter().any(|c| c == "read") && !rule.path.contains('*') {
+            out.push((Method::GET, rule.path.clone(), "read"));
+        } else if caps.iter().any(|c| c == "list") && rule.path.ends_with("/*") {
+            out.push((
+                list.clone(),
+                rule.path.trim_end_matches('*').to_owned(),
+                "list",
+            ));
+        }
+        if out.len() >= MAX_READS_PER_POLICY {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_adds_credential_and_secret_id_probes_per_environment() {
+        let envs = vec!["staging".to_owned(), "production".to_owned()];
+        let prov = write_probes(Level::Provisioning, &envs, &[], "abc");
+        let full = write_probes(Level::Full, &envs, &[], "abc");
+        assert_eq!(prov.len(), 11);
+        assert_eq!(full.len(), 11 + 3 * 2 + 2);
+        let deep = write_probes(Level::Provisioning, &envs, &["team/approle".into()], "abc");
+        assert!(deep
+            .iter()
+            .any(|p| p.path == "auth/team/approle/role/crypter-probe-abc"));
+        assert!(full
+            .iter()
+            .any(|p| p.path == "env/production/destroy/crypter-probe/abc"));
+        assert!(prov
+            .iter()
+            .all(|p| p.path.contains("crypter-probe") || p.path == "auth/token/create"));
+        // Every frozen kind of path is probed at provisioning.
+        for op in [
+            "configure auth method",
+            "trust login certificate",
+            "mint token without a role",
+            "configure OIDC provider",
+            "configure MFA",
+        ] {
+            assert!(prov.iter().any(|p| p.operation == op), "{op}");
+        }
+    }
+
+    #[test]
+    fn reads_come_from_the_policys_own_rules() {
+        let reads = read_probes(
+            r#"path "sys/mounts" { capabilities = ["read"] }
+               path "env/staging/data/*" { capabilities = ["read", "list"] }
+               path "auth/+/role/x" { capabilities = ["read"] }
+               path "secret/x" { capabilities = ["deny"] }"#,
+        );
+        let paths: Vec<&str> = reads.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(paths, vec!["sys/mounts", "env/staging/data/"]);
+    }
+}
