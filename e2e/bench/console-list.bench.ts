@@ -1,7 +1,6 @@
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { ADMIN_PASSWORD } from '../playwright.config';
-import { BAO_PORT } from '../playwright.bench.config';
+import { ADMIN_PASSWORD, BAO_ADDR } from '../playwright.config';
 import { CredentialsPage } from '../tests/pages/credentials';
 import { LoginPage } from '../tests/pages/login';
 
@@ -15,7 +14,7 @@ import { LoginPage } from '../tests/pages/login';
 // - the tab's memory: V8's JS heap, and the renderer's private memory (anonymous resident
 //   pages, what Chrome's task manager calls its footprint; target < 200 MB) beside its whole
 //   resident set, which also counts the shared libraries.
-const BAO = `http://127.0.0.1:${BAO_PORT}`;
+const BAO = BAO_ADDR;
 
 declare global {
   interface Window { __t0: number; __t1: number }

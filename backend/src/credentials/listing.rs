@@ -9,8 +9,10 @@
 //! - An older one is still served, and refreshed in the background (one refresh at a
 //!   time).
 //! - One older than [`MAX_AGE`] is never served: the request waits for a new SCAN. So
-//!   a write made directly in OpenBao shows in every listing and search within
-//!   `MAX_AGE`, and a token that lost the right to list stops seeing rows within it too.
+//!   a write made directly in OpenBao shows in every listing and search within `MAX_AGE`
+//!   (plus the time of one SCAN, which ages from when it ends: one of 100,000 entries
+//!   takes longer than `MAX_AGE` by itself), and a token that lost the right to list stops
+//!   seeing rows within it too.
 //! - Writes made through Crypter patch their row at once ([`ListingCache::put_row`]).
 //! - One SCAN per session and environment at a time: concurrent requests wait for it.
 //! - Memory is bounded: at most [`MAX_ROWS`] rows in all (least recently used listings
@@ -73,6 +75,9 @@ type Key = (String, String);
 
 struct Entry {
     listing: Arc<Listing>,
+    /// When its SCAN started: the listing is at least this new.
+    scanned: Instant,
+    /// When its SCAN ended: its age counts from here.
     fetched: Instant,
     used: Instant,
     refreshing: bool,
@@ -156,7 +161,7 @@ impl ListingCache {
     fn scanned_since(&self, session: &Session, env: &EnvName, t: Instant) -> Option<Arc<Listing>> {
         let mut inner = self.lock();
         let entry = inner.entries.get_mut(&key(session, env))?;
-        (entry.fetched >= t).then(|| {
+        (entry.scanned >= t).then(|| {
             entry.used = Instant::now();
             entry.listing.clone()
         })
@@ -195,14 +200,13 @@ impl ListingCache {
         session: &Session,
         env: &EnvName,
     ) -> Result<Arc<Listing>, AppError> {
-        // The listing is at least as new as the moment its SCAN started.
         let started = Instant::now();
         let result = scan(bao, &session.token, env, OffsetDateTime::now_utc()).await;
         let k = key(session, env);
         match result {
             Ok(rows) => {
                 let listing = Arc::new(Listing { rows });
-                self.insert(k, listing.clone(), started);
+                self.insert(k, listing.clone(), started, Instant::now());
                 Ok(listing)
             }
             Err(e) => {
@@ -212,7 +216,7 @@ impl ListingCache {
         }
     }
 
-    fn insert(&self, k: Key, listing: Arc<Listing>, now: Instant) {
+    fn insert(&self, k: Key, listing: Arc<Listing>, scanned: Instant, now: Instant) {
         let mut inner = self.lock();
         inner.entries.remove(&k);
         let rows = listing.rows.len();
@@ -224,6 +228,7 @@ impl ListingCache {
             k,
             Entry {
                 listing,
+                scanned,
                 fetched: now,
                 used: now,
                 refreshing: false,
@@ -315,25 +320,58 @@ mod tests {
     fn rows_stay_under_the_bound_least_recently_used_first() {
         let cache = ListingCache::default();
         let t0 = Instant::now();
-        cache.insert(k("a"), listing(MAX_ROWS / 2), t0);
-        cache.insert(k("b"), listing(MAX_ROWS / 2), t0 + Duration::from_secs(1));
+        cache.insert(k("a"), listing(MAX_ROWS / 2), t0, t0);
+        let t1 = t0 + Duration::from_secs(1);
+        cache.insert(k("b"), listing(MAX_ROWS / 2), t1, t1);
         assert_eq!(cache.rows(), MAX_ROWS);
-        cache.insert(k("c"), listing(10), t0 + Duration::from_secs(2));
+        let t2 = t0 + Duration::from_secs(2);
+        cache.insert(k("c"), listing(10), t2, t2);
         let inner = cache.lock();
         assert!(!inner.entries.contains_key(&k("a")));
         assert!(inner.entries.contains_key(&k("b")) && inner.entries.contains_key(&k("c")));
         drop(inner);
         // Larger than the bound: not cached at all.
-        cache.insert(k("d"), listing(MAX_ROWS + 1), t0 + Duration::from_secs(3));
+        let t3 = t0 + Duration::from_secs(3);
+        cache.insert(k("d"), listing(MAX_ROWS + 1), t3, t3);
         assert!(!cache.lock().entries.contains_key(&k("d")));
+    }
+
+    fn session(id: &str) -> Session {
+        Session {
+            id: id.into(),
+            token: secrecy::SecretString::from(String::new()),
+            csrf_token: String::new(),
+            username: "u".into(),
+            method: "token".into(),
+            policies: vec![],
+            expires_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_ages_from_the_end_of_its_scan() {
+        let cache = ListingCache::default();
+        let bao = Bao::new("http://127.0.0.1:9").unwrap();
+        let (s, env) = (session("a"), EnvName::parse("staging").unwrap());
+        let t0 = Instant::now();
+        // A SCAN of 100,000 entries can outlast MAX_AGE; it is not born expired.
+        let ended = t0 + MAX_AGE + Duration::from_secs(20);
+        cache.insert(key(&s, &env), listing(3), t0, ended);
+        let at = ended + Duration::from_secs(1);
+        assert!(cache.cached(&bao, &s, &env, at).is_some());
+        assert!(cache.cached(&bao, &s, &env, ended + MAX_AGE).is_none());
+        // "Scanned since" counts from its start: a request made after the SCAN began
+        // does not take it as current.
+        assert!(cache.scanned_since(&s, &env, t0).is_some());
+        assert!(cache.scanned_since(&s, &env, t0 + Duration::from_millis(1)).is_none());
     }
 
     #[test]
     fn idle_listings_are_dropped() {
         let cache = ListingCache::default();
         let t0 = Instant::now();
-        cache.insert(k("a"), listing(3), t0);
-        cache.insert(k("b"), listing(3), t0 + IDLE);
+        cache.insert(k("a"), listing(3), t0, t0);
+        cache.insert(k("b"), listing(3), t0 + IDLE, t0 + IDLE);
         assert_eq!(cache.rows(), 3);
     }
 }
