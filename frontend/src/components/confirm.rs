@@ -1,7 +1,12 @@
 use leptos::ev::KeyboardEvent;
 use leptos::html::{Button, Dialog};
 use leptos::prelude::*;
+use std::cell::Cell;
 use wasm_bindgen::JsCast;
+
+thread_local! {
+    static NEXT: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Keeps Tab and Shift+Tab inside the dialog: from its last control back to the first, and
 /// the other way. (A modal dialog makes the page inert, but Tab may still leave the
@@ -55,8 +60,13 @@ pub fn TypedConfirm(
     let typed = RwSignal::new(String::new());
     let dialog: NodeRef<Dialog> = NodeRef::new();
     let opener: NodeRef<Button> = NodeRef::new();
-    let input_id = format!("{testid}-confirm-input");
-    let title_id = format!("{testid}-confirm-title");
+    // Ids unique to this instance: a page holds one confirmation per row or version.
+    let n = NEXT.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let input_id = format!("{testid}-confirm-input-{n}");
+    let title_id = format!("{testid}-confirm-title-{n}");
     let labelled_by = title_id.clone();
     let start = move |_| {
         if !protected.get_untracked() {
