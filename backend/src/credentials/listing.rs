@@ -363,7 +363,9 @@ mod tests {
         // "Scanned since" counts from its start: a request made after the SCAN began
         // does not take it as current.
         assert!(cache.scanned_since(&s, &env, t0).is_some());
-        assert!(cache.scanned_since(&s, &env, t0 + Duration::from_millis(1)).is_none());
+        assert!(cache
+            .scanned_since(&s, &env, t0 + Duration::from_millis(1))
+            .is_none());
     }
 
     #[test]
