@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets clean
+.PHONY: setup run dev console build test soak lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,11 @@ dev: build
 ## and the Playwright e2e suite.
 test:
 	@bash scripts/test.sh
+
+## The changesets' property tests, long (make test runs 200 and 20 cases): 5,000 random
+## changesets against a real bao, and 500 applies killed at a random write and resumed.
+soak:
+	CRYPTER_PROPTEST_CASES=5000 cargo test -p crypter --test api changesets::props -- --nocapture
 
 lint: setup
 	cargo fmt --all --check
@@ -51,7 +56,8 @@ bench-search:
 ## SCAN, one filter keystroke, the tab's memory.
 bench-console-list: build
 	cd e2e && npx playwright test --config playwright.bench.config.ts
-# A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop.
+# A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop; a
+# 10,000-item plan beside the raw OpenBao calls it needs; the plan's pages through the API.
 bench-changesets:
 	cargo bench -p crypter --bench changesets
 

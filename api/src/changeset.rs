@@ -1,13 +1,259 @@
-//! Changesets: checksummed migrations of the store, their status, plan, apply jobs and lock.
+//! Changesets: checksummed migrations of the store, their status, the plan (a list of
+//! items), apply jobs and the lock.
 
+use crate::CredentialMetadata;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// Where a partly applied changeset stopped: the operation (0-based) and the last path done.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        /// Read from its wire name through one shared string path (a derived visitor per
+        /// enum costs the console's wasm more).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse(&text).ok_or_else(|| {
+                    serde::de::Error::unknown_variant(&text, &[$($text),+])
+                })
+            }
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// Compared with its wire name, as code written when it was a string does.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.as_str()
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// The status of one changeset.
+    ChangesetState {
+        /// Never applied.
+        Pending => "pending",
+        Applied => "applied",
+        /// Edited after it was applied: its checksum is not the applied one nor allowed.
+        Changed => "changed",
+        /// Edited after it was applied, and the new checksum is on the allow-list.
+        Accepted => "accepted",
+        /// Partly applied: a new apply resumes its item list from the cursor.
+        Failed => "failed",
+        /// An apply holds the lock and is running it now.
+        Running => "running",
+        /// The file does not parse, or its changelog record does not decode.
+        Invalid => "invalid",
+    }
+);
+
+wire_enum!(
+    /// What the changelog record says of the last apply.
+    ChangelogResult {
+        Running => "running",
+        Applied => "applied",
+        Failed => "failed",
+    }
+);
+
+wire_enum!(
+    /// An apply job's state.
+    JobState {
+        Running => "running",
+        Done => "done",
+        Failed => "failed",
+    }
+);
+
+wire_enum!(
+    /// What apply does with one item of a plan.
+    ItemAction {
+        CreateEnvironment => "create_environment",
+        CreateRole => "create_role",
+        UpdateRole => "update_role",
+        DeleteRole => "delete_role",
+        /// A credential written where there is none (check-and-set 0).
+        Create => "create",
+        /// A credential overwritten with a new version.
+        Update => "update",
+        /// Nothing to do: the target already is as planned.
+        Skip => "skip",
+        /// A move's source removed (every version), after its copy was verified.
+        DeleteSource => "delete_source",
+        /// A credential's metadata changed.
+        Retag => "retag",
+        /// A credential's current version soft-deleted.
+        Delete => "delete",
+        /// Cannot be applied as the changeset asks: the plan is blocked.
+        Conflict => "conflict",
+    }
+);
+
+impl ItemAction {
+    /// Items that write nothing when applied.
+    pub fn is_noop(self) -> bool {
+        matches!(self, Self::Skip | Self::Conflict)
+    }
+}
+
+wire_enum!(
+    /// A target's value compared with the source's, inside the backend (never a digest).
+    ValueCompare {
+        Same => "same",
+        Different => "different",
+    }
+);
+
+/// Where an item reads: a credential in an environment or in any KV mount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemSource {
+    /// The environment, when the source is one (its mount is `env/<name>`).
+    pub environment: Option<String>,
+    /// The KV mount, without slashes (e.g. `env/staging`, `legacy`).
+    pub mount: String,
+    pub path: String,
+    /// The current version when planned; `None` for KV v1, which has no versions.
+    pub version: Option<u64>,
+}
+
+/// What an item writes. (Externally tagged, `{"credential": {…}}`: an internally tagged
+/// enum costs the console's wasm a buffering deserializer.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ItemTarget {
+    Credential {
+        environment: String,
+        path: String,
+        /// The current version as this item finds it; `None` when absent.
+        version: Option<u64>,
+    },
+    Environment {
+        name: String,
+    },
+    Role {
+        name: String,
+        /// The role record's version as this item finds it; `None` when absent.
+        version: Option<u64>,
+    },
+}
+
+impl ItemTarget {
+    /// `staging/db/password`, `environment qa`, `role deployer`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Credential {
+                environment, path, ..
+            } => format!("{environment}/{path}"),
+            Self::Environment { name } => format!("environment {name}"),
+            Self::Role { name, .. } => format!("role {name}"),
+        }
+    }
+}
+
+/// What must still hold when the item runs; otherwise the apply stops with `conflict`
+/// naming the item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Precondition {
+    /// KV v2 check-and-set on the target's data: its current version (0: absent).
+    pub cas: Option<u64>,
+    /// OpenBao's `metadata_cas` on the target's metadata: its metadata version.
+    pub metadata_cas: Option<u64>,
+    /// The source's current version must still be this one.
+    pub source_version: Option<u64>,
+    /// Roles and environments: the record's version (0: must not exist).
+    pub record_version: Option<u64>,
+}
+
+/// One item of a plan: one thing apply does (or, for `skip`, does not do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanItem {
+    pub changeset: String,
+    /// The operation's index in the changeset (0-based).
+    pub operation: usize,
+    pub action: ItemAction,
+    pub source: Option<ItemSource>,
+    pub target: ItemTarget,
+    /// An existing target's value against the source's.
+    pub value: Option<ValueCompare>,
+    /// (The console shows neither the precondition nor the metadata, and does not decode
+    /// them: that code would cost its bundle more than the budget allows.)
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub precondition: Precondition,
+    /// The credential metadata this item writes.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub metadata: Option<CredentialMetadata>,
+    /// Why a `conflict` or `skip`, in words.
+    pub reason: Option<String>,
+    /// OpenBao will refuse this item's writes for the token that applies (a freeze, or a
+    /// missing grant): the reason. A refused item blocks the plan.
+    pub refused: Option<String>,
+    /// An interrupted apply may have done this item already; apply accepts it as done
+    /// when the store already shows exactly its effect.
+    #[serde(default)]
+    pub resumed: bool,
+}
+
+impl PlanItem {
+    /// The kind it is counted and filtered as: `refused` wins over the action.
+    pub fn kind(&self) -> &'static str {
+        if self.refused.is_some() {
+            "refused"
+        } else {
+            self.action.as_str()
+        }
+    }
+}
+
+/// Where a partly applied changeset stopped: the item list it was applying and how far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangesetCursor {
-    pub operation: usize,
-    pub after: Option<String>,
+    /// The plan whose items were applied.
+    pub plan_hash: String,
+    /// Items done (the next apply starts at this one, 0-based).
+    pub done: usize,
+    /// Items in the changeset's list.
+    pub total: usize,
+    /// Items from `done` up to here were running when the apply stopped: they may be done.
+    pub in_flight: usize,
 }
 
 /// One line of `GET /api/v1/changesets`.
@@ -18,9 +264,7 @@ pub struct ChangesetStatus {
     pub id: String,
     /// The file it came from (`upload:<id>` for uploads).
     pub file: String,
-    /// `pending`, `applied`, `changed`, `accepted`, `failed`, `running` (an apply holds the
-    /// lock now) or `invalid` (does not parse).
-    pub status: String,
+    pub status: ChangesetState,
     pub checksum: Option<String>,
     pub applied_checksum: Option<String>,
     pub environment: Option<String>,
@@ -29,7 +273,8 @@ pub struct ChangesetStatus {
     pub applied_by: Option<String>,
     pub applied_at: Option<String>,
     pub runbook_run: Option<String>,
-    /// `invalid`: the parse error (file, line, what was expected).
+    /// `invalid`: the parse error (file, line, what was expected) or why the changelog
+    /// record does not decode; `failed`: why the apply stopped.
     pub error: Option<String>,
     /// `accepted`: the reason given with the allow-list entry.
     pub accepted_reason: Option<String>,
@@ -46,6 +291,9 @@ pub struct ChangesetUpload {
     pub toml: String,
 }
 
+/// Items of one kind: `create`, `update`, `skip`, `conflict`, `refused`, … → how many.
+pub type ItemCounts = std::collections::BTreeMap<String, u64>;
+
 /// What one operation would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -53,12 +301,8 @@ pub struct PlannedOperation {
     pub index: usize,
     pub op: String,
     pub summary: String,
-    pub create: u64,
-    pub update: u64,
-    pub skip: u64,
-    pub conflict: u64,
-    /// A few paths per kind, e.g. `create staging/db/password`.
-    pub examples: Vec<String>,
+    /// Its items per kind (see [`PlanItem::kind`]).
+    pub counts: ItemCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,8 +311,10 @@ pub struct PlannedChangeset {
     pub id: String,
     pub checksum: String,
     pub environment: String,
-    pub status: String,
+    pub status: ChangesetState,
     pub operations: Vec<PlannedOperation>,
+    /// Items in its list.
+    pub items: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,22 +323,48 @@ pub struct PlanWarning {
     pub changeset: String,
     pub operation: Option<usize>,
     /// `environment_mismatch`, `overwrite`, `protected_environment`, `freeze_missing`,
-    /// `changed`, `invalid`, `conflict`.
+    /// `changed`, `invalid`, `conflict`, `refused`.
     pub code: String,
     pub message: String,
 }
 
-/// `POST /api/v1/changesets/plan`: a dry run that writes nothing.
+/// `POST /api/v1/changesets/plan`: a dry run that writes nothing. It carries the counts
+/// and the first page of items; `GET /api/v1/changesets/plans/{hash}/items` pages on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangesetPlan {
-    /// Present it to apply; a fresh plan must hash the same.
+    /// The hash of the complete item list; present it to apply.
     pub plan_hash: String,
     /// The changesets that apply would run, in order of id.
     pub changesets: Vec<PlannedChangeset>,
+    /// Items per kind over the whole plan.
+    pub counts: ItemCounts,
     pub warnings: Vec<PlanWarning>,
-    /// Why apply would refuse (changed changesets, conflicts, parse errors); empty when it can run.
+    /// Why apply would refuse (changed changesets, conflicts, refused items, parse
+    /// errors); empty when it can run.
     pub blockers: Vec<String>,
+    /// The first page of items.
+    pub items: PlanItemPage,
+}
+
+/// `GET /api/v1/changesets/plans/{hash}/items?kind=&changeset=&after=&limit=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanItemPage {
+    /// Each item with its position in the plan's list.
+    pub items: Vec<NumberedItem>,
+    /// Items matching the filter.
+    pub total: u64,
+    /// Pass back as `after` for the next page.
+    pub next: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NumberedItem {
+    /// 0-based position in the plan's complete list.
+    pub n: u64,
+    pub item: PlanItem,
 }
 
 /// `POST /api/v1/changesets/apply`.
@@ -114,17 +386,16 @@ pub struct ApplyStarted {
 }
 
 /// `GET /api/v1/jobs/{id}` and each event of `/api/v1/jobs/{id}/events`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobProgress {
     pub id: String,
-    /// `running`, `done` or `failed`.
-    pub state: String,
+    pub state: JobState,
     pub done: u64,
     pub total: u64,
     /// Items per second since the start.
     pub rate: u64,
-    /// e.g. `2024-01-move: copy_credentials (op 2)`.
+    /// e.g. `2024-01-move: copy_credentials (operation 2/3)`.
     pub current: String,
     pub error: Option<String>,
 }
@@ -142,4 +413,44 @@ pub struct ChangesetLock {
     pub job_id: Option<String>,
     /// No heartbeat for 60 s: anyone may take it.
     pub stale: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_read_and_write_their_wire_names() {
+        for s in ChangesetState::ALL {
+            let json = serde_json::to_string(s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(ChangesetState::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(ItemAction::DeleteSource.as_str(), "delete_source");
+        assert_eq!(
+            serde_json::from_str::<JobState>("\"done\"").unwrap(),
+            JobState::Done
+        );
+        assert!(serde_json::from_str::<JobState>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn a_refused_item_counts_as_refused() {
+        let mut item = PlanItem {
+            changeset: "c".into(),
+            operation: 0,
+            action: ItemAction::Create,
+            source: None,
+            target: ItemTarget::Environment { name: "qa".into() },
+            value: None,
+            precondition: Precondition::default(),
+            metadata: None,
+            reason: None,
+            refused: None,
+            resumed: false,
+        };
+        assert_eq!(item.kind(), "create");
+        item.refused = Some("frozen".into());
+        assert_eq!(item.kind(), "refused");
+    }
 }

@@ -8,11 +8,14 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("envs", &["/environments"]),
     ("data", &["/credentials"]),
     ("access", &["/roles"]),
-    ("migrate", &["/changesets", "/runbooks"]),
+    ("release", &["/changesets"]),
+    ("migrate", &["/runbooks"]),
 ];
 
 /// Every bundle's name, `core` first.
-pub const BUNDLES: &[&str] = &["core", "ops", "envs", "data", "access", "migrate"];
+pub const BUNDLES: &[&str] = &[
+    "core", "ops", "envs", "data", "access", "release", "migrate",
+];
 
 /// The bundle that serves `path`.
 pub fn bundle_for(path: &str) -> &'static str {
@@ -39,9 +42,21 @@ mod tests {
         assert_eq!(bundle_for("/environments"), "envs");
         assert_eq!(bundle_for("/search"), "core");
         assert_eq!(bundle_for("/runbooks/42"), "migrate");
+        assert_eq!(bundle_for("/changesets"), "release");
         assert_eq!(bundle_for("/"), "core");
         assert_eq!(bundle_for("/freeze"), "ops");
         assert_eq!(bundle_for("/login"), "core");
         assert_eq!(bundle_for("/rolesx"), "core");
+    }
+
+    /// A bundle is served under `/<bundle>/`: a page path of that name would be shadowed.
+    #[test]
+    fn no_bundle_is_named_like_a_page() {
+        for bundle in super::BUNDLES {
+            let dir = format!("/{bundle}");
+            for (_, prefixes) in super::SECTIONS {
+                assert!(!prefixes.contains(&dir.as_str()), "{bundle}");
+            }
+        }
     }
 }

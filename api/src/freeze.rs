@@ -1,11 +1,32 @@
+use crate::changeset::wire_enum;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+wire_enum!(
+    /// How far the store is frozen, in order: `none` < `provisioning` < `full`.
+    #[derive(Default)]
+    FreezeLevel {
+        #[default]
+        None => "none",
+        /// Roles, grants, policies, auth roles, users, environments and mounts.
+        Provisioning => "provisioning",
+        /// Also every credential write, delete and destroy, and issuing secret-ids.
+        Full => "full",
+    }
+);
+
+impl FreezeLevel {
+    /// A store frozen at `self` is frozen at least as far as `required`.
+    pub fn satisfies(self, required: FreezeLevel) -> bool {
+        self >= required
+    }
+}
 
 /// `GET /api/v1/freeze`, and the answer to freeze and thaw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FreezeState {
-    /// `none`, `provisioning` or `full`.
-    pub level: String,
+    pub level: FreezeLevel,
     /// When the store was frozen (RFC 3339).
     pub since: Option<String>,
     pub by: Option<String>,
@@ -120,7 +141,7 @@ pub struct RestoredPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verification {
-    pub level: String,
+    pub level: FreezeLevel,
     pub at: String,
     /// True only when every probe got what it expected.
     pub verified: bool,

@@ -25,8 +25,10 @@ pub use activity::{
     ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,
 };
 pub use changeset::{
-    ApplyRequest, ApplyStarted, ChangesetCursor, ChangesetLock, ChangesetPlan, ChangesetStatus,
-    ChangesetUpload, JobProgress, PlanWarning, PlannedChangeset, PlannedOperation,
+    ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
+    ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
+    ItemTarget, JobProgress, JobState, NumberedItem, PlanItem, PlanItemPage, PlanWarning,
+    PlannedChangeset, PlannedOperation, Precondition, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
@@ -37,8 +39,8 @@ pub use credential::{
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use freeze::{
-    Exemption, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy, SnapshotVersion,
-    ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
+    Exemption, FreezeLevel, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy,
+    SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
 };
 pub use health::{Health, StoreHealth};
 pub use lint::{LintFinding, Severity};

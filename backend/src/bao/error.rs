@@ -10,8 +10,9 @@ pub enum BaoError {
     Sealed,
     #[error("OpenBao denied access to {path}: {message}")]
     Forbidden { path: String, message: String },
+    /// 404: nothing at the path, or (with OpenBao's "no handler for route") no mount.
     #[error("{path} was not found in OpenBao")]
-    NotFound { path: String },
+    NotFound { path: String, message: String },
     #[error("OpenBao rejected the request to {path} ({status}): {message}")]
     Rejected {
         path: String,
@@ -23,6 +24,16 @@ pub enum BaoError {
     #[error("{0}")]
     Config(String),
 }
+
+/// What OpenBao's KV v2 engine answers while it upgrades a new mount (on the active node,
+/// and on a standby waiting for it), word for word.
+pub const UPGRADING_MESSAGES: &[&str] = &[
+    "Upgrading from non-versioned to versioned data. This backend will be unavailable for a \
+     brief period and will resume service shortly.",
+    "Waiting for the primary to upgrade from non-versioned to versioned data. This backend \
+     will be unavailable for a brief period and will resume service when the primary is \
+     finished.",
+];
 
 impl BaoError {
     pub(super) fn from_status(status: StatusCode, path: &str, body: &[u8]) -> Self {
@@ -41,7 +52,7 @@ impl BaoError {
         let path = path.to_owned();
         match status {
             StatusCode::FORBIDDEN => Self::Forbidden { path, message },
-            StatusCode::NOT_FOUND => Self::NotFound { path },
+            StatusCode::NOT_FOUND => Self::NotFound { path, message },
             StatusCode::SERVICE_UNAVAILABLE if message.contains("sealed") => Self::Sealed,
             _ => Self::Rejected {
                 path,
@@ -70,11 +81,10 @@ impl BaoError {
     }
 
     /// A new KV v2 mount is still upgrading its storage; it answers normally soon.
+    /// Recognised by OpenBao's own words only (see [`UPGRADING_MESSAGES`]).
     pub(super) fn is_kv_upgrading(&self) -> bool {
-        // "Upgrading from non-versioned to versioned data", "upgrade in progress",
-        // "Waiting for the primary to upgrade": the wording varies, so match loosely.
         matches!(self, Self::Rejected { message, .. }
-            if message.to_ascii_lowercase().contains("upgrad"))
+            if UPGRADING_MESSAGES.iter().any(|m| message == m))
     }
 
     /// The node itself is down (as opposed to waiting for a leader).

@@ -3,7 +3,9 @@
 
 mod error;
 mod health_loop;
+pub mod kv;
 mod nodes;
+pub mod path;
 mod purpose;
 mod sys;
 
@@ -13,17 +15,28 @@ pub use purpose::{Purpose, PURPOSE_HEADER};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
 
 use nodes::Nodes;
-// The same type as reqwest's `bytes::Bytes`, re-exported by axum.
-use axum::body::Bytes;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+// The same type as reqwest's `bytes::Bytes`, re-exported by axum.
+use axum::body::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
 const INDEX_HEADER: &str = "X-Vault-Index";
+
+/// One request, as the client routes, retries and sends it.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: Option<&'a str>,
+    token: Option<&'a SecretString>,
+    body: Option<&'a Value>,
+    /// Safe to send again after OpenBao refused it unprocessed (a KV mount upgrading).
+    idempotent: bool,
+}
 
 /// A handle on OpenBao: one node, or a cluster of nodes across data centers. Cheap to
 /// clone: the connection pool and the nodes' health are shared.
@@ -120,6 +133,8 @@ impl Bao {
 
     /// One request to `/v1/<path>`. `Ok(None)` for 204 and for an empty body.
     /// 404 is returned as `BaoError::NotFound`; use [`Bao::read`] to turn it into `None`.
+    /// Every segment of `path` is percent-encoded on the way out (see [`path::encode`]),
+    /// so callers pass names as they are, including names that came back from OpenBao.
     pub async fn request(
         &self,
         method: Method,
@@ -139,46 +154,81 @@ impl Bao {
         token: Option<&SecretString>,
         body: Option<&Value>,
     ) -> Result<Option<T>, BaoError> {
-        match self.request_bytes(method, path, token, body).await? {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| BaoError::Decode(format!("{path}: {e}"))),
-        }
+        let idempotent = path::is_idempotent(&method);
+        let call = Call {
+            method,
+            path,
+            query: None,
+            token,
+            body,
+            idempotent,
+        };
+        decode(path, self.call(&call).await?)
     }
 
-    async fn request_bytes(
+    /// [`Bao::request`] with a query string (`version=3`), kept apart from the path so
+    /// that the path can be encoded whole.
+    pub async fn request_query(
         &self,
         method: Method,
         path: &str,
+        query: &str,
         token: Option<&SecretString>,
-        body: Option<&Value>,
-    ) -> Result<Option<Bytes>, BaoError> {
+    ) -> Result<Option<Value>, BaoError> {
+        let idempotent = path::is_idempotent(&method);
+        let call = Call {
+            method,
+            path,
+            query: Some(query),
+            token,
+            body: None,
+            idempotent,
+        };
+        decode(path, self.call(&call).await?)
+    }
+
+    /// A write the caller knows to be idempotent (check-and-set, or a full replacement
+    /// such as a metadata write): it may be retried while a KV mount upgrades.
+    pub async fn write_idempotent(
+        &self,
+        path: &str,
+        token: &SecretString,
+        body: &Value,
+    ) -> Result<Option<Value>, BaoError> {
+        let call = Call {
+            method: Method::POST,
+            path,
+            query: None,
+            token: Some(token),
+            body: Some(body),
+            idempotent: true,
+        };
+        decode(path, self.call(&call).await?)
+    }
+
+    async fn call(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
         // (much longer on a cluster, or under load, than on an idle dev server): wait for
-        // it, up to ~30 s. Every caller gets this, so nobody wraps requests in retries.
-        for _ in 0..120 {
-            match self.route(method.clone(), path, token, body).await {
-                Err(e) if e.is_kv_upgrading() => {
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+        // it, up to ~30 s. OpenBao refuses such a request before acting on it, but only
+        // requests that may safely run twice are repeated.
+        if call.idempotent {
+            for _ in 0..120 {
+                match self.route(call).await {
+                    Err(e) if e.is_kv_upgrading() => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    other => return other,
                 }
-                other => return other,
             }
         }
-        self.route(method, path, token, body).await
+        self.route(call).await
     }
 
-    async fn route(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&SecretString>,
-        body: Option<&Value>,
-    ) -> Result<Option<Bytes>, BaoError> {
-        let write = !matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
+    async fn route(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
+        let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
         let order = self.nodes.order(write);
         let first = order[0];
-        let result = self.send(first, method.clone(), path, token, body).await;
+        let result = self.send(first, call).await;
         match (result, order.get(1)) {
             (Err(e), Some(&next)) if e.is_node_failure() => {
                 if e.node_is_down() {
@@ -187,24 +237,21 @@ impl Bao {
                 }
                 tracing::warn!(node = %self.nodes.spec(first).url, retry = %self.nodes.spec(next).url,
                     error = %e, "OpenBao node failed; retrying once on another node");
-                self.send(next, method, path, token, body).await
+                self.send(next, call).await
             }
             (result, _) => result,
         }
     }
 
-    async fn send(
-        &self,
-        node: usize,
-        method: Method,
-        path: &str,
-        token: Option<&SecretString>,
-        body: Option<&Value>,
-    ) -> Result<Option<Bytes>, BaoError> {
+    async fn send(&self, node: usize, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         let addr = &self.nodes.spec(node).url;
-        let url = format!("{}/v1/{}", addr, path.trim_start_matches('/'));
-        let mut req = self.http.request(method, &url);
-        if let Some(token) = token {
+        let mut url = format!("{}/v1/{}", addr, path::encode(call.path));
+        if let Some(query) = call.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        let mut req = self.http.request(call.method.clone(), &url);
+        if let Some(token) = call.token {
             req = req.header(TOKEN_HEADER, token.expose_secret());
         }
         if let Some(purpose) = &self.purpose {
@@ -219,7 +266,7 @@ impl Bao {
                     .header("X-Vault-Inconsistent", "forward-active-node");
             }
         }
-        if let Some(body) = body {
+        if let Some(body) = call.body {
             req = req.json(body);
         }
         let resp = req.send().await.map_err(|e| BaoError::Unreachable {
@@ -241,7 +288,7 @@ impl Bao {
         if status.is_success() {
             return Ok((!bytes.is_empty()).then_some(bytes));
         }
-        Err(BaoError::from_status(status, path, &bytes))
+        Err(BaoError::from_status(status, call.path, &bytes))
     }
 
     /// GET returning `None` for 404.
@@ -301,6 +348,16 @@ impl Bao {
         body: Option<&Value>,
     ) -> Result<Option<Value>, BaoError> {
         self.request(method, path, None, body).await
+    }
+}
+
+/// An answer's body decoded into `T` (`None`: no body, as for 204).
+fn decode<T: DeserializeOwned>(path: &str, bytes: Option<Bytes>) -> Result<Option<T>, BaoError> {
+    match bytes {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| BaoError::Decode(format!("{path}: {e}"))),
     }
 }
 

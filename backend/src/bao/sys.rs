@@ -39,9 +39,10 @@ pub struct InitResponse {
 impl Bao {
     pub async fn health(&self) -> Result<SysHealth, BaoError> {
         let v = self
-            .unauthenticated(
+            .request_query(
                 Method::GET,
-                "sys/health?standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200",
+                "sys/health",
+                "standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200",
                 None,
             )
             .await?

@@ -71,6 +71,10 @@ pub async fn ensure_kv2(
     )
     .await
     .with_context(|| format!("mounting KV v2 at {path}/"))?;
+    // Writes to a mount that is still upgrading are refused (and not retried).
+    crate::bao::kv::wait_ready(bao, token, &crate::bao::kv::Mount::v2(path))
+        .await
+        .with_context(|| format!("waiting for the new KV v2 mount {path}/"))?;
     report.changes.push(format!("mounted KV v2 at {path}/"));
     Ok(())
 }

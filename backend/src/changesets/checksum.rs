@@ -3,6 +3,7 @@
 //! formatting, author and description do not change it.
 
 use super::format::Changeset;
+use crypter_api::PlanItem;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -55,6 +56,31 @@ pub fn body(cs: &Changeset) -> Value {
 
 pub fn checksum(cs: &Changeset) -> String {
     sha256_prefixed(&canonical_json(&body(cs)))
+}
+
+/// The hash a plan is known by: of its changesets (id and checksum, in order) and its
+/// complete item list. Any item that differs (a path, a version, an action, what is
+/// same or different) gives another hash, even when the counts are the same.
+///
+/// Items are hashed as serde writes them: a struct's fields in their fixed order, and no
+/// maps inside an item, so the text is canonical without sorting (and a 10,000-item list
+/// is hashed as it is written, not built as a JSON tree first).
+pub fn plan_hash(changesets: &[(String, String)], items: &[PlanItem]) -> String {
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hashing(Sha256::new());
+    // Writing into a hasher cannot fail, and these types always serialise.
+    let _ = serde_json::to_writer(&mut h, &json!({ "changesets": changesets }));
+    let _ = serde_json::to_writer(&mut h, items);
+    format!("sha256:{}", hex::encode(h.0.finalize()))
 }
 
 #[cfg(test)]

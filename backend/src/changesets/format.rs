@@ -2,7 +2,7 @@
 //! denies unknown fields, unknown operations are errors, and a file never holds a literal
 //! secret value: values are generated or copied from another credential.
 
-use crypter_api::{CredentialPath, EnvName, Grant, RoleClass, RoleName};
+use crypter_api::{CredentialPath, EnvName, FreezeLevel, Grant, RoleClass, RoleName};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,7 +15,7 @@ pub struct Changeset {
     pub environment: EnvName,
     /// `provisioning` or `full`: the freeze that must be in force to apply.
     #[serde(default)]
-    pub requires_freeze: Option<String>,
+    pub requires_freeze: Option<FreezeLevel>,
     #[serde(default)]
     pub valid_checksums: Vec<ValidChecksum>,
     #[serde(default)]
@@ -259,13 +259,13 @@ pub fn parse(file: &str, text: &str) -> Result<Changeset, ParseError> {
             ),
         ));
     }
-    if let Some(level) = &cs.requires_freeze {
-        if level != "provisioning" && level != "full" {
-            return Err(fail(
-                line_of_key(text, "requires_freeze"),
-                format!("requires_freeze is {level:?}: expected `provisioning` or `full`"),
-            ));
-        }
+    if cs.requires_freeze == Some(FreezeLevel::None) {
+        return Err(fail(
+            line_of_key(text, "requires_freeze"),
+            "requires_freeze = \"none\" asks for nothing: use `provisioning` or `full`, or \
+             leave it out"
+                .into(),
+        ));
     }
     for v in &cs.valid_checksums {
         if v.reason.trim().is_empty() {
@@ -284,45 +284,24 @@ pub fn parse(file: &str, text: &str) -> Result<Changeset, ParseError> {
             ));
         }
     }
-    for op in &cs.operations {
-        check_operation(op).map_err(|m| fail(line_of_key(text, "op"), m))?;
+    for (i, op) in cs.operations.iter().enumerate() {
+        super::validate::operation(&cs, op).map_err(|m| {
+            fail(
+                line_of_operation(text, i),
+                format!("operation {}: {m}", i + 1),
+            )
+        })?;
     }
     Ok(cs)
 }
 
-fn check_operation(op: &Operation) -> Result<(), String> {
-    match op {
-        Operation::PutCredential {
-            generate,
-            from,
-            path,
-            ..
-        } => match (generate, from) {
-            (Some(g), None) if !(8..=512).contains(&g.length) => {
-                Err(format!("{path}: generate.length must be 8-512"))
-            }
-            (Some(_), None) | (None, Some(_)) => Ok(()),
-            _ => Err(format!(
-                "put_credential {path}: give exactly one of `generate = {{ length, charset }}` \
-                 or `from = {{ environment, path }}`"
-            )),
-        },
-        Operation::CopyCredentials { from, .. } | Operation::MoveCredentials { from, .. } => {
-            match (&from.environment, &from.mount) {
-                (Some(_), None) | (None, Some(_)) => Ok(()),
-                _ => Err(format!(
-                    "{}: `from` needs exactly one of `environment` or `mount`",
-                    op.name()
-                )),
-            }
-        }
-        Operation::DeleteCredentials { prefix } if prefix.trim_matches('/').is_empty() => Err(
-            "delete_credentials needs a non-empty prefix (deleting a whole environment \
-                 is not a changeset operation)"
-                .into(),
-        ),
-        _ => Ok(()),
-    }
+/// The line of the `i`-th `[[operations]]` table (0-based), for errors found after parsing.
+fn line_of_operation(text: &str, i: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[operations]]")
+        .nth(i)
+        .map_or_else(|| line_of_key(text, "operations"), |(n, _)| n + 1)
 }
 
 #[cfg(test)]

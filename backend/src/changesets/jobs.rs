@@ -1,6 +1,7 @@
-//! Apply jobs running in this process: progress for `GET /api/v1/jobs/{id}` and its SSE stream.
+//! Apply jobs running in this process: progress for `GET /api/v1/jobs/{id}` and its SSE
+//! stream. (Kept behind this module so that jobs can move into OpenBao later.)
 
-use crypter_api::JobProgress;
+use crypter_api::{JobProgress, JobState};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -48,15 +49,6 @@ impl Job {
         }
     }
 
-    /// An operation planned again just before it ran found `now` items instead of `planned`.
-    pub fn adjust_total(&self, planned: u64, now: u64) {
-        if now > planned {
-            self.total.fetch_add(now - planned, Ordering::Relaxed);
-        } else {
-            self.total.fetch_sub(planned - now, Ordering::Relaxed);
-        }
-    }
-
     pub fn add_done(&self, n: u64) {
         self.done.fetch_add(n, Ordering::Relaxed);
     }
@@ -72,13 +64,13 @@ impl Job {
         let elapsed = self.started.elapsed().as_millis().max(1) as u64;
         let finished = self.finished.lock().ok().and_then(|f| f.clone());
         let (state, error) = match finished {
-            None => ("running", None),
-            Some(Ok(())) => ("done", None),
-            Some(Err(e)) => ("failed", Some(e)),
+            None => (JobState::Running, None),
+            Some(Ok(())) => (JobState::Done, None),
+            Some(Err(e)) => (JobState::Failed, Some(e)),
         };
         JobProgress {
             id: self.id.clone(),
-            state: state.into(),
+            state,
             done,
             total: self.total.load(Ordering::Relaxed),
             rate: done * 1000 / elapsed,

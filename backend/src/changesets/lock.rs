@@ -2,7 +2,8 @@
 //! holder and host and carries a heartbeat; stale after 60 s without one. Taking over a live
 //! lock needs `force` and a reason.
 
-use crate::bao::{Bao, BaoError};
+use crate::bao::kv::{self, KvError, Mount};
+use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::ChangesetLock;
 use secrecy::SecretString;
@@ -10,8 +11,9 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// The lock's path, for permission checks.
 pub const LOCK_PATH: &str = "crypter/data/changesets/lock";
-const LOCK_META: &str = "crypter/metadata/changesets/lock";
+const LOCK_KEY: &str = "changesets/lock";
 pub const STALE_AFTER_SECS: u64 = 60;
 pub const HEARTBEAT_SECS: u64 = 10;
 
@@ -42,24 +44,38 @@ fn holder_gone(lock: &ChangesetLock) -> bool {
         && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err()
 }
 
+fn crypter() -> Mount {
+    Mount::v2("crypter")
+}
+
 /// The lock and its KV version; `None` when nobody holds it.
 pub async fn read(
     bao: &Bao,
     token: &SecretString,
 ) -> Result<Option<(ChangesetLock, u64)>, AppError> {
-    let Some(v) = bao.read(LOCK_PATH, token).await? else {
+    let Some((data, version)) = kv::read_json(bao, token, &crypter(), LOCK_KEY).await? else {
         return Ok(None);
     };
-    let version = v["data"]["metadata"]["version"].as_u64().unwrap_or(0);
-    let Ok(mut lock) = serde_json::from_value::<ChangesetLock>(v["data"]["data"].clone()) else {
+    let Ok(mut lock) = serde_json::from_value::<ChangesetLock>(data) else {
         return Ok(None);
     };
     lock.stale = now_secs().saturating_sub(lock.heartbeat) > STALE_AFTER_SECS || holder_gone(&lock);
     Ok(Some((lock, version)))
 }
 
-fn cas_failed(e: &BaoError) -> bool {
-    matches!(e, BaoError::Rejected { message, .. } if message.contains("check-and-set"))
+async fn write(
+    bao: &Bao,
+    token: &SecretString,
+    lock: &ChangesetLock,
+    cas: u64,
+) -> Result<(), KvError> {
+    let data = serde_json::to_value(lock).map_err(|e| {
+        KvError::Store(crate::bao::BaoError::Decode(format!(
+            "changesets lock: {e}"
+        )))
+    })?;
+    kv::write_json(bao, token, &crypter(), LOCK_KEY, &data, Some(cas)).await?;
+    Ok(())
 }
 
 /// A lock held by someone else, as a 409 naming them.
@@ -103,16 +119,9 @@ pub async fn acquire(
         job_id: Some(job_id.to_owned()),
         stale: false,
     };
-    match bao
-        .write(
-            LOCK_PATH,
-            token,
-            &json!({ "options": { "cas": cas }, "data": lock }),
-        )
-        .await
-    {
-        Ok(_) => Ok((cas + 1, taken_over)),
-        Err(e) if cas_failed(&e) => match read(bao, token).await? {
+    match write(bao, token, &lock, cas).await {
+        Ok(()) => Ok((cas + 1, taken_over)),
+        Err(KvError::CasFailed { .. }) => match read(bao, token).await? {
             Some((l, _)) => Err(held_by(&l)),
             None => Err(AppError::Conflict(
                 "the changesets lock changed while taking it; try again".into(),
@@ -134,16 +143,9 @@ pub async fn heartbeat(bao: &Bao, token: &SecretString, version: u64) -> Result<
     }
     lock.heartbeat = now_secs();
     lock.stale = false;
-    match bao
-        .write(
-            LOCK_PATH,
-            token,
-            &json!({ "options": { "cas": v }, "data": lock }),
-        )
-        .await
-    {
-        Ok(_) => Ok(v + 1),
-        Err(e) if cas_failed(&e) => Err(AppError::Conflict(
+    match write(bao, token, &lock, v).await {
+        Ok(()) => Ok(v + 1),
+        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(
             "someone took the changesets lock over".into(),
         )),
         Err(e) => Err(e.into()),
@@ -152,6 +154,6 @@ pub async fn heartbeat(bao: &Bao, token: &SecretString, version: u64) -> Result<
 
 /// Release the lock (all versions, so the next holder writes with cas 0 again).
 pub async fn release(bao: &Bao, token: &SecretString) -> Result<(), AppError> {
-    bao.delete(LOCK_META, token).await?;
+    kv::remove(bao, token, &crypter(), LOCK_KEY).await?;
     Ok(())
 }

@@ -1,49 +1,40 @@
 //! Changesets: checksummed, planned, locked and resumable migrations of the store.
 //!
 //! The public API, used by the routes, the CLI and the runbooks:
-//! - [`status`]: every changeset with its status (pending, applied, changed, accepted, failed);
-//! - [`plan`]: a dry run that writes nothing, with counts, warnings and a `plan_hash`;
-//! - [`apply`]: checks the `plan_hash` against a fresh plan, takes the lock and starts a job;
+//! - [`status`]: every changeset with its status;
+//! - [`plan`]: a dry run that writes nothing: the complete item list and its hash;
+//! - [`items`]: a plan's items, a page at a time;
+//! - [`apply`]: takes the lock, checks that the plan made now is the one presented (same
+//!   hash: the same items), keeps its item list and starts a job that runs exactly those
+//!   items;
 //! - [`job`] / [`wait`]: the job's progress.
 
 pub mod changelog;
 pub mod checksum;
+mod exec;
+pub mod fault;
 pub mod format;
 pub mod jobs;
-pub mod kv;
 pub mod lock;
 pub mod plan;
+mod plans;
 mod run;
 pub mod source;
+pub mod store;
+pub mod validate;
 
 use crate::bao::Bao;
 use crate::error::AppError;
-use crate::freeze;
 use crypter_api::{
-    ApplyRequest, ChangesetCursor, ChangesetLock, ChangesetPlan, ChangesetStatus, JobProgress,
-    PlanWarning, PlannedChangeset,
+    ApplyRequest, ChangesetLock, ChangesetState, ChangesetStatus, JobProgress, JobState, PlanItem,
+    PlanItemPage,
 };
-use format::Changeset;
-use plan::{Ctx, OpPlan};
+pub use plan::view::Filter;
+pub use plan::Plan;
 use secrecy::SecretString;
 use serde_json::json;
 use std::path::Path;
-
-/// One changeset that apply would run, with its operations' items.
-pub struct Work {
-    pub cs: Changeset,
-    pub checksum: String,
-    pub text: String,
-    pub ops: Vec<OpPlan>,
-    /// Where a failed (or killed) earlier apply stopped.
-    pub resume: Option<ChangesetCursor>,
-}
-
-/// A plan: what the console shows (`view`), and the work apply runs.
-pub struct Plan {
-    pub view: ChangesetPlan,
-    pub work: Vec<Work>,
-}
+use std::sync::Arc;
 
 /// The answer to [`apply`]: the job, and the live lock holder it replaced (when forced).
 pub struct Started {
@@ -70,130 +61,59 @@ pub async fn status(
     Ok(out)
 }
 
-fn warning(changeset: &str, code: &str, message: String) -> PlanWarning {
-    PlanWarning {
-        changeset: changeset.into(),
-        operation: None,
-        code: code.into(),
-        message,
-    }
-}
-
-/// A dry run against the live store: reads only. Its value reads are marked as the plan's
-/// (`X-Crypter-Purpose: plan`), so the activity feed never shows them as reveals.
-pub async fn plan(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result<Plan, AppError> {
+/// A dry run against the live store: reads only. The plan is kept in this process so its
+/// items can be paged. Its value reads are marked as the plan's (`X-Crypter-Purpose: plan`),
+/// so the activity feed never shows them as reveals.
+pub async fn plan(
+    bao: &Bao,
+    token: &SecretString,
+    dir: Option<&Path>,
+) -> Result<Arc<Plan>, AppError> {
     let bao = &bao.with_purpose(crate::bao::Purpose::Plan);
-    let loaded = source::load(bao, token, dir).await?;
-    let (freeze_record, _) = freeze::load_record(bao, token).await?;
-    let frozen = freeze_record.level.as_str();
-    let mut view = ChangesetPlan {
-        plan_hash: String::new(),
-        changesets: Vec::new(),
-        warnings: Vec::new(),
-        blockers: Vec::new(),
-    };
-    let mut work = Vec::new();
-    let planned_roles = plan::PlannedRoles::default();
-    for l in &loaded {
-        let record = match &l.parsed {
-            Ok(cs) => changelog::load(bao, token, &cs.id).await?,
-            Err(_) => None,
-        };
-        let st = changelog::status_of(l, record.as_ref(), false);
-        let cs = match (&l.parsed, st.status.as_str()) {
-            (Err(e), _) => {
-                view.warnings.push(warning(&st.id, "invalid", e.clone()));
-                view.blockers
-                    .push(format!("{} does not parse: fix it first", l.file));
-                continue;
-            }
-            (Ok(_), "changed") => {
-                view.warnings.push(warning(
-                    &st.id,
-                    "changed",
-                    format!(
-                        "{} was edited after it was applied (checksum {} was applied); see its diff",
-                        st.id,
-                        st.applied_checksum.clone().unwrap_or_default()
-                    ),
-                ));
-                view.blockers.push(format!(
-                    "{} is changed: revert the edit, or add its new checksum {} to valid_checksums with a reason",
-                    st.id,
-                    st.checksum.clone().unwrap_or_default()
-                ));
-                continue;
-            }
-            (Ok(_), "applied" | "accepted") => continue,
-            (Ok(cs), _) => cs,
-        };
-        if let Some(level) = &cs.requires_freeze {
-            let ok = frozen == level || (level == "provisioning" && frozen == "full");
-            if !ok {
-                view.warnings.push(warning(
-                    &cs.id,
-                    "freeze_missing",
-                    format!("{} requires a `{level}` freeze, but the store's freeze is `{frozen}`; freeze first", cs.id),
-                ));
-                view.blockers
-                    .push(format!("{} needs a `{level}` freeze", cs.id));
-            }
-        }
-        if let Ok(env) = crate::environments::record(bao, token, &cs.environment).await {
-            if env.protected {
-                view.warnings.push(warning(
-                    &cs.id,
-                    "protected_environment",
-                    format!("the target environment {} is protected", cs.environment),
-                ));
-            }
-        }
-        let ctx = Ctx {
-            bao,
-            token,
-            cs,
-            roles: &planned_roles,
-        };
-        let mut ops = Vec::new();
-        for (i, op) in cs.operations.iter().enumerate() {
-            let p = plan::plan_operation(&ctx, i, op).await?;
-            view.warnings.extend(p.warnings.iter().cloned());
-            if p.view.conflict > 0 {
-                view.blockers.push(format!(
-                    "{} operation {} ({}) has {} conflict(s)",
-                    cs.id,
-                    i + 1,
-                    p.view.op,
-                    p.view.conflict
-                ));
-            }
-            ops.push(p);
-        }
-        let sum = checksum::checksum(cs);
-        view.changesets.push(PlannedChangeset {
-            id: cs.id.clone(),
-            checksum: sum.clone(),
-            environment: cs.environment.to_string(),
-            status: st.status.clone(),
-            operations: ops.iter().map(|o| o.view.clone()).collect(),
-        });
-        work.push(Work {
-            cs: cs.clone(),
-            checksum: sum,
-            text: l.text.clone(),
-            ops,
-            resume: st.cursor.clone(),
-        });
-    }
-    let hashed = json!({
-        "changesets": view.changesets, "warnings": view.warnings, "blockers": view.blockers,
-    });
-    view.plan_hash = checksum::sha256_prefixed(&checksum::canonical_json(&hashed));
-    Ok(Plan { view, work })
+    let plan = Arc::new(plan::make(bao, token, dir).await?);
+    plans::remember(plan.clone(), token);
+    Ok(plan)
 }
 
-/// Apply the plan that hashes to `req.plan_hash`: 409 when a fresh plan differs or cannot
-/// run; takes the lock (409 naming the holder); returns at once with the job's id.
+/// The items of plan `hash`: made by this process, or stored (by an apply, or as a
+/// runbook's evidence).
+pub async fn items(
+    bao: &Bao,
+    token: &SecretString,
+    hash: &str,
+    filter: &Filter,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<PlanItemPage, AppError> {
+    let items = item_list(bao, token, hash).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no plan {hash} is known here; make the plan again (plans are kept by the backend \
+             that made them, and stored once applied)"
+        ))
+    })?;
+    Ok(plan::view::page(&items, filter, after, limit))
+}
+
+async fn item_list(
+    bao: &Bao,
+    token: &SecretString,
+    hash: &str,
+) -> Result<Option<Arc<Vec<PlanItem>>>, AppError> {
+    if let Some(p) = plans::get(hash, token) {
+        return Ok(Some(p.items.clone()));
+    }
+    Ok(store::load(bao, token, hash)
+        .await?
+        .map(|s| Arc::new(s.items)))
+}
+
+/// Keep a plan's items in the store (chunked), e.g. as a runbook's evidence.
+pub async fn keep(bao: &Bao, token: &SecretString, plan: &Plan) -> Result<(), AppError> {
+    store::save(bao, token, &plan.hash, &plan.changesets(), &plan.items).await
+}
+
+/// Apply the plan that hashes to `req.plan_hash`: takes the lock (409 naming the holder);
+/// 409 when the plan made now differs or cannot run; returns at once with the job's id.
 pub async fn apply(
     bao: &Bao,
     token: &SecretString,
@@ -208,52 +128,64 @@ pub async fn apply(
             "taking the changesets lock over by force needs a reason; it is recorded",
         ));
     }
-    // The lock first, then the fresh plan: nothing else can apply between the check and the run.
+    // The lock first, then the plan: nothing else can apply between the check and the run.
     let job_id = jobs::new_id();
     // Every request the apply makes carries its job: the Freeze page lists its writes
     // apart from writes that got through the freeze otherwise.
     let bao = &bao.with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
     let (version, taken_over_from) = lock::acquire(bao, token, actor, &job_id, req.force).await?;
-    let fresh = match checked_plan(bao, token, dir, &req.plan_hash).await {
+    let checked = match checked_plan(bao, token, dir, &req.plan_hash).await {
+        Ok(p) => keep(bao, token, &p).await.map(|()| p),
+        Err(e) => Err(e),
+    };
+    let fresh = match checked {
         Ok(p) => p,
         Err(e) => {
             lock::release(bao, token).await?;
             return Err(e);
         }
     };
-    let total = fresh
-        .work
-        .iter()
-        .flat_map(|w| w.ops.iter())
-        .flat_map(|o| o.items.iter())
-        .filter(|i| !matches!(i.action, plan::Action::None))
-        .count() as u64;
+    let total = fresh.items.iter().filter(|i| !i.action.is_noop()).count() as u64;
     let job = jobs::start(&job_id, total);
-    tokio::spawn(run::run(
-        run::Runner {
-            bao: bao.clone(),
-            token: token.clone(),
-            actor: actor.to_owned(),
-            runbook_run,
-            job,
-            lock_version: version,
-        },
-        fresh.work,
-    ));
+    tokio::spawn(run::run(run::Runner {
+        bao: bao.clone(),
+        token: token.clone(),
+        actor: actor.to_owned(),
+        runbook_run,
+        job,
+        lock_version: version,
+        plan: fresh,
+    }));
     Ok(Started {
         job_id,
         taken_over_from,
     })
 }
 
-/// A fresh plan that may run and hashes to `plan_hash`, or the 409 that says why not.
+/// The plan made now, if it can run and hashes to `plan_hash`; otherwise the 409 that says
+/// why, naming the first item that differs from the plan presented (when it is known).
 async fn checked_plan(
     bao: &Bao,
     token: &SecretString,
     dir: Option<&Path>,
     plan_hash: &str,
-) -> Result<Plan, AppError> {
+) -> Result<Arc<Plan>, AppError> {
+    let presented = item_list(bao, token, plan_hash).await.ok().flatten();
     let fresh = plan(bao, token, dir).await?;
+    if fresh.hash != plan_hash {
+        let first = presented.map(|old| first_difference(&old, &fresh.items));
+        let mut message = "the plan changed since it was made (the store or the changesets \
+                           moved); review the new plan and apply that one"
+            .to_owned();
+        if let Some(d) = &first {
+            message.push_str(&format!(": {d}"));
+        }
+        return Err(AppError::ConflictDetails {
+            code: "plan_changed",
+            message,
+            details: json!({ "plan_hash": fresh.hash, "first_difference": first }),
+        });
+    }
     if !fresh.view.blockers.is_empty() {
         return Err(AppError::ConflictDetails {
             code: "plan_blocked",
@@ -261,16 +193,48 @@ async fn checked_plan(
             details: json!({ "blockers": fresh.view.blockers }),
         });
     }
-    if fresh.view.plan_hash != plan_hash {
-        return Err(AppError::ConflictDetails {
-            code: "plan_changed",
-            message: "the plan changed since it was made (the store or the changesets moved); \
-                      review the new plan and apply that one"
-                .into(),
-            details: json!({ "plan_hash": fresh.view.plan_hash }),
-        });
+    if let Some(w) = fresh
+        .work
+        .iter()
+        .find(|w| !matches!(w.status, ChangesetState::Pending | ChangesetState::Failed))
+    {
+        return Err(AppError::Conflict(format!(
+            "{} is {}; plan again",
+            w.cs.id, w.status
+        )));
     }
     Ok(fresh)
+}
+
+fn describe(it: &PlanItem) -> String {
+    let version = match &it.target {
+        crypter_api::ItemTarget::Credential { version, .. }
+        | crypter_api::ItemTarget::Role { version, .. } => {
+            version.map_or(" (absent)".into(), |v| format!(" (version {v})"))
+        }
+        crypter_api::ItemTarget::Environment { .. } => String::new(),
+    };
+    format!("{} {}{version}", it.action, it.target.label())
+}
+
+/// The first item in which two plans differ, in words.
+fn first_difference(old: &[PlanItem], new: &[PlanItem]) -> String {
+    let n = old
+        .iter()
+        .zip(new)
+        .position(|(a, b)| a != b)
+        .unwrap_or(old.len().min(new.len()));
+    match (old.get(n), new.get(n)) {
+        (Some(a), Some(b)) => format!(
+            "item {} was planned as {}, and is now {}",
+            n + 1,
+            describe(a),
+            describe(b)
+        ),
+        (Some(a), None) => format!("item {} ({}) is gone from the plan", n + 1, describe(a)),
+        (None, Some(b)) => format!("item {} ({}) is new", n + 1, describe(b)),
+        (None, None) => "the changesets differ".into(),
+    }
 }
 
 pub fn job(id: &str) -> Option<JobProgress> {
@@ -281,7 +245,7 @@ pub fn job(id: &str) -> Option<JobProgress> {
 pub async fn wait(id: &str) -> Option<JobProgress> {
     loop {
         let p = jobs::get(id)?;
-        if p.state != "running" {
+        if p.state != JobState::Running {
             return Some(p);
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -1,29 +1,29 @@
-//! Running a plan's work: operation by operation, bulk items `PARALLELISM` at a time, the
-//! cursor saved in the changelog after every chunk so that a killed process resumes where
-//! it stopped. The lock's heartbeat runs beside it.
+//! Running a plan's items, changeset by changeset: the items of one operation a batch at
+//! a time, `PARALLELISM` at once (a move's copy and its `delete_source` together, in
+//! order). Before each batch the changelog records how far the list is done and which
+//! items are about to run, so a killed process resumes the same list where it stopped.
+//! The lock's heartbeat runs beside it.
 
 use super::changelog::{self, Record};
-use super::format::Charset;
+use super::exec::{self, Carry, Exec, Stop};
 use super::jobs::Job;
-use super::kv;
 use super::lock;
-use super::plan::{Action, Item, PARALLELISM};
-use super::Work;
+use super::plan::{Plan, Work, PARALLELISM};
 use crate::bao::Bao;
-use crate::credentials;
 use crate::error::AppError;
-use crypter_api::{ChangesetCursor, CredentialWrite};
+use crypter_api::{ChangelogResult, ChangesetCursor, ItemAction, PlanItem};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
-use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// Items done between two saves of the cursor.
-const CHUNK: usize = 256;
+/// Items of one batch, at most. The cursor is saved once per batch, and a batch ends when
+/// its last request does, so smaller batches leave OpenBao idle more often.
+const BATCH: usize = 1024;
 
 pub struct Runner {
     pub bao: Bao,
@@ -32,6 +32,7 @@ pub struct Runner {
     pub runbook_run: Option<String>,
     pub job: Arc<Job>,
     pub lock_version: u64,
+    pub plan: Arc<Plan>,
 }
 
 fn now() -> String {
@@ -40,7 +41,7 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-pub async fn run(r: Runner, work: Vec<Work>) {
+pub async fn run(r: Runner) {
     let lost = Arc::new(AtomicBool::new(false));
     let beat = {
         let (bao, token, lost) = (r.bao.clone(), r.token.clone(), lost.clone());
@@ -60,7 +61,7 @@ pub async fn run(r: Runner, work: Vec<Work>) {
         })
     };
     let mut result = Ok(());
-    for w in &work {
+    for w in &r.plan.work {
         if let Err(e) = run_changeset(&r, w, &lost).await {
             result = Err(format!("{}: {e}", w.cs.id));
             break;
@@ -76,195 +77,204 @@ pub async fn run(r: Runner, work: Vec<Work>) {
     r.job.finish(result);
 }
 
+/// Consecutive items that run in order, as one: a copy and the `delete_source` after it.
+fn units(items: &[PlanItem]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if it.action == ItemAction::DeleteSource => last.end = i + 1,
+            _ => out.push(i..i + 1),
+        }
+    }
+    out
+}
+
+/// Units of one operation, up to `BATCH` items: they may run at the same time.
+fn batches(items: &[PlanItem], units: Vec<Range<usize>>) -> Vec<Vec<Range<usize>>> {
+    let mut out: Vec<Vec<Range<usize>>> = Vec::new();
+    for u in units {
+        let fits = out.last().is_some_and(|b| {
+            let first = b[0].start;
+            items[first].operation == items[u.start].operation && u.end - first <= BATCH
+        });
+        match out.last_mut() {
+            Some(b) if fits => b.push(u),
+            _ => out.push(vec![u]),
+        }
+    }
+    out
+}
+
+fn runnable(items: &[PlanItem]) -> u64 {
+    items.iter().filter(|i| !i.action.is_noop()).count() as u64
+}
+
 async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), AppError> {
-    let cursor = w.resume.clone().unwrap_or_default();
+    let items = &r.plan.items[w.items.clone()];
     let mut record = Record {
         id: w.cs.id.clone(),
         checksum: w.checksum.clone(),
         body: w.text.clone(),
         by: r.actor.clone(),
         at: now(),
-        result: "running".into(),
+        result: ChangelogResult::Running,
         error: None,
         runbook_run: r.runbook_run.clone(),
-        cursor: Some(cursor.clone()),
+        cursor: Some(ChangesetCursor {
+            plan_hash: r.plan.hash.clone(),
+            done: 0,
+            total: items.len(),
+            in_flight: 0,
+        }),
+        first_item: w.items.start,
     };
-    changelog::save(&r.bao, &r.token, &record).await?;
-    let total = w.ops.len();
-    let roles = super::plan::PlannedRoles::default();
-    let ctx = super::plan::Ctx {
+    let x = Exec {
         bao: &r.bao,
         token: &r.token,
-        cs: &w.cs,
-        roles: &roles,
     };
-    for (i, planned) in w.ops.iter().enumerate().skip(cursor.operation) {
-        let after = if i == cursor.operation {
-            cursor.after.clone()
-        } else {
-            None
-        };
-        // Planned again just before it runs: an operation may depend on earlier ones of the
-        // same plan (a role created, then its grants updated; credentials imported, then
-        // retagged), which the plan could only count against the store as it was.
-        let op = super::plan::plan_operation(&ctx, i, &w.cs.operations[i]).await?;
-        if op.view.conflict > 0 {
-            let why = op
-                .warnings
-                .iter()
-                .map(|w| w.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
+    let ops = w.cs.operations.len();
+    for batch in batches(items, units(items)) {
+        let span = batch[0].start..batch[batch.len() - 1].end;
+        if lost.load(Ordering::SeqCst) {
             return fail(
                 r,
                 &mut record,
-                format!("operation {} ({}) now conflicts: {why}", i + 1, op.view.op),
+                span.start,
+                "the lock was taken over; stopped".into(),
             )
             .await;
         }
-        let runnable = |items: &[Item]| {
-            items
-                .iter()
-                .filter(|it| !matches!(it.action, Action::None))
-                .count() as u64
-        };
-        r.job
-            .adjust_total(runnable(&planned.items), runnable(&op.items));
-        let items: Vec<&Item> = op
-            .items
-            .iter()
-            .filter(|it| !matches!(it.action, Action::None))
-            .filter(|it| after.as_ref().is_none_or(|a| &it.key > a))
-            .collect();
-        r.job.set_current(format!(
-            "{}: {} (operation {}/{total})",
-            w.cs.id,
-            op.view.op,
-            i + 1
-        ));
-        for chunk in items.chunks(CHUNK) {
-            if lost.load(Ordering::SeqCst) {
-                return fail(r, &mut record, "the lock was taken over; stopped".into()).await;
-            }
-            let running: Vec<_> = chunk.iter().map(|it| execute(r, &it.action)).collect();
-            let results: Vec<Result<(), AppError>> = stream::iter(running)
-                .buffer_unordered(PARALLELISM)
-                .collect()
-                .await;
-            if let Some(e) = results.into_iter().find_map(Result::err) {
-                return fail(r, &mut record, e.to_string()).await;
-            }
-            r.job.add_done(chunk.len() as u64);
-            record.cursor = Some(ChangesetCursor {
-                operation: i,
-                after: chunk.last().map(|it| it.key.clone()),
-            });
-            changelog::save(&r.bao, &r.token, &record).await?;
+        if let Some(c) = record.cursor.as_mut() {
+            c.done = span.start;
+            c.in_flight = span.end;
         }
-        record.cursor = Some(ChangesetCursor {
-            operation: i + 1,
-            after: None,
-        });
         changelog::save(&r.bao, &r.token, &record).await?;
+        let op = items[span.start].operation;
+        r.job.set_current(format!(
+            "{}: {} (operation {}/{ops})",
+            w.cs.id,
+            w.cs.operations[op].name(),
+            op + 1
+        ));
+        if let Err((at, why)) = run_batch(&x, w, items, batch).await {
+            return fail(r, &mut record, at, why).await;
+        }
+        r.job.add_done(runnable(&items[span]));
     }
-    record.result = "applied".into();
+    record.result = ChangelogResult::Applied;
     record.cursor = None;
     record.at = now();
     changelog::save(&r.bao, &r.token, &record).await
 }
 
-async fn fail(r: &Runner, record: &mut Record, error: String) -> Result<(), AppError> {
-    record.result = "failed".into();
+/// Run the units; on the first one that stops, no further unit starts. `Err` holds the
+/// first item not known done and why the apply stopped.
+async fn run_batch(
+    x: &Exec<'_>,
+    w: &Work,
+    items: &[PlanItem],
+    batch: Vec<Range<usize>>,
+) -> Result<(), (usize, String)> {
+    let stop = AtomicBool::new(false);
+    let outcomes: Vec<Result<(), (usize, Option<Stop>)>> = stream::iter(batch)
+        .map(|unit| {
+            let stop = &stop;
+            async move {
+                if stop.load(Ordering::SeqCst) {
+                    return Err((unit.start, None));
+                }
+                let mut carry = Carry::default();
+                for i in unit {
+                    let it = &items[i];
+                    let op = &w.cs.operations[it.operation];
+                    if let Err(e) = exec::item(x, it, op, &mut carry).await {
+                        stop.store(true, Ordering::SeqCst);
+                        return Err((i, Some(e)));
+                    }
+                }
+                Ok(())
+            }
+        })
+        .buffer_unordered(PARALLELISM)
+        .collect()
+        .await;
+    let mut failed: Vec<(usize, Option<Stop>)> =
+        outcomes.into_iter().filter_map(Result::err).collect();
+    failed.sort_by_key(|(i, _)| *i);
+    let first = failed.first().map(|(i, _)| *i);
+    let cause = failed.into_iter().find_map(|(i, s)| s.map(|s| (i, s)));
+    match (first, cause) {
+        (Some(first), Some((i, stop))) => {
+            let it = &items[i];
+            let what = format!(
+                "item {} ({} {})",
+                w.items.start + i + 1,
+                it.action,
+                it.target.label()
+            );
+            let why = match stop {
+                Stop::Conflict(why) => format!(
+                    "conflict at {what}: {why}. The apply stopped; make the store match the plan \
+                     again and apply to resume, or remove its changelog record to plan it afresh"
+                ),
+                Stop::Error(e) => format!("{what} failed: {e}"),
+            };
+            Err((first, why))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn fail(r: &Runner, record: &mut Record, done: usize, error: String) -> Result<(), AppError> {
+    record.result = ChangelogResult::Failed;
     record.error = Some(error.clone());
+    if let Some(c) = record.cursor.as_mut() {
+        c.done = done;
+    }
     changelog::save(&r.bao, &r.token, record).await?;
     Err(AppError::Conflict(error))
 }
 
-fn generate(length: u16, charset: Charset) -> String {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    const HEX: &[u8] = b"0123456789abcdef";
-    const SYMBOLS: &[u8] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%&*+-=?@^_~";
-    let set = match charset {
-        Charset::Alphanumeric => ALNUM,
-        Charset::Hex => HEX,
-        Charset::Symbols => SYMBOLS,
-    };
-    let mut rng = rand::rng();
-    (0..length)
-        .map(|_| set[rand::Rng::random_range(&mut rng, 0..set.len())] as char)
-        .collect()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crypter_api::{ItemTarget, Precondition};
 
-async fn execute(r: &Runner, action: &Action) -> Result<(), AppError> {
-    let (bao, token) = (&r.bao, &r.token);
-    match action {
-        Action::None => Ok(()),
-        Action::CreateEnvironment(req) => {
-            crate::environments::create(bao, token, req).await?;
-            Ok(())
+    fn it(operation: usize, action: ItemAction) -> PlanItem {
+        PlanItem {
+            changeset: "c".into(),
+            operation,
+            action,
+            source: None,
+            target: ItemTarget::Environment { name: "qa".into() },
+            value: None,
+            precondition: Precondition::default(),
+            metadata: None,
+            reason: None,
+            refused: None,
+            resumed: false,
         }
-        Action::SaveRole { role, create } => crate::roles::save(bao, token, role, *create).await,
-        Action::DeleteRole(name) => crate::roles::remove(bao, token, name).await,
-        Action::Put {
-            env,
-            path,
-            key,
-            metadata,
-            generate: gen,
-            from,
-            overwrite,
-        } => {
-            let data = match (gen, from) {
-                (Some(g), _) => BTreeMap::from([(key.clone(), generate(g.length, g.charset))]),
-                (None, Some(f)) => {
-                    credentials::read_data(bao, token, &f.environment, &f.path, None)
-                        .await?
-                        .1
-                }
-                (None, None) => {
-                    return Err(AppError::bad_request(
-                        "invalid_changeset",
-                        "put_credential needs generate or from",
-                    ))
-                }
-            };
-            let req = CredentialWrite {
-                data,
-                class: metadata.class.clone(),
-                owner: metadata.owner.clone(),
-                description: metadata.description.clone(),
-                labels: metadata.labels.clone(),
-                rotate_after_days: None,
-                cas: if *overwrite { None } else { Some(0) },
-            };
-            credentials::put(bao, token, &r.actor, env, path, &req).await?;
-            Ok(())
-        }
-        Action::Copy {
-            src,
-            src_path,
-            env,
-            path,
-            metadata,
-            overwrite,
-            remove_source,
-        } => {
-            kv::copy_one(bao, token, src, src_path, env, path, metadata, *overwrite).await?;
-            if *remove_source {
-                kv::remove(bao, token, src, src_path).await?;
-            }
-            Ok(())
-        }
-        Action::RemoveSource { src, src_path } => kv::remove(bao, token, src, src_path).await,
-        Action::Retag {
-            env,
-            path,
-            metadata,
-        } => credentials::write_metadata(bao, token, env, path, metadata).await,
-        Action::Delete { env, path } => {
-            credentials::soft_delete(bao, token, env, path).await?;
-            Ok(())
-        }
+    }
+
+    #[test]
+    fn a_move_runs_as_one_unit_and_batches_keep_to_one_operation() {
+        let items = vec![
+            it(0, ItemAction::Create),
+            it(1, ItemAction::Create),
+            it(1, ItemAction::DeleteSource),
+            it(1, ItemAction::Skip),
+            it(1, ItemAction::DeleteSource),
+            it(2, ItemAction::Retag),
+        ];
+        let u = units(&items);
+        assert_eq!(u, vec![0..1, 1..3, 3..5, 5..6]);
+        let b = batches(&items, u);
+        assert_eq!(b, vec![vec![0..1], vec![1..3, 3..5], vec![5..6]]);
+        let many: Vec<PlanItem> = (0..600).map(|_| it(0, ItemAction::Create)).collect();
+        let sizes: Vec<usize> = batches(&many, units(&many)).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![600]);
+        let many: Vec<PlanItem> = (0..2500).map(|_| it(0, ItemAction::Create)).collect();
+        let sizes: Vec<usize> = batches(&many, units(&many)).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![1024, 1024, 452]);
     }
 }

@@ -4,7 +4,7 @@
 use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_CONFLICT, EXIT_ERROR};
 use crate::changesets;
 use clap::{Args, ValueEnum};
-use crypter_api::ApplyRequest;
+use crypter_api::{ApplyRequest, ChangesetState, JobState, NumberedItem, PlanItem};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +34,9 @@ pub struct ChangesetsArgs {
     /// apply: the plan hash you reviewed; without it, the plan made now is applied.
     #[arg(long)]
     pub plan_hash: Option<String>,
+    /// plan, apply: write every item of the plan to this file, one JSON object a line.
+    #[arg(long)]
+    pub items: Option<PathBuf>,
     /// apply: take the lock over from a live holder (needs --reason).
     #[arg(long)]
     pub force: bool,
@@ -76,12 +79,14 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
                     }
                 }
             }
-            if all
-                .iter()
-                .any(|s| matches!(s.status.as_str(), "changed" | "failed" | "invalid"))
-            {
+            if all.iter().any(|s| {
+                matches!(
+                    s.status,
+                    ChangesetState::Changed | ChangesetState::Failed | ChangesetState::Invalid
+                )
+            }) {
                 ExitCode::from(EXIT_CONFLICT)
-            } else if all.iter().any(|s| s.status == "pending") {
+            } else if all.iter().any(|s| s.status == ChangesetState::Pending) {
                 ExitCode::from(EXIT_PENDING)
             } else {
                 ExitCode::SUCCESS
@@ -89,6 +94,9 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
         }
         ChangesetsWhat::Plan => match changesets::plan(&op.bao, &op.token, dir).await {
             Ok(plan) => {
+                if let Err(code) = write_items(args.items.as_deref(), &plan.items) {
+                    return code;
+                }
                 if args.store.json {
                     print_json(&plan.view);
                 } else {
@@ -107,8 +115,11 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
                 Some(h) => h,
                 None => match changesets::plan(&op.bao, &op.token, dir).await {
                     Ok(p) => {
+                        if let Err(code) = write_items(args.items.as_deref(), &p.items) {
+                            return code;
+                        }
                         print_plan(&p.view);
-                        p.view.plan_hash
+                        p.view.plan_hash.clone()
                     }
                     Err(e) => return fail(&e),
                 },
@@ -131,21 +142,56 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
     }
 }
 
+/// Every item, one JSON object a line (versions and same/different; never a value).
+fn write_items(file: Option<&std::path::Path>, items: &[PlanItem]) -> Result<(), ExitCode> {
+    let Some(file) = file else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for (n, item) in items.iter().enumerate() {
+        let line = serde_json::to_string(&NumberedItem {
+            n: n as u64,
+            item: item.clone(),
+        })
+        .unwrap_or_default();
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(file, text).map_err(|e| {
+        eprintln!("crypter: cannot write {}: {e}", file.display());
+        ExitCode::from(EXIT_ERROR)
+    })?;
+    eprintln!("{} items written to {}", items.len(), file.display());
+    Ok(())
+}
+
+fn counts_line(counts: &crypter_api::ItemCounts) -> String {
+    if counts.is_empty() {
+        return "nothing to do".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
 fn print_plan(plan: &crypter_api::ChangesetPlan) {
     for cs in &plan.changesets {
-        println!("{} ({}) -> {}", cs.id, cs.status, cs.environment);
+        println!(
+            "{} ({}) -> {}: {} items",
+            cs.id, cs.status, cs.environment, cs.items
+        );
         for o in &cs.operations {
             println!(
-                "  {:>2}. {:<60} create {:>6}  update {:>6}  skip {:>6}  conflict {:>4}",
+                "  {:>2}. {:<60} {}",
                 o.index + 1,
                 o.summary,
-                o.create,
-                o.update,
-                o.skip,
-                o.conflict
+                counts_line(&o.counts)
             );
         }
     }
+    println!("items: {}", counts_line(&plan.counts));
     for w in &plan.warnings {
         println!("warning [{}] {}: {}", w.code, w.changeset, w.message);
     }
@@ -169,13 +215,13 @@ async fn watch(job_id: &str) -> ExitCode {
         bar.set_length(p.total);
         bar.set_position(p.done);
         bar.set_message(p.current.clone());
-        match p.state.as_str() {
-            "running" => tokio::time::sleep(Duration::from_millis(200)).await,
-            "done" => {
+        match p.state {
+            JobState::Running => tokio::time::sleep(Duration::from_millis(200)).await,
+            JobState::Done => {
                 bar.finish_with_message("done");
                 return ExitCode::SUCCESS;
             }
-            _ => {
+            JobState::Failed => {
                 bar.abandon_with_message("failed");
                 eprintln!(
                     "crypter: the apply failed: {}; run apply again to resume",

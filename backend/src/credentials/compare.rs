@@ -4,6 +4,7 @@
 use super::metadata::from_custom;
 use super::write::write_metadata;
 use super::{metadata_of, read_data, scan};
+use crate::bao::kv::{self, KvError, Mount};
 use crate::environments::FAN_OUT;
 use crate::error::AppError;
 use crypter_api::{CompareEntry, Comparison, CredentialPath, CredentialWritten, EnvName};
@@ -108,7 +109,8 @@ pub async fn compare(
 
 /// Copies the current version and its metadata (environment set to the target). Without
 /// `overwrite` it refuses when the target holds the path, and writes with check-and-set 0
-/// so a concurrent create cannot be overwritten either.
+/// so a concurrent create cannot be overwritten either; with it, the write replaces the
+/// version it read (check-and-set), so a concurrent change is not overwritten unseen.
 pub async fn promote(
     bao: &Bao,
     token: &SecretString,
@@ -125,30 +127,26 @@ pub async fn promote(
     }
     let source_meta = metadata_of(bao, token, from, path).await?;
     let (_, data) = read_data(bao, token, from, path, None).await?;
-    let target = match metadata_of(bao, token, to, path).await {
-        Ok(m) => Some(m),
-        Err(AppError::NotFound(m)) if m.starts_with("no credential") => None,
-        Err(e) => return Err(e),
+    let target = Mount::env(to);
+    let existing = match kv::metadata(bao, token, &target, path.as_ref()).await {
+        Ok(m) => m,
+        Err(KvError::NoMount { .. }) => return Err(crate::environments::not_found(to)),
+        Err(e) => return Err(e.into()),
     };
-    if target.is_some() && !overwrite {
-        return Err(AppError::Conflict(format!(
-            "{path:?} already exists in {to:?}; promote with overwrite to replace it"
-        )));
-    }
-    let mut body = serde_json::json!({ "data": data });
-    if !overwrite {
-        body["options"] = serde_json::json!({ "cas": 0 });
-    }
-    let answer = bao
-        .write(&format!("{}/data/{path}", to.mount()), token, &body)
+    let cas = match (&existing, overwrite) {
+        (Some(_), false) => {
+            return Err(AppError::Conflict(format!(
+                "{path:?} already exists in {to:?}; promote with overwrite to replace it"
+            )))
+        }
+        (Some(m), true) => m.current_version,
+        (None, _) => 0,
+    };
+    let version = kv::write(bao, token, &target, path.as_ref(), &data, Some(cas))
         .await
         .map_err(|e| match e {
-            crate::bao::BaoError::Rejected {
-                status: 400,
-                ref message,
-                ..
-            } if message.contains("check-and-set") => AppError::Conflict(format!(
-                "{path:?} appeared in {to:?} meanwhile; promote with overwrite to replace it"
+            KvError::CasFailed { .. } => AppError::Conflict(format!(
+                "{path:?} changed in {to:?} meanwhile; look at it and promote again"
             )),
             other => other.into(),
         })?;
@@ -158,9 +156,7 @@ pub async fn promote(
     Ok(CredentialWritten {
         environment: to.to_string(),
         path: path.to_string(),
-        version: answer
-            .and_then(|a| a["data"]["version"].as_u64())
-            .unwrap_or_default(),
+        version,
         row: None,
     })
 }

@@ -14,8 +14,11 @@ pub use list::{list, page, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 pub use listing::{Freshness, Listing, ListingCache, Want};
 pub use metadata::{from_custom, parse_entry, rotation_due, summary, to_custom, KvMetadata};
 pub use walk::{walk, KeyInfoAnswer, Walked};
-pub use write::{destroy, put, rollback, soft_delete, undelete, validate_class, write_metadata};
+pub use write::{
+    destroy, put, rollback, soft_delete, undelete, validate_class, validate_label, write_metadata,
+};
 
+use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
 use crate::environments;
 use crate::error::AppError;
@@ -58,11 +61,7 @@ pub async fn scan(
 pub fn missing_environment(e: BaoError, env: &EnvName) -> AppError {
     match e {
         BaoError::NotFound { .. } => environments::not_found(env),
-        BaoError::Rejected {
-            status: 400,
-            ref message,
-            ..
-        } if message.contains("no handler") => environments::not_found(env),
+        e if kv::is_no_mount(&e) => environments::not_found(env),
         e => e.into(),
     }
 }
@@ -87,24 +86,18 @@ pub async fn count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64
         }))
 }
 
-/// The metadata of one credential, `NotFound` when it does not exist.
+/// The metadata of one credential (as OpenBao answers it), `NotFound` when it does not
+/// exist.
 pub async fn metadata_of(
     bao: &Bao,
     token: &SecretString,
     env: &EnvName,
     path: &CredentialPath,
 ) -> Result<Value, AppError> {
-    match bao
-        .read(&format!("{}/metadata/{path}", env.mount()), token)
-        .await
-    {
-        Ok(Some(v)) => Ok(v["data"].clone()),
+    match kv::metadata(bao, token, &Mount::env(env), path.as_ref()).await {
+        Ok(Some(m)) => Ok(m.raw),
         Ok(None) => Err(not_found(env, path)),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("no handler") => Err(environments::not_found(env)),
+        Err(KvError::NoMount { .. }) => Err(environments::not_found(env)),
         Err(e) => Err(e.into()),
     }
 }
@@ -147,37 +140,20 @@ pub async fn read_data(
     path: &CredentialPath,
     version: Option<u64>,
 ) -> Result<(u64, BTreeMap<String, String>), AppError> {
-    let mut url = format!("{}/data/{path}", env.mount());
-    if let Some(v) = version {
-        url.push_str(&format!("?version={v}"));
-    }
-    let answer = bao.read(&url, token).await?;
-    let data = answer.as_ref().map(|a| &a["data"]);
-    let values = data.and_then(|d| d["data"].as_object());
-    match (data, values) {
-        (Some(d), Some(values)) => {
-            let version = d["metadata"]["version"].as_u64().unwrap_or_default();
-            let map = values
-                .iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), s)
-                })
-                .collect();
-            Ok((version, map))
-        }
-        _ => Err(match version {
-            Some(v) => AppError::NotFound(format!(
-                "version {v} of {path:?} in {env:?} does not exist, or is deleted or destroyed; \
-                 undelete it first"
-            )),
-            None => AppError::NotFound(format!(
-                "{path:?} in {env:?} has no readable current version (missing or deleted)"
-            )),
-        }),
+    let secret = match kv::read(bao, token, &Mount::env(env), path.as_ref(), version).await {
+        Ok(s) => s,
+        Err(KvError::NoMount { .. }) => return Err(environments::not_found(env)),
+        Err(e) => return Err(e.into()),
+    };
+    match (secret, version) {
+        (Some(s), _) => Ok((s.version, s.data)),
+        (None, Some(v)) => Err(AppError::NotFound(format!(
+            "version {v} of {path:?} in {env:?} does not exist, or is deleted or destroyed; \
+             undelete it first"
+        ))),
+        (None, None) => Err(AppError::NotFound(format!(
+            "{path:?} in {env:?} has no readable current version (missing or deleted)"
+        ))),
     }
 }
 

@@ -2,14 +2,14 @@
 //! environment in the metadata always comes from the URL, `created_by` from the session.
 
 use super::metadata::{from_custom, to_custom};
-use super::{metadata_of, read_data};
-use crate::bao::{Bao, BaoError};
+use super::read_data;
+use crate::bao::kv::{self, KvError, Mount};
+use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::{
     CredentialPath, CredentialWrite, CredentialWritten, EnvName, CREDENTIAL_CLASSES,
 };
 use secrecy::SecretString;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub fn validate_class(class: &str) -> Result<(), AppError> {
@@ -26,7 +26,8 @@ pub fn validate_class(class: &str) -> Result<(), AppError> {
     }
 }
 
-fn validate_label(label: &str) -> bool {
+/// A label: 1-64 characters of A-Z a-z 0-9 _ . - : (labels are stored comma-separated).
+pub fn validate_label(label: &str) -> bool {
     (1..=64).contains(&label.len())
         && label
             .chars()
@@ -82,13 +83,9 @@ pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
 }
 
 /// OpenBao's check-and-set refusal becomes a 409 that says what to do.
-fn cas_conflict(e: BaoError, path: &CredentialPath) -> AppError {
+fn cas_conflict(e: KvError, path: &CredentialPath) -> AppError {
     match e {
-        BaoError::Rejected {
-            status: 400,
-            ref message,
-            ..
-        } if message.contains("check-and-set") => AppError::Conflict(format!(
+        KvError::CasFailed { .. } => AppError::Conflict(format!(
             "{path:?} changed since you read it (check-and-set failed); reload it and retry"
         )),
         other => other.into(),
@@ -103,17 +100,9 @@ async fn write_data(
     data: &BTreeMap<String, String>,
     cas: Option<u64>,
 ) -> Result<u64, AppError> {
-    let mut body = json!({ "data": data });
-    if let Some(cas) = cas {
-        body["options"] = json!({ "cas": cas });
-    }
-    let answer = bao
-        .write(&format!("{}/data/{path}", env.mount()), token, &body)
+    kv::write(bao, token, &Mount::env(env), path.as_ref(), data, cas)
         .await
-        .map_err(|e| cas_conflict(e, path))?;
-    Ok(answer
-        .and_then(|a| a["data"]["version"].as_u64())
-        .unwrap_or_default())
+        .map_err(|e| cas_conflict(e, path))
 }
 
 async fn existing_metadata(
@@ -121,14 +110,15 @@ async fn existing_metadata(
     token: &SecretString,
     env: &EnvName,
     path: &CredentialPath,
-) -> Result<Option<Value>, AppError> {
-    match metadata_of(bao, token, env, path).await {
-        Ok(v) => Ok(Some(v)),
-        Err(AppError::NotFound(m)) if m.starts_with("no credential") => Ok(None),
-        Err(e) => Err(e),
+) -> Result<Option<kv::Metadata>, AppError> {
+    match kv::metadata(bao, token, &Mount::env(env), path.as_ref()).await {
+        Ok(m) => Ok(m),
+        Err(KvError::NoMount { .. }) => Err(crate::environments::not_found(env)),
+        Err(e) => Err(e.into()),
     }
 }
 
+/// Replace a credential's metadata (Crypter's `custom_metadata`).
 pub async fn write_metadata(
     bao: &Bao,
     token: &SecretString,
@@ -136,10 +126,14 @@ pub async fn write_metadata(
     path: &CredentialPath,
     metadata: &crypter_api::CredentialMetadata,
 ) -> Result<(), AppError> {
-    bao.write(
-        &format!("{}/metadata/{path}", env.mount()),
+    let custom = to_custom(metadata);
+    kv::write_metadata(
+        bao,
         token,
-        &to_custom(metadata),
+        &Mount::env(env),
+        path.as_ref(),
+        &custom["custom_metadata"],
+        None,
     )
     .await?;
     Ok(())
@@ -167,7 +161,7 @@ pub async fn put(
     let version = write_data(bao, token, env, path, &req.data, req.cas).await?;
     let mut meta = existing
         .as_ref()
-        .map(|m| from_custom(&m["custom_metadata"]))
+        .map(|m| from_custom(&m.custom))
         .unwrap_or_default();
     if req.class.is_some() {
         meta.class.clone_from(&req.class);
@@ -199,6 +193,18 @@ fn written(env: &EnvName, path: &CredentialPath, version: u64) -> CredentialWrit
     }
 }
 
+/// The metadata of an existing credential, or the 404 that names it.
+async fn current(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    path: &CredentialPath,
+) -> Result<kv::Metadata, AppError> {
+    existing_metadata(bao, token, env, path)
+        .await?
+        .ok_or_else(|| super::not_found(env, path))
+}
+
 /// Writes the data of `version` again as a new version (check-and-set on the current one).
 pub async fn rollback(
     bao: &Bao,
@@ -207,10 +213,9 @@ pub async fn rollback(
     path: &CredentialPath,
     version: u64,
 ) -> Result<CredentialWritten, AppError> {
-    let meta = metadata_of(bao, token, env, path).await?;
-    let current = meta["current_version"].as_u64().unwrap_or_default();
+    let meta = current(bao, token, env, path).await?;
     let (_, data) = read_data(bao, token, env, path, Some(version)).await?;
-    let new = write_data(bao, token, env, path, &data, Some(current)).await?;
+    let new = write_data(bao, token, env, path, &data, Some(meta.current_version)).await?;
     Ok(written(env, path, new))
 }
 
@@ -220,38 +225,27 @@ pub async fn soft_delete(
     env: &EnvName,
     path: &CredentialPath,
 ) -> Result<CredentialWritten, AppError> {
-    let meta = metadata_of(bao, token, env, path).await?;
-    bao.delete(&format!("{}/data/{path}", env.mount()), token)
-        .await?;
-    Ok(written(
-        env,
-        path,
-        meta["current_version"].as_u64().unwrap_or_default(),
-    ))
+    let meta = current(bao, token, env, path).await?;
+    let versions = [meta.current_version];
+    kv::delete_versions(bao, token, &Mount::env(env), path.as_ref(), &versions).await?;
+    Ok(written(env, path, meta.current_version))
 }
 
-async fn versions_action(
+/// `versions`, or the current one when none are named.
+async fn chosen_versions(
     bao: &Bao,
     token: &SecretString,
     env: &EnvName,
     path: &CredentialPath,
-    action: &str,
     versions: &[u64],
-) -> Result<CredentialWritten, AppError> {
-    let meta = metadata_of(bao, token, env, path).await?;
-    let current = meta["current_version"].as_u64().unwrap_or_default();
+) -> Result<(u64, Vec<u64>), AppError> {
+    let current = current(bao, token, env, path).await?.current_version;
     let versions = if versions.is_empty() {
         vec![current]
     } else {
         versions.to_vec()
     };
-    bao.write(
-        &format!("{}/{action}/{path}", env.mount()),
-        token,
-        &json!({ "versions": versions }),
-    )
-    .await?;
-    Ok(written(env, path, current))
+    Ok((current, versions))
 }
 
 pub async fn undelete(
@@ -261,7 +255,9 @@ pub async fn undelete(
     path: &CredentialPath,
     versions: &[u64],
 ) -> Result<CredentialWritten, AppError> {
-    versions_action(bao, token, env, path, "undelete", versions).await
+    let (current, versions) = chosen_versions(bao, token, env, path, versions).await?;
+    kv::undelete(bao, token, &Mount::env(env), path.as_ref(), &versions).await?;
+    Ok(written(env, path, current))
 }
 
 pub async fn destroy(
@@ -271,7 +267,9 @@ pub async fn destroy(
     path: &CredentialPath,
     versions: &[u64],
 ) -> Result<CredentialWritten, AppError> {
-    versions_action(bao, token, env, path, "destroy", versions).await
+    let (current, versions) = chosen_versions(bao, token, env, path, versions).await?;
+    kv::destroy(bao, token, &Mount::env(env), path.as_ref(), &versions).await?;
+    Ok(written(env, path, current))
 }
 
 #[cfg(test)]

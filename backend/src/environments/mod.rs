@@ -155,11 +155,9 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     }
-    // A new KV v2 mount refuses requests while it upgrades itself; reading its config
-    // waits for that (the client retries), so the first credential write does not meet
-    // it. A refusal to read the config is fine.
-    let config = format!("{}/config", name.mount());
-    let _ = bao.read(&config, token).await;
+    // A new KV v2 mount refuses requests while it upgrades itself; wait for that, so the
+    // first credential write does not meet it.
+    crate::bao::kv::wait_ready(bao, token, &crate::bao::kv::Mount::env(&name)).await?;
     let env = Environment {
         name: name.to_string(),
         description: req.description.clone(),
@@ -173,6 +171,30 @@ pub async fn create(
         return Err(e);
     }
     Ok(env)
+}
+
+/// Write the record of an environment whose mount exists already (an apply that stopped
+/// between the two writes); refuses if the record exists.
+pub async fn record_mount(
+    bao: &Bao,
+    token: &SecretString,
+    req: &EnvironmentCreate,
+) -> Result<(), AppError> {
+    let name = EnvName::parse(&req.name)?;
+    let color = req
+        .color
+        .clone()
+        .unwrap_or_else(|| DEFAULT_COLOR.to_owned());
+    validate_color(&color)?;
+    validate_description(&req.description)?;
+    let env = Environment {
+        name: name.to_string(),
+        description: req.description.clone(),
+        color,
+        protected: req.protected,
+        credential_count: None,
+    };
+    write_record(bao, token, &name, &env, Some(0)).await
 }
 
 async fn write_record(

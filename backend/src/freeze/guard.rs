@@ -74,14 +74,6 @@ pub fn frozen_at(method: &Method, path: &str) -> Option<Level> {
     }
 }
 
-fn level_rank(level: Level) -> u8 {
-    match level {
-        Level::None => 0,
-        Level::Provisioning => 1,
-        Level::Full => 2,
-    }
-}
-
 pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req
         .extensions()
@@ -100,7 +92,7 @@ pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Ne
     let Some(record) = state.freeze.current(&state, &session).await else {
         return next.run(req).await;
     };
-    if level_rank(record.level) >= level_rank(frozen_from) {
+    if record.level.satisfies(frozen_from) {
         return AppError::Frozen(format!(
             "the store is frozen at level {} by {} since {}{}: this change is refused until it is thawed (Freeze page)",
             record.level.as_str(),

@@ -4,34 +4,9 @@
 //! and mounts; credentials can still be read and written. `full` also stops every credential
 //! write, delete and destroy, and the issuing of secret-ids. The README documents this list.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    None,
-    Provisioning,
-    Full,
-}
-
-impl Level {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "none" => Some(Self::None),
-            "provisioning" => Some(Self::Provisioning),
-            "full" => Some(Self::Full),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Provisioning => "provisioning",
-            Self::Full => "full",
-        }
-    }
-}
+/// The level lives in `crypter-api` (the console shows it); this name stays for the freeze
+/// code.
+pub use crypter_api::FreezeLevel as Level;
 
 /// The capabilities a freeze removes from every rule that can reach a frozen path.
 pub const WRITE_CAPABILITIES: &[&str] = &["create", "update", "delete", "patch", "sudo"];

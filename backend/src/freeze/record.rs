@@ -69,7 +69,7 @@ impl FreezeRecord {
 
     pub fn to_state(&self) -> FreezeState {
         FreezeState {
-            level: self.level.as_str().to_owned(),
+            level: self.level,
             since: self.since.clone(),
             by: self.by.clone(),
             reason: self.reason.clone(),

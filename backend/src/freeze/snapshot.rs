@@ -4,10 +4,11 @@
 //! from the one the freeze took, and point at the last good version (KV v2 keeps them).
 
 use super::{read_policy, sha256_hex, PARALLEL};
-use crate::bao::Bao;
+use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crypter_api::SnapshotVersion;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use reqwest::Method;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -107,11 +108,21 @@ pub async fn load(
     version: Option<u64>,
     expected_sha256: Option<&str>,
 ) -> Result<Result<Snapshot, String>, AppError> {
-    let path = match version {
-        Some(v) => format!("{SNAPSHOT_PATH}?version={v}"),
-        None => SNAPSHOT_PATH.to_owned(),
+    let answer = match version {
+        Some(v) => {
+            let query = format!("version={v}");
+            match bao
+                .request_query(Method::GET, SNAPSHOT_PATH, &query, Some(token))
+                .await
+            {
+                Ok(a) => a,
+                Err(BaoError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => bao.read(SNAPSHOT_PATH, token).await?,
     };
-    let Some(answer) = bao.read(&path, token).await? else {
+    let Some(answer) = answer else {
         return Ok(Err("it is missing".into()));
     };
     let data = answer.pointer("/data/data").cloned().unwrap_or_default();

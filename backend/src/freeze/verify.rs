@@ -98,7 +98,7 @@ pub async fn verify(
         save_record(bao, token, &latest, version).await?;
     }
     Ok(Verification {
-        level: record.level.as_str().to_owned(),
+        level: record.level,
         at,
         verified,
         probes,

@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 pub use policy::{derive, policy_name};
-pub use save::{remove, save};
+pub use save::{remove, save, save_at};
 
 const RECORDS: &str = "crypter/data/roles";
 const RECORDS_META: &str = "crypter/metadata/roles";

@@ -3,10 +3,10 @@
 //! record first and never takes over a policy or AppRole that Crypter did not make.
 
 use super::{
-    derive, get, policy_name, validate, MACHINE_TOKEN_MAX_TTL, MACHINE_TOKEN_TTL, RECORDS,
-    RECORDS_META,
+    derive, get, policy_name, validate, MACHINE_TOKEN_MAX_TTL, MACHINE_TOKEN_TTL, RECORDS_META,
 };
-use crate::bao::{Bao, BaoError};
+use crate::bao::kv::{self, KvError, Mount};
+use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::{Role, RoleClass, RoleName};
 use secrecy::SecretString;
@@ -21,6 +21,19 @@ pub async fn save(
     token: &SecretString,
     role: &Role,
     create: bool,
+) -> Result<(), AppError> {
+    save_at(bao, token, role, create, None).await
+}
+
+/// [`save`]; an update's record is written with check-and-set on `record_cas` (the version
+/// it was planned against), and refused (409) before anything is written when the record
+/// has moved on since.
+pub async fn save_at(
+    bao: &Bao,
+    token: &SecretString,
+    role: &Role,
+    create: bool,
+    record_cas: Option<u64>,
 ) -> Result<(), AppError> {
     if create {
         validate(bao, token, role).await?;
@@ -37,6 +50,16 @@ pub async fn save(
         }
         return written;
     }
+    let key = format!("roles/{}", role.name);
+    let crypter = Mount::v2("crypter");
+    if let Some(cas) = record_cas {
+        let version = kv::read_json(bao, token, &crypter, &key)
+            .await?
+            .map(|(_, v)| v);
+        if version != Some(cas) {
+            return Err(changed_meanwhile(&role.name));
+        }
+    }
     let existing = get(bao, token, &role.name).await?;
     validate(bao, token, role).await?;
     write_policy_and_approle(bao, token, role, Some(&existing)).await?;
@@ -45,30 +68,33 @@ pub async fn save(
         bao.delete(&format!("crypter/metadata/e2e/{}", role.name), token)
             .await?;
     }
-    bao.write(
-        &format!("{RECORDS}/{}", role.name),
-        token,
-        &json!({ "data": role }),
-    )
-    .await?;
-    Ok(())
+    let data = serde_json::to_value(role)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {}: {e}", role.name)))?;
+    match kv::write_json(bao, token, &crypter, &key, &data, record_cas).await {
+        Ok(_) => Ok(()),
+        Err(KvError::CasFailed { .. }) => Err(changed_meanwhile(&role.name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn changed_meanwhile(name: &RoleName) -> AppError {
+    AppError::Conflict(format!(
+        "role {name} changed meanwhile; reload it and try again"
+    ))
 }
 
 /// Write the role's record with check-and-set 0: it exists afterwards, or someone else's
 /// role of that name already did (409).
 async fn reserve(bao: &Bao, token: &SecretString, role: &Role) -> Result<(), AppError> {
-    let body = json!({ "options": { "cas": 0 }, "data": role });
-    match bao
-        .write(&format!("{RECORDS}/{}", role.name), token, &body)
-        .await
-    {
+    let data = serde_json::to_value(role)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {}: {e}", role.name)))?;
+    let key = format!("roles/{}", role.name);
+    match kv::write_json(bao, token, &Mount::v2("crypter"), &key, &data, Some(0)).await {
         Ok(_) => Ok(()),
-        Err(BaoError::Rejected { message, .. }) if message.contains("check-and-set") => {
-            Err(AppError::Conflict(format!(
-                "a role named {} already exists; edit it instead",
-                role.name
-            )))
-        }
+        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(format!(
+            "a role named {} already exists; edit it instead",
+            role.name
+        ))),
         Err(e) => Err(e.into()),
     }
 }

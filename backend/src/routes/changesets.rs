@@ -12,7 +12,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use crypter_api::{
     ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
-    JobProgress,
+    ItemAction, JobProgress, JobState, PlanItemPage,
 };
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
@@ -53,7 +53,8 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(found)))
 }
 
-/// A dry run against the live store: writes nothing. Counts, examples, warnings, `plan_hash`.
+/// A dry run against the live store: writes nothing. Counts per kind, warnings, blockers,
+/// the `plan_hash` of the complete item list, and its first page of items.
 #[utoipa::path(post, path = "/api/v1/changesets/plan", tag = "changesets",
     responses((status = 200, body = ChangesetPlan), (status = 401, body = crypter_api::ErrorBody)))]
 pub async fn plan(
@@ -62,7 +63,64 @@ pub async fn plan(
 ) -> Result<Json<ChangesetPlan>, AppError> {
     let dir = state.settings.changesets_dir.as_deref();
     let plan = changesets::plan(&state.bao, &session.token, dir).await?;
-    Ok(Json(plan.view))
+    Ok(Json(plan.view.clone()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ItemQuery {
+    /// An action (`create`, `update`, `skip`, `delete_source`, …) or `refused`.
+    pub kind: Option<String>,
+    /// Only this changeset's items.
+    pub changeset: Option<String>,
+    /// The `next` of the previous page.
+    pub after: Option<u64>,
+    /// At most 1,000; 100 by default.
+    pub limit: Option<usize>,
+}
+
+/// A plan's items, a page at a time, filtered by kind or changeset.
+#[utoipa::path(get, path = "/api/v1/changesets/plans/{hash}/items", tag = "changesets",
+    params(("hash" = String, Path, description = "The plan's hash"), ItemQuery),
+    responses((status = 200, body = PlanItemPage), (status = 400, body = crypter_api::ErrorBody),
+        (status = 404, description = "No such plan here: plan again", body = crypter_api::ErrorBody)))]
+pub async fn plan_items(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(hash): Path<String>,
+    Query(q): Query<ItemQuery>,
+) -> Result<Json<PlanItemPage>, AppError> {
+    let valid_hash = hash
+        .strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !valid_hash {
+        return Err(AppError::bad_request(
+            "invalid_plan_hash",
+            "a plan hash looks like sha256:<64 hex digits>",
+        ));
+    }
+    if let Some(k) = q.kind.as_deref() {
+        if k != "refused" && ItemAction::parse(k).is_none() {
+            let kinds: Vec<&str> = ItemAction::ALL.iter().map(|a| a.as_str()).collect();
+            return Err(AppError::bad_request(
+                "invalid_kind",
+                format!("kind {k:?} is not one of refused, {}", kinds.join(", ")),
+            ));
+        }
+    }
+    let filter = changesets::Filter {
+        kind: q.kind,
+        changeset: q.changeset,
+    };
+    let limit = q.limit.unwrap_or(changesets::plan::view::FIRST_PAGE);
+    if limit == 0 || limit > changesets::plan::view::MAX_PAGE {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be 1-{}", changesets::plan::view::MAX_PAGE),
+        ));
+    }
+    Ok(Json(
+        changesets::items(&state.bao, &session.token, &hash, &filter, q.after, limit).await?,
+    ))
 }
 
 /// Apply the plan that hashes to `plan_hash`. Returns a job id at once.
@@ -182,7 +240,7 @@ pub async fn events(
             return None;
         }
         let p = changesets::job(&id)?;
-        let end = p.state != "running";
+        let end = p.state != JobState::Running;
         let event = Event::default()
             .event("progress")
             .json_data(&p)

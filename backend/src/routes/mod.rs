@@ -112,6 +112,10 @@ pub fn api() -> Router<AppState> {
             get(changesets::list).post(changesets::upload),
         )
         .route("/changesets/plan", post(changesets::plan))
+        .route(
+            "/changesets/plans/{hash}/items",
+            get(changesets::plan_items),
+        )
         .route("/changesets/apply", post(changesets::apply))
         .route(
             "/changesets/lock",

@@ -47,7 +47,7 @@ pub async fn gather(
     let writes = match freeze_window(run) {
         Some((state, until)) => {
             let window = Window {
-                level: &state.level,
+                level: state.level.as_str(),
                 patterns: &state.frozen_paths,
                 since: state.since.as_deref(),
                 until: until.as_deref(),

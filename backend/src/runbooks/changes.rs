@@ -4,7 +4,7 @@
 use super::steps::{Actor, Outcome};
 use crate::bao::Bao;
 use crate::error::AppError;
-use crypter_api::{ApplyRequest, Runbook};
+use crypter_api::{ApplyRequest, ChangesetState, JobState, Runbook};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -23,10 +23,18 @@ pub async fn validate(
     let all = crate::changesets::status(bao, token, actor.changesets_dir).await?;
     let bad: Vec<String> = all
         .iter()
-        .filter(|c| !matches!(c.status.as_str(), "pending" | "applied" | "accepted"))
+        .filter(|c| {
+            !matches!(
+                c.status,
+                ChangesetState::Pending | ChangesetState::Applied | ChangesetState::Accepted
+            )
+        })
         .map(|c| format!("{} is {}", c.id, c.status))
         .collect();
-    let pending = all.iter().filter(|c| c.status == "pending").count();
+    let pending = all
+        .iter()
+        .filter(|c| c.status == ChangesetState::Pending)
+        .count();
     let summary = if bad.is_empty() {
         format!(
             "{} changesets, checksums valid, {pending} pending",
@@ -51,26 +59,22 @@ pub async fn plan(
     actor: &Actor<'_>,
     run: &Runbook,
 ) -> Result<Outcome, AppError> {
-    let plan = crate::changesets::plan(bao, token, actor.changesets_dir)
-        .await?
-        .view;
+    let made = crate::changesets::plan(bao, token, actor.changesets_dir).await?;
+    // The complete item list is evidence too: kept in the store, in chunks, by its hash.
+    crate::changesets::keep(bao, token, &made).await?;
+    let plan = &made.view;
     let strays: Vec<&str> = plan
         .changesets
         .iter()
         .filter(|c| outside(run, Some(&c.environment)))
         .map(|c| c.id.as_str())
         .collect();
-    let (create, update, conflict) = plan
-        .changesets
-        .iter()
-        .flat_map(|c| c.operations.iter())
-        .fold((0, 0, 0), |(a, b, c), o| {
-            (a + o.create, b + o.update, c + o.conflict)
-        });
     let mut summary = format!(
-        "plan {}: {} changesets, {create} creates, {update} updates, {conflict} conflicts, {} warnings",
+        "plan {}: {} changesets, {} items ({}), {} warnings",
         plan.plan_hash,
         plan.changesets.len(),
+        made.items.len(),
+        counts_text(&plan.counts),
         plan.warnings.len()
     );
     if !plan.blockers.is_empty() {
@@ -84,8 +88,25 @@ pub async fn plan(
         );
     }
     let passed = plan.blockers.is_empty();
-    let evidence = serde_json::to_value(&plan).unwrap_or(Value::Null);
+    let mut evidence = serde_json::to_value(plan).unwrap_or(Value::Null);
+    evidence["items_kept"] = json!(format!(
+        "all {} items are kept with the plan; GET /api/v1/changesets/plans/{}/items",
+        made.items.len(),
+        plan.plan_hash
+    ));
     Ok(Outcome::new(passed, summary, evidence))
+}
+
+/// `5 create, 2 skip`, kinds in order.
+fn counts_text(counts: &crypter_api::ItemCounts) -> String {
+    if counts.is_empty() {
+        return "nothing to do".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Apply the plan hash of the sign-off. A changed plan voids the sign-off.
@@ -129,7 +150,7 @@ pub async fn apply(
         Err(e) => return Err(e),
     };
     let job = crate::changesets::wait(&started.job_id).await;
-    let done = job.as_ref().is_some_and(|j| j.state == "done");
+    let done = job.as_ref().is_some_and(|j| j.state == JobState::Done);
     let applied: Vec<Value> = crate::changesets::status(bao, token, dir)
         .await?
         .into_iter()
@@ -191,14 +212,13 @@ pub fn report(md: &mut String, kind: &str, e: &Value) {
                 .into_iter()
                 .flatten()
             {
+                let counts: crypter_api::ItemCounts =
+                    serde_json::from_value(o["counts"].clone()).unwrap_or_default();
                 let _ = writeln!(
                     md,
-                    "    - {}: {} create, {} update, {} skip, {} conflict",
+                    "    - {}: {}",
                     o["op"].as_str().unwrap_or("-"),
-                    o["create"],
-                    o["update"],
-                    o["skip"],
-                    o["conflict"]
+                    counts_text(&counts)
                 );
             }
         }

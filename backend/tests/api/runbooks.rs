@@ -644,7 +644,7 @@ async fn the_whole_store_migration_passes() {
     let hash = plan_hash_of(&now);
     assert!(hash.starts_with("sha256:"), "{hash}");
     let planned = &step_of(&now, "plan")["evidence"]["changesets"][0];
-    assert_eq!(planned["operations"][0]["create"], 5, "{planned}");
+    assert_eq!(planned["operations"][0]["counts"]["create"], 5, "{planned}");
     let (s, e) = admin
         .step(
             &run,
@@ -823,6 +823,94 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
         .is_some());
     let md = admin.report(&run).await;
     assert!(md.contains("Void sign-off by admin"), "{md}");
+}
+
+/// The sign-off is bound to the complete item list: a plan that lists other items, even
+/// with the same counts, is another plan, and apply refuses it.
+#[tokio::test]
+async fn a_signoff_refuses_an_apply_whose_items_differ_even_with_the_same_counts() {
+    let app = demo_app().await;
+    legacy_mount_and_changeset(&app, 3).await;
+    let admin = Admin::new(&app).await;
+    let run = admin.start_run("store-migration", &["production"]).await;
+    admin
+        .ok_step(
+            &run,
+            "announce",
+            "skip",
+            Some(json!({"reason": "rehearsal"})),
+        )
+        .await;
+    for step in ["freeze", "verify-freeze", "validate", "plan"] {
+        let s = admin.ok_step(&run, step, "run", None).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+    let planned = admin.run_record(&run).await;
+    let first = plan_hash_of(&planned);
+    let counts = step_of(&planned, "plan")["evidence"]["counts"].clone();
+    assert_eq!(counts, json!({"create": 3}), "{counts}");
+    // The complete item list is kept with the run's plan, not only its first page.
+    let (s, items) = admin
+        .rb(
+            Method::GET,
+            &format!("/changesets/plans/{first}/items?limit=2"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{items}");
+    assert_eq!(
+        (items["total"].as_u64(), items["next"].as_u64()),
+        (Some(3), Some(1))
+    );
+    admin
+        .ok_step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": first})),
+        )
+        .await;
+    // One legacy secret swapped for another: still three creates, other items.
+    app.bao
+        .delete("legacy-kv/apps/app-2", &app.root)
+        .await
+        .unwrap();
+    app.bao
+        .write(
+            "legacy-kv/apps/app-9",
+            &app.root,
+            &json!({"password": "p9"}),
+        )
+        .await
+        .unwrap();
+    let apply = admin.ok_step(&run, "apply", "run", None).await;
+    assert_eq!(apply["state"], "failed", "{apply}");
+    let error = apply["evidence"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("item 3 was planned as create production/legacy/apps/app-2 (absent), and is now create production/legacy/apps/app-9 (absent)"),
+        "{error}"
+    );
+    for i in [0, 2, 9] {
+        let v = app
+            .bao
+            .read(
+                &format!("env/production/data/legacy/apps/app-{i}"),
+                &app.root,
+            )
+            .await
+            .unwrap();
+        assert!(v.is_none(), "app-{i}: nothing applied");
+    }
+    let gate = step_of(&admin.run_record(&run).await, "go-no-go");
+    assert_eq!(gate["voided"][0]["plan_hash"], first.as_str(), "{gate}");
+    admin.ok_step(&run, "plan", "run", None).await;
+    let replanned = admin.run_record(&run).await;
+    assert_eq!(
+        step_of(&replanned, "plan")["evidence"]["counts"],
+        counts,
+        "same counts"
+    );
+    assert_ne!(plan_hash_of(&replanned), first, "another plan");
 }
 
 #[tokio::test]

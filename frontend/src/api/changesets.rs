@@ -1,7 +1,7 @@
 use super::{delete, empty_response, get, request};
 use crypter_api::{
     ApiError, ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus,
-    ChangesetUpload,
+    ChangesetUpload, PlanItemPage,
 };
 use gloo_net::http::Method;
 
@@ -19,6 +19,22 @@ pub async fn plan_changesets() -> Result<ChangesetPlan, ApiError> {
     request::<(), ChangesetPlan>(Method::POST, "/changesets/plan", None)
         .await?
         .ok_or_else(empty_response)
+}
+
+/// A page of a plan's items (100), of one kind or all, after position `after`.
+pub async fn plan_items(
+    hash: &str,
+    kind: Option<String>,
+    after: Option<u64>,
+) -> Result<PlanItemPage, ApiError> {
+    let mut path = format!("/changesets/plans/{hash}/items?limit=100");
+    if let Some(k) = kind {
+        path.push_str(&format!("&kind={k}"));
+    }
+    if let Some(a) = after {
+        path.push_str(&format!("&after={a}"));
+    }
+    get(&path).await
 }
 
 pub async fn apply_changesets(req: ApplyRequest) -> Result<ApplyStarted, ApiError> {

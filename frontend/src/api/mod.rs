@@ -13,7 +13,7 @@ mod session;
 
 pub use changesets::{
     apply_changesets, break_changesets_lock, changesets_lock, list_changesets, plan_changesets,
-    upload_changeset,
+    plan_items, upload_changeset,
 };
 pub use cluster::cluster;
 pub use credentials::{

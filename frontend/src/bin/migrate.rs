@@ -1,4 +1,4 @@
-//! The `migrate` bundle of the console: changesets and runbooks.
+//! The `migrate` bundle of the console: runbooks (changesets have a bundle of their own).
 
 use crypter_frontend::components::shell::Shell;
 use crypter_frontend::pages::*;
@@ -12,7 +12,6 @@ fn main() {
             <Router>
                 <Routes fallback=NotFound>
                     <ParentRoute path=path!("") view=Shell>
-                        <Route path=path!("changesets") view=Changesets />
                         <Route path=path!("runbooks") view=Runbooks />
                         <Route path=path!("runbooks/:id") view=RunbookRun />
                     </ParentRoute>

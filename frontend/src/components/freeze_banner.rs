@@ -50,7 +50,7 @@ pub fn FreezeBanner() -> impl IntoView {
             };
             view! {
                 <div class="freeze-banner" role="status" data-testid="freeze-banner">
-                    <strong>"Store frozen: " <span data-testid="freeze-banner-level">{s.level.clone()}</span></strong>
+                    <strong>"Store frozen: " <span data-testid="freeze-banner-level">{s.level.as_str()}</span></strong>
                     <span>
                         " by " {s.by.clone().unwrap_or_default()} " since "
                         {s.since.as_deref().map(super::time::short_time).unwrap_or_default()}

@@ -4,7 +4,7 @@
 //! (an error answer, e.g. while the backend restarts) this reconnects with a growing
 //! delay. Either way the page says "reconnecting" until events flow again.
 
-use crypter_api::JobProgress;
+use crypter_api::{JobProgress, JobState};
 use leptos::prelude::*;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -50,7 +50,7 @@ fn connect(url: Rc<str>, attempt: u32, sink: JobSink) {
             else {
                 return;
             };
-            let ended = p.state != "running";
+            let ended = p.state != JobState::Running;
             sink.link.set(Link::Live);
             sink.progress.set(Some(p));
             if ended {
@@ -62,7 +62,7 @@ fn connect(url: Rc<str>, attempt: u32, sink: JobSink) {
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         if sink
             .progress
-            .with_untracked(|p| p.as_ref().is_some_and(|p| p.state != "running"))
+            .with_untracked(|p| p.as_ref().is_some_and(|p| p.state != JobState::Running))
         {
             return;
         }

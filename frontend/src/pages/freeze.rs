@@ -82,7 +82,7 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
                         <dt>"Level"</dt>
                         <dd>
                             <span class=if frozen { "badge bad" } else { "badge ok" } data-testid="freeze-level">
-                                {s.level.clone()}
+                                {s.level.as_str()}
                             </span>
                         </dd>
                         <dt>"Since"</dt>
@@ -120,7 +120,7 @@ fn CurrentState(state: Signal<Option<FreezeState>>) -> impl IntoView {
 #[component]
 fn FreezeForm(current: Option<FreezeState>) -> impl IntoView {
     let status = FreezeStatus::get();
-    let current_level = current.map(|c| c.level).unwrap_or_else(|| "none".into());
+    let current_level = current.map(|c| c.level).unwrap_or_default();
     let level = RwSignal::new(
         if current_level == "provisioning" {
             "full"

@@ -1,14 +1,14 @@
 //! The Changesets page: each changeset's status with its checksum (and the diff of an
-//! edited one), an upload, the plan with its warnings, and apply with a live progress bar
-//! fed by the job's server-sent events.
+//! edited one), an upload, the plan (counts per kind and every item, a page at a time),
+//! and apply with a live progress bar fed by the job's server-sent events.
+
+mod plan;
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crate::components::job_events::{watch_job, JobSink, Link, LinkStatus};
-use crypter_api::{
-    ApiError, ApplyRequest, ChangesetPlan, ChangesetStatus, JobProgress, PlannedChangeset,
-};
+use crypter_api::{ApiError, ChangesetPlan, ChangesetState, ChangesetStatus, JobProgress};
 use leptos::prelude::*;
+use plan::PlanPanel;
 
 #[component]
 pub fn Changesets() -> impl IntoView {
@@ -80,10 +80,10 @@ fn LockBanner(
     }
 }
 
-fn badge_class(status: &str) -> &'static str {
+fn badge_class(status: ChangesetState) -> &'static str {
     match status {
-        "applied" | "accepted" => "badge ok",
-        "pending" | "running" => "badge",
+        ChangesetState::Applied | ChangesetState::Accepted => "badge ok",
+        ChangesetState::Pending | ChangesetState::Running => "badge",
         _ => "badge bad",
     }
 }
@@ -143,17 +143,17 @@ fn StatusRow(s: ChangesetStatus) -> impl IntoView {
         .or_else(|| {
             s.cursor.clone().map(|c| {
                 let text = format!(
-                    "Stopped at operation {}{}; apply again to resume",
-                    c.operation + 1,
-                    c.after.map(|a| format!(" after {a}")).unwrap_or_default()
+                    "Stopped after {} of {} items; plan and apply again to run the rest of the \
+                     same list",
+                    c.done, c.total
                 );
                 view! { <p class="muted" data-testid="changeset-cursor">{text}</p> }.into_any()
             })
         });
     view! {
-        <tr data-testid="changeset-row" data-id=s.id.clone() data-status=s.status.clone()>
+        <tr data-testid="changeset-row" data-id=s.id.clone() data-status=s.status.as_str()>
             <td><code>{s.id.clone()}</code><div class="muted small">{s.description.clone().unwrap_or_default()}</div></td>
-            <td><span class=badge_class(&s.status) data-testid="changeset-status">{s.status.clone()}</span></td>
+            <td><span class=badge_class(s.status) data-testid="changeset-status">{s.status.as_str()}</span></td>
             <td><code title=s.checksum.clone().unwrap_or_default() data-testid="changeset-checksum">{short_sum(&s.checksum)}</code></td>
             <td>{s.environment.clone().unwrap_or_default()}</td>
             <td class="small">{applied}</td>
@@ -209,137 +209,8 @@ fn Upload(on_done: Callback<()>) -> impl IntoView {
                 {move || if action.pending().get() { "Uploading…" } else { "Upload" }}
             </button>
             {move || action.value().get().and_then(Result::ok).map(|s| view! {
-                <p class="muted" data-testid="changeset-uploaded">"Uploaded " <code>{s.id}</code> " (" {s.status} ")"</p>
+                <p class="muted" data-testid="changeset-uploaded">"Uploaded " <code>{s.id}</code> " (" {s.status.as_str()} ")"</p>
             })}
         </form>
-    }
-}
-
-#[component]
-fn PlanPanel(
-    plan: RwSignal<Option<ChangesetPlan>>,
-    progress: RwSignal<Option<JobProgress>>,
-    on_change: Callback<()>,
-) -> impl IntoView {
-    let plan_action = Action::new_local(|_: &()| api::plan_changesets());
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = plan_action.value().get() {
-            plan.set(Some(p));
-        }
-    });
-    let apply_action = Action::new_local(|hash: &String| {
-        api::apply_changesets(ApplyRequest {
-            plan_hash: hash.clone(),
-            force: false,
-            reason: None,
-        })
-    });
-    let link = RwSignal::new(Link::Live);
-    Effect::new(move |_| {
-        if let Some(Ok(started)) = apply_action.value().get() {
-            on_change.run(());
-            let sink = JobSink {
-                progress,
-                link,
-                on_end: on_change,
-            };
-            watch_job(&started.job_id, sink);
-        }
-    });
-    let plan_error = Signal::derive(move || plan_action.value().get().and_then(Result::err));
-    let apply_error = Signal::derive(move || apply_action.value().get().and_then(Result::err));
-    let running = move || progress.get().is_some_and(|p| p.state == "running");
-    view! {
-        <div class="card" data-testid="plan-panel">
-            <div class="page-head">
-                <h2>"Plan and apply"</h2>
-                <button type="button" class="primary" data-testid="plan-button"
-                    disabled=move || plan_action.pending().get() || running()
-                    on:click=move |_| { plan_action.dispatch(()); }>
-                    {move || if plan_action.pending().get() { "Planning…" } else { "Plan (dry run)" }}
-                </button>
-            </div>
-            <ErrorBox error=plan_error />
-            {move || plan.get().map(|p| {
-                let hash = p.plan_hash.clone();
-                let blocked = !p.blockers.is_empty();
-                view! {
-                    <PlanView plan=p />
-                    <ErrorBox error=apply_error />
-                    <button type="button" class="primary danger" data-testid="apply-button"
-                        disabled=move || blocked || apply_action.pending().get() || running()
-                        on:click=move |_| { apply_action.dispatch(hash.clone()); }>
-                        "Apply this plan"
-                    </button>
-                }
-            })}
-            <ProgressView progress=progress />
-            <LinkStatus link=link />
-        </div>
-    }
-}
-
-#[component]
-fn PlanView(plan: ChangesetPlan) -> impl IntoView {
-    let empty = plan.changesets.is_empty();
-    view! {
-        <div data-testid="plan">
-            {empty.then(|| view! { <p class="muted" data-testid="plan-empty">"Nothing to apply: every changeset is applied."</p> })}
-            {plan.changesets.into_iter().map(|c| view! { <PlannedView c=c /> }).collect_view()}
-            <ul class="plan-warnings">
-                {plan.warnings.into_iter().map(|w| {
-                    let text = format!("{}: {}", w.changeset, w.message);
-                    view! { <li class="warn" data-testid="plan-warning" data-code=w.code>{text}</li> }
-                }).collect_view()}
-                {plan.blockers.into_iter().map(|b| view! {
-                    <li class="error" data-testid="plan-blocker">"Blocked: " {b}</li>
-                }).collect_view()}
-            </ul>
-            <p class="muted small">"Plan hash " <code data-testid="plan-hash">{plan.plan_hash}</code></p>
-        </div>
-    }
-}
-
-#[component]
-fn PlannedView(c: PlannedChangeset) -> impl IntoView {
-    view! {
-        <h3><code>{c.id.clone()}</code> " → " {c.environment.clone()}</h3>
-        <div class="table-wrap">
-            <table class="plan-table" data-testid="plan-changeset" data-id=c.id>
-                <thead><tr><th>"#"</th><th>"Operation"</th><th>"Create"</th><th>"Update"</th><th>"Skip"</th><th>"Conflict"</th></tr></thead>
-                <tbody>
-                    {c.operations.into_iter().map(|o| view! {
-                        <tr data-testid="plan-operation">
-                            <td>{o.index + 1}</td>
-                            <td>{o.summary}<div class="muted small">{o.examples.join(", ")}</div></td>
-                            <td>{o.create}</td><td>{o.update}</td><td>{o.skip}</td>
-                            <td class={if o.conflict > 0 { "bad" } else { "" }}>{o.conflict}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
-#[component]
-fn ProgressView(progress: RwSignal<Option<JobProgress>>) -> impl IntoView {
-    move || {
-        progress.get().map(|p| {
-            let text = format!(
-                "{} / {} ({} per second) {}",
-                p.done, p.total, p.rate, p.current
-            );
-            let max = p.total.max(1).to_string();
-            view! {
-                <div class="job-progress" data-testid="job-progress" data-state=p.state.clone()>
-                    <progress data-testid="job-progress-bar" value=p.done.to_string() max=max></progress>
-                    <span data-testid="job-progress-text">{text}</span>
-                    <span class=badge_class(if p.state == "done" { "applied" } else if p.state == "running" { "pending" } else { "failed" })
-                        data-testid="job-state">{p.state.clone()}</span>
-                    {p.error.map(|e| view! { <p class="error" data-testid="job-error">{e}</p> })}
-                </div>
-            }
-        })
     }
 }

@@ -1,0 +1,295 @@
+//! The plan: the complete list of items apply would run, computed against the live store
+//! by reading only. Each item names its source and target with the versions it was
+//! planned against, its action, and the precondition apply checks before it acts. The
+//! plan's hash covers every item, so a plan that differs in any item is another plan.
+
+mod copy;
+mod grants;
+pub mod model;
+mod ops;
+mod put;
+mod resume;
+mod roles;
+pub mod view;
+
+use super::changelog;
+use super::checksum;
+use super::format::{Changeset, Operation};
+use super::source;
+use crate::bao::kv::{self, Mount};
+use crate::bao::Bao;
+use crate::error::AppError;
+use crate::freeze;
+use crypter_api::{
+    ChangesetPlan, ChangesetState, ItemAction, ItemTarget, PlanItem, PlanWarning, Precondition,
+};
+use grants::Need;
+use model::Model;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How many OpenBao calls a bulk operation runs at once (plan reads and apply items).
+pub const PARALLELISM: usize = 32;
+
+/// One changeset that apply runs: its items are `items` of the plan's list.
+#[derive(Debug, Clone)]
+pub struct Work {
+    pub cs: Changeset,
+    pub checksum: String,
+    pub text: String,
+    pub items: Range<usize>,
+    /// `pending`, or `failed` when its interrupted apply is resumed.
+    pub status: ChangesetState,
+    /// Each operation's summary, by index.
+    pub summaries: Vec<String>,
+}
+
+/// A plan: its hash, its complete item list, and what the console shows of it.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub hash: String,
+    pub items: Arc<Vec<PlanItem>>,
+    pub view: ChangesetPlan,
+    pub work: Vec<Work>,
+}
+
+impl Plan {
+    /// (id, checksum) of each changeset, in order: the part of the hash beside the items.
+    pub fn changesets(&self) -> Vec<(String, String)> {
+        self.work
+            .iter()
+            .map(|w| (w.cs.id.clone(), w.checksum.clone()))
+            .collect()
+    }
+}
+
+/// Every value the plan reads goes through here: values are compared inside the backend,
+/// never returned.
+pub async fn read_value(
+    bao: &Bao,
+    token: &SecretString,
+    mount: &Mount,
+    path: &str,
+    version: Option<u64>,
+) -> Result<Option<BTreeMap<String, String>>, AppError> {
+    Ok(kv::read(bao, token, mount, path, version)
+        .await?
+        .map(|s| s.data))
+}
+
+/// Builds the item list, keeping the store model and each item's grants beside it.
+pub struct Planner<'a> {
+    pub model: Model<'a>,
+    pub items: Vec<PlanItem>,
+    needs: Vec<Vec<Need>>,
+    pub warnings: Vec<PlanWarning>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(bao: &'a Bao, token: &'a SecretString) -> Self {
+        Self {
+            model: Model::new(bao, token),
+            items: Vec::new(),
+            needs: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Add an item: what it needs from OpenBao is noted, and its effect applied to the
+    /// model so that later items see it.
+    pub async fn push(&mut self, item: PlanItem, op: &Operation) -> Result<(), AppError> {
+        self.load_for(&item).await?;
+        self.needs.push(grants::needs(&item, op, &self.model));
+        self.model.apply(&item, op);
+        self.items.push(item);
+        Ok(())
+    }
+
+    /// The model must know what an item touches before its effect is applied to it.
+    async fn load_for(&mut self, item: &PlanItem) -> Result<(), AppError> {
+        if let Some(s) = &item.source {
+            let mount = Mount {
+                path: s.mount.clone(),
+                v2: s.version.is_some(),
+            };
+            self.model.mount(&mount).await?;
+        }
+        match &item.target {
+            ItemTarget::Credential { environment, .. } => {
+                self.model
+                    .mount(&Mount::v2(format!("env/{environment}")))
+                    .await?;
+            }
+            ItemTarget::Role { name, .. } => {
+                if let Ok(name) = crypter_api::RoleName::parse(name) {
+                    self.model.role(&name).await?;
+                }
+            }
+            ItemTarget::Environment { name } => {
+                self.model.env_record(name).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn warn(&mut self, cs: &str, operation: Option<usize>, code: &str, message: String) {
+        self.warnings.push(PlanWarning {
+            changeset: cs.to_owned(),
+            operation,
+            code: code.into(),
+            message,
+        });
+    }
+}
+
+/// A new item of operation `index` of `cs`, with no source, precondition or metadata yet.
+pub fn item(cs: &Changeset, index: usize, action: ItemAction, target: ItemTarget) -> PlanItem {
+    PlanItem {
+        changeset: cs.id.clone(),
+        operation: index,
+        action,
+        source: None,
+        target,
+        value: None,
+        precondition: Precondition::default(),
+        metadata: None,
+        reason: None,
+        refused: None,
+        resumed: false,
+    }
+}
+
+/// A dry run against the live store: reads only.
+pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result<Plan, AppError> {
+    let loaded = source::load(bao, token, dir).await?;
+    let (freeze_record, _) = freeze::load_record(bao, token).await?;
+    let mut p = Planner::new(bao, token);
+    let mut blockers = Vec::new();
+    let mut work = Vec::new();
+    for l in &loaded {
+        let record = match &l.parsed {
+            Ok(cs) => changelog::load(bao, token, &cs.id).await?,
+            Err(_) => None,
+        };
+        let st = changelog::status_of(l, record.as_ref(), false);
+        let start = p.items.len();
+        let (cs, summaries) = match (&l.parsed, st.status, &record) {
+            (Err(_), ..) | (_, ChangesetState::Invalid, _) => {
+                let why = st.error.clone().unwrap_or_default();
+                p.warn(&st.id, None, "invalid", why.clone());
+                blockers.push(format!("{} cannot be applied: {why}", l.file));
+                continue;
+            }
+            (Ok(_), ChangesetState::Changed, _) => {
+                changed(&mut p, &mut blockers, &st);
+                continue;
+            }
+            (Ok(_), ChangesetState::Applied | ChangesetState::Accepted, _) => continue,
+            (Ok(cs), ChangesetState::Pending, _) => {
+                let mut summaries = Vec::new();
+                for (i, op) in cs.operations.iter().enumerate() {
+                    summaries.push(ops::plan_operation(&mut p, cs, i, op).await?);
+                }
+                (cs, summaries)
+            }
+            (Ok(cs), _, Some(Ok(r))) => match resume::items(&mut p, cs, r).await? {
+                Ok(summaries) => (cs, summaries),
+                Err(blocker) => {
+                    blockers.push(blocker);
+                    continue;
+                }
+            },
+            (Ok(_), ..) => continue,
+        };
+        requirements(&mut p, &mut blockers, cs, freeze_record.level).await;
+        work.push(Work {
+            cs: cs.clone(),
+            checksum: checksum::checksum(cs),
+            text: l.text.clone(),
+            items: start..p.items.len(),
+            status: st.status,
+            summaries,
+        });
+    }
+    let extra = grants::process_needs(bao, token, &work).await?;
+    blockers.extend(
+        grants::check(
+            &mut p.items,
+            &p.needs,
+            &extra,
+            token,
+            bao,
+            freeze_record.level,
+        )
+        .await?,
+    );
+    view::blockers(&p.items, &work, &mut blockers);
+    let changesets: Vec<(String, String)> = work
+        .iter()
+        .map(|w| (w.cs.id.clone(), w.checksum.clone()))
+        .collect();
+    let hash = checksum::plan_hash(&changesets, &p.items);
+    let view = view::build(&hash, &p.items, &work, p.warnings, blockers);
+    Ok(Plan {
+        hash,
+        items: Arc::new(p.items),
+        view,
+        work,
+    })
+}
+
+fn changed(p: &mut Planner<'_>, blockers: &mut Vec<String>, st: &crypter_api::ChangesetStatus) {
+    p.warn(
+        &st.id,
+        None,
+        "changed",
+        format!(
+            "{} was edited after it was applied (checksum {} was applied); see its diff",
+            st.id,
+            st.applied_checksum.clone().unwrap_or_default()
+        ),
+    );
+    blockers.push(format!(
+        "{} is changed: revert the edit, or add its new checksum {} to valid_checksums with a \
+         reason",
+        st.id,
+        st.checksum.clone().unwrap_or_default()
+    ));
+}
+
+/// The freeze a changeset requires, and a warning for a protected target environment.
+async fn requirements(
+    p: &mut Planner<'_>,
+    blockers: &mut Vec<String>,
+    cs: &Changeset,
+    frozen: crypter_api::FreezeLevel,
+) {
+    if let Some(level) = cs.requires_freeze {
+        if !frozen.satisfies(level) {
+            p.warn(
+                &cs.id,
+                None,
+                "freeze_missing",
+                format!(
+                    "{} requires a `{level}` freeze, but the store's freeze is `{frozen}`; freeze first",
+                    cs.id
+                ),
+            );
+            blockers.push(format!("{} needs a `{level}` freeze", cs.id));
+        }
+    }
+    let (bao, token) = (p.model.bao, p.model.token);
+    if let Ok(env) = crate::environments::record(bao, token, &cs.environment).await {
+        if env.protected {
+            p.warn(
+                &cs.id,
+                None,
+                "protected_environment",
+                format!("the target environment {} is protected", cs.environment),
+            );
+        }
+    }
+}
