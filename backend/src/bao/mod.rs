@@ -175,6 +175,17 @@ impl Bao {
         query: &str,
         token: Option<&SecretString>,
     ) -> Result<Option<Value>, BaoError> {
+        self.request_query_as(method, path, query, token).await
+    }
+
+    /// [`Bao::request_query`], decoded straight into `T`.
+    pub async fn request_query_as<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &str,
+        token: Option<&SecretString>,
+    ) -> Result<Option<T>, BaoError> {
         let idempotent = path::is_idempotent(&method);
         let call = Call {
             method,

@@ -79,19 +79,6 @@ fn list_after<'a>(folder: &str, after: Option<&'a str>) -> Option<&'a str> {
         .then_some(seg)
 }
 
-/// Percent-encodes a folder path for the URL (keys written outside Crypter may hold
-/// anything); `/` stays.
-fn encode_path(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One LIST answer: its keys, and whether it was full (so the folder may hold more).
 struct Page {
     keys: Vec<(String, KvMetadata)>,
@@ -167,17 +154,15 @@ impl Walker<'_> {
         size: usize,
     ) -> Result<Option<Page>, AppError> {
         let method = Method::from_bytes(b"LIST").map_err(|e| anyhow::anyhow!(e))?;
-        let mut url = format!(
-            "{}/detailed-metadata/{}?limit={size}",
-            self.env.mount(),
-            encode_path(folder)
-        );
+        // The folder is a path (encoded with every request); `after` is a query value.
+        let url = format!("{}/detailed-metadata/{folder}", self.env.mount());
+        let mut query = format!("limit={size}");
         if let Some(from) = from.or_else(|| list_after(folder, self.after)) {
-            url.push_str(&format!("&after={}", encode_path(from)));
+            query.push_str(&format!("&after={}", crate::bao::path::encode(from)));
         }
         match self
             .bao
-            .request_as::<KeyInfoAnswer>(method, &url, Some(self.token), None)
+            .request_query_as::<KeyInfoAnswer>(method, &url, &query, Some(self.token))
             .await
         {
             Ok(answer) => {
@@ -302,11 +287,5 @@ mod tests {
         assert_eq!(list_after("x/", Some("a/b/c")), None);
         assert_eq!(list_after("", None), None);
         assert_eq!(list_after("", Some("a b/c")), None);
-    }
-
-    #[test]
-    fn folder_paths_are_encoded() {
-        assert_eq!(encode_path("a b/c?d"), "a%20b/c%3Fd");
-        assert_eq!(encode_path("svc-1/app_2.x/"), "svc-1/app_2.x/");
     }
 }
