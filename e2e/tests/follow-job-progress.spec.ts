@@ -43,7 +43,7 @@ generate = { length = 24, charset = "alphanumeric" }
     }
   });
   await changesets.plan();
-  await page.getByRole('button', { name: 'Apply this plan' }).click();
+  await page.getByRole('button', { name: 'Apply exactly these items' }).click();
   const link = page.getByTestId('job-link');
   await expect(link).toHaveAttribute('data-link', 'reconnecting');
   await expect(link).toHaveText(/reconnecting/);
