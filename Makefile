@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test soak lint bench bench-size bench-credentials bench-console-list bench-changesets clean
+.PHONY: setup run dev console build test soak lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets clean
 
 setup:
 	@bash scripts/setup.sh
@@ -43,11 +43,17 @@ bench: bench-size
 bench-size: console
 	@bash scripts/bench-bundle-size.sh
 
-## Listing 10,000 credentials and reading one, through /api/v1 against raw OpenBao.
+## Listing 10,000 credentials and reading one, through /api/v1 against raw OpenBao; the
+## first rows (quick) and the lint.
 bench-credentials:
 	cargo bench -p crypter --bench credentials
 
-## The console: time until 10,000 credentials are listable, and one filter keystroke.
+## Search across 5 environments holding 10,000 credentials: warm and cold p95.
+bench-search:
+	cargo bench -p crypter --bench search
+
+## The console at 10,000 and 100,000 credentials: first rows, all rows listable beside a raw
+## SCAN, one filter keystroke, the tab's memory.
 bench-console-list: build
 	cd e2e && npx playwright test --config playwright.bench.config.ts
 # A verified copy_credentials of 10,000 beside raw OpenBao writes and a `bao kv put` loop; a

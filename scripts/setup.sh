@@ -42,7 +42,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
 fi
 
-if [ ! -d e2e/node_modules/@playwright/test ]; then
+if [ ! -d e2e/node_modules/@playwright/test ] || [ ! -d e2e/node_modules/@axe-core/playwright ]; then
   log "installing the e2e npm packages"
   (cd e2e && npm ci --no-audit --no-fund)
 fi

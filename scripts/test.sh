@@ -21,6 +21,9 @@ cargo clippy -p crypter-frontend --target wasm32-unknown-unknown --all-targets -
 step "unit and integration tests (real bao)"
 cargo test -p crypter-api -p crypter -p crypter-client
 
+step "console unit tests (pure logic, native)"
+cargo test -p crypter-frontend --lib
+
 step "console release build (one bundle per section)"
 bash scripts/build-console.sh
 

@@ -5,14 +5,17 @@
 /// (bundle, path prefixes it serves). `core` serves every other path, login included.
 pub const SECTIONS: &[(&str, &[&str])] = &[
     ("ops", &["/freeze", "/cluster", "/activity"]),
-    ("data", &["/environments", "/credentials"]),
+    ("envs", &["/environments"]),
+    ("data", &["/credentials"]),
     ("access", &["/roles"]),
     ("release", &["/changesets"]),
     ("migrate", &["/runbooks"]),
 ];
 
 /// Every bundle's name, `core` first.
-pub const BUNDLES: &[&str] = &["core", "ops", "data", "access", "release", "migrate"];
+pub const BUNDLES: &[&str] = &[
+    "core", "ops", "envs", "data", "access", "release", "migrate",
+];
 
 /// The bundle that serves `path`.
 pub fn bundle_for(path: &str) -> &'static str {
@@ -36,6 +39,8 @@ mod tests {
         assert_eq!(bundle_for("/roles"), "access");
         assert_eq!(bundle_for("/roles/deployer"), "access");
         assert_eq!(bundle_for("/credentials"), "data");
+        assert_eq!(bundle_for("/environments"), "envs");
+        assert_eq!(bundle_for("/search"), "core");
         assert_eq!(bundle_for("/runbooks/42"), "migrate");
         assert_eq!(bundle_for("/changesets"), "release");
         assert_eq!(bundle_for("/"), "core");

@@ -41,9 +41,14 @@ pub struct CredentialSummary {
 pub struct CredentialPage {
     pub environment: String,
     pub items: Vec<CredentialSummary>,
-    /// How many credentials matched the filters, over all pages.
+    /// How many credentials matched the filters, over all pages (with `partial`: only
+    /// the ones in this page).
     pub total: u64,
     pub next: Option<String>,
+    /// This page came from a quick walk of the first rows (`quick=true`), before the full
+    /// listing was ready: `total` is not known yet.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +105,10 @@ pub struct CredentialWritten {
     pub environment: String,
     pub path: String,
     pub version: u64,
+    /// The credential's list row after the change, so a client updates that one row
+    /// instead of listing the environment again (absent if it could not be read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<CredentialSummary>,
 }
 
 /// `POST …/{*path}/reveal` and `…/rollback`: a version (the current one when left out for reveal).

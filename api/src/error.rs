@@ -9,7 +9,7 @@ pub struct ErrorBody {
 
 /// A machine-readable `code` (snake_case, stable) and a `message` for people that says
 /// what went wrong and what to do next. Never holds a secret value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
@@ -29,6 +29,20 @@ impl ApiError {
         }
     }
 }
+
+/// Code and message (`details` left out: formatting arbitrary JSON would weigh on every
+/// console bundle, which needs `Debug` for `std::error::Error`).
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
+}
+
+/// So the console can raise it into an `ErrorBoundary`.
+impl std::error::Error for ApiError {}
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

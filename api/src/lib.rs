@@ -19,6 +19,7 @@ mod lint;
 mod names;
 mod role;
 mod runbook;
+mod search;
 mod session;
 
 pub use activity::{
@@ -57,6 +58,7 @@ pub use runbook::{
     RunbookTemplate, Signoff, SignoffRequest, StepNote, TemplateStep, TemplateUpload,
     TimelineEvent, STEP_KINDS,
 };
+pub use search::{SearchHit, SearchResults};
 pub use session::{LoginRequest, SessionInfo};
 
 /// The header a mutating request must carry, holding the session's CSRF token.

@@ -8,6 +8,11 @@
 //! - reveal: `POST …/<path>/reveal` vs a raw `GET env/staging/data/<path>` (target p50
 //!   ≤ 1.3×). Every reveal is recorded by OpenBao's audit device (the dev server declares
 //!   one, as `crypter dev` does); the run then counts the reveals in the activity feed.
+//! - first rows: `?quick=true&limit=100` from a new session (no listing cached: a walk of
+//!   paged LISTs), beside the same raw SCAN;
+//! - lint: `GET /api/v1/lint` over 10,000 unprotected credentials plus 1,000 protected ones
+//!   (`shared-value` reads every value while keyed digests do not exist yet), and
+//!   `GET /api/v1/lint?environment=staging` (target ≤ 2 s).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crypter::bao::Bao;
@@ -22,6 +27,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 const N: usize = 10_000;
+/// Protected credentials beside them, for the lint's `shared-value`.
+const P: usize = 1_000;
 const PASSWORD: &str = "bench-admin-password";
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -43,22 +50,22 @@ where
     out
 }
 
-async fn seed(bao: &Bao, root: &SecretString) {
+async fn seed(bao: &Bao, root: &SecretString, env: &'static str, n: usize) {
     let t = Instant::now();
-    stream::iter(0..N)
+    stream::iter(0..n)
         .map(|i| async move {
             let path = format!("svc-{:02}/app-{i:05}/password", i % 40);
             bao.write(
-                &format!("env/staging/data/{path}"),
+                &format!("env/{env}/data/{path}"),
                 root,
                 &json!({"data": {"value": format!("v{i}")}}),
             )
             .await
             .unwrap();
             let meta = json!({"custom_metadata": {"class": "service", "owner": "bench",
-                "environment": "staging", "description": format!("bench credential {i}"),
+                "environment": env, "description": format!("bench credential {i}"),
                 "rotate_after_days": "90", "created_by": "bench", "labels": "bench"}});
-            bao.write(&format!("env/staging/metadata/{path}"), root, &meta)
+            bao.write(&format!("env/{env}/metadata/{path}"), root, &meta)
                 .await
                 .unwrap();
         })
@@ -66,8 +73,67 @@ async fn seed(bao: &Bao, root: &SecretString) {
         .collect::<Vec<_>>()
         .await;
     println!(
-        "seeded {N} credentials in {:.1} s",
+        "seeded {n} credentials in {env} in {:.1} s",
         t.elapsed().as_secs_f64()
+    );
+}
+
+/// A new session: the admin logged in again, with no listing cached yet.
+async fn session(base: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let resp = client
+        .post(format!("{base}/session"))
+        .json(&json!({"method": "userpass", "username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    client
+}
+
+async fn get_ok(client: &reqwest::Client, url: &str) -> Value {
+    let resp = client.get(url).send().await.unwrap();
+    assert!(resp.status().is_success(), "{url}: {}", resp.status());
+    resp.json().await.unwrap()
+}
+
+/// First rows from a walk (each run a new session) and the lint, beside one raw SCAN.
+async fn first_rows_and_lint(base: &str, raw_scan: Duration) {
+    let mut quick = Vec::new();
+    for _ in 0..15 {
+        let client = session(base).await;
+        let url = format!("{base}/environments/staging/credentials?quick=true&limit=100");
+        let t = Instant::now();
+        let page = get_ok(&client, &url).await;
+        quick.push(t.elapsed());
+        assert_eq!(page["partial"], true);
+        assert_eq!(page["items"].as_array().unwrap().len(), 100);
+    }
+    let q = percentile(&mut quick, 0.5);
+    println!(
+        "first 100 rows of {N} (quick, new session): p50 {:.1} ms; one raw SCAN {:.1} ms",
+        q.as_secs_f64() * 1e3,
+        raw_scan.as_secs_f64() * 1e3
+    );
+    let client = session(base).await;
+    let mut full = time_n(3, || async {
+        let findings = get_ok(&client, &format!("{base}/lint")).await;
+        assert!(findings.as_array().is_some());
+    })
+    .await;
+    let mut scoped = time_n(3, || async {
+        get_ok(&client, &format!("{base}/lint?environment=staging")).await;
+    })
+    .await;
+    let (f, s) = (percentile(&mut full, 0.5), percentile(&mut scoped, 0.5));
+    println!(
+        "lint of {N} unprotected + {P} protected credentials: whole store p50 {:.2} s \
+         (reads every value for shared-value), staging alone p50 {:.2} s (target <= 2 s)",
+        f.as_secs_f64(),
+        s.as_secs_f64()
     );
 }
 
@@ -79,11 +145,14 @@ async fn main() {
     crypter::bootstrap::bootstrap(&bao, &root, Some(&SecretString::from(PASSWORD.to_owned())))
         .await
         .unwrap();
-    seed(&bao, &root).await;
+    seed(&bao, &root, "staging", N).await;
+    seed(&bao, &root, "production", P).await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let settings = Settings {
+        login_per_minute: 1000,
+        login_burst: 100,
         audit_logs: _process
             .audit_log()
             .map(|p| p.to_owned())
@@ -185,6 +254,7 @@ async fn main() {
         a.as_secs_f64() * 1e3,
         a.as_secs_f64() / r.as_secs_f64()
     );
+    first_rows_and_lint(&base, r).await;
 
     let path = "svc-07/app-00007/password";
     let runs = 300;

@@ -22,6 +22,7 @@ pub mod records;
 pub mod roles;
 pub mod routes;
 pub mod runbooks;
+pub mod search;
 pub mod security;
 pub mod session;
 pub mod startup;

@@ -3,6 +3,7 @@ use crate::bao::Bao;
 use crate::bootstrap::BackendCredentials;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::credentials::ListingCache;
 use crate::freeze::guard::FreezeCache;
 use crate::jobs::Jobs;
 use crate::records::Records;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub csp: Arc<ContentPolicy>,
     /// The last freeze state seen, for the early refusal of frozen actions.
     pub freeze: FreezeCache,
+    /// Each session's listing of each environment, kept briefly (credentials, search).
+    pub listings: ListingCache,
     /// OpenBao's audit log, read for the Activity page, the Freeze page and reports.
     pub activity: AuditFeed,
     draining: Arc<AtomicBool>,
@@ -70,6 +73,7 @@ impl AppState {
             settings: Arc::new(settings),
             csp,
             freeze: FreezeCache::default(),
+            listings: ListingCache::default(),
             activity,
             draining: Arc::default(),
         }

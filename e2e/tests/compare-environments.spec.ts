@@ -21,24 +21,24 @@ test('compare two environments and promote a credential', async ({ page }) => {
   const row = envs.compareRow(`${prefix}key`);
   await expect(row).toContainText('present');
   await expect(row).toContainText('missing');
-  await expect(page.getByTestId('compare')).not.toContainText('promoted-value');
+  await expect(envs.compareBox()).not.toContainText('promoted-value');
 
   await test.step('promote to production', async () => {
-    await row.getByTestId('promote').click();
-    await expect(row.getByTestId('compare-equal')).toHaveText('equal');
+    await row.getByRole('button', { name: 'Promote' }).click();
+    await expect(row.getByRole('cell').nth(3)).toHaveText('equal');
   });
 
   await test.step('the shared demo value shows as equal', async () => {
     await envs.compare('staging', 'production', 'legacy/');
-    await expect(envs.compareRow('legacy/smtp-password').getByTestId('compare-equal')).toHaveText('equal');
+    await expect(envs.compareRow('legacy/smtp-password').getByRole('cell').nth(3)).toHaveText('equal');
   });
 
   await test.step('production now holds it, with the same value', async () => {
     await creds.goto('production');
     await creds.open(`${prefix}key`);
-    await expect(creds.detail().getByTestId('meta-environment')).toHaveText('production');
+    await expect(creds.detail().getByRole('definition').nth(4)).toHaveText('production');
     await creds.reveal(1);
-    await expect(creds.detail().getByTestId('revealed-value')).toHaveText('promoted-value');
+    await expect(creds.revealed().locator('code.value')).toHaveText('promoted-value');
   });
 
   await test.step('overwriting in protected production needs its name typed', async () => {
@@ -48,12 +48,12 @@ test('compare two environments and promote a credential', async ({ page }) => {
     await envs.goto();
     await envs.compare('staging', 'production', prefix);
     const row = envs.compareRow(`${prefix}key`);
-    await expect(row.getByTestId('compare-equal')).toHaveText('different');
-    await row.getByTestId('promote').click();
-    const confirm = row.getByTestId('typed-confirm');
-    await expect(confirm.getByTestId('confirm-submit')).toBeDisabled();
-    await confirm.getByTestId('confirm-input').fill('production');
-    await confirm.getByTestId('confirm-submit').click();
-    await expect(row.getByTestId('compare-equal')).toHaveText('equal');
+    await expect(row.getByRole('cell').nth(3)).toHaveText('different');
+    await row.getByRole('button', { name: 'Promote (overwrite)' }).click();
+    const dialog = page.getByRole('dialog', { name: /Promote \(overwrite\) in a protected environment/ });
+    await expect(dialog.getByRole('button', { name: 'Promote (overwrite)' })).toBeDisabled();
+    await dialog.getByLabel(/Type production to confirm/).fill('production');
+    await dialog.getByRole('button', { name: 'Promote (overwrite)' }).click();
+    await expect(row.getByRole('cell').nth(3)).toHaveText('equal');
   });
 });

@@ -21,25 +21,25 @@ test('log in, see the store health, visit every page, log out', async ({ page })
   });
 
   await test.step('the overview shows the store health', async () => {
-    await expect(page.getByTestId('page-title')).toHaveText('Overview');
-    await expect(page.getByTestId('store-status')).toHaveText('ok');
-    await expect(page.getByTestId('store-version')).toHaveText(/^2\.\d+\.\d+/);
-    await expect(page.getByTestId('store-sealed')).toHaveText('unsealed');
-    await expect(page.getByTestId('store-ha-mode')).toHaveText('disabled');
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    const health = page.getByRole('definition');
+    await expect(health.filter({ hasText: /^ok$/ })).toBeVisible();
+    await expect(health.filter({ hasText: /^2\.\d+\.\d+$/ })).toBeVisible();
+    await expect(health.filter({ hasText: /^unsealed$/ })).toBeVisible();
+    await expect(health.filter({ hasText: /^disabled$/ })).toBeVisible();
   });
 
   await test.step('every page is reachable from the navigation', async () => {
     for (const p of Shell.pages) {
-      await shell.navigate(p.testid);
+      await shell.navigate(p.title);
       await expect(page).toHaveURL(new RegExp(`${p.path === '/' ? '/$' : p.path + '$'}`));
-      await expect(page.getByTestId('page-title')).toHaveText(p.title);
-      await expect(page.getByTestId('nav').getByTestId(p.testid)).toHaveAttribute('aria-current', 'page');
+      await expect(shell.link(p.title)).toHaveAttribute('aria-current', 'page');
     }
   });
 
   await test.step('log out', async () => {
     await shell.logOut();
-    await expect(page.getByTestId('login-form')).toBeVisible();
+    await expect(login.form()).toBeVisible();
     await page.goto('/roles');
     await expect(page).toHaveURL(/\/login\?next=%2Froles|\/login\?next=\/roles/);
   });
@@ -47,35 +47,69 @@ test('log in, see the store health, visit every page, log out', async ({ page })
 
 test('a page opened without a session sends you to login, then back', async ({ page }) => {
   await page.goto('/activity');
-  await expect(page.getByTestId('login-form')).toBeVisible();
+  const login = new LoginPage(page);
+  await expect(login.form()).toBeVisible();
   await expect(page).toHaveURL(/\/login\?next=/);
-  await new LoginPage(page).logIn();
+  await login.logIn();
   await expect(page).toHaveURL(/\/activity$/);
-  await expect(page.getByTestId('page-title')).toHaveText('Activity');
+  await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
 });
 
 test('the console is usable at 390 px wide', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 800 });
   const login = new LoginPage(page);
+  const shell = new Shell(page);
   await login.goto();
   await login.logIn();
-  await expect(page.getByTestId('store-status')).toHaveText('ok');
-  await expect(page.getByTestId('nav')).toBeHidden();
-  await page.getByTestId('menu-toggle').click();
-  await page.getByTestId('nav').getByTestId('nav-freeze').click();
-  await expect(page.getByTestId('page-title')).toHaveText('Freeze');
-  await expect(page.getByTestId('nav')).toBeHidden();
+  await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+  await expect(shell.nav()).toBeHidden();
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await shell.link('Freeze').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Freeze' })).toBeVisible();
+  await expect(shell.nav()).toBeHidden();
+
+  await test.step("the Environments table keeps each row's actions in view", async () => {
+    await page.goto('/environments');
+    const table = page.getByRole('table', { name: 'Environments' });
+    for (const name of ['Edit staging', 'Delete']) {
+      const button = table.getByRole('row', { name: /^staging / }).getByRole('button', { name, exact: true });
+      await expect(button).toBeInViewport({ ratio: 1 });
+    }
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+  });
 });
 
-test('the theme toggle switches to dark and is remembered', async ({ page }) => {
+test('the theme toggle names the theme it switches to, and the choice is remembered', async ({ page }) => {
+  const shell = new Shell(page);
+  await page.emulateMedia({ colorScheme: 'light' });
   const login = new LoginPage(page);
   await login.goto();
   await login.logIn();
-  await page.getByTestId('theme-toggle').click();
-  await expect(page.locator('html')).toHaveAttribute('data-theme', /dark|light/);
-  const theme = await page.locator('html').getAttribute('data-theme');
+  await expect(shell.themeToggle()).toHaveText('Dark theme');
+  await shell.themeToggle().click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(shell.themeToggle()).toHaveText('Light theme');
   await page.reload();
-  await expect(page.locator('html')).toHaveAttribute('data-theme', theme!);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(shell.themeToggle()).toHaveText('Light theme');
+  await shell.themeToggle().click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect(shell.themeToggle()).toHaveText('Dark theme');
+});
+
+test('with no choice made, the toggle follows a dark system preference', async ({ page }) => {
+  const shell = new Shell(page);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.logIn();
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(background).toBe('rgb(15, 20, 27)');
+  await expect(shell.themeToggle()).toHaveText('Light theme');
+  await shell.themeToggle().click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 247, 249)');
 });
 
 test('the console loads under the strict CSP without violations', async ({ page }) => {
@@ -87,6 +121,6 @@ test('the console loads under the strict CSP without violations', async ({ page 
   const csp = resp!.headers()['content-security-policy'];
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).not.toContain('unsafe-inline');
-  await expect(page.getByTestId('login-form')).toBeVisible();
+  await expect(new LoginPage(page).form()).toBeVisible();
   expect(violations).toEqual([]);
 });

@@ -11,8 +11,24 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
+/// The theme chosen in this browser, if any.
 pub fn current() -> Option<String> {
     storage()?.get_item(KEY).ok()?
+}
+
+fn system_prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Whether the page is dark now: the stored choice, else the system's preference.
+pub fn is_dark() -> bool {
+    match current().as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => system_prefers_dark(),
+    }
 }
 
 pub fn apply(theme: &str) {

@@ -11,7 +11,8 @@
 
 use super::{path, Bao, BaoError, Call, PURPOSE_HEADER};
 use secrecy::ExposeSecret;
-use serde_json::Value;
+// The same type as reqwest's `bytes::Bytes`, re-exported by axum.
+use axum::body::Bytes;
 use std::time::{Duration, Instant, SystemTime};
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
@@ -23,7 +24,7 @@ const MAX_BACKOFF: Duration = Duration::from_millis(400);
 
 impl Bao {
     /// Send the request, retrying a KV mount that is still upgrading (~30 s at most).
-    pub(super) async fn call(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
+    pub(super) async fn call(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
         // (much longer on a cluster, or under load, than on an idle dev server): wait for
         // it. OpenBao refuses such a request before acting on it, but only requests that
@@ -41,7 +42,7 @@ impl Bao {
         self.route(call).await
     }
 
-    async fn route(&self, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
+    async fn route(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
         let deadline = Instant::now() + self.deadline;
         let mut backoff = FIRST_BACKOFF;
@@ -69,7 +70,7 @@ impl Bao {
         &self,
         call: &Call<'_>,
         write: bool,
-    ) -> Result<Result<Option<Value>, BaoError>, (BaoError, bool)> {
+    ) -> Result<Result<Option<Bytes>, BaoError>, (BaoError, bool)> {
         let mut order = self.nodes.order(write);
         let mut leaderless = false;
         let mut last = None;
@@ -113,7 +114,7 @@ impl Bao {
         }
     }
 
-    async fn send(&self, node: usize, call: &Call<'_>) -> Result<Option<Value>, BaoError> {
+    async fn send(&self, node: usize, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         let addr = &self.nodes.spec(node).url;
         let mut url = format!("{}/v1/{}", addr, path::encode(call.path));
         if let Some(query) = call.query {
@@ -155,12 +156,7 @@ impl Bao {
             unsent: false,
         })?;
         if status.is_success() {
-            if bytes.is_empty() {
-                return Ok(None);
-            }
-            return serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| BaoError::Decode(format!("{}: {e}", call.path)));
+            return Ok((!bytes.is_empty()).then_some(bytes));
         }
         if status.is_redirection() {
             let location = headers

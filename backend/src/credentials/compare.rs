@@ -157,6 +157,7 @@ pub async fn promote(
         environment: to.to_string(),
         path: path.to_string(),
         version,
+        row: None,
     })
 }
 

@@ -5,17 +5,18 @@ use crypter_api::{
     CredentialDetail, CredentialMetadata, CredentialPath, CredentialSummary, CredentialVersion,
     EnvName,
 };
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 pub fn from_custom(custom: &Value) -> CredentialMetadata {
-    let s = |k: &str| {
-        custom[k]
-            .as_str()
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+    from_lookup(|k| custom[k].as_str())
+}
+
+fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> CredentialMetadata {
+    let s = |k: &str| get(k).filter(|v| !v.is_empty()).map(str::to_owned);
     CredentialMetadata {
         class: s("class"),
         owner: s("owner"),
@@ -65,25 +66,44 @@ pub fn rotation_due(written: &str, days: Option<u32>, now: OffsetDateTime) -> bo
     now - written > time::Duration::days(i64::from(days))
 }
 
-fn versions(meta: &Value) -> Vec<CredentialVersion> {
-    let mut out: Vec<CredentialVersion> = meta["versions"]
-        .as_object()
-        .map(|vs| {
-            vs.iter()
-                .filter_map(|(k, v)| {
-                    Some(CredentialVersion {
-                        version: k.parse().ok()?,
-                        created_time: v["created_time"].as_str().unwrap_or_default().to_owned(),
-                        deletion_time: v["deletion_time"]
-                            .as_str()
-                            .filter(|t| !t.is_empty())
-                            .map(str::to_owned),
-                        destroyed: v["destroyed"].as_bool().unwrap_or(false),
-                    })
-                })
-                .collect()
+/// KV v2 metadata as OpenBao answers it (a `metadata/` read, or one `key_info` entry of a
+/// detailed-metadata LIST or SCAN): only the fields Crypter uses, decoded without a
+/// `serde_json::Value` in between.
+#[derive(Debug, Default, Deserialize)]
+pub struct KvMetadata {
+    #[serde(default)]
+    pub custom_metadata: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub current_version: u64,
+    #[serde(default)]
+    pub updated_time: String,
+    #[serde(default)]
+    pub versions: BTreeMap<String, KvVersion>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KvVersion {
+    #[serde(default)]
+    pub created_time: String,
+    #[serde(default)]
+    pub deletion_time: String,
+    #[serde(default)]
+    pub destroyed: bool,
+}
+
+fn versions(meta: &KvMetadata) -> Vec<CredentialVersion> {
+    let mut out: Vec<CredentialVersion> = meta
+        .versions
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(CredentialVersion {
+                version: k.parse().ok()?,
+                created_time: v.created_time.clone(),
+                deletion_time: Some(v.deletion_time.clone()).filter(|t| !t.is_empty()),
+                destroyed: v.destroyed,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     out.sort_by_key(|v| std::cmp::Reverse(v.version));
     out
 }
@@ -97,9 +117,10 @@ struct Common {
     versions: Vec<CredentialVersion>,
 }
 
-fn common(meta: &Value, now: OffsetDateTime) -> Common {
-    let metadata = from_custom(&meta["custom_metadata"]);
-    let current_version = meta["current_version"].as_u64().unwrap_or_default();
+fn common(meta: &KvMetadata, now: OffsetDateTime) -> Common {
+    let custom = meta.custom_metadata.as_ref();
+    let metadata = from_lookup(|k| custom.and_then(|m| m.get(k)).map(String::as_str));
+    let current_version = meta.current_version;
     let versions = versions(meta);
     let current = versions.iter().find(|v| v.version == current_version);
     let deleted = current.is_none_or(|v| v.deletion_time.is_some() || v.destroyed);
@@ -108,15 +129,20 @@ fn common(meta: &Value, now: OffsetDateTime) -> Common {
     Common {
         metadata,
         current_version,
-        updated_time: meta["updated_time"].as_str().unwrap_or_default().to_owned(),
+        updated_time: meta.updated_time.clone(),
         deleted,
         rotation_due,
         versions,
     }
 }
 
-/// One `key_info` entry of a SCAN (or the data of a metadata read) as a list row.
-pub fn parse_entry(path: &str, meta: &Value, now: OffsetDateTime) -> CredentialSummary {
+/// Metadata read as a `Value`, typed (fields that do not fit are left at their default).
+fn typed(meta: &Value) -> KvMetadata {
+    KvMetadata::deserialize(meta).unwrap_or_default()
+}
+
+/// One typed `key_info` entry of a SCAN or LIST as a list row.
+pub fn summary(path: &str, meta: &KvMetadata, now: OffsetDateTime) -> CredentialSummary {
     let c = common(meta, now);
     CredentialSummary {
         path: path.to_owned(),
@@ -128,13 +154,18 @@ pub fn parse_entry(path: &str, meta: &Value, now: OffsetDateTime) -> CredentialS
     }
 }
 
+/// One `key_info` entry of a SCAN (or the data of a metadata read) as a list row.
+pub fn parse_entry(path: &str, meta: &Value, now: OffsetDateTime) -> CredentialSummary {
+    summary(path, &typed(meta), now)
+}
+
 pub fn detail(
     env: &EnvName,
     path: &CredentialPath,
     meta: &Value,
     now: OffsetDateTime,
 ) -> CredentialDetail {
-    let c = common(meta, now);
+    let c = common(&typed(meta), now);
     CredentialDetail {
         environment: env.to_string(),
         path: path.to_string(),

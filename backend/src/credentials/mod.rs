@@ -3,11 +3,17 @@
 //! through [`reveal`].
 
 mod compare;
+mod list;
+mod listing;
 mod metadata;
+mod walk;
 mod write;
 
 pub use compare::{compare, hashes, promote, value_hash};
-pub use metadata::{from_custom, parse_entry, rotation_due, to_custom};
+pub use list::{list, page, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
+pub use listing::{Freshness, Listing, ListingCache, Want};
+pub use metadata::{from_custom, parse_entry, rotation_due, summary, to_custom, KvMetadata};
+pub use walk::{walk, KeyInfoAnswer, Walked};
 pub use write::{
     destroy, put, rollback, soft_delete, undelete, validate_class, validate_label, write_metadata,
 };
@@ -17,56 +23,13 @@ use crate::bao::{Bao, BaoError};
 use crate::environments;
 use crate::error::AppError;
 use crypter_api::{
-    CredentialDetail, CredentialPage, CredentialPath, CredentialSummary, EnvName,
-    RevealedCredential,
+    CredentialDetail, CredentialPath, CredentialSummary, EnvName, RevealedCredential,
 };
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
-
-pub const MAX_PAGE: usize = 10_000;
-pub const DEFAULT_PAGE: usize = 1_000;
-
-/// Filters of the list endpoint.
-#[derive(Debug, Default, Clone)]
-pub struct Filter {
-    pub prefix: Option<String>,
-    pub class: Option<String>,
-    /// Case-insensitive text in the path, owner, description or labels.
-    pub q: Option<String>,
-}
-
-impl Filter {
-    pub fn matches(&self, c: &CredentialSummary) -> bool {
-        if let Some(prefix) = &self.prefix {
-            if !c.path.starts_with(prefix.as_str()) {
-                return false;
-            }
-        }
-        if let Some(class) = &self.class {
-            if c.metadata.class.as_deref() != Some(class.as_str()) {
-                return false;
-            }
-        }
-        if let Some(q) = &self.q {
-            let q = q.to_lowercase();
-            let m = &c.metadata;
-            let hay = [
-                Some(c.path.as_str()),
-                m.owner.as_deref(),
-                m.description.as_deref(),
-            ];
-            let hit = hay.iter().flatten().any(|s| s.to_lowercase().contains(&q))
-                || m.labels.iter().any(|l| l.to_lowercase().contains(&q));
-            if !hit {
-                return false;
-            }
-        }
-        true
-    }
-}
 
 /// One SCAN of the environment's detailed metadata: every credential, sorted by path.
 /// OpenBao 2.7.2 ignores `after`/`limit` on SCAN and answers in no particular order, so
@@ -79,25 +42,28 @@ pub async fn scan(
 ) -> Result<Vec<CredentialSummary>, AppError> {
     let method = Method::from_bytes(b"SCAN").map_err(|e| anyhow::anyhow!(e))?;
     let path = format!("{}/detailed-metadata/", env.mount());
-    let answer = match bao.request(method, &path, Some(token), None).await {
+    let answer: KeyInfoAnswer = match bao.request_as(method, &path, Some(token), None).await {
         Ok(v) => v.unwrap_or_default(),
-        // No mount there: the environment does not exist.
-        Err(e) if kv::is_no_mount(&e) => return Err(environments::not_found(env)),
-        Err(BaoError::NotFound { .. }) => return Err(environments::not_found(env)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(missing_environment(e, env)),
     };
-    let mut items: Vec<CredentialSummary> = answer
-        .pointer("/data/key_info")
-        .and_then(Value::as_object)
-        .map(|info| {
-            info.iter()
-                .filter(|(k, _)| !k.ends_with('/'))
-                .map(|(k, v)| parse_entry(k, v, now))
-                .collect()
-        })
-        .unwrap_or_default();
-    items.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(items)
+    // `key_info` is a BTreeMap: already in path order.
+    Ok(answer
+        .data
+        .key_info
+        .iter()
+        .filter(|(k, _)| !k.ends_with('/'))
+        .map(|(k, v)| summary(k, v, now))
+        .collect())
+}
+
+/// A request on an environment's mount that finds no mount there: the environment does
+/// not exist.
+pub fn missing_environment(e: BaoError, env: &EnvName) -> AppError {
+    match e {
+        BaoError::NotFound { .. } => environments::not_found(env),
+        e if kv::is_no_mount(&e) => environments::not_found(env),
+        e => e.into(),
+    }
 }
 
 /// How many credentials (soft-deleted ones included) the environment holds: a SCAN of
@@ -120,43 +86,6 @@ pub async fn count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64
         }))
 }
 
-/// The list endpoint: filter, then page by path (`after` is exclusive).
-pub async fn list(
-    bao: &Bao,
-    token: &SecretString,
-    env: &EnvName,
-    filter: &Filter,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<CredentialPage, AppError> {
-    let all = scan(bao, token, env, OffsetDateTime::now_utc()).await?;
-    Ok(page(env, all, filter, after, limit))
-}
-
-pub fn page(
-    env: &EnvName,
-    all: Vec<CredentialSummary>,
-    filter: &Filter,
-    after: Option<&str>,
-    limit: usize,
-) -> CredentialPage {
-    let matching: Vec<CredentialSummary> = all.into_iter().filter(|c| filter.matches(c)).collect();
-    let total = matching.len() as u64;
-    let start = after.map_or(0, |a| matching.partition_point(|c| c.path.as_str() <= a));
-    let items: Vec<CredentialSummary> = matching[start..].iter().take(limit).cloned().collect();
-    let next = if start + items.len() < matching.len() {
-        items.last().map(|c| c.path.clone())
-    } else {
-        None
-    };
-    CredentialPage {
-        environment: env.to_string(),
-        items,
-        total,
-        next,
-    }
-}
-
 /// The metadata of one credential (as OpenBao answers it), `NotFound` when it does not
 /// exist.
 pub async fn metadata_of(
@@ -171,6 +100,17 @@ pub async fn metadata_of(
         Err(KvError::NoMount { .. }) => Err(environments::not_found(env)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// One credential's list row, from one metadata read.
+pub async fn summary_of(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    path: &CredentialPath,
+) -> Result<CredentialSummary, AppError> {
+    let meta = metadata_of(bao, token, env, path).await?;
+    Ok(parse_entry(path.as_str(), &meta, OffsetDateTime::now_utc()))
 }
 
 pub fn not_found(env: &EnvName, path: &CredentialPath) -> AppError {
@@ -231,61 +171,4 @@ pub async fn reveal(
         version,
         data,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crypter_api::CredentialMetadata;
-
-    fn summary(path: &str, class: &str) -> CredentialSummary {
-        CredentialSummary {
-            path: path.into(),
-            metadata: CredentialMetadata {
-                class: Some(class.into()),
-                owner: Some("team".into()),
-                description: Some("The Main DB".into()),
-                labels: vec!["blue".into()],
-                ..Default::default()
-            },
-            current_version: 1,
-            updated_time: String::new(),
-            deleted: false,
-            rotation_due: false,
-        }
-    }
-
-    #[test]
-    fn pages_follow_after_and_limit() {
-        let env = EnvName::parse("staging").unwrap();
-        let all: Vec<_> = ["a", "b", "c", "d", "e"]
-            .iter()
-            .map(|p| summary(p, "service"))
-            .collect();
-        let p1 = page(&env, all.clone(), &Filter::default(), None, 2);
-        assert_eq!(
-            p1.items.iter().map(|c| c.path.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
-        assert_eq!(p1.next.as_deref(), Some("b"));
-        assert_eq!(p1.total, 5);
-        let p3 = page(&env, all, &Filter::default(), Some("d"), 2);
-        assert_eq!(p3.items.len(), 1);
-        assert_eq!(p3.next, None);
-    }
-
-    #[test]
-    fn filters_combine() {
-        let c = summary("payments/db", "service");
-        let f = |prefix: Option<&str>, class: Option<&str>, q: Option<&str>| Filter {
-            prefix: prefix.map(Into::into),
-            class: class.map(Into::into),
-            q: q.map(Into::into),
-        };
-        assert!(f(Some("payments/"), Some("service"), Some("main db")).matches(&c));
-        assert!(f(None, None, Some("BLUE")).matches(&c));
-        assert!(!f(Some("users/"), None, None).matches(&c));
-        assert!(!f(None, Some("e2e"), None).matches(&c));
-        assert!(!f(None, None, Some("nothing")).matches(&c));
-    }
 }

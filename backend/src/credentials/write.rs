@@ -189,6 +189,7 @@ fn written(env: &EnvName, path: &CredentialPath, version: u64) -> CredentialWrit
         environment: env.to_string(),
         path: path.to_string(),
         version,
+        row: None,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::bao::Bao;
 use crate::credentials;
 use crate::environments::{self, FAN_OUT};
 use crate::error::AppError;
-use crypter_api::{CredentialSummary, EnvName, Environment, LintFinding};
+use crypter_api::{CredentialPath, CredentialSummary, EnvName, Environment, LintFinding};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -31,7 +31,8 @@ pub struct Snapshot {
 
 pub type Rule = fn(&Snapshot, OffsetDateTime) -> Vec<LintFinding>;
 
-async fn env_snapshot(
+/// An environment's credentials, without hashes yet.
+async fn env_metadata(
     bao: &Bao,
     token: &SecretString,
     environment: Environment,
@@ -39,17 +40,72 @@ async fn env_snapshot(
 ) -> Result<EnvSnapshot, AppError> {
     let name = EnvName::parse(&environment.name)?;
     let credentials = credentials::scan(bao, token, &name, now).await?;
-    let live = credentials
+    Ok(EnvSnapshot {
+        environment,
+        credentials,
+        hashes: BTreeMap::new(),
+    })
+}
+
+/// Reads the current value of every live credential, for `shared-value`.
+async fn with_hashes(
+    bao: &Bao,
+    token: &SecretString,
+    mut env: EnvSnapshot,
+) -> Result<EnvSnapshot, AppError> {
+    let name = EnvName::parse(&env.environment.name)?;
+    let live = env
+        .credentials
         .iter()
         .filter(|c| !c.deleted)
         .map(|c| c.path.clone())
         .collect();
-    let hashes = credentials::hashes(bao, token, &name, live).await?;
-    Ok(EnvSnapshot {
-        environment,
-        credentials,
-        hashes,
-    })
+    env.hashes = credentials::hashes(bao, token, &name, live).await?;
+    Ok(env)
+}
+
+/// `shared-value` compares protected with unprotected values: when either side holds no
+/// live credential, no value needs reading.
+fn values_needed(envs: &[EnvSnapshot]) -> bool {
+    let live = |protected: bool| {
+        envs.iter()
+            .filter(|e| e.environment.protected == protected)
+            .any(|e| e.credentials.iter().any(|c| !c.deleted))
+    };
+    live(true) && live(false)
+}
+
+async fn all_metadata(
+    bao: &Bao,
+    token: &SecretString,
+    envs: Vec<Environment>,
+    now: OffsetDateTime,
+) -> Result<Vec<EnvSnapshot>, AppError> {
+    stream::iter(envs)
+        .map(|env| env_metadata(bao, token, env, now))
+        .buffer_unordered(FAN_OUT / 4)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// Adds the hashes of values, when `shared-value` needs them.
+async fn hashes_if_needed(
+    bao: &Bao,
+    token: &SecretString,
+    envs: Vec<EnvSnapshot>,
+) -> Result<Vec<EnvSnapshot>, AppError> {
+    if !values_needed(&envs) {
+        return Ok(envs);
+    }
+    stream::iter(envs)
+        .map(|env| with_hashes(bao, token, env))
+        .buffer_unordered(FAN_OUT / 4)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
 }
 
 pub async fn snapshot(
@@ -58,13 +114,8 @@ pub async fn snapshot(
     now: OffsetDateTime,
 ) -> Result<Snapshot, AppError> {
     let envs = environments::records(bao, token).await?;
-    let mut environments: Vec<EnvSnapshot> = stream::iter(envs)
-        .map(|env| env_snapshot(bao, token, env, now))
-        .buffer_unordered(FAN_OUT / 4)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let envs = all_metadata(bao, token, envs, now).await?;
+    let mut environments = hashes_if_needed(bao, token, envs).await?;
     environments.sort_by(|a, b| a.environment.name.cmp(&b.environment.name));
     Ok(Snapshot { environments })
 }
@@ -114,5 +165,54 @@ pub async fn run_at(
         Err(e) => return Err(e),
     }
     sort(&mut findings);
+    Ok(findings)
+}
+
+/// What a scoped lint looks at: one environment, or one credential in it.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub environment: EnvName,
+    pub path: Option<CredentialPath>,
+}
+
+/// The credential rules over one environment (or one credential), reading only what they
+/// need: values only when the environment is protected (a `shared-value` finding is
+/// reported on the protected copy), and then those of the unprotected environments too.
+/// Findings about roles and policies are not about one environment: ask the full lint.
+pub async fn run_scoped(
+    bao: &Bao,
+    token: &SecretString,
+    scope: &Scope,
+    now: OffsetDateTime,
+) -> Result<Vec<LintFinding>, AppError> {
+    let env = &scope.environment;
+    let envs = environments::records(bao, token).await?;
+    let Some(own) = envs.iter().find(|e| e.name == env.as_str()).cloned() else {
+        return Err(environments::not_found(env));
+    };
+    let credentials = match &scope.path {
+        Some(path) => vec![credentials::summary_of(bao, token, env, path).await?],
+        None => credentials::scan(bao, token, env, now).await?,
+    };
+    let protected = own.protected;
+    let own = EnvSnapshot {
+        environment: own,
+        credentials,
+        hashes: BTreeMap::new(),
+    };
+    let mut environments = vec![own];
+    if protected {
+        let others: Vec<Environment> = envs.into_iter().filter(|e| !e.protected).collect();
+        environments.extend(all_metadata(bao, token, others, now).await?);
+        environments = hashes_if_needed(bao, token, environments).await?;
+    }
+    let mut findings = check(&Snapshot { environments }, CREDENTIAL_RULES, now);
+    findings.retain(|f| {
+        f.environment.as_deref() == Some(env.as_str())
+            && scope
+                .path
+                .as_ref()
+                .is_none_or(|p| f.path.as_deref() == Some(p.as_str()))
+    });
     Ok(findings)
 }

@@ -6,9 +6,9 @@
 //! reveals `db/password`, and a credential may itself be named `reveal`.
 
 use super::json::ApiJson;
-use crate::credentials::{self, Filter, DEFAULT_PAGE, MAX_PAGE};
+use crate::credentials::{self, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 use crate::error::AppError;
-use crate::session::CurrentSession;
+use crate::session::{CurrentSession, Session};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -32,9 +32,16 @@ pub struct ListParams {
     pub after: Option<String>,
     /// 1-10000, default 1000.
     pub limit: Option<String>,
+    /// `true`: answer at once. Without the session's listing at hand, the page comes from
+    /// a walk of OpenBao's paged LIST that stops after `limit` rows, and is `partial`.
+    pub quick: Option<String>,
 }
 
-fn parse_limit(limit: Option<&str>, default: usize, max: usize) -> Result<usize, AppError> {
+pub(super) fn parse_limit(
+    limit: Option<&str>,
+    default: usize,
+    max: usize,
+) -> Result<usize, AppError> {
     let Some(limit) = limit else {
         return Ok(default);
     };
@@ -82,18 +89,30 @@ pub async fn list(
     if let Some(class) = params.class.as_deref().filter(|c| !c.is_empty()) {
         credentials::validate_class(class)?;
     }
+    let mode = match params.quick.as_deref() {
+        None | Some("" | "false") => Mode::Full,
+        Some("true") => Mode::Quick,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_quick",
+                "quick is true or false",
+            ))
+        }
+    };
     let filter = Filter {
         prefix: validate_prefix(params.prefix)?,
         class: params.class.filter(|c| !c.is_empty()),
         q: params.q.filter(|q| !q.is_empty()),
     };
     let page = credentials::list(
+        &state.listings,
         &state.bao,
-        &session.token,
+        &session,
         &env,
         &filter,
         params.after.as_deref().filter(|a| !a.is_empty()),
         limit,
+        mode,
     )
     .await?;
     Ok(Json(page))
@@ -141,7 +160,7 @@ pub async fn put(
         &req,
     )
     .await;
-    Ok(Json(result?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
 /// Soft-delete the current version (undelete brings it back).
@@ -155,7 +174,24 @@ pub async fn delete(
 ) -> Result<Json<CredentialWritten>, AppError> {
     let (env, path) = parse_target(&env, &path)?;
     let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
-    Ok(Json(result?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
+}
+
+/// After a change, the credential's new row goes into the answer and into the session's
+/// listing, so neither the console nor the next page or search needs a new SCAN.
+pub(super) async fn with_row(
+    state: &AppState,
+    session: &Session,
+    env: &EnvName,
+    path: &CredentialPath,
+    result: Result<CredentialWritten, AppError>,
+) -> Result<CredentialWritten, AppError> {
+    let mut written = result?;
+    if let Ok(row) = credentials::summary_of(&state.bao, &session.token, env, path).await {
+        state.listings.put_row(session, env, row.clone());
+        written.row = Some(row);
+    }
+    Ok(written)
 }
 
 /// `POST …/{path}/{action}`: `reveal` (body `{version?}`, the only way a value leaves),
@@ -199,7 +235,8 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
-            Ok(Json::<CredentialWritten>(result?).into_response())
+            let written = with_row(&state, &session, &env, &path, result).await?;
+            Ok(Json(written).into_response())
         }
         "undelete" | "destroy" => {
             let result = if action == "undelete" {
@@ -207,7 +244,8 @@ pub async fn action(
             } else {
                 credentials::destroy(bao, token, &env, &path, &req.versions).await
             };
-            Ok(Json::<CredentialWritten>(result?).into_response())
+            let written = with_row(&state, &session, &env, &path, result).await?;
+            Ok(Json(written).into_response())
         }
         other => Err(AppError::bad_request(
             "invalid_action",

@@ -5,20 +5,39 @@ use crate::environments;
 use crate::error::AppError;
 use crate::session::CurrentSession;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
 
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `false`: leave out the credential counts (each is a SCAN of the environment, about
+    /// half a second per 100,000 keys), e.g. for an environment picker.
+    pub counts: Option<String>,
+}
+
 /// Every environment the store has, with its credential count.
-#[utoipa::path(get, path = "/api/v1/environments", tag = "environments",
+#[utoipa::path(get, path = "/api/v1/environments", tag = "environments", params(ListParams),
     responses((status = 200, body = Vec<Environment>),
+        (status = 400, body = crypter_api::ErrorBody),
         (status = 403, description = "OpenBao refused", body = crypter_api::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
+    Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<Environment>>, AppError> {
-    Ok(Json(environments::list(&state.bao, &session.token).await?))
+    let envs = match params.counts.as_deref() {
+        None | Some("" | "true") => environments::list(&state.bao, &session.token).await?,
+        Some("false") => environments::records(&state.bao, &session.token).await?,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_counts",
+                "counts is true or false",
+            ))
+        }
+    };
+    Ok(Json(envs))
 }
 
 /// Create an environment: mounts KV v2 at `env/<name>/` and writes its record.

@@ -17,6 +17,7 @@ pub mod lint;
 pub mod openapi;
 pub mod roles;
 pub mod runbooks;
+pub mod search;
 pub mod session;
 pub mod users;
 
@@ -64,6 +65,7 @@ pub fn api() -> Router<AppState> {
         .route("/compare", get(compare::compare))
         .route("/promote", post(compare::promote))
         .route("/lint", get(lint::lint))
+        .route("/search", get(search::search))
         .route("/activity", get(activity::list))
         .route("/audit/ingest", post(activity::ingest))
         .route("/roles", get(roles::list).post(roles::create))

@@ -218,6 +218,7 @@ pub async fn logout(
     CurrentSession(session): CurrentSession,
 ) -> Result<Response, AppError> {
     state.sessions.end(&session).await?;
+    state.listings.forget_session(&session.id);
     tracing::info!(user = %session.username, "logged out");
     let secure = state.settings.secure_cookies || over_tls(&headers);
     Ok((

@@ -163,3 +163,109 @@ async fn demo_data_gives_the_lint_something_to_show() {
         .collect();
     assert_eq!(classes.len(), 5, "{classes:?}");
 }
+
+#[tokio::test]
+async fn lint_of_one_environment_or_one_credential_reads_only_what_it_needs() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    app.bao
+        .write(
+            "env/staging/data/raw",
+            &app.root,
+            &json!({"data": {"v": "raw-value"}}),
+        )
+        .await
+        .unwrap();
+    app.seed(&c, "staging", "svc/db", "shared-secret", "service")
+        .await;
+    app.seed(&c, "production", "payments/db", "shared-secret", "service")
+        .await;
+    app.seed(&c, "production", "e2e/bot", "bot-value", "e2e")
+        .await;
+    let scoped = |q: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            let resp = app.call(c, Method::GET, &format!("/lint{q}"), None).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{q}");
+            resp.json::<Vec<LintFinding>>().await.unwrap()
+        }
+    };
+    let staging = scoped("?environment=staging").await;
+    assert_eq!(staging.len(), 1, "{staging:?}");
+    assert!(has(&staging, "missing-metadata", "staging", "raw"));
+    let production = scoped("?environment=production").await;
+    assert!(has(
+        &production,
+        "shared-value",
+        "production",
+        "payments/db"
+    ));
+    assert!(has(
+        &production,
+        "unexpected-in-protected",
+        "production",
+        "e2e/bot"
+    ));
+    assert_eq!(production.len(), 2, "{production:?}");
+    let one = scoped("?environment=production&path=payments/db").await;
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(has(&one, "shared-value", "production", "payments/db"));
+    assert!(scoped("?environment=staging&path=svc/db").await.is_empty());
+
+    // A token that may read staging alone (and the environment records) lints staging:
+    // an unprotected environment's lint reads no other environment. The full lint, which
+    // reads production's values, is refused to it by OpenBao.
+    let (user, token) = app
+        .user_with_policy(
+            "staging-linter",
+            r#"path "env/staging/*" { capabilities = ["read", "list", "scan"] }
+path "crypter/metadata/environments" { capabilities = ["list"] }
+path "crypter/data/environments/*" { capabilities = ["read"] }"#,
+        )
+        .await;
+    let resp = app
+        .call(&user, Method::GET, "/lint?environment=staging", None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = app.call(&user, Method::GET, "/lint", None).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let denied = app
+        .bao
+        .read("env/production/data/payments/db", &token)
+        .await
+        .unwrap_err();
+    assert_eq!(denied.status(), Some(403));
+}
+
+#[tokio::test]
+async fn scoped_lint_input_is_validated() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    for (q, status, code) in [
+        (
+            "?path=svc/db",
+            StatusCode::BAD_REQUEST,
+            "environment_required",
+        ),
+        (
+            "?environment=Bad_Name",
+            StatusCode::BAD_REQUEST,
+            "invalid_environment",
+        ),
+        (
+            "?environment=staging&path=a/../b",
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+        ),
+        ("?environment=nowhere", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "?environment=staging&path=no/such",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ] {
+        let resp = app.call(&c, Method::GET, &format!("/lint{q}"), None).await;
+        let (got, got_code, _) = error_code(resp).await;
+        assert_eq!((got, got_code.as_str()), (status, code), "{q}");
+    }
+}

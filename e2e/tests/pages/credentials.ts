@@ -1,68 +1,105 @@
 import { expect, type Page, test } from '@playwright/test';
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The Credentials page: environment picker, filters, virtualized list, detail panel. */
 export class CredentialsPage {
+  /** The credential whose detail is open. */
+  private current = '';
+
   constructor(private readonly page: Page) {}
 
   async goto(env?: string) {
     await test.step('open Credentials', async () => {
-      await this.page.getByTestId('nav').getByTestId('nav-credentials').click();
-      await expect(this.page.getByTestId('page-title')).toHaveText('Credentials');
+      await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Credentials' }).click();
+      await expect(this.page.getByRole('heading', { level: 1, name: 'Credentials' })).toBeVisible();
     });
     if (env) await this.pick(env);
   }
 
+  picker() {
+    return this.page.getByLabel('Environment', { exact: true });
+  }
+
   async pick(env: string) {
     await test.step(`pick environment ${env}`, async () => {
-      await this.page.getByTestId('env-picker').selectOption(env);
-      await expect(this.page.getByTestId('credential-list')).toBeVisible();
+      await this.picker().selectOption(env);
+      await expect(this.list()).toBeVisible();
     });
   }
 
-  row(path: string) {
-    return this.page.locator(`[data-testid="credential-row"][data-path="${path}"]`);
+  list() {
+    return this.page.getByRole('listbox', { name: 'Credentials' });
   }
 
-  detail() {
-    return this.page.getByTestId('credential-detail');
+  /** A row of the list: an option whose name starts with the path. */
+  row(path: string) {
+    return this.list().getByRole('option', { name: new RegExp(`^${escape(path)} `) });
+  }
+
+  count() {
+    // "N shown of M": a status line.
+    return this.page.getByRole('status').filter({ hasText: /shown of|Listing/ });
+  }
+
+  detail(path = this.current) {
+    return this.page.getByRole('region', { name: path, exact: true });
   }
 
   async open(path: string) {
     await test.step(`open ${path}`, async () => {
-      await this.page.getByTestId('filter-prefix').fill(path);
+      await this.page.getByLabel('Path prefix').fill(path);
       await this.row(path).click();
-      await expect(this.detail().getByTestId('detail-path')).toHaveText(path);
+      this.current = path;
+      await expect(this.detail().getByRole('heading', { name: path })).toBeVisible();
     });
   }
 
-  async create(path: string, value: string, opts: { cls?: string; owner?: string; description?: string } = {}) {
+  /** The detail a link opened (`/credentials?env=…&path=…`). */
+  async openFromLink(path: string) {
+    this.current = path;
+    await expect(this.detail().getByRole('heading', { name: path })).toBeVisible();
+  }
+
+  async create(path: string, value: string, opts: { cls?: string; owner?: string; description?: string; labels?: string } = {}) {
     await test.step(`create credential ${path}`, async () => {
-      await this.page.getByTestId('new-credential').click();
-      const form = this.page.getByTestId('credential-form');
+      await this.page.getByRole('button', { name: 'New credential' }).click();
+      const form = this.page.getByRole('form', { name: 'New credential' });
       await form.getByLabel('Path').fill(path);
       await form.getByLabel('Class').selectOption(opts.cls ?? 'service');
-      await form.getByTestId('cred-value').first().fill(value);
+      await form.getByLabel('Value 1').fill(value);
       await form.getByLabel('Owner').fill(opts.owner ?? 'e2e-team');
       await form.getByLabel('Description').fill(opts.description ?? 'made by e2e');
-      await form.getByTestId('cred-save').click();
-      await expect(this.detail().getByTestId('detail-path')).toHaveText(path);
+      if (opts.labels) await form.getByLabel(/^Labels/).fill(opts.labels);
+      await form.getByRole('button', { name: 'Save' }).click();
+      this.current = path;
+      await expect(this.detail().getByRole('heading', { name: path })).toBeVisible();
     });
+  }
+
+  revealed() {
+    return this.detail().getByRole('group', { name: 'Revealed value' });
   }
 
   async reveal(version: number) {
     await test.step(`reveal version ${version}`, async () => {
-      await this.detail().locator(`[data-testid="version-row"][data-version="${version}"]`).getByTestId('reveal-version').click();
-      await expect(this.detail().getByTestId('revealed')).toContainText(`Version ${version}`);
+      await this.detail().getByRole('button', { name: `Reveal (version ${version})` }).click();
+      await expect(this.revealed()).toContainText(`Version ${version}`);
     });
   }
 
   async editValue(value: string) {
     await test.step('write a new version', async () => {
-      await this.detail().getByTestId('edit-credential').click();
-      const form = this.detail().getByTestId('credential-form');
-      await form.getByTestId('cred-value').first().fill(value);
-      await form.getByTestId('cred-save').click();
+      await this.detail().getByRole('button', { name: 'Edit (new version)' }).click();
+      const form = this.detail().getByRole('form', { name: 'New version' });
+      await form.getByLabel('Value 1').fill(value);
+      await form.getByRole('button', { name: 'Save' }).click();
       await expect(form).toBeHidden();
     });
+  }
+
+  /** A version's row in the detail's table of versions. */
+  version(n: number) {
+    return this.detail().getByRole('row', { name: new RegExp(`^${n} `) });
   }
 }

@@ -4,18 +4,22 @@ import { ADMIN_PASSWORD } from '../../playwright.config';
 export class LoginPage {
   constructor(private readonly page: Page) {}
 
+  form() {
+    return this.page.getByRole('form', { name: 'Log in' });
+  }
+
   async goto(path = '/login') {
     await this.page.goto(path);
-    await expect(this.page.getByTestId('login-form')).toBeVisible();
+    await expect(this.form()).toBeVisible();
   }
 
   async logIn(username = 'admin', password = ADMIN_PASSWORD) {
     await this.page.getByLabel('Username').fill(username);
     await this.page.getByLabel('Password').fill(password);
-    await this.page.getByTestId('login-submit').click();
+    await this.form().getByRole('button', { name: 'Log in' }).click();
   }
 
   error() {
-    return this.page.getByTestId('login-form').getByTestId('error');
+    return this.form().getByRole('alert');
   }
 }

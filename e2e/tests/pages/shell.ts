@@ -1,30 +1,56 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
-/** The authenticated layout: navigation, the user's name and logout. */
+/** The authenticated layout: navigation, search, the user's name, theme and logout. */
 export class Shell {
   static readonly pages = [
-    { testid: 'nav-overview', path: '/', title: 'Overview' },
-    { testid: 'nav-environments', path: '/environments', title: 'Environments' },
-    { testid: 'nav-credentials', path: '/credentials', title: 'Credentials' },
-    { testid: 'nav-roles', path: '/roles', title: 'Roles' },
-    { testid: 'nav-freeze', path: '/freeze', title: 'Freeze' },
-    { testid: 'nav-changesets', path: '/changesets', title: 'Changesets' },
-    { testid: 'nav-runbooks', path: '/runbooks', title: 'Runbooks' },
-    { testid: 'nav-cluster', path: '/cluster', title: 'Cluster' },
-    { testid: 'nav-activity', path: '/activity', title: 'Activity' },
+    { path: '/', title: 'Overview' },
+    { path: '/environments', title: 'Environments' },
+    { path: '/credentials', title: 'Credentials' },
+    { path: '/roles', title: 'Roles' },
+    { path: '/freeze', title: 'Freeze' },
+    { path: '/changesets', title: 'Changesets' },
+    { path: '/runbooks', title: 'Runbooks' },
+    { path: '/cluster', title: 'Cluster' },
+    { path: '/activity', title: 'Activity' },
   ];
 
   constructor(private readonly page: Page) {}
 
+  nav() {
+    return this.page.getByRole('navigation', { name: 'Main' });
+  }
+
+  link(title: string) {
+    return this.nav().getByRole('link', { name: title, exact: true });
+  }
+
   async expectLoggedInAs(username: string) {
+    // The name is plain text in the top bar: no role or label fits it.
     await expect(this.page.getByTestId('current-user')).toHaveText(username);
   }
 
-  async navigate(testid: string) {
-    await this.page.getByTestId('nav').getByTestId(testid).click();
+  async navigate(title: string) {
+    await this.link(title).click();
+    await expect(this.page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  }
+
+  searchBox() {
+    return this.page.getByRole('searchbox', { name: 'Search credentials in every environment' });
+  }
+
+  async search(text: string) {
+    await test.step(`search for "${text}"`, async () => {
+      await this.searchBox().fill(text);
+      await this.searchBox().press('Enter');
+      await expect(this.page.getByRole('heading', { level: 1, name: 'Search' })).toBeVisible();
+    });
+  }
+
+  themeToggle() {
+    return this.page.getByRole('button', { name: /^(Light|Dark) theme$/ });
   }
 
   async logOut() {
-    await this.page.getByTestId('logout').click();
+    await this.page.getByRole('button', { name: 'Log out' }).click();
   }
 }

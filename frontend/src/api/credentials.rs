@@ -1,8 +1,8 @@
-use super::{delete, empty_response, get, request};
+use super::{empty_response, get, request};
 use crypter_api::ApiError;
 use crypter_api::{
     ActivityPage, Comparison, CredentialDetail, CredentialPage, CredentialWrite, CredentialWritten,
-    LintFinding, PromoteRequest, RevealedCredential, VersionRequest,
+    LintFinding, PromoteRequest, RevealedCredential, SearchResults, VersionRequest,
 };
 use gloo_net::http::Method;
 
@@ -29,27 +29,35 @@ fn path_url(env: &str, path: &str) -> String {
     )
 }
 
-/// Every matching credential: follows `next` until the last page.
-pub async fn list_credentials(
-    env: String,
-    prefix: String,
-    class: String,
-    q: String,
-) -> Result<CredentialPage, ApiError> {
-    let base = format!(
-        "/environments/{}/credentials?limit=10000&prefix={}&class={}&q={}",
-        encode(&env),
-        encode(&prefix),
-        encode(&class),
-        encode(&q)
-    );
-    let mut page: CredentialPage = get(&base).await?;
-    while let Some(after) = page.next.take() {
-        let more: CredentialPage = get(&format!("{base}&after={}", encode(&after))).await?;
-        page.items.extend(more.items);
-        page.next = more.next;
+/// How many rows the first, quick page holds: a screenful (13 rows) and the rows
+/// rendered around it.
+pub const FIRST_ROWS: usize = 32;
+/// Rows per page of the full listing.
+pub const PAGE_ROWS: usize = 10_000;
+
+fn list_url(env: &str, after: Option<&str>, limit: usize, quick: bool) -> String {
+    let mut url = format!("/environments/{}/credentials?limit={limit}", encode(env));
+    if quick {
+        url.push_str("&quick=true");
     }
-    Ok(page)
+    if let Some(after) = after {
+        url.push_str(&format!("&after={}", encode(after)));
+    }
+    url
+}
+
+/// The first rows at once: from the session's listing when the backend has it, else from
+/// a walk of OpenBao's paged LIST (`partial`).
+pub async fn first_credentials(env: String) -> Result<CredentialPage, ApiError> {
+    get(&list_url(&env, None, FIRST_ROWS, true)).await
+}
+
+/// One page of the full listing (the first is a new SCAN; the next continue it).
+pub async fn credentials_page(
+    env: String,
+    after: Option<String>,
+) -> Result<CredentialPage, ApiError> {
+    get(&list_url(&env, after.as_deref(), PAGE_ROWS, false)).await
 }
 
 pub async fn get_credential(env: String, path: String) -> Result<CredentialDetail, ApiError> {
@@ -66,8 +74,10 @@ pub async fn put_credential(
         .ok_or_else(empty_response)
 }
 
-pub async fn delete_credential(env: String, path: String) -> Result<(), ApiError> {
-    delete(&path_url(&env, &path)).await
+pub async fn delete_credential(env: String, path: String) -> Result<CredentialWritten, ApiError> {
+    request::<(), CredentialWritten>(Method::DELETE, &path_url(&env, &path), None)
+        .await?
+        .ok_or_else(empty_response)
 }
 
 pub async fn reveal(
@@ -126,6 +136,20 @@ pub async fn promote(req: PromoteRequest) -> Result<CredentialWritten, ApiError>
 
 pub async fn lint() -> Result<Vec<LintFinding>, ApiError> {
     get("/lint").await
+}
+
+/// The credential findings of one environment, or of one credential in it.
+pub async fn lint_scoped(env: String, path: Option<String>) -> Result<Vec<LintFinding>, ApiError> {
+    let mut url = format!("/lint?environment={}", encode(&env));
+    if let Some(path) = path {
+        url.push_str(&format!("&path={}", encode(&path)));
+    }
+    get(&url).await
+}
+
+/// Credentials across every environment the session may list, from metadata only.
+pub async fn search(q: String) -> Result<SearchResults, ApiError> {
+    get(&format!("/search?limit=200&q={}", encode(&q))).await
 }
 
 /// Fifty events older than `before`; `own_reads` includes Crypter's own value reads (plan,

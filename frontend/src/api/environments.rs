@@ -6,6 +6,11 @@ pub async fn list_environments() -> Result<Vec<Environment>, ApiError> {
     get("/environments").await
 }
 
+/// The environments without their credential counts (each count is a SCAN): for pickers.
+pub async fn environment_names() -> Result<Vec<Environment>, ApiError> {
+    get("/environments?counts=false").await
+}
+
 pub async fn create_environment(req: EnvironmentCreate) -> Result<Environment, ApiError> {
     request(Method::POST, "/environments", Some(&req))
         .await?

@@ -17,11 +17,13 @@ pub use changesets::{
 };
 pub use cluster::cluster;
 pub use credentials::{
-    activity, compare, delete_credential, get_credential, lint, list_credentials, promote,
-    put_credential, reveal, version_action,
+    activity, compare, credentials_page, delete_credential, encode, first_credentials,
+    get_credential, lint, lint_scoped, promote, put_credential, reveal, search, version_action,
+    FIRST_ROWS, PAGE_ROWS,
 };
 pub use environments::{
-    create_environment, delete_environment, list_environments, update_environment,
+    create_environment, delete_environment, environment_names, list_environments,
+    update_environment,
 };
 pub use freeze::{freeze, freeze_state, freeze_writes, thaw, verify_freeze};
 pub use roles::*;

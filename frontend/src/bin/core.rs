@@ -1,4 +1,4 @@
-//! The `core` bundle of the console: login and the overview.
+//! The `core` bundle of the console: login, the overview and search.
 
 use crypter_frontend::components::shell::Shell;
 use crypter_frontend::pages::*;
@@ -14,6 +14,7 @@ fn main() {
                     <Route path=path!("/login") view=Login />
                     <ParentRoute path=path!("") view=Shell>
                         <Route path=path!("") view=Overview />
+                        <Route path=path!("search") view=Search />
                     </ParentRoute>
                 </Routes>
             </Router>

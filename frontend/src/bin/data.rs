@@ -1,4 +1,5 @@
-//! The `data` bundle of the console: environments and credentials.
+//! The `data` bundle of the console: credentials (the list of 10,000 and more, detail,
+//! reveal, edit).
 
 use crypter_frontend::components::shell::Shell;
 use crypter_frontend::pages::*;
@@ -12,7 +13,6 @@ fn main() {
             <Router>
                 <Routes fallback=NotFound>
                     <ParentRoute path=path!("") view=Shell>
-                        <Route path=path!("environments") view=Environments />
                         <Route path=path!("credentials") view=Credentials />
                     </ParentRoute>
                 </Routes>

@@ -44,8 +44,8 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
         }
     };
     view! {
-        <div class="card" data-testid="compare">
-            <h2>"Compare and promote"</h2>
+        <section class="card" data-testid="compare" aria-labelledby="compare-title">
+            <h2 id="compare-title">"Compare and promote"</h2>
             <form class="filters" on:submit=move |ev| {
                 ev.prevent_default();
                 run.dispatch((left.get_untracked(), right.get_untracked(), prefix.get_untracked()));
@@ -64,7 +64,8 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                 let (l, r) = (c.left.clone(), c.right.clone());
                 view! {
                     <table class="compare-table" data-testid="compare-table">
-                        <thead><tr><th>"Path"</th><th>{l.clone()}</th><th>{r.clone()}</th><th>"Values"</th><th></th></tr></thead>
+                        <caption class="sr-only">"Comparison"</caption>
+                        <thead><tr><th>"Path"</th><th>{l.clone()}</th><th>{r.clone()}</th><th>"Values"</th><th><span class="sr-only">"Action"</span></th></tr></thead>
                         <tbody>
                             {c.entries.into_iter().map(|e: CompareEntry| {
                                 let mark = |b: bool| if b { "present" } else { "missing" };
@@ -99,6 +100,6 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                     </table>
                 }
             })}
-        </div>
+        </section>
     }
 }

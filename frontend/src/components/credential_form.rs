@@ -1,6 +1,8 @@
 use super::error_box::ErrorBox;
 use crate::api;
-use crypter_api::{CredentialDetail, CredentialWrite, CredentialWritten, CREDENTIAL_CLASSES};
+use crypter_api::{
+    ApiError, CredentialDetail, CredentialWrite, CredentialWritten, CREDENTIAL_CLASSES,
+};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -17,7 +19,8 @@ struct Field {
 pub fn CredentialForm(
     #[prop(into)] env: Signal<String>,
     existing: Option<CredentialDetail>,
-    on_saved: Callback<String>,
+    /// Called once the save succeeded, with what was written (and its new list row).
+    on_saved: Callback<CredentialWritten>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let is_new = existing.is_none();
@@ -50,14 +53,16 @@ pub fn CredentialForm(
 
     let save = Action::new_local(
         move |(env, path, req): &(String, String, CredentialWrite)| {
-            api::put_credential(env.clone(), path.clone(), req.clone())
+            let (env, path, req) = (env.clone(), path.clone(), req.clone());
+            async move {
+                let written = api::put_credential(env, path, req).await?;
+                // The form may be gone by now (the user moved on): `try_run`.
+                on_saved.try_run(written.clone());
+                Ok::<CredentialWritten, ApiError>(written)
+            }
         },
     );
-    Effect::new(move |_| {
-        if let Some(Ok(CredentialWritten { path, .. })) = save.value().get() {
-            on_saved.run(path);
-        }
-    });
+    // The latest save's error; a later successful save clears it.
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -98,8 +103,9 @@ pub fn CredentialForm(
     };
 
     view! {
-        <form class="card credential-form" data-testid="credential-form" on:submit=submit>
-            <h2>{if is_new { "New credential" } else { "New version" }}</h2>
+        <form class="card credential-form" data-testid="credential-form" on:submit=submit
+            aria-labelledby="cred-form-title">
+            <h2 id="cred-form-title">{if is_new { "New credential" } else { "New version" }}</h2>
             {is_new.then(|| view! {
                 <label for="cred-path">"Path"</label>
                 <input id="cred-path" data-testid="cred-path" required placeholder="service/db/password"
@@ -117,11 +123,13 @@ pub fn CredentialForm(
                 <For each=move || fields.get() key=|f| f.id children=move |f: Field| {
                     let kid = format!("cred-key-{}", f.id);
                     let vid = format!("cred-value-{}", f.id);
+                    // Each field's labels are numbered: no two inputs share a label.
+                    let n = f.id + 1;
                     view! {
                         <div class="field-row">
-                            <label for=kid.clone() class="sr-only">"Key"</label>
+                            <label for=kid.clone() class="sr-only">"Key "{n}</label>
                             <input id=kid data-testid="cred-key" placeholder="key" bind:value=f.key />
-                            <label for=vid.clone() class="sr-only">"Value"</label>
+                            <label for=vid.clone() class="sr-only">"Value "{n}</label>
                             <input id=vid type="password" data-testid="cred-value" autocomplete="off"
                                 placeholder="value" bind:value=f.value />
                         </div>

@@ -20,9 +20,9 @@ pub fn IdentityChecks() -> impl IntoView {
     let run = Action::new_local(|_: &()| api::check_identities());
     let error = Signal::derive(move || run.value().get().and_then(Result::err));
     view! {
-        <section class="card" data-testid="identity-checks">
+        <section class="card" data-testid="identity-checks" aria-labelledby="identity-checks-title">
             <div class="page-head">
-                <h2>"Identity checks"</h2>
+                <h2 id="identity-checks-title">"Identity checks"</h2>
                 <button type="button" class="primary" data-testid="identities-run"
                     disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>
                     {move || if run.pending().get() { "Checking…" } else { "Run identity checks" }}

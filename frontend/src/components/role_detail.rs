@@ -21,9 +21,9 @@ pub fn RoleDetail(
     };
     let show_policy = RwSignal::new(false);
     view! {
-        <section class="card role-detail" data-testid="role-detail">
+        <section class="card role-detail" data-testid="role-detail" aria-labelledby="role-detail-name">
             <div class="page-head">
-                <h2 data-testid="role-detail-name">{name.clone()}</h2>
+                <h2 id="role-detail-name" data-testid="role-detail-name">{name.clone()}</h2>
                 <button type="button" data-testid="role-edit" on:click=move |_| on_edit.run(())>"Edit"</button>
             </div>
             <p class="muted">{role.class.as_str()} " · " {role.description.clone()}</p>
@@ -82,8 +82,8 @@ fn CheckAccess(name: String) -> impl IntoView {
         }
     };
     view! {
-        <form class="subsection" data-testid="check-access" on:submit=submit>
-            <h3>"Check access"</h3>
+        <form class="subsection" data-testid="check-access" aria-labelledby="check-access-title" on:submit=submit>
+            <h3 id="check-access-title">"Check access"</h3>
             <p class="muted">"OpenBao answers, with a token that carries only this role's policy."</p>
             <div class="form-grid">
                 <div>
@@ -162,8 +162,8 @@ fn SecretIds(name: String) -> impl IntoView {
             .or_else(|| list.get().and_then(Result::err))
     });
     view! {
-        <div class="subsection" data-testid="secret-ids">
-            <h3>"Machine logins (secret-ids)"</h3>
+        <section class="subsection" data-testid="secret-ids" aria-labelledby="secret-ids-title">
+            <h3 id="secret-ids-title">"Machine logins (secret-ids)"</h3>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 issued.set(None);
@@ -217,7 +217,7 @@ fn SecretIds(name: String) -> impl IntoView {
                     </div>
                 }.into_any()
             })}
-        </div>
+        </section>
     }
 }
 

@@ -194,8 +194,8 @@ pub fn RoleEditor(
     });
 
     view! {
-        <form class="card role-editor" data-testid="role-editor" on:submit=|ev| ev.prevent_default()>
-            <h2>{if existing { "Edit role" } else { "New role" }}</h2>
+        <form class="card role-editor" data-testid="role-editor" aria-labelledby="role-editor-title" on:submit=|ev| ev.prevent_default()>
+            <h2 id="role-editor-title">{if existing { "Edit role" } else { "New role" }}</h2>
             <div class="form-grid">
                 <div>
                     <label for="role-name">"Name"</label>
@@ -288,18 +288,20 @@ pub fn RoleEditor(
 
 #[component]
 fn GrantRowView(row: GrantRow, #[prop(into)] on_remove: Callback<usize>) -> impl IntoView {
-    // Test ids use the row's stable id, so they survive the removal of other rows.
+    // Test ids use the row's stable id, so they survive the removal of other rows. Labels
+    // name the grant too: no two fields of the table share a label.
     let n = row.id;
+    let g = n + 1;
     let invalid = Memo::new(move |_| row.build().err());
     view! {
         <tr data-testid=format!("grant-row-{n}") class:invalid-row=move || invalid.get().is_some()>
             <td>
-                <label class="sr-only" for=format!("grant-env-{n}")>"Environment"</label>
+                <label class="sr-only" for=format!("grant-env-{n}")>{format!("Environment of grant {g}")}</label>
                 <input id=format!("grant-env-{n}") data-testid=format!("grant-env-{n}")
                     placeholder="staging or *" bind:value=row.env />
             </td>
             <td>
-                <label class="sr-only" for=format!("grant-scope-{n}")>"Scope"</label>
+                <label class="sr-only" for=format!("grant-scope-{n}")>{format!("Scope of grant {g}")}</label>
                 <input id=format!("grant-scope-{n}") data-testid=format!("grant-scope-{n}")
                     placeholder="payments/*" bind:value=row.scope />
                 {move || invalid.get().map(|e| view! { <div class="invalid" data-testid=format!("grant-error-{n}")>{e}</div> })}
@@ -311,18 +313,19 @@ fn GrantRowView(row: GrantRow, #[prop(into)] on_remove: Callback<usize>) -> impl
                     let id = format!("grant-{n}-{}", c.as_str());
                     view! {
                         <td>
-                            <label class="sr-only" for=id.clone()>{c.as_str()}</label>
+                            <label class="sr-only" for=id.clone()>{format!("{} (grant {g})", c.as_str())}</label>
                             <input type="checkbox" id=id.clone() data-testid=id bind:checked=on />
                         </td>
                     }
                 })
                 .collect_view()}
             <td>
-                <label class="sr-only" for=format!("grant-deny-{n}")>"Deny"</label>
+                <label class="sr-only" for=format!("grant-deny-{n}")>{format!("Deny (grant {g})")}</label>
                 <input type="checkbox" id=format!("grant-deny-{n}") data-testid=format!("grant-deny-{n}") bind:checked=row.deny />
             </td>
             <td>
                 <button type="button" class="ghost" data-testid=format!("grant-remove-{n}")
+                    aria-label=format!("Remove grant {g}")
                     on:click=move |_| on_remove.run(row.id)>"Remove"</button>
             </td>
         </tr>

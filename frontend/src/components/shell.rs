@@ -7,7 +7,7 @@ use crate::auth::Auth;
 use crate::section::{go, CurrentBundle};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 /// The authenticated layout. It asks the backend who is logged in; without a session it
@@ -81,6 +81,7 @@ pub fn Shell() -> impl IntoView {
                         "☰"
                     </button>
                     <a href="/" rel="external" class="brand" data-testid="brand">"Crypter"</a>
+                    <SearchBox />
                     <span class="spacer"></span>
                     <span class="user" data-testid="current-user">{username}</span>
                     <ThemeToggle />
@@ -96,6 +97,34 @@ pub fn Shell() -> impl IntoView {
                 </main>
             </div>
         </Show>
+    }
+}
+
+/// The search box of every page: it opens the search page (`/search?q=…`), which finds
+/// credentials across every environment the user may list.
+#[component]
+fn SearchBox() -> impl IntoView {
+    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let text = RwSignal::new(query.with_untracked(|q| q.get("q")).unwrap_or_default());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = text.get_untracked();
+        if !q.trim().is_empty() {
+            go(
+                &format!("/search?q={}", crate::api::encode(q.trim())),
+                here,
+                &navigate,
+            );
+        }
+    };
+    view! {
+        <form class="search" role="search" aria-label="Credentials" on:submit=submit>
+            <label for="global-search" class="sr-only">"Search credentials in every environment"</label>
+            <input id="global-search" type="search" data-testid="global-search"
+                placeholder="Search credentials…" bind:value=text />
+        </form>
     }
 }
 

@@ -57,7 +57,7 @@ pub fn UsersPanel() -> impl IntoView {
             <p class="muted">"People log in with a username and password (OpenBao userpass). Their roles' policies become their token policies."</p>
             {move || users.get().and_then(Result::ok).map(|list| view! {
                 <div class="table-wrap">
-                    <table data-testid="users-table">
+                    <table class="users-table" data-testid="users-table">
                         <thead><tr><th>"User"</th><th>"Roles"</th><th>"Other policies"</th><th></th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|u| view! { <UserRow user=u on_change=move |()| users.refetch() /> }).collect_view()}
@@ -126,6 +126,8 @@ fn UserRow(user: User, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
             .or_else(|| del.value().get().and_then(Result::err))
     });
     let id = format!("user-roles-{name}");
+    // Every row's fields are named after its user: no two share a label.
+    let roles_label = format!("Roles of {name}");
     view! {
         <tr data-testid=format!("user-row-{name}")>
             <td>
@@ -135,7 +137,7 @@ fn UserRow(user: User, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
                 })}
             </td>
             <td>
-                <label class="sr-only" for=id.clone()>"Roles"</label>
+                <label class="sr-only" for=id.clone()>{roles_label}</label>
                 <input id=id.clone() data-testid=id bind:value=roles_text />
                 {move || invalid.get().map(|e| view! { <div class="invalid">{e}</div> })}
                 <ErrorBox error=error />

@@ -1,85 +1,76 @@
 use crate::api;
 use crate::components::credential_detail::CredentialDetailPanel;
+use crate::components::credential_filters::{FilterValues, Filters};
 use crate::components::credential_form::CredentialForm;
+use crate::components::credential_rows::Rows;
 use crate::components::error_box::ErrorBox;
 use crate::components::lint_list::LintList;
-use crate::components::virtual_list::VirtualList;
-use crypter_api::{CredentialSummary, CREDENTIAL_CLASSES};
+use crate::components::loading::Loading;
+use crate::components::virtual_list::{SkeletonRows, VirtualList};
+use crypter_api::{ApiError, CredentialSummary, CredentialWritten, LintFinding};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
+use std::collections::BTreeMap;
 
-/// The same filters as the API's, applied in the browser so a keystroke never waits for
-/// the network.
-fn matches(c: &CredentialSummary, prefix: &str, class: &str, q: &str) -> bool {
-    if !c.path.starts_with(prefix) {
-        return false;
+/// Every row of an environment: the pages of one listing, in order.
+async fn all_rows(env: String) -> Result<Rows, ApiError> {
+    let mut page = api::credentials_page(env.clone(), None).await?;
+    let mut items = std::mem::take(&mut page.items);
+    while let Some(after) = page.next.take() {
+        page = api::credentials_page(env.clone(), Some(after)).await?;
+        items.append(&mut page.items);
     }
-    if !class.is_empty() && c.metadata.class.as_deref() != Some(class) {
-        return false;
+    Ok(Rows::new(items, true))
+}
+
+/// What the page changed since it listed the environment: rows and their findings.
+#[derive(Clone, Copy)]
+struct Changes {
+    rows: RwSignal<BTreeMap<String, CredentialSummary>>,
+    findings: RwSignal<BTreeMap<String, Vec<LintFinding>>>,
+}
+
+impl Changes {
+    fn new() -> Self {
+        Self {
+            rows: RwSignal::new(BTreeMap::new()),
+            findings: RwSignal::new(BTreeMap::new()),
+        }
     }
-    if q.is_empty() {
-        return true;
+
+    /// A credential changed: its row, and its findings asked of the lint for that one
+    /// credential. Nothing else is read again.
+    fn changed(self, env: String, row: CredentialSummary) {
+        let path = row.path.clone();
+        self.rows.update(|r| {
+            r.insert(path.clone(), row);
+        });
+        spawn_local(async move {
+            if let Ok(found) = api::lint_scoped(env, Some(path.clone())).await {
+                // The environment's view may be gone by now: `try_update`.
+                self.findings.try_update(|f| {
+                    f.insert(path, found);
+                });
+            }
+        });
     }
-    let m = &c.metadata;
-    [Some(&c.path), m.owner.as_ref(), m.description.as_ref()]
-        .into_iter()
-        .flatten()
-        .chain(m.labels.iter())
-        .any(|s| s.to_lowercase().contains(q))
 }
 
 /// Credentials of one environment, picked explicitly: nothing is selected at first, unless
-/// the link names one (`/credentials?env=staging`).
+/// the link names one (`/credentials?env=staging`, and `&path=…` to open a credential).
 #[component]
 pub fn Credentials() -> impl IntoView {
-    let envs = LocalResource::new(api::list_environments);
+    let envs = LocalResource::new(api::environment_names);
     let query = use_query_map();
-    let env = RwSignal::new(query.with_untracked(|q| q.get("env")).unwrap_or_default());
-    let prefix = RwSignal::new(String::new());
-    let class = RwSignal::new(String::new());
-    let q = RwSignal::new(String::new());
-    let tick = RwSignal::new(0_u32);
-    let selected: RwSignal<Option<String>> = RwSignal::new(None);
+    let env = Memo::new(move |_| query.with(|q| q.get("env")).unwrap_or_default());
+    let filters = FilterValues {
+        prefix: RwSignal::new(String::new()),
+        class: RwSignal::new(String::new()),
+        q: RwSignal::new(String::new()),
+    };
+    let selected: RwSignal<Option<String>> = RwSignal::new(query.with_untracked(|q| q.get("path")));
     let creating = RwSignal::new(false);
-
-    let list = LocalResource::new(move || {
-        let e = env.get();
-        tick.get();
-        async move {
-            if e.is_empty() {
-                Ok(None)
-            } else {
-                api::list_credentials(e, String::new(), String::new(), String::new())
-                    .await
-                    .map(Some)
-            }
-        }
-    });
-    // The lint reads every value of every environment; it waits for the list, so it never
-    // competes with it for OpenBao.
-    let findings = LocalResource::new(move || {
-        tick.get();
-        let listed = list.with(|l| matches!(l, Some(Ok(Some(_)))));
-        async move {
-            if listed {
-                api::lint().await
-            } else {
-                Ok(Vec::new())
-            }
-        }
-    });
-    let rows = Memo::new(move |_| {
-        let (p, c, text) = (prefix.get(), class.get(), q.get().to_lowercase());
-        list.with(|l| match l {
-            Some(Ok(Some(page))) => page
-                .items
-                .iter()
-                .filter(|item| matches(item, &p, &c, &text))
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        })
-    });
     let protected = Signal::derive(move || {
         let e = env.get();
         envs.with(|l| {
@@ -89,99 +80,194 @@ pub fn Credentials() -> impl IntoView {
                 .is_some_and(|x| x.protected)
         })
     });
-    let error = Signal::derive(move || {
-        list.get()
-            .and_then(Result::err)
-            .or_else(|| envs.get().and_then(Result::err))
-    });
-    let total = move || {
-        list.with(|l| {
-            l.as_ref()
-                .and_then(|r| r.as_ref().ok())
-                .and_then(|p| p.as_ref())
-                .map(|p| p.total)
-        })
-    };
-    let refresh = Callback::new(move |_| tick.update(|t| *t += 1));
-    let env_signal: Signal<String> = env.into();
-    let findings_signal =
-        Signal::derive(move || findings.get().and_then(Result::ok).unwrap_or_default());
 
     view! {
         <section class="page wide" data-testid="page">
             <div class="page-head">
                 <h1 data-testid="page-title">"Credentials"</h1>
             </div>
-            <div class="filters">
-                <div>
-                    <label for="cred-env">"Environment"</label>
-                    <select id="cred-env" data-testid="env-picker"
-                        prop:value=move || env.get()
-                        on:change=move |ev| {
-                            selected.set(None);
-                            creating.set(false);
-                            env.set(event_target_value(&ev));
-                        }>
-                        <option value="" disabled=true>"Pick an environment"</option>
-                        {move || envs.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
-                            let label = if e.protected { format!("{} (protected)", e.name) } else { e.name.clone() };
-                            // `selected` on the option itself: the list arrives after the
-                            // select's value is set, so a value alone would not stick.
-                            let name = e.name.clone();
-                            let is_picked = move || env.get() == name;
-                            view! { <option value=e.name.clone() selected=is_picked>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div>
-                    <label for="filter-prefix">"Prefix"</label>
-                    <input id="filter-prefix" data-testid="filter-prefix" placeholder="payments/" bind:value=prefix />
-                </div>
-                <div>
-                    <label for="filter-class">"Class"</label>
-                    <select id="filter-class" data-testid="filter-class"
-                        on:change=move |ev| class.set(event_target_value(&ev))>
-                        <option value="">"Any class"</option>
-                        {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div>
-                    <label for="filter-q">"Text"</label>
-                    <input id="filter-q" data-testid="filter-q" placeholder="owner, description…" bind:value=q />
-                </div>
+            <Filters envs=envs env=env.into() filters=filters
+                on_pick=Callback::new(move |_| {
+                    selected.set(None);
+                    creating.set(false);
+                }) />
+            // One view per environment: picking another drops this one (its listing, its
+            // changes and its requests in flight) and starts afresh.
+            {move || {
+                let e = env.get();
+                if e.is_empty() {
+                    view! { <p class="muted" data-testid="pick-environment">"Pick an environment to list its credentials."</p> }.into_any()
+                } else {
+                    view! { <EnvCredentials env=e protected=protected filters=filters selected=selected creating=creating /> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// One environment's credentials. The first rows come at once (a quick page); every row
+/// follows (the full listing), and only then can filters see all of them and the lint
+/// run. A save changes its own row and findings, and lists nothing again.
+#[component]
+fn EnvCredentials(
+    env: String,
+    protected: Signal<bool>,
+    filters: FilterValues,
+    selected: RwSignal<Option<String>>,
+    creating: RwSignal<bool>,
+) -> impl IntoView {
+    let changes = Changes::new();
+    let (e1, e2) = (env.clone(), env.clone());
+    let first = LocalResource::new(move || {
+        let e = e1.clone();
+        async move {
+            let page = api::first_credentials(e).await?;
+            let complete = !page.partial && page.next.is_none();
+            Ok::<_, ApiError>(Rows::new(page.items, complete))
+        }
+    });
+    // Every row is asked for once the first rows are there: the quick walk then never
+    // competes with the SCAN behind the full listing.
+    let first_done = Memo::new(move |_| first.with(Option::is_some));
+    let full = LocalResource::new(move || {
+        let (e, go) = (e2.clone(), first_done.get());
+        async move {
+            if go {
+                Some(all_rows(e).await)
+            } else {
+                None
+            }
+        }
+    });
+    let rows = Memo::new(move |_| {
+        let base = full
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .or_else(|| first.get().and_then(Result::ok))
+            .unwrap_or_default();
+        changes.rows.with(|c| base.patched(c))
+    });
+    let shown = Memo::new(move |_| {
+        let (p, c, text) = (
+            filters.prefix.get(),
+            filters.class.get(),
+            filters.q.get().to_lowercase(),
+        );
+        rows.with(|r| r.filter(&p, &c, &text))
+    });
+    let full_error = Signal::derive(move || full.get().flatten().and_then(Result::err));
+    // A memo: it changes once, when every row is listed, not at every row a save patches
+    // (each change would ask the lint for the whole environment again).
+    let listed = Memo::new(move |_| rows.with(|r| r.complete));
+    let env_signal: Signal<String> = Signal::stored(env.clone());
+    let on_changed = Callback::new(move |row: CredentialSummary| {
+        changes.changed(env_signal.get_untracked(), row);
+    });
+    let on_created = Callback::new(move |w: CredentialWritten| {
+        creating.set(false);
+        selected.set(Some(w.path.clone()));
+        if let Some(row) = w.row {
+            on_changed.run(row);
+        }
+    });
+
+    view! {
+        <div class="row">
+            <span class="muted" data-testid="credential-count" role="status">
+                {move || count_text(&rows.get(), shown.with(Vec::len), first.with(Option::is_none))}
+            </span>
+            <button type="button" class="primary" data-testid="new-credential"
+                on:click=move |_| { selected.set(None); creating.set(true); }>"New credential"</button>
+        </div>
+        <ErrorBox error=full_error />
+        <div class="split">
+            <Loading fallback=|| view! { <SkeletonRows /> } load=move || async move {
+                first.await?;
+                Ok(view! { <ListOrEmpty rows=rows shown=shown selected=selected /> }.into_any())
+            } />
+            <div class="split-side">
+                <Show when=move || creating.get()>
+                    <CredentialForm env=env_signal existing=None on_saved=on_created
+                        on_cancel=Callback::new(move |_| creating.set(false)) />
+                </Show>
+                {move || selected.get().map(|path| view! {
+                    <CredentialDetailPanel env=env_signal protected=protected path=path
+                        on_changed=on_changed />
+                })}
             </div>
-            <ErrorBox error=error />
-            <Show when=move || !env.get().is_empty()
-                fallback=|| view! { <p class="muted" data-testid="pick-environment">"Pick an environment to list its credentials."</p> }>
-                <div class="row">
-                    <span class="muted" data-testid="credential-count">
-                        {move || format!("{} shown of {}", rows.with(Vec::len), total().unwrap_or(0))}
-                    </span>
-                    <button type="button" class="primary" data-testid="new-credential"
-                        on:click=move |_| { selected.set(None); creating.set(true); }>"New credential"</button>
-                </div>
-                <div class="split">
-                    <VirtualList rows=rows selected=selected />
-                    <div class="split-side">
-                        <Show when=move || creating.get()>
-                            <CredentialForm env=env_signal existing=None
-                                on_saved=Callback::new(move |path| {
-                                    creating.set(false);
-                                    tick.update(|t| *t += 1);
-                                    selected.set(Some(path));
-                                })
-                                on_cancel=Callback::new(move |_| creating.set(false)) />
-                        </Show>
-                        {move || selected.get().map(|path| view! {
-                            <CredentialDetailPanel env=env_signal protected=protected path=path on_changed=refresh />
-                        })}
-                    </div>
-                </div>
-                <div class="card">
-                    <h2>"Lint findings in this environment"</h2>
-                    <LintList findings=findings_signal env=env_signal />
-                </div>
-            </Show>
+        </div>
+        <Findings env=env ready=listed changes=changes />
+    }
+}
+
+fn count_text(rows: &Rows, shown: usize, loading: bool) -> String {
+    if loading {
+        "Listing…".to_owned()
+    } else if rows.complete {
+        format!("{shown} shown of {}", rows.items.len())
+    } else {
+        format!(
+            "{shown} shown of the first {}; listing the rest…",
+            rows.items.len()
+        )
+    }
+}
+
+#[component]
+fn ListOrEmpty(
+    rows: Memo<Rows>,
+    shown: Memo<Vec<u32>>,
+    selected: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || shown.with(|s| !s.is_empty())
+            fallback=move || view! {
+                <p class="muted vlist-empty" data-testid="credential-list-empty">
+                    {move || if rows.with(|r| r.items.is_empty()) { "No credentials in this environment yet." } else { "No credential matches these filters." }}
+                </p>
+            }>
+            <VirtualList rows=rows shown=shown selected=selected />
+        </Show>
+    }
+}
+
+/// The environment's findings, once every row is listed (the lint would otherwise compete
+/// with the listing for OpenBao); a changed credential's findings replace its old ones.
+#[component]
+fn Findings(env: String, ready: Memo<bool>, changes: Changes) -> impl IntoView {
+    let own = env.clone();
+    let env = Signal::stored(env);
+    let base = LocalResource::new(move || {
+        let (e, ready) = (own.clone(), ready.get());
+        async move {
+            if !ready {
+                Ok(None)
+            } else {
+                api::lint_scoped(e, None).await.map(Some)
+            }
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="env-findings-title">
+            <h2 id="env-findings-title">"Lint findings in this environment"</h2>
+            <Loading keep=true fallback=|| view! { <p class="loading">"Checking…"</p> } load=move || async move {
+                        let Some(base) = base.await? else {
+                            return Ok(view! {
+                                <p class="muted" data-testid="lint-waiting">"Findings follow once every credential is listed."</p>
+                            }.into_any());
+                        };
+                        let merged = Signal::derive(move || {
+                            changes.findings.with(|patched| {
+                                base.iter()
+                                    .filter(|f| f.path.as_ref().is_none_or(|p| !patched.contains_key(p)))
+                                    .cloned()
+                                    .chain(patched.values().flatten().cloned())
+                                    .collect::<Vec<_>>()
+                            })
+                        });
+                        Ok(view! { <LintList findings=merged env=env /> }.into_any())
+            } />
         </section>
     }
 }

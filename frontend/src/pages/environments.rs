@@ -2,6 +2,7 @@ use crate::api;
 use crate::components::compare_view::CompareView;
 use crate::components::confirm::TypedConfirm;
 use crate::components::error_box::ErrorBox;
+use crate::components::loading::Loading;
 use crypter_api::{ApiError, Environment, EnvironmentCreate, EnvironmentUpdate};
 use leptos::prelude::*;
 
@@ -9,25 +10,17 @@ use leptos::prelude::*;
 #[component]
 pub fn Environments() -> impl IntoView {
     let tick = RwSignal::new(0_u32);
+    let remove = Action::new_local(|name: &String| api::delete_environment(name.clone()));
+    // Listed again after each change: a delete (the action's version counts its successes)
+    // or a save.
     let envs = LocalResource::new(move || {
         tick.get();
+        remove.version().get();
         api::list_environments()
     });
     let refresh = move || tick.update(|t| *t += 1);
     let editing: RwSignal<Option<Environment>> = RwSignal::new(None);
-    let remove = Action::new_local(|name: &String| api::delete_environment(name.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = remove.value().get() {
-            refresh();
-        }
-    });
-    let error = Signal::derive(move || {
-        remove
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| envs.get().and_then(Result::err))
-    });
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
     let list = Signal::derive(move || envs.get().and_then(Result::ok).unwrap_or_default());
 
     view! {
@@ -35,31 +28,13 @@ pub fn Environments() -> impl IntoView {
             <div class="page-head">
                 <h1 data-testid="page-title">"Environments"</h1>
             </div>
-            <ErrorBox error=error />
-            <div class="card">
-                <table class="env-table" data-testid="env-table">
-                    <thead><tr><th>"Name"</th><th>"Description"</th><th>"Credentials"</th><th>"Protected"</th><th></th></tr></thead>
-                    <tbody>
-                        <For each=move || list.get() key=|e| (e.name.clone(), e.description.clone(), e.color.clone(), e.protected, e.credential_count)
-                            children=move |e: Environment| {
-                                let name = e.name.clone();
-                                let edit = e.clone();
-                                view! {
-                                    <tr data-testid="env-row" data-env=e.name.clone()>
-                                        <td><span class="swatch" style:background-color=e.color.clone()></span>" "<strong>{e.name.clone()}</strong></td>
-                                        <td>{e.description.clone()}</td>
-                                        <td data-testid="env-count">{e.credential_count.map(|c| c.to_string()).unwrap_or_else(|| "?".into())}</td>
-                                        <td>{e.protected.then(|| view! { <span class="badge bad" data-testid="protected-badge">"protected"</span> })}</td>
-                                        <td class="row">
-                                            <button type="button" data-testid="edit-env" on:click=move |_| editing.set(Some(edit.clone()))>"Edit"</button>
-                                            <TypedConfirm env=e.name.clone() protected=e.protected label="Delete" testid="delete-env"
-                                                on_confirm=Callback::new(move |_| { remove.dispatch(name.clone()); }) />
-                                        </td>
-                                    </tr>
-                                }
-                            } />
-                    </tbody>
-                </table>
+            <ErrorBox error=remove_error />
+            <div class="card table-wrap">
+                <Loading keep=true fallback=|| view! { <p class="loading" role="status">"Loading environments…"</p> }
+                    load=move || async move {
+                        let list = envs.await?;
+                        Ok(view! { <EnvTable list=list editing=editing remove=remove /> }.into_any())
+                    } />
             </div>
             {move || editing.get().map(|e| view! {
                 <EnvForm existing=Some(e) on_done=Callback::new(move |_| { editing.set(None); refresh(); }) />
@@ -69,6 +44,43 @@ pub fn Environments() -> impl IntoView {
             </Show>
             <CompareView envs=list />
         </section>
+    }
+}
+
+#[component]
+fn EnvTable(
+    list: Vec<Environment>,
+    editing: RwSignal<Option<Environment>>,
+    remove: Action<String, Result<(), ApiError>>,
+) -> impl IntoView {
+    view! {
+        <table class="env-table" data-testid="env-table">
+            <caption class="sr-only">"Environments"</caption>
+            <thead><tr><th>"Name"</th><th>"Description"</th><th>"Credentials"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|e: Environment| {
+                    let name = e.name.clone();
+                    let edit = e.clone();
+                    let edit_label = format!("Edit {}", e.name);
+                    view! {
+                        <tr data-testid="env-row" data-env=e.name.clone()>
+                            <td>
+                                <span class="swatch" style:background-color=e.color.clone()></span>" "<strong>{e.name.clone()}</strong>
+                                {e.protected.then(|| view! { " " <span class="badge bad" data-testid="protected-badge">"protected"</span> })}
+                            </td>
+                            <td>{e.description.clone()}</td>
+                            <td data-testid="env-count">{e.credential_count.map(|c| c.to_string()).unwrap_or_else(|| "?".into())}</td>
+                            <td class="row-actions">
+                                <button type="button" data-testid="edit-env" aria-label=edit_label
+                                    on:click=move |_| editing.set(Some(edit.clone()))>"Edit"</button>
+                                <TypedConfirm env=e.name.clone() protected=e.protected label="Delete" testid="delete-env"
+                                    on_confirm=Callback::new(move |_| { remove.dispatch(name.clone()); }) />
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -114,24 +126,21 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
                 )
                 .await?;
             }
-            Ok::<(), ApiError>(())
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
             if is_new {
                 name.set(String::new());
                 description.set(String::new());
                 protected.set(false);
             }
             on_done.run(());
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
         <form class="card" data-testid=if is_new { "env-create" } else { "env-edit" }
+            aria-labelledby=if is_new { "env-create-title" } else { "env-edit-title" }
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
-            <h2>{if is_new { "New environment".to_owned() } else { format!("Edit {}", e.name) }}</h2>
+            <h2 id=if is_new { "env-create-title" } else { "env-edit-title" }>{if is_new { "New environment".to_owned() } else { format!("Edit {}", e.name) }}</h2>
             {is_new.then(|| view! {
                 <label for="env-name">"Name"</label>
                 <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=name />

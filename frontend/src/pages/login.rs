@@ -44,7 +44,7 @@ pub fn Login() -> impl IntoView {
 
     view! {
         <main class="login-page">
-            <form class="card login" data-testid="login-form" on:submit=submit>
+            <form class="card login" data-testid="login-form" aria-label="Log in" on:submit=submit>
                 <h1>"Crypter"</h1>
                 <p class="muted">"Log in with your OpenBao identity."</p>
                 <div class="tabs" role="group" aria-label="Login method">

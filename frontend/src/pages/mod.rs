@@ -11,6 +11,7 @@ mod not_found;
 mod overview;
 mod roles;
 mod runbooks;
+mod search;
 
 pub use activity::{Activity, ActivityTable, FeedStatus, NoFeed};
 pub use changesets::Changesets;
@@ -23,3 +24,4 @@ pub use not_found::NotFound;
 pub use overview::Overview;
 pub use roles::Roles;
 pub use runbooks::{RunbookRun, Runbooks};
+pub use search::Search;

@@ -1,21 +1,18 @@
 use crate::api;
 use crate::components::env_chart::EnvChart;
-use crate::components::error_box::ErrorBox;
 use crate::components::lint_list::LintList;
+use crate::components::loading::Loading;
 use crate::pages::{ActivityTable, NoFeed};
 use crypter_api::Health;
 use leptos::prelude::*;
 
-/// The store at a glance. More panels (credentials per environment, findings, activity)
-/// join as their features land.
+/// The store at a glance. Each card loads, and fails, on its own.
 #[component]
 pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
     let envs = LocalResource::new(api::list_environments);
     let findings = LocalResource::new(api::lint);
     let recent = LocalResource::new(|| api::activity(None, false));
-    let findings_list =
-        Signal::derive(move || findings.get().and_then(Result::ok).unwrap_or_default());
     let recent_events = Signal::derive(move || {
         recent
             .get()
@@ -23,16 +20,11 @@ pub fn Overview() -> impl IntoView {
             .map(|p| p.events.into_iter().take(10).collect())
             .unwrap_or_default()
     });
+    let loading =
+        |what: &'static str| move || view! { <p class="loading" role="status">{what}</p> };
     // Whether the store's audit feed reaches Crypter at all; `None` while loading.
     let connected = move || recent.get().and_then(Result::ok).map(|p| p.feed.connected);
     let activity_error = move || recent.get().and_then(Result::err);
-    let error = Signal::derive(move || {
-        health
-            .get()
-            .and_then(Result::err)
-            .or_else(|| envs.get().and_then(Result::err))
-            .or_else(|| findings.get().and_then(Result::err))
-    });
     view! {
         <section class="page" data-testid="page">
             <div class="page-head">
@@ -41,23 +33,27 @@ pub fn Overview() -> impl IntoView {
                     "Refresh"
                 </button>
             </div>
-            <ErrorBox error=error />
-            <div class="card" data-testid="store-health">
-                <h2>"Store health"</h2>
-                {move || match health.get() {
-                    None => view! { <p class="loading" data-testid="health-loading">"Asking OpenBao…"</p> }.into_any(),
-                    Some(Ok(h)) => view! { <HealthTable health=h /> }.into_any(),
-                    Some(Err(_)) => view! { <p class="muted">"Health is unknown."</p> }.into_any(),
-                }}
-            </div>
-            <div class="card" data-testid="credentials-per-env">
-                <h2>"Credentials per environment"</h2>
-                {move || envs.get().and_then(Result::ok).map(|e| view! { <EnvChart envs=e /> })}
-            </div>
-            <div class="card" data-testid="overview-lint">
-                <h2>"Lint findings"</h2>
-                <LintList findings=findings_list />
-            </div>
+            <section class="card" data-testid="store-health" aria-labelledby="health-title">
+                <h2 id="health-title">"Store health"</h2>
+                <Loading keep=true fallback=loading("Asking OpenBao…") load=move || async move {
+                    let h = health.await?;
+                    Ok(view! { <HealthTable health=h /> }.into_any())
+                } />
+            </section>
+            <section class="card" data-testid="credentials-per-env" aria-labelledby="chart-title">
+                <h2 id="chart-title">"Credentials per environment"</h2>
+                <Loading keep=true fallback=loading("Counting…") load=move || async move {
+                    let e = envs.await?;
+                    Ok(view! { <EnvChart envs=e /> }.into_any())
+                } />
+            </section>
+            <section class="card" data-testid="overview-lint" aria-labelledby="lint-title">
+                <h2 id="lint-title">"Lint findings"</h2>
+                <Loading keep=true fallback=loading("Checking every environment…") load=move || async move {
+                    let f = findings.await?;
+                    Ok(view! { <LintList findings=Signal::stored(f) /> }.into_any())
+                } />
+            </section>
             <div class="card" data-testid="overview-activity">
                 <h2>"Recent activity"</h2>
                 {move || match (connected(), activity_error()) {

@@ -58,7 +58,7 @@ pub fn Roles() -> impl IntoView {
                     Some(Ok(list)) if list.is_empty() => view! { <p class="muted" data-testid="roles-empty">"No roles yet."</p> }.into_any(),
                     Some(Ok(list)) => view! {
                         <div class="table-wrap">
-                            <table data-testid="roles-table">
+                            <table class="roles-table" data-testid="roles-table">
                                 <thead><tr><th>"Role"</th><th>"Class"</th><th>"Grants"</th><th>"Policy"</th><th>"Description"</th></tr></thead>
                                 <tbody>
                                     <For each=move || list.clone() key=|r| (r.name.clone(), r.grant_count, r.drift, r.class) let:r>

@@ -8,7 +8,7 @@ use crate::api;
 use crate::components::error_box::ErrorBox;
 use crypter_api::{ApiError, ChangesetPlan, ChangesetState, ChangesetStatus, JobProgress};
 use leptos::prelude::*;
-use plan::{pick_up_last_apply, PlanPanel};
+use plan::PlanPanel;
 
 #[component]
 pub fn Changesets() -> impl IntoView {
@@ -20,7 +20,6 @@ pub fn Changesets() -> impl IntoView {
         status.refetch();
         lock.refetch();
     };
-    pick_up_last_apply(progress, Callback::new(move |_| refresh()));
     view! {
         <section class="page" data-testid="page">
             <h1 data-testid="page-title">"Changesets"</h1>

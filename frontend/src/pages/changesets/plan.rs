@@ -4,13 +4,12 @@
 use super::badge_class;
 use crate::api;
 use crate::components::error_box::ErrorBox;
+use crate::components::job_events::{watch_job, JobSink, Link, LinkStatus};
 use crypter_api::{
     ApplyRequest, ChangesetPlan, ChangesetState, ItemCounts, ItemSource, ItemTarget, JobKind,
     JobProgress, JobState, NumberedItem, PlanItemPage, PlannedChangeset,
 };
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn PlanPanel(
@@ -31,10 +30,21 @@ pub fn PlanPanel(
             reason: None,
         })
     });
+    let link = RwSignal::new(Link::Live);
+    pick_up_last_apply(JobSink {
+        progress,
+        link,
+        on_end: on_change,
+    });
     Effect::new(move |_| {
         if let Some(Ok(started)) = apply_action.value().get() {
             on_change.run(());
-            watch_job(&started.job_id, progress, on_change);
+            let sink = JobSink {
+                progress,
+                link,
+                on_end: on_change,
+            };
+            watch_job(&started.job_id, sink);
         }
     });
     let plan_error = Signal::derive(move || plan_action.value().get().and_then(Result::err));
@@ -64,7 +74,8 @@ pub fn PlanPanel(
                     </button>
                 }
             })}
-            <ProgressView progress=progress on_change=on_change />
+            <ProgressView sink=JobSink { progress, link, on_end: on_change } />
+            <LinkStatus link=link />
         </div>
     }
 }
@@ -264,12 +275,13 @@ fn ItemRow(i: NumberedItem) -> impl IntoView {
 }
 
 #[component]
-fn ProgressView(progress: RwSignal<Option<JobProgress>>, on_change: Callback<()>) -> impl IntoView {
+fn ProgressView(sink: JobSink) -> impl IntoView {
+    let progress = sink.progress;
     let resume = Action::new_local(|id: &String| api::resume_job(id.clone()));
     Effect::new(move |_| {
         if let Some(Ok(started)) = resume.value().get() {
-            on_change.run(());
-            watch_job(&started.job_id, progress, on_change);
+            sink.on_end.run(());
+            watch_job(&started.job_id, sink);
         }
     });
     let resume_error = Signal::derive(move || resume.value().get().and_then(Result::err));
@@ -309,7 +321,8 @@ fn ProgressView(progress: RwSignal<Option<JobProgress>>, on_change: Callback<()>
 
 /// The newest apply job the caller may follow, if it is running or interrupted: shown on
 /// arrival (after a reload, or on another instance), followed while it runs.
-pub fn pick_up_last_apply(progress: RwSignal<Option<JobProgress>>, on_change: Callback<()>) {
+fn pick_up_last_apply(sink: JobSink) {
+    let progress = sink.progress;
     leptos::task::spawn_local(async move {
         let Ok(jobs) = api::jobs().await else {
             return;
@@ -324,36 +337,10 @@ pub fn pick_up_last_apply(progress: RwSignal<Option<JobProgress>>, on_change: Ca
             JobState::Running => {
                 let id = last.id.clone();
                 progress.set(Some(last));
-                watch_job(&id, progress, on_change);
+                watch_job(&id, sink);
             }
             JobState::Interrupted => progress.set(Some(last)),
             JobState::Done | JobState::Failed => {}
         }
     });
-}
-
-/// Follow a job over server-sent events until it ends, then refresh the page's data.
-fn watch_job(job_id: &str, progress: RwSignal<Option<JobProgress>>, on_end: Callback<()>) {
-    let url = format!("/api/v1/jobs/{job_id}/events");
-    let Ok(source) = web_sys::EventSource::new(&url) else {
-        return;
-    };
-    let closing = source.clone();
-    let on_event =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(text) = ev.data().as_string() else {
-                return;
-            };
-            if let Ok(p) = serde_json::from_str::<JobProgress>(&text) {
-                let ended = p.state.ended();
-                progress.set(Some(p));
-                if ended {
-                    closing.close();
-                    on_end.run(());
-                }
-            }
-        });
-    let _ = source.add_event_listener_with_callback("progress", on_event.as_ref().unchecked_ref());
-    // The listener lives as long as the page; one per apply.
-    on_event.forget();
 }

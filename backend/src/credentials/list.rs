@@ -1,0 +1,194 @@
+//! The list endpoint: filters, and pages from the session's listing or from a quick walk.
+
+use super::{walk, ListingCache, Walked, Want};
+use crate::bao::Bao;
+use crate::error::AppError;
+use crate::session::Session;
+use crypter_api::{CredentialPage, CredentialSummary, EnvName};
+use time::OffsetDateTime;
+
+pub const MAX_PAGE: usize = 10_000;
+pub const DEFAULT_PAGE: usize = 1_000;
+
+/// Filters of the list endpoint.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub prefix: Option<String>,
+    pub class: Option<String>,
+    /// Case-insensitive text in the path, owner, description or labels.
+    pub q: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, c: &CredentialSummary) -> bool {
+        if let Some(prefix) = &self.prefix {
+            if !c.path.starts_with(prefix.as_str()) {
+                return false;
+            }
+        }
+        if let Some(class) = &self.class {
+            if c.metadata.class.as_deref() != Some(class.as_str()) {
+                return false;
+            }
+        }
+        if let Some(q) = &self.q {
+            let q = q.to_lowercase();
+            let m = &c.metadata;
+            let hay = [
+                Some(c.path.as_str()),
+                m.owner.as_deref(),
+                m.description.as_deref(),
+            ];
+            let hit = hay.iter().flatten().any(|s| s.to_lowercase().contains(&q))
+                || m.labels.iter().any(|l| l.to_lowercase().contains(&q));
+            if !hit {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// How the list endpoint may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// From the full listing (cached for the session, else one SCAN): `total` is exact.
+    Full,
+    /// At once: from the full listing if the session has it, else from a walk of paged
+    /// LISTs that stops after `limit` rows (`partial`, `total` counts only those).
+    Quick,
+}
+
+/// The list endpoint: filter, then page by path (`after` is exclusive).
+#[allow(clippy::too_many_arguments)]
+pub async fn list(
+    cache: &ListingCache,
+    bao: &Bao,
+    session: &Session,
+    env: &EnvName,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: usize,
+    mode: Mode,
+) -> Result<CredentialPage, AppError> {
+    let now = OffsetDateTime::now_utc();
+    if mode == Mode::Quick {
+        if let Some(listing) = cache.cached(bao, session, env, std::time::Instant::now()) {
+            return Ok(page(env, &listing.rows, filter, after, limit));
+        }
+        let prefix = filter.prefix.as_deref().unwrap_or_default();
+        if let Some(w) = walk(bao, &session.token, env, prefix, after, limit, now).await? {
+            return Ok(walked_page(env, w, filter));
+        }
+    }
+    // A first page shows the store as it is now; the next ones continue the same listing.
+    let want = match after {
+        None => Want::ScannedSince(std::time::Instant::now()),
+        Some(_) => Want::Servable,
+    };
+    let listing = cache.listing(bao, session, env, want).await?;
+    Ok(page(env, &listing.rows, filter, after, limit))
+}
+
+/// A page from a walk: the prefix is already applied, the other filters are applied here
+/// (so the page may hold fewer than `limit` rows while `next` says more follow).
+fn walked_page(env: &EnvName, w: Walked, filter: &Filter) -> CredentialPage {
+    let next = w
+        .more
+        .then(|| w.rows.last().map(|c| c.path.clone()))
+        .flatten();
+    let items: Vec<CredentialSummary> = w.rows.into_iter().filter(|c| filter.matches(c)).collect();
+    CredentialPage {
+        environment: env.to_string(),
+        total: items.len() as u64,
+        items,
+        next,
+        partial: true,
+    }
+}
+
+pub fn page(
+    env: &EnvName,
+    all: &[CredentialSummary],
+    filter: &Filter,
+    after: Option<&str>,
+    limit: usize,
+) -> CredentialPage {
+    let matching: Vec<&CredentialSummary> = all.iter().filter(|c| filter.matches(c)).collect();
+    let total = matching.len() as u64;
+    let start = after.map_or(0, |a| matching.partition_point(|c| c.path.as_str() <= a));
+    let items: Vec<CredentialSummary> = matching[start..]
+        .iter()
+        .take(limit)
+        .map(|c| (*c).clone())
+        .collect();
+    let next = if start + items.len() < matching.len() {
+        items.last().map(|c| c.path.clone())
+    } else {
+        None
+    };
+    CredentialPage {
+        environment: env.to_string(),
+        items,
+        total,
+        next,
+        partial: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crypter_api::CredentialMetadata;
+
+    fn summary(path: &str, class: &str) -> CredentialSummary {
+        CredentialSummary {
+            path: path.into(),
+            metadata: CredentialMetadata {
+                class: Some(class.into()),
+                owner: Some("team".into()),
+                description: Some("The Main DB".into()),
+                labels: vec!["blue".into()],
+                ..Default::default()
+            },
+            current_version: 1,
+            updated_time: String::new(),
+            deleted: false,
+            rotation_due: false,
+        }
+    }
+
+    #[test]
+    fn pages_follow_after_and_limit() {
+        let env = EnvName::parse("staging").unwrap();
+        let all: Vec<_> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|p| summary(p, "service"))
+            .collect();
+        let p1 = page(&env, &all, &Filter::default(), None, 2);
+        assert_eq!(
+            p1.items.iter().map(|c| c.path.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(p1.next.as_deref(), Some("b"));
+        assert_eq!(p1.total, 5);
+        let p3 = page(&env, &all, &Filter::default(), Some("d"), 2);
+        assert_eq!(p3.items.len(), 1);
+        assert_eq!(p3.next, None);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let c = summary("payments/db", "service");
+        let f = |prefix: Option<&str>, class: Option<&str>, q: Option<&str>| Filter {
+            prefix: prefix.map(Into::into),
+            class: class.map(Into::into),
+            q: q.map(Into::into),
+        };
+        assert!(f(Some("payments/"), Some("service"), Some("main db")).matches(&c));
+        assert!(f(None, None, Some("BLUE")).matches(&c));
+        assert!(!f(Some("users/"), None, None).matches(&c));
+        assert!(!f(None, Some("e2e"), None).matches(&c));
+        assert!(!f(None, None, Some("nothing")).matches(&c));
+    }
+}
