@@ -11,8 +11,8 @@
 //! - first rows: `?quick=true&limit=100` from a new session (no listing cached: a walk of
 //!   paged LISTs), beside the same raw SCAN;
 //! - lint: `GET /api/v1/lint` over 10,000 unprotected credentials plus 1,000 protected ones
-//!   (`shared-value` reads every value while keyed digests do not exist yet), and
-//!   `GET /api/v1/lint?environment=staging` (target ≤ 2 s).
+//!   (the first run reads each value once and keeps its keyed digest; later runs compare
+//!   digests), and `GET /api/v1/lint?environment=staging` (target ≤ 2 s).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crypter::bao::Bao;
@@ -119,6 +119,11 @@ async fn first_rows_and_lint(base: &str, raw_scan: Duration) {
         raw_scan.as_secs_f64() * 1e3
     );
     let client = session(base).await;
+    // The credentials were written straight to OpenBao, so none has a digest yet: the
+    // first full lint reads each value once and keeps its digest; later lints do not.
+    let t = Instant::now();
+    get_ok(&client, &format!("{base}/lint")).await;
+    let first = t.elapsed();
     let mut full = time_n(3, || async {
         let findings = get_ok(&client, &format!("{base}/lint")).await;
         assert!(findings.as_array().is_some());
@@ -130,8 +135,10 @@ async fn first_rows_and_lint(base: &str, raw_scan: Duration) {
     .await;
     let (f, s) = (percentile(&mut full, 0.5), percentile(&mut scoped, 0.5));
     println!(
-        "lint of {N} unprotected + {P} protected credentials: whole store p50 {:.2} s \
-         (reads every value for shared-value), staging alone p50 {:.2} s (target <= 2 s)",
+        "lint of {N} unprotected + {P} protected credentials: first whole-store lint {:.2} s \
+         (reads every value once, keeps its digest); then whole store p50 {:.2} s, staging \
+         alone p50 {:.2} s (target <= 2 s)",
+        first.as_secs_f64(),
         f.as_secs_f64(),
         s.as_secs_f64()
     );

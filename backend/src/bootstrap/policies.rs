@@ -156,6 +156,9 @@ path "crypter/data/job-owners/*" {
 path "crypter-backend-transit/keys/sessions" {
   capabilities = ["create", "read", "update"]
 }
+path "crypter-backend-transit/keys/digests" {
+  capabilities = ["create", "read", "update"]
+}
 # Provisioning, kept through every freeze: the migration's own rights. Each path repeats
 # an admin path exactly, so that OpenBao merges the two for an admin who is an operator.
 path "env/*" {
@@ -288,6 +291,18 @@ path "crypter-backend-transit/encrypt/sessions" {
 }
 path "crypter-backend-transit/decrypt/sessions" {
   capabilities = ["update"]
+}
+# The lint's keyed digests of credential values, and the key that makes them: only this
+# policy may call the key (anyone else could test guesses against the digests) or write
+# the records (anyone else could hide a shared value).
+path "crypter-backend-transit/hmac/digests" {
+  capabilities = ["update"]
+}
+path "crypter/data/digests/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "crypter/metadata/digests/*" {
+  capabilities = ["delete"]
 }
 "#;
 

@@ -86,7 +86,7 @@ pub async fn ensure_session_key(
     token: &SecretString,
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
-    use crate::records::{TRANSIT_KEY, TRANSIT_MOUNT};
+    use crate::records::{DIGEST_KEY, TRANSIT_KEY, TRANSIT_MOUNT};
     let mounted = match bao
         .read(&format!("sys/mounts/{TRANSIT_MOUNT}"), token)
         .await
@@ -107,13 +107,26 @@ pub async fn ensure_session_key(
             .changes
             .push(format!("mounted transit at {TRANSIT_MOUNT}/"));
     }
-    let key = format!("{TRANSIT_MOUNT}/keys/{TRANSIT_KEY}");
-    if bao.read(&key, token).await?.is_none() {
-        let body = json!({ "type": "aes256-gcm96", "derived": true, "exportable": false });
-        bao.write(&key, token, &body)
-            .await
-            .with_context(|| format!("creating the transit key {key}"))?;
-        report.changes.push(format!("created transit key {key}"));
+    // The session key is derived (every seal names its record); the digest key is not:
+    // an HMAC takes no context, and equal values must give equal digests.
+    let keys = [
+        (
+            TRANSIT_KEY,
+            json!({ "type": "aes256-gcm96", "derived": true, "exportable": false }),
+        ),
+        (
+            DIGEST_KEY,
+            json!({ "type": "hmac", "key_size": 32, "exportable": false }),
+        ),
+    ];
+    for (name, body) in keys {
+        let key = format!("{TRANSIT_MOUNT}/keys/{name}");
+        if bao.read(&key, token).await?.is_none() {
+            bao.write(&key, token, &body)
+                .await
+                .with_context(|| format!("creating the transit key {key}"))?;
+            report.changes.push(format!("created transit key {key}"));
+        }
     }
     Ok(())
 }

@@ -209,6 +209,7 @@ fn spawn_run(
         lock_version,
         heartbeat: cx.jobs.timing.heartbeat,
         plan,
+        records: cx.jobs.records().cloned(),
     };
     tokio::spawn(async move {
         let job = runner.job.clone();

@@ -7,13 +7,13 @@
 //! job handed over as `interrupted`, for anyone to resume at once.
 
 use super::changelog::{self, Record};
-use super::exec::{self, Carry, Exec, Stop};
+use super::exec::{self, Carry, DigestSink, Exec, Stop};
 use super::lock;
 use super::plan::{Plan, Work, PARALLELISM};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::jobs::JobHandle;
-use crypter_api::{ChangelogResult, ChangesetCursor, ItemAction, PlanItem};
+use crypter_api::{ChangelogResult, ChangesetCursor, EnvName, ItemAction, PlanItem};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use std::ops::Range;
@@ -36,6 +36,8 @@ pub struct Runner {
     pub lock_version: u64,
     pub heartbeat: Duration,
     pub plan: Arc<Plan>,
+    /// The backend's own records, for the digests of written values (`None`: the CLI).
+    pub records: Option<crate::records::Records>,
 }
 
 /// Why a changeset's run stopped early.
@@ -150,9 +152,11 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
         }),
         first_item: w.items.start,
     };
+    let sink = DigestSink::default();
     let x = Exec {
         bao: &r.bao,
         token: &r.token,
+        digests: r.records.as_ref().map(|_| &sink),
     };
     let ops = w.cs.operations.len();
     for batch in batches(items, units(items)) {
@@ -185,7 +189,9 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
             w.cs.operations[op].name(),
             op + 1
         ));
-        if let Err((at, why)) = run_batch(&x, w, items, batch).await {
+        let ran = run_batch(&x, w, items, batch).await;
+        keep_digests(r, &sink).await;
+        if let Err((at, why)) = ran {
             return Err(Halt::Failed(fail(r, &mut record, at, why).await));
         }
         r.job.add_done(runnable(&items[span]));
@@ -196,6 +202,26 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
     changelog::save(&r.bao, &r.token, &record)
         .await
         .map_err(Halt::Failed)
+}
+
+/// The digests of the values a batch wrote, kept once per batch and environment.
+async fn keep_digests(r: &Runner, sink: &DigestSink) {
+    let Some(records) = &r.records else {
+        return;
+    };
+    let written = match sink.lock() {
+        Ok(mut s) => std::mem::take(&mut *s),
+        Err(_) => return,
+    };
+    let mut by_env: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    for (env, w) in written {
+        by_env.entry(env).or_default().push(w);
+    }
+    for (env, written) in by_env {
+        if let Ok(env) = EnvName::parse(&env) {
+            crate::credentials::digests::keep_or_log(records, &env, written).await;
+        }
+    }
 }
 
 /// Stop between batches: every item before `done` is done and none is in flight.

@@ -3,6 +3,7 @@
 //! through [`reveal`].
 
 mod compare;
+pub mod digests;
 mod list;
 mod listing;
 mod metadata;

@@ -67,6 +67,11 @@ pub struct JobSpec {
 }
 
 impl Jobs {
+    /// The backend's own records, when this process has its identity (not the CLI).
+    pub fn records(&self) -> Option<&Records> {
+        self.records.as_ref()
+    }
+
     pub fn new(records: Option<Records>, clock: Arc<dyn Clock>, timing: JobTiming) -> Self {
         Self {
             records,

@@ -6,11 +6,12 @@ mod rules;
 pub use rules::CREDENTIAL_RULES;
 
 use crate::bao::Bao;
-use crate::credentials;
+use crate::credentials::{self, digests, digests::Written};
 use crate::environments::{self, FAN_OUT};
 use crate::error::AppError;
+use crate::records::Records;
 use crypter_api::{CredentialPath, CredentialSummary, EnvName, Environment, LintFinding};
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -20,8 +21,12 @@ use time::OffsetDateTime;
 pub struct EnvSnapshot {
     pub environment: Environment,
     pub credentials: Vec<CredentialSummary>,
-    /// SHA-256 of each live credential's current value, by path.
+    /// A digest of each live credential's current value, by path: the keyed digest kept
+    /// by Crypter, or (without the backend's records) a hash made in memory for this run.
     pub hashes: BTreeMap<String, String>,
+    /// Live credentials whose value has no current digest (written outside Crypter since
+    /// their last digest): `shared-value` cannot say whether they are shared.
+    pub unknown: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,24 +49,87 @@ async fn env_metadata(
         environment,
         credentials,
         hashes: BTreeMap::new(),
+        unknown: Vec::new(),
     })
 }
 
-/// Reads the current value of every live credential, for `shared-value`.
+/// How a run learns the values' digests.
+#[derive(Clone, Copy)]
+pub enum Digests<'a> {
+    /// Read every live value and hash it in memory (no backend identity at hand: the CLI).
+    ReadAll,
+    /// The kept digests; `fill`: read the values of stale ones once and keep their
+    /// digests (the full lint), otherwise report them unknown (a scoped lint).
+    Kept { records: &'a Records, fill: bool },
+}
+
+/// The digests of every live credential's current value, for `shared-value`.
 async fn with_hashes(
     bao: &Bao,
     token: &SecretString,
+    how: Digests<'_>,
     mut env: EnvSnapshot,
 ) -> Result<EnvSnapshot, AppError> {
     let name = EnvName::parse(&env.environment.name)?;
-    let live = env
-        .credentials
-        .iter()
-        .filter(|c| !c.deleted)
-        .map(|c| c.path.clone())
-        .collect();
-    env.hashes = credentials::hashes(bao, token, &name, live).await?;
+    let live = env.credentials.iter().filter(|c| !c.deleted);
+    let Digests::Kept { records, fill } = how else {
+        let paths = live.map(|c| c.path.clone()).collect();
+        env.hashes = credentials::hashes(bao, token, &name, paths).await?;
+        return Ok(env);
+    };
+    let kept = digests::load(records, &name).await?;
+    let mut stale = Vec::new();
+    for c in live {
+        match kept.get(&c.path) {
+            Some(e) if e.version == c.current_version => {
+                env.hashes.insert(c.path.clone(), e.digest.clone());
+            }
+            _ => stale.push(c.path.clone()),
+        }
+    }
+    if fill && !stale.is_empty() {
+        let learned = learn(bao, token, records, &name, &stale).await?;
+        stale.retain(|p| !learned.contains_key(p));
+        env.hashes.extend(learned);
+    }
+    env.unknown = stale;
     Ok(env)
+}
+
+/// Read the current values of `paths` once (with the caller's token), keep their digests,
+/// and return them. A value the caller may not read stays unknown.
+async fn learn(
+    bao: &Bao,
+    token: &SecretString,
+    records: &Records,
+    env: &EnvName,
+    paths: &[String],
+) -> Result<BTreeMap<String, String>, AppError> {
+    let read: Vec<Option<Written>> = stream::iter(paths.to_vec())
+        .map(|p| async move {
+            let path = CredentialPath::parse(&p)?;
+            match credentials::read_data(bao, token, env, &path, None).await {
+                Ok((version, data)) => Ok(Some(Written {
+                    path: p,
+                    version,
+                    value: digests::canonical(&data),
+                })),
+                Err(AppError::NotFound(_))
+                | Err(AppError::Store(crate::bao::BaoError::Forbidden { .. })) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .buffer_unordered(FAN_OUT)
+        .try_collect()
+        .await?;
+    let written: Vec<Written> = read.into_iter().flatten().collect();
+    digests::keep(records, env, written).await?;
+    // Read back what is kept now: a concurrent write may have moved a credential on.
+    let kept = digests::load(records, env).await?;
+    Ok(paths
+        .iter()
+        .filter_map(|p| kept.get(p).map(|e| (p.clone(), e.digest.clone())))
+        .collect())
 }
 
 /// `shared-value` compares protected with unprotected values: when either side holds no
@@ -90,17 +158,18 @@ async fn all_metadata(
         .collect()
 }
 
-/// Adds the hashes of values, when `shared-value` needs them.
+/// Adds the digests of values, when `shared-value` needs them.
 async fn hashes_if_needed(
     bao: &Bao,
     token: &SecretString,
+    how: Digests<'_>,
     envs: Vec<EnvSnapshot>,
 ) -> Result<Vec<EnvSnapshot>, AppError> {
     if !values_needed(&envs) {
         return Ok(envs);
     }
     stream::iter(envs)
-        .map(|env| with_hashes(bao, token, env))
+        .map(|env| with_hashes(bao, token, how, env))
         .buffer_unordered(FAN_OUT / 4)
         .collect::<Vec<_>>()
         .await
@@ -111,11 +180,12 @@ async fn hashes_if_needed(
 pub async fn snapshot(
     bao: &Bao,
     token: &SecretString,
+    how: Digests<'_>,
     now: OffsetDateTime,
 ) -> Result<Snapshot, AppError> {
     let envs = environments::records(bao, token).await?;
     let envs = all_metadata(bao, token, envs, now).await?;
-    let mut environments = hashes_if_needed(bao, token, envs).await?;
+    let mut environments = hashes_if_needed(bao, token, how, envs).await?;
     environments.sort_by(|a, b| a.environment.name.cmp(&b.environment.name));
     Ok(Snapshot { environments })
 }
@@ -138,8 +208,12 @@ fn sort(findings: &mut [LintFinding]) {
 }
 
 /// `GET /api/v1/lint`: every rule.
-pub async fn run(bao: &Bao, token: &SecretString) -> Result<Vec<LintFinding>, AppError> {
-    run_at(bao, token, OffsetDateTime::now_utc()).await
+pub async fn run(
+    bao: &Bao,
+    token: &SecretString,
+    how: Digests<'_>,
+) -> Result<Vec<LintFinding>, AppError> {
+    run_at(bao, token, how, OffsetDateTime::now_utc()).await
 }
 
 /// [`run`]'s reads of values (to find shared ones) are the lint's, not reveals.
@@ -151,10 +225,11 @@ fn marked(bao: &Bao) -> Bao {
 pub async fn run_at(
     bao: &Bao,
     token: &SecretString,
+    how: Digests<'_>,
     now: OffsetDateTime,
 ) -> Result<Vec<LintFinding>, AppError> {
     let bao = &marked(bao);
-    let snapshot = snapshot(bao, token, now).await?;
+    let snapshot = snapshot(bao, token, how, now).await?;
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
     // The rules over roles and policies (`dangling-grant`, `policy-drift`) read their own
     // input with the caller's token; a caller who may not read roles or policies gets the
@@ -182,9 +257,11 @@ pub struct Scope {
 pub async fn run_scoped(
     bao: &Bao,
     token: &SecretString,
+    how: Digests<'_>,
     scope: &Scope,
     now: OffsetDateTime,
 ) -> Result<Vec<LintFinding>, AppError> {
+    let bao = &marked(bao);
     let env = &scope.environment;
     let envs = environments::records(bao, token).await?;
     let Some(own) = envs.iter().find(|e| e.name == env.as_str()).cloned() else {
@@ -199,12 +276,13 @@ pub async fn run_scoped(
         environment: own,
         credentials,
         hashes: BTreeMap::new(),
+        unknown: Vec::new(),
     };
     let mut environments = vec![own];
     if protected {
         let others: Vec<Environment> = envs.into_iter().filter(|e| !e.protected).collect();
         environments.extend(all_metadata(bao, token, others, now).await?);
-        environments = hashes_if_needed(bao, token, environments).await?;
+        environments = hashes_if_needed(bao, token, how, environments).await?;
     }
     let mut findings = check(&Snapshot { environments }, CREDENTIAL_RULES, now);
     findings.retain(|f| {

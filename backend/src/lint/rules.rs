@@ -10,6 +10,7 @@ pub const CREDENTIAL_RULES: &[Rule] = &[
     environment_mismatch,
     missing_metadata,
     shared_value,
+    shared_value_unknown,
     unexpected_in_protected,
     rotation_overdue,
 ];
@@ -111,6 +112,27 @@ pub fn shared_value(s: &Snapshot, _now: OffsetDateTime) -> Vec<LintFinding> {
     out
 }
 
+/// A credential whose value has no current digest (written outside Crypter since its digest
+/// was made): `shared-value` cannot tell whether it is shared, and says so rather than
+/// count it as unique. The full lint reads such values once and keeps their digests.
+pub fn shared_value_unknown(s: &Snapshot, _now: OffsetDateTime) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    for env in &s.environments {
+        for path in &env.unknown {
+            out.push(finding(
+                "shared-value-unknown",
+                Severity::Info,
+                &env.environment.name,
+                path,
+                "its value changed outside Crypter, so whether it is shared with another \
+                 environment is unknown; run the full lint once to compare it"
+                    .to_owned(),
+            ));
+        }
+    }
+    out
+}
+
 /// An `e2e` or `integration` credential in a protected environment.
 // Changesets, which could declare such a credential as intended, do not exist yet, so every
 // one is flagged. When changesets land, skip the paths a changeset declared.
@@ -192,6 +214,7 @@ mod tests {
             },
             credentials: creds,
             hashes,
+            unknown: Vec::new(),
         }
     }
 
@@ -261,6 +284,19 @@ mod tests {
         let h = s.environments[0].hashes["db"].clone();
         s.environments[0].hashes.insert("copy".into(), h);
         assert!(run(shared_value, &s).is_empty());
+    }
+
+    #[test]
+    fn a_value_without_a_digest_is_unknown_not_unique() {
+        let mut s = clean();
+        s.environments[1].hashes.remove("db");
+        s.environments[1].unknown.push("db".into());
+        assert!(run(shared_value, &s).is_empty());
+        let f = run(shared_value_unknown, &s);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "shared-value-unknown");
+        assert_eq!(f[0].environment.as_deref(), Some("production"));
+        assert_eq!(f[0].path.as_deref(), Some("db"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 mod identity;
 mod transit;
 
-pub use transit::{TRANSIT_KEY, TRANSIT_MOUNT};
+pub use transit::{DIGEST_KEY, TRANSIT_KEY, TRANSIT_MOUNT};
 
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
@@ -125,6 +125,16 @@ impl Records {
     pub async fn open(&self, context: &str, ciphertext: &str) -> Result<Vec<u8>, BaoError> {
         let bao = &self.bao;
         self.with_token(|t| async move { transit::decrypt(bao, &t, context, ciphertext).await })
+            .await
+    }
+
+    /// Keyed digests (HMAC with the backend's digest key) of `inputs`, in order.
+    pub async fn digests(&self, inputs: &[Vec<u8>]) -> Result<Vec<String>, BaoError> {
+        if inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bao = &self.bao;
+        self.with_token(|t| async move { transit::hmac_batch(bao, &t, inputs).await })
             .await
     }
 }

@@ -69,6 +69,10 @@ pub async fn promote(
     // Promote reads the value to copy it; nobody sees it, so it is no reveal.
     let bao = state.bao.with_purpose(Purpose::Promote);
     let result = credentials::promote(&bao, &session.token, &from, &to, &path, req.overwrite).await;
+    if result.is_ok() {
+        let records = &state.records;
+        credentials::digests::refresh(records, &state.bao, &session.token, &to, &path).await;
+    }
     let written = super::credentials::with_row(&state, &session, &to, &path, result).await?;
     Ok(Json(written))
 }

@@ -6,6 +6,7 @@
 //! reveals `db/password`, and a credential may itself be named `reveal`.
 
 use super::json::ApiJson;
+use crate::credentials::digests;
 use crate::credentials::{self, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 use crate::error::AppError;
 use crate::session::{CurrentSession, Session};
@@ -160,6 +161,14 @@ pub async fn put(
         &req,
     )
     .await;
+    if let Ok(written) = &result {
+        let kept = digests::Written {
+            path: path.to_string(),
+            version: written.version,
+            value: digests::canonical(&req.data),
+        };
+        digests::keep_or_log(&state.records, &env, vec![kept]).await;
+    }
     Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
@@ -235,6 +244,9 @@ pub async fn action(
                 )
             })?;
             let result = credentials::rollback(bao, token, &env, &path, version).await;
+            if result.is_ok() {
+                digests::refresh(&state.records, bao, token, &env, &path).await;
+            }
             let written = with_row(&state, &session, &env, &path, result).await?;
             Ok(Json(written).into_response())
         }

@@ -101,5 +101,9 @@ pub async fn delete(
     let env = EnvName::parse(&env)?;
     let result = environments::delete(&state.bao, &session.token, &env).await;
     result?;
+    // A new environment of the same name starts at version 1: it must not inherit digests.
+    if let Err(e) = crate::credentials::digests::forget(&state.records, &env).await {
+        tracing::warn!(environment = %env, error = %e, "could not drop the environment's value digests");
+    }
     Ok(StatusCode::NO_CONTENT)
 }

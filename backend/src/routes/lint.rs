@@ -1,7 +1,7 @@
 //! `/lint`.
 
 use crate::error::AppError;
-use crate::lint::Scope;
+use crate::lint::{Digests, Scope};
 use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -32,7 +32,13 @@ pub async fn lint(
     let environment = params.environment.filter(|e| !e.is_empty());
     let path = params.path.filter(|p| !p.is_empty());
     let findings = match (environment, path) {
-        (None, None) => crate::lint::run(&state.bao, &session.token).await?,
+        (None, None) => {
+            let how = Digests::Kept {
+                records: &state.records,
+                fill: true,
+            };
+            crate::lint::run(&state.bao, &session.token, how).await?
+        }
         (None, Some(_)) => {
             return Err(AppError::bad_request(
                 "environment_required",
@@ -44,9 +50,14 @@ pub async fn lint(
                 environment: EnvName::parse(&env)?,
                 path: path.as_deref().map(CredentialPath::parse).transpose()?,
             };
+            let how = Digests::Kept {
+                records: &state.records,
+                fill: false,
+            };
             crate::lint::run_scoped(
                 &state.bao,
                 &session.token,
+                how,
                 &scope,
                 OffsetDateTime::now_utc(),
             )

@@ -71,7 +71,7 @@ pub async fn execute(
         "verify_freeze" => verify_freeze(bao, token, actor).await,
         "thaw" => thaw(bao, token, actor).await,
         "verify_identities" => identities(bao, token).await,
-        "lint_environments" => lint(bao, token, run, step.params.get("fail_on")).await,
+        "lint_environments" => lint(bao, token, actor, run, step.params.get("fail_on")).await,
         "cluster_health" => cluster(bao, token).await,
         "validate_changesets" => changes::validate(bao, token, actor, run).await,
         "plan_changesets" => changes::plan(bao, token, actor, run).await,
@@ -212,6 +212,7 @@ async fn identities(bao: &Bao, token: &SecretString) -> Result<Outcome, AppError
 async fn lint(
     bao: &Bao,
     token: &SecretString,
+    actor: &Actor<'_>,
     run: &Runbook,
     fail_on: Option<&String>,
 ) -> Result<Outcome, AppError> {
@@ -220,7 +221,14 @@ async fn lint(
         Some("info") => Severity::Info,
         _ => Severity::Error,
     };
-    let findings: Vec<_> = crate::lint::run(bao, token)
+    let how = match actor.jobs.records() {
+        Some(records) => crate::lint::Digests::Kept {
+            records,
+            fill: true,
+        },
+        None => crate::lint::Digests::ReadAll,
+    };
+    let findings: Vec<_> = crate::lint::run(bao, token, how)
         .await?
         .into_iter()
         .filter(|f| {

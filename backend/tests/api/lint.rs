@@ -108,7 +108,7 @@ async fn every_credential_rule_fires() {
         "{findings:?}"
     );
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
-    let future = crypter::lint::run_at(&app.bao, &app.root, later)
+    let future = crypter::lint::run_at(&app.bao, &app.root, crypter::lint::Digests::ReadAll, later)
         .await
         .unwrap();
     assert!(
@@ -267,5 +267,121 @@ async fn scoped_lint_input_is_validated() {
         let resp = app.call(&c, Method::GET, &format!("/lint{q}"), None).await;
         let (got, got_code, _) = error_code(resp).await;
         assert_eq!((got, got_code.as_str()), (status, code), "{q}");
+    }
+}
+
+/// `shared-value` without reading values: Crypter keeps a keyed digest (an HMAC from the
+/// backend's own transit key) of each value it writes; a value changed outside Crypter is
+/// `unknown` to a scoped lint until a full lint reads it once.
+#[tokio::test]
+async fn shared_value_compares_kept_digests_and_names_values_changed_outside_crypter() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    let scoped = |q: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            let resp = app.call(c, Method::GET, &format!("/lint{q}"), None).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{q}");
+            resp.json::<Vec<LintFinding>>().await.unwrap()
+        }
+    };
+    app.seed(&c, "staging", "svc/db", "shared-secret", "service")
+        .await;
+    app.seed(&c, "production", "payments/db", "shared-secret", "service")
+        .await;
+    // Written straight to OpenBao, with the value of staging's svc/db.
+    app.bao
+        .write(
+            "env/production/data/raw",
+            &app.root,
+            &json!({"data": {"value": "shared-secret"}}),
+        )
+        .await
+        .unwrap();
+    let before = scoped("?environment=production").await;
+    assert!(
+        has(&before, "shared-value", "production", "payments/db"),
+        "{before:?}"
+    );
+    assert!(
+        !has(&before, "shared-value", "production", "raw"),
+        "{before:?}"
+    );
+    assert!(
+        has(&before, "shared-value-unknown", "production", "raw"),
+        "{before:?}"
+    );
+    // The full lint reads the unknown value once and keeps its digest.
+    let full = app.lint(&c).await;
+    assert!(has(&full, "shared-value", "production", "raw"), "{full:?}");
+    let after = scoped("?environment=production").await;
+    assert!(
+        has(&after, "shared-value", "production", "raw"),
+        "{after:?}"
+    );
+    assert!(
+        !after.iter().any(|f| f.rule == "shared-value-unknown"),
+        "{after:?}"
+    );
+    // A save through Crypter replaces the digest: the value is no longer shared.
+    app.seed(&c, "production", "raw", "now-its-own", "service")
+        .await;
+    let saved = scoped("?environment=production").await;
+    assert!(
+        !has(&saved, "shared-value", "production", "raw"),
+        "{saved:?}"
+    );
+    // A promote keeps the digest of what it copied.
+    let resp = app
+        .promote(
+            &c,
+            json!({"from": "staging", "to": "production", "path": "svc/db"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let promoted = scoped("?environment=production").await;
+    assert!(
+        has(&promoted, "shared-value", "production", "svc/db"),
+        "{promoted:?}"
+    );
+    // The digests are HMACs in records that only the backend's identity reaches: admins
+    // and operators can neither call the key nor read or write the records.
+    let kept = app
+        .bao
+        .list("crypter/metadata/digests/production/", &app.root)
+        .await
+        .unwrap();
+    assert!(!kept.is_empty());
+    let shard = format!("crypter/data/digests/production/{}", kept[0]);
+    let record = app.bao.read(&shard, &app.root).await.unwrap().unwrap();
+    let text = record.to_string();
+    assert!(
+        text.contains("vault:v1:") && !text.contains("shared-secret"),
+        "{text}"
+    );
+    for policy in ["crypter-admin", "crypter-operator"] {
+        let token = app.token_with(&[policy, "default"]).await;
+        let hmac = app
+            .bao
+            .write(
+                "crypter-backend-transit/hmac/digests",
+                &token,
+                &json!({"input": "c2hhcmVkLXNlY3JldA=="}),
+            )
+            .await;
+        assert!(
+            matches!(hmac, Err(crypter::bao::BaoError::Forbidden { .. })),
+            "{policy}: {hmac:?}"
+        );
+        let read = app.bao.read(&shard, &token).await;
+        assert!(
+            matches!(read, Err(crypter::bao::BaoError::Forbidden { .. })),
+            "{policy}: {read:?}"
+        );
+        let write = app.bao.write(&shard, &token, &json!({"data": {}})).await;
+        assert!(
+            matches!(write, Err(crypter::bao::BaoError::Forbidden { .. })),
+            "{policy}: {write:?}"
+        );
     }
 }

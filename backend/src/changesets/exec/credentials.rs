@@ -98,6 +98,7 @@ pub async fn write(
             it.target.label()
         ))));
     }
+    x.wrote(environment, path, cas + 1, &value);
     carry.target = Some((format!("{environment}/{path}"), cas + 1, value));
     Ok(())
 }

@@ -60,6 +60,30 @@ pub struct Carry {
 pub struct Exec<'a> {
     pub bao: &'a Bao,
     pub token: &'a SecretString,
+    /// Values written and read back, by environment, for their digests (kept between
+    /// batches); `None` when this process has no backend identity (the CLI).
+    pub digests: Option<&'a DigestSink>,
+}
+
+/// See [`Exec::digests`].
+pub type DigestSink = std::sync::Mutex<Vec<(String, crate::credentials::digests::Written)>>;
+
+impl Exec<'_> {
+    /// Note a value the apply wrote and read back, for its digest.
+    pub(super) fn wrote(&self, environment: &str, path: &str, version: u64, value: &Data) {
+        let Some(sink) = self.digests else {
+            return;
+        };
+        let written = crate::credentials::digests::Written {
+            path: path.to_owned(),
+            version,
+            value: crate::credentials::digests::canonical(value),
+        };
+        // A poisoned sink (a panic elsewhere) only costs digests: they become unknown.
+        if let Ok(mut sink) = sink.lock() {
+            sink.push((environment.to_owned(), written));
+        }
+    }
 }
 
 pub async fn item(

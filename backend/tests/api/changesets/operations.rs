@@ -60,6 +60,23 @@ async fn every_operation_plans_applies_and_a_rerun_changes_nothing() {
         t.status_of("002-everything").await.status,
         ChangesetState::Applied
     );
+    // The apply kept the keyed digest of each value it wrote (for the lint), by version.
+    let (bao, root) = (&t.app.bao, &t.app.root);
+    let shards = bao
+        .list("crypter/metadata/digests/qa/", root)
+        .await
+        .unwrap();
+    let mut kept = serde_json::Map::new();
+    for shard in shards {
+        let path = format!("crypter/data/digests/qa/{shard}");
+        let record = bao.read(&path, root).await.unwrap().unwrap();
+        kept.extend(record["data"]["data"].as_object().unwrap().clone());
+    }
+    assert_eq!(kept["copied/password"]["version"], 1, "{kept:?}");
+    assert!(kept["copied/password"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("vault:v1:"));
 
     // Every operation's effect.
     let role: Value = t
