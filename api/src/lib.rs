@@ -2,7 +2,7 @@
 //! is defined here, once, so the two can never disagree about a field.
 //!
 //! Names that reach OpenBao paths are validated newtypes (`EnvName`, `CredentialPath`,
-//! `RoleName`): a value of one of these types has already passed the product's rules.
+//! `RoleName`, `KeyName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
 mod changeset;
@@ -14,6 +14,7 @@ mod environment;
 mod error;
 mod freeze;
 mod health;
+mod key;
 mod lint;
 mod names;
 mod role;
@@ -26,7 +27,7 @@ pub use activity::{
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
     ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
-    ItemTarget, JobProgress, JobState, NumberedItem, PlanItem, PlanItemPage, PlanWarning,
+    ItemTarget, JobProgress, JobState, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning,
     PlannedChangeset, PlannedOperation, Precondition, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView};
@@ -42,13 +43,17 @@ pub use freeze::{
     SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
 };
 pub use health::{Health, StoreHealth};
+pub use key::{
+    ciphertext_version, CiphertextCount, DeletionNote, KeyCreate, KeyDetail, KeyOperation,
+    KeyRequest, KeyResult, KeySummary, KeyType, KeyUpdate, KeyVersion, ScanRequest,
+};
 pub use lint::{LintFinding, Severity};
-pub use names::{CredentialPath, EnvName, NameError, RoleName};
+pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName};
 pub use role::{
     AccessAnswer, AccessCheck, AccessCheckRequest, AuthSettings, Capability, Effect, Grant,
-    GrantEnv, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus, IssuedSecretId,
-    NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary, Scope,
-    SecretIdInfo, SecretIdRequest, User, UserRoles,
+    GrantEnv, GrantTarget, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus,
+    IssuedSecretId, NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary,
+    Scope, SecretIdInfo, SecretIdRequest, User, UserRoles,
 };
 pub use runbook::{
     AbortRequest, Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary,

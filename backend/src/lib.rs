@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod environments;
 pub mod error;
 pub mod freeze;
+pub mod keys;
 pub mod lint;
 pub mod roles;
 pub mod routes;

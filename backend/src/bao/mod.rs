@@ -8,6 +8,7 @@ mod nodes;
 pub mod path;
 mod purpose;
 mod sys;
+pub mod transit;
 
 pub use error::BaoError;
 pub use nodes::{NodeSpec, NodeStatus};

@@ -23,8 +23,9 @@ use serde_json::json;
 
 /// What this release's bootstrap makes. 1 was the first release (no version record);
 /// 2 gave records owners, the backend its identity, probe roles their limits, and moved
-/// activity to OpenBao's audit device.
-pub const BOOTSTRAP_VERSION: u64 = 2;
+/// activity to OpenBao's audit device; 3 added keys (a transit mount per environment that
+/// refuses key creation by encryption, and the policies' rules on keys).
+pub const BOOTSTRAP_VERSION: u64 = 3;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
 /// The environments every store starts with: (name, description, colour, protected).
@@ -87,6 +88,7 @@ pub async fn bootstrap(
     for (name, hcl) in POLICIES {
         steps::ensure_policy(bao, token, name, hcl, &mut report).await?;
     }
+    steps::ensure_transit_mounts(bao, token, &mut report).await?;
     steps::ensure_token_roles(bao, token, &mut report).await?;
     steps::ensure_audited_header(bao, token, &mut report).await?;
     backend::ensure_role(bao, token, &mut report).await?;

@@ -22,6 +22,9 @@ pub struct EnvSnapshot {
     pub credentials: Vec<CredentialSummary>,
     /// SHA-256 of each live credential's current value, by path.
     pub hashes: BTreeMap<String, String>,
+    /// The environment's keys with their known ciphertext counts (none when the caller
+    /// may not list them).
+    pub keys: Vec<crate::keys::lint::KeyState>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,11 +48,40 @@ async fn env_snapshot(
         .map(|c| c.path.clone())
         .collect();
     let hashes = credentials::hashes(bao, token, &name, live).await?;
+    let keys = key_states(bao, token, &name, now).await?;
     Ok(EnvSnapshot {
         environment,
         credentials,
         hashes,
+        keys,
     })
+}
+
+/// Each key's summary and the ciphertext counts Crypter keeps of it: records only, no
+/// value is read. A caller who may not list the keys gets no key findings for them.
+async fn key_states(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    now: OffsetDateTime,
+) -> Result<Vec<crate::keys::lint::KeyState>, AppError> {
+    let keys = match crate::keys::list(bao, token, env, now).await {
+        Ok(keys) => keys,
+        Err(AppError::Store(crate::bao::BaoError::Forbidden { .. })) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let states: Vec<Result<crate::keys::lint::KeyState, AppError>> = stream::iter(keys)
+        .map(|summary| async move {
+            let (usage, _) = crate::keys::record::usage(bao, token, env, &summary.name).await?;
+            Ok(crate::keys::lint::KeyState {
+                summary,
+                ciphertexts: usage.places,
+            })
+        })
+        .buffered(FAN_OUT)
+        .collect()
+        .await;
+    states.into_iter().collect()
 }
 
 pub async fn snapshot(
@@ -105,6 +137,7 @@ pub async fn run_at(
     let bao = &marked(bao);
     let snapshot = snapshot(bao, token, now).await?;
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
+    findings.extend(check(&snapshot, crate::keys::lint::KEY_RULES, now));
     // The rules over roles and policies (`dangling-grant`, `policy-drift`) read their own
     // input with the caller's token; a caller who may not read roles or policies gets the
     // credential rules only.

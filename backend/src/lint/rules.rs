@@ -192,6 +192,7 @@ mod tests {
             },
             credentials: creds,
             hashes,
+            keys: Vec::new(),
         }
     }
 

@@ -47,7 +47,7 @@ fn parse_limit(limit: Option<&str>, default: usize, max: usize) -> Result<usize,
     }
 }
 
-pub(super) fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
+pub fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
     let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
