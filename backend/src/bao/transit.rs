@@ -227,6 +227,10 @@ pub async fn create_key(
     auto_rotate_period: u64,
 ) -> Result<(), TransitError> {
     let mut body = json!({ "type": key_type });
+    if key_type == "hmac" {
+        // OpenBao asks an HMAC key's size (bytes); 32 matches SHA-256.
+        body["key_size"] = json!(32);
+    }
     if auto_rotate_period > 0 {
         body["auto_rotate_period"] = json!(auto_rotate_period);
     }
@@ -345,16 +349,15 @@ pub async fn upsert_refused(
     token: &SecretString,
     env: &EnvName,
 ) -> Result<Option<bool>, BaoError> {
-    match bao
-        .read(&format!("{}/config/keys", mount(env)), token)
-        .await
-    {
+    let path = format!("{}/config/keys", mount(env));
+    match bao.request(Method::GET, &path, Some(token), None).await {
         Ok(v) => Ok(Some(
             v.and_then(|v| v.pointer("/data/disable_upsert").and_then(Value::as_bool))
                 .unwrap_or(false),
         )),
-        Err(e) if crate::bao::kv::is_no_mount(&e) => Ok(None),
+        // "no handler for route": there is no mount there.
         Err(BaoError::NotFound { .. }) => Ok(None),
+        Err(e) if crate::bao::kv::is_no_mount(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -95,12 +95,19 @@ pub async fn operate(
     req: &KeyRequest,
 ) -> Result<KeyResult, AppError> {
     let body = body(op, req)?;
-    let data = transit::operate(bao, token, env, name, op, &body)
-        .await
-        .map_err(|e| match e {
-            transit::TransitError::NotFound { .. } => super::not_found(env, name),
-            other => other.into(),
-        })?;
+    let data = match transit::operate(bao, token, env, name, op, &body).await {
+        Ok(data) => data,
+        Err(transit::TransitError::NotFound { .. }) => return Err(super::not_found(env, name)),
+        // Encrypting with a missing key asks OpenBao for `create`, which nobody is granted:
+        // say that the key is missing when the caller may see so.
+        Err(e @ transit::TransitError::Forbidden { .. }) => {
+            return Err(match transit::read_key(bao, token, env, name).await {
+                Ok(None) => super::not_found(env, name),
+                _ => e.into(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
     let produced = text(&data, "ciphertext")
         .or_else(|| text(&data, "signature"))
         .or_else(|| text(&data, "hmac"));

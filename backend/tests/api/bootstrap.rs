@@ -279,7 +279,9 @@ mod upgrade {
             "audit header X-Crypter-Purpose",
             "wrote AppRole crypter-backend",
             "upgraded policy crypter-role-deployer (no activity write)",
-            "bootstrap version 1 -> 2",
+            "mounted transit at transit/staging/ (refusing key creation by encryption)",
+            "mounted transit at transit/production/ (refusing key creation by encryption)",
+            "bootstrap version 1 -> 3",
             "wrote the backend's credentials",
         ] {
             assert!(
@@ -287,7 +289,10 @@ mod upgrade {
                 "{change} missing from:\n{out}"
             );
         }
-        assert!(!out.contains("mounted"), "existing mounts are kept: {out}");
+        assert!(
+            !out.contains("mounted KV"),
+            "existing mounts are kept: {out}"
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -301,7 +306,7 @@ mod upgrade {
         assert_eq!(code, 0, "{err}");
         assert_eq!(
             out.trim(),
-            "nothing to change: the store is at bootstrap version 2"
+            "nothing to change: the store is at bootstrap version 3"
         );
 
         // A current store: serve starts with the backend's credentials.
@@ -320,6 +325,65 @@ mod upgrade {
         assert!(
             err.contains("older Crypter") && err.contains("crypter bootstrap --bao-addr"),
             "{err}"
+        );
+    }
+
+    /// A store of the previous release (version 2: no keys) gains a transit mount per
+    /// environment, refusing key creation by encryption, and the policies' rules on keys;
+    /// a second run changes nothing.
+    #[tokio::test]
+    async fn bootstrap_upgrades_a_version_2_store_with_keys_idempotently() {
+        let app = spawn_app().await;
+        let (bao, root) = (&app.bao, &app.root);
+        bao.delete("sys/mounts/transit/staging", root)
+            .await
+            .unwrap();
+        bao.write(
+            "transit/production/config/keys",
+            root,
+            &json!({"disable_upsert": false}),
+        )
+        .await
+        .unwrap();
+        let without_keys: String = crypter::bootstrap::ADMIN_POLICY
+            .split("\npath ")
+            .filter(|rule| !rule.contains("transit"))
+            .collect::<Vec<_>>()
+            .join("\npath ");
+        bao.write(
+            "sys/policies/acl/crypter-admin",
+            root,
+            &json!({"policy": without_keys}),
+        )
+        .await
+        .unwrap();
+        bao.write(
+            crypter::bootstrap::VERSION_PATH,
+            root,
+            &json!({"data": {"version": 2}}),
+        )
+        .await
+        .unwrap();
+        let (code, out, err) = run(bao, root, &[]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        for change in [
+            "upgraded policy crypter-admin",
+            "mounted transit at transit/staging/ (refusing key creation by encryption)",
+            "transit/production/ refuses key creation by encryption",
+            "bootstrap version 2 -> 3",
+        ] {
+            assert!(
+                out.contains(&format!("changed: {change}")),
+                "{change} missing from:\n{out}"
+            );
+        }
+        let upsert = bao.read("transit/staging/config/keys", root).await.unwrap();
+        assert_eq!(upsert.unwrap()["data"]["disable_upsert"], true);
+        let (code, out, _) = run(bao, root, &[]).await;
+        assert_eq!(code, 0);
+        assert_eq!(
+            out.trim(),
+            "nothing to change: the store is at bootstrap version 3"
         );
     }
 

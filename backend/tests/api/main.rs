@@ -17,6 +17,7 @@ mod freeze;
 mod frozen;
 mod health;
 mod identities;
+mod keys;
 mod lint;
 mod roles;
 mod runbooks;
