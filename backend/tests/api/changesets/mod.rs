@@ -7,6 +7,7 @@ mod operations;
 mod process;
 mod props;
 mod raft;
+mod rewrap;
 
 use crate::helpers::*;
 use crypter::bao::kv;
