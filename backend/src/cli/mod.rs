@@ -1,9 +1,10 @@
 //! The `crypter` command line: `serve` (production, or the embedded default), `dev`,
-//! `bootstrap`, and the release lead's `freeze`, `thaw`, `runbook` and `changesets`.
+//! `bootstrap`, the release lead's `freeze`, `thaw`, `runbook` and `changesets`, and `keys`.
 
 mod bootstrap;
 mod changesets;
 mod freeze;
+mod keys;
 mod runbook;
 mod serve;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Runbook(runbook::RunbookArgs),
     /// Changesets: status, plan or apply a folder of changesets. Uses BAO_TOKEN.
     Changesets(changesets::ChangesetsArgs),
+    /// Keys: list an environment's keys, or rotate one. Uses BAO_TOKEN.
+    Keys(keys::KeysArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -148,6 +151,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Thaw(args) => return freeze::run_thaw(args).await,
         Command::Runbook(args) => return runbook::run(args).await,
         Command::Changesets(args) => return changesets::run(args).await,
+        Command::Keys(args) => return keys::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

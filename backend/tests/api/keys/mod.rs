@@ -2,6 +2,7 @@
 //! (`transit/<env>/keys/<name>`), and each permission with the attacker's own token,
 //! directly against OpenBao.
 
+mod cli;
 mod freeze;
 mod grants;
 mod manage;
