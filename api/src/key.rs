@@ -257,6 +257,33 @@ pub struct ScanRequest {
     pub field: String,
 }
 
+/// A period as people write it in the console: `90d`, `12h`, `30m`, `45s` or plain seconds → seconds. Empty: none.
+pub fn parse_period(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: give a number with s, m, h or d, e.g. 90d"))?;
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        other => {
+            return Err(format!(
+                "{other:?} is not a unit; use s, m, h or d, e.g. 90d"
+            ))
+        }
+    };
+    Ok(Some(n.saturating_mul(scale)))
+}
+
 /// The version a ciphertext, signature or HMAC was made with: `vault:v<N>:…` → `N`.
 pub fn ciphertext_version(text: &str) -> Option<u64> {
     let rest = text.strip_prefix("vault:v")?;
@@ -330,5 +357,15 @@ mod tests {
             ..KeyResult::default()
         };
         assert!(!format!("{r:?}").contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn periods_read_as_people_write_them() {
+        assert_eq!(super::parse_period(""), Ok(None));
+        assert_eq!(super::parse_period("90d"), Ok(Some(90 * 86_400)));
+        assert_eq!(super::parse_period("12h"), Ok(Some(43_200)));
+        assert_eq!(super::parse_period("2"), Ok(Some(2)));
+        assert!(super::parse_period("3w").is_err());
+        assert!(super::parse_period("d").is_err());
     }
 }

@@ -44,8 +44,8 @@ pub use freeze::{
 };
 pub use health::{Health, StoreHealth};
 pub use key::{
-    ciphertext_version, CiphertextCount, DeletionNote, KeyCreate, KeyDetail, KeyOperation,
-    KeyRequest, KeyResult, KeySummary, KeyType, KeyUpdate, KeyVersion, ScanRequest,
+    ciphertext_version, parse_period, CiphertextCount, DeletionNote, KeyCreate, KeyDetail,
+    KeyOperation, KeyRequest, KeyResult, KeySummary, KeyType, KeyUpdate, KeyVersion, ScanRequest,
 };
 pub use lint::{LintFinding, Severity};
 pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName};

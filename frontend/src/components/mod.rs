@@ -8,6 +8,8 @@ pub mod error_box;
 pub mod freeze_banner;
 pub mod frozen_writes;
 pub mod identity_checks;
+pub mod key_detail;
+pub mod key_try;
 pub mod lint_list;
 pub mod markdown;
 pub mod nav;
