@@ -98,7 +98,7 @@ pub fn KeyTry(env: String, name: String, key_type: KeyType) -> impl IntoView {
             <ErrorBox error=error />
             {move || run.value().get().and_then(Result::ok).map(|r| view! {
                 <p>"Result" {r.key_version.map(|v| format!(" (key v{v})"))} ": "
-                    <code class="wrap" data-testid="key-try-result">{shown(&r)}</code></p>
+                    <code style:overflow-wrap="anywhere" data-testid="key-try-result">{shown(&r)}</code></p>
             })}
         </form>
     }
