@@ -1,9 +1,9 @@
 //! Everything a case's plan could touch, read back from OpenBao: every version's value and
 //! state, each credential's metadata, the roles (record, policy, AppRole) and the
-//! environments (record, mount). And the oracle: the store that a list of items leaves,
+//! environments (record, mount), the keys (latest version, Crypter's record). And the oracle: the store that a list of items leaves,
 //! worked out here from the items alone, independently of the engine's own model.
 
-use super::gen::{role, ENVS};
+use super::gen::{role, ENVS, KEYS};
 use crypter::bao::kv::{self, KvError, Mount};
 use crypter::bao::Bao;
 use crypter::changesets::format::{Changeset, Operation};
@@ -55,6 +55,8 @@ pub struct Snap {
     pub roles: BTreeMap<String, RoleSnap>,
     /// Environment name: (Crypter's record exists, its mount exists).
     pub envs: BTreeMap<String, (bool, bool)>,
+    /// (environment, key): (its latest version in transit, Crypter's record exists).
+    pub keys: BTreeMap<(String, String), (u64, bool)>,
 }
 
 fn mounts(new_env: &str) -> Vec<Mount> {
@@ -153,6 +155,22 @@ pub async fn take(bao: &Bao, root: &SecretString, new_env: &str) -> Snap {
             Err(KvError::NoMount { .. })
         );
         snap.envs.insert(env.to_owned(), (record, mount));
+        for key in KEYS {
+            let latest = bao
+                .read(&format!("transit/{env}/keys/{key}"), root)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|v| v["data"]["latest_version"].as_u64());
+            let record = kv::read_json(bao, root, &crypter, &format!("keys/{env}/{key}"))
+                .await
+                .unwrap()
+                .is_some();
+            if let Some(latest) = latest {
+                snap.keys
+                    .insert((env.to_owned(), key.to_owned()), (latest, record));
+            }
+        }
     }
     snap
 }
@@ -303,6 +321,38 @@ pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap,
                 ver.deleted = true;
                 ver.value = None;
             }
+            (
+                ItemAction::CreateKey,
+                ItemTarget::Key {
+                    environment, name, ..
+                },
+            ) => {
+                let k = (environment.clone(), name.clone());
+                if s.keys.insert(k, (1, true)).is_some() {
+                    return Err(format!("{}: the key was there", here()));
+                }
+            }
+            (
+                ItemAction::RotateKey,
+                ItemTarget::Key {
+                    environment,
+                    name,
+                    version,
+                },
+            ) => {
+                let k = s
+                    .keys
+                    .get_mut(&(environment.clone(), name.clone()))
+                    .ok_or_else(|| format!("{}: no key", here()))?;
+                if Some(k.0) != *version {
+                    return Err(format!(
+                        "{}: planned at {version:?}, found v{}",
+                        here(),
+                        k.0
+                    ));
+                }
+                k.0 += 1;
+            }
             (ItemAction::DeleteSource, _) => {
                 let src = it
                     .source
@@ -385,6 +435,9 @@ pub fn differences(
                 got.roles.get(name)
             ));
         }
+    }
+    if want.keys != got.keys {
+        out.push(format!("keys: want {:?}, got {:?}", want.keys, got.keys));
     }
     if want.envs != got.envs {
         out.push(format!(
