@@ -87,6 +87,10 @@ pub enum Op {
     RotateKey {
         key: usize,
     },
+    /// `rewrap_credentials` of field `v` with `pk0`.
+    Rewrap {
+        prefix: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +101,9 @@ pub struct Case {
     pub roles: Vec<(usize, bool)>,
     /// Keys there before (made directly in OpenBao): (`ENVS` index, which, rotations).
     pub keys: Vec<(usize, usize, u8)>,
+    /// Credentials whose `v` is a ciphertext of `pk0` (`ENVS` index, path), written before
+    /// the key is rotated once more.
+    pub ciphers: Vec<(usize, String)>,
     /// `ENVS` index, or 3 for the environment the case may create.
     pub env: usize,
     pub ops: Vec<Op>,
@@ -165,6 +172,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => path().prop_map(|prefix| Op::Delete { prefix }),
         1 => (0..2usize).prop_map(|key| Op::CreateKey { key }),
         1 => (0..2usize).prop_map(|key| Op::RotateKey { key }),
+        3 => prop_oneof![2 => Just(String::new()), 1 => prefix()]
+            .prop_map(|prefix| Op::Rewrap { prefix }),
     ]
 }
 
@@ -176,12 +185,14 @@ pub fn case() -> impl Strategy<Value = Case> {
         prop_oneof![16 => 0..3usize, 1 => Just(3usize)],
         prop::collection::vec(op(), 1..=5),
         prop::collection::vec((0..3usize, 0..2usize, 0..3u8), 0..=2),
+        prop::collection::vec((0..3usize, path()), 1..=4),
     )
-        .prop_map(|(seeds, legacy, roles, env, ops, keys)| Case {
+        .prop_map(|(seeds, legacy, roles, env, ops, keys, ciphers)| Case {
             seeds,
             legacy,
             roles,
             keys,
+            ciphers,
             env,
             ops,
         })
@@ -279,5 +290,9 @@ fn op_toml(op: &Op, n: &Names) -> String {
             KEYS[*key]
         ),
         Op::RotateKey { key } => format!("op = \"rotate_key\"\nname = \"{}\"\n", KEYS[*key]),
+        Op::Rewrap { prefix } => format!(
+            "op = \"rewrap_credentials\"\nprefix = \"{prefix}\"\nkey = \"{}\"\nfield = \"v\"\n",
+            KEYS[0]
+        ),
     }
 }
