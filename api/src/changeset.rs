@@ -8,11 +8,18 @@ use std::fmt;
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
+        }
+
+        /// Written as its wire name (the same text `parse` reads).
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
         }
 
         /// Read from its wire name through one shared string path (a derived visitor per
@@ -111,6 +118,13 @@ wire_enum!(
         Delete => "delete",
         /// Cannot be applied as the changeset asks: the plan is blocked.
         Conflict => "conflict",
+        /// A transit key created in an environment's transit mount.
+        CreateKey => "create_key",
+        /// A key's new version made (the planned latest version must still be latest).
+        RotateKey => "rotate_key",
+        /// A ciphertext in a credential's field re-encrypted to a newer key version by
+        /// OpenBao (transit `rewrap`: no plaintext reaches Crypter), written with `cas`.
+        Rewrap => "rewrap",
     }
 );
 
@@ -162,6 +176,12 @@ pub enum ItemTarget {
         /// The role record's version as this item finds it; `None` when absent.
         version: Option<u64>,
     },
+    Key {
+        environment: String,
+        name: String,
+        /// The key's latest version as this item finds it; `None` when absent.
+        version: Option<u64>,
+    },
 }
 
 impl ItemTarget {
@@ -173,6 +193,9 @@ impl ItemTarget {
             } => format!("{environment}/{path}"),
             Self::Environment { name } => format!("environment {name}"),
             Self::Role { name, .. } => format!("role {name}"),
+            Self::Key {
+                environment, name, ..
+            } => format!("key {environment}/{name}"),
         }
     }
 }
@@ -190,6 +213,20 @@ pub struct Precondition {
     pub source_version: Option<u64>,
     /// Roles and environments: the record's version (0: must not exist).
     pub record_version: Option<u64>,
+    /// Keys: the key's latest version (0: must not exist); a rewrap's ciphertext must
+    /// still be at `from` of its [`KeyMove`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_version: Option<u64>,
+}
+
+/// A rewrap item's ciphertext: in which field, of which key, from which version to which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyMove {
+    pub key: String,
+    pub field: String,
+    pub from: u64,
+    pub to: u64,
 }
 
 /// One item of a plan: one thing apply does (or, for `skip`, does not do).
@@ -220,6 +257,9 @@ pub struct PlanItem {
     /// when the store already shows exactly its effect.
     #[serde(default)]
     pub resumed: bool,
+    /// `rewrap` items: the ciphertext they move between key versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_move: Option<KeyMove>,
 }
 
 impl PlanItem {
@@ -432,6 +472,7 @@ mod tests {
             reason: None,
             refused: None,
             resumed: false,
+            key_move: None,
         };
         assert_eq!(item.kind(), "create");
         item.refused = Some("frozen".into());

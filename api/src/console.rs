@@ -10,11 +10,12 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("access", &["/roles"]),
     ("release", &["/changesets"]),
     ("migrate", &["/runbooks"]),
+    ("crypto", &["/keys"]),
 ];
 
 /// Every bundle's name, `core` first.
 pub const BUNDLES: &[&str] = &[
-    "core", "ops", "envs", "data", "access", "release", "migrate",
+    "core", "ops", "envs", "data", "access", "release", "migrate", "crypto",
 ];
 
 /// The bundle that serves `path`.
@@ -47,6 +48,15 @@ mod tests {
         assert_eq!(bundle_for("/freeze"), "ops");
         assert_eq!(bundle_for("/login"), "core");
         assert_eq!(bundle_for("/rolesx"), "core");
+        assert_eq!(bundle_for("/keys"), "crypto");
+    }
+
+    /// Every section's bundle is built and served.
+    #[test]
+    fn every_section_is_a_bundle() {
+        for (name, _) in super::SECTIONS {
+            assert!(super::BUNDLES.contains(name), "{name}");
+        }
     }
 
     /// A bundle is served under `/<bundle>/`: a page path of that name would be shadowed.

@@ -2,7 +2,7 @@
 //! is defined here, once, so the two can never disagree about a field.
 //!
 //! Names that reach OpenBao paths are validated newtypes (`EnvName`, `CredentialPath`,
-//! `RoleName`): a value of one of these types has already passed the product's rules.
+//! `RoleName`, `KeyName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
 mod changeset;
@@ -15,6 +15,7 @@ mod error;
 mod freeze;
 mod health;
 mod job;
+mod key;
 mod lint;
 mod names;
 mod role;
@@ -28,7 +29,7 @@ pub use activity::{
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
     ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
-    ItemTarget, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
+    ItemTarget, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
     PlannedOperation, Precondition, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView};
@@ -45,13 +46,17 @@ pub use freeze::{
 };
 pub use health::{Health, Readiness, StoreHealth};
 pub use job::{JobEvent, JobKind, JobProgress, JobRunbook, JobState, ResumeRequest};
+pub use key::{
+    ciphertext_version, parse_period, CiphertextCount, DeletionNote, KeyCreate, KeyDetail,
+    KeyOperation, KeyRequest, KeyResult, KeySummary, KeyType, KeyUpdate, KeyVersion, ScanRequest,
+};
 pub use lint::{LintFinding, Severity};
-pub use names::{CredentialPath, EnvName, NameError, RoleName};
+pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName};
 pub use role::{
     AccessAnswer, AccessCheck, AccessCheckRequest, AuthSettings, Capability, Effect, Grant,
-    GrantEnv, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus, IssuedSecretId,
-    NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary, Scope,
-    SecretIdInfo, SecretIdRequest, User, UserRoles,
+    GrantEnv, GrantTarget, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus,
+    IssuedSecretId, NewUser, PolicyPreview, ProbePath, Role, RoleClass, RolePolicy, RoleSummary,
+    Scope, SecretIdInfo, SecretIdRequest, User, UserRoles,
 };
 pub use runbook::{
     AbortRequest, Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary,

@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LintFinding {
     /// `environment-mismatch`, `missing-metadata`, `shared-value`,
-    /// `unexpected-in-protected`, `rotation-overdue`, `dangling-grant` or `policy-drift`.
+    /// `unexpected-in-protected`, `rotation-overdue`, `dangling-grant`, `policy-drift`,
+    /// `key-rotation-overdue`, `undecryptable-ciphertext` or `ciphertext-behind-latest`.
     pub rule: String,
     pub severity: Severity,
     /// The environment the finding is about, when it is about one.
     pub environment: Option<String>,
-    /// The credential path, role or policy the finding is about.
+    /// The credential path, role, policy or key (`key <name>`) the finding is about.
     pub path: Option<String>,
     pub message: String,
 }

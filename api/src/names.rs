@@ -119,6 +119,35 @@ impl RoleName {
 }
 string_newtype!(RoleName);
 
+/// A key's name: a role name's rule (`^[a-z][a-z0-9_-]{0,63}$`), and it does not end in
+/// `-`: OpenBao's transit engine routes only names that end in a letter, digit or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+#[serde(try_from = "String", into = "String")]
+pub struct KeyName(String);
+
+impl KeyName {
+    pub fn parse(value: &str) -> Result<Self, NameError> {
+        if simple_name(value, 63, &['-', '_']) && !value.ends_with('-') {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(refuse(
+                "key",
+                format!(
+                    "invalid key name {value:?}: use 1-64 characters, a lowercase letter first, \
+                     then lowercase letters, digits, '-' or '_', not ending in '-'"
+                ),
+            ))
+        }
+    }
+
+    /// Whether `prefix` could begin a key name (a grant's `prefix*` scope on keys).
+    pub fn is_prefix(prefix: &str) -> bool {
+        prefix.is_empty() || simple_name(prefix, 63, &['-', '_'])
+    }
+}
+string_newtype!(KeyName);
+
 /// A credential's path inside an environment: 1 to 8 segments of `[A-Za-z0-9_.-]{1,64}`,
 /// never `.` or `..`, never empty. Percent-decoding happens before parsing, so an encoded
 /// traversal (`%2e%2e`) arrives here as `..` and is refused.
@@ -205,6 +234,27 @@ mod tests {
         assert!(RoleName::parse(&"r".repeat(65)).is_err());
         assert!(RoleName::parse("Admin").is_err());
         assert!(RoleName::parse("_x").is_err());
+    }
+
+    #[test]
+    fn key_names_follow_the_role_rule_and_end_routable() {
+        assert!(KeyName::parse("payments-signing_2").is_ok());
+        assert!(KeyName::parse(&"k".repeat(64)).is_ok());
+        for bad in [
+            "",
+            "Key",
+            "1key",
+            "k".repeat(65).as_str(),
+            "pay-",
+            "a b",
+            "a/b",
+        ] {
+            let err = KeyName::parse(bad).unwrap_err();
+            assert_eq!(err.kind, "key", "{bad}");
+        }
+        assert!(KeyName::is_prefix(""));
+        assert!(KeyName::is_prefix("pay-"));
+        assert!(!KeyName::is_prefix("Pay"));
     }
 
     #[test]

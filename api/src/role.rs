@@ -1,6 +1,6 @@
 //! Roles, grants, machine logins, human users and identity checks.
 
-use crate::names::{refuse, CredentialPath, EnvName, NameError, RoleName};
+use crate::names::{refuse, CredentialPath, EnvName, KeyName, NameError, RoleName};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,7 +33,8 @@ impl RoleClass {
     }
 }
 
-/// What a grant allows (or denies) on the credentials under its scope.
+/// What a grant allows (or denies): on credentials, read, list, create, update and
+/// delete; on keys, encrypt, decrypt, sign, verify, hmac, rewrap, rotate and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -43,15 +44,35 @@ pub enum Capability {
     Create,
     Update,
     Delete,
+    Encrypt,
+    Decrypt,
+    Sign,
+    Verify,
+    Hmac,
+    Rewrap,
+    Rotate,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 5] = [
+    /// What a grant on credentials may name.
+    pub const CREDENTIAL: [Capability; 5] = [
         Self::Read,
         Self::List,
         Self::Create,
         Self::Update,
         Self::Delete,
+    ];
+
+    /// What a grant on keys may name.
+    pub const KEY: [Capability; 8] = [
+        Self::Encrypt,
+        Self::Decrypt,
+        Self::Sign,
+        Self::Verify,
+        Self::Hmac,
+        Self::Rewrap,
+        Self::Rotate,
+        Self::Read,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,7 +82,47 @@ impl Capability {
             Self::Create => "create",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Encrypt => "encrypt",
+            Self::Decrypt => "decrypt",
+            Self::Sign => "sign",
+            Self::Verify => "verify",
+            Self::Hmac => "hmac",
+            Self::Rewrap => "rewrap",
+            Self::Rotate => "rotate",
         }
+    }
+
+    /// The capabilities a grant on `target` may name.
+    pub fn of(target: GrantTarget) -> &'static [Capability] {
+        match target {
+            GrantTarget::Credentials => &Self::CREDENTIAL,
+            GrantTarget::Keys => &Self::KEY,
+        }
+    }
+}
+
+/// What a grant's scope names: credential paths (the default), or keys.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum GrantTarget {
+    #[default]
+    Credentials,
+    Keys,
+}
+
+impl GrantTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credentials => "credentials",
+            Self::Keys => "keys",
+        }
+    }
+
+    pub fn is_credentials(&self) -> bool {
+        *self == Self::Credentials
     }
 }
 
@@ -190,15 +251,75 @@ impl From<Scope> for String {
     }
 }
 
+/// A grant: on credentials (`scope` is a path prefix), or on keys (`target: "keys"`,
+/// `scope` a key name, a key-name prefix ending in `*`, or `*`). Which capabilities fit
+/// which target, and the key scope's rule, are checked when a role is saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grant {
     /// An environment's name, or `*` for every environment.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub environment: GrantEnv,
+    /// Left out for credentials, so grants written before keys existed read the same.
+    #[serde(default, skip_serializing_if = "GrantTarget::is_credentials")]
+    pub target: GrantTarget,
     pub scope: Scope,
     pub capabilities: Vec<Capability>,
     pub effect: Effect,
+}
+
+impl Grant {
+    /// Why this grant cannot be saved, in words; `None` when it can.
+    pub fn problem(&self) -> Option<String> {
+        let allowed = Capability::of(self.target);
+        if self.capabilities.is_empty() {
+            let names: Vec<&str> = allowed.iter().map(|c| c.as_str()).collect();
+            return Some(format!(
+                "it has no capabilities; pick at least one of {}",
+                names.join(", ")
+            ));
+        }
+        if let Some(c) = self.capabilities.iter().find(|c| !allowed.contains(c)) {
+            return Some(format!(
+                "`{}` is not a capability on {}; use one of {}",
+                c.as_str(),
+                self.target.as_str(),
+                allowed
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if self.target == GrantTarget::Keys {
+            return key_scope_problem(&self.scope, &self.capabilities);
+        }
+        None
+    }
+}
+
+/// A key scope: `*`, a key name, or a key-name prefix ending in `*`. `rotate` names one
+/// key or all: OpenBao's policies cannot say "keys starting with …" before `/rotate`.
+fn key_scope_problem(scope: &Scope, caps: &[Capability]) -> Option<String> {
+    let text = scope.as_str();
+    if scope.is_glob() {
+        if !crate::names::KeyName::is_prefix(scope.prefix()) {
+            return Some(format!(
+                "key scope {text:?}: the part before '*' must begin a key name (lowercase \
+                 letters, digits, '-' and '_', a letter first)"
+            ));
+        }
+        if text != "*" && caps.contains(&Capability::Rotate) {
+            return Some(format!(
+                "key scope {text:?}: `rotate` needs one key's name or '*' (OpenBao policies \
+                 cannot match a key-name prefix before /rotate)"
+            ));
+        }
+        return None;
+    }
+    crate::names::KeyName::parse(text)
+        .err()
+        .map(|e| format!("key scope: {}", e.message))
 }
 
 /// A credential an e2e identity must read (canary) or must not read (forbidden).
@@ -261,14 +382,18 @@ pub struct PolicyPreview {
     pub live: Option<String>,
 }
 
+/// `POST /api/v1/roles/{name}/check`: a credential (`path`) or a key (`key`), one of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessCheckRequest {
     pub environment: EnvName,
-    pub path: CredentialPath,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<CredentialPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyName>,
 }
 
-/// One of read/list/create/update/delete, as OpenBao answered it.
+/// One capability, as OpenBao answered it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessAnswer {
@@ -282,7 +407,10 @@ pub struct AccessAnswer {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessCheck {
     pub environment: EnvName,
-    pub path: CredentialPath,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<CredentialPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyName>,
     /// OpenBao path → capabilities from `sys/capabilities`.
     pub capabilities: std::collections::BTreeMap<String, Vec<String>>,
     pub answers: Vec<AccessAnswer>,
@@ -460,6 +588,39 @@ mod tests {
             r#"{"environment":"Prod","scope":"a","capabilities":["read"],"effect":"allow"}"#,
         );
         assert!(bad_env.is_err());
+    }
+
+    #[test]
+    fn key_grants_check_their_capabilities_and_scope() {
+        let g = |target: &str, scope: &str, caps: &str| -> Grant {
+            serde_json::from_str(&format!(
+                r#"{{"environment":"staging","target":"{target}","scope":"{scope}","capabilities":[{caps}],"effect":"allow"}}"#
+            ))
+            .unwrap()
+        };
+        assert_eq!(g("keys", "payments", r#""encrypt""#).problem(), None);
+        assert_eq!(g("keys", "pay*", r#""encrypt","read""#).problem(), None);
+        assert_eq!(g("keys", "*", r#""rotate""#).problem(), None);
+        assert!(g("keys", "pay*", r#""rotate""#)
+            .problem()
+            .unwrap()
+            .contains("rotate"));
+        assert!(g("keys", "payments", r#""list""#)
+            .problem()
+            .unwrap()
+            .contains("not a capability on keys"));
+        assert!(g("credentials", "a/*", r#""encrypt""#)
+            .problem()
+            .unwrap()
+            .contains("not a capability on credentials"));
+        assert!(g("keys", "pay-", r#""encrypt""#).problem().is_some());
+        assert!(g("keys", "Pay*", r#""encrypt""#).problem().is_some());
+        assert!(g("keys", "a/b", r#""encrypt""#).problem().is_some());
+        // Credential grants read and write as they always did: no `target`.
+        let old = r#"{"environment":"*","scope":"a/*","capabilities":["read"],"effect":"allow"}"#;
+        let grant: Grant = serde_json::from_str(old).unwrap();
+        assert_eq!(grant.target, GrantTarget::Credentials);
+        assert_eq!(serde_json::to_string(&grant).unwrap(), old);
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl From<NameError> for AppError {
             "environment" => "invalid_environment",
             "role" => "invalid_role",
             "path" => "invalid_path",
+            "key" => "invalid_key",
             _ => "invalid_name",
         };
         Self::bad_request(code, e.message)

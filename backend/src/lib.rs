@@ -17,6 +17,7 @@ pub mod environments;
 pub mod error;
 pub mod freeze;
 pub mod jobs;
+pub mod keys;
 pub mod lint;
 pub mod records;
 pub mod roles;

@@ -21,6 +21,27 @@ pub enum Error {
     /// The credential does not exist (or its latest version is deleted).
     #[error("no credential at {env}/{path}")]
     NotFound { env: String, path: String },
+    /// The service's policy does not grant this operation on the key.
+    #[error(
+        "the store denied {op} with key {env}/{key}: the service's role has no {op} grant on it"
+    )]
+    KeyForbidden {
+        env: String,
+        key: String,
+        op: crate::KeyOp,
+    },
+    /// No such key in the environment.
+    #[error("no key {env}/{key}: create it in Crypter first")]
+    KeyNotFound { env: String, key: String },
+    /// The store refused the input: a malformed ciphertext or signature, a ciphertext older
+    /// than the key's minimum decryption version, or an operation the key's type lacks.
+    #[error("{op} with key {env}/{key} was refused: {message}")]
+    KeyRejected {
+        env: String,
+        key: String,
+        op: crate::KeyOp,
+        message: String,
+    },
     /// The store answered something the client does not understand.
     #[error("unexpected answer from the store: {0}")]
     Protocol(String),

@@ -11,6 +11,9 @@
 //!   [`Config::max_staleness`]; after that it returns [`Error::TooStale`].
 //! - [`Client::spawn_refresher`] does the re-login in the background, so reads never wait.
 //! - It reports through `tracing` and through counters ([`Client::stats`]).
+//! - [`Client::encrypt`], [`Client::decrypt`], [`Client::sign`], [`Client::verify`] and
+//!   [`Client::hmac`] use an environment's keys on OpenBao's transit engine; keys never
+//!   leave the store.
 //! - It never panics; every failure is an [`Error`].
 //!
 //! ```no_run
@@ -30,6 +33,7 @@
 mod clock;
 mod config;
 mod error;
+mod keys;
 mod login;
 mod stats;
 mod transport;
@@ -37,6 +41,7 @@ mod transport;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
+pub use keys::KeyOp;
 pub use stats::Stats;
 
 use crypter_api::{CredentialPath, EnvName};

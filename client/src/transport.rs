@@ -1,5 +1,5 @@
-//! The few OpenBao calls the client makes: AppRole login, a KV v2 read, and a token
-//! self-lookup to tell a dead token from a missing grant.
+//! The few OpenBao calls the client makes: AppRole login, a KV v2 read, transit POSTs, and
+//! a token self-lookup to tell a dead token from a missing grant.
 
 use crate::Error;
 use reqwest::StatusCode;
@@ -144,6 +144,25 @@ impl Transport {
         }
     }
 
+    /// A POST to `/v1/<path>`: the status and the JSON answer (`null` when there is none).
+    pub async fn post(
+        &self,
+        token: &SecretString,
+        path: &str,
+        body: &Value,
+    ) -> Result<(StatusCode, Value), Error> {
+        let resp = self
+            .send(|addr| {
+                self.http
+                    .post(format!("{addr}/v1/{path}"))
+                    .header(TOKEN_HEADER, token.expose_secret())
+                    .json(body)
+            })
+            .await?;
+        let status = resp.status();
+        Ok((status, resp.json().await.unwrap_or(Value::Null)))
+    }
+
     /// Whether the store still accepts `token` at all. Errors count as "yes": only a
     /// definite 403 means the token is dead.
     pub async fn token_alive(&self, token: &SecretString) -> bool {
@@ -184,7 +203,7 @@ fn parse_kv(value: &Value) -> Result<KvValue, Error> {
 }
 
 /// OpenBao's `errors` array joined; it never echoes request bodies, so no secret leaks here.
-fn messages(value: &Value) -> String {
+pub(crate) fn messages(value: &Value) -> String {
     value
         .get("errors")
         .and_then(Value::as_array)

@@ -34,6 +34,15 @@ pub const USER_DELETE: &str = "user.delete";
 pub const IDENTITY_CHANGE: &str = "identity.change";
 pub const RECORD_WRITE: &str = "record.write";
 pub const RECORD_DELETE: &str = "record.delete";
+pub const KEY_CREATE: &str = "key.create";
+pub const KEY_CONFIG: &str = "key.config";
+pub const KEY_ROTATE: &str = "key.rotate";
+pub const KEY_DELETE: &str = "key.delete";
+/// A key's plaintext left OpenBao (decrypt): the keys' counterpart of a reveal.
+pub const KEY_DECRYPT: &str = "key.decrypt";
+/// Encrypt, rewrap, sign, verify or HMAC: nothing secret leaves.
+pub const KEY_USE: &str = "key.use";
+pub const KEY_EXPORT: &str = "key.export";
 pub const STORE_WRITE: &str = "store.write";
 pub const STORE_DELETE: &str = "store.delete";
 
@@ -70,6 +79,11 @@ pub fn map(path: &str, operation: &str, purpose: Option<&Purpose>) -> Option<Map
             return credential(env, kind, &rest.join("/"), operation, purpose);
         }
     }
+    if let ["transit", env, rest @ ..] = segments.as_slice() {
+        if let Some(m) = key(env, rest, operation) {
+            return Some(m);
+        }
+    }
     match segments.as_slice() {
         ["auth", ..] => auth(&segments, operation),
         ["sys", rest @ ..] if write => sys(rest, delete),
@@ -101,6 +115,34 @@ fn credential(
     Some(Mapped {
         action,
         target: format!("{env}/{path}"),
+        environment: Some(env.to_owned()),
+    })
+}
+
+/// `transit/<env>/…`: an environment's keys. Reads of a key's description are not events;
+/// using a key is (decrypting apart, since a plaintext leaves).
+fn key(env: &str, rest: &[&str], operation: &str) -> Option<Mapped> {
+    let write = is_write(operation);
+    let action = match rest {
+        _ if !write => return None,
+        ["keys", _] if operation == "delete" => KEY_DELETE,
+        ["keys", _] => KEY_CREATE,
+        ["keys", _, "rotate"] => KEY_ROTATE,
+        ["keys", _, _] | ["config", ..] | ["cache-config"] | ["restore", ..] => KEY_CONFIG,
+        ["decrypt", _] => KEY_DECRYPT,
+        ["encrypt" | "rewrap" | "sign" | "verify" | "hmac" | "datakey", ..] => KEY_USE,
+        ["export" | "backup" | "byok-export", ..] => KEY_EXPORT,
+        _ => return None,
+    };
+    let name = match rest {
+        ["keys" | "decrypt" | "encrypt" | "rewrap" | "sign" | "verify" | "hmac", name, ..] => {
+            format!("{env}/{name}")
+        }
+        _ => format!("{env}/{}", rest.join("/")),
+    };
+    Some(Mapped {
+        action,
+        target: name,
         environment: Some(env.to_owned()),
     })
 }
@@ -298,6 +340,28 @@ mod tests {
             action("auth/token/create", "update").unwrap().0,
             TOKEN_CREATE
         );
+    }
+
+    #[test]
+    fn key_paths() {
+        for (path, op, want) in [
+            ("transit/qa/keys/cards", "create", KEY_CREATE),
+            ("transit/qa/keys/cards", "delete", KEY_DELETE),
+            ("transit/qa/keys/cards/config", "update", KEY_CONFIG),
+            ("transit/qa/keys/cards/rotate", "update", KEY_ROTATE),
+            ("transit/qa/decrypt/cards", "update", KEY_DECRYPT),
+            ("transit/qa/encrypt/cards", "update", KEY_USE),
+            ("transit/qa/sign/cards/sha2-256", "update", KEY_USE),
+        ] {
+            let m = map(path, op, None).unwrap();
+            assert_eq!(
+                (m.action, m.target.as_str(), m.environment.as_deref()),
+                (want, "qa/cards", Some("qa")),
+                "{path}"
+            );
+        }
+        assert_eq!(action("transit/qa/keys/cards", "read"), None);
+        assert_eq!(action("transit/qa/keys/", "list"), None);
     }
 
     #[test]

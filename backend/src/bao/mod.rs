@@ -9,6 +9,7 @@ pub mod path;
 mod purpose;
 mod route;
 mod sys;
+pub mod transit;
 
 pub use error::BaoError;
 pub use nodes::{NodeSpec, NodeStatus};

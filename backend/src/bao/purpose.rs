@@ -24,10 +24,13 @@ pub enum Purpose {
     Verify,
     /// Promoting a credential: its value is read to be copied, never shown.
     Promote,
+    /// Counting a key's ciphertexts in credential fields ("scan ciphertexts").
+    Scan,
 }
 
 impl Purpose {
-    /// The header's value: `plan`, `compare`, `lint`, `verify`, `promote` or `apply:<job id>`.
+    /// The header's value: `plan`, `compare`, `lint`, `verify`, `promote`, `scan` or
+    /// `apply:<job id>`.
     pub fn as_header(&self) -> Cow<'static, str> {
         match self {
             Self::Plan => "plan".into(),
@@ -35,6 +38,7 @@ impl Purpose {
             Self::Lint => "lint".into(),
             Self::Verify => "verify".into(),
             Self::Promote => "promote".into(),
+            Self::Scan => "scan".into(),
             Self::Apply(job) => format!("apply:{job}").into(),
         }
     }
@@ -48,6 +52,7 @@ impl Purpose {
             "lint" => Some(Self::Lint),
             "verify" => Some(Self::Verify),
             "promote" => Some(Self::Promote),
+            "scan" => Some(Self::Scan),
             other => {
                 let job = other.strip_prefix("apply:")?;
                 let ok = !job.is_empty()
@@ -81,6 +86,7 @@ mod tests {
             Purpose::Lint,
             Purpose::Verify,
             Purpose::Promote,
+            Purpose::Scan,
             Purpose::Apply("job-00ff".into()),
         ] {
             assert_eq!(Purpose::parse(&p.as_header()), Some(p));

@@ -24,7 +24,9 @@ use serde_json::json;
 /// What this release's bootstrap makes. 1 was the first release (no version record);
 /// 2 gave records owners, the backend its identity, probe roles their limits, and moved
 /// activity to OpenBao's audit device; 3 keeps sessions and jobs in the store (a transit
-/// key for session tokens, job owner markers).
+/// key for session tokens, job owner markers) and adds keys (a transit mount per environment
+/// that refuses key creation by encryption, and the policies' rules on keys), and the
+/// backend's digest key for the lint.
 pub const BOOTSTRAP_VERSION: u64 = 3;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
@@ -89,6 +91,7 @@ pub async fn bootstrap(
         steps::ensure_policy(bao, token, name, hcl, &mut report).await?;
     }
     steps::ensure_session_key(bao, token, &mut report).await?;
+    steps::ensure_transit_mounts(bao, token, &mut report).await?;
     steps::ensure_token_roles(bao, token, &mut report).await?;
     steps::ensure_audited_header(bao, token, &mut report).await?;
     backend::ensure_role(bao, token, &mut report).await?;

@@ -30,6 +30,13 @@ path "crypter/+/settings/*" {
 path "crypter/+/e2e/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
+path "crypter/+/keys/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+# The ciphertexts known of each key (a scan's or a rewrap's counts): admins and operators.
+path "crypter/+/key-usage/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
 # The records that bind admins: operators write them, admins read them.
 path "crypter/+/freeze/*" {
   capabilities = ["read", "list"]
@@ -64,6 +71,65 @@ path "sys/mounts/env/*" {
 }
 path "sys/auth" {
   capabilities = ["read"]
+}
+# Keys: one transit mount per environment (transit/<env>/), mounted with it. Keys are
+# never exportable nor backed up in plaintext, and their deletion stays off: only
+# operators turn it on, one key at a time (the exact `…/config` rule in their policy
+# outranks `…/config*` here, so an admin who is also an operator may).
+path "sys/mounts/transit/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "transit/+/config/keys" {
+  capabilities = ["read", "update"]
+}
+path "transit/+/keys/" {
+  capabilities = ["list"]
+}
+path "transit/+/keys/+" {
+  capabilities = ["create", "read", "delete"]
+  denied_parameters = {
+    "exportable" = []
+    "allow_plaintext_backup" = []
+  }
+}
+path "transit/+/keys/+/config*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "exportable" = []
+    "allow_plaintext_backup" = []
+    "deletion_allowed" = []
+  }
+}
+path "transit/+/keys/+/rotate" {
+  capabilities = ["update"]
+}
+# Trying a key. `update` only: with `create`, encrypting with a missing key would make it.
+path "transit/+/encrypt/+" {
+  capabilities = ["update"]
+}
+path "transit/+/decrypt/+" {
+  capabilities = ["update"]
+}
+path "transit/+/rewrap/+" {
+  capabilities = ["update"]
+}
+path "transit/+/sign/*" {
+  capabilities = ["update"]
+}
+path "transit/+/verify/*" {
+  capabilities = ["update"]
+}
+path "transit/+/hmac/*" {
+  capabilities = ["update"]
+}
+path "transit/+/export/*" {
+  capabilities = ["deny"]
+}
+path "transit/+/backup/*" {
+  capabilities = ["deny"]
+}
+path "transit/+/byok-export/*" {
+  capabilities = ["deny"]
 }
 # Every policy may be read; only the roles' policies written.
 path "sys/policies/acl" {
@@ -175,6 +241,36 @@ path "crypter/+/settings/*" {
 }
 path "crypter/+/e2e/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+# Keys: the admins' exact paths again (they merge), the deletion switch without the
+# admins' denied parameters (this exact path outranks their `…/config*`), and every
+# other transit path (trim, soft-delete, restore, backups and exports of keys made so).
+path "crypter/+/keys/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/key-usage/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "sys/mounts/transit/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "transit/+/config/keys" {
+  capabilities = ["read", "update"]
+}
+path "transit/+/keys/+" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "transit/+/keys/+/config*" {
+  capabilities = ["update"]
+}
+path "transit/+/keys/+/config" {
+  capabilities = ["read", "update"]
+}
+path "transit/+/keys/+/rotate" {
+  capabilities = ["update"]
+}
+path "transit/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
 }
 path "sys/mounts" {
   capabilities = ["read"]
@@ -370,6 +466,51 @@ mod tests {
         }
     }
 
+    /// Every policy but the operators' keeps keys unexportable and their deletion off, in
+    /// OpenBao's own terms: `denied_parameters` on key creation and configuration, and a
+    /// deny on exports and backups.
+    #[test]
+    fn admins_cannot_export_keys_or_turn_deletion_on() {
+        let admin = parse(ADMIN_POLICY).unwrap();
+        let rule = |path: &str| {
+            admin
+                .rules
+                .iter()
+                .find(|r| r.path == path)
+                .unwrap_or_else(|| panic!("no rule {path}"))
+        };
+        for (path, denied) in [
+            (
+                "transit/+/keys/+",
+                vec!["exportable", "allow_plaintext_backup"],
+            ),
+            (
+                "transit/+/keys/+/config*",
+                vec!["exportable", "allow_plaintext_backup", "deletion_allowed"],
+            ),
+        ] {
+            let text = format!("{:?}", rule(path).rest);
+            for p in denied {
+                assert!(
+                    text.contains("denied_parameters") && text.contains(p),
+                    "{path}: {p}"
+                );
+            }
+        }
+        for path in [
+            "transit/+/export/*",
+            "transit/+/backup/*",
+            "transit/+/byok-export/*",
+        ] {
+            assert_eq!(rule(path).capabilities, vec!["deny".to_owned()], "{path}");
+        }
+        // Encrypting never creates a key: no `create` on encrypt.
+        assert_eq!(
+            rule("transit/+/encrypt/+").capabilities,
+            vec!["update".to_owned()]
+        );
+    }
+
     /// Admins hold no write on the records that bind them, nor on the backend's records.
     #[test]
     fn admins_cannot_write_binding_records() {
@@ -391,6 +532,12 @@ mod tests {
             "crypter/data/bootstrap",
             "sys/policies/acl/crypter-operator",
             "auth/token/create/crypter-freeze-probe",
+            "transit/staging/export/encryption-key/cards",
+            "transit/staging/backup/cards",
+            "transit/staging/byok-export/other/cards",
+            "transit/staging/keys/cards/trim",
+            "transit/staging/keys/cards/soft-delete",
+            "transit/staging/restore/cards",
         ] {
             let writes = admin.rules.iter().any(|r| {
                 Pattern::new(&r.path).matches(path)

@@ -131,6 +131,43 @@ pub async fn ensure_session_key(
     Ok(())
 }
 
+/// Every environment's transit mount (`transit/<env>/`, for its keys), refusing key
+/// creation by encryption (`disable_upsert`): environments made before keys existed get
+/// theirs here.
+pub async fn ensure_transit_mounts(
+    bao: &Bao,
+    token: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    use crate::bao::transit;
+    for key in bao.list("crypter/metadata/environments", token).await? {
+        let Ok(env) = crypter_api::EnvName::parse(key.trim_end_matches('/')) else {
+            continue;
+        };
+        let path = transit::mount(&env);
+        match transit::upsert_refused(bao, token, &env).await? {
+            Some(true) => {}
+            Some(false) => {
+                transit::refuse_upsert(bao, token, &env)
+                    .await
+                    .with_context(|| format!("configuring {path}/"))?;
+                report
+                    .changes
+                    .push(format!("{path}/ refuses key creation by encryption"));
+            }
+            None => {
+                transit::mount_for(bao, token, &env)
+                    .await
+                    .with_context(|| format!("mounting transit at {path}/"))?;
+                report.changes.push(format!(
+                    "mounted transit at {path}/ (refusing key creation by encryption)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Write `crypter/data/<key>` only if it does not exist (check-and-set 0), so records that
 /// an admin has since edited are left alone.
 pub async fn ensure_record(

@@ -2,7 +2,9 @@
 //! denies unknown fields, unknown operations are errors, and a file never holds a literal
 //! secret value: values are generated or copied from another credential.
 
-use crypter_api::{CredentialPath, EnvName, FreezeLevel, Grant, RoleClass, RoleName};
+use crypter_api::{
+    CredentialPath, EnvName, FreezeLevel, Grant, KeyName, KeyType, RoleClass, RoleName,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,6 +163,42 @@ pub enum Operation {
     DeleteCredentials {
         prefix: String,
     },
+    /// A transit key in the environment (the changeset's by default), never exportable.
+    CreateKey {
+        #[serde(default)]
+        environment: Option<EnvName>,
+        name: KeyName,
+        key_type: KeyType,
+        #[serde(default)]
+        owner: Option<String>,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        labels: Vec<String>,
+        /// Seconds; OpenBao rotates the key itself (at least 3600).
+        #[serde(default)]
+        auto_rotate_period: Option<u64>,
+        /// Seconds; Crypter's expectation for a key people rotate.
+        #[serde(default)]
+        rotation_period: Option<u64>,
+    },
+    /// A new version of a key.
+    RotateKey {
+        #[serde(default)]
+        environment: Option<EnvName>,
+        name: KeyName,
+    },
+    /// Re-encrypt, with the key's latest version, the ciphertexts (`vault:v<N>:…`) held in
+    /// `field` of the credentials under `prefix`. OpenBao rewraps them: no plaintext
+    /// reaches Crypter. The key lives in the same environment as the credentials.
+    RewrapCredentials {
+        #[serde(default)]
+        environment: Option<EnvName>,
+        #[serde(default)]
+        prefix: String,
+        key: KeyName,
+        field: String,
+    },
 }
 
 impl Operation {
@@ -176,6 +214,21 @@ impl Operation {
             Self::ImportKv { .. } => "import_kv",
             Self::RetagCredentials { .. } => "retag_credentials",
             Self::DeleteCredentials { .. } => "delete_credentials",
+            Self::CreateKey { .. } => "create_key",
+            Self::RotateKey { .. } => "rotate_key",
+            Self::RewrapCredentials { .. } => "rewrap_credentials",
+        }
+    }
+
+    /// The environment a key operation acts in: its own, or the changeset's.
+    pub fn key_environment<'a>(&'a self, cs: &'a Changeset) -> Option<&'a EnvName> {
+        match self {
+            Self::CreateKey { environment, .. }
+            | Self::RotateKey { environment, .. }
+            | Self::RewrapCredentials { environment, .. } => {
+                Some(environment.as_ref().unwrap_or(&cs.environment))
+            }
+            _ => None,
         }
     }
 }

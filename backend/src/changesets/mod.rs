@@ -347,7 +347,8 @@ async fn checked_plan(
 fn describe(it: &PlanItem) -> String {
     let version = match &it.target {
         crypter_api::ItemTarget::Credential { version, .. }
-        | crypter_api::ItemTarget::Role { version, .. } => {
+        | crypter_api::ItemTarget::Role { version, .. }
+        | crypter_api::ItemTarget::Key { version, .. } => {
             version.map_or(" (absent)".into(), |v| format!(" (version {v})"))
         }
         crypter_api::ItemTarget::Environment { .. } => String::new(),

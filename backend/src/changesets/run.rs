@@ -196,6 +196,11 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
         }
         r.job.add_done(runnable(&items[span]));
     }
+    if let Err(e) = record_counts(r, w).await {
+        let end = items.len();
+        let why = format!("recording ciphertext counts: {e}");
+        return Err(Halt::Failed(fail(r, &mut record, end, why).await));
+    }
     record.result = ChangelogResult::Applied;
     record.cursor = None;
     record.at = now();
@@ -236,6 +241,23 @@ async fn hand_over(r: &Runner, record: &mut Record, done: usize, why: String) ->
         Ok(()) => Halt::HandedOver(why),
         Err(e) => Halt::Failed(e),
     }
+}
+
+/// The ciphertext counts the changeset's rewraps leave, into each key's usage record
+/// (where the lint reads them, never the values).
+async fn record_counts(r: &Runner, w: &Work) -> Result<(), AppError> {
+    for (env, key, prefix, field, by_version) in &w.key_counts {
+        let count = crypter_api::CiphertextCount {
+            prefix: prefix.clone(),
+            field: field.clone(),
+            by_version: by_version.clone(),
+            source: "rewrap".into(),
+            by: r.actor.clone(),
+            at: now(),
+        };
+        crate::keys::record::record_usage(&r.bao, &r.token, env, key, count).await?;
+    }
+    Ok(())
 }
 
 /// Run the units; on the first one that stops, no further unit starts. `Err` holds the
@@ -326,6 +348,7 @@ mod tests {
             reason: None,
             refused: None,
             resumed: false,
+            key_move: None,
         }
     }
 

@@ -72,7 +72,40 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
         Operation::DeleteCredentials { prefix: p } => prefix("prefix", p),
         Operation::CreateRole { .. }
         | Operation::UpdateGrants { .. }
-        | Operation::DeleteRole { .. } => Ok(()),
+        | Operation::DeleteRole { .. }
+        | Operation::RotateKey { .. } => Ok(()),
+        Operation::CreateKey {
+            labels,
+            owner,
+            description,
+            auto_rotate_period,
+            rotation_period,
+            ..
+        } => {
+            labels_ok(labels)?;
+            if owner.as_ref().is_some_and(|o| o.chars().count() > 128)
+                || description
+                    .as_ref()
+                    .is_some_and(|d| d.chars().count() > 500)
+            {
+                return Err("create_key: owner is at most 128 characters, description 500".into());
+            }
+            if auto_rotate_period.is_some_and(|a| a != 0 && a < 3_600) {
+                return Err(
+                    "create_key: auto_rotate_period is 0 (off) or at least 3600 seconds".into(),
+                );
+            }
+            if rotation_period.is_some_and(|r| r > 10 * 366 * 86_400) {
+                return Err("create_key: rotation_period is at most ten years (seconds)".into());
+            }
+            Ok(())
+        }
+        Operation::RewrapCredentials {
+            prefix: p, field, ..
+        } => {
+            crate::keys::scan::validate_field(field).map_err(|e| e.to_string())?;
+            prefix("prefix", p)
+        }
     }
 }
 
@@ -204,6 +237,24 @@ mod tests {
             ("op = \"delete_credentials\"\nprefix = \"a//b\"", "empty segment"),
             ("op = \"import_kv\"\nmount = \"leg acy\"\nto = { prefix = \"x/\" }", "character"),
             ("op = \"copy_credentials\"\nfrom = { environment = \"production\", prefix = \"a#b\" }\nto = { prefix = \"\" }", "character"),
+        ] {
+            let e = with(op).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
+    }
+
+    #[test]
+    fn key_operations_are_checked() {
+        with("op = \"create_key\"\nname = \"cards\"\nkey_type = \"aes256-gcm96\"").unwrap();
+        with("op = \"rotate_key\"\nname = \"cards\"\nenvironment = \"production\"").unwrap();
+        with("op = \"rewrap_credentials\"\nprefix = \"cards/\"\nkey = \"cards\"\nfield = \"pan\"")
+            .unwrap();
+        for (op, why) in [
+            ("op = \"create_key\"\nname = \"Cards\"\nkey_type = \"aes256-gcm96\"", "invalid key name"),
+            ("op = \"create_key\"\nname = \"cards\"\nkey_type = \"des\"", "unknown variant"),
+            ("op = \"create_key\"\nname = \"cards\"\nkey_type = \"hmac\"\nauto_rotate_period = 60", "3600"),
+            ("op = \"rewrap_credentials\"\nprefix = \"../x\"\nkey = \"cards\"\nfield = \"pan\"", "'.' and '..'"),
+            ("op = \"rewrap_credentials\"\nkey = \"cards\"\nfield = \"\"", "field"),
         ] {
             let e = with(op).unwrap_err();
             assert!(e.contains(why), "{e}");

@@ -1,5 +1,5 @@
 //! The `crypter` command line: `serve` (production, or the embedded default), `dev`,
-//! `bootstrap`, and the release lead's `freeze`, `thaw`, `runbook` and `changesets`.
+//! `bootstrap`, the release lead's `freeze`, `thaw`, `runbook` and `changesets`, and `keys`.
 
 mod bootstrap;
 mod changesets;
@@ -7,6 +7,7 @@ mod dev;
 mod freeze;
 mod instances;
 mod jobs;
+mod keys;
 mod runbook;
 mod serve;
 
@@ -47,6 +48,8 @@ pub enum Command {
     /// Jobs on a running Crypter: list, show, or resume an interrupted apply (with a
     /// progress bar). Logs in to it with BAO_TOKEN, which it keeps.
     Jobs(jobs::JobsArgs),
+    /// Keys: list an environment's keys, or rotate one. Uses BAO_TOKEN.
+    Keys(keys::KeysArgs),
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -223,6 +226,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Runbook(args) => return runbook::run(args).await,
         Command::Changesets(args) => return changesets::run(args).await,
         Command::Jobs(args) => return jobs::run(args).await,
+        Command::Keys(args) => return keys::run(args).await,
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,7 +1,8 @@
-//! Environments: a KV v2 mount `env/<name>/` plus a record at
-//! `crypter/data/environments/<name>`. Every call uses the caller's own token.
+//! Environments: a KV v2 mount `env/<name>/` for credentials, a transit mount
+//! `transit/<name>/` for keys, and a record at `crypter/data/environments/<name>`. Every
+//! call uses the caller's own token.
 
-use crate::bao::{Bao, BaoError};
+use crate::bao::{transit, Bao, BaoError};
 use crate::credentials;
 use crate::error::AppError;
 use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
@@ -158,6 +159,10 @@ pub async fn create(
     // A new KV v2 mount refuses requests while it upgrades itself; wait for that, so the
     // first credential write does not meet it.
     crate::bao::kv::wait_ready(bao, token, &crate::bao::kv::Mount::env(&name)).await?;
+    if let Err(e) = ensure_transit(bao, token, &name).await {
+        let _ = bao.delete(&mount, token).await;
+        return Err(e);
+    }
     let env = Environment {
         name: name.to_string(),
         description: req.description.clone(),
@@ -168,9 +173,27 @@ pub async fn create(
     if let Err(e) = write_record(bao, token, &name, &env, Some(0)).await {
         // Leave no mount without a record behind, or the name could never be created again.
         let _ = bao.delete(&mount, token).await;
+        let _ = bao
+            .delete(&format!("sys/mounts/{}", transit::mount(&name)), token)
+            .await;
         return Err(e);
     }
     Ok(env)
+}
+
+/// The environment's transit mount, refusing key creation by encryption; mounted when
+/// missing (an environment made before keys existed, or an apply that stopped between
+/// the two mounts).
+pub async fn ensure_transit(
+    bao: &Bao,
+    token: &SecretString,
+    name: &EnvName,
+) -> Result<(), AppError> {
+    match transit::upsert_refused(bao, token, name).await? {
+        Some(true) => Ok(()),
+        Some(false) => Ok(transit::refuse_upsert(bao, token, name).await?),
+        None => Ok(transit::mount_for(bao, token, name).await?),
+    }
 }
 
 /// Write the record of an environment whose mount exists already (an apply that stopped
@@ -194,6 +217,7 @@ pub async fn record_mount(
         protected: req.protected,
         credential_count: None,
     };
+    ensure_transit(bao, token, &name).await?;
     write_record(bao, token, &name, &env, Some(0)).await
 }
 
@@ -239,7 +263,8 @@ pub async fn update(
     Ok(env)
 }
 
-/// Refuses while credentials remain, so deleting an environment never destroys data.
+/// Refuses while credentials or keys remain, so deleting an environment never destroys
+/// data.
 pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(), AppError> {
     record(bao, token, name).await?;
     let count = credentials::count(bao, token, name).await?;
@@ -248,7 +273,16 @@ pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(
             "environment {name:?} still holds {count} credential(s); delete or move them first"
         )));
     }
+    let keys = crate::keys::count(bao, token, name).await?;
+    if keys > 0 {
+        return Err(AppError::Conflict(format!(
+            "environment {name:?} still holds {keys} key(s); an operator must allow their \
+             deletion and delete them first"
+        )));
+    }
     bao.delete(&format!("sys/mounts/{}", name.mount()), token)
+        .await?;
+    bao.delete(&format!("sys/mounts/{}", transit::mount(name)), token)
         .await?;
     bao.delete(&format!("crypter/metadata/environments/{name}"), token)
         .await?;

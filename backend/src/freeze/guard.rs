@@ -65,6 +65,12 @@ pub fn frozen_at(method: &Method, path: &str) -> Option<Level> {
         ["roles", ..] => Some(Level::Provisioning),
         ["users", ..] => Some(Level::Provisioning),
         ["environments"] | ["environments", _] => Some(Level::Provisioning),
+        // Keys: creating, configuring and deleting one is provisioning; rotating is frozen
+        // at `full`; using one (encrypt, decrypt, …) and counting its ciphertexts are not
+        // frozen.
+        ["environments", _, "keys"] | ["environments", _, "keys", _] => Some(Level::Provisioning),
+        ["environments", _, "keys", _, "rotate"] => Some(Level::Full),
+        ["environments", _, "keys", ..] => None,
         // Revealing a credential is a read.
         ["environments", _, "credentials", .., "reveal"] => None,
         ["environments", _, "credentials", ..] => Some(Level::Full),
@@ -140,6 +146,22 @@ mod tests {
             None
         );
         assert_eq!(frozen_at(&post, "/promote"), Some(Level::Full));
+        assert_eq!(
+            frozen_at(&post, "/environments/staging/keys"),
+            Some(Level::Provisioning)
+        );
+        assert_eq!(
+            frozen_at(&Method::PATCH, "/environments/staging/keys/cards"),
+            Some(Level::Provisioning)
+        );
+        assert_eq!(
+            frozen_at(&post, "/environments/staging/keys/cards/rotate"),
+            Some(Level::Full)
+        );
+        assert_eq!(
+            frozen_at(&post, "/environments/staging/keys/cards/encrypt"),
+            None
+        );
         assert_eq!(frozen_at(&Method::GET, "/roles"), None);
         assert_eq!(frozen_at(&Method::PUT, "/freeze"), None);
         assert_eq!(frozen_at(&post, "/session"), None);

@@ -1,8 +1,9 @@
 //! What each freeze level freezes: the one list of frozen path patterns.
 //!
 //! `provisioning` stops changes to roles, grants, policies, auth roles, users, environments
-//! and mounts; credentials can still be read and written. `full` also stops every credential
-//! write, delete and destroy, and the issuing of secret-ids. The README documents this list.
+//! and mounts, and the creation, configuration and deletion of keys; credentials can still
+//! be read and written, and keys used. `full` also stops every credential write, delete and
+//! destroy, the issuing of secret-ids, and key rotation. The README documents this list.
 
 /// The level lives in `crypter-api` (the console shows it); this name stays for the freeze
 /// code.
@@ -72,10 +73,28 @@ pub const PROVISIONING: &[&str] = &[
     "identity/oidc/assignment/*",
     "identity/oidc/scope/*",
     "identity/mfa/*",
-    // Crypter's own records of roles, grants and environments (`+`: data, metadata,
+    // Keys (in each environment's transit mount): creating one, its configuration, and
+    // every way to delete, trim, import or restore one; the mount's own configuration
+    // (which refuses key creation by encryption).
+    "transit/+/keys/+",
+    // (The admins' rule is `…/config*`, which this strips whole: a freeze errs on the
+    // frozen side, and only `…/config` exists.)
+    "transit/+/keys/+/config",
+    "transit/+/keys/+/trim",
+    "transit/+/keys/+/import",
+    "transit/+/keys/+/import_version",
+    "transit/+/keys/+/set-certificate",
+    "transit/+/keys/+/soft-delete",
+    "transit/+/keys/+/soft-delete-restore",
+    "transit/+/restore",
+    "transit/+/restore/*",
+    "transit/+/config/keys",
+    "transit/+/cache-config",
+    // Crypter's own records of roles, grants, environments and keys (`+`: data, metadata,
     // delete, undelete, destroy).
     "crypter/+/roles/*",
     "crypter/+/environments/*",
+    "crypter/+/keys/*",
     // The records that bind: only operators write them anyway, and frozen they stay so
     // even for a policy written before the freeze to reach them.
     "crypter/+/freeze/*",
@@ -93,6 +112,8 @@ pub const FULL_ONLY: &[&str] = &[
     "env/+/delete/*",
     "env/+/undelete/*",
     "env/+/destroy/*",
+    // Rotating a key.
+    "transit/+/keys/+/rotate",
     // Issuing secret-ids, and keeping them for the identity checks.
     "auth/+/role/+/secret-id",
     "auth/+/role/+/custom-secret-id",

@@ -21,6 +21,11 @@ pub struct WriteProbe {
     pub path: String,
     pub body: Option<Value>,
     pub undo: Option<String>,
+    /// The capabilities the probe token must not hold on `path` (the cross-check).
+    pub forbidden: &'static [&'static str],
+    /// For a write whose path stays writable (encrypting), what it must not have made:
+    /// when OpenBao refuses it otherwise than with 403 and this is still absent, it held.
+    pub absent_after: Option<String>,
 }
 
 /// The writes that must fail at `level`; `suffix` makes every name unique to this run.
@@ -43,10 +48,55 @@ pub fn write_probes(
             Some(format!("auth/{mount}/role/{name}")),
         ));
     }
+    for env in environments {
+        probes.extend(key_probes(&name, env));
+    }
     if level == Level::Full {
         probes.extend(full_probes(&name, environments, suffix));
     }
     probes
+}
+
+/// The key writes frozen at `provisioning` in one environment's transit mount. They name
+/// a key that does not exist, so OpenBao refuses them (400) if the ACL ever let them in;
+/// the encrypt probe must not create that key (its path stays writable: encrypting is
+/// never frozen, only creating a key by it, which nothing may do).
+fn key_probes(name: &str, env: &str) -> Vec<WriteProbe> {
+    let key = format!("transit/{env}/keys/{name}");
+    let mut encrypt = probe(
+        "create key by encrypting",
+        Method::POST,
+        format!("transit/{env}/encrypt/{name}"),
+        json!({"plaintext": "Y3J5cHRlci1wcm9iZQ=="}),
+        None,
+    );
+    encrypt.forbidden = &["create"];
+    encrypt.absent_after = Some(key.clone());
+    vec![
+        probe(
+            "create key",
+            Method::POST,
+            key.clone(),
+            json!({"type": "crypter-probe-no-such-type"}),
+            None,
+        ),
+        probe(
+            "configure key",
+            Method::POST,
+            format!("{key}/config"),
+            json!({"min_decryption_version": 1}),
+            None,
+        ),
+        probe("delete key", Method::DELETE, key, Value::Null, None),
+        probe(
+            "configure key mount",
+            Method::POST,
+            format!("transit/{env}/config/keys"),
+            json!({"disable_upsert": true}),
+            None,
+        ),
+        encrypt,
+    ]
 }
 
 fn probe(
@@ -62,6 +112,8 @@ fn probe(
         path,
         body: (!body.is_null()).then_some(body),
         undo,
+        forbidden: super::levels::WRITE_CAPABILITIES,
+        absent_after: None,
     }
 }
 
@@ -142,6 +194,13 @@ fn provisioning_probes(name: &str) -> Vec<WriteProbe> {
             Some(format!("identity/mfa/login-enforcement/{name}")),
         ),
         probe(
+            "write key record",
+            Method::POST,
+            format!("crypter/data/keys/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/keys/{name}")),
+        ),
+        probe(
             "write changelog",
             Method::POST,
             format!("crypter/data/changelog/{name}"),
@@ -176,6 +235,13 @@ fn full_probes(name: &str, environments: &[String], suffix: &str) -> Vec<WritePr
             format!("env/{env}/destroy/{cred}"),
             json!({"versions": [1]}),
             undo,
+        ));
+        probes.push(probe(
+            "rotate key",
+            Method::POST,
+            format!("transit/{env}/keys/{name}/rotate"),
+            json!({}),
+            None,
         ));
     }
     probes.push(probe(
@@ -233,8 +299,9 @@ mod tests {
         let envs = vec!["staging".to_owned(), "production".to_owned()];
         let prov = write_probes(Level::Provisioning, &envs, &[], "abc");
         let full = write_probes(Level::Full, &envs, &[], "abc");
-        assert_eq!(prov.len(), 11);
-        assert_eq!(full.len(), 11 + 3 * 2 + 2);
+        // 12 kinds, and 5 key writes per environment's transit mount.
+        assert_eq!(prov.len(), 12 + 5 * 2);
+        assert_eq!(full.len(), 12 + 5 * 2 + 4 * 2 + 2);
         let deep = write_probes(Level::Provisioning, &envs, &["team/approle".into()], "abc");
         assert!(deep
             .iter()
@@ -242,9 +309,17 @@ mod tests {
         assert!(full
             .iter()
             .any(|p| p.path == "env/production/destroy/crypter-probe/abc"));
-        assert!(prov
+        assert!(prov.iter().all(|p| p.path.contains("crypter-probe")
+            || p.path == "auth/token/create"
+            || p.path.ends_with("/config/keys")));
+        assert!(full
             .iter()
-            .all(|p| p.path.contains("crypter-probe") || p.path == "auth/token/create"));
+            .any(|p| p.path == "transit/staging/keys/crypter-probe-abc/rotate"));
+        let encrypt = prov
+            .iter()
+            .find(|p| p.operation == "create key by encrypting")
+            .unwrap();
+        assert_eq!(encrypt.forbidden, &["create"]);
         // Every frozen kind of path is probed at provisioning.
         for op in [
             "configure auth method",
@@ -252,6 +327,11 @@ mod tests {
             "mint token without a role",
             "configure OIDC provider",
             "configure MFA",
+            "create key",
+            "configure key",
+            "delete key",
+            "configure key mount",
+            "write key record",
         ] {
             assert!(prov.iter().any(|p| p.operation == op), "{op}");
         }

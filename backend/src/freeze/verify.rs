@@ -168,8 +168,16 @@ async fn probe_policy(
                 w.body.as_ref(),
             )
             .await;
-        let got = got(&result);
-        let held = got == "denied";
+        let mut got = got(&result);
+        let mut held = got == "denied";
+        if let (false, Some(absent), Err(_)) = (held, &w.absent_after, &result) {
+            // Refused otherwise than by the ACL (say, a mount that refuses key creation by
+            // encryption): it held if it made nothing.
+            if matches!(bao.read(absent, token).await, Ok(None)) {
+                got = format!("{got}, nothing made");
+                held = true;
+            }
+        }
         if !held {
             clean_up(bao, token, w).await;
         }
@@ -258,13 +266,13 @@ async fn cross_check(
                 .unwrap_or_default();
             let writes_left: Vec<&String> = caps
                 .iter()
-                .filter(|c| super::levels::WRITE_CAPABILITIES.contains(&c.as_str()))
+                .filter(|c| w.forbidden.contains(&c.as_str()))
                 .collect();
             Probe {
                 policy: policy.to_owned(),
                 operation: "capabilities".into(),
                 path: w.path.clone(),
-                expected: "no write capability".into(),
+                expected: format!("none of {}", w.forbidden.join(", ")),
                 got: if caps.is_empty() {
                     "none".into()
                 } else {

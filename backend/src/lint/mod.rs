@@ -27,6 +27,9 @@ pub struct EnvSnapshot {
     /// Live credentials whose value has no current digest (written outside Crypter since
     /// their last digest): `shared-value` cannot say whether they are shared.
     pub unknown: Vec<String>,
+    /// The environment's keys with their known ciphertext counts (none when the caller
+    /// may not list them).
+    pub keys: Vec<crate::keys::lint::KeyState>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,11 +48,13 @@ async fn env_metadata(
 ) -> Result<EnvSnapshot, AppError> {
     let name = EnvName::parse(&environment.name)?;
     let credentials = credentials::scan(bao, token, &name, now).await?;
+    let keys = key_states(bao, token, &name, now).await?;
     Ok(EnvSnapshot {
         environment,
         credentials,
         hashes: BTreeMap::new(),
         unknown: Vec::new(),
+        keys,
     })
 }
 
@@ -177,6 +182,33 @@ async fn hashes_if_needed(
         .collect()
 }
 
+/// Each key's summary and the ciphertext counts Crypter keeps of it: records only, no
+/// value is read. A caller who may not list the keys gets no key findings for them.
+async fn key_states(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    now: OffsetDateTime,
+) -> Result<Vec<crate::keys::lint::KeyState>, AppError> {
+    let keys = match crate::keys::list(bao, token, env, now).await {
+        Ok(keys) => keys,
+        Err(AppError::Store(crate::bao::BaoError::Forbidden { .. })) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let states: Vec<Result<crate::keys::lint::KeyState, AppError>> = stream::iter(keys)
+        .map(|summary| async move {
+            let (usage, _) = crate::keys::record::usage(bao, token, env, &summary.name).await?;
+            Ok(crate::keys::lint::KeyState {
+                summary,
+                ciphertexts: usage.places,
+            })
+        })
+        .buffered(FAN_OUT)
+        .collect()
+        .await;
+    states.into_iter().collect()
+}
+
 pub async fn snapshot(
     bao: &Bao,
     token: &SecretString,
@@ -231,6 +263,7 @@ pub async fn run_at(
     let bao = &marked(bao);
     let snapshot = snapshot(bao, token, how, now).await?;
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
+    findings.extend(check(&snapshot, crate::keys::lint::KEY_RULES, now));
     // The rules over roles and policies (`dangling-grant`, `policy-drift`) read their own
     // input with the caller's token; a caller who may not read roles or policies gets the
     // credential rules only.
@@ -277,6 +310,7 @@ pub async fn run_scoped(
         credentials,
         hashes: BTreeMap::new(),
         unknown: Vec::new(),
+        keys: Vec::new(),
     };
     let mut environments = vec![own];
     if protected {

@@ -215,6 +215,7 @@ mod tests {
             credentials: creds,
             hashes,
             unknown: Vec::new(),
+            keys: Vec::new(),
         }
     }
 

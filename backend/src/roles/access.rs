@@ -1,4 +1,4 @@
-//! Check access: "can role R do C on env/path?" answered by OpenBao. Crypter mints a
+//! Check access: "can role R do C on env/path (or on a key)?" answered by OpenBao. Crypter mints a
 //! short-lived batch token that carries only the role's policy (through the token role
 //! `crypter-check`, which may only hand out `crypter-role-*` policies) and asks
 //! `sys/capabilities` about it. Crypter does no policy reasoning of its own.
@@ -6,7 +6,9 @@
 use super::policy_name;
 use crate::bao::Bao;
 use crate::error::AppError;
-use crypter_api::{AccessAnswer, AccessCheck, Capability, CredentialPath, EnvName, RoleName};
+use crypter_api::{
+    AccessAnswer, AccessCheck, Capability, CredentialPath, EnvName, KeyName, RoleName,
+};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -45,12 +47,35 @@ pub fn paths(env: &EnvName, path: &CredentialPath) -> [String; 3] {
     ]
 }
 
+/// The transit path each key capability is answered on, and the OpenBao capability that
+/// allows it.
+pub fn key_paths(env: &EnvName, key: &KeyName) -> Vec<(Capability, String, &'static str)> {
+    Capability::KEY
+        .iter()
+        .map(|&c| {
+            let path = match c {
+                Capability::Rotate => format!("transit/{env}/keys/{key}/rotate"),
+                Capability::Read => format!("transit/{env}/keys/{key}"),
+                other => format!("transit/{env}/{}/{key}", other.as_str()),
+            };
+            let needed = if c == Capability::Read {
+                "read"
+            } else {
+                "update"
+            };
+            (c, path, needed)
+        })
+        .collect()
+}
+
+/// What a role may do on a credential (`path`) or a key (`key`), as OpenBao answers it.
 pub async fn check(
     bao: &Bao,
     token: &SecretString,
     role: &RoleName,
     env: &EnvName,
-    path: &CredentialPath,
+    path: Option<&CredentialPath>,
+    key: Option<&KeyName>,
 ) -> Result<AccessCheck, AppError> {
     super::get(bao, token, role).await?;
     if !super::environment_exists(bao, token, env).await? {
@@ -59,15 +84,38 @@ pub async fn check(
             format!("environment {env} does not exist; pick an existing environment"),
         ));
     }
+    // (capability, path asked, OpenBao capability that allows it)
+    let asked: Vec<(Capability, String, &'static str)> = match (path, key) {
+        (Some(p), None) => {
+            let [data, _, listing] = paths(env, p);
+            Capability::CREDENTIAL
+                .iter()
+                .map(|&c| match c {
+                    Capability::List => (c, listing.clone(), "list"),
+                    other => (c, data.clone(), other.as_str()),
+                })
+                .collect()
+        }
+        (None, Some(k)) => key_paths(env, k),
+        _ => {
+            return Err(AppError::bad_request(
+                "invalid_check",
+                "name either a credential `path` or a `key` to check",
+            ))
+        }
+    };
+    let mut all: Vec<String> = match path {
+        Some(p) => paths(env, p).to_vec(),
+        None => asked.iter().map(|(_, p, _)| p.clone()).collect(),
+    };
+    all.dedup();
     let probe = probe_token(bao, token, role).await?;
-    let [data, _, listing] = paths(env, path);
-    let asked = paths(env, path);
     use secrecy::ExposeSecret;
     let resp = bao
         .write(
             "sys/capabilities",
             token,
-            &json!({ "token": probe.expose_secret(), "paths": asked }),
+            &json!({ "token": probe.expose_secret(), "paths": all }),
         )
         .await?
         .unwrap_or_default();
@@ -88,29 +136,49 @@ pub async fn check(
             .unwrap_or_default()
     };
     let capabilities: BTreeMap<String, Vec<String>> =
-        asked.iter().map(|p| (p.clone(), caps_of(p))).collect();
-    let has = |p: &str, c: &str| {
-        capabilities
-            .get(p)
-            .is_some_and(|v| v.iter().any(|x| x == c))
-    };
-    let answers = Capability::ALL
+        all.iter().map(|p| (p.clone(), caps_of(p))).collect();
+    let answers = asked
         .iter()
-        .map(|&capability| {
-            let allowed = match capability {
-                Capability::List => has(&listing, "list"),
-                other => has(&data, other.as_str()),
-            };
-            AccessAnswer {
-                capability,
-                allowed,
-            }
+        .map(|(capability, p, needed)| AccessAnswer {
+            capability: *capability,
+            allowed: capabilities
+                .get(p)
+                .is_some_and(|v| v.iter().any(|x| x == needed || x == "root")),
         })
         .collect();
     Ok(AccessCheck {
         environment: env.clone(),
-        path: path.clone(),
+        path: path.cloned(),
+        key: key.cloned(),
         capabilities,
         answers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_capabilities_are_asked_on_their_transit_paths() {
+        let env = EnvName::parse("staging").unwrap();
+        let key = KeyName::parse("cards").unwrap();
+        let asked = key_paths(&env, &key);
+        assert_eq!(asked.len(), Capability::KEY.len());
+        assert!(asked.contains(&(
+            Capability::Encrypt,
+            "transit/staging/encrypt/cards".into(),
+            "update"
+        )));
+        assert!(asked.contains(&(
+            Capability::Rotate,
+            "transit/staging/keys/cards/rotate".into(),
+            "update"
+        )));
+        assert!(asked.contains(&(
+            Capability::Read,
+            "transit/staging/keys/cards".into(),
+            "read"
+        )));
+    }
 }

@@ -211,15 +211,11 @@ pub fn validate_shape(role: &Role) -> Result<(), AppError> {
 }
 
 fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
-    if grant.capabilities.is_empty() {
-        return Err(AppError::bad_request(
+    match grant.problem() {
+        Some(why) => Err(AppError::bad_request(
             "invalid_grant",
-            format!(
-                "grant {} has no capabilities; pick at least one of read, list, create, update, \
-                 delete",
-                i + 1
-            ),
-        ));
+            format!("grant {}: {why}", i + 1),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Grants → the ACL policy `crypter-role-<name>`. Pure: the same grants always give the
 //! same HCL, byte for byte, so drift is a plain string comparison.
 //!
-//! Each capability maps onto the KV v2 paths of `env/<env>/` like this:
+//! A grant on credentials maps onto the KV v2 paths of `env/<env>/` like this:
 //!
 //! | grant      | OpenBao paths and capabilities                                             |
 //! |------------|----------------------------------------------------------------------------|
@@ -13,10 +13,28 @@
 //! |            | versions), `undelete/S` update, `destroy/S` update, `metadata/S` delete    |
 //! |            | (delete every version and the metadata)                                    |
 //!
+//! A grant on keys (`target: keys`) maps onto the environment's transit mount
+//! `transit/<env>/`:
+//!
+//! | grant   | OpenBao path and capability                                                |
+//! |---------|----------------------------------------------------------------------------|
+//! | encrypt | `encrypt/S` update, never create: on a missing key OpenBao asks for        |
+//! |         | `create`, which would let encrypting create a key (and escape a freeze)     |
+//! | decrypt | `decrypt/S` update                                                          |
+//! | sign    | `sign/S` update                                                             |
+//! | verify  | `verify/S` update                                                           |
+//! | hmac    | `hmac/S` update                                                             |
+//! | rewrap  | `rewrap/S` update                                                           |
+//! | rotate  | `keys/S/rotate` update (`S` one key, or `+` for every key)                  |
+//! | read    | `keys/S` read (type, versions, configuration; never key material)           |
+//!
+//! A role with any key grant also denies `export/`, `backup/` and `byok-export/` on every
+//! transit mount, as every policy but the operators' does.
+//!
 //! `S` is the scope: `payments/db` stays exact, `payments/*` and `*` are OpenBao globs
 //! (`*` is only allowed at the end, in scopes and in OpenBao). The environment `*` becomes
-//! `env/+/…`: `+` matches exactly one path segment, and an environment's mount is one
-//! segment below `env/`.
+//! `env/+/…` (`transit/+/…`): `+` matches exactly one path segment, and an environment's
+//! mount is one segment below `env/` (`transit/`).
 //!
 //! Deny: OpenBao's `deny` is all-or-nothing per path, so a deny grant denies every path kind
 //! that its capabilities touch (e.g. deny read → `data/S` and `metadata/S`, which also stops
@@ -29,7 +47,7 @@
 //! no role needs to write activity records (earlier releases gave every role a `create` on
 //! `crypter/data/activity/*`; bootstrap removes that rule, see [`LEGACY_ACTIVITY_RULE`]).
 
-use crypter_api::{Capability, Effect, Grant, GrantEnv, RoleName};
+use crypter_api::{Capability, Effect, Grant, GrantEnv, GrantTarget, RoleName};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn policy_name(role: &RoleName) -> String {
@@ -50,6 +68,19 @@ enum Kind {
     Delete,
     Undelete,
     Destroy,
+    // Transit, below `transit/<env>/`.
+    Keys,
+    Encrypt,
+    Decrypt,
+    Sign,
+    Verify,
+    Hmac,
+    Rewrap,
+    /// `keys/<name>/rotate`: the scope is one key, or every key (`+`).
+    Rotate,
+    Export,
+    Backup,
+    ByokExport,
 }
 
 impl Kind {
@@ -61,27 +92,64 @@ impl Kind {
             Self::Delete => "delete",
             Self::Undelete => "undelete",
             Self::Destroy => "destroy",
+            Self::Keys | Self::Rotate => "keys",
+            Self::Encrypt => "encrypt",
+            Self::Decrypt => "decrypt",
+            Self::Sign => "sign",
+            Self::Verify => "verify",
+            Self::Hmac => "hmac",
+            Self::Rewrap => "rewrap",
+            Self::Export => "export",
+            Self::Backup => "backup",
+            Self::ByokExport => "byok-export",
+        }
+    }
+
+    fn mount(self) -> &'static str {
+        match self {
+            Self::Data
+            | Self::Metadata
+            | Self::DetailedMetadata
+            | Self::Delete
+            | Self::Undelete
+            | Self::Destroy => "env",
+            _ => "transit",
         }
     }
 }
 
+/// What no role may do on any transit mount (every policy but the operators' denies it).
+const KEY_EXPORTS: [Kind; 3] = [Kind::Export, Kind::Backup, Kind::ByokExport];
+
 /// The OpenBao (path kind, capabilities) a grant capability needs.
-fn needs(cap: Capability) -> &'static [(Kind, &'static [&'static str])] {
-    match cap {
-        Capability::Read => &[(Kind::Data, &["read"]), (Kind::Metadata, &["read"])],
-        Capability::List => &[
+fn needs(target: GrantTarget, cap: Capability) -> &'static [(Kind, &'static [&'static str])] {
+    match (target, cap) {
+        (GrantTarget::Credentials, Capability::Read) => {
+            &[(Kind::Data, &["read"]), (Kind::Metadata, &["read"])]
+        }
+        (GrantTarget::Credentials, Capability::List) => &[
             (Kind::Metadata, &["list"]),
             (Kind::DetailedMetadata, &["list", "scan"]),
         ],
-        Capability::Create => &[(Kind::Data, &["create"])],
-        Capability::Update => &[(Kind::Data, &["update", "patch"])],
-        Capability::Delete => &[
+        (GrantTarget::Credentials, Capability::Create) => &[(Kind::Data, &["create"])],
+        (GrantTarget::Credentials, Capability::Update) => &[(Kind::Data, &["update", "patch"])],
+        (GrantTarget::Credentials, Capability::Delete) => &[
             (Kind::Data, &["delete"]),
             (Kind::Delete, &["update"]),
             (Kind::Undelete, &["update"]),
             (Kind::Destroy, &["update"]),
             (Kind::Metadata, &["delete"]),
         ],
+        (GrantTarget::Keys, Capability::Read) => &[(Kind::Keys, &["read"])],
+        (GrantTarget::Keys, Capability::Encrypt) => &[(Kind::Encrypt, &["update"])],
+        (GrantTarget::Keys, Capability::Decrypt) => &[(Kind::Decrypt, &["update"])],
+        (GrantTarget::Keys, Capability::Sign) => &[(Kind::Sign, &["update"])],
+        (GrantTarget::Keys, Capability::Verify) => &[(Kind::Verify, &["update"])],
+        (GrantTarget::Keys, Capability::Hmac) => &[(Kind::Hmac, &["update"])],
+        (GrantTarget::Keys, Capability::Rewrap) => &[(Kind::Rewrap, &["update"])],
+        (GrantTarget::Keys, Capability::Rotate) => &[(Kind::Rotate, &["update"])],
+        // A capability that does not fit its target derives nothing (saving refuses it).
+        _ => &[],
     }
 }
 
@@ -102,13 +170,15 @@ struct Pattern {
 
 impl Pattern {
     fn render(&self) -> String {
-        format!(
-            "env/{}/{}/{}{}",
-            self.env.as_deref().unwrap_or("+"),
-            self.kind.as_str(),
-            self.prefix,
-            if self.glob { "*" } else { "" }
-        )
+        let env = self.env.as_deref().unwrap_or("+");
+        let (mount, kind) = (self.kind.mount(), self.kind.as_str());
+        if self.kind == Kind::Rotate {
+            // One key, or (a glob, whose prefix is empty) every key.
+            let key = if self.glob { "+" } else { &self.prefix };
+            return format!("{mount}/{env}/{kind}/{key}/rotate");
+        }
+        let glob = if self.glob { "*" } else { "" };
+        format!("{mount}/{env}/{kind}/{}{glob}", self.prefix)
     }
 
     /// The paths both patterns match, which is itself one pattern (or nothing).
@@ -149,7 +219,7 @@ pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
             GrantEnv::Named(e) => Some(e.as_str().to_owned()),
         };
         for cap in &grant.capabilities {
-            for (kind, caps) in needs(*cap) {
+            for (kind, caps) in needs(grant.target, *cap) {
                 let pattern = Pattern {
                     env: env.clone(),
                     kind: *kind,
@@ -163,6 +233,16 @@ pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
                     }
                 }
             }
+        }
+    }
+    if grants.iter().any(|g| g.target == GrantTarget::Keys) {
+        for kind in KEY_EXPORTS {
+            deny.insert(Pattern {
+                env: None,
+                kind,
+                prefix: String::new(),
+                glob: true,
+            });
         }
     }
     let overlaps: Vec<Pattern> = allow
@@ -207,6 +287,7 @@ mod tests {
     fn grant(env: &str, scope: &str, caps: &[Capability], effect: Effect) -> Grant {
         Grant {
             environment: GrantEnv::parse(env).unwrap(),
+            target: GrantTarget::Credentials,
             scope: Scope::parse(scope).unwrap(),
             capabilities: caps.to_vec(),
             effect,
@@ -351,6 +432,146 @@ path \"env/staging/metadata/payments/db/root\" {{
         );
         assert!(!hcl.contains("\"read\""), "{hcl}");
         assert!(hcl.contains("path \"env/staging/data/a\" {\n  capabilities = [\"deny\"]"));
+    }
+
+    fn key_grant(env: &str, scope: &str, caps: &[Capability], effect: Effect) -> Grant {
+        Grant {
+            target: GrantTarget::Keys,
+            ..grant(env, scope, caps, effect)
+        }
+    }
+
+    const KEY_DENIES: &str = "path \"transit/+/backup/*\" {
+  capabilities = [\"deny\"]
+}
+path \"transit/+/byok-export/*\" {
+  capabilities = [\"deny\"]
+}
+path \"transit/+/export/*\" {
+  capabilities = [\"deny\"]
+}
+";
+
+    #[test]
+    fn encrypt_derives_update_only_on_the_transit_path() {
+        let hcl = derive(
+            &role(),
+            &[key_grant(
+                "staging",
+                "cards",
+                &[Capability::Encrypt],
+                Effect::Allow,
+            )],
+        );
+        let expected = format!(
+            "{HEADER}{KEY_DENIES}path \"transit/staging/encrypt/cards\" {{
+  capabilities = [\"update\"]
+}}
+"
+        );
+        assert_eq!(hcl, expected);
+        assert!(!hcl.contains("\"create\""));
+    }
+
+    #[test]
+    fn every_key_capability_on_a_prefix_and_rotate_on_every_key() {
+        let hcl = derive(
+            &role(),
+            &[
+                key_grant(
+                    "production",
+                    "pay*",
+                    &[
+                        Capability::Decrypt,
+                        Capability::Sign,
+                        Capability::Verify,
+                        Capability::Hmac,
+                        Capability::Rewrap,
+                        Capability::Read,
+                    ],
+                    Effect::Allow,
+                ),
+                key_grant("*", "*", &[Capability::Rotate], Effect::Allow),
+            ],
+        );
+        let expected = format!(
+            "{HEADER}{KEY_DENIES}path \"transit/+/keys/+/rotate\" {{
+  capabilities = [\"update\"]
+}}
+path \"transit/production/decrypt/pay*\" {{
+  capabilities = [\"update\"]
+}}
+path \"transit/production/hmac/pay*\" {{
+  capabilities = [\"update\"]
+}}
+path \"transit/production/keys/pay*\" {{
+  capabilities = [\"read\"]
+}}
+path \"transit/production/rewrap/pay*\" {{
+  capabilities = [\"update\"]
+}}
+path \"transit/production/sign/pay*\" {{
+  capabilities = [\"update\"]
+}}
+path \"transit/production/verify/pay*\" {{
+  capabilities = [\"update\"]
+}}
+"
+        );
+        assert_eq!(hcl, expected);
+    }
+
+    #[test]
+    fn a_key_deny_beats_a_broader_allow() {
+        let hcl = derive(
+            &role(),
+            &[
+                key_grant(
+                    "*",
+                    "*",
+                    &[Capability::Encrypt, Capability::Rotate],
+                    Effect::Allow,
+                ),
+                key_grant(
+                    "staging",
+                    "root-ca",
+                    &[Capability::Encrypt, Capability::Rotate],
+                    Effect::Deny,
+                ),
+            ],
+        );
+        for path in [
+            "transit/staging/encrypt/root-ca",
+            "transit/staging/keys/root-ca/rotate",
+        ] {
+            assert!(
+                hcl.contains(&format!(
+                    "path \"{path}\" {{\n  capabilities = [\"deny\"]\n}}"
+                )),
+                "{path}: {hcl}"
+            );
+        }
+        assert!(hcl.contains("path \"transit/+/encrypt/*\" {\n  capabilities = [\"update\"]"));
+    }
+
+    #[test]
+    fn key_grants_leave_credentials_alone_and_the_other_way_round() {
+        let creds = derive(
+            &role(),
+            &[grant("staging", "*", &[Capability::Read], Effect::Allow)],
+        );
+        assert!(!creds.contains("transit/"));
+        let keys = derive(
+            &role(),
+            &[key_grant(
+                "staging",
+                "*",
+                &[Capability::Read],
+                Effect::Allow,
+            )],
+        );
+        assert!(!keys.contains("env/"));
+        assert!(keys.contains("path \"transit/staging/keys/*\" {\n  capabilities = [\"read\"]"));
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub(super) fn parse_limit(
     }
 }
 
-pub(super) fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
+pub fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
     let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
         return Ok(None);
     };

@@ -13,6 +13,7 @@ pub mod health;
 pub mod identities;
 pub mod jobs;
 pub mod json;
+pub mod keys;
 pub mod lint;
 pub mod openapi;
 pub mod roles;
@@ -61,6 +62,18 @@ pub fn api() -> Router<AppState> {
                 .put(credentials::put)
                 .delete(credentials::delete)
                 .post(credentials::action),
+        )
+        .route(
+            "/environments/{env}/keys",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/environments/{env}/keys/{name}",
+            get(keys::get).patch(keys::update).delete(keys::delete),
+        )
+        .route(
+            "/environments/{env}/keys/{name}/{action}",
+            post(keys::action),
         )
         .route("/compare", get(compare::compare))
         .route("/promote", post(compare::promote))

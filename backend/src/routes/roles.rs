@@ -147,7 +147,8 @@ pub async fn preview(
     }))
 }
 
-/// What OpenBao's `sys/capabilities` says the role may do on one credential.
+/// What OpenBao's `sys/capabilities` says the role may do on one credential (`path`) or
+/// one key (`key`).
 #[utoipa::path(post, path = "/api/v1/roles/{name}/check", tag = "roles",
     params(("name" = String, Path)), request_body = AccessCheckRequest,
     responses((status = 200, body = AccessCheck), (status = 404, body = crypter_api::ErrorBody)))]
@@ -163,7 +164,8 @@ pub async fn check(
         &session.token,
         &name,
         &req.environment,
-        &req.path,
+        req.path.as_ref(),
+        req.key.as_ref(),
     )
     .await?;
     Ok(Json(answer))

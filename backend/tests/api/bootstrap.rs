@@ -279,6 +279,8 @@ mod upgrade {
             "audit header X-Crypter-Purpose",
             "wrote AppRole crypter-backend",
             "upgraded policy crypter-role-deployer (no activity write)",
+            "mounted transit at transit/staging/ (refusing key creation by encryption)",
+            "mounted transit at transit/production/ (refusing key creation by encryption)",
             "mounted transit at crypter-backend-transit/",
             "created transit key crypter-backend-transit/keys/sessions",
             &format!(
@@ -295,8 +297,8 @@ mod upgrade {
         assert!(
             out.lines()
                 .filter(|l| l.contains("mounted"))
-                .all(|l| l.contains("crypter-backend-transit")),
-            "existing mounts are kept (only the new transit mount is made): {out}"
+                .all(|l| l.contains("transit")),
+            "existing mounts are kept (only the new transit mounts are made): {out}"
         );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
@@ -333,6 +335,65 @@ mod upgrade {
         assert!(
             err.contains("older Crypter") && err.contains("crypter bootstrap --bao-addr"),
             "{err}"
+        );
+    }
+
+    /// A store of the previous release (version 2: no keys) gains a transit mount per
+    /// environment, refusing key creation by encryption, and the policies' rules on keys;
+    /// a second run changes nothing.
+    #[tokio::test]
+    async fn bootstrap_upgrades_a_version_2_store_with_keys_idempotently() {
+        let app = spawn_app().await;
+        let (bao, root) = (&app.bao, &app.root);
+        bao.delete("sys/mounts/transit/staging", root)
+            .await
+            .unwrap();
+        bao.write(
+            "transit/production/config/keys",
+            root,
+            &json!({"disable_upsert": false}),
+        )
+        .await
+        .unwrap();
+        let without_keys: String = crypter::bootstrap::ADMIN_POLICY
+            .split("\npath ")
+            .filter(|rule| !rule.contains("transit"))
+            .collect::<Vec<_>>()
+            .join("\npath ");
+        bao.write(
+            "sys/policies/acl/crypter-admin",
+            root,
+            &json!({"policy": without_keys}),
+        )
+        .await
+        .unwrap();
+        bao.write(
+            crypter::bootstrap::VERSION_PATH,
+            root,
+            &json!({"data": {"version": 2}}),
+        )
+        .await
+        .unwrap();
+        let (code, out, err) = run(bao, root, &[]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        for change in [
+            "upgraded policy crypter-admin",
+            "mounted transit at transit/staging/ (refusing key creation by encryption)",
+            "transit/production/ refuses key creation by encryption",
+            "bootstrap version 2 -> 3",
+        ] {
+            assert!(
+                out.contains(&format!("changed: {change}")),
+                "{change} missing from:\n{out}"
+            );
+        }
+        let upsert = bao.read("transit/staging/config/keys", root).await.unwrap();
+        assert_eq!(upsert.unwrap()["data"]["disable_upsert"], true);
+        let (code, out, _) = run(bao, root, &[]).await;
+        assert_eq!(code, 0);
+        assert_eq!(
+            out.trim(),
+            "nothing to change: the store is at bootstrap version 3"
         );
     }
 

@@ -18,6 +18,7 @@ mod frozen;
 mod health;
 mod identities;
 mod instances;
+mod keys;
 mod lint;
 mod listing;
 mod roles;

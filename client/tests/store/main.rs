@@ -3,7 +3,9 @@
 //! port. Logins are counted by OpenBao itself: each secret-id is issued with a use limit,
 //! and every login spends one use.
 
-use crypter_client::{Client, Clock, Config, Error, Freshness, ManualClock};
+mod keys;
+
+use crypter_client::{Client, Clock, Config, Error, Freshness, KeyOp, ManualClock};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,6 +124,16 @@ impl Store {
             .unwrap();
         assert!(resp.status().is_success(), "{path}: {}", resp.status());
         resp.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn root_get(&self, path: &str) -> reqwest::StatusCode {
+        self.http
+            .get(format!("{}/v1/{path}", self.addr()))
+            .header("X-Vault-Token", &self.root)
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     /// How many AppRole logins OpenBao has accepted with the service's secret-id.

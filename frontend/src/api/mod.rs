@@ -7,6 +7,7 @@ mod cluster;
 mod credentials;
 mod environments;
 mod freeze;
+mod keys;
 mod roles;
 mod runbooks;
 mod session;
@@ -26,6 +27,9 @@ pub use environments::{
     update_environment,
 };
 pub use freeze::{freeze, freeze_state, freeze_writes, thaw, verify_freeze};
+pub use keys::{
+    create_key, delete_key, get_key, key_operation, list_keys, rotate_key, scan_key, update_key,
+};
 pub use roles::*;
 pub use runbooks::*;
 pub use session::{health, login, logout, whoami};

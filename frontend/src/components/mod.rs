@@ -11,6 +11,8 @@ pub mod freeze_banner;
 pub mod frozen_writes;
 pub mod identity_checks;
 pub mod job_events;
+pub mod key_detail;
+pub mod key_try;
 pub mod lint_list;
 pub mod loading;
 pub mod markdown;

@@ -7,6 +7,7 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("/environments", "Environments", "nav-environments"),
     ("/credentials", "Credentials", "nav-credentials"),
     ("/roles", "Roles", "nav-roles"),
+    ("/keys", "Keys", "nav-keys"),
     ("/freeze", "Freeze", "nav-freeze"),
     ("/changesets", "Changesets", "nav-changesets"),
     ("/runbooks", "Runbooks", "nav-runbooks"),

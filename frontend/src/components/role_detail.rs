@@ -4,7 +4,7 @@ use crate::api;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::policy_diff::PolicyDiff;
-use crypter_api::{AccessCheckRequest, CredentialPath, EnvName, IssuedSecretId, Role};
+use crypter_api::{AccessCheckRequest, CredentialPath, EnvName, IssuedSecretId, KeyName, Role};
 use leptos::prelude::*;
 
 #[component]
@@ -62,6 +62,8 @@ pub fn RoleDetail(
 fn CheckAccess(name: String) -> impl IntoView {
     let env = RwSignal::new(String::new());
     let path = RwSignal::new(String::new());
+    // A credential path, or a key's name.
+    let on_key = RwSignal::new(false);
     let invalid = RwSignal::new(None::<String>);
     let check = Action::new_local(move |req: &AccessCheckRequest| {
         api::check_access(name.clone(), req.clone())
@@ -69,9 +71,22 @@ fn CheckAccess(name: String) -> impl IntoView {
     let error = Signal::derive(move || check.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let what = path.get_untracked();
+        let what = what.trim();
         let parsed = EnvName::parse(env.get_untracked().trim()).and_then(|environment| {
-            CredentialPath::parse(path.get_untracked().trim())
-                .map(|path| AccessCheckRequest { environment, path })
+            if on_key.get_untracked() {
+                KeyName::parse(what).map(|key| AccessCheckRequest {
+                    environment,
+                    path: None,
+                    key: Some(key),
+                })
+            } else {
+                CredentialPath::parse(what).map(|path| AccessCheckRequest {
+                    environment,
+                    path: Some(path),
+                    key: None,
+                })
+            }
         });
         match parsed {
             Ok(req) => {
@@ -91,8 +106,17 @@ fn CheckAccess(name: String) -> impl IntoView {
                     <input id="check-env" data-testid="check-env" bind:value=env placeholder="staging" />
                 </div>
                 <div>
-                    <label for="check-path">"Credential path"</label>
-                    <input id="check-path" data-testid="check-path" bind:value=path placeholder="payments/db" />
+                    <label for="check-kind">"Check"</label>
+                    <select id="check-kind" data-testid="check-kind"
+                        on:change=move |ev| on_key.set(event_target_value(&ev) == "key")>
+                        <option value="credential">"a credential"</option>
+                        <option value="key">"a key"</option>
+                    </select>
+                </div>
+                <div>
+                    <label for="check-path">{move || if on_key.get() { "Key name" } else { "Credential path" }}</label>
+                    <input id="check-path" data-testid="check-path" bind:value=path
+                        placeholder=move || if on_key.get() { "cards" } else { "payments/db" } />
                 </div>
             </div>
             {move || invalid.get().map(|e| view! { <p class="invalid" data-testid="check-invalid">{e}</p> })}

@@ -7,7 +7,7 @@ use crate::components::error_box::ErrorBox;
 use crate::components::policy_diff::PolicyDiff;
 use crypter_api::{
     ApiError, Capability, CredentialPath, Effect as GrantEffect, EnvName, Grant, GrantEnv,
-    ProbePath, Role, RoleClass, RoleName, Scope,
+    GrantTarget, ProbePath, Role, RoleClass, RoleName, Scope,
 };
 use leptos::prelude::*;
 
@@ -16,9 +16,28 @@ struct GrantRow {
     id: usize,
     env: RwSignal<String>,
     scope: RwSignal<String>,
-    caps: [RwSignal<bool>; 5],
+    /// Credentials or keys: which capabilities the row offers.
+    target: RwSignal<GrantTarget>,
+    /// One per capability of [`ALL_CAPS`]; only the target's count.
+    caps: [RwSignal<bool>; 12],
     deny: RwSignal<bool>,
 }
+
+/// Every capability, credentials' first, then keys' (`read` is shared).
+const ALL_CAPS: [Capability; 12] = [
+    Capability::Read,
+    Capability::List,
+    Capability::Create,
+    Capability::Update,
+    Capability::Delete,
+    Capability::Encrypt,
+    Capability::Decrypt,
+    Capability::Sign,
+    Capability::Verify,
+    Capability::Hmac,
+    Capability::Rewrap,
+    Capability::Rotate,
+];
 
 impl GrantRow {
     fn new(id: usize, grant: Option<&Grant>) -> Self {
@@ -27,7 +46,8 @@ impl GrantRow {
             id,
             env: RwSignal::new(grant.map(|g| g.environment.to_string()).unwrap_or_default()),
             scope: RwSignal::new(grant.map(|g| g.scope.to_string()).unwrap_or_default()),
-            caps: Capability::ALL.map(|c| RwSignal::new(has(c))),
+            target: RwSignal::new(grant.map(|g| g.target).unwrap_or_default()),
+            caps: ALL_CAPS.map(|c| RwSignal::new(has(c))),
             deny: RwSignal::new(grant.is_some_and(|g| g.effect == GrantEffect::Deny)),
         }
     }
@@ -40,17 +60,20 @@ impl GrantRow {
         }
         let environment = GrantEnv::parse(env.trim()).map_err(|e| e.message)?;
         let scope = Scope::parse(self.scope.get().trim()).map_err(|e| e.message)?;
-        let capabilities: Vec<Capability> = Capability::ALL
+        let target = self.target.get();
+        let offered = Capability::of(target);
+        let capabilities: Vec<Capability> = ALL_CAPS
             .iter()
             .zip(self.caps.iter())
-            .filter(|(_, on)| on.get())
+            .filter(|(c, on)| offered.contains(c) && on.get())
             .map(|(c, _)| *c)
             .collect();
         if capabilities.is_empty() {
             return Err("tick at least one capability".into());
         }
-        Ok(Grant {
+        let grant = Grant {
             environment,
+            target,
             scope,
             capabilities,
             effect: if self.deny.get() {
@@ -58,7 +81,12 @@ impl GrantRow {
             } else {
                 GrantEffect::Allow
             },
-        })
+        };
+        // The same rules the API applies (a key scope's form, `rotate` on one key or all).
+        match grant.problem() {
+            Some(p) => Err(p),
+            None => Ok(grant),
+        }
     }
 }
 
@@ -220,8 +248,9 @@ pub fn RoleEditor(
                     <thead>
                         <tr>
                             <th>"Environment"</th>
+                            <th>"Target"</th>
                             <th>"Scope"</th>
-                            {Capability::ALL.map(|c| view! { <th>{c.as_str()}</th> }).collect_view()}
+                            <th>"Capabilities"</th>
                             <th>"Deny"</th>
                             <th></th>
                         </tr>
@@ -301,24 +330,48 @@ fn GrantRowView(row: GrantRow, #[prop(into)] on_remove: Callback<usize>) -> impl
                     placeholder="staging or *" bind:value=row.env />
             </td>
             <td>
+                <label class="sr-only" for=format!("grant-target-{n}")>{format!("Target of grant {g}")}</label>
+                <select id=format!("grant-target-{n}") data-testid=format!("grant-target-{n}")
+                    prop:value=move || row.target.get().as_str()
+                    on:change=move |ev| row.target.set(if event_target_value(&ev) == "keys" {
+                        GrantTarget::Keys
+                    } else {
+                        GrantTarget::Credentials
+                    })>
+                    <option value="credentials">"credentials"</option>
+                    <option value="keys">"keys"</option>
+                </select>
+            </td>
+            <td>
                 <label class="sr-only" for=format!("grant-scope-{n}")>{format!("Scope of grant {g}")}</label>
                 <input id=format!("grant-scope-{n}") data-testid=format!("grant-scope-{n}")
-                    placeholder="payments/*" bind:value=row.scope />
+                    placeholder=move || if row.target.get() == GrantTarget::Keys { "cards or pay-*" } else { "payments/*" }
+                    bind:value=row.scope />
                 {move || invalid.get().map(|e| view! { <div class="invalid" data-testid=format!("grant-error-{n}")>{e}</div> })}
             </td>
-            {Capability::ALL
-                .iter()
-                .zip(row.caps)
-                .map(|(c, on)| {
-                    let id = format!("grant-{n}-{}", c.as_str());
-                    view! {
-                        <td>
-                            <label class="sr-only" for=id.clone()>{format!("{} (grant {g})", c.as_str())}</label>
-                            <input type="checkbox" id=id.clone() data-testid=id bind:checked=on />
-                        </td>
-                    }
-                })
-                .collect_view()}
+            <td class="caps">
+                {move || {
+                    let offered = Capability::of(row.target.get());
+                    ALL_CAPS
+                        .iter()
+                        .zip(row.caps)
+                        .filter(|(c, _)| offered.contains(c))
+                        .map(|(c, on)| {
+                            let id = format!("grant-{n}-{}", c.as_str());
+                            let (for_id, testid) = (id.clone(), id.clone());
+                            // The visible text is the capability; the accessible name also
+                            // names the grant, so no two boxes of the table share a label.
+                            let name = format!("{} (grant {g})", c.as_str());
+                            view! {
+                                <label class="check" for=for_id>
+                                    <input type="checkbox" id=id data-testid=testid aria-label=name bind:checked=on />
+                                    {c.as_str()}
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </td>
             <td>
                 <label class="sr-only" for=format!("grant-deny-{n}")>{format!("Deny (grant {g})")}</label>
                 <input type="checkbox" id=format!("grant-deny-{n}") data-testid=format!("grant-deny-{n}") bind:checked=row.deny />

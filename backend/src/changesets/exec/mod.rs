@@ -5,6 +5,7 @@
 //! accepted as done when the store shows exactly its effect.
 
 mod credentials;
+mod keys;
 mod provision;
 
 use super::format::Operation;
@@ -133,6 +134,24 @@ pub async fn item(
                 version,
             },
         ) => delete_source(x, it, environment, path, version.unwrap_or(0), carry).await,
+        (
+            ItemAction::CreateKey,
+            ItemTarget::Key {
+                environment, name, ..
+            },
+        ) => keys::create_key(x, it, op, environment, name).await,
+        (
+            ItemAction::RotateKey,
+            ItemTarget::Key {
+                environment, name, ..
+            },
+        ) => keys::rotate_key(x, it, environment, name).await,
+        (
+            ItemAction::Rewrap,
+            ItemTarget::Credential {
+                environment, path, ..
+            },
+        ) => keys::rewrap(x, it, environment, path).await,
         _ => Err(Stop::Error(AppError::Internal(anyhow::anyhow!(
             "item {} {} does not fit its action",
             it.action,

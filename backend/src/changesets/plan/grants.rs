@@ -37,6 +37,8 @@ pub fn needs(item: &PlanItem, op: &Operation, model: &Model<'_>) -> Vec<Need> {
     match (&item.action, &item.target) {
         (ItemAction::CreateEnvironment, ItemTarget::Environment { name }) => vec![
             need(format!("sys/mounts/env/{name}"), "update"),
+            need(format!("sys/mounts/transit/{name}"), "update"),
+            need(format!("transit/{name}/config/keys"), "update"),
             need(format!("crypter/data/environments/{name}"), "create"),
         ],
         (ItemAction::CreateRole, ItemTarget::Role { name, .. }) => {
@@ -94,6 +96,36 @@ pub fn needs(item: &PlanItem, op: &Operation, model: &Model<'_>) -> Vec<Need> {
         ) => {
             vec![need(format!("env/{environment}/delete/{path}"), "update")]
         }
+        (
+            ItemAction::CreateKey,
+            ItemTarget::Key {
+                environment, name, ..
+            },
+        ) => vec![
+            need(format!("crypter/data/keys/{environment}/{name}"), "create"),
+            need(format!("transit/{environment}/keys/{name}"), "create"),
+        ],
+        (
+            ItemAction::RotateKey,
+            ItemTarget::Key {
+                environment, name, ..
+            },
+        ) => vec![need(
+            format!("transit/{environment}/keys/{name}/rotate"),
+            "update",
+        )],
+        (
+            ItemAction::Rewrap,
+            ItemTarget::Credential {
+                environment, path, ..
+            },
+        ) => {
+            let key = item.key_move.as_ref().map(|m| m.key.as_str()).unwrap_or("");
+            vec![
+                need(format!("transit/{environment}/rewrap/{key}"), "update"),
+                need(format!("env/{environment}/data/{path}"), "update"),
+            ]
+        }
         (ItemAction::DeleteSource, _) => item
             .source
             .iter()
@@ -145,6 +177,13 @@ pub async fn process_needs(
             .is_some();
         let cap = if exists { "update" } else { "create" };
         out.push(need(super::super::changelog::record_path(&w.cs.id), cap));
+        // A rewrap's apply records the ciphertext counts it leaves.
+        for (env, key, ..) in super::keys::rewrap_counts(&w.cs, &[]) {
+            out.push(need(
+                format!("crypter/data/key-usage/{env}/{key}"),
+                "update",
+            ));
+        }
     }
     Ok(out)
 }

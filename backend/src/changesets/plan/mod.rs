@@ -5,6 +5,7 @@
 
 mod copy;
 mod grants;
+pub mod keys;
 pub mod model;
 mod ops;
 mod put;
@@ -45,6 +46,8 @@ pub struct Work {
     pub status: ChangesetState,
     /// Each operation's summary, by index.
     pub summaries: Vec<String>,
+    /// The ciphertext counts its rewrap operations leave, recorded once it is applied.
+    pub key_counts: Vec<keys::Counts>,
 }
 
 /// A plan: its hash, its complete item list, and what the console shows of it.
@@ -131,6 +134,16 @@ impl<'a> Planner<'a> {
             ItemTarget::Environment { name } => {
                 self.model.env_record(name).await?;
             }
+            ItemTarget::Key {
+                environment, name, ..
+            } => {
+                if let (Ok(env), Ok(name)) = (
+                    crypter_api::EnvName::parse(environment),
+                    crypter_api::KeyName::parse(name),
+                ) {
+                    self.model.key(&env, &name).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -159,6 +172,7 @@ pub fn item(cs: &Changeset, index: usize, action: ItemAction, target: ItemTarget
         reason: None,
         refused: None,
         resumed: false,
+        key_move: None,
     }
 }
 
@@ -176,7 +190,7 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
         };
         let st = changelog::status_of(l, record.as_ref(), false);
         let start = p.items.len();
-        let (cs, summaries) = match (&l.parsed, st.status, &record) {
+        let (cs, summaries, key_counts) = match (&l.parsed, st.status, &record) {
             (Err(_), ..) | (_, ChangesetState::Invalid, _) => {
                 let why = st.error.clone().unwrap_or_default();
                 p.warn(&st.id, None, "invalid", why.clone());
@@ -193,10 +207,11 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
                 for (i, op) in cs.operations.iter().enumerate() {
                     summaries.push(ops::plan_operation(&mut p, cs, i, op).await?);
                 }
-                (cs, summaries)
+                let counts = keys::rewrap_counts(cs, &p.items[start..]);
+                (cs, summaries, counts)
             }
             (Ok(cs), _, Some(Ok(r))) => match resume::items(&mut p, cs, r).await? {
-                Ok(summaries) => (cs, summaries),
+                Ok((summaries, counts)) => (cs, summaries, counts),
                 Err(blocker) => {
                     blockers.push(blocker);
                     continue;
@@ -212,6 +227,7 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             items: start..p.items.len(),
             status: st.status,
             summaries,
+            key_counts,
         });
     }
     let extra = grants::process_needs(bao, token, &work).await?;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crypter_api::{CredentialMetadata, ItemAction, ItemTarget, PlanItem, Role, RoleName};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::super::format::Operation;
 use super::PARALLELISM;
@@ -47,6 +47,16 @@ pub struct Cred {
     pub value: ValueRef,
 }
 
+/// A transit key as the plan knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyState {
+    pub key_type: String,
+    pub latest: u64,
+    pub min_decryption: u64,
+    /// Crypter's record of it exists.
+    pub recorded: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct MountState {
     pub v2: bool,
@@ -62,6 +72,10 @@ pub struct Model<'a> {
     roles: HashMap<RoleName, Option<(Role, u64)>>,
     /// Whether Crypter's record of the environment exists.
     env_records: HashMap<String, bool>,
+    /// (environment, key) → the key, `None` when there is none.
+    keys: HashMap<(String, String), Option<KeyState>>,
+    /// Credentials (mount, path) an earlier item of the plan writes or removes.
+    touched: HashSet<(String, String)>,
 }
 
 impl<'a> Model<'a> {
@@ -72,7 +86,47 @@ impl<'a> Model<'a> {
             mounts: HashMap::new(),
             roles: HashMap::new(),
             env_records: HashMap::new(),
+            keys: HashMap::new(),
+            touched: HashSet::new(),
         }
+    }
+
+    /// The key as the plan leaves it (read from OpenBao the first time).
+    pub async fn key(
+        &mut self,
+        env: &crypter_api::EnvName,
+        name: &crypter_api::KeyName,
+    ) -> Result<Option<KeyState>, AppError> {
+        let id = (env.to_string(), name.to_string());
+        if !self.keys.contains_key(&id) {
+            use crate::bao::transit::{self, TransitError};
+            let found = match transit::read_key(self.bao, self.token, env, name).await {
+                Ok(k) => k,
+                // An environment made before keys existed, or created by this plan.
+                Err(TransitError::NoMount { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let recorded = if found.is_some() {
+                crate::keys::record::read(self.bao, self.token, env, name)
+                    .await?
+                    .is_some()
+            } else {
+                false
+            };
+            let state = found.map(|k| KeyState {
+                key_type: k.key_type,
+                latest: k.latest_version,
+                min_decryption: k.min_decryption_version,
+                recorded,
+            });
+            self.keys.insert(id.clone(), state);
+        }
+        Ok(self.keys.get(&id).cloned().flatten())
+    }
+
+    /// An earlier item of the plan writes or removes this credential.
+    pub fn touched(&self, mount: &str, path: &str) -> bool {
+        self.touched.contains(&(mount.to_owned(), path.to_owned()))
     }
 
     /// The mount as the plan knows it (one SCAN the first time); `None` if there is none.
@@ -222,7 +276,62 @@ impl<'a> Model<'a> {
 
     /// What `item` (of operation `op`) does to the store.
     pub fn apply(&mut self, item: &PlanItem, op: &Operation) {
+        if !item.action.is_noop() {
+            if let ItemTarget::Credential {
+                environment, path, ..
+            } = &item.target
+            {
+                self.touched
+                    .insert((format!("env/{environment}"), path.clone()));
+            }
+            if let (ItemAction::DeleteSource, Some(s)) = (item.action, &item.source) {
+                self.touched.insert((s.mount.clone(), s.path.clone()));
+            }
+        }
         match (item.action, &item.target) {
+            (
+                ItemAction::CreateKey,
+                ItemTarget::Key {
+                    environment, name, ..
+                },
+            ) => {
+                let key_type = match op {
+                    Operation::CreateKey { key_type, .. } => key_type.as_str().to_owned(),
+                    _ => String::new(),
+                };
+                let state = KeyState {
+                    key_type,
+                    latest: 1,
+                    min_decryption: 1,
+                    recorded: true,
+                };
+                self.keys
+                    .insert((environment.clone(), name.clone()), Some(state));
+            }
+            (
+                ItemAction::RotateKey,
+                ItemTarget::Key {
+                    environment, name, ..
+                },
+            ) => {
+                let id = (environment.clone(), name.clone());
+                if let Some(Some(k)) = self.keys.get_mut(&id) {
+                    k.latest = item.precondition.key_version.unwrap_or(0) + 1;
+                }
+            }
+            (
+                ItemAction::Rewrap,
+                ItemTarget::Credential {
+                    environment, path, ..
+                },
+            ) => {
+                let number = item_number(item);
+                let mount = format!("env/{environment}");
+                if let Some(c) = self.cred_mut(&mount, path) {
+                    c.version = item.precondition.cas.unwrap_or(0) + 1;
+                    c.value = ValueRef::Generated(number);
+                }
+            }
             (ItemAction::CreateEnvironment, ItemTarget::Environment { name }) => {
                 self.env_records.insert(name.clone(), true);
                 let mount = Mount::v2(format!("env/{name}"));

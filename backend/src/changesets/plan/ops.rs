@@ -52,6 +52,11 @@ pub async fn plan_operation(
         }
         Operation::RetagCredentials { prefix, .. } => retag(p, cs, index, op, prefix).await,
         Operation::DeleteCredentials { prefix } => delete(p, cs, index, op, prefix).await,
+        Operation::CreateKey { .. } => super::keys::create_key(p, cs, index, op).await,
+        Operation::RotateKey { .. } => super::keys::rotate_key(p, cs, index, op).await,
+        Operation::RewrapCredentials { .. } => {
+            super::keys::rewrap_credentials(p, cs, index, op).await
+        }
     }
 }
 

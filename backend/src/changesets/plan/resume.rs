@@ -8,12 +8,13 @@ use crate::changesets::format::Changeset;
 use crate::changesets::store;
 use crate::error::AppError;
 
-/// The summaries of its operations, or the blocker that says why it cannot resume.
+/// The summaries of its operations and the ciphertext counts its rewraps leave (from its
+/// whole item list, done items included), or the blocker that says why it cannot resume.
 pub async fn items(
     p: &mut Planner<'_>,
     cs: &Changeset,
     record: &Record,
-) -> Result<Result<Vec<String>, String>, AppError> {
+) -> Result<Result<(Vec<String>, Vec<super::keys::Counts>), String>, AppError> {
     let Some(cursor) = &record.cursor else {
         return Ok(Err(format!(
             "{} stopped part-way with no saved item list; check the store against it by hand, \
@@ -57,9 +58,11 @@ pub async fn items(
         };
         p.push(it, op).await?;
     }
-    Ok(Ok(cs
+    let whole = list.items.get(record.first_item..end).unwrap_or_default();
+    let summaries = cs
         .operations
         .iter()
         .map(|op| format!("{} (resumed: the rest of the interrupted apply)", op.name()))
-        .collect()))
+        .collect();
+    Ok(Ok((summaries, super::keys::rewrap_counts(cs, whole))))
 }

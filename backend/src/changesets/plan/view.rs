@@ -175,6 +175,7 @@ mod tests {
             reason: None,
             refused: refused.then(|| "frozen".into()),
             resumed: false,
+            key_move: None,
         }
     }
 

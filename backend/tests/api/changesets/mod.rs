@@ -8,6 +8,7 @@ mod operations;
 pub mod process;
 mod props;
 mod raft;
+mod rewrap;
 
 use crate::helpers::*;
 use crypter::bao::kv;

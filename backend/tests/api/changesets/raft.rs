@@ -29,6 +29,7 @@ fn items(n: usize) -> Vec<PlanItem> {
                 metadata_cas: Some(0),
                 source_version: Some(3),
                 record_version: None,
+                key_version: None,
             },
             metadata: Some(CredentialMetadata {
                 class: Some("service".into()),
@@ -42,6 +43,7 @@ fn items(n: usize) -> Vec<PlanItem> {
             reason: None,
             refused: None,
             resumed: false,
+            key_move: None,
         })
         .collect()
 }

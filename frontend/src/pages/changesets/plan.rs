@@ -165,7 +165,9 @@ fn source_text(s: &Option<ItemSource>) -> String {
 
 fn target_text(t: &ItemTarget) -> String {
     match t {
-        ItemTarget::Credential { version: v, .. } | ItemTarget::Role { version: v, .. } => {
+        ItemTarget::Credential { version: v, .. }
+        | ItemTarget::Role { version: v, .. }
+        | ItemTarget::Key { version: v, .. } => {
             format!("{} ({})", t.label(), version(*v))
         }
         ItemTarget::Environment { .. } => t.label(),

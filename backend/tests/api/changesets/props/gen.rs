@@ -5,13 +5,15 @@
 //! prefixes contain each other), one to three versions from a tiny set of values (so that
 //! targets often hold the same value), some current versions deleted, some old versions
 //! destroyed. Changesets: one to five operations of every kind, on the same few paths,
-//! self-targeting and overlapping ones included.
+//! self-targeting and overlapping ones included; keys (`pk0`, `pk1`) there before or not,
+//! created and rotated.
 
 use proptest::prelude::*;
 
 pub const ENVS: [&str; 3] = ["pa", "pb", "pc"];
 const SEGS: [&str; 2] = ["a", "b"];
 const VALUES: [&str; 3] = ["x", "y", "z"];
+pub const KEYS: [&str; 2] = ["pk0", "pk1"];
 
 #[derive(Debug, Clone)]
 pub struct Seed {
@@ -78,6 +80,17 @@ pub enum Op {
     Delete {
         prefix: String,
     },
+    /// In the changeset's environment.
+    CreateKey {
+        key: usize,
+    },
+    RotateKey {
+        key: usize,
+    },
+    /// `rewrap_credentials` of field `v` with `pk0`.
+    Rewrap {
+        prefix: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +99,11 @@ pub struct Case {
     pub legacy: Vec<(bool, String, usize)>,
     /// Roles there before: (which, a machine class).
     pub roles: Vec<(usize, bool)>,
+    /// Keys there before (made directly in OpenBao): (`ENVS` index, which, rotations).
+    pub keys: Vec<(usize, usize, u8)>,
+    /// Credentials whose `v` is a ciphertext of `pk0` (`ENVS` index, path), written before
+    /// the key is rotated once more.
+    pub ciphers: Vec<(usize, String)>,
     /// `ENVS` index, or 3 for the environment the case may create.
     pub env: usize,
     pub ops: Vec<Op>,
@@ -152,6 +170,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (prefix(), any::<bool>(), any::<bool>(), any::<bool>())
             .prop_map(|(prefix, owner, add, remove)| Op::Retag { prefix, owner, add, remove }),
         2 => path().prop_map(|prefix| Op::Delete { prefix }),
+        1 => (0..2usize).prop_map(|key| Op::CreateKey { key }),
+        1 => (0..2usize).prop_map(|key| Op::RotateKey { key }),
+        3 => prop_oneof![2 => Just(String::new()), 1 => prefix()]
+            .prop_map(|prefix| Op::Rewrap { prefix }),
     ]
 }
 
@@ -162,11 +184,15 @@ pub fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec((0..2usize, any::<bool>()), 0..=2),
         prop_oneof![16 => 0..3usize, 1 => Just(3usize)],
         prop::collection::vec(op(), 1..=5),
+        prop::collection::vec((0..3usize, 0..2usize, 0..3u8), 0..=2),
+        prop::collection::vec((0..3usize, path()), 1..=4),
     )
-        .prop_map(|(seeds, legacy, roles, env, ops)| Case {
+        .prop_map(|(seeds, legacy, roles, env, ops, keys, ciphers)| Case {
             seeds,
             legacy,
             roles,
+            keys,
+            ciphers,
             env,
             ops,
         })
@@ -259,5 +285,14 @@ fn op_toml(op: &Op, n: &Names) -> String {
             if *remove { "remove_labels = [\"old\"]\n" } else { "" }
         ),
         Op::Delete { prefix } => format!("op = \"delete_credentials\"\nprefix = \"{prefix}\"\n"),
+        Op::CreateKey { key } => format!(
+            "op = \"create_key\"\nname = \"{}\"\nkey_type = \"aes256-gcm96\"\n",
+            KEYS[*key]
+        ),
+        Op::RotateKey { key } => format!("op = \"rotate_key\"\nname = \"{}\"\n", KEYS[*key]),
+        Op::Rewrap { prefix } => format!(
+            "op = \"rewrap_credentials\"\nprefix = \"{prefix}\"\nkey = \"{}\"\nfield = \"v\"\n",
+            KEYS[0]
+        ),
     }
 }

@@ -138,6 +138,33 @@ async fn wipe(ctx: &Ctx, names: &Names) {
     let _ = bao
         .delete(&format!("sys/mounts/env/{}", names.new_env), root)
         .await;
+    let _ = bao
+        .delete(&format!("sys/mounts/transit/{}", names.new_env), root)
+        .await;
+    for env in ENVS {
+        for key in gen::KEYS {
+            let path = format!("transit/{env}/keys/{key}");
+            if bao.read(&path, root).await.unwrap().is_some() {
+                bao.write(
+                    &format!("{path}/config"),
+                    root,
+                    &json!({"deletion_allowed": true}),
+                )
+                .await
+                .unwrap();
+                bao.delete(&path, root).await.unwrap();
+            }
+        }
+    }
+    for env in ENVS.iter().copied().chain([names.new_env.as_str()]) {
+        for key in gen::KEYS {
+            for kind in ["keys", "key-usage"] {
+                bao.delete(&format!("crypter/metadata/{kind}/{env}/{key}"), root)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
     for path in [
         format!("crypter/metadata/environments/{}", names.new_env),
         format!("crypter/metadata/changelog/{}", names.id),
@@ -204,6 +231,46 @@ async fn seed(ctx: &Ctx, case: &Case) {
         crypter::roles::save(bao, root, &role, true)
             .await
             .unwrap_or_default();
+    }
+    for (env, key, rotations) in &case.keys {
+        let path = format!("transit/{}/keys/{}", ENVS[*env], gen::KEYS[*key]);
+        if bao.read(&path, root).await.unwrap().is_none() {
+            bao.write(&path, root, &json!({"type": "aes256-gcm96"}))
+                .await
+                .unwrap();
+        }
+        for _ in 0..*rotations {
+            bao.write(&format!("{path}/rotate"), root, &json!({}))
+                .await
+                .unwrap();
+        }
+    }
+    let mut rotate: BTreeSet<usize> = BTreeSet::new();
+    for (env, path) in &case.ciphers {
+        let key = format!("transit/{}/keys/{}", ENVS[*env], gen::KEYS[0]);
+        if bao.read(&key, root).await.unwrap().is_none() {
+            bao.write(&key, root, &json!({"type": "aes256-gcm96"}))
+                .await
+                .unwrap();
+        }
+        let c = bao
+            .write(
+                &format!("transit/{}/encrypt/{}", ENVS[*env], gen::KEYS[0]),
+                root,
+                &json!({"plaintext": "c2VjcmV0"}),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let ct = c["data"]["ciphertext"].as_str().unwrap().to_owned();
+        let m = Mount::v2(format!("env/{}", ENVS[*env]));
+        let data = BTreeMap::from([("v".to_owned(), ct)]);
+        kv::write(bao, root, &m, path, &data, None).await.unwrap();
+        rotate.insert(*env);
+    }
+    for env in rotate {
+        let key = format!("transit/{}/keys/{}/rotate", ENVS[env], gen::KEYS[0]);
+        bao.write(&key, root, &json!({})).await.unwrap();
     }
     for (v2, path, value) in &case.legacy {
         let m = if *v2 {
@@ -281,7 +348,7 @@ async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Resu
             ));
         }
         let after = snapshot::take(bao, root, &names.new_env).await;
-        let diff = snapshot::differences(&before, &after, &BTreeSet::new());
+        let diff = snapshot::differences(&before, &after, &BTreeSet::new(), false);
         return if diff.is_empty() {
             Ok(())
         } else {
@@ -300,7 +367,7 @@ async fn exactly_the_items(ctx: &Ctx, case: &Case, stats: &Mutex<Stats>) -> Resu
     let after = snapshot::take(bao, root, &names.new_env).await;
     let cs = &plan.work[0].cs;
     let want = snapshot::expect(&before, &plan.items, cs).map_err(|e| format!("{e}\n{text}"))?;
-    let diff = snapshot::differences(&want, &after, &BTreeSet::new());
+    let diff = snapshot::differences(&want, &after, &BTreeSet::new(), false);
     let mut s = stats.lock().unwrap();
     s.applied += 1;
     for it in plan.items.iter() {
@@ -405,6 +472,18 @@ fn generated(items: &[PlanItem]) -> BTreeSet<(String, String, u64)> {
                     now.remove(&key);
                 }
             }
+            // A rewrapped ciphertext differs in every run (a new nonce), not in length.
+            (
+                ItemAction::Rewrap,
+                crypter_api::ItemTarget::Credential {
+                    environment, path, ..
+                },
+            ) => {
+                let key = (format!("env/{environment}"), path.clone());
+                let version = i.precondition.cas.unwrap_or(0) + 1;
+                out.insert((key.0.clone(), key.1.clone(), version));
+                now.insert(key);
+            }
             (ItemAction::DeleteSource, _) => {
                 if let Some(s) = &i.source {
                     now.remove(&(s.mount.clone(), s.path.clone()));
@@ -495,7 +574,7 @@ async fn crash_and_resume(ctx: &Ctx, case: &Case, at: u64) -> Result<bool, Strin
         ));
     }
     let resumed = snapshot::take(bao, root, &names.new_env).await;
-    let diff = snapshot::differences(&whole, &resumed, &generated(&plan.items));
+    let diff = snapshot::differences(&whole, &resumed, &generated(&plan.items), true);
     if diff.is_empty() {
         Ok(true)
     } else {

@@ -1,9 +1,9 @@
 //! Everything a case's plan could touch, read back from OpenBao: every version's value and
 //! state, each credential's metadata, the roles (record, policy, AppRole) and the
-//! environments (record, mount). And the oracle: the store that a list of items leaves,
+//! environments (record, mount), the keys (latest version, Crypter's record). And the oracle: the store that a list of items leaves,
 //! worked out here from the items alone, independently of the engine's own model.
 
-use super::gen::{role, ENVS};
+use super::gen::{role, ENVS, KEYS};
 use crypter::bao::kv::{self, KvError, Mount};
 use crypter::bao::Bao;
 use crypter::changesets::format::{Changeset, Operation};
@@ -22,6 +22,12 @@ pub enum Val {
     Generated {
         key: String,
         length: usize,
+    },
+    /// Rewrapped when applied: `field` a ciphertext at key version `version`, the rest as is.
+    Rewrapped {
+        rest: Data,
+        field: String,
+        version: u64,
     },
 }
 
@@ -55,6 +61,8 @@ pub struct Snap {
     pub roles: BTreeMap<String, RoleSnap>,
     /// Environment name: (Crypter's record exists, its mount exists).
     pub envs: BTreeMap<String, (bool, bool)>,
+    /// (environment, key): (its latest version in transit, Crypter's record exists).
+    pub keys: BTreeMap<(String, String), (u64, bool)>,
 }
 
 fn mounts(new_env: &str) -> Vec<Mount> {
@@ -153,6 +161,22 @@ pub async fn take(bao: &Bao, root: &SecretString, new_env: &str) -> Snap {
             Err(KvError::NoMount { .. })
         );
         snap.envs.insert(env.to_owned(), (record, mount));
+        for key in KEYS {
+            let latest = bao
+                .read(&format!("transit/{env}/keys/{key}"), root)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|v| v["data"]["latest_version"].as_u64());
+            let record = kv::read_json(bao, root, &crypter, &format!("keys/{env}/{key}"))
+                .await
+                .unwrap()
+                .is_some();
+            if let Some(latest) = latest {
+                snap.keys
+                    .insert((env.to_owned(), key.to_owned()), (latest, record));
+            }
+        }
     }
     snap
 }
@@ -303,6 +327,83 @@ pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap,
                 ver.deleted = true;
                 ver.value = None;
             }
+            (
+                ItemAction::CreateKey,
+                ItemTarget::Key {
+                    environment, name, ..
+                },
+            ) => {
+                let k = (environment.clone(), name.clone());
+                if s.keys.insert(k, (1, true)).is_some() {
+                    return Err(format!("{}: the key was there", here()));
+                }
+            }
+            (
+                ItemAction::RotateKey,
+                ItemTarget::Key {
+                    environment,
+                    name,
+                    version,
+                },
+            ) => {
+                let k = s
+                    .keys
+                    .get_mut(&(environment.clone(), name.clone()))
+                    .ok_or_else(|| format!("{}: no key", here()))?;
+                if Some(k.0) != *version {
+                    return Err(format!(
+                        "{}: planned at {version:?}, found v{}",
+                        here(),
+                        k.0
+                    ));
+                }
+                k.0 += 1;
+            }
+            (
+                ItemAction::Rewrap,
+                ItemTarget::Credential {
+                    environment, path, ..
+                },
+            ) => {
+                let m = it
+                    .key_move
+                    .as_ref()
+                    .ok_or_else(|| format!("{}: no key versions", here()))?;
+                let cas = it.precondition.cas.unwrap_or(0);
+                let c = s
+                    .creds
+                    .get_mut(&(format!("env/{environment}"), path.clone()))
+                    .ok_or_else(|| format!("{}: nothing to rewrap", here()))?;
+                if c.current != cas {
+                    return Err(format!(
+                        "{}: planned at v{cas}, found v{}",
+                        here(),
+                        c.current
+                    ));
+                }
+                let rest = match c.versions.get(&cas).and_then(|v| v.value.clone()) {
+                    Some(Val::Exact(mut d)) => {
+                        d.remove(&m.field);
+                        d
+                    }
+                    Some(Val::Rewrapped { rest, .. }) => rest,
+                    other => return Err(format!("{}: cannot rewrap {other:?}", here())),
+                };
+                let value = Val::Rewrapped {
+                    rest,
+                    field: m.field.clone(),
+                    version: m.to,
+                };
+                c.current = cas + 1;
+                c.versions.insert(
+                    cas + 1,
+                    Ver {
+                        value: Some(value),
+                        deleted: false,
+                        destroyed: false,
+                    },
+                );
+            }
             (ItemAction::DeleteSource, _) => {
                 let src = it
                     .source
@@ -323,6 +424,26 @@ pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap,
 
 fn same_value(a: &Option<Val>, b: &Option<Val>) -> bool {
     match (a, b) {
+        (
+            Some(Val::Rewrapped {
+                rest,
+                field,
+                version,
+            }),
+            Some(Val::Exact(d)),
+        )
+        | (
+            Some(Val::Exact(d)),
+            Some(Val::Rewrapped {
+                rest,
+                field,
+                version,
+            }),
+        ) => {
+            let mut others = d.clone();
+            let ct = others.remove(field);
+            &others == rest && ct.is_some_and(|c| c.starts_with(&format!("vault:v{version}:")))
+        }
         (Some(Val::Generated { key, length }), Some(Val::Exact(d)))
         | (Some(Val::Exact(d)), Some(Val::Generated { key, length })) => {
             d.len() == 1 && d.get(key).is_some_and(|v| v.len() == *length)
@@ -333,10 +454,13 @@ fn same_value(a: &Option<Val>, b: &Option<Val>) -> bool {
 
 /// Where two stores differ, in words; `generated`: versions whose values were generated
 /// (in both stores) and are compared by key and length only.
+/// `seeded_apart`: the two stores were seeded separately, so their ciphertexts differ from
+/// the start (a new nonce each time): those compare by key version and length.
 pub fn differences(
     want: &Snap,
     got: &Snap,
     generated: &BTreeSet<(String, String, u64)>,
+    seeded_apart: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let keys: BTreeSet<&(String, String)> = want.creds.keys().chain(got.creds.keys()).collect();
@@ -363,6 +487,9 @@ pub fn differences(
                         (Some(x), Some(y)) => {
                             let value_ok = if generated.contains(&(k.0.clone(), k.1.clone(), *v)) {
                                 lengths_match(&x.value, &y.value)
+                            } else if seeded_apart {
+                                same_value(&x.value, &y.value)
+                                    || same_ciphertexts(&x.value, &y.value)
                             } else {
                                 same_value(&x.value, &y.value)
                             };
@@ -386,6 +513,9 @@ pub fn differences(
             ));
         }
     }
+    if want.keys != got.keys {
+        out.push(format!("keys: want {:?}, got {:?}", want.keys, got.keys));
+    }
     if want.envs != got.envs {
         out.push(format!(
             "environments: want {:?}, got {:?}",
@@ -395,11 +525,27 @@ pub fn differences(
     out
 }
 
+/// The same fields, and where they differ, ciphertexts of the same key version and length.
+fn same_ciphertexts(a: &Option<Val>, b: &Option<Val>) -> bool {
+    let (Some(Val::Exact(a)), Some(Val::Exact(b))) = (a, b) else {
+        return false;
+    };
+    let version = |c: &str| crypter_api::ciphertext_version(c);
+    a.len() == b.len()
+        && a.iter().all(|(k, x)| {
+            b.get(k).is_some_and(|y| {
+                x == y || (version(x).is_some() && version(x) == version(y) && x.len() == y.len())
+            })
+        })
+}
+
 fn lengths_match(a: &Option<Val>, b: &Option<Val>) -> bool {
     let shape = |v: &Option<Val>| -> Option<Vec<(String, usize)>> {
         match v {
             Some(Val::Exact(d)) => Some(d.iter().map(|(k, v)| (k.clone(), v.len())).collect()),
             Some(Val::Generated { key, length }) => Some(vec![(key.clone(), *length)]),
+            // Only ever compared with `same_value`; never equal to a read value here.
+            Some(Val::Rewrapped { .. }) => Some(vec![("\0rewrapped".into(), usize::MAX)]),
             None => None,
         }
     };
