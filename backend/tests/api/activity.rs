@@ -189,6 +189,15 @@ to = { prefix = "shared/" }
         )
         .await;
     assert_eq!(cmp.status(), StatusCode::OK);
+    // The lint reads a value only when its kept digest is stale: change one outside Crypter.
+    app.bao
+        .write(
+            "env/staging/data/shared/key",
+            &app.root,
+            &json!({"data": {"value": "changed-outside"}}),
+        )
+        .await
+        .unwrap();
     assert_eq!(app.call(&c, Method::GET, "/lint", None).await.status(), 200);
 
     let events = app.events(&c.client).await;
