@@ -277,3 +277,59 @@ async fn ended_jobs_are_kept_for_a_bounded_time() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn sigterm_hands_a_running_apply_over_and_exits_within_ten_seconds() {
+    const N: usize = 2_000;
+    let t = spawn_changesets().await;
+    seed(&t, N).await;
+    write_file(t.dir.path(), "010.toml", COPY);
+    let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
+    let dir = t.dir.path();
+    let mut a = start_with(&t.app.bao, &t.app.root, dir, pa, None, FAST_JOBS).await;
+    let b = start_with(&t.app.bao, &t.app.root, dir, pb, None, FAST_JOBS).await;
+    let plan = a.plan().await;
+    let job = a.apply(&plan).await;
+    let ready = |addr: String| async move {
+        reqwest::get(format!("{addr}/api/v1/health/ready"))
+            .await
+            .map(|r| r.status())
+    };
+    assert_eq!(ready(a.addr.clone()).await.unwrap(), StatusCode::OK);
+
+    let pid = nix::unistd::Pid::from_raw(a.child.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let signalled = Instant::now();
+    let exited = tokio::time::timeout(Duration::from_secs(10), a.child.wait()).await;
+    let took = signalled.elapsed();
+    assert!(exited.is_ok(), "still running 10 s after SIGTERM");
+    println!("SIGTERM to exit: {took:.2?}");
+    assert!(ready(a.addr.clone()).await.is_err(), "no longer listening");
+
+    // Handed over at once (no need to wait for its heartbeat to go stale), or done.
+    let (_, p) = job_on(&b, &job).await;
+    match p["state"].as_str().unwrap() {
+        "done" => println!("the apply finished before the signal: nothing to hand over"),
+        state => {
+            assert_eq!(state, "interrupted", "{p}");
+            let handed = p["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "handover");
+            assert!(handed, "the hand-over is recorded: {p}");
+            let r = b
+                .client
+                .post(format!("{}/api/v1/jobs/{job}/resume", b.addr))
+                .header(CSRF_HEADER, &b.csrf)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
+            let last = stream_on(&b, &job).await.pop().unwrap();
+            assert_eq!((last.state, last.done), (JobState::Done, last.total));
+        }
+    }
+    check_copied(&t, N).await;
+}
