@@ -326,7 +326,12 @@ async fn sigterm_hands_a_running_apply_over_and_exits_within_ten_seconds() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
+            assert_eq!(
+                r.status(),
+                StatusCode::ACCEPTED,
+                "{}",
+                r.text().await.unwrap()
+            );
             let last = stream_on(&b, &job).await.pop().unwrap();
             assert_eq!((last.state, last.done), (JobState::Done, last.total));
         }
