@@ -338,3 +338,157 @@ async fn sigterm_hands_a_running_apply_over_and_exits_within_ten_seconds() {
     }
     check_copied(&t, N).await;
 }
+
+const APPLY_RUNBOOK: &str = r#"
+name = "copy-bulk"
+title = "Copy bulk"
+[[steps]]
+id = "plan"
+title = "Plan"
+kind = "plan_changesets"
+[[steps]]
+id = "go"
+title = "Go / no-go"
+kind = "manual"
+gate = true
+[[steps]]
+id = "apply"
+title = "Apply"
+kind = "apply_changesets"
+"#;
+
+async fn rb(b: &Backend, path: &str, body: Value) -> Value {
+    let r = b
+        .client
+        .post(format!("{}/api/v1{path}", b.addr))
+        .header(CSRF_HEADER, &b.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_runbook_apply_step_left_running_by_a_dead_instance_is_taken_over() {
+    const N: usize = 2_000;
+    let t = spawn_changesets().await;
+    seed(&t, N).await;
+    write_file(t.dir.path(), "010.toml", COPY);
+    let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
+    let dir = t.dir.path();
+    let a = start_with(
+        &t.app.bao,
+        &t.app.root,
+        dir,
+        pa,
+        Some(N as u64 / 2),
+        FAST_JOBS,
+    )
+    .await;
+    let b = start_with(&t.app.bao, &t.app.root, dir, pb, None, FAST_JOBS).await;
+    rb(&a, "/runbook-templates", json!({ "toml": APPLY_RUNBOOK })).await;
+    let run = rb(
+        &a,
+        "/runbooks",
+        json!({"template": "copy-bulk", "title": "Copy", "environments": ["qa"]}),
+    )
+    .await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    let planned = rb(&a, &format!("/runbooks/{id}/steps/plan/run"), json!({})).await;
+    let hash = step(&planned, "plan")["evidence"]["plan_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rb(
+        &a,
+        &format!("/runbooks/{id}/steps/go/signoff"),
+        json!({ "plan_hash": hash }),
+    )
+    .await;
+
+    // The apply step answers at once: running, naming its job.
+    let asked = Instant::now();
+    let started = rb(&a, &format!("/runbooks/{id}/steps/apply/run"), json!({})).await;
+    println!("the apply step answered in {:.2?}", asked.elapsed());
+    let apply = step(&started, "apply");
+    assert_eq!(apply["state"], "running", "{apply}");
+    let job = apply["job"].as_str().unwrap().to_owned();
+    // A dies halfway (SIGKILL after half the copy's writes).
+    let mut a = a;
+    a.child.wait().await.unwrap();
+    until_state(&b, &job, "interrupted").await;
+
+    // Take over on B, with a reason.
+    let r = b
+        .client
+        .post(format!(
+            "{}/api/v1/runbooks/{id}/steps/apply/takeover",
+            b.addr
+        ))
+        .header(CSRF_HEADER, &b.csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a takeover needs a reason"
+    );
+    rb(
+        &b,
+        &format!("/runbooks/{id}/steps/apply/takeover"),
+        json!({ "reason": "instance A died mid-apply" }),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let done = loop {
+        let run: Value = b
+            .client
+            .get(format!("{}/api/v1/runbooks/{id}", b.addr))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if step(&run, "apply")["state"] != "running" {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "the step never ended");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        step(&done, "apply")["state"],
+        "passed",
+        "{}",
+        step(&done, "apply")
+    );
+    let report = b
+        .client
+        .get(format!("{}/api/v1/runbooks/{id}/report.md", b.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("taken over") && report.contains("instance A died mid-apply"),
+        "{report}"
+    );
+    check_copied(&t, N).await;
+}
