@@ -8,6 +8,7 @@ pub mod error_box;
 pub mod freeze_banner;
 pub mod frozen_writes;
 pub mod identity_checks;
+pub mod job_progress;
 pub mod lint_list;
 pub mod markdown;
 pub mod nav;
