@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test soak lint bench bench-size bench-credentials bench-console-list bench-changesets clean
+.PHONY: setup run dev console build test soak lint bench bench-size bench-credentials bench-console-list bench-changesets bench-load clean
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +54,12 @@ bench-console-list: build
 # 10,000-item plan beside the raw OpenBao calls it needs; the plan's pages through the API.
 bench-changesets:
 	cargo bench -p crypter --bench changesets
+
+## 200 sessions over two `crypter serve` instances for 60 s (list and read in a loop):
+## requests/s, p50/p99 per endpoint, errors, each instance's peak RSS, and the same loop
+## straight against OpenBao as the ratio.
+bench-load:
+	cargo bench -p crypter --bench load
 
 clean:
 	cargo clean
