@@ -82,11 +82,19 @@ async fn check_copied(t: &Changesets, n: usize) {
     );
 }
 
+/// 2,000 credentials; `make soak` sets 10,000.
+fn resume_size() -> usize {
+    std::env::var("CRYPTER_SOAK_RESUME_CREDENTIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
 #[tokio::test]
 async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another() {
-    const N: usize = 2_000;
+    let n = resume_size();
     let t = spawn_changesets().await;
-    seed(&t, N).await;
+    seed(&t, n).await;
     write_file(t.dir.path(), "010.toml", COPY);
     let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
     let dir = t.dir.path();
@@ -96,7 +104,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
         &t.app.root,
         dir,
         pa,
-        Some(N as u64 / 2),
+        Some(n as u64 / 2),
         FAST_JOBS,
     )
     .await;
@@ -108,7 +116,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
     // B shows the job interrupted once A's heartbeat is stale, part-way.
     let p = until_state(&b, &job, "interrupted").await;
     let done = p["done"].as_u64().unwrap();
-    assert!(done > 0 && done < N as u64 + 1, "{p}");
+    assert!(done > 0 && done < n as u64 + 1, "{p}");
     assert!(p["error"].as_str().unwrap().contains("resume"), "{p}");
 
     // Resume on B, from the saved cursor, and follow its stream there to 100 %.
@@ -137,7 +145,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
         "the resume is recorded: {:?}",
         last.events
     );
-    check_copied(&t, N).await;
+    check_copied(&t, n).await;
     assert_eq!(
         t.status_of("010-copy").await.status,
         ChangesetState::Applied
@@ -318,22 +326,35 @@ async fn sigterm_hands_a_running_apply_over_and_exits_within_ten_seconds() {
                 .iter()
                 .any(|e| e["kind"] == "handover");
             assert!(handed, "the hand-over is recorded: {p}");
-            let r = b
-                .client
-                .post(format!("{}/api/v1/jobs/{job}/resume", b.addr))
-                .header(CSRF_HEADER, &b.csrf)
-                .json(&json!({}))
-                .send()
+            // Resumed from the CLI this time, against B, following it to the end.
+            let token = t.app.bao_login("admin", ADMIN_PASSWORD).await;
+            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_crypter"))
+                .args([
+                    "jobs",
+                    "--url",
+                    &b.addr,
+                    "resume",
+                    &job,
+                    "--reason",
+                    "A was stopped",
+                ])
+                .env("BAO_TOKEN", secrecy::ExposeSecret::expose_secret(&token))
+                .output()
                 .await
                 .unwrap();
-            assert_eq!(
-                r.status(),
-                StatusCode::ACCEPTED,
-                "{}",
-                r.text().await.unwrap()
+            let said = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{said}");
+            assert!(
+                t.app.token_alive(&token).await,
+                "the CLI's session kept its token"
             );
             let last = stream_on(&b, &job).await.pop().unwrap();
             assert_eq!((last.state, last.done), (JobState::Done, last.total));
+            assert!(last
+                .events
+                .iter()
+                .any(|e| e.message.contains("A was stopped")));
         }
     }
     check_copied(&t, N).await;
