@@ -29,8 +29,10 @@ test:
 
 ## The changesets' property tests, long (make test runs 200 and 20 cases): 5,000 random
 ## changesets against a real bao, and 500 applies killed at a random write and resumed.
+## Also: a 10,000-credential apply killed halfway on one instance and resumed on another.
 soak:
 	CRYPTER_PROPTEST_CASES=5000 cargo test -p crypter --test api changesets::props -- --nocapture
+	CRYPTER_SOAK_RESUME_CREDENTIALS=10000 cargo test -p crypter --test api changesets::instances::an_apply_killed -- --nocapture
 
 lint: setup
 	cargo fmt --all --check
@@ -65,6 +67,12 @@ bench-changesets:
 # rewrap_credentials of 5,000 ciphertexts beside raw transit rewraps at the same parallelism.
 bench-keys:
 	cargo bench -p crypter --bench keys
+
+## 200 sessions over two `crypter serve` instances for 60 s (list and read in a loop):
+## requests/s, p50/p99 per endpoint, errors, each instance's peak RSS, and the same loop
+## straight against OpenBao as the ratio.
+bench-load:
+	cargo bench -p crypter --bench load
 
 clean:
 	cargo clean

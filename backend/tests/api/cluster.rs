@@ -277,3 +277,74 @@ async fn after_the_leader_dies_reads_and_writes_work_again() {
     health_loop.abort();
     cluster.stop().await;
 }
+
+/// What the console sees during a leader election: a read every 100 ms through the API
+/// while the leader is SIGKILLed. No read may fail (each waits out the election within
+/// its deadline); the first successful write's delay is printed.
+#[tokio::test]
+async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
+    let (app, mut cluster, _dir) = spawn_cluster_app().await;
+    let health_loop = app.bao.spawn_health_loop();
+    let (client, s) = app.admin().await;
+    let url = app.url("/environments/staging/credentials/failover/db");
+    let put = |n: u32| {
+        client
+            .put(&url)
+            .header(crypter_api::CSRF_HEADER, &s.csrf_token)
+            .json(&json!({"data": {"n": n.to_string()}, "class": "service"}))
+            .send()
+    };
+    assert_eq!(put(0).await.unwrap().status(), StatusCode::OK);
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
+        tokio::spawn(async move {
+            let (mut reads, mut failed) = (0u32, Vec::new());
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                tick.tick().await;
+                let started = Instant::now();
+                let resp = client.get(&url).send().await.unwrap();
+                reads += 1;
+                let status = resp.status();
+                if status != StatusCode::OK {
+                    failed.push(format!("{status} {}", resp.text().await.unwrap()));
+                } else if started.elapsed() > Duration::from_millis(500) {
+                    eprintln!("a read waited {:.2?} for the election", started.elapsed());
+                }
+            }
+            (reads, failed)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let leader = cluster.leader().await.unwrap();
+    cluster.kill(leader).await.unwrap();
+    let killed = Instant::now();
+    let mut n = 0;
+    let wrote = loop {
+        n += 1;
+        let status = put(n).await.unwrap().status();
+        if status == StatusCode::OK {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(60),
+            "no write within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!("first successful write {wrote:.2?} after the leader was SIGKILLed ({n} attempts)");
+    // Keep reading a little past the election, then stop.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (reads, failed) = reader.await.unwrap();
+    println!(
+        "{reads} reads every 100 ms through the failover, {} failed",
+        failed.len()
+    );
+    assert!(reads >= 10, "the reader ran: {reads}");
+    assert!(failed.is_empty(), "failed reads: {failed:#?}");
+    health_loop.abort();
+    cluster.stop().await;
+}

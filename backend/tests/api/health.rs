@@ -101,3 +101,57 @@ async fn openapi_describes_the_endpoints() {
     assert!(doc["paths"]["/api/v1/session"].get("delete").is_some());
     assert!(doc["components"]["schemas"].get("SessionInfo").is_some());
 }
+
+#[tokio::test]
+async fn ready_while_an_active_node_answers_and_not_while_draining_or_unreachable() {
+    let app = spawn_app().await;
+    let resp = browser()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    assert!(r.ready && r.reason.is_none(), "{r:?}");
+
+    app.state.start_draining();
+    let resp = browser()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    assert!(!r.ready && r.reason.unwrap().contains("shutting down"));
+
+    let port = free_loopback_port().unwrap();
+    let nowhere = serve_backend(
+        Bao::new(&format!("http://127.0.0.1:{port}")).unwrap(),
+        Settings::default(),
+        no_credentials(),
+    )
+    .await;
+    let resp = browser()
+        .get(nowhere.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    assert!(r
+        .reason
+        .unwrap()
+        .contains("no unsealed active OpenBao node"));
+
+    // A sealed store: not ready either.
+    app.bao
+        .write("sys/seal", &app.root, &json!({}))
+        .await
+        .unwrap();
+    let resp = browser()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

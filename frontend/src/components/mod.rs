@@ -11,6 +11,7 @@ pub mod freeze_banner;
 pub mod frozen_writes;
 pub mod identity_checks;
 pub mod job_events;
+pub mod job_progress;
 pub mod key_detail;
 pub mod key_try;
 pub mod lint_list;

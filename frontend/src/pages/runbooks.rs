@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
+use crate::components::job_progress::JobProgressBar;
 use crate::components::markdown::Markdown;
 use crate::components::runbook_timeline::{epoch, RunbookTimeline};
 use crate::components::time::short_time;
@@ -116,6 +117,8 @@ pub fn RunbookRun() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| loaded.get().and_then(Result::err))
     });
+    // A step's job ended: read the run again (its outcome is recorded there).
+    let reload = Callback::new(move |_| loaded.refetch());
     let show_report = move |_| {
         leptos::task::spawn_local(async move { report.set(Some(api::runbook_report(id()).await)) });
     };
@@ -136,7 +139,7 @@ pub fn RunbookRun() -> impl IntoView {
                         .and_then(|s| s.evidence.as_ref()?.get("plan_hash")?.as_str().map(str::to_owned));
                     r.steps.into_iter().map(|s| {
                         let is_current = current.as_deref() == Some(s.step.id.as_str());
-                        view! { <StepItem run_id=r.id.clone() step=s current=is_current plan=plan.clone() act=act /> }
+                        view! { <StepItem run_id=r.id.clone() step=s current=is_current plan=plan.clone() act=act reload=reload /> }
                     }).collect_view()
                 })}
             </ol>
@@ -206,8 +209,11 @@ fn StepItem(
     current: bool,
     plan: Option<String>,
     act: Act,
+    reload: Callback<()>,
 ) -> impl IntoView {
     let id = step.step.id.clone();
+    let running = step.state == "running";
+    let job = step.job.clone().filter(|_| running);
     let testid = format!("step-{id}");
     let text = RwSignal::new(String::new());
     let base = format!("/runbooks/{run_id}/steps/{id}");
@@ -225,6 +231,7 @@ fn StepItem(
     let send2 = send.clone();
     let send3 = send.clone();
     let send4 = send.clone();
+    let send5 = send.clone();
     view! {
         <li class=if current { "step current" } else { "step" } data-testid=testid data-state=step.state.clone()>
             <div class="step-head">
@@ -242,6 +249,7 @@ fn StepItem(
             {evidence.map(|e| view! {
                 <details data-testid="step-evidence"><summary>"Evidence"</summary><pre>{e}</pre></details>
             })}
+            {job.map(|j| view! { <JobProgressBar job=j on_end=reload /> })}
             {current.then(move || view! {
                 <div class="step-actions">
                     {gate.then(|| view! {
@@ -249,8 +257,12 @@ fn StepItem(
                     })}
                     <label for=format!("note-{id}")>"Note / reason"</label>
                     <input id=format!("note-{id}") data-testid="step-note" bind:value=text />
-                    {(!manual).then(|| view! {
+                    {(!manual && !running).then(|| view! {
                         <button data-testid="step-run" disabled=busy on:click=move |_| send("run", json!({}))>"Run"</button>
+                    })}
+                    {running.then(|| view! {
+                        <button data-testid="step-takeover" disabled=busy
+                            on:click=move |_| send5("takeover", json!({"reason": text.get()}))>"Take over (give a reason)"</button>
                     })}
                     {(manual && !gate).then(|| view! {
                         <button data-testid="step-complete" disabled=busy on:click=move |_| send2("complete", json!({"note": text.get()}))>"Complete"</button>

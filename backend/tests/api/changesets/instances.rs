@@ -82,11 +82,19 @@ async fn check_copied(t: &Changesets, n: usize) {
     );
 }
 
+/// 2,000 credentials; `make soak` sets 10,000.
+fn resume_size() -> usize {
+    std::env::var("CRYPTER_SOAK_RESUME_CREDENTIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
 #[tokio::test]
 async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another() {
-    const N: usize = 2_000;
+    let n = resume_size();
     let t = spawn_changesets().await;
-    seed(&t, N).await;
+    seed(&t, n).await;
     write_file(t.dir.path(), "010.toml", COPY);
     let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
     let dir = t.dir.path();
@@ -96,7 +104,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
         &t.app.root,
         dir,
         pa,
-        Some(N as u64 / 2),
+        Some(n as u64 / 2),
         FAST_JOBS,
     )
     .await;
@@ -108,7 +116,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
     // B shows the job interrupted once A's heartbeat is stale, part-way.
     let p = until_state(&b, &job, "interrupted").await;
     let done = p["done"].as_u64().unwrap();
-    assert!(done > 0 && done < N as u64 + 1, "{p}");
+    assert!(done > 0 && done < n as u64 + 1, "{p}");
     assert!(p["error"].as_str().unwrap().contains("resume"), "{p}");
 
     // Resume on B, from the saved cursor, and follow its stream there to 100 %.
@@ -137,7 +145,7 @@ async fn an_apply_killed_on_one_instance_is_interrupted_and_resumed_on_another()
         "the resume is recorded: {:?}",
         last.events
     );
-    check_copied(&t, N).await;
+    check_copied(&t, n).await;
     assert_eq!(
         t.status_of("010-copy").await.status,
         ChangesetState::Applied
@@ -276,4 +284,232 @@ async fn ended_jobs_are_kept_for_a_bounded_time() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn sigterm_hands_a_running_apply_over_and_exits_within_ten_seconds() {
+    const N: usize = 2_000;
+    let t = spawn_changesets().await;
+    seed(&t, N).await;
+    write_file(t.dir.path(), "010.toml", COPY);
+    let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
+    let dir = t.dir.path();
+    let mut a = start_with(&t.app.bao, &t.app.root, dir, pa, None, FAST_JOBS).await;
+    let b = start_with(&t.app.bao, &t.app.root, dir, pb, None, FAST_JOBS).await;
+    let plan = a.plan().await;
+    let job = a.apply(&plan).await;
+    let ready = |addr: String| async move {
+        reqwest::get(format!("{addr}/api/v1/health/ready"))
+            .await
+            .map(|r| r.status())
+    };
+    assert_eq!(ready(a.addr.clone()).await.unwrap(), StatusCode::OK);
+
+    let pid = nix::unistd::Pid::from_raw(a.child.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let signalled = Instant::now();
+    let exited = tokio::time::timeout(Duration::from_secs(10), a.child.wait()).await;
+    let took = signalled.elapsed();
+    assert!(exited.is_ok(), "still running 10 s after SIGTERM");
+    println!("SIGTERM to exit: {took:.2?}");
+    assert!(ready(a.addr.clone()).await.is_err(), "no longer listening");
+
+    // Handed over at once (no need to wait for its heartbeat to go stale), or done.
+    let (_, p) = job_on(&b, &job).await;
+    match p["state"].as_str().unwrap() {
+        "done" => println!("the apply finished before the signal: nothing to hand over"),
+        state => {
+            assert_eq!(state, "interrupted", "{p}");
+            let handed = p["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "handover");
+            assert!(handed, "the hand-over is recorded: {p}");
+            // Resumed from the CLI this time, against B, following it to the end.
+            let token = t.app.bao_login("admin", ADMIN_PASSWORD).await;
+            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_crypter"))
+                .args([
+                    "jobs",
+                    "--url",
+                    &b.addr,
+                    "resume",
+                    &job,
+                    "--reason",
+                    "A was stopped",
+                ])
+                .env("BAO_TOKEN", secrecy::ExposeSecret::expose_secret(&token))
+                .output()
+                .await
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{said}");
+            assert!(
+                t.app.token_alive(&token).await,
+                "the CLI's session kept its token"
+            );
+            let last = stream_on(&b, &job).await.pop().unwrap();
+            assert_eq!((last.state, last.done), (JobState::Done, last.total));
+            assert!(last
+                .events
+                .iter()
+                .any(|e| e.message.contains("A was stopped")));
+        }
+    }
+    check_copied(&t, N).await;
+}
+
+const APPLY_RUNBOOK: &str = r#"
+name = "copy-bulk"
+title = "Copy bulk"
+[[steps]]
+id = "plan"
+title = "Plan"
+kind = "plan_changesets"
+[[steps]]
+id = "go"
+title = "Go / no-go"
+kind = "manual"
+gate = true
+[[steps]]
+id = "apply"
+title = "Apply"
+kind = "apply_changesets"
+"#;
+
+async fn rb(b: &Backend, path: &str, body: Value) -> Value {
+    let r = b
+        .client
+        .post(format!("{}/api/v1{path}", b.addr))
+        .header(CSRF_HEADER, &b.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_runbook_apply_step_left_running_by_a_dead_instance_is_taken_over() {
+    const N: usize = 2_000;
+    let t = spawn_changesets().await;
+    seed(&t, N).await;
+    write_file(t.dir.path(), "010.toml", COPY);
+    let (pa, pb) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
+    let dir = t.dir.path();
+    let a = start_with(
+        &t.app.bao,
+        &t.app.root,
+        dir,
+        pa,
+        Some(N as u64 / 2),
+        FAST_JOBS,
+    )
+    .await;
+    let b = start_with(&t.app.bao, &t.app.root, dir, pb, None, FAST_JOBS).await;
+    rb(&a, "/runbook-templates", json!({ "toml": APPLY_RUNBOOK })).await;
+    let run = rb(
+        &a,
+        "/runbooks",
+        json!({"template": "copy-bulk", "title": "Copy", "environments": ["qa"]}),
+    )
+    .await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    let planned = rb(&a, &format!("/runbooks/{id}/steps/plan/run"), json!({})).await;
+    let hash = step(&planned, "plan")["evidence"]["plan_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rb(
+        &a,
+        &format!("/runbooks/{id}/steps/go/signoff"),
+        json!({ "plan_hash": hash }),
+    )
+    .await;
+
+    // The apply step answers at once: running, naming its job.
+    let asked = Instant::now();
+    let started = rb(&a, &format!("/runbooks/{id}/steps/apply/run"), json!({})).await;
+    println!("the apply step answered in {:.2?}", asked.elapsed());
+    let apply = step(&started, "apply");
+    assert_eq!(apply["state"], "running", "{apply}");
+    let job = apply["job"].as_str().unwrap().to_owned();
+    // A dies halfway (SIGKILL after half the copy's writes).
+    let mut a = a;
+    a.child.wait().await.unwrap();
+    until_state(&b, &job, "interrupted").await;
+
+    // Take over on B, with a reason.
+    let r = b
+        .client
+        .post(format!(
+            "{}/api/v1/runbooks/{id}/steps/apply/takeover",
+            b.addr
+        ))
+        .header(CSRF_HEADER, &b.csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a takeover needs a reason"
+    );
+    rb(
+        &b,
+        &format!("/runbooks/{id}/steps/apply/takeover"),
+        json!({ "reason": "instance A died mid-apply" }),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let done = loop {
+        let run: Value = b
+            .client
+            .get(format!("{}/api/v1/runbooks/{id}", b.addr))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if step(&run, "apply")["state"] != "running" {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "the step never ended");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        step(&done, "apply")["state"],
+        "passed",
+        "{}",
+        step(&done, "apply")
+    );
+    let report = b
+        .client
+        .get(format!("{}/api/v1/runbooks/{id}/report.md", b.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("taken over") && report.contains("instance A died mid-apply"),
+        "{report}"
+    );
+    check_copied(&t, N).await;
 }
