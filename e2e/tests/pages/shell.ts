@@ -7,6 +7,7 @@ export class Shell {
     { testid: 'nav-environments', path: '/environments', title: 'Environments' },
     { testid: 'nav-credentials', path: '/credentials', title: 'Credentials' },
     { testid: 'nav-roles', path: '/roles', title: 'Roles' },
+    { testid: 'nav-keys', path: '/keys', title: 'Keys' },
     { testid: 'nav-freeze', path: '/freeze', title: 'Freeze' },
     { testid: 'nav-changesets', path: '/changesets', title: 'Changesets' },
     { testid: 'nav-runbooks', path: '/runbooks', title: 'Runbooks' },
