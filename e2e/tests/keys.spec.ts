@@ -77,6 +77,8 @@ test('create a key, rotate it, grant encrypt to a role, check access, see rotati
       await page.getByTestId('keys-refresh').click();
       await expect(keys.row(stale).getByTestId('key-rotation-due')).toBeVisible({ timeout: 1000 });
     }).toPass();
+    // The open detail is refreshed with the list.
+    await expect(keys.detail().getByTestId('key-detail-rotation')).toHaveText('due');
     await expect(keys.row(key).getByTestId('key-rotation-due')).toHaveCount(0);
   });
 

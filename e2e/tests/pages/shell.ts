@@ -7,6 +7,7 @@ export class Shell {
     { path: '/environments', title: 'Environments' },
     { path: '/credentials', title: 'Credentials' },
     { path: '/roles', title: 'Roles' },
+    { path: '/keys', title: 'Keys' },
     { path: '/freeze', title: 'Freeze' },
     { path: '/changesets', title: 'Changesets' },
     { path: '/runbooks', title: 'Runbooks' },

@@ -15,6 +15,9 @@ pub fn KeyDetailPanel(
     env: String,
     name: String,
     #[prop(into)] protected: Signal<bool>,
+    /// Bumped by the page's Refresh (and after every change): the detail loads again.
+    #[prop(into)]
+    refresh: Signal<u32>,
     on_changed: Callback<()>,
     on_deleted: Callback<()>,
 ) -> impl IntoView {
@@ -23,7 +26,10 @@ pub fn KeyDetailPanel(
         let (env, name) = (env.clone(), name.clone());
         Action::new_local(move |_: &()| api::get_key(env.clone(), name.clone()))
     };
-    load.dispatch(());
+    Effect::new(move |_| {
+        refresh.track();
+        load.dispatch(());
+    });
     Effect::new(move |_| {
         if let Some(r) = load.value().get() {
             detail.set(Some(r));
@@ -77,7 +83,7 @@ pub fn KeyDetailPanel(
                         <dt>"Latest version"</dt><dd data-testid="key-detail-latest">{format!("v{}", k.latest_version)}</dd>
                         <dt>"Decrypts down to"</dt><dd data-testid="key-detail-min-decrypt">{format!("v{}", k.min_decryption_version)}</dd>
                         <dt>"Last rotated"</dt><dd>{short_time(&k.last_rotated)}</dd>
-                        <dt>"Rotation"</dt><dd>{if k.rotation_due { "due" } else { "up to date" }}</dd>
+                        <dt>"Rotation"</dt><dd data-testid="key-detail-rotation">{if k.rotation_due { "due" } else { "up to date" }}</dd>
                         <dt>"Owner"</dt><dd>{k.owner.clone().unwrap_or_else(|| "—".into())}</dd>
                     </dl>
                     <h3>"Versions"</h3>

@@ -79,7 +79,7 @@ pub fn Keys() -> impl IntoView {
                 }}
             </div>
             {move || selected.get().map(|name| view! {
-                <KeyDetailPanel env=env.get_untracked() name=name protected=protected
+                <KeyDetailPanel env=env.get_untracked() name=name protected=protected refresh=tick
                     on_changed=refresh on_deleted=Callback::new(move |()| { selected.set(None); refresh.run(()); }) />
             })}
             <NewKey env=env on_created=Callback::new(move |name: String| { refresh.run(()); selected.set(Some(name)); }) />

@@ -101,8 +101,8 @@ pub struct Case {
     pub roles: Vec<(usize, bool)>,
     /// Keys there before (made directly in OpenBao): (`ENVS` index, which, rotations).
     pub keys: Vec<(usize, usize, u8)>,
-    /// Credentials whose `v` is a ciphertext of `pk0` (`ENVS` index, path), written before
-    /// the key is rotated once more.
+    /// Credentials whose `v` is a ciphertext of `pk0` (`ENVS` index, used when the case's
+    /// environment is a new one; path), written before the key is rotated once more.
     pub ciphers: Vec<(usize, String)>,
     /// `ENVS` index, or 3 for the environment the case may create.
     pub env: usize,
