@@ -69,24 +69,20 @@ pub async fn serve_and_drain(
     };
     let server = serve(listener, state.clone(), shutdown);
     tokio::pin!(server);
+    // Once the signal came, the server may finish at once (no open connection): the jobs
+    // must still be handed over before the process exits.
     tokio::select! {
-        served = &mut server => return served,
+        biased;
         () = draining.notified() => {}
-    }
-    let why = format!("instance {} shut down", state.jobs.instance);
-    let drained = async {
-        let (served, left) = tokio::join!(
-            &mut server,
-            state
-                .jobs
-                .hand_over_all(&why, DRAIN - Duration::from_secs(1))
-        );
-        if left > 0 {
-            tracing::warn!(
-                jobs = left,
-                "jobs did not stop in time; their heartbeat will go stale"
-            );
+        served = &mut server => {
+            if state.draining() {
+                hand_over_jobs(&state).await;
+            }
+            return served;
         }
+    }
+    let drained = async {
+        let (served, ()) = tokio::join!(&mut server, hand_over_jobs(&state));
         served
     };
     match tokio::time::timeout(DRAIN, drained).await {
@@ -116,4 +112,19 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Ask the jobs running here to stop and hand over, waiting at most until the drain ends.
+async fn hand_over_jobs(state: &AppState) {
+    let why = format!("instance {} shut down", state.jobs.instance);
+    let left = state
+        .jobs
+        .hand_over_all(&why, DRAIN - Duration::from_secs(1))
+        .await;
+    if left > 0 {
+        tracing::warn!(
+            jobs = left,
+            "jobs did not stop in time; their heartbeat will go stale"
+        );
+    }
 }
