@@ -42,10 +42,12 @@ export class KeysPage {
       const detail = this.detail();
       await detail.getByTestId('key-rotate').click();
       if (env !== null) {
-        const confirm = detail.getByTestId('typed-confirm');
-        await expect(confirm.getByTestId('confirm-submit')).toBeDisabled();
+        // The typed confirmation is a modal dialog named after its action.
+        const confirm = this.page.getByRole('dialog', { name: 'Rotate in a protected environment' });
+        await expect(confirm.getByRole('button', { name: 'Rotate' })).toBeDisabled();
         await confirm.getByRole('textbox').fill(env);
-        await confirm.getByTestId('confirm-submit').click();
+        await confirm.getByRole('button', { name: 'Rotate' }).click();
+        await expect(confirm).toBeHidden();
       }
     });
   }
