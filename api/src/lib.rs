@@ -51,7 +51,7 @@ pub use key::{
     KeyOperation, KeyRequest, KeyResult, KeySummary, KeyType, KeyUpdate, KeyVersion, ScanRequest,
 };
 pub use lint::{LintFinding, Severity};
-pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName};
+pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName, Username};
 pub use role::{
     AccessAnswer, AccessCheck, AccessCheckRequest, AuthSettings, Capability, Effect, Grant,
     GrantEnv, GrantTarget, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus,

@@ -90,6 +90,7 @@ impl From<NameError> for AppError {
             "role" => "invalid_role",
             "path" => "invalid_path",
             "key" => "invalid_key",
+            "username" => "invalid_username",
             _ => "invalid_name",
         };
         Self::bad_request(code, e.message)

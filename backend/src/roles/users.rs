@@ -13,25 +13,10 @@ const USERS: &str = "auth/userpass/users";
 const ROLE_POLICY_PREFIX: &str = "crypter-role-";
 pub const MIN_PASSWORD_LEN: usize = 12;
 
+/// The one username rule ([`crypter_api::Username`]); logins check it too.
 pub fn validate_name(name: &str) -> Result<(), AppError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "invalid_username",
-            "a username is 1-64 characters of letters, digits, '_', '-', '.' or '@', starting \
-             with a letter or digit",
-        ))
-    }
+    crypter_api::Username::parse(name)?;
+    Ok(())
 }
 
 fn split_policies(policies: &[String]) -> (Vec<RoleName>, Vec<String>) {
@@ -221,7 +206,9 @@ mod tests {
 
     #[test]
     fn usernames_are_validated() {
-        assert!(validate_name("alice.b@example").is_ok());
+        assert!(validate_name("alice.b_example").is_ok());
+        assert!(validate_name("alice@example").is_err());
+        assert!(validate_name("alice.").is_err());
         assert!(validate_name("").is_err());
         assert!(validate_name("../x").is_err());
         assert!(validate_name("a/b").is_err());

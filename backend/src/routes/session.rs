@@ -39,7 +39,8 @@ pub async fn login(
 
     let new = match req {
         LoginRequest::Userpass { username, password } => {
-            validate_username(&username)?;
+            // The same rule as for creating a user: one definition, in `crypter_api`.
+            crate::roles::users::validate_name(&username)?;
             if password.is_empty() {
                 return Err(AppError::bad_request(
                     "invalid_password",
@@ -62,22 +63,6 @@ pub async fn login(
     let secure = state.settings.secure_cookies || over_tls(&headers);
     let cookie = session_cookie(&session.id, max_age, secure);
     Ok(([(header::SET_COOKIE, cookie)], Json(session.info())).into_response())
-}
-
-fn validate_username(username: &str) -> Result<(), AppError> {
-    let ok = !username.is_empty()
-        && username.len() <= 128
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "invalid_username",
-            "a username is 1-128 characters of letters, digits, '_', '-', '.' or '@'",
-        ))
-    }
 }
 
 async fn userpass_login(

@@ -331,3 +331,64 @@ async fn the_demo_e2e_identity_passes() {
     assert_eq!(only_result(&report)["status"], "ok", "{report}");
     assert_eq!(report["ok"], true);
 }
+
+/// One username rule: a name the user form refuses, the login refuses too, with the same
+/// code; a name one accepts, the other does not refuse as malformed.
+#[tokio::test]
+async fn login_and_user_creation_share_one_username_rule() {
+    // Many logins from one address: above the default rate limit.
+    let app = spawn_app_with(crypter::config::Settings {
+        login_per_minute: 1000,
+        login_burst: 100,
+        ..crypter::config::Settings::default()
+    })
+    .await;
+    let admin = Admin::new(&app).await;
+    let password = "a-long-enough-password";
+    let long = "a".repeat(65);
+    let longest = "b".repeat(64);
+    for (name, valid) in [
+        ("", false),
+        (long.as_str(), false),
+        ("-starts-with-dash", false),
+        ("has space", false),
+        ("a/b", false),
+        (longest.as_str(), true),
+        ("ok.name_2", true),
+        ("at@sign", false),
+        ("ends-with-dash-", false),
+        ("9lives_x-y", true),
+    ] {
+        let create = admin
+            .send(
+                Method::POST,
+                "/users",
+                Some(json!({"name": name, "password": password})),
+            )
+            .await;
+        let login = app.login(&browser(), name, password).await;
+        if valid {
+            let status = create.status();
+            assert_eq!(
+                status,
+                StatusCode::CREATED,
+                "create {name:?}: {}",
+                create.text().await.unwrap()
+            );
+            assert_eq!(login.status(), StatusCode::OK, "login {name:?}");
+        } else {
+            let (cs, cc, _) = error_code(create).await;
+            let (ls, lc, _) = error_code(login).await;
+            assert_eq!(
+                (cs, cc.as_str()),
+                (StatusCode::BAD_REQUEST, "invalid_username"),
+                "{name:?}"
+            );
+            assert_eq!(
+                (ls, lc.as_str()),
+                (StatusCode::BAD_REQUEST, "invalid_username"),
+                "{name:?}"
+            );
+        }
+    }
+}
