@@ -8,6 +8,14 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }
 
+/// The wall clock's time as RFC 3339, as Crypter's records write it (the one definition).
+pub fn now_rfc3339() -> String {
+    // Formatting a UTC time as RFC 3339 cannot fail for years 0-9999.
+    OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// The wall clock.
 pub struct SystemClock;
 

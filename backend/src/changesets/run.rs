@@ -20,8 +20,6 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// Items of one batch, at most. The cursor is saved once per batch, and a batch ends when
 /// its last request does, so smaller batches leave OpenBao idle more often.
@@ -48,11 +46,7 @@ enum Halt {
     HandedOver(String),
 }
 
-fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
+use crate::clock::now_rfc3339 as now;
 
 pub async fn run(r: Runner) {
     let lost = Arc::new(AtomicBool::new(false));

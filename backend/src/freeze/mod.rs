@@ -28,8 +28,6 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// Policies are read and written with this much parallelism.
 const PARALLEL: usize = 8;
@@ -38,11 +36,7 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-pub(crate) fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
+pub(crate) use crate::clock::now_rfc3339 as now;
 
 /// The snapshot the current freeze wrote, or the 409 that says it cannot be used.
 pub async fn load_snapshot(bao: &Bao, token: &SecretString) -> Result<Option<Snapshot>, AppError> {

@@ -18,8 +18,6 @@ use crypter_api::{
     SignoffRequest, TimelineEvent,
 };
 use secrecy::SecretString;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 pub use run::run_step;
 pub use steps::Actor;
@@ -29,11 +27,7 @@ pub const DONE: &[&str] = &["passed", "skipped"];
 const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 const INCIDENT_STATUSES: &[&str] = &["open", "mitigated", "resolved"];
 
-pub fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
+pub use crate::clock::now_rfc3339 as now;
 
 fn event(run: &mut Runbook, actor: &str, kind: &str, step: Option<&str>, message: String) {
     run.timeline.push(TimelineEvent {
