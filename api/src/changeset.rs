@@ -318,6 +318,7 @@ pub struct ChangesetStatus {
 /// `POST /api/v1/changesets`: upload one changeset (TOML text), stored in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ChangesetUpload {
     pub toml: String,
 }
@@ -401,6 +402,7 @@ pub struct NumberedItem {
 /// `POST /api/v1/changesets/apply`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ApplyRequest {
     pub plan_hash: String,
     /// Take the lock over from a live holder; needs a reason, which is recorded.

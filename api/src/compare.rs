@@ -23,6 +23,7 @@ pub struct Comparison {
 /// `POST /api/v1/promote`: copy the current version of `path` from `from` to `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PromoteRequest {
     pub from: String,
     pub to: String,

@@ -79,6 +79,7 @@ pub struct CredentialDetail {
 /// `PUT /api/v1/environments/{env}/credentials/{*path}`: writes a new version.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CredentialWrite {
     /// The value: a map of string to string. At least one key.
     pub data: BTreeMap<String, String>,
@@ -115,6 +116,7 @@ pub struct CredentialWritten {
 /// `…/undelete` and `…/destroy` take `versions` (the current one when left out).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct VersionRequest {
     #[serde(default)]
     pub version: Option<u64>,

@@ -21,6 +21,7 @@ pub struct Environment {
 /// `POST /api/v1/environments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EnvironmentCreate {
     /// `^[a-z][a-z0-9-]{0,31}$`.
     pub name: String,
@@ -36,6 +37,7 @@ pub struct EnvironmentCreate {
 /// `PATCH /api/v1/environments/{env}`: only the fields given change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EnvironmentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -140,6 +140,7 @@ impl KeyDetail {
 /// `POST /api/v1/environments/{env}/keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     pub name: String,
     pub key_type: KeyType,
@@ -161,6 +162,7 @@ pub struct KeyCreate {
 /// `deletion_allowed` needs a `reason`, and OpenBao lets only operators set it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct KeyUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
@@ -188,6 +190,7 @@ pub struct KeyUpdate {
 /// OpenBao and back, and never logs or keeps them.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct KeyRequest {
     /// encrypt: base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,6 +254,7 @@ impl fmt::Debug for KeyResult {
 /// under `prefix` of the key's environment (reads each value once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     #[serde(default)]
     pub prefix: String,

@@ -71,3 +71,45 @@ pub const CSRF_HEADER: &str = "X-Crypter-Csrf";
 
 /// The session cookie's name. The cookie is HttpOnly; the console never reads it.
 pub const SESSION_COOKIE: &str = "crypter_session";
+
+#[cfg(test)]
+mod request_bodies {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    fn refuses_unknown<T: DeserializeOwned>(name: &str) {
+        let err = serde_json::from_str::<T>(r#"{"protectd": true}"#)
+            .err()
+            .unwrap_or_else(|| panic!("{name} accepted an unknown field"))
+            .to_string();
+        assert!(err.contains("unknown field"), "{name}: {err}");
+    }
+
+    /// Every request body rejects unknown fields, so a typo is a 400, never a silent no-op.
+    #[test]
+    fn every_request_body_rejects_unknown_fields() {
+        refuses_unknown::<AbortRequest>("AbortRequest");
+        refuses_unknown::<AccessCheckRequest>("AccessCheckRequest");
+        refuses_unknown::<ApplyRequest>("ApplyRequest");
+        refuses_unknown::<ChangesetUpload>("ChangesetUpload");
+        refuses_unknown::<CredentialWrite>("CredentialWrite");
+        refuses_unknown::<EnvironmentCreate>("EnvironmentCreate");
+        refuses_unknown::<EnvironmentUpdate>("EnvironmentUpdate");
+        refuses_unknown::<FreezeRequest>("FreezeRequest");
+        refuses_unknown::<IncidentWrite>("IncidentWrite");
+        refuses_unknown::<KeyCreate>("KeyCreate");
+        refuses_unknown::<KeyUpdate>("KeyUpdate");
+        refuses_unknown::<KeyRequest>("KeyRequest");
+        refuses_unknown::<NewUser>("NewUser");
+        refuses_unknown::<PromoteRequest>("PromoteRequest");
+        refuses_unknown::<ResumeRequest>("ResumeRequest");
+        refuses_unknown::<RunbookStart>("RunbookStart");
+        refuses_unknown::<ScanRequest>("ScanRequest");
+        refuses_unknown::<SecretIdRequest>("SecretIdRequest");
+        refuses_unknown::<StepNote>("StepNote");
+        refuses_unknown::<TemplateUpload>("TemplateUpload");
+        refuses_unknown::<ThawRequest>("ThawRequest");
+        refuses_unknown::<UserRoles>("UserRoles");
+        refuses_unknown::<VersionRequest>("VersionRequest");
+    }
+}

@@ -385,6 +385,7 @@ pub struct PolicyPreview {
 /// `POST /api/v1/roles/{name}/check`: a credential (`path`) or a key (`key`), one of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AccessCheckRequest {
     pub environment: EnvName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -418,9 +419,19 @@ pub struct AccessCheck {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SecretIdRequest {
     /// Lifetime of the secret-id, e.g. `24h`, `30m`, `3600s` or seconds as a number string.
+    /// Default [`DEFAULT_SECRET_ID_TTL`]; OpenBao refuses one longer than the role allows.
+    #[serde(default = "default_secret_id_ttl")]
     pub ttl: String,
+}
+
+/// A secret-id's lifetime when the request names none.
+pub const DEFAULT_SECRET_ID_TTL: &str = "24h";
+
+fn default_secret_id_ttl() -> String {
+    DEFAULT_SECRET_ID_TTL.to_owned()
 }
 
 /// A freshly issued machine login. Returned once; Crypter keeps no copy (except for
@@ -464,6 +475,7 @@ pub struct User {
 /// `POST /api/v1/users`. The password goes to OpenBao and nowhere else.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
     pub password: String,
@@ -484,6 +496,7 @@ impl fmt::Debug for NewUser {
 /// `PUT /api/v1/users/{name}`: set the user's roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UserRoles {
     pub roles: Vec<RoleName>,
 }

@@ -135,6 +135,14 @@ async fn environments_are_created_listed_updated_and_deleted() {
         (got.description.as_str(), got.protected, got.color.as_str()),
         ("QA two", false, "#123abc")
     );
+    // A typo is a 400 that names the field, never a silent 200 that changes nothing.
+    let (status, code, message) = error_code(
+        app.update_environment(&c, "qa-1", json!({"protectd": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{code}: {message}");
+    assert!(message.contains("unknown field `protectd`"), "{message}");
 
     // Not empty: 409 with the count.
     let (status, code, message) = error_code(app.delete_environment(&c, "qa-1").await).await;

@@ -435,6 +435,23 @@ async fn secret_ids_refuse_bad_ttls_and_human_roles() {
         (status, code.as_str()),
         (StatusCode::BAD_REQUEST, "invalid_ttl")
     );
+    // Without a ttl: the documented default, 24 hours, checked on the secret-id in OpenBao.
+    let resp = admin
+        .send(Method::POST, "/roles/svc/secret-ids", Some(json!({})))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let issued: Value = resp.json().await.unwrap();
+    let looked = app
+        .bao
+        .write(
+            "auth/approle/role/svc/secret-id-accessor/lookup",
+            &app.root,
+            &json!({"secret_id_accessor": issued["accessor"]}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(looked["data"]["secret_id_ttl"], 24 * 3600, "{looked}");
     let (status, code, _) = error_code(admin.issue_secret_id("person", "1h").await).await;
     assert_eq!(
         (status, code.as_str()),
