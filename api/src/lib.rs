@@ -22,6 +22,7 @@ mod role;
 mod runbook;
 mod search;
 mod session;
+pub mod url;
 
 pub use activity::{
     ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,

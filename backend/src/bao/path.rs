@@ -8,23 +8,10 @@
 
 use reqwest::Method;
 
-/// Characters sent as they are: RFC 3986's unreserved ones. `/` separates segments.
-fn unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// The path with every segment percent-encoded (`/` kept as the separator).
+/// The path with every segment percent-encoded (`/` kept as the separator), by the
+/// project's one encoder ([`crypter_api::url::encode_path`]).
 pub fn encode(path: &str) -> String {
-    let path = path.trim_start_matches('/');
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b == b'/' || unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crypter_api::url::encode_path(path.trim_start_matches('/'))
 }
 
 /// Requests that may be sent twice with the same effect as once.

@@ -61,13 +61,6 @@ pub async fn changesets_lock() -> Result<Option<ChangesetLock>, ApiError> {
 }
 
 pub async fn break_changesets_lock(reason: String) -> Result<(), ApiError> {
-    let mut q = String::new();
-    for b in reason.bytes() {
-        if b.is_ascii_alphanumeric() {
-            q.push(b as char);
-        } else {
-            q.push_str(&format!("%{b:02X}"));
-        }
-    }
+    let q = crypter_api::url::encode(&reason);
     delete(&format!("/changesets/lock?reason={q}")).await
 }

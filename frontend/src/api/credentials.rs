@@ -6,18 +6,7 @@ use crypter_api::{
 };
 use gloo_net::http::Method;
 
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use crypter_api::url::encode;
 
 /// Credential paths are validated `[A-Za-z0-9_.-]` segments; encode each segment anyway.
 fn path_url(env: &str, path: &str) -> String {

@@ -15,18 +15,8 @@ use std::pin::Pin;
 /// (this keeps the wasm measurably smaller).
 pub type Call<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
-/// Path segments from the UI are encoded so that a stray `/` or `?` cannot change the route.
-fn seg(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'@') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+// Path segments from the UI are encoded so that a stray `/` or `?` cannot change the route.
+use crypter_api::url::encode as seg;
 
 pub fn roles() -> Call<Vec<RoleSummary>> {
     Box::pin(async move { get("/roles").await })

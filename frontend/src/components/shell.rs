@@ -27,7 +27,7 @@ pub fn Shell() -> impl IntoView {
             auth.session.set(None);
             let next = location.pathname.get_untracked();
             // The login page lives in the core bundle: a page load, replacing this entry.
-            let target = format!("/login?next={}", encode(&next));
+            let target = format!("/login?next={}", crypter_api::url::encode_path(&next));
             if here == "core" {
                 to_login(
                     &target,
@@ -126,16 +126,4 @@ fn SearchBox() -> impl IntoView {
                 placeholder="Search credentials…" bind:value=text />
         </form>
     }
-}
-
-/// Percent-encode a path for the `next` query parameter.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
