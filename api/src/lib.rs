@@ -12,6 +12,7 @@ pub mod console;
 mod credential;
 mod environment;
 mod error;
+mod filter;
 mod freeze;
 mod health;
 mod job;
@@ -41,6 +42,7 @@ pub use credential::{
 };
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
+pub use filter::{search_text, CredentialFilter};
 pub use freeze::{
     Exemption, FreezeLevel, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy,
     SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,

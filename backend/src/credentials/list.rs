@@ -20,32 +20,14 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn matches(&self, c: &CredentialSummary) -> bool {
-        if let Some(prefix) = &self.prefix {
-            if !c.path.starts_with(prefix.as_str()) {
-                return false;
-            }
-        }
-        if let Some(class) = &self.class {
-            if c.metadata.class.as_deref() != Some(class.as_str()) {
-                return false;
-            }
-        }
-        if let Some(q) = &self.q {
-            let q = q.to_lowercase();
-            let m = &c.metadata;
-            let hay = [
-                Some(c.path.as_str()),
-                m.owner.as_deref(),
-                m.description.as_deref(),
-            ];
-            let hit = hay.iter().flatten().any(|s| s.to_lowercase().contains(&q))
-                || m.labels.iter().any(|l| l.to_lowercase().contains(&q));
-            if !hit {
-                return false;
-            }
-        }
-        true
+    /// The rule itself is [`crypter_api::CredentialFilter`], shared with the console.
+    fn shared(&self) -> crypter_api::CredentialFilter {
+        let field = |f: &Option<String>| f.clone().unwrap_or_default();
+        crypter_api::CredentialFilter::new(
+            &field(&self.prefix),
+            &field(&self.class),
+            &field(&self.q),
+        )
     }
 }
 
@@ -97,6 +79,7 @@ fn walked_page(env: &EnvName, w: Walked, filter: &Filter) -> CredentialPage {
         .more
         .then(|| w.rows.last().map(|c| c.path.clone()))
         .flatten();
+    let filter = filter.shared();
     let items: Vec<CredentialSummary> = w.rows.into_iter().filter(|c| filter.matches(c)).collect();
     CredentialPage {
         environment: env.to_string(),
@@ -114,6 +97,7 @@ pub fn page(
     after: Option<&str>,
     limit: usize,
 ) -> CredentialPage {
+    let filter = filter.shared();
     let matching: Vec<&CredentialSummary> = all.iter().filter(|c| filter.matches(c)).collect();
     let total = matching.len() as u64;
     let start = after.map_or(0, |a| matching.partition_point(|c| c.path.as_str() <= a));
@@ -185,10 +169,15 @@ mod tests {
             class: class.map(Into::into),
             q: q.map(Into::into),
         };
-        assert!(f(Some("payments/"), Some("service"), Some("main db")).matches(&c));
-        assert!(f(None, None, Some("BLUE")).matches(&c));
-        assert!(!f(Some("users/"), None, None).matches(&c));
-        assert!(!f(None, Some("e2e"), None).matches(&c));
-        assert!(!f(None, None, Some("nothing")).matches(&c));
+        let matches = |f: Filter| f.shared().matches(&c);
+        assert!(matches(f(
+            Some("payments/"),
+            Some("service"),
+            Some("main db")
+        )));
+        assert!(matches(f(None, None, Some("BLUE"))));
+        assert!(!matches(f(Some("users/"), None, None)));
+        assert!(!matches(f(None, Some("e2e"), None)));
+        assert!(!matches(f(None, None, Some("nothing"))));
     }
 }

@@ -34,19 +34,7 @@ impl std::ops::Deref for Rows {
     }
 }
 
-fn hay(c: &CredentialSummary) -> String {
-    let m = &c.metadata;
-    let mut s = c.path.to_lowercase();
-    for part in [&m.owner, &m.description].into_iter().flatten() {
-        s.push('\u{1}');
-        s.push_str(&part.to_lowercase());
-    }
-    for label in &m.labels {
-        s.push('\u{1}');
-        s.push_str(&label.to_lowercase());
-    }
-    s
-}
+use crypter_api::{search_text as hay, CredentialFilter};
 
 impl Rows {
     pub fn new(items: Vec<CredentialSummary>, complete: bool) -> Self {
@@ -74,17 +62,14 @@ impl Rows {
         Self::new(items, self.complete)
     }
 
-    /// Indices of the rows that pass the filters (`q` already lower-cased).
+    /// Indices of the rows that pass the filters (the rule shared with the backend).
     pub fn filter(&self, prefix: &str, class: &str, q: &str) -> Vec<u32> {
+        let filter = CredentialFilter::new(prefix, class, q);
         self.items
             .iter()
             .zip(&self.hay)
             .enumerate()
-            .filter(|(_, (c, hay))| {
-                c.path.starts_with(prefix)
-                    && (class.is_empty() || c.metadata.class.as_deref() == Some(class))
-                    && (q.is_empty() || hay.contains(q))
-            })
+            .filter(|(_, (c, hay))| filter.matches_text(c, hay))
             .map(|(i, _)| i as u32)
             .collect()
     }
