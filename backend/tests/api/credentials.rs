@@ -112,15 +112,27 @@ async fn a_credential_is_created_read_and_listed_without_its_value() {
     );
     assert!(!message.contains("hunter2-value"));
 
-    // The environment comes from the URL, never from the body.
+    // The environment and the author come from the URL and the session, never from the
+    // body: a body that names them is refused, naming the field.
+    for (field, value) in [("environment", "production"), ("created_by", "mallory")] {
+        let mut body = json!({"data": {"password": "hunter2-value"}, "class": "service"});
+        body[field] = json!(value);
+        let resp = app.put_credential(&c, "staging", "svc/db", body).await;
+        let (status, _, message) = error_code(resp).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}");
+        assert!(
+            message.contains(&format!("unknown field `{field}`")),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2-value"), "{message}");
+    }
     let resp = app
         .put_credential(
             &c,
             "staging",
             "svc/db",
             json!({"data": {"password": "hunter2-value"}, "class": "service", "owner": "payments",
-                   "description": "DB login", "labels": ["blue"], "rotate_after_days": 30,
-                   "environment": "production", "created_by": "mallory"}),
+                   "description": "DB login", "labels": ["blue"], "rotate_after_days": 30}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
