@@ -61,8 +61,12 @@ pub struct Written {
     pub value: Vec<u8>,
 }
 
-/// Make and keep the digests of values just written in `env`.
-pub async fn keep(records: &Records, env: &EnvName, written: Vec<Written>) -> Result<(), AppError> {
+/// Make and keep the digests of values just written in `env`; the entries made, by path.
+pub async fn keep(
+    records: &Records,
+    env: &EnvName,
+    written: Vec<Written>,
+) -> Result<BTreeMap<String, Entry>, AppError> {
     let mut shards: BTreeMap<u8, Shard> = BTreeMap::new();
     for chunk in written.chunks(BATCH) {
         let inputs: Vec<Vec<u8>> = chunk.iter().map(|w| w.value.clone()).collect();
@@ -78,12 +82,17 @@ pub async fn keep(records: &Records, env: &EnvName, written: Vec<Written>) -> Re
                 .insert(w.path.clone(), entry);
         }
     }
+    let made: BTreeMap<String, Entry> = shards
+        .values()
+        .flatten()
+        .map(|(p, e)| (p.clone(), e.clone()))
+        .collect();
     stream::iter(shards)
         .map(|(shard, entries)| merge(records, env, shard, entries))
         .buffer_unordered(PARALLEL)
         .try_collect::<Vec<()>>()
         .await?;
-    Ok(())
+    Ok(made)
 }
 
 /// [`keep`], for a write that must not fail because its digest could not be kept: the

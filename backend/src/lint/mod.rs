@@ -48,13 +48,12 @@ async fn env_metadata(
 ) -> Result<EnvSnapshot, AppError> {
     let name = EnvName::parse(&environment.name)?;
     let credentials = credentials::scan(bao, token, &name, now).await?;
-    let keys = key_states(bao, token, &name, now).await?;
     Ok(EnvSnapshot {
         environment,
         credentials,
         hashes: BTreeMap::new(),
         unknown: Vec::new(),
-        keys,
+        keys: Vec::new(),
     })
 }
 
@@ -128,13 +127,8 @@ async fn learn(
         .try_collect()
         .await?;
     let written: Vec<Written> = read.into_iter().flatten().collect();
-    digests::keep(records, env, written).await?;
-    // Read back what is kept now: a concurrent write may have moved a credential on.
-    let kept = digests::load(records, env).await?;
-    Ok(paths
-        .iter()
-        .filter_map(|p| kept.get(p).map(|e| (p.clone(), e.digest.clone())))
-        .collect())
+    let kept = digests::keep(records, env, written).await?;
+    Ok(kept.into_iter().map(|(p, e)| (p, e.digest)).collect())
 }
 
 /// `shared-value` compares protected with unprotected values: when either side holds no
@@ -182,6 +176,25 @@ async fn hashes_if_needed(
         .collect()
 }
 
+/// Adds each environment's key states: the whole-store lint's key rules need them; a
+/// scoped lint runs only the credential rules and never lists keys.
+async fn with_keys(
+    bao: &Bao,
+    token: &SecretString,
+    envs: Vec<EnvSnapshot>,
+    now: OffsetDateTime,
+) -> Result<Vec<EnvSnapshot>, AppError> {
+    stream::iter(envs)
+        .map(|mut env| async move {
+            let name = EnvName::parse(&env.environment.name)?;
+            env.keys = key_states(bao, token, &name, now).await?;
+            Ok(env)
+        })
+        .buffer_unordered(FAN_OUT / 4)
+        .try_collect()
+        .await
+}
+
 /// Each key's summary and the ciphertext counts Crypter keeps of it: records only, no
 /// value is read. A caller who may not list the keys gets no key findings for them.
 async fn key_states(
@@ -217,7 +230,8 @@ pub async fn snapshot(
 ) -> Result<Snapshot, AppError> {
     let envs = environments::records(bao, token).await?;
     let envs = all_metadata(bao, token, envs, now).await?;
-    let mut environments = hashes_if_needed(bao, token, how, envs).await?;
+    let envs = hashes_if_needed(bao, token, how, envs).await?;
+    let mut environments = with_keys(bao, token, envs, now).await?;
     environments.sort_by(|a, b| a.environment.name.cmp(&b.environment.name));
     Ok(Snapshot { environments })
 }
