@@ -95,6 +95,9 @@ pub const PROVISIONING: &[&str] = &[
     "crypter/+/roles/*",
     "crypter/+/environments/*",
     "crypter/+/keys/*",
+    // Which login methods the console offers (the deprecated ones included): who may log
+    // in, and how, is provisioning.
+    "crypter/+/settings/*",
     // The records that bind: only operators write them anyway, and frozen they stay so
     // even for a policy written before the freeze to reach them.
     "crypter/+/freeze/*",

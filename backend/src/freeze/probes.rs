@@ -159,6 +159,13 @@ fn provisioning_probes(name: &str) -> Vec<WriteProbe> {
             Some(format!("crypter/metadata/environments/{name}")),
         ),
         probe(
+            "write login settings",
+            Method::POST,
+            format!("crypter/data/settings/{name}"),
+            json!({"data": {"probe": true}}),
+            Some(format!("crypter/metadata/settings/{name}")),
+        ),
+        probe(
             "configure auth method",
             Method::POST,
             format!("auth/{name}/config"),
@@ -299,9 +306,9 @@ mod tests {
         let envs = vec!["staging".to_owned(), "production".to_owned()];
         let prov = write_probes(Level::Provisioning, &envs, &[], "abc");
         let full = write_probes(Level::Full, &envs, &[], "abc");
-        // 12 kinds, and 5 key writes per environment's transit mount.
-        assert_eq!(prov.len(), 12 + 5 * 2);
-        assert_eq!(full.len(), 12 + 5 * 2 + 4 * 2 + 2);
+        // 13 kinds, and 5 key writes per environment's transit mount.
+        assert_eq!(prov.len(), 13 + 5 * 2);
+        assert_eq!(full.len(), 13 + 5 * 2 + 4 * 2 + 2);
         let deep = write_probes(Level::Provisioning, &envs, &["team/approle".into()], "abc");
         assert!(deep
             .iter()
@@ -323,6 +330,7 @@ mod tests {
         // Every frozen kind of path is probed at provisioning.
         for op in [
             "configure auth method",
+            "write login settings",
             "trust login certificate",
             "mint token without a role",
             "configure OIDC provider",
