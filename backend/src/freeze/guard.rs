@@ -6,12 +6,15 @@
 use super::levels::Level;
 use super::{load_record, FreezeRecord};
 use crate::error::AppError;
+use crate::routes::table::{self, Route, PREFIX};
 use crate::session::{read_cookie, Session};
 use crate::state::AppState;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -50,42 +53,33 @@ impl FreezeCache {
     }
 }
 
-/// The lowest level at which the console action `method path` is frozen, if any.
-/// `path` is below `/api/v1`.
-pub fn frozen_at(method: &Method, path: &str) -> Option<Level> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return None;
-    }
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        // Roles and their grants; checking access changes nothing.
-        ["roles"] | ["roles", _] => Some(Level::Provisioning),
-        ["roles", _, "check"] | ["roles", _, "policy", "preview"] => None,
-        ["roles", _, "secret-ids", ..] => Some(Level::Full),
-        ["roles", ..] => Some(Level::Provisioning),
-        ["users", ..] => Some(Level::Provisioning),
-        ["environments"] | ["environments", _] => Some(Level::Provisioning),
-        // Keys: creating, configuring and deleting one is provisioning; rotating is frozen
-        // at `full`; using one (encrypt, decrypt, …) and counting its ciphertexts are not
-        // frozen.
-        ["environments", _, "keys"] | ["environments", _, "keys", _] => Some(Level::Provisioning),
-        ["environments", _, "keys", _, "rotate"] => Some(Level::Full),
-        ["environments", _, "keys", ..] => None,
-        // Revealing a credential is a read.
-        ["environments", _, "credentials", .., "reveal"] => None,
-        ["environments", _, "credentials", ..] => Some(Level::Full),
-        ["promote"] => Some(Level::Full),
-        _ => None,
-    }
+/// The routes by `METHOD router-path`, to find the one a request matched.
+static ROUTES: LazyLock<HashMap<String, Route>> = LazyLock::new(|| {
+    table::routes()
+        .into_iter()
+        .map(|r| (key(r.http_method().as_str(), &r.router_path()), r))
+        .collect()
+});
+
+fn key(method: &str, router_path: &str) -> String {
+    format!("{} {router_path}", method.to_ascii_uppercase())
+}
+
+/// The lowest level at which the request `method` on the matched route `matched` (below
+/// `/api/v1`), whose own path is `path`, is frozen: derived from what the route writes.
+pub fn frozen_at(method: &Method, matched: &str, path: &str) -> Option<Level> {
+    let route = ROUTES.get(&key(method.as_str(), matched))?;
+    let action = path.rsplit('/').next().unwrap_or_default();
+    route.frozen_at(action)
 }
 
 pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req
-        .extensions()
-        .get::<OriginalUri>()
-        .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-    let below_api = path.strip_prefix("/api/v1").unwrap_or(&path).to_owned();
-    let Some(frozen_from) = frozen_at(req.method(), &below_api) else {
+    let Some(matched) = req.extensions().get::<MatchedPath>() else {
+        return next.run(req).await;
+    };
+    let matched = matched.as_str();
+    let matched = matched.strip_prefix(PREFIX).unwrap_or(matched);
+    let Some(frozen_from) = frozen_at(req.method(), matched, req.uri().path()) else {
         return next.run(req).await;
     };
     let session = match req.extensions().get::<Session>().cloned() {
@@ -118,52 +112,56 @@ pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Ne
 mod tests {
     use super::*;
 
+    fn at(method: Method, matched: &str, path: &str) -> Option<Level> {
+        frozen_at(&method, matched, path)
+    }
+
     #[test]
     fn which_actions_each_level_freezes() {
-        let post = Method::POST;
-        assert_eq!(frozen_at(&post, "/roles"), Some(Level::Provisioning));
+        use Method as M;
+        let p = Some(Level::Provisioning);
+        let f = Some(Level::Full);
+        assert_eq!(at(M::POST, "/roles", "/roles"), p);
+        assert_eq!(at(M::PUT, "/roles/{name}", "/roles/deployer"), p);
+        assert_eq!(at(M::POST, "/roles/{name}/check", "/roles/x/check"), None);
+        assert_eq!(at(M::POST, "/roles/{name}/policy/preview", "/p"), None);
+        assert_eq!(at(M::POST, "/roles/{name}/secret-ids", "/r"), f);
+        // Revoking a secret-id narrows who can log in: OpenBao lets it through a freeze.
+        let revoke = "/roles/{name}/secret-ids/{accessor}";
+        assert_eq!(at(M::DELETE, revoke, "/r"), None);
+        assert_eq!(at(M::DELETE, "/users/{name}", "/users/bob"), p);
+        assert_eq!(at(M::PUT, "/settings/auth", "/settings/auth"), p);
+        assert_eq!(at(M::POST, "/environments", "/environments"), p);
+        assert_eq!(at(M::PATCH, "/environments/{env}", "/e"), p);
+        let credential = "/environments/{env}/credentials/{*path}";
+        assert_eq!(at(M::PUT, credential, "/environments/s/credentials/a/b"), f);
         assert_eq!(
-            frozen_at(&Method::PUT, "/roles/deployer"),
-            Some(Level::Provisioning)
-        );
-        assert_eq!(frozen_at(&post, "/roles/deployer/check"), None);
-        assert_eq!(frozen_at(&post, "/roles/deployer/policy/preview"), None);
-        assert_eq!(
-            frozen_at(&post, "/roles/deployer/secret-ids"),
-            Some(Level::Full)
-        );
-        assert_eq!(
-            frozen_at(&Method::DELETE, "/users/bob"),
-            Some(Level::Provisioning)
-        );
-        assert_eq!(frozen_at(&post, "/environments"), Some(Level::Provisioning));
-        assert_eq!(
-            frozen_at(&Method::PUT, "/environments/staging/credentials/a/b"),
-            Some(Level::Full)
-        );
-        assert_eq!(
-            frozen_at(&post, "/environments/staging/credentials/a/b/reveal"),
+            at(M::POST, credential, "/environments/s/credentials/a/reveal"),
             None
         );
-        assert_eq!(frozen_at(&post, "/promote"), Some(Level::Full));
         assert_eq!(
-            frozen_at(&post, "/environments/staging/keys"),
-            Some(Level::Provisioning)
+            at(
+                M::POST,
+                credential,
+                "/environments/s/credentials/a/rollback"
+            ),
+            f
         );
+        assert_eq!(at(M::POST, "/promote", "/promote"), f);
+        assert_eq!(at(M::POST, "/environments/{env}/keys", "/k"), p);
+        assert_eq!(at(M::PATCH, "/environments/{env}/keys/{name}", "/k"), p);
+        let key_action = "/environments/{env}/keys/{name}/{action}";
+        assert_eq!(at(M::POST, key_action, "/environments/s/keys/c/rotate"), f);
         assert_eq!(
-            frozen_at(&Method::PATCH, "/environments/staging/keys/cards"),
-            Some(Level::Provisioning)
-        );
-        assert_eq!(
-            frozen_at(&post, "/environments/staging/keys/cards/rotate"),
-            Some(Level::Full)
-        );
-        assert_eq!(
-            frozen_at(&post, "/environments/staging/keys/cards/encrypt"),
+            at(M::POST, key_action, "/environments/s/keys/c/encrypt"),
             None
         );
-        assert_eq!(frozen_at(&Method::GET, "/roles"), None);
-        assert_eq!(frozen_at(&Method::PUT, "/freeze"), None);
-        assert_eq!(frozen_at(&post, "/session"), None);
+        assert_eq!(at(M::POST, key_action, "/environments/s/keys/c/scan"), None);
+        assert_eq!(at(M::GET, "/roles", "/roles"), None);
+        // The freeze's own machinery is the operators', whom no freeze binds.
+        assert_eq!(at(M::PUT, "/freeze", "/freeze"), None);
+        assert_eq!(at(M::DELETE, "/freeze", "/freeze"), None);
+        assert_eq!(at(M::POST, "/changesets/apply", "/changesets/apply"), None);
+        assert_eq!(at(M::POST, "/session", "/session"), None);
     }
 }

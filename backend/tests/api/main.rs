@@ -22,6 +22,7 @@ mod keys;
 mod lint;
 mod listing;
 mod roles;
+mod routes;
 mod runbooks;
 mod search;
 mod security;
