@@ -432,3 +432,99 @@ async fn every_write_a_route_makes_is_one_it_declares() {
     // The audit log was read: the tour's routes made writes, and each was checked.
     assert!(t.writes_seen >= 40, "only {} writes seen", t.writes_seen);
 }
+
+/// The same for the migration's machinery, which an operator runs under its own freeze:
+/// upload, plan and apply a changeset, break a lock, and walk a runbook's first steps.
+#[tokio::test]
+async fn every_write_the_migrations_routes_make_is_one_they_declare() {
+    let mut t = Tour::new().await;
+    let (post, patch, delete) = (Method::POST, Method::PATCH, Method::DELETE);
+    let setup = crate::changesets::SETUP;
+    t.call(
+        "changesets::upload",
+        post.clone(),
+        "/changesets",
+        json!({"toml": setup}),
+    )
+    .await;
+    let plan = t
+        .call(
+            "changesets::plan",
+            post.clone(),
+            "/changesets/plan",
+            json!({}),
+        )
+        .await;
+    let hash = plan["plan_hash"].as_str().unwrap().to_owned();
+    t.call(
+        "changesets::apply",
+        post.clone(),
+        "/changesets/apply",
+        json!({"plan_hash": hash}),
+    )
+    .await;
+    let start = json!({"template": "store-migration", "title": "tour", "environments": ["qa"]});
+    let run = t
+        .call("runbooks::start", post.clone(), "/runbooks", start)
+        .await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    let steps = format!("/runbooks/{id}/steps");
+    t.call(
+        "runbooks::step_action",
+        post.clone(),
+        &format!("{steps}/announce/skip"),
+        json!({"reason": "tour"}),
+    )
+    .await;
+    t.call(
+        "runbooks::step_action",
+        post.clone(),
+        &format!("{steps}/freeze/run"),
+        json!({}),
+    )
+    .await;
+    t.call(
+        "runbooks::step_action",
+        post.clone(),
+        &format!("{steps}/verify-freeze/run"),
+        json!({}),
+    )
+    .await;
+    t.call(
+        "runbooks::note",
+        post.clone(),
+        &format!("/runbooks/{id}/notes"),
+        json!({"note": "tour"}),
+    )
+    .await;
+    let incident =
+        json!({"title": "slow", "severity": "low", "user_impact": "none", "status": "open"});
+    t.call(
+        "runbooks::open_incident",
+        post.clone(),
+        &format!("/runbooks/{id}/incidents"),
+        incident,
+    )
+    .await;
+    t.call(
+        "runbooks::update_incident",
+        patch,
+        &format!("/runbooks/{id}/incidents/1"),
+        json!({"status": "resolved"}),
+    )
+    .await;
+    t.call(
+        "runbooks::abort",
+        post.clone(),
+        &format!("/runbooks/{id}/abort"),
+        json!({"reason": "tour"}),
+    )
+    .await;
+    t.call("freeze::thaw", delete, "/freeze", json!({})).await;
+    assert!(
+        t.undeclared.is_empty(),
+        "writes the route table does not declare:\n{}",
+        t.undeclared.join("\n")
+    );
+    assert!(t.writes_seen >= 20, "only {} writes seen", t.writes_seen);
+}
