@@ -283,9 +283,9 @@ const APPLY: &[&str] = &[
     CHANGELOG,
 ];
 
-/// What a runbook step may write: the freeze, its verification, the apply, the identity
-/// checks and the thaw, and the run's own record.
-const RUNBOOK_STEPS: &[&str] = &[
+/// What a runbook step writes on top of an apply: the freeze and its verification, the
+/// identity checks, the thaw, and the run's own record.
+const RUNBOOK_MACHINERY: &[&str] = &[
     RUNBOOKS,
     FREEZE_RECORDS,
     PROBE_TOKEN,
@@ -293,24 +293,23 @@ const RUNBOOK_STEPS: &[&str] = &[
     PROBES,
     APPROLE_LOGIN,
     REVOKE_SELF,
-    CREDENTIAL,
-    CREDENTIAL_META,
-    CREDENTIAL_DELETE,
-    CREDENTIAL_DESTROY,
-    POLICY,
-    APPROLE,
-    ROLE_RECORD,
-    MOUNTS,
-    TRANSIT_CONFIG,
-    ENVIRONMENT_RECORD,
-    KEY,
-    KEY_ROTATE,
-    KEY_REWRAP,
-    KEY_RECORD,
-    KEY_USAGE,
-    CHANGESETS,
-    CHANGELOG,
 ];
+
+/// What a runbook step may write.
+const RUNBOOK_STEPS: &[&str] =
+    &join::<{ APPLY.len() + RUNBOOK_MACHINERY.len() }>(APPLY, RUNBOOK_MACHINERY);
+
+/// `a` then `b`, as one list (`N` is their total length).
+const fn join<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    assert!(a.len() + b.len() == N);
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    out
+}
 
 /// Every route of `/api/v1`.
 #[must_use]
