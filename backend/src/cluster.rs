@@ -54,40 +54,71 @@ pub fn merge(
     ha: &Value,
     autopilot: &Value,
 ) -> ClusterView {
-    let ha_nodes = ha
-        .pointer("/data/nodes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let servers = raft
-        .pointer("/data/config/servers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let ha_nodes = array_at(ha, "/data/nodes");
+    let servers = array_at(raft, "/data/config/servers");
     let ap = autopilot.get("data").cloned().unwrap_or(Value::Null);
 
     let mut nodes: Vec<ClusterNode> = configured
         .iter()
         .map(|(spec, status)| from_health(spec, status))
         .collect();
-    // HA status ties API addresses to cluster addresses, which Raft knows nodes by.
-    for h in &ha_nodes {
+    merge_ha(&mut nodes, &ha_nodes);
+    pair_down_node(&mut nodes, &servers);
+    merge_raft(&mut nodes, &servers);
+    merge_autopilot(&mut nodes, &ap);
+    let leader = nodes
+        .iter()
+        .find(|n| n.leader)
+        .and_then(|n| n.node_id.clone().or_else(|| n.api_addr.clone()));
+    ClusterView {
+        datacenter: None,
+        leader,
+        healthy: !nodes.is_empty() && nodes.iter().all(|n| n.healthy),
+        autopilot_healthy: ap["healthy"].as_bool(),
+        failure_tolerance: ap["failure_tolerance"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
+        nodes,
+        warnings: Vec::new(),
+    }
+}
+
+fn array_at(v: &Value, pointer: &str) -> Vec<Value> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The node that `matches`, or a new one made by `make` and appended.
+fn find_or_push(
+    nodes: &mut Vec<ClusterNode>,
+    matches: impl Fn(&ClusterNode) -> bool,
+    make: impl FnOnce() -> ClusterNode,
+) -> &mut ClusterNode {
+    let i = match nodes.iter().position(matches) {
+        Some(i) => i,
+        None => {
+            nodes.push(make());
+            nodes.len() - 1
+        }
+    };
+    &mut nodes[i]
+}
+
+/// HA status ties API addresses to cluster addresses, which Raft knows nodes by.
+fn merge_ha(nodes: &mut Vec<ClusterNode>, ha_nodes: &[Value]) {
+    for h in ha_nodes {
         let api = h["api_address"].as_str().map(trim_url);
         let cluster = h["cluster_address"].as_str().map(host_port);
-        let node = match nodes
-            .iter_mut()
-            .find(|n| n.api_addr.as_deref().map(trim_url) == api)
-        {
-            Some(n) => n,
-            None => {
-                nodes.push(ClusterNode {
-                    api_addr: api.map(str::to_owned),
-                    ..ClusterNode::default()
-                });
-                let last = nodes.len() - 1;
-                &mut nodes[last]
-            }
-        };
+        let node = find_or_push(
+            nodes,
+            |n| n.api_addr.as_deref().map(trim_url) == api,
+            || ClusterNode {
+                api_addr: api.map(str::to_owned),
+                ..ClusterNode::default()
+            },
+        );
         node.cluster_addr = cluster.map(str::to_owned);
         node.version = node
             .version
@@ -97,8 +128,11 @@ pub fn merge(
             node.leader = true;
         }
     }
-    // A configured node that Raft lists but the HA status does not (it is down), paired
-    // with the one Raft server nobody claimed, when there is exactly one of each.
+}
+
+/// A configured node that Raft lists but the HA status does not (it is down), paired
+/// with the one Raft server nobody claimed, when there is exactly one of each.
+fn pair_down_node(nodes: &mut [ClusterNode], servers: &[Value]) {
     let unclaimed: Vec<&Value> = servers
         .iter()
         .filter(|s| {
@@ -114,28 +148,28 @@ pub fn merge(
     if let ([server], [i]) = (unclaimed.as_slice(), unmatched.as_slice()) {
         nodes[*i].cluster_addr = server["address"].as_str().map(|a| host_port(a).to_owned());
     }
-    for s in &servers {
+}
+
+fn merge_raft(nodes: &mut Vec<ClusterNode>, servers: &[Value]) {
+    for s in servers {
         let addr = s["address"].as_str().map(host_port);
         let node_id = s["node_id"].as_str().map(str::to_owned);
-        let node = match nodes
-            .iter_mut()
-            .find(|n| n.cluster_addr.is_some() && n.cluster_addr.as_deref() == addr)
-        {
-            Some(n) => n,
-            None => {
-                nodes.push(ClusterNode {
-                    cluster_addr: addr.map(str::to_owned),
-                    ..ClusterNode::default()
-                });
-                let last = nodes.len() - 1;
-                &mut nodes[last]
-            }
-        };
+        let node = find_or_push(
+            nodes,
+            |n| n.cluster_addr.is_some() && n.cluster_addr.as_deref() == addr,
+            || ClusterNode {
+                cluster_addr: addr.map(str::to_owned),
+                ..ClusterNode::default()
+            },
+        );
         node.node_id = node_id;
         node.voter = s["voter"].as_bool().unwrap_or(false);
         node.leader = s["leader"].as_bool().unwrap_or(node.leader);
     }
-    for node in &mut nodes {
+}
+
+fn merge_autopilot(nodes: &mut [ClusterNode], ap: &Value) {
+    for node in nodes {
         let Some(id) = node.node_id.clone() else {
             continue;
         };
@@ -153,21 +187,6 @@ pub fn merge(
             node.healthy = a["healthy"].as_bool().unwrap_or(false);
             node.reachable = a["node_status"].as_str() == Some("alive");
         }
-    }
-    let leader = nodes
-        .iter()
-        .find(|n| n.leader)
-        .and_then(|n| n.node_id.clone().or_else(|| n.api_addr.clone()));
-    ClusterView {
-        datacenter: None,
-        leader,
-        healthy: !nodes.is_empty() && nodes.iter().all(|n| n.healthy),
-        autopilot_healthy: ap["healthy"].as_bool(),
-        failure_tolerance: ap["failure_tolerance"]
-            .as_u64()
-            .and_then(|v| u32::try_from(v).ok()),
-        nodes,
-        warnings: Vec::new(),
     }
 }
 

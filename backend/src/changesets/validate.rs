@@ -74,32 +74,7 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
         | Operation::UpdateGrants { .. }
         | Operation::DeleteRole { .. }
         | Operation::RotateKey { .. } => Ok(()),
-        Operation::CreateKey {
-            labels,
-            owner,
-            description,
-            auto_rotate_period,
-            rotation_period,
-            ..
-        } => {
-            labels_ok(labels)?;
-            if owner.as_ref().is_some_and(|o| o.chars().count() > 128)
-                || description
-                    .as_ref()
-                    .is_some_and(|d| d.chars().count() > 500)
-            {
-                return Err("create_key: owner is at most 128 characters, description 500".into());
-            }
-            if auto_rotate_period.is_some_and(|a| a != 0 && a < 3_600) {
-                return Err(
-                    "create_key: auto_rotate_period is 0 (off) or at least 3600 seconds".into(),
-                );
-            }
-            if rotation_period.is_some_and(|r| r > 10 * 366 * 86_400) {
-                return Err("create_key: rotation_period is at most ten years (seconds)".into());
-            }
-            Ok(())
-        }
+        Operation::CreateKey { .. } => create_key(op),
         Operation::RewrapCredentials {
             prefix: p, field, ..
         } => {
@@ -107,6 +82,36 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
             prefix("prefix", p)
         }
     }
+}
+
+/// A `create_key`'s record fields and rotation periods, within what OpenBao accepts.
+fn create_key(op: &Operation) -> Result<(), String> {
+    let Operation::CreateKey {
+        labels,
+        owner,
+        description,
+        auto_rotate_period,
+        rotation_period,
+        ..
+    } = op
+    else {
+        return Ok(());
+    };
+    labels_ok(labels)?;
+    if owner.as_ref().is_some_and(|o| o.chars().count() > 128)
+        || description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 500)
+    {
+        return Err("create_key: owner is at most 128 characters, description 500".into());
+    }
+    if auto_rotate_period.is_some_and(|a| a != 0 && a < 3_600) {
+        return Err("create_key: auto_rotate_period is 0 (off) or at least 3600 seconds".into());
+    }
+    if rotation_period.is_some_and(|r| r > 10 * 366 * 86_400) {
+        return Err("create_key: rotation_period is at most ten years (seconds)".into());
+    }
+    Ok(())
 }
 
 fn put_value(

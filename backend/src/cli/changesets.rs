@@ -1,7 +1,7 @@
 //! `crypter changesets status|plan|apply --dir DIR`: the changesets engine from a terminal,
 //! straight against OpenBao with the caller's own token (`BAO_TOKEN`), with a progress bar.
 
-use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_CONFLICT, EXIT_ERROR};
+use super::freeze::{connect, fail, print_json, Operator, StoreArgs, EXIT_CONFLICT, EXIT_ERROR};
 use crate::changesets;
 use clap::{Args, ValueEnum};
 use crypter_api::{ApplyRequest, ChangesetState, JobState, NumberedItem, PlanItem};
@@ -54,112 +54,120 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let dir = Some(args.dir.as_path());
     match args.what {
-        ChangesetsWhat::Status => {
-            let all = match changesets::status(&op.bao, &op.token, dir).await {
-                Ok(a) => a,
-                Err(e) => return fail(&e),
-            };
-            if args.store.json {
-                print_json(&all);
-            } else {
-                for s in &all {
-                    println!(
-                        "{:<9} {:<32} {}",
-                        s.status,
-                        s.id,
-                        s.checksum.as_deref().unwrap_or("-")
-                    );
-                    for extra in [&s.error, &s.accepted_reason, &s.diff]
-                        .into_iter()
-                        .flatten()
-                    {
-                        println!("  {}", extra.replace('\n', "\n  "));
-                    }
-                }
-            }
-            if all.iter().any(|s| {
-                matches!(
-                    s.status,
-                    ChangesetState::Changed | ChangesetState::Failed | ChangesetState::Invalid
-                )
-            }) {
-                ExitCode::from(EXIT_CONFLICT)
-            } else if all.iter().any(|s| s.status == ChangesetState::Pending) {
-                ExitCode::from(EXIT_PENDING)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        ChangesetsWhat::Plan => match changesets::plan(&op.bao, &op.token, dir).await {
-            Ok(plan) => {
-                if let Err(code) = write_items(args.items.as_deref(), &plan.items) {
-                    return code;
-                }
-                if args.store.json {
-                    print_json(&plan.view);
-                } else {
-                    print_plan(&plan.view);
-                }
-                if plan.view.blockers.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(EXIT_CONFLICT)
-                }
-            }
-            Err(e) => fail(&e),
-        },
-        ChangesetsWhat::Apply => {
-            let plan_hash = match args.plan_hash {
-                Some(h) => h,
-                None => match changesets::plan(&op.bao, &op.token, dir).await {
-                    Ok(p) => {
-                        if let Err(code) = write_items(args.items.as_deref(), &p.items) {
-                            return code;
-                        }
-                        print_plan(&p.view);
-                        p.view.plan_hash.clone()
-                    }
-                    Err(e) => return fail(&e),
-                },
-            };
-            let req = ApplyRequest {
-                plan_hash,
-                force: args.force,
-                reason: args.reason,
-            };
-            // The job lives in this process only: the CLI holds no backend identity.
-            let jobs = crate::jobs::Jobs::new(
-                None,
-                std::sync::Arc::new(crate::clock::SystemClock),
-                crate::jobs::JobTiming::default(),
+        ChangesetsWhat::Status => status(&op, &args).await,
+        ChangesetsWhat::Plan => plan(&op, &args).await,
+        ChangesetsWhat::Apply => apply(&op, args).await,
+    }
+}
+
+async fn status(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
+    let all = match changesets::status(&op.bao, &op.token, Some(args.dir.as_path())).await {
+        Ok(a) => a,
+        Err(e) => return fail(&e),
+    };
+    if args.store.json {
+        print_json(&all);
+    } else {
+        for s in &all {
+            println!(
+                "{:<9} {:<32} {}",
+                s.status,
+                s.id,
+                s.checksum.as_deref().unwrap_or("-")
             );
-            let cx = changesets::ApplyContext {
-                bao: &op.bao,
-                jobs: &jobs,
-                token: &op.token,
-                dir,
-                actor: &op.name,
-                entity_id: None,
-                runbook: None,
-                job_id: None,
-            };
-            let started = match changesets::apply(&cx, &req, None).await {
-                Ok(s) => s,
-                Err(e) => return fail(&e),
-            };
-            if let Some(old) = &started.taken_over_from {
-                eprintln!("took the lock over from {} on {}", old.holder, old.host);
+            for extra in [&s.error, &s.accepted_reason, &s.diff]
+                .into_iter()
+                .flatten()
+            {
+                println!("  {}", extra.replace('\n', "\n  "));
             }
-            let code = watch(&started.job).await;
-            // The runner releases the lock after the job's last progress: wait for it.
-            while jobs.local(&started.job_id).is_some() {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            code
         }
     }
+    if all.iter().any(|s| {
+        matches!(
+            s.status,
+            ChangesetState::Changed | ChangesetState::Failed | ChangesetState::Invalid
+        )
+    }) {
+        ExitCode::from(EXIT_CONFLICT)
+    } else if all.iter().any(|s| s.status == ChangesetState::Pending) {
+        ExitCode::from(EXIT_PENDING)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn plan(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
+    match changesets::plan(&op.bao, &op.token, Some(args.dir.as_path())).await {
+        Ok(plan) => {
+            if let Err(code) = write_items(args.items.as_deref(), &plan.items) {
+                return code;
+            }
+            if args.store.json {
+                print_json(&plan.view);
+            } else {
+                print_plan(&plan.view);
+            }
+            if plan.view.blockers.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_CONFLICT)
+            }
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+async fn apply(op: &Operator, args: ChangesetsArgs) -> ExitCode {
+    let dir = Some(args.dir.as_path());
+    let plan_hash = match args.plan_hash {
+        Some(h) => h,
+        None => match changesets::plan(&op.bao, &op.token, dir).await {
+            Ok(p) => {
+                if let Err(code) = write_items(args.items.as_deref(), &p.items) {
+                    return code;
+                }
+                print_plan(&p.view);
+                p.view.plan_hash.clone()
+            }
+            Err(e) => return fail(&e),
+        },
+    };
+    let req = ApplyRequest {
+        plan_hash,
+        force: args.force,
+        reason: args.reason,
+    };
+    // The job lives in this process only: the CLI holds no backend identity.
+    let jobs = crate::jobs::Jobs::new(
+        None,
+        std::sync::Arc::new(crate::clock::SystemClock),
+        crate::jobs::JobTiming::default(),
+    );
+    let cx = changesets::ApplyContext {
+        bao: &op.bao,
+        jobs: &jobs,
+        token: &op.token,
+        dir,
+        actor: &op.name,
+        entity_id: None,
+        runbook: None,
+        job_id: None,
+    };
+    let started = match changesets::apply(&cx, &req, None).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    if let Some(old) = &started.taken_over_from {
+        eprintln!("took the lock over from {} on {}", old.holder, old.host);
+    }
+    let code = watch(&started.job).await;
+    // The runner releases the lock after the job's last progress: wait for it.
+    while jobs.local(&started.job_id).is_some() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    code
 }
 
 /// Every item, one JSON object a line (versions and same/different; never a value).

@@ -1,7 +1,10 @@
 //! `crypter runbook start|status|run-step|report`: the runbook flow from a terminal,
 //! straight against OpenBao with the operator's own token (`BAO_TOKEN`).
 
-use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_ERROR, EXIT_NOT_VERIFIED};
+use super::freeze::{
+    connect, fail, print_json, Operator, StoreArgs, EXIT_ERROR, EXIT_NOT_VERIFIED,
+};
+use crate::error::AppError;
 use crate::runbooks::{self, store, Actor};
 use clap::{Args, Subcommand, ValueEnum};
 use crypter_api::{Runbook, RunbookStart, SignoffRequest};
@@ -92,7 +95,7 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
         }
     };
     let (bao, token, who, json) = (&op.bao, &op.token, op.name.as_str(), args.store.json);
-    let result = match args.command {
+    match args.command {
         RunbookCommand::Start {
             template,
             title,
@@ -103,41 +106,19 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
                 title,
                 environments,
             };
-            runbooks::start(bao, token, who, &req).await
+            show(runbooks::start(bao, token, who, &req).await, json)
         }
-        RunbookCommand::Status { id: None } => {
-            return match store::list(bao, token).await {
-                Ok(list) if json => {
-                    print_json(&list);
-                    ExitCode::SUCCESS
-                }
-                Ok(list) => {
-                    for r in list {
-                        println!(
-                            "{} {:<12} {}/{} {} ({})",
-                            r.id,
-                            r.status,
-                            r.passed,
-                            r.total,
-                            r.title,
-                            r.current_step.unwrap_or_default()
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            };
+        RunbookCommand::Status { id: None } => list_runs(&op, json).await,
+        RunbookCommand::Status { id: Some(id) } => {
+            show(store::load(bao, token, &id).await.map(|r| r.0), json)
         }
-        RunbookCommand::Status { id: Some(id) } => store::load(bao, token, &id).await.map(|r| r.0),
-        RunbookCommand::Report { id } => {
-            return match store::load(bao, token, &id).await {
-                Ok((run, _)) => {
-                    print!("{}", runbooks::report::render(&run));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            };
-        }
+        RunbookCommand::Report { id } => match store::load(bao, token, &id).await {
+            Ok((run, _)) => {
+                print!("{}", runbooks::report::render(&run));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         RunbookCommand::RunStep {
             id,
             step,
@@ -147,69 +128,122 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
             note,
             changesets_dir,
         } => {
-            let r = match action {
-                StepAction::Run => {
-                    // Jobs of this process only: the CLI holds no backend identity.
-                    let jobs = crate::jobs::Jobs::new(
-                        None,
-                        std::sync::Arc::new(crate::clock::SystemClock),
-                        crate::jobs::JobTiming::default(),
-                    );
-                    let actor = Actor {
-                        name: who,
-                        policies: &op.policies,
-                        changesets_dir: changesets_dir.as_deref(),
-                        feed: None,
-                        entity_id: None,
-                        jobs: &jobs,
-                    };
-                    match runbooks::run_step(bao, token, &actor, &id, &step).await {
-                        Ok(run) => wait_for_step(bao, token, &jobs, run, &step).await,
-                        Err(e) => Err(e),
-                    }
-                }
-                StepAction::Signoff => {
-                    let req = SignoffRequest { plan_hash, note };
-                    runbooks::signoff(bao, token, who, &id, &step, &req).await
-                }
-                StepAction::Skip => {
-                    runbooks::skip(bao, token, who, &id, &step, reason.as_deref()).await
-                }
-                StepAction::Complete => {
-                    runbooks::complete(bao, token, who, &id, &step, note.as_deref()).await
-                }
+            let inputs = StepInputs {
+                plan_hash,
+                reason,
+                note,
+                changesets_dir,
             };
-            match r {
+            match act_on_step(&op, &id, &step, action, inputs).await {
                 Ok(run) => {
-                    if json {
-                        print_json(&run);
-                    } else {
-                        print_run(&run);
-                    }
+                    show_run(&run, json);
                     let failed = run
                         .steps
                         .iter()
                         .any(|s| s.step.id == step && s.state == "failed");
-                    return if failed {
+                    if failed {
                         ExitCode::from(EXIT_NOT_VERIFIED)
                     } else {
                         ExitCode::SUCCESS
-                    };
+                    }
                 }
-                Err(e) => return fail(&e),
+                Err(e) => fail(&e),
             }
         }
-    };
+    }
+}
+
+fn show(result: Result<Runbook, AppError>, json: bool) -> ExitCode {
     match result {
         Ok(run) => {
-            if json {
-                print_json(&run);
-            } else {
-                print_run(&run);
+            show_run(&run, json);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn show_run(run: &Runbook, json: bool) {
+    if json {
+        print_json(run);
+    } else {
+        print_run(run);
+    }
+}
+
+/// `runbook status` without an id: one line per run.
+async fn list_runs(op: &Operator, json: bool) -> ExitCode {
+    match store::list(&op.bao, &op.token).await {
+        Ok(list) if json => {
+            print_json(&list);
+            ExitCode::SUCCESS
+        }
+        Ok(list) => {
+            for r in list {
+                println!(
+                    "{} {:<12} {}/{} {} ({})",
+                    r.id,
+                    r.status,
+                    r.passed,
+                    r.total,
+                    r.title,
+                    r.current_step.unwrap_or_default()
+                );
             }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// What `run-step` was given besides the run, the step and the action.
+struct StepInputs {
+    plan_hash: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+    changesets_dir: Option<PathBuf>,
+}
+
+async fn act_on_step(
+    op: &Operator,
+    id: &str,
+    step: &str,
+    action: StepAction,
+    inputs: StepInputs,
+) -> Result<Runbook, AppError> {
+    let (bao, token, who) = (&op.bao, &op.token, op.name.as_str());
+    match action {
+        StepAction::Run => {
+            // Jobs of this process only: the CLI holds no backend identity.
+            let jobs = crate::jobs::Jobs::new(
+                None,
+                std::sync::Arc::new(crate::clock::SystemClock),
+                crate::jobs::JobTiming::default(),
+            );
+            let actor = Actor {
+                name: who,
+                policies: &op.policies,
+                changesets_dir: inputs.changesets_dir.as_deref(),
+                feed: None,
+                entity_id: None,
+                jobs: &jobs,
+            };
+            let run = runbooks::run_step(bao, token, &actor, id, step).await?;
+            wait_for_step(bao, token, &jobs, run, step).await
+        }
+        StepAction::Signoff => {
+            let req = SignoffRequest {
+                plan_hash: inputs.plan_hash,
+                note: inputs.note,
+            };
+            runbooks::signoff(bao, token, who, id, step, &req).await
+        }
+        StepAction::Skip => {
+            runbooks::skip(bao, token, who, id, step, inputs.reason.as_deref()).await
+        }
+        StepAction::Complete => {
+            runbooks::complete(bao, token, who, id, step, inputs.note.as_deref()).await
+        }
     }
 }
 

@@ -64,45 +64,7 @@ impl LocalCluster {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut nodes = Vec::with_capacity(n);
         for i in 1..=n {
-            let node_id = format!("node{i}");
-            let api = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
-            let cluster = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
-            let raft = dir.join(&node_id);
-            std::fs::create_dir_all(&raft)?;
-            let config = dir.join(format!("{node_id}.hcl"));
-            // OpenBao keeps declared audit devices in the cluster's storage and wants the
-            // same declaration on every node (as on real machines: the same path, each on
-            // its own disk). A relative path, resolved in each node's own working folder,
-            // gives every node the same declaration and its own file.
-            let run = std::fs::canonicalize(dir)?.join(format!("{node_id}-run"));
-            super::private_dir(&run)?;
-            std::fs::write(
-                &config,
-                node_config(&raft, &node_id, api, cluster)
-                    + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
-            )?;
-            let args = vec![
-                "server".to_owned(),
-                format!("-config={}", config.canonicalize()?.display()),
-            ];
-            let log = dir.join(format!("{node_id}.log"));
-            let options = super::SpawnOptions {
-                cwd: Some(&run),
-                secret_env: None,
-            };
-            let mut process = BaoProcess::spawn_with(&args, &log, api, options)?
-                .with_audit_log(run.join(super::audit::NODE_FILE));
-            process
-                .wait_listening(&Bao::new(&format!("http://{api}"))?)
-                .await?;
-            nodes.push(LocalNode {
-                node_id,
-                datacenter: format!("dc{i}"),
-                api,
-                cluster,
-                audit_log: process.audit_log().map(Path::to_owned).unwrap_or_default(),
-                process: Some(process),
-            });
+            nodes.push(spawn_node(i, dir).await?);
         }
 
         let first = Bao::new(&nodes[0].url())?;
@@ -261,6 +223,49 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(())
+}
+
+/// Start node `i` (`node{i}`, in datacenter `dc{i}`) and wait until it listens.
+async fn spawn_node(i: usize, dir: &Path) -> anyhow::Result<LocalNode> {
+    let node_id = format!("node{i}");
+    let api = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
+    let cluster = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
+    let raft = dir.join(&node_id);
+    std::fs::create_dir_all(&raft)?;
+    let config = dir.join(format!("{node_id}.hcl"));
+    // OpenBao keeps declared audit devices in the cluster's storage and wants the
+    // same declaration on every node (as on real machines: the same path, each on
+    // its own disk). A relative path, resolved in each node's own working folder,
+    // gives every node the same declaration and its own file.
+    let run = std::fs::canonicalize(dir)?.join(format!("{node_id}-run"));
+    super::private_dir(&run)?;
+    std::fs::write(
+        &config,
+        node_config(&raft, &node_id, api, cluster)
+            + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
+    )?;
+    let args = vec![
+        "server".to_owned(),
+        format!("-config={}", config.canonicalize()?.display()),
+    ];
+    let log = dir.join(format!("{node_id}.log"));
+    let options = super::SpawnOptions {
+        cwd: Some(&run),
+        secret_env: None,
+    };
+    let mut process = BaoProcess::spawn_with(&args, &log, api, options)?
+        .with_audit_log(run.join(super::audit::NODE_FILE));
+    process
+        .wait_listening(&Bao::new(&format!("http://{api}"))?)
+        .await?;
+    Ok(LocalNode {
+        node_id,
+        datacenter: format!("dc{i}"),
+        api,
+        cluster,
+        audit_log: process.audit_log().map(Path::to_owned).unwrap_or_default(),
+        process: Some(process),
+    })
 }
 
 fn node_config(raft: &Path, node_id: &str, api: SocketAddr, cluster: SocketAddr) -> String {

@@ -48,27 +48,7 @@ async fn check_one(
     let text = |f: &str| kept.get(f).and_then(Value::as_str).unwrap_or("").to_owned();
     let (role_id, secret_id) = (text("role_id"), SecretString::from(text("secret_id")));
     let mut probes = Vec::new();
-    let login = if role_id.is_empty() {
-        Err(0)
-    } else {
-        bao.request(
-            Method::POST,
-            "auth/approle/login",
-            None,
-            Some(&json!({ "role_id": role_id, "secret_id": secret_id.expose_secret() })),
-        )
-        .await
-        .map_err(|e| status_of(&e))
-        .and_then(|v| {
-            v.and_then(|v| {
-                v.pointer("/auth/client_token")
-                    .and_then(Value::as_str)
-                    .map(|t| SecretString::from(t.to_owned()))
-            })
-            .ok_or(0)
-        })
-    };
-    let identity = match login {
+    let identity = match login(bao, &role_id, &secret_id).await {
         Ok(t) => {
             probes.push(probe("login", "approle/", 200, 200));
             t
@@ -88,25 +68,7 @@ async fn check_one(
             });
         }
     };
-    let mut failed_canaries = Vec::new();
-    let mut readable = Vec::new();
-    for (kind, paths, expected) in [
-        ("canary", &role.canaries, 200u16),
-        ("forbidden", &role.forbidden, 403u16),
-    ] {
-        for p in paths.iter() {
-            let got = read_status(bao, &identity, p).await;
-            let target = format!("{}/{}", p.environment, p.path);
-            if got != expected {
-                if kind == "canary" {
-                    failed_canaries.push(format!("{target} ({got})"));
-                } else {
-                    readable.push(format!("{target} ({got})"));
-                }
-            }
-            probes.push(probe(kind, &target, expected, got));
-        }
-    }
+    let misses = read_probes(bao, &identity, role, &mut probes).await;
     // The identity's token is of no further use; failing to revoke it only leaves it to expire.
     let _ = bao
         .request(
@@ -116,15 +78,91 @@ async fn check_one(
             None,
         )
         .await;
-    let (status, details) = if !readable.is_empty() {
+    let (status, details) = verdict(role, &misses);
+    Ok(IdentityResult {
+        role: name.clone(),
+        status,
+        details,
+        probes,
+    })
+}
+
+/// AppRole login with the kept ids: the identity's token, or the status OpenBao
+/// answered (0 when there is nothing to log in with or no token came back).
+async fn login(bao: &Bao, role_id: &str, secret_id: &SecretString) -> Result<SecretString, u16> {
+    if role_id.is_empty() {
+        return Err(0);
+    }
+    bao.request(
+        Method::POST,
+        "auth/approle/login",
+        None,
+        Some(&json!({ "role_id": role_id, "secret_id": secret_id.expose_secret() })),
+    )
+    .await
+    .map_err(|e| status_of(&e))
+    .and_then(|v| {
+        v.and_then(|v| {
+            v.pointer("/auth/client_token")
+                .and_then(Value::as_str)
+                .map(|t| SecretString::from(t.to_owned()))
+        })
+        .ok_or(0)
+    })
+}
+
+/// The probes that did not answer as expected, by kind.
+#[derive(Default)]
+struct Misses {
+    failed_canaries: Vec<String>,
+    readable: Vec<String>,
+}
+
+/// Read every canary (expecting 200) and forbidden path (expecting 403) as the identity.
+async fn read_probes(
+    bao: &Bao,
+    identity: &SecretString,
+    role: &Role,
+    probes: &mut Vec<IdentityProbe>,
+) -> Misses {
+    let mut misses = Misses::default();
+    for (kind, paths, expected) in [
+        ("canary", &role.canaries, 200u16),
+        ("forbidden", &role.forbidden, 403u16),
+    ] {
+        for p in paths.iter() {
+            let got = read_status(bao, identity, p).await;
+            let target = format!("{}/{}", p.environment, p.path);
+            if got != expected {
+                if kind == "canary" {
+                    misses.failed_canaries.push(format!("{target} ({got})"));
+                } else {
+                    misses.readable.push(format!("{target} ({got})"));
+                }
+            }
+            probes.push(probe(kind, &target, expected, got));
+        }
+    }
+    misses
+}
+
+/// A readable forbidden path outweighs an unreadable canary.
+fn verdict(role: &Role, misses: &Misses) -> (IdentityStatus, String) {
+    if !misses.readable.is_empty() {
         (
             IdentityStatus::ForbiddenReadable,
-            format!("forbidden paths are readable: {}", readable.join(", ")),
+            format!(
+                "forbidden paths are readable: {}",
+                misses.readable.join(", ")
+            ),
         )
-    } else if !failed_canaries.is_empty() {
+    } else if !misses.failed_canaries.is_empty() {
         (
             IdentityStatus::CanaryFailed,
-            format!("canaries could not be read: {}", failed_canaries.join(", ")),
+            format!(
+                "canaries could not be read: {}",
+                misses.failed_canaries.join(", ")
+            ),
         )
     } else {
         (
@@ -135,13 +173,7 @@ async fn check_one(
                 role.forbidden.len()
             ),
         )
-    };
-    Ok(IdentityResult {
-        role: name.clone(),
-        status,
-        details,
-        probes,
-    })
+    }
 }
 
 fn probe(kind: &str, target: &str, expected: u16, got: u16) -> IdentityProbe {

@@ -189,25 +189,7 @@ fn evidence(md: &mut String, kind: &str, e: &Value) {
             .unwrap_or_default()
     };
     match kind {
-        "verify_freeze" if e.get("probes").is_some() => {
-            let probes = items("probes");
-            let denied = probes
-                .iter()
-                .filter(|p| str_of(p, "got") == "denied")
-                .count();
-            let _ = writeln!(md, "- Probes: {} run, {denied} denied", probes.len());
-            for p in probes.iter().filter(|p| str_of(p, "status") != "pass") {
-                let _ = writeln!(
-                    md,
-                    "  - FAILED: policy `{}` {} `{}`: expected {}, got {}",
-                    str_of(p, "policy"),
-                    str_of(p, "operation"),
-                    str_of(p, "path"),
-                    str_of(p, "expected"),
-                    str_of(p, "got")
-                );
-            }
-        }
+        "verify_freeze" if e.get("probes").is_some() => freeze_probes(md, &items("probes")),
         "freeze" => {
             let _ = writeln!(md, "- Policies rewritten: {}", join(&items("policies")));
         }
@@ -240,39 +222,62 @@ fn evidence(md: &mut String, kind: &str, e: &Value) {
                 );
             }
         }
-        "lint_environments" => {
-            for f in items("findings") {
-                let _ = writeln!(
-                    md,
-                    "  - {} `{}` {}/{}: {}",
-                    str_of(&f, "severity"),
-                    str_of(&f, "rule"),
-                    str_of(&f, "environment"),
-                    str_of(&f, "path"),
-                    cell(str_of(&f, "message"))
-                );
-            }
-        }
-        "cluster_health" => {
-            for n in items("nodes") {
-                let _ = writeln!(
-                    md,
-                    "  - node `{}` ({}): {}{}",
-                    str_of(&n, "node_id"),
-                    str_of(&n, "datacenter"),
-                    if n["healthy"] == true {
-                        "healthy"
-                    } else {
-                        "UNHEALTHY"
-                    },
-                    if n["leader"] == true { ", leader" } else { "" }
-                );
-            }
-        }
+        "lint_environments" => lint_findings(md, &items("findings")),
+        "cluster_health" => cluster_nodes(md, &items("nodes")),
         _ => super::changes::report(md, kind, e),
     }
     if let Some(err) = e.get("error").and_then(Value::as_str) {
         let _ = writeln!(md, "- Error: {}", cell(err));
+    }
+}
+
+fn freeze_probes(md: &mut String, probes: &[Value]) {
+    let denied = probes
+        .iter()
+        .filter(|p| str_of(p, "got") == "denied")
+        .count();
+    let _ = writeln!(md, "- Probes: {} run, {denied} denied", probes.len());
+    for p in probes.iter().filter(|p| str_of(p, "status") != "pass") {
+        let _ = writeln!(
+            md,
+            "  - FAILED: policy `{}` {} `{}`: expected {}, got {}",
+            str_of(p, "policy"),
+            str_of(p, "operation"),
+            str_of(p, "path"),
+            str_of(p, "expected"),
+            str_of(p, "got")
+        );
+    }
+}
+
+fn lint_findings(md: &mut String, findings: &[Value]) {
+    for f in findings {
+        let _ = writeln!(
+            md,
+            "  - {} `{}` {}/{}: {}",
+            str_of(f, "severity"),
+            str_of(f, "rule"),
+            str_of(f, "environment"),
+            str_of(f, "path"),
+            cell(str_of(f, "message"))
+        );
+    }
+}
+
+fn cluster_nodes(md: &mut String, nodes: &[Value]) {
+    for n in nodes {
+        let _ = writeln!(
+            md,
+            "  - node `{}` ({}): {}{}",
+            str_of(n, "node_id"),
+            str_of(n, "datacenter"),
+            if n["healthy"] == true {
+                "healthy"
+            } else {
+                "UNHEALTHY"
+            },
+            if n["leader"] == true { ", leader" } else { "" }
+        );
     }
 }
 

@@ -1,4 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion; the 80-line rule is for backend/src and frontend/src"
+)]
 //! Crypter's backend integration tests: one binary, every test against a real `bao`
 //! started on a free loopback port.
 

@@ -1,7 +1,9 @@
 use super::confirm::TypedConfirm;
 use super::error_box::ErrorBox;
 use crate::api;
-use crypter_api::{CompareEntry, Comparison, Environment, PromoteRequest};
+use crypter_api::{
+    ApiError, CompareEntry, Comparison, CredentialWritten, Environment, PromoteRequest,
+};
 use leptos::prelude::*;
 
 /// Two environments side by side: which paths each holds and whether the values are equal
@@ -67,39 +69,61 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                         <caption class="sr-only">"Comparison"</caption>
                         <thead><tr><th>"Path"</th><th>{l.clone()}</th><th>{r.clone()}</th><th>"Values"</th><th><span class="sr-only">"Action"</span></th></tr></thead>
                         <tbody>
-                            {c.entries.into_iter().map(|e: CompareEntry| {
-                                let mark = |b: bool| if b { "present" } else { "missing" };
-                                let equal = match e.equal { Some(true) => "equal", Some(false) => "different", None => "-" };
-                                let req = PromoteRequest { from: l.clone(), to: r.clone(), path: e.path.clone(), overwrite: e.in_right };
-                                let can = e.in_left && e.equal != Some(true);
-                                // Overwriting in a protected environment needs its name typed.
-                                let overwrite = e.in_right;
-                                let right_protected = envs.with_untracked(|l| l.iter().any(|x| x.name == r && x.protected));
-                                let right_name = r.clone();
-                                view! {
-                                    <tr data-testid="compare-row" data-path=e.path.clone()>
-                                        <td><code>{e.path.clone()}</code></td>
-                                        <td>{mark(e.in_left)}</td>
-                                        <td>{mark(e.in_right)}</td>
-                                        <td data-testid="compare-equal">{equal}</td>
-                                        <td>{can.then(|| if overwrite {
-                                            view! {
-                                                <TypedConfirm env=right_name.clone() protected=right_protected
-                                                    label="Promote (overwrite)" testid="promote"
-                                                    on_confirm=Callback::new(move |_| { promote.dispatch(req.clone()); }) />
-                                            }.into_any()
-                                        } else {
-                                            view! {
-                                                <button type="button" data-testid="promote" on:click=move |_| { promote.dispatch(req.clone()); }>"Promote"</button>
-                                            }.into_any()
-                                        })}</td>
-                                    </tr>
-                                }
+                            {c.entries.into_iter().map(|e: CompareEntry| view! {
+                                <CompareRow entry=e left=l.clone() right=r.clone() envs=envs promote=promote />
                             }).collect_view()}
                         </tbody>
                     </table>
                 }
             })}
         </section>
+    }
+}
+
+/// One path of a comparison; promote copies it from left to right where it is missing or
+/// different there.
+#[component]
+fn CompareRow(
+    entry: CompareEntry,
+    left: String,
+    right: String,
+    envs: Signal<Vec<Environment>>,
+    promote: Action<PromoteRequest, Result<CredentialWritten, ApiError>>,
+) -> impl IntoView {
+    let e = entry;
+    let mark = |b: bool| if b { "present" } else { "missing" };
+    let equal = match e.equal {
+        Some(true) => "equal",
+        Some(false) => "different",
+        None => "-",
+    };
+    let req = PromoteRequest {
+        from: left,
+        to: right.clone(),
+        path: e.path.clone(),
+        overwrite: e.in_right,
+    };
+    let can = e.in_left && e.equal != Some(true);
+    // Overwriting in a protected environment needs its name typed.
+    let overwrite = e.in_right;
+    let right_protected = envs.with_untracked(|l| l.iter().any(|x| x.name == right && x.protected));
+    view! {
+        <tr data-testid="compare-row" data-path=e.path.clone()>
+            <td><code>{e.path.clone()}</code></td>
+            <td>{mark(e.in_left)}</td>
+            <td>{mark(e.in_right)}</td>
+            <td data-testid="compare-equal">{equal}</td>
+            <td>{can.then(|| if overwrite {
+                view! {
+                    <TypedConfirm env=right.clone() protected=right_protected
+                        label="Promote (overwrite)" testid="promote"
+                        on_confirm=Callback::new(move |_| { promote.dispatch(req.clone()); }) />
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" data-testid="promote" on:click=move |_| { promote.dispatch(req.clone()); }>"Promote"</button>
+                }.into_any()
+            })}</td>
+        </tr>
     }
 }

@@ -1,7 +1,8 @@
 use super::error_box::ErrorBox;
 use crate::api;
 use crypter_api::{
-    ApiError, CredentialDetail, CredentialWrite, CredentialWritten, CREDENTIAL_CLASSES,
+    ApiError, CredentialDetail, CredentialMetadata, CredentialWrite, CredentialWritten,
+    CREDENTIAL_CLASSES,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -11,6 +12,68 @@ struct Field {
     id: usize,
     key: RwSignal<String>,
     value: RwSignal<String>,
+}
+
+/// The credential's metadata as the form edits it.
+#[derive(Clone, Copy)]
+struct MetaFields {
+    class: RwSignal<String>,
+    owner: RwSignal<String>,
+    description: RwSignal<String>,
+    labels: RwSignal<String>,
+    rotate: RwSignal<String>,
+}
+
+impl MetaFields {
+    fn new(meta: &CredentialMetadata) -> Self {
+        Self {
+            class: RwSignal::new(meta.class.clone().unwrap_or_default()),
+            owner: RwSignal::new(meta.owner.clone().unwrap_or_default()),
+            description: RwSignal::new(meta.description.clone().unwrap_or_default()),
+            labels: RwSignal::new(meta.labels.join(", ")),
+            rotate: RwSignal::new(
+                meta.rotate_after_days
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// The write of `data` with this metadata (read untracked: this runs on submit).
+    fn write(self, data: BTreeMap<String, String>, cas: Option<u64>) -> CredentialWrite {
+        let opt = |s: RwSignal<String>| {
+            Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        CredentialWrite {
+            data,
+            class: opt(self.class),
+            owner: opt(self.owner),
+            description: opt(self.description),
+            labels: self
+                .labels
+                .get_untracked()
+                .split(',')
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            rotate_after_days: opt(self.rotate).and_then(|d| d.parse().ok()),
+            cas,
+        }
+    }
+}
+
+/// The value's fields with a key (a field without one is left out).
+fn field_data(fields: &[Field]) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .map(|f| {
+            (
+                f.key.get_untracked().trim().to_owned(),
+                f.value.get_untracked(),
+            )
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
 }
 
 /// Create a credential, or (with `existing`) write a new version of one. The value is
@@ -24,10 +87,12 @@ pub fn CredentialForm(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let is_new = existing.is_none();
-    let meta = existing
-        .as_ref()
-        .map(|d| d.metadata.clone())
-        .unwrap_or_default();
+    let meta = MetaFields::new(
+        &existing
+            .as_ref()
+            .map(|d| d.metadata.clone())
+            .unwrap_or_default(),
+    );
     let cas = existing.as_ref().map(|d| d.current_version);
     let path = RwSignal::new(
         existing
@@ -35,16 +100,6 @@ pub fn CredentialForm(
             .map(|d| d.path.clone())
             .unwrap_or_default(),
     );
-    let class = RwSignal::new(meta.class.clone().unwrap_or_default());
-    let owner = RwSignal::new(meta.owner.clone().unwrap_or_default());
-    let description = RwSignal::new(meta.description.clone().unwrap_or_default());
-    let labels = RwSignal::new(meta.labels.join(", "));
-    let rotate = RwSignal::new(
-        meta.rotate_after_days
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    );
-    let next_id = StoredValue::new(1_usize);
     let fields = RwSignal::new(vec![Field {
         id: 0,
         key: RwSignal::new("value".to_owned()),
@@ -67,34 +122,7 @@ pub fn CredentialForm(
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let opt = |s: RwSignal<String>| {
-            Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
-        };
-        let data: BTreeMap<String, String> = fields
-            .get_untracked()
-            .iter()
-            .map(|f| {
-                (
-                    f.key.get_untracked().trim().to_owned(),
-                    f.value.get_untracked(),
-                )
-            })
-            .filter(|(k, _)| !k.is_empty())
-            .collect();
-        let req = CredentialWrite {
-            data,
-            class: opt(class),
-            owner: opt(owner),
-            description: opt(description),
-            labels: labels
-                .get_untracked()
-                .split(',')
-                .map(|l| l.trim().to_owned())
-                .filter(|l| !l.is_empty())
-                .collect(),
-            rotate_after_days: opt(rotate).and_then(|d| d.parse().ok()),
-            cas,
-        };
+        let req = meta.write(fields.with_untracked(|fs| field_data(fs)), cas);
         save.dispatch((
             env.get_untracked(),
             path.get_untracked().trim().to_owned(),
@@ -113,42 +141,20 @@ pub fn CredentialForm(
             })}
             <label for="cred-class">"Class"</label>
             <select id="cred-class" data-testid="cred-class" required=is_new
-                prop:value=move || class.get()
-                on:change=move |ev| class.set(event_target_value(&ev))>
+                prop:value=move || meta.class.get()
+                on:change=move |ev| meta.class.set(event_target_value(&ev))>
                 <option value="">"Pick a class"</option>
                 {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
             </select>
-            <fieldset class="fields">
-                <legend>"Value"</legend>
-                <For each=move || fields.get() key=|f| f.id children=move |f: Field| {
-                    let kid = format!("cred-key-{}", f.id);
-                    let vid = format!("cred-value-{}", f.id);
-                    // Each field's labels are numbered: no two inputs share a label.
-                    let n = f.id + 1;
-                    view! {
-                        <div class="field-row">
-                            <label for=kid.clone() class="sr-only">"Key "{n}</label>
-                            <input id=kid data-testid="cred-key" placeholder="key" bind:value=f.key />
-                            <label for=vid.clone() class="sr-only">"Value "{n}</label>
-                            <input id=vid type="password" data-testid="cred-value" autocomplete="off"
-                                placeholder="value" bind:value=f.value />
-                        </div>
-                    }
-                } />
-                <button type="button" data-testid="cred-add-field" on:click=move |_| {
-                    let id = next_id.get_value();
-                    next_id.set_value(id + 1);
-                    fields.update(|fs| fs.push(Field { id, key: RwSignal::new(String::new()), value: RwSignal::new(String::new()) }));
-                }>"Add a field"</button>
-            </fieldset>
+            <ValueFields fields=fields />
             <label for="cred-owner">"Owner"</label>
-            <input id="cred-owner" data-testid="cred-owner" bind:value=owner />
+            <input id="cred-owner" data-testid="cred-owner" bind:value=meta.owner />
             <label for="cred-description">"Description"</label>
-            <input id="cred-description" data-testid="cred-description" bind:value=description />
+            <input id="cred-description" data-testid="cred-description" bind:value=meta.description />
             <label for="cred-labels">"Labels (comma-separated)"</label>
-            <input id="cred-labels" data-testid="cred-labels" bind:value=labels />
+            <input id="cred-labels" data-testid="cred-labels" bind:value=meta.labels />
             <label for="cred-rotate">"Rotate after (days)"</label>
-            <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=rotate />
+            <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=meta.rotate />
             <ErrorBox error=error />
             <div class="row">
                 <button type="submit" class="primary" data-testid="cred-save"
@@ -156,5 +162,37 @@ pub fn CredentialForm(
                 <button type="button" data-testid="cred-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
             </div>
         </form>
+    }
+}
+
+/// The value's key/value fields, and a button that adds one.
+#[component]
+fn ValueFields(fields: RwSignal<Vec<Field>>) -> impl IntoView {
+    // Ids stay unique when fields are added: the first field is 0.
+    let next_id = StoredValue::new(1_usize);
+    view! {
+        <fieldset class="fields">
+            <legend>"Value"</legend>
+            <For each=move || fields.get() key=|f| f.id children=move |f: Field| {
+                let kid = format!("cred-key-{}", f.id);
+                let vid = format!("cred-value-{}", f.id);
+                // Each field's labels are numbered: no two inputs share a label.
+                let n = f.id + 1;
+                view! {
+                    <div class="field-row">
+                        <label for=kid.clone() class="sr-only">"Key "{n}</label>
+                        <input id=kid data-testid="cred-key" placeholder="key" bind:value=f.key />
+                        <label for=vid.clone() class="sr-only">"Value "{n}</label>
+                        <input id=vid type="password" data-testid="cred-value" autocomplete="off"
+                            placeholder="value" bind:value=f.value />
+                    </div>
+                }
+            } />
+            <button type="button" data-testid="cred-add-field" on:click=move |_| {
+                let id = next_id.get_value();
+                next_id.set_value(id + 1);
+                fields.update(|fs| fs.push(Field { id, key: RwSignal::new(String::new()), value: RwSignal::new(String::new()) }));
+            }>"Add a field"</button>
+        </fieldset>
     }
 }

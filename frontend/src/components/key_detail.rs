@@ -75,25 +75,7 @@ pub fn KeyDetailPanel(
         <section class="card" data-testid="key-detail" aria-label=title.clone()>
             <h2>{title.clone()}</h2>
             <ErrorBox error=error />
-            {move || detail.get().and_then(Result::ok).map(|d| {
-                let k = d.key.clone();
-                view! {
-                    <dl class="facts">
-                        <dt>"Type"</dt><dd data-testid="key-detail-type">{k.key_type.as_str()}</dd>
-                        <dt>"Latest version"</dt><dd data-testid="key-detail-latest">{format!("v{}", k.latest_version)}</dd>
-                        <dt>"Decrypts down to"</dt><dd data-testid="key-detail-min-decrypt">{format!("v{}", k.min_decryption_version)}</dd>
-                        <dt>"Last rotated"</dt><dd>{short_time(&k.last_rotated)}</dd>
-                        <dt>"Rotation"</dt><dd data-testid="key-detail-rotation">{if k.rotation_due { "due" } else { "up to date" }}</dd>
-                        <dt>"Owner"</dt><dd>{k.owner.clone().unwrap_or_else(|| "—".into())}</dd>
-                    </dl>
-                    <h3>"Versions"</h3>
-                    <ul data-testid="key-versions">
-                        {d.versions.iter().rev().map(|v| view! {
-                            <li>{format!("v{} — made {}", v.version, short_time(&v.created))}</li>
-                        }).collect_view()}
-                    </ul>
-                }
-            })}
+            {move || detail.get().and_then(Result::ok).map(|d| view! { <KeyFacts detail=d /> })}
             <div class="row">
                 <TypedConfirm env=env_sig protected=protected label="Rotate" testid="key-rotate"
                     on_confirm=Callback::new(move |()| { rotate.dispatch(()); })
@@ -111,6 +93,28 @@ pub fn KeyDetailPanel(
                 <KeyTry env=d.key.environment.to_string() name=d.key.name.to_string() key_type=d.key.key_type />
             })}
         </section>
+    }
+}
+
+/// What the key is: its type, versions, rotation and owner.
+#[component]
+fn KeyFacts(detail: KeyDetail) -> impl IntoView {
+    let k = detail.key.clone();
+    view! {
+        <dl class="facts">
+            <dt>"Type"</dt><dd data-testid="key-detail-type">{k.key_type.as_str()}</dd>
+            <dt>"Latest version"</dt><dd data-testid="key-detail-latest">{format!("v{}", k.latest_version)}</dd>
+            <dt>"Decrypts down to"</dt><dd data-testid="key-detail-min-decrypt">{format!("v{}", k.min_decryption_version)}</dd>
+            <dt>"Last rotated"</dt><dd>{short_time(&k.last_rotated)}</dd>
+            <dt>"Rotation"</dt><dd data-testid="key-detail-rotation">{if k.rotation_due { "due" } else { "up to date" }}</dd>
+            <dt>"Owner"</dt><dd>{k.owner.clone().unwrap_or_else(|| "—".into())}</dd>
+        </dl>
+        <h3>"Versions"</h3>
+        <ul data-testid="key-versions">
+            {detail.versions.iter().rev().map(|v| view! {
+                <li>{format!("v{} — made {}", v.version, short_time(&v.created))}</li>
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -122,6 +122,63 @@ fn class_from(s: &str) -> RoleClass {
         .unwrap_or(RoleClass::Human)
 }
 
+/// The role's own fields, filled from the role being edited.
+#[derive(Clone, Copy)]
+struct RoleFields {
+    name: RwSignal<String>,
+    class: RwSignal<RoleClass>,
+    description: RwSignal<String>,
+    canaries: RwSignal<String>,
+    forbidden: RwSignal<String>,
+}
+
+impl RoleFields {
+    fn new(initial: Option<&Role>) -> Self {
+        let text = |f: fn(&Role) -> String| RwSignal::new(initial.map(f).unwrap_or_default());
+        Self {
+            name: text(|r| r.name.to_string()),
+            class: RwSignal::new(initial.map_or(RoleClass::Service, |r| r.class)),
+            description: text(|r| r.description.clone()),
+            canaries: text(|r| probes_text(&r.canaries)),
+            forbidden: text(|r| probes_text(&r.forbidden)),
+        }
+    }
+
+    /// The role the form describes, or what to fix first.
+    fn build(self, rows: &[GrantRow]) -> Result<Role, String> {
+        let name = RoleName::parse(self.name.get().trim()).map_err(|e| e.message)?;
+        let grants = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.build().map_err(|e| format!("grant {}: {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let e2e = self.class.get() == RoleClass::E2e;
+        Ok(Role {
+            name,
+            class: self.class.get(),
+            description: self.description.get().trim().to_owned(),
+            grants,
+            canaries: if e2e {
+                parse_probes(&self.canaries.get(), "canary")?
+            } else {
+                vec![]
+            },
+            forbidden: if e2e {
+                parse_probes(&self.forbidden.get(), "forbidden path")?
+            } else {
+                vec![]
+            },
+        })
+    }
+}
+
+/// A grant row with the next free id: ids stay unique when rows are removed.
+fn new_row(next_id: StoredValue<usize>, g: Option<&Grant>) -> GrantRow {
+    let id = next_id.get_value();
+    next_id.set_value(id + 1);
+    GrantRow::new(id, g)
+}
+
 #[component]
 pub fn RoleEditor(
     initial: Option<Role>,
@@ -129,74 +186,16 @@ pub fn RoleEditor(
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let existing = initial.is_some();
-    let name = RwSignal::new(
-        initial
-            .as_ref()
-            .map(|r| r.name.to_string())
-            .unwrap_or_default(),
-    );
-    let class = RwSignal::new(
-        initial
-            .as_ref()
-            .map(|r| r.class)
-            .unwrap_or(RoleClass::Service),
-    );
-    let description = RwSignal::new(
-        initial
-            .as_ref()
-            .map(|r| r.description.clone())
-            .unwrap_or_default(),
-    );
-    let canaries = RwSignal::new(
-        initial
-            .as_ref()
-            .map(|r| probes_text(&r.canaries))
-            .unwrap_or_default(),
-    );
-    let forbidden = RwSignal::new(
-        initial
-            .as_ref()
-            .map(|r| probes_text(&r.forbidden))
-            .unwrap_or_default(),
-    );
+    let fields = RoleFields::new(initial.as_ref());
     let next_id = StoredValue::new(0usize);
-    let new_row = move |g: Option<&Grant>| {
-        let id = next_id.get_value();
-        next_id.set_value(id + 1);
-        GrantRow::new(id, g)
-    };
     let initial_rows: Vec<GrantRow> = match &initial {
-        Some(r) if !r.grants.is_empty() => r.grants.iter().map(|g| new_row(Some(g))).collect(),
-        _ => vec![new_row(None)],
+        Some(r) if !r.grants.is_empty() => {
+            r.grants.iter().map(|g| new_row(next_id, Some(g))).collect()
+        }
+        _ => vec![new_row(next_id, None)],
     };
     let rows = RwSignal::new(initial_rows);
-
-    let built = Memo::new(move |_| -> Result<Role, String> {
-        let name = RoleName::parse(name.get().trim()).map_err(|e| e.message)?;
-        let grants = rows
-            .get()
-            .iter()
-            .enumerate()
-            .map(|(i, r)| r.build().map_err(|e| format!("grant {}: {e}", i + 1)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let e2e = class.get() == RoleClass::E2e;
-        Ok(Role {
-            name,
-            class: class.get(),
-            description: description.get().trim().to_owned(),
-            grants,
-            canaries: if e2e {
-                parse_probes(&canaries.get(), "canary")?
-            } else {
-                vec![]
-            },
-            forbidden: if e2e {
-                parse_probes(&forbidden.get(), "forbidden path")?
-            } else {
-                vec![]
-            },
-        })
-    });
+    let built = Memo::new(move |_| -> Result<Role, String> { fields.build(&rows.get()) });
 
     let preview = Action::new_local(|role: &Role| {
         let role = role.clone();
@@ -224,61 +223,9 @@ pub fn RoleEditor(
     view! {
         <form class="card role-editor" data-testid="role-editor" aria-labelledby="role-editor-title" on:submit=|ev| ev.prevent_default()>
             <h2 id="role-editor-title">{if existing { "Edit role" } else { "New role" }}</h2>
-            <div class="form-grid">
-                <div>
-                    <label for="role-name">"Name"</label>
-                    <input id="role-name" data-testid="role-name" bind:value=name disabled=existing
-                        placeholder="e.g. payments-api" />
-                </div>
-                <div>
-                    <label for="role-class">"Class"</label>
-                    <select id="role-class" data-testid="role-class"
-                        prop:value=move || class.get().as_str()
-                        on:change=move |ev| class.set(class_from(&event_target_value(&ev)))>
-                        {RoleClass::ALL.map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
-                    </select>
-                </div>
-            </div>
-            <label for="role-description">"Description"</label>
-            <input id="role-description" data-testid="role-description" bind:value=description />
-
-            <h3>"Grants"</h3>
-            <div class="table-wrap">
-                <table class="grants" data-testid="grants-table">
-                    <thead>
-                        <tr>
-                            <th>"Environment"</th>
-                            <th>"Target"</th>
-                            <th>"Scope"</th>
-                            <th>"Capabilities"</th>
-                            <th>"Deny"</th>
-                            <th></th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For each=move || rows.get() key=|r| r.id let:row>
-                            <GrantRowView row=row on_remove=move |id| rows.update(|rs| rs.retain(|r| r.id != id)) />
-                        </For>
-                    </tbody>
-                </table>
-            </div>
-            <button type="button" data-testid="grant-add" on:click=move |_| {
-                let row = new_row(None);
-                rows.update(|rs| rs.push(row));
-            }>"Add grant"</button>
-
-            <Show when=move || class.get() == RoleClass::E2e>
-                <div class="form-grid">
-                    <div>
-                        <label for="role-canaries">"Canary paths (must be readable; one environment/path per line)"</label>
-                        <textarea id="role-canaries" data-testid="role-canaries" rows="3" bind:value=canaries></textarea>
-                    </div>
-                    <div>
-                        <label for="role-forbidden">"Forbidden paths (must be refused)"</label>
-                        <textarea id="role-forbidden" data-testid="role-forbidden" rows="3" bind:value=forbidden></textarea>
-                    </div>
-                </div>
-            </Show>
+            <RoleIdentity fields=fields existing=existing />
+            <GrantsTable rows=rows next_id=next_id />
+            <ProbeFields fields=fields />
 
             {move || built.get().err().map(|e| view! { <p class="invalid" data-testid="role-invalid">{e}</p> })}
             <ErrorBox error=error />
@@ -312,6 +259,91 @@ pub fn RoleEditor(
                 _ => None,
             }}
         </form>
+    }
+}
+
+/// Name (fixed once the role exists), class and description.
+#[component]
+fn RoleIdentity(fields: RoleFields, existing: bool) -> impl IntoView {
+    let RoleFields {
+        name,
+        class,
+        description,
+        ..
+    } = fields;
+    view! {
+        <div class="form-grid">
+            <div>
+                <label for="role-name">"Name"</label>
+                <input id="role-name" data-testid="role-name" bind:value=name disabled=existing
+                    placeholder="e.g. payments-api" />
+            </div>
+            <div>
+                <label for="role-class">"Class"</label>
+                <select id="role-class" data-testid="role-class"
+                    prop:value=move || class.get().as_str()
+                    on:change=move |ev| class.set(class_from(&event_target_value(&ev)))>
+                    {RoleClass::ALL.map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
+                </select>
+            </div>
+        </div>
+        <label for="role-description">"Description"</label>
+        <input id="role-description" data-testid="role-description" bind:value=description />
+    }
+}
+
+#[component]
+fn GrantsTable(rows: RwSignal<Vec<GrantRow>>, next_id: StoredValue<usize>) -> impl IntoView {
+    view! {
+        <h3>"Grants"</h3>
+        <div class="table-wrap">
+            <table class="grants" data-testid="grants-table">
+                <thead>
+                    <tr>
+                        <th>"Environment"</th>
+                        <th>"Target"</th>
+                        <th>"Scope"</th>
+                        <th>"Capabilities"</th>
+                        <th>"Deny"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|r| r.id let:row>
+                        <GrantRowView row=row on_remove=move |id| rows.update(|rs| rs.retain(|r| r.id != id)) />
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        <button type="button" data-testid="grant-add" on:click=move |_| {
+            let row = new_row(next_id, None);
+            rows.update(|rs| rs.push(row));
+        }>"Add grant"</button>
+    }
+}
+
+/// An e2e role's canaries (must be readable) and forbidden paths (must be refused).
+#[component]
+fn ProbeFields(fields: RoleFields) -> impl IntoView {
+    let RoleFields {
+        class,
+        canaries,
+        forbidden,
+        ..
+    } = fields;
+    view! {
+        <Show when=move || class.get() == RoleClass::E2e>
+            <div class="form-grid">
+                <div>
+                    <label for="role-canaries">"Canary paths (must be readable; one environment/path per line)"</label>
+                    <textarea id="role-canaries" data-testid="role-canaries" rows="3" bind:value=canaries></textarea>
+                </div>
+                <div>
+                    <label for="role-forbidden">"Forbidden paths (must be refused)"</label>
+                    <textarea id="role-forbidden" data-testid="role-forbidden" rows="3" bind:value=forbidden></textarea>
+                </div>
+            </div>
+        </Show>
     }
 }
 

@@ -25,20 +25,7 @@ pub fn Shell() -> impl IntoView {
         Some(Ok(info)) => auth.session.set(Some(info)),
         Some(Err(e)) if e.code == "unauthenticated" => {
             auth.session.set(None);
-            let next = location.pathname.get_untracked();
-            // The login page lives in the core bundle: a page load, replacing this entry.
-            let target = format!("/login?next={}", crypter_api::url::encode_path(&next));
-            if here == "core" {
-                to_login(
-                    &target,
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            } else if let Some(w) = web_sys::window() {
-                let _ = w.location().replace(&target);
-            }
+            to_login_page(here, &location.pathname.get_untracked(), &to_login);
         }
         _ => {}
     });
@@ -97,6 +84,23 @@ pub fn Shell() -> impl IntoView {
                 </main>
             </div>
         </Show>
+    }
+}
+
+/// Send the visitor to the login page, which brings them back to `next`. The login page
+/// lives in the core bundle: from another bundle, a page load, replacing this entry.
+fn to_login_page(here: &str, next: &str, navigate: &impl Fn(&str, NavigateOptions)) {
+    let target = format!("/login?next={}", crypter_api::url::encode_path(next));
+    if here == "core" {
+        navigate(
+            &target,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    } else if let Some(w) = web_sys::window() {
+        let _ = w.location().replace(&target);
     }
 }
 

@@ -6,7 +6,7 @@ use crate::components::identity_checks::IdentityChecks;
 use crate::components::role_detail::RoleDetail;
 use crate::components::role_editor::RoleEditor;
 use crate::components::users_panel::UsersPanel;
-use crypter_api::Role;
+use crypter_api::{Role, RoleSummary};
 use leptos::prelude::*;
 
 /// What the right-hand panel shows.
@@ -56,40 +56,7 @@ pub fn Roles() -> impl IntoView {
                     None => view! { <p class="loading">"Loading roles…"</p> }.into_any(),
                     Some(Err(_)) => view! { <p class="muted">"Roles are unavailable."</p> }.into_any(),
                     Some(Ok(list)) if list.is_empty() => view! { <p class="muted" data-testid="roles-empty">"No roles yet."</p> }.into_any(),
-                    Some(Ok(list)) => view! {
-                        <div class="table-wrap">
-                            <table class="roles-table" data-testid="roles-table">
-                                <thead><tr><th>"Role"</th><th>"Class"</th><th>"Grants"</th><th>"Policy"</th><th>"Description"</th></tr></thead>
-                                <tbody>
-                                    <For each=move || list.clone() key=|r| (r.name.clone(), r.grant_count, r.drift, r.class) let:r>
-                                        <tr data-testid=format!("role-row-{}", r.name)>
-                                            <td>
-                                                <button type="button" class="link" data-testid=format!("role-open-{}", r.name)
-                                                    on:click={let n = r.name.to_string(); move |_| panel.set(Panel::View(n.clone()))}>
-                                                    {r.name.to_string()}
-                                                </button>
-                                            </td>
-                                            <td data-testid="role-class-cell">{r.class.as_str()}</td>
-                                            <td data-testid="role-grant-count">{r.grant_count}</td>
-                                            <td>
-                                                {if r.drift {
-                                                    view! { <span class="badge bad" data-testid="role-row-drift">"drift"</span> }.into_any()
-                                                } else {
-                                                    view! { <span class="badge ok">"in sync"</span> }.into_any()
-                                                }}
-                                                {(!r.deprecated_methods.is_empty()).then(|| view! {
-                                                    " " <span class="badge warn" data-testid="role-row-deprecated">
-                                                        {format!("deprecated {}", r.deprecated_methods.join(", "))}
-                                                    </span>
-                                                })}
-                                            </td>
-                                            <td class="muted">{r.description.clone()}</td>
-                                        </tr>
-                                    </For>
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
+                    Some(Ok(list)) => view! { <RolesTable list=list panel=panel /> }.into_any(),
                 }}
             </div>
             {move || match panel.get() {
@@ -121,5 +88,45 @@ pub fn Roles() -> impl IntoView {
             <UsersPanel />
             <IdentityChecks />
         </section>
+    }
+}
+
+/// Every role, with its grant count, policy drift and deprecated login methods; a role's
+/// name opens it in the panel.
+#[component]
+fn RolesTable(list: Vec<RoleSummary>, panel: RwSignal<Panel>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="roles-table" data-testid="roles-table">
+                <thead><tr><th>"Role"</th><th>"Class"</th><th>"Grants"</th><th>"Policy"</th><th>"Description"</th></tr></thead>
+                <tbody>
+                    <For each=move || list.clone() key=|r| (r.name.clone(), r.grant_count, r.drift, r.class) let:r>
+                        <tr data-testid=format!("role-row-{}", r.name)>
+                            <td>
+                                <button type="button" class="link" data-testid=format!("role-open-{}", r.name)
+                                    on:click={let n = r.name.to_string(); move |_| panel.set(Panel::View(n.clone()))}>
+                                    {r.name.to_string()}
+                                </button>
+                            </td>
+                            <td data-testid="role-class-cell">{r.class.as_str()}</td>
+                            <td data-testid="role-grant-count">{r.grant_count}</td>
+                            <td>
+                                {if r.drift {
+                                    view! { <span class="badge bad" data-testid="role-row-drift">"drift"</span> }.into_any()
+                                } else {
+                                    view! { <span class="badge ok">"in sync"</span> }.into_any()
+                                }}
+                                {(!r.deprecated_methods.is_empty()).then(|| view! {
+                                    " " <span class="badge warn" data-testid="role-row-deprecated">
+                                        {format!("deprecated {}", r.deprecated_methods.join(", "))}
+                                    </span>
+                                })}
+                            </td>
+                            <td class="muted">{r.description.clone()}</td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -143,41 +143,9 @@ pub fn RunbookRun() -> impl IntoView {
                     }).collect_view()
                 })}
             </ol>
-            <div class="card">
-                <h2>"Incidents"</h2>
-                <ul data-testid="incident-list">
-                    {move || run.get().map(|r| r.incidents.into_iter().map(|i| {
-                        let path = format!("/runbooks/{}/incidents/{}", r.id, i.n);
-                        let open = i.status != "resolved";
-                        view! {
-                            <li data-testid="incident">
-                                <b>"#" {i.n} " " {i.title}</b> " (" {i.severity} ", " <span data-testid="incident-state">{i.status}</span> ") "
-                                {i.user_impact} " · follow-up: " {i.follow_up} " · step " {i.step.unwrap_or_default()}
-                                {open.then(|| view! {
-                                    " " <button class="secondary" data-testid="incident-resolve"
-                                        on:click=move |_| { act.dispatch((Method::PATCH, path.clone(), json!({"status": "resolved"}))); }>"Mark resolved"</button>
-                                })}
-                            </li>
-                        }
-                    }).collect_view())}
-                </ul>
-            </div>
+            <Incidents run=run act=act />
             <IncidentForm id=Signal::derive(id) act=act />
-            <div class="card">
-                <h2>"Timeline"</h2>
-                {move || run.get().map(|r| {
-                    let now = r.timeline.last().and_then(|e| epoch(&e.at)).unwrap_or(0);
-                    let rows = r.timeline.clone();
-                    view! {
-                        <RunbookTimeline run=r now=now />
-                        <details><summary>"Events (" {rows.len()} ")"</summary>
-                            <ul data-testid="timeline-events">{rows.into_iter().map(|e| view! {
-                                <li>{short_time(&e.at)} " " <b>{e.actor}</b> " " {e.kind} " " {e.message}</li>
-                            }).collect_view()}</ul>
-                        </details>
-                    }
-                })}
-            </div>
+            <Timeline run=run />
             <div class="card">
                 <h2>"Report"</h2>
                 <button data-testid="report-show" on:click=show_report>"Show report"</button>
@@ -189,6 +157,54 @@ pub fn RunbookRun() -> impl IntoView {
                 })}
             </div>
         </section>
+    }
+}
+
+/// The run's incidents; an open one can be marked resolved.
+#[component]
+fn Incidents(run: RwSignal<Option<Runbook>>, act: Act) -> impl IntoView {
+    view! {
+        <div class="card">
+            <h2>"Incidents"</h2>
+            <ul data-testid="incident-list">
+                {move || run.get().map(|r| r.incidents.into_iter().map(|i| {
+                    let path = format!("/runbooks/{}/incidents/{}", r.id, i.n);
+                    let open = i.status != "resolved";
+                    view! {
+                        <li data-testid="incident">
+                            <b>"#" {i.n} " " {i.title}</b> " (" {i.severity} ", " <span data-testid="incident-state">{i.status}</span> ") "
+                            {i.user_impact} " · follow-up: " {i.follow_up} " · step " {i.step.unwrap_or_default()}
+                            {open.then(|| view! {
+                                " " <button class="secondary" data-testid="incident-resolve"
+                                    on:click=move |_| { act.dispatch((Method::PATCH, path.clone(), json!({"status": "resolved"}))); }>"Mark resolved"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view())}
+            </ul>
+        </div>
+    }
+}
+
+/// The run's events: the SVG timeline, and the list behind a disclosure.
+#[component]
+fn Timeline(run: RwSignal<Option<Runbook>>) -> impl IntoView {
+    view! {
+        <div class="card">
+            <h2>"Timeline"</h2>
+            {move || run.get().map(|r| {
+                let now = r.timeline.last().and_then(|e| epoch(&e.at)).unwrap_or(0);
+                let rows = r.timeline.clone();
+                view! {
+                    <RunbookTimeline run=r now=now />
+                    <details><summary>"Events (" {rows.len()} ")"</summary>
+                        <ul data-testid="timeline-events">{rows.into_iter().map(|e| view! {
+                            <li>{short_time(&e.at)} " " <b>{e.actor}</b> " " {e.kind} " " {e.message}</li>
+                        }).collect_view()}</ul>
+                    </details>
+                }
+            })}
+        </div>
     }
 }
 

@@ -35,67 +35,22 @@ const PATHS_PER_CALL: usize = 400;
 /// The writes of one item, as OpenBao will see them (a path's first write is a `create`).
 pub fn needs(item: &PlanItem, op: &Operation, model: &Model<'_>) -> Vec<Need> {
     match (&item.action, &item.target) {
+        (ItemAction::DeleteSource, _) => item
+            .source
+            .iter()
+            .map(|s| match s.version {
+                Some(_) => need(format!("{}/metadata/{}", s.mount, s.path), "delete"),
+                None => need(format!("{}/{}", s.mount, s.path), "delete"),
+            })
+            .collect(),
         (ItemAction::CreateEnvironment, ItemTarget::Environment { name }) => vec![
             need(format!("sys/mounts/env/{name}"), "update"),
             need(format!("sys/mounts/transit/{name}"), "update"),
             need(format!("transit/{name}/config/keys"), "update"),
             need(format!("crypter/data/environments/{name}"), "create"),
         ],
-        (ItemAction::CreateRole, ItemTarget::Role { name, .. }) => {
-            let machine = matches!(op, Operation::CreateRole { class, .. } if class.is_machine());
-            role_writes(name, machine.then_some("create"), "create")
-        }
-        (ItemAction::UpdateRole, ItemTarget::Role { name, .. }) => {
-            let machine = known_class(model, name).is_some_and(RoleClass::is_machine);
-            role_writes(name, machine.then_some("update"), "update")
-        }
-        (ItemAction::DeleteRole, ItemTarget::Role { name, .. }) => {
-            let class = known_class(model, name);
-            let mut out = Vec::new();
-            if class.is_some_and(RoleClass::is_machine) {
-                out.push(need(format!("auth/approle/role/{name}"), "delete"));
-            }
-            if class == Some(RoleClass::E2e) {
-                out.push(need(format!("crypter/metadata/e2e/{name}"), "delete"));
-            }
-            out.push(need(policy_path(name), "delete"));
-            out.push(need(format!("crypter/metadata/roles/{name}"), "delete"));
-            out
-        }
-        (
-            ItemAction::Create | ItemAction::Update,
-            ItemTarget::Credential {
-                environment,
-                path,
-                version,
-            },
-        ) => {
-            let first = if version.is_none() {
-                "create"
-            } else {
-                "update"
-            };
-            vec![
-                need(format!("env/{environment}/data/{path}"), first),
-                need(format!("env/{environment}/metadata/{path}"), "update"),
-            ]
-        }
-        (
-            ItemAction::Retag,
-            ItemTarget::Credential {
-                environment, path, ..
-            },
-        ) => {
-            vec![need(format!("env/{environment}/metadata/{path}"), "update")]
-        }
-        (
-            ItemAction::Delete,
-            ItemTarget::Credential {
-                environment, path, ..
-            },
-        ) => {
-            vec![need(format!("env/{environment}/delete/{path}"), "update")]
-        }
+        (_, ItemTarget::Role { name, .. }) => role_needs(item.action, name, op, model),
+        (_, ItemTarget::Credential { .. }) => credential_needs(item),
         (
             ItemAction::CreateKey,
             ItemTarget::Key {
@@ -114,26 +69,71 @@ pub fn needs(item: &PlanItem, op: &Operation, model: &Model<'_>) -> Vec<Need> {
             format!("transit/{environment}/keys/{name}/rotate"),
             "update",
         )],
-        (
-            ItemAction::Rewrap,
-            ItemTarget::Credential {
-                environment, path, ..
-            },
-        ) => {
+        _ => Vec::new(),
+    }
+}
+
+fn role_needs(action: ItemAction, name: &str, op: &Operation, model: &Model<'_>) -> Vec<Need> {
+    match action {
+        ItemAction::CreateRole => {
+            let machine = matches!(op, Operation::CreateRole { class, .. } if class.is_machine());
+            role_writes(name, machine.then_some("create"), "create")
+        }
+        ItemAction::UpdateRole => {
+            let machine = known_class(model, name).is_some_and(RoleClass::is_machine);
+            role_writes(name, machine.then_some("update"), "update")
+        }
+        ItemAction::DeleteRole => {
+            let class = known_class(model, name);
+            let mut out = Vec::new();
+            if class.is_some_and(RoleClass::is_machine) {
+                out.push(need(format!("auth/approle/role/{name}"), "delete"));
+            }
+            if class == Some(RoleClass::E2e) {
+                out.push(need(format!("crypter/metadata/e2e/{name}"), "delete"));
+            }
+            out.push(need(policy_path(name), "delete"));
+            out.push(need(format!("crypter/metadata/roles/{name}"), "delete"));
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn credential_needs(item: &PlanItem) -> Vec<Need> {
+    let ItemTarget::Credential {
+        environment,
+        path,
+        version,
+    } = &item.target
+    else {
+        return Vec::new();
+    };
+    match item.action {
+        ItemAction::Create | ItemAction::Update => {
+            let first = if version.is_none() {
+                "create"
+            } else {
+                "update"
+            };
+            vec![
+                need(format!("env/{environment}/data/{path}"), first),
+                need(format!("env/{environment}/metadata/{path}"), "update"),
+            ]
+        }
+        ItemAction::Retag => {
+            vec![need(format!("env/{environment}/metadata/{path}"), "update")]
+        }
+        ItemAction::Delete => {
+            vec![need(format!("env/{environment}/delete/{path}"), "update")]
+        }
+        ItemAction::Rewrap => {
             let key = item.key_move.as_ref().map(|m| m.key.as_str()).unwrap_or("");
             vec![
                 need(format!("transit/{environment}/rewrap/{key}"), "update"),
                 need(format!("env/{environment}/data/{path}"), "update"),
             ]
         }
-        (ItemAction::DeleteSource, _) => item
-            .source
-            .iter()
-            .map(|s| match s.version {
-                Some(_) => need(format!("{}/metadata/{}", s.mount, s.path), "delete"),
-                None => need(format!("{}/{}", s.mount, s.path), "delete"),
-            })
-            .collect(),
         _ => Vec::new(),
     }
 }

@@ -2,7 +2,7 @@
 //! latest version) and `rewrap_credentials` (one item per credential under the prefix whose
 //! field holds a ciphertext, each naming the key versions it moves between).
 
-use super::model::Cred;
+use super::model::{Cred, KeyState};
 use super::{item, Planner, PARALLELISM};
 use crate::bao::kv::{self, Mount};
 use crate::changesets::format::{Changeset, Operation};
@@ -187,37 +187,8 @@ pub async fn rewrap_credentials(
         let Some(from) = ciphertext_version(&v) else {
             continue;
         };
-        let mut it = item(
-            cs,
-            index,
-            ItemAction::Rewrap,
-            ItemTarget::Credential {
-                environment: env.to_string(),
-                path: path.clone(),
-                version: Some(c.version),
-            },
-        );
-        it.key_move = Some(KeyMove {
-            key: key.to_string(),
-            field: field.clone(),
-            from,
-            to: k.latest,
-        });
-        it.precondition.cas = Some(c.version);
-        it.precondition.key_version = Some(from);
-        if from < k.min_decryption {
-            it = conflict(
-                it,
-                format!(
-                "its ciphertext is at version {from}, below the key's min_decryption_version {}: \
-                 OpenBao cannot rewrap it; lower min_decryption_version first",
-                k.min_decryption
-            ),
-            );
-        } else if from >= k.latest {
-            it.action = ItemAction::Skip;
-            it.reason = Some(format!("already at the latest version {}", k.latest));
-        } else {
+        let it = rewrap_item(cs, index, (&env, key, field), &k, (path, c.version), from);
+        if it.action == ItemAction::Rewrap {
             *moved.entry(from).or_default() += 1;
         }
         items.push(it);
@@ -250,6 +221,52 @@ pub async fn rewrap_credentials(
             per_version.join(", ")
         }
     ))
+}
+
+/// The rewrap of one credential's ciphertext (at key version `from`): a move, a skip when
+/// it is at the latest version already, a conflict when OpenBao could not decrypt it.
+fn rewrap_item(
+    cs: &Changeset,
+    index: usize,
+    (env, key, field): (&EnvName, &KeyName, &str),
+    k: &KeyState,
+    (path, version): (&str, u64),
+    from: u64,
+) -> PlanItem {
+    let mut it = item(
+        cs,
+        index,
+        ItemAction::Rewrap,
+        ItemTarget::Credential {
+            environment: env.to_string(),
+            path: path.to_owned(),
+            version: Some(version),
+        },
+    );
+    it.key_move = Some(KeyMove {
+        key: key.to_string(),
+        field: field.to_owned(),
+        from,
+        to: k.latest,
+    });
+    it.precondition.cas = Some(version);
+    it.precondition.key_version = Some(from);
+    if from < k.min_decryption {
+        conflict(
+            it,
+            format!(
+                "its ciphertext is at version {from}, below the key's min_decryption_version {}: \
+                 OpenBao cannot rewrap it; lower min_decryption_version first",
+                k.min_decryption
+            ),
+        )
+    } else if from >= k.latest {
+        it.action = ItemAction::Skip;
+        it.reason = Some(format!("already at the latest version {}", k.latest));
+        it
+    } else {
+        it
+    }
 }
 
 /// (environment, key, prefix, field, ciphertexts per key version).

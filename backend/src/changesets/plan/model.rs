@@ -276,61 +276,28 @@ impl<'a> Model<'a> {
 
     /// What `item` (of operation `op`) does to the store.
     pub fn apply(&mut self, item: &PlanItem, op: &Operation) {
-        if !item.action.is_noop() {
-            if let ItemTarget::Credential {
-                environment, path, ..
-            } = &item.target
-            {
-                self.touched
-                    .insert((format!("env/{environment}"), path.clone()));
-            }
-            if let (ItemAction::DeleteSource, Some(s)) = (item.action, &item.source) {
-                self.touched.insert((s.mount.clone(), s.path.clone()));
-            }
-        }
+        self.mark_touched(item);
         match (item.action, &item.target) {
-            (
-                ItemAction::CreateKey,
-                ItemTarget::Key {
-                    environment, name, ..
-                },
-            ) => {
-                let key_type = match op {
-                    Operation::CreateKey { key_type, .. } => key_type.as_str().to_owned(),
-                    _ => String::new(),
-                };
-                let state = KeyState {
-                    key_type,
-                    latest: 1,
-                    min_decryption: 1,
-                    recorded: true,
-                };
-                self.keys
-                    .insert((environment.clone(), name.clone()), Some(state));
-            }
-            (
-                ItemAction::RotateKey,
-                ItemTarget::Key {
-                    environment, name, ..
-                },
-            ) => {
-                let id = (environment.clone(), name.clone());
-                if let Some(Some(k)) = self.keys.get_mut(&id) {
-                    k.latest = item.precondition.key_version.unwrap_or(0) + 1;
+            (ItemAction::DeleteSource, _) => {
+                if let Some(s) = &item.source {
+                    self.set(&s.mount, &s.path, None);
                 }
             }
             (
-                ItemAction::Rewrap,
+                _,
+                ItemTarget::Key {
+                    environment, name, ..
+                },
+            ) => {
+                self.apply_to_key(item, op, (environment.clone(), name.clone()));
+            }
+            (
+                _,
                 ItemTarget::Credential {
                     environment, path, ..
                 },
             ) => {
-                let number = item_number(item);
-                let mount = format!("env/{environment}");
-                if let Some(c) = self.cred_mut(&mount, path) {
-                    c.version = item.precondition.cas.unwrap_or(0) + 1;
-                    c.value = ValueRef::Generated(number);
-                }
+                self.apply_to_credential(item, &format!("env/{environment}"), path);
             }
             (ItemAction::CreateEnvironment, ItemTarget::Environment { name }) => {
                 self.env_records.insert(name.clone(), true);
@@ -343,23 +310,61 @@ impl<'a> Model<'a> {
                     }),
                 );
             }
-            (ItemAction::CreateRole | ItemAction::UpdateRole, ItemTarget::Role { name, .. }) => {
-                let version = item.precondition.record_version.unwrap_or(0) + 1;
-                if let Some(role) = self.role_after(name, op) {
-                    self.roles.insert(role.name.clone(), Some((role, version)));
+            (_, ItemTarget::Role { name, .. }) => self.apply_to_role(item, op, name),
+            _ => {}
+        }
+    }
+
+    fn mark_touched(&mut self, item: &PlanItem) {
+        if item.action.is_noop() {
+            return;
+        }
+        if let ItemTarget::Credential {
+            environment, path, ..
+        } = &item.target
+        {
+            self.touched
+                .insert((format!("env/{environment}"), path.clone()));
+        }
+        if let (ItemAction::DeleteSource, Some(s)) = (item.action, &item.source) {
+            self.touched.insert((s.mount.clone(), s.path.clone()));
+        }
+    }
+
+    fn apply_to_key(&mut self, item: &PlanItem, op: &Operation, id: (String, String)) {
+        match item.action {
+            ItemAction::CreateKey => {
+                let key_type = match op {
+                    Operation::CreateKey { key_type, .. } => key_type.as_str().to_owned(),
+                    _ => String::new(),
+                };
+                let state = KeyState {
+                    key_type,
+                    latest: 1,
+                    min_decryption: 1,
+                    recorded: true,
+                };
+                self.keys.insert(id, Some(state));
+            }
+            ItemAction::RotateKey => {
+                if let Some(Some(k)) = self.keys.get_mut(&id) {
+                    k.latest = item.precondition.key_version.unwrap_or(0) + 1;
                 }
             }
-            (ItemAction::DeleteRole, ItemTarget::Role { name, .. }) => {
-                if let Ok(name) = RoleName::parse(name) {
-                    self.roles.insert(name, None);
+            _ => {}
+        }
+    }
+
+    fn apply_to_credential(&mut self, item: &PlanItem, mount: &str, path: &str) {
+        match item.action {
+            ItemAction::Rewrap => {
+                let number = item_number(item);
+                if let Some(c) = self.cred_mut(mount, path) {
+                    c.version = item.precondition.cas.unwrap_or(0) + 1;
+                    c.value = ValueRef::Generated(number);
                 }
             }
-            (
-                ItemAction::Create | ItemAction::Update,
-                ItemTarget::Credential {
-                    environment, path, ..
-                },
-            ) => {
+            ItemAction::Create | ItemAction::Update => {
                 let value = match &item.source {
                     Some(s) => self
                         .cred(&s.mount, &s.path)
@@ -373,35 +378,35 @@ impl<'a> Model<'a> {
                     metadata: item.metadata.clone().unwrap_or_default(),
                     value,
                 };
-                self.set(&format!("env/{environment}"), path, Some(cred));
+                self.set(mount, path, Some(cred));
             }
-            (
-                ItemAction::Retag,
-                ItemTarget::Credential {
-                    environment, path, ..
-                },
-            ) => {
-                let mount = format!("env/{environment}");
-                if let Some(c) = self.cred_mut(&mount, path) {
+            ItemAction::Retag => {
+                if let Some(c) = self.cred_mut(mount, path) {
                     c.metadata = item.metadata.clone().unwrap_or_default();
                     c.metadata_version = item.precondition.metadata_cas.unwrap_or(0) + 1;
                 }
             }
-            (
-                ItemAction::Delete,
-                ItemTarget::Credential {
-                    environment, path, ..
-                },
-            ) => {
-                let mount = format!("env/{environment}");
-                if let Some(c) = self.cred_mut(&mount, path) {
+            ItemAction::Delete => {
+                if let Some(c) = self.cred_mut(mount, path) {
                     c.readable = false;
                     c.value = ValueRef::Unreadable;
                 }
             }
-            (ItemAction::DeleteSource, _) => {
-                if let Some(s) = &item.source {
-                    self.set(&s.mount, &s.path, None);
+            _ => {}
+        }
+    }
+
+    fn apply_to_role(&mut self, item: &PlanItem, op: &Operation, name: &str) {
+        match item.action {
+            ItemAction::CreateRole | ItemAction::UpdateRole => {
+                let version = item.precondition.record_version.unwrap_or(0) + 1;
+                if let Some(role) = self.role_after(name, op) {
+                    self.roles.insert(role.name.clone(), Some((role, version)));
+                }
+            }
+            ItemAction::DeleteRole => {
+                if let Ok(name) = RoleName::parse(name) {
+                    self.roles.insert(name, None);
                 }
             }
             _ => {}

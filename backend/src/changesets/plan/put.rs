@@ -1,13 +1,13 @@
 //! `put_credential`: one item, its value generated when applied or taken from another
 //! credential (compared with the target's inside the backend).
 
-use super::model::{same, ValueRef};
+use super::model::{same, Cred, ValueRef};
 use super::{item, Planner};
 use crate::bao::kv::Mount;
 use crate::changesets::format::{Changeset, CredentialRef, Operation};
 use crate::error::AppError;
 use crypter_api::{
-    CredentialMetadata, CredentialPath, ItemAction, ItemSource, ItemTarget, ValueCompare,
+    CredentialMetadata, CredentialPath, ItemAction, ItemSource, ItemTarget, PlanItem, ValueCompare,
 };
 
 /// The metadata a `put_credential` writes: the existing one with the operation's fields.
@@ -102,23 +102,7 @@ pub async fn put_credential(
     let (action, value) = match (&existing, &source_value) {
         (None, _) => (ItemAction::Create, None),
         (Some(c), Some(src)) if c.readable => {
-            let wanted = [
-                (target.path.clone(), path.to_string()),
-                (src.0.clone(), src.1.clone()),
-            ];
-            p.model.resolve(&wanted).await?;
-            let t = p
-                .model
-                .cred(&target.path, path.as_ref())
-                .map(|c| c.value.clone());
-            let s = p.model.cred(&src.0, &src.1).map(|c| c.value.clone());
-            match (t, s) {
-                (Some(t), Some(s)) if same(&t, &s) == Some(true) => {
-                    (ItemAction::Skip, Some(ValueCompare::Same))
-                }
-                _ if *overwrite => (ItemAction::Update, Some(ValueCompare::Different)),
-                _ => (ItemAction::Conflict, Some(ValueCompare::Different)),
-            }
+            compare_with_source(p, (&target.path, path.as_ref()), src, *overwrite).await?
         }
         (Some(_), _) if *overwrite => (ItemAction::Update, None),
         (Some(_), Some(_)) => (ItemAction::Conflict, None),
@@ -126,9 +110,23 @@ pub async fn put_credential(
     };
     it.action = action;
     it.value = value;
-    match action {
+    explain(&mut it, cs, op, path, existing.as_ref());
+    p.push(it, op).await?;
+    Ok(summary)
+}
+
+/// The reason of a skip or a conflict; what an update or a create expects to find.
+fn explain(
+    it: &mut PlanItem,
+    cs: &Changeset,
+    op: &Operation,
+    path: &CredentialPath,
+    existing: Option<&Cred>,
+) {
+    let env = &cs.environment;
+    match it.action {
         ItemAction::Skip => {
-            it.reason = Some(if value == Some(ValueCompare::Same) {
+            it.reason = Some(if it.value == Some(ValueCompare::Same) {
                 "it already holds the same value".into()
             } else {
                 "it exists; set overwrite = true to replace it".into()
@@ -141,14 +139,35 @@ pub async fn put_credential(
             ));
         }
         _ => {
-            let c = existing.as_ref();
-            it.precondition.cas = Some(c.map_or(0, |c| c.version));
-            it.precondition.metadata_cas = Some(c.map_or(0, |c| c.metadata_version));
-            it.metadata = Some(put_metadata(cs, op, c.map(|c| &c.metadata)));
+            it.precondition.cas = Some(existing.map_or(0, |c| c.version));
+            it.precondition.metadata_cas = Some(existing.map_or(0, |c| c.metadata_version));
+            it.metadata = Some(put_metadata(cs, op, existing.map(|c| &c.metadata)));
         }
     }
-    p.push(it, op).await?;
-    Ok(summary)
+}
+
+/// A readable target and a `from` source: skipped when both hold the same value, else
+/// updated (with `overwrite`) or a conflict.
+async fn compare_with_source(
+    p: &mut Planner<'_>,
+    (mount, path): (&str, &str),
+    src: &(String, String),
+    overwrite: bool,
+) -> Result<(ItemAction, Option<ValueCompare>), AppError> {
+    let wanted = [
+        (mount.to_owned(), path.to_owned()),
+        (src.0.clone(), src.1.clone()),
+    ];
+    p.model.resolve(&wanted).await?;
+    let t = p.model.cred(mount, path).map(|c| c.value.clone());
+    let s = p.model.cred(&src.0, &src.1).map(|c| c.value.clone());
+    Ok(match (t, s) {
+        (Some(t), Some(s)) if same(&t, &s) == Some(true) => {
+            (ItemAction::Skip, Some(ValueCompare::Same))
+        }
+        _ if overwrite => (ItemAction::Update, Some(ValueCompare::Different)),
+        _ => (ItemAction::Conflict, Some(ValueCompare::Different)),
+    })
 }
 
 /// The source of a `put_credential … from`: set on the item, and its (mount, path); `None`
