@@ -2,7 +2,6 @@
 //! service cannot forge entries, Crypter's own value reads are not reveals, and OpenBao
 //! decides who sees what.
 
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter::config::Settings;
 use crypter_api::{ActivityEvent, ActivityPage};

@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use crypter_api::{FreezeState, ThawResult, Verification, CSRF_HEADER};
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -22,65 +22,6 @@ path "sys/mounts/*" {
   capabilities = ["create", "read", "update", "delete"]
 }
 "#;
-
-impl TestApp {
-    pub async fn freeze(&self, client: &Client, csrf: &str, level: &str) -> Response {
-        client
-            .put(self.url("/freeze"))
-            .header(CSRF_HEADER, csrf)
-            .json(&json!({"level": level, "reason": "migration to dc2"}))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn thaw(&self, client: &Client, csrf: &str, body: Option<Value>) -> Response {
-        let mut req = client.delete(self.url("/freeze")).header(CSRF_HEADER, csrf);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
-    }
-
-    pub async fn verify_freeze(&self, client: &Client, csrf: &str) -> Response {
-        client
-            .post(self.url("/freeze/verify"))
-            .header(CSRF_HEADER, csrf)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn policy_text(&self, name: &str) -> String {
-        let v = self
-            .bao
-            .read(&format!("sys/policies/acl/{name}"), &self.root)
-            .await
-            .unwrap()
-            .unwrap();
-        v["data"]["policy"].as_str().unwrap().to_owned()
-    }
-
-    async fn all_policies(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for name in self.bao.list("sys/policies/acl", &self.root).await.unwrap() {
-            let text = self.policy_text(&name).await;
-            out.push((name, text));
-        }
-        out
-    }
-
-    async fn put_policy(&self, name: &str, hcl: &str) {
-        self.bao
-            .write(
-                &format!("sys/policies/acl/{name}"),
-                &self.root,
-                &json!({"policy": hcl}),
-            )
-            .await
-            .unwrap();
-    }
-}
 
 /// Whether `token`, used directly against OpenBao, is allowed a write (anything but 403).
 async fn allowed(

@@ -1,4 +1,3 @@
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::LintFinding;
 use reqwest::{Method, StatusCode};

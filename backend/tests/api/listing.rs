@@ -1,7 +1,6 @@
 //! The list endpoint's quick first rows (a walk of paged LISTs), the session's listing
 //! cache, and what a write does to it.
 
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::CredentialPage;
 use reqwest::StatusCode;

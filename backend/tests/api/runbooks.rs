@@ -1,7 +1,6 @@
 //! Runbooks against a real OpenBao: every automated step calls the live engines.
 
 use crate::helpers::*;
-use crate::roles::{grant, Admin};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

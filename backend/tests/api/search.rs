@@ -1,7 +1,6 @@
 //! Search across environments: metadata only, only what the caller's token may list, and
 //! a write made directly in OpenBao found within ten seconds.
 
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::SearchResults;
 use reqwest::{Method, StatusCode};

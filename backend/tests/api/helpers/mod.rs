@@ -1,4 +1,16 @@
 #![allow(dead_code)]
+//! The one harness of the integration tests: a real `bao` and the backend per test, and
+//! shared ways to act as each kind of user, through Crypter or straight at OpenBao.
+
+mod admin;
+mod bao;
+mod caller;
+mod environments;
+mod freeze;
+
+pub use admin::{grant, Admin};
+pub use bao::{approle_login, put_secret, status_of};
+pub use caller::Caller;
 
 use crypter::bao::Bao;
 use crypter::bootstrap::BackendCredentials;
@@ -142,49 +154,6 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
-    /// A token carrying exactly `policies` (plus `default` only if named), made by root.
-    pub async fn token_with(&self, policies: &[&str]) -> SecretString {
-        let v = self
-            .bao
-            .write(
-                "auth/token/create",
-                &self.root,
-                &json!({"policies": policies, "no_default_policy": !policies.contains(&"default")}),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
-    }
-
-    /// A userpass user with `policies`, made by root.
-    pub async fn user_with(&self, name: &str, password: &str, policies: &[&str]) {
-        self.bao
-            .write(
-                &format!("auth/userpass/users/{name}"),
-                &self.root,
-                &json!({"password": password, "token_policies": policies}),
-            )
-            .await
-            .unwrap();
-    }
-
-    /// Log in as a userpass user straight against OpenBao (not through Crypter).
-    pub async fn bao_login(&self, name: &str, password: &str) -> SecretString {
-        let v = self
-            .bao
-            .request(
-                reqwest::Method::POST,
-                &format!("auth/userpass/login/{name}"),
-                None,
-                Some(&json!({ "password": password })),
-            )
-            .await
-            .expect("userpass login against OpenBao")
-            .unwrap();
-        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
-    }
-
     /// A browser session for a userpass user; returns the client and its CSRF token.
     pub async fn session_of(&self, name: &str, password: &str) -> (Client, String) {
         let client = browser();
@@ -216,19 +185,6 @@ impl TestApp {
     /// Stop the backend (OpenBao keeps running).
     pub fn stop_backend(&self) {
         self.server.abort();
-    }
-
-    /// Ask OpenBao directly whether a token is alive.
-    pub async fn token_alive(&self, token: &SecretString) -> bool {
-        self.bao
-            .request(
-                reqwest::Method::GET,
-                "auth/token/lookup-self",
-                Some(token),
-                None,
-            )
-            .await
-            .is_ok()
     }
 }
 
