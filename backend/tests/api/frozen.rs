@@ -6,28 +6,7 @@ use crate::helpers::*;
 use crypter::config::Settings;
 use crypter_api::{FreezeState, FrozenWrites, ThawResult, Verification, CSRF_HEADER};
 use reqwest::{Client, Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
-
-async fn freeze(app: &TestApp, client: &Client, csrf: &str, level: &str) {
-    let resp = client
-        .put(app.url("/freeze"))
-        .header(CSRF_HEADER, csrf)
-        .json(&json!({"level": level, "reason": "frozen tests"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-}
-
-/// Whether OpenBao let `token` through its ACL (anything but 403).
-async fn let_through(app: &TestApp, token: &SecretString, path: &str, body: &Value) -> bool {
-    let result = app
-        .bao
-        .request(Method::POST, path, Some(token), Some(body))
-        .await;
-    !matches!(result, Err(crypter::bao::BaoError::Forbidden { .. }))
-}
 
 /// Ways a frozen admin holding broad `auth/*` and `identity/*` rights could try to obtain
 /// a login that carries `crypter-operator`. `n` keeps names apart between attempts.
@@ -102,17 +81,17 @@ async fn a_frozen_admin_with_broad_auth_and_identity_rights_cannot_make_a_way_ou
     let before = app.bao_login("frozen-admin", "frozen-admin-pass").await;
     for (path, body) in escapes("a") {
         assert!(
-            let_through(&app, &before, &path, &body).await,
+            app.bao_allows(&before, Method::POST, &path, &body).await,
             "control: {path}"
         );
     }
 
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     let frozen = app.bao_login("frozen-admin", "frozen-admin-pass").await;
     for (path, body) in escapes("b") {
         assert!(
-            !let_through(&app, &frozen, &path, &body).await,
+            !app.bao_allows(&frozen, Method::POST, &path, &body).await,
             "a frozen admin got through: {path}"
         );
     }
@@ -182,7 +161,7 @@ async fn a_damaged_snapshot_is_a_409_and_a_forced_thaw_restores_the_good_version
         .unwrap();
     let before = all_policies(&app).await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     assert_ne!(
         all_policies(&app).await,
         before,
@@ -299,7 +278,7 @@ async fn an_operator_applies_under_a_provisioning_freeze_and_the_freeze_page_lis
     })
     .await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
 
     // An admin who is not an operator cannot: not through Crypter…
     app.user_with("admin2", "admin2-pass-123", &["crypter-admin"])
@@ -602,7 +581,7 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
 async fn a_missing_snapshot_is_a_409_that_says_what_to_do() {
     let app = spawn_app().await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     app.bao
         .delete("crypter/metadata/freeze/snapshot", &app.root)
         .await

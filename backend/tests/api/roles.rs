@@ -209,7 +209,14 @@ async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agree
         ),
     ];
     for (method, path, expected, env, cpath, cap) in cases {
-        let got = status_of(&app, &token, method, path).await;
+        let got = app
+            .bao_status(
+                &token,
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                path,
+                Value::Null,
+            )
+            .await;
         assert_eq!(got, expected, "{method} {path}");
         let answer = admin.check("reader", env, cpath).await;
         let allowed = answer["answers"]
@@ -508,7 +515,8 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
     assert_eq!(write("env/staging/data/u/a").await, 200);
     // No read was granted on any of them.
     assert_eq!(
-        status_of(&app, &token, "GET", "env/staging/data/u/a").await,
+        app.bao_status(&token, Method::GET, "env/staging/data/u/a", Value::Null)
+            .await,
         403
     );
     // delete: soft delete, undelete, destroy a version, and delete everything.
@@ -522,7 +530,8 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
         }
     };
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/data/d/x").await,
+        app.bao_status(&token, Method::DELETE, "env/staging/data/d/x", Value::Null)
+            .await,
         200
     );
     assert_eq!(
@@ -538,12 +547,24 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
         200
     );
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/metadata/d/x").await,
+        app.bao_status(
+            &token,
+            Method::DELETE,
+            "env/staging/metadata/d/x",
+            Value::Null
+        )
+        .await,
         200
     );
     assert_eq!(write("env/staging/data/d/y").await, 403);
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/data/w/new").await,
+        app.bao_status(
+            &token,
+            Method::DELETE,
+            "env/staging/data/w/new",
+            Value::Null
+        )
+        .await,
         403
     );
     // Check access agrees for each capability on u/a and d/x.

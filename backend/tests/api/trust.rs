@@ -20,16 +20,12 @@ const BINDING: &[&str] = &[
 ];
 
 async fn status(app: &TestApp, token: &SecretString, method: Method, path: &str) -> u16 {
-    let body = (method != Method::GET && method != Method::DELETE)
-        .then(|| json!({"data": {"forged": true}}));
-    match app
-        .bao
-        .request(method, path, Some(token), body.as_ref())
-        .await
-    {
-        Ok(_) => 200,
-        Err(e) => e.status().unwrap_or(0),
-    }
+    let body = if method == Method::GET || method == Method::DELETE {
+        Value::Null
+    } else {
+        json!({"data": {"forged": true}})
+    };
+    app.bao_status(token, method, path, body).await
 }
 
 #[tokio::test]

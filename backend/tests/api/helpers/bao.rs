@@ -22,6 +22,41 @@ impl TestApp {
         SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
     }
 
+    /// The status OpenBao answers `token` for one request straight at it: 200 for any
+    /// success, 0 when no status came back. A null `body` sends none.
+    pub async fn bao_status(
+        &self,
+        token: &SecretString,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> u16 {
+        let body = (!body.is_null()).then_some(body);
+        match self
+            .bao
+            .request(method, path, Some(token), body.as_ref())
+            .await
+        {
+            Ok(_) => 200,
+            Err(e) => e.status().unwrap_or(0),
+        }
+    }
+
+    /// Whether OpenBao's ACL lets `token` through (any answer but 403 Forbidden).
+    pub async fn bao_allows(
+        &self,
+        token: &SecretString,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> bool {
+        let result = self
+            .bao
+            .request(method, path, Some(token), Some(body))
+            .await;
+        !matches!(result, Err(crypter::bao::BaoError::Forbidden { .. }))
+    }
+
     /// A userpass user with `policies`, made by root.
     pub async fn user_with(&self, name: &str, password: &str, policies: &[&str]) {
         self.bao
@@ -120,13 +155,4 @@ pub async fn approle_login(app: &TestApp, issued: &Value) -> SecretString {
         .expect("AppRole login with the issued pair")
         .unwrap();
     SecretString::from(resp["auth"]["client_token"].as_str().unwrap().to_owned())
-}
-
-/// The status OpenBao answers this token for a request.
-pub async fn status_of(app: &TestApp, token: &SecretString, method: &str, path: &str) -> u16 {
-    let method = Method::from_bytes(method.as_bytes()).unwrap();
-    match app.bao.request(method, path, Some(token), None).await {
-        Ok(_) => 200,
-        Err(e) => e.status().unwrap(),
-    }
 }

@@ -2,7 +2,7 @@
 
 use super::TestApp;
 use crypter_api::CSRF_HEADER;
-use reqwest::{Client, Response};
+use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 
 impl TestApp {
@@ -14,6 +14,12 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Freeze at `level`; panics unless it answers 200.
+    pub async fn freeze_ok(&self, client: &Client, csrf: &str, level: &str) {
+        let r = self.freeze(client, csrf, level).await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     }
 
     pub async fn thaw(&self, client: &Client, csrf: &str, body: Option<Value>) -> Response {

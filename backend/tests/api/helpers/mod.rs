@@ -9,7 +9,7 @@ mod environments;
 mod freeze;
 
 pub use admin::{grant, Admin};
-pub use bao::{approle_login, put_secret, status_of};
+pub use bao::{approle_login, put_secret};
 pub use caller::Caller;
 
 use crypter::bao::Bao;

@@ -3,7 +3,7 @@
 
 use super::*;
 
-async fn role_with(app: &TestApp, admin: &As, name: &str, grants: Value) {
+async fn role_with(app: &TestApp, admin: &Caller, name: &str, grants: Value) {
     let r = admin
         .call(
             app,
@@ -16,7 +16,7 @@ async fn role_with(app: &TestApp, admin: &As, name: &str, grants: Value) {
 }
 
 /// Log in through AppRole straight against OpenBao, as the service would.
-async fn approle_login(app: &TestApp, admin: &As, role: &str) -> SecretString {
+async fn approle_login(app: &TestApp, admin: &Caller, role: &str) -> SecretString {
     let r = admin
         .call(
             app,
@@ -27,24 +27,13 @@ async fn approle_login(app: &TestApp, admin: &As, role: &str) -> SecretString {
         .await;
     assert_eq!(r.status(), 201);
     let issued: Value = r.json().await.unwrap();
-    let v = app
-        .bao
-        .request(
-            Method::POST,
-            "auth/approle/login",
-            None,
-            Some(&json!({"role_id": issued["role_id"], "secret_id": issued["secret_id"]})),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
+    crate::helpers::approle_login(app, &issued).await
 }
 
 #[tokio::test]
 async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -69,8 +58,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         .unwrap()
         .to_owned();
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/decrypt/cards",
@@ -81,8 +69,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         "decrypt"
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -93,21 +80,14 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         "rotate"
     );
     assert_eq!(
-        direct(
-            &app,
-            &svc,
-            Method::GET,
-            "transit/staging/keys/cards",
-            Value::Null
-        )
-        .await,
+        app.bao_status(&svc, Method::GET, "transit/staging/keys/cards", Value::Null)
+            .await,
         403,
         "read"
     );
     // Encrypting with a missing key needs `create`, which no grant derives: no key is made.
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/encrypt/cards2",
@@ -160,7 +140,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
 #[tokio::test]
 async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -174,8 +154,7 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
     let svc = approle_login(&app, &admin, "signer").await;
     let body = json!({"plaintext": b64("x")});
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/encrypt/cards",
@@ -185,19 +164,12 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
         200
     );
     assert_eq!(
-        direct(
-            &app,
-            &svc,
-            Method::POST,
-            "transit/staging/encrypt/root-ca",
-            body
-        )
-        .await,
+        app.bao_status(&svc, Method::POST, "transit/staging/encrypt/root-ca", body)
+            .await,
         403
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -207,8 +179,7 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
         200
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/root-ca/rotate",
@@ -235,7 +206,7 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
 #[tokio::test]
 async fn bad_key_grants_are_refused_with_what_to_change() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     for (grant, why) in [
         (
             json!({"environment": "staging", "target": "keys", "scope": "pay*", "capabilities": ["rotate"], "effect": "allow"}),
@@ -305,8 +276,7 @@ async fn the_create_on_encrypt_escape_is_closed() {
     let body = json!({"plaintext": b64("x")});
     // The escape exists on a transit mount as OpenBao makes it…
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &token,
             Method::POST,
             "transit/plain/encrypt/made",
@@ -323,14 +293,8 @@ async fn the_create_on_encrypt_escape_is_closed() {
         .is_some());
     // …and not on an environment's: refused, nothing made.
     assert_eq!(
-        direct(
-            &app,
-            &token,
-            Method::POST,
-            "transit/staging/encrypt/made",
-            body
-        )
-        .await,
+        app.bao_status(&token, Method::POST, "transit/staging/encrypt/made", body)
+            .await,
         400
     );
     assert!(in_openbao(&app, "staging", "made").await.is_none());
@@ -339,7 +303,7 @@ async fn the_create_on_encrypt_escape_is_closed() {
 #[tokio::test]
 async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -355,17 +319,17 @@ async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     let body = json!({"data": {"places": []}});
     let path = "crypter/data/key-usage/staging/cards";
     assert_eq!(
-        direct(&app, &svc, Method::POST, path, body.clone()).await,
+        app.bao_status(&svc, Method::POST, path, body.clone()).await,
         403
     );
     let backend = app.token_with(&["crypter-backend"]).await;
     assert_eq!(
-        direct(&app, &backend, Method::POST, path, body.clone()).await,
+        app.bao_status(&backend, Method::POST, path, body.clone())
+            .await,
         403
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "crypter/data/keys/staging/cards",
@@ -376,7 +340,7 @@ async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     );
     let admin_only = app.token_with(&["crypter-admin"]).await;
     assert_eq!(
-        direct(&app, &admin_only, Method::POST, path, body).await,
+        app.bao_status(&admin_only, Method::POST, path, body).await,
         200
     );
 }

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_shows() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     let made = admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -144,7 +144,7 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
 #[tokio::test]
 async fn signing_and_hmac_keys_sign_verify_and_refuse_what_they_cannot_do() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "webhooks", "ed25519")
         .await;
@@ -208,7 +208,7 @@ async fn signing_and_hmac_keys_sign_verify_and_refuse_what_they_cannot_do() {
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -354,7 +354,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
 #[tokio::test]
 async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
     let app = spawn_app().await;
-    let operator = As::admin(&app).await;
+    let operator = Caller::admin(&app).await;
     operator
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -396,25 +396,27 @@ async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
         ),
         (Method::DELETE, "transit/staging/keys/cards", Value::Null),
     ] {
-        let got = direct(&app, &ana, method.clone(), path, body.clone()).await;
+        let got = app
+            .bao_status(&ana, method.clone(), path, body.clone())
+            .await;
         // Deleting is let through by the ACL and refused by the key itself (400).
         let want = if method == Method::DELETE { 400 } else { 403 };
         assert_eq!(got, want, "{method} {path} {body}");
     }
     assert!(in_openbao(&app, "staging", "open").await.is_none());
     // Her ordinary configuration goes through.
-    let ok = direct(
-        &app,
-        &ana,
-        Method::POST,
-        "transit/staging/keys/cards/config",
-        json!({"min_decryption_version": 1}),
-    )
-    .await;
+    let ok = app
+        .bao_status(
+            &ana,
+            Method::POST,
+            "transit/staging/keys/cards/config",
+            json!({"min_decryption_version": 1}),
+        )
+        .await;
     assert_eq!(ok, 200);
 
     // Through Crypter: she may not turn deletion on (OpenBao refuses), nor delete.
-    let ana_web = As::user(&app, "ana", "ana-password-1").await;
+    let ana_web = Caller::user(&app, "ana", "ana-password-1").await;
     let r = ana_web
         .call(
             &app,
@@ -477,7 +479,7 @@ async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
 #[tokio::test]
 async fn an_environment_that_holds_keys_is_not_deleted() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     let r = admin
         .call(&app, Method::POST, "/environments", json!({"name": "qa"}))
         .await;
