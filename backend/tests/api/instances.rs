@@ -5,14 +5,12 @@
 
 use crate::changesets::process::{start, Backend};
 use crate::helpers::*;
-use crypter::clock::ManualClock;
 use crypter::config::Settings;
 use crypter::embedded::free_loopback_port;
 use crypter_api::{SessionInfo, CSRF_HEADER};
 use reqwest::{Client, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 async fn whoami_on(client: &Client, base: &str) -> StatusCode {
     client
@@ -205,11 +203,6 @@ async fn session_records_hold_a_sealed_token_that_only_the_backend_reads() {
     let out = app.logout(&client, Some(&session.csrf_token)).await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     assert!(record_of(&app, &id).await.is_none());
-}
-
-fn clocked() -> (ManualClock, Arc<dyn crypter::clock::Clock>) {
-    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
-    (clock.clone(), Arc::new(clock))
 }
 
 #[tokio::test]

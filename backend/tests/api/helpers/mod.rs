@@ -14,7 +14,7 @@ pub use caller::Caller;
 
 use crypter::bao::Bao;
 use crypter::bootstrap::BackendCredentials;
-use crypter::clock::{Clock, SystemClock};
+use crypter::clock::{Clock, ManualClock, SystemClock};
 use crypter::config::Settings;
 use crypter::embedded::{free_loopback_port, start_dev, BaoProcess};
 use crypter::AppState;
@@ -75,6 +75,12 @@ pub async fn spawn_app_clocked(mut settings: Settings, clock: Arc<dyn Clock>) ->
     app.creds = creds;
     app.bao_process = Some(process);
     app
+}
+
+/// A clock that moves only when a test says, and the same clock as the backend takes it.
+pub fn clocked() -> (ManualClock, Arc<dyn Clock>) {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    (clock.clone(), Arc::new(clock))
 }
 
 /// The backend alone, over a `Bao` that may point anywhere (even nowhere), with the
