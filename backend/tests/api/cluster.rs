@@ -297,8 +297,9 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
     assert_eq!(put(0).await.unwrap().status(), StatusCode::OK);
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let reader = {
-        let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
+        let (client, url, stop, count) = (client.clone(), url.clone(), stop.clone(), count.clone());
         tokio::spawn(async move {
             let (mut reads, mut failed) = (0u32, Vec::new());
             let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -307,6 +308,7 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
                 let started = Instant::now();
                 let resp = client.get(&url).send().await.unwrap();
                 reads += 1;
+                count.store(reads, std::sync::atomic::Ordering::SeqCst);
                 let status = resp.status();
                 if status != StatusCode::OK {
                     failed.push(format!("{status} {}", resp.text().await.unwrap()));
@@ -317,7 +319,8 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
             (reads, failed)
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The reader is reading before the leader dies.
+    reads_past(&count, 3).await;
     let leader = cluster.leader().await.unwrap();
     cluster.kill(leader).await.unwrap();
     let killed = Instant::now();
@@ -335,8 +338,8 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     println!("first successful write {wrote:.2?} after the leader was SIGKILLed ({n} attempts)");
-    // Keep reading a little past the election, then stop.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Keep reading a little past the election (ten more reads), then stop.
+    reads_past(&count, count.load(std::sync::atomic::Ordering::SeqCst) + 10).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let (reads, failed) = reader.await.unwrap();
     println!(
@@ -347,4 +350,13 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
     assert!(failed.is_empty(), "failed reads: {failed:#?}");
     health_loop.abort();
     cluster.stop().await;
+}
+
+/// Wait until the reader has made `n` reads (it makes one every 100 ms).
+async fn reads_past(count: &std::sync::atomic::AtomicU32, n: u32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count.load(std::sync::atomic::Ordering::SeqCst) < n {
+        assert!(Instant::now() < deadline, "the reader stopped reading");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
