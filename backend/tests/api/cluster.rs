@@ -1,7 +1,7 @@
 //! `GET /api/v1/cluster` and failover, against real OpenBao: a single dev node, and a real
 //! 3-node Raft cluster on loopback ports (`LocalCluster`, as `crypter dev --nodes 3`).
 
-use crate::helpers::{browser, error_code, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{browser, expect_error, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
 use crypter::config::Settings;
 use crypter::embedded::LocalCluster;
 use crypter_api::ClusterView;
@@ -55,21 +55,15 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
 #[tokio::test]
 async fn cluster_needs_a_session_and_is_documented() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = browser()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get_json(&browser(), "/openapi.json").await;
     assert!(doc["paths"]["/api/v1/cluster"]["get"].is_object());
     assert!(doc["components"]["schemas"]["ClusterView"].is_object());
-    let (status, code, _) = error_code(app.cluster(&browser()).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    expect_error(
+        app.cluster(&browser()).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -90,11 +84,12 @@ async fn cluster_is_refused_to_a_user_whose_policy_cannot_read_it() {
             .status(),
         StatusCode::OK
     );
-    let (status, code, _) = error_code(app.cluster(&client).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::FORBIDDEN, "store_forbidden")
-    );
+    expect_error(
+        app.cluster(&client).await,
+        StatusCode::FORBIDDEN,
+        "store_forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -132,14 +127,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     assert_eq!(view.datacenter.as_deref(), Some("dc1"));
     // Every node has its own audit log (one declaration, a relative path, each node in
     // its own folder), and the feed reads all of them: the admin's login is in it.
-    let feed: crypter_api::ActivityPage = client
-        .get(app.url("/activity?limit=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let feed: crypter_api::ActivityPage = app.get_json(&client, "/activity?limit=500").await;
     assert_eq!(feed.feed.sources.len(), 3, "{:?}", feed.feed);
     assert!(feed
         .events
@@ -174,14 +162,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     assert!(!down.healthy && !down.reachable, "{down:?}");
     assert!(!view.healthy);
     assert_eq!(view.nodes.iter().filter(|n| n.healthy).count(), 2);
-    let health: crypter_api::Health = browser()
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: crypter_api::Health = app.get_json(&browser(), "/health").await;
     assert_eq!(
         (health.status.as_str(), health.store.nodes_down),
         ("degraded", 1)
@@ -194,12 +175,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
         )
         .await
         .unwrap();
-    assert!(app
-        .bao
-        .read("crypter/data/probe", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("crypter/data/probe").await);
     cluster.stop().await;
 }
 

@@ -64,8 +64,12 @@ async fn environments_are_created_listed_updated_and_deleted() {
     assert!(message.contains("unknown field `protectd`"), "{message}");
 
     // Not empty: 409 with the count.
-    let (status, code, message) = error_code(app.delete_environment(&c, "qa-1").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    let message = expect_error(
+        app.delete_environment(&c, "qa-1").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
     assert!(message.contains("1 credential"), "{message}");
 
     app.bao
@@ -114,11 +118,12 @@ async fn environment_input_is_validated() {
         error_code(app.create_environment(&c, json!({"name": "staging"})).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    let (status, code, _) = error_code(app.get_environment(&c, "NOPE").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_environment")
-    );
+    expect_error(
+        app.get_environment(&c, "NOPE").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_environment",
+    )
+    .await;
     let (status, _, _) = error_code(app.get_environment(&c, "nope").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = error_code(
@@ -154,14 +159,7 @@ async fn environments_need_a_session() {
 #[tokio::test]
 async fn openapi_describes_the_environment_and_credential_endpoints() {
     let app = spawn_app().await;
-    let doc: Value = browser()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json(&browser(), "/openapi.json").await;
     for path in [
         "/api/v1/environments",
         "/api/v1/environments/{env}",

@@ -219,14 +219,7 @@ async fn verify_proves_the_freeze_and_catches_a_policy_edited_to_allow_writes() 
     );
     let exempt: Vec<&str> = v.exemptions.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(exempt, vec!["root", "crypter-operator"]);
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert!(state.verification.unwrap().verified);
 
     // Someone re-allows policy writes directly in OpenBao while frozen.
@@ -252,14 +245,7 @@ async fn verify_proves_the_freeze_and_catches_a_policy_edited_to_allow_writes() 
         failed.iter().all(|p| p.policy == "ops-broad"),
         "{failed:#?}"
     );
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert!(!state.verification.unwrap().verified);
 
     // No probe data is left behind, and every probe token is revoked.
@@ -388,11 +374,7 @@ async fn thaw_refuses_over_a_policy_changed_while_frozen_unless_forced() {
     let resp = app
         .thaw(&admin, &s.csrf_token, Some(json!({"force": true})))
         .await;
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "reason_required")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "reason_required").await;
 
     let resp = app
         .thaw(
@@ -407,14 +389,7 @@ async fn thaw_refuses_over_a_policy_changed_while_frozen_unless_forced() {
     assert_eq!(app.policy_text("ops-broad").await, original);
 
     // The forced thaw and its reason stay on the freeze record.
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     let note = state.last_thaw.expect("the thaw is recorded");
     assert!(note.forced && note.by == "admin");
     assert_eq!(note.reason.as_deref(), Some("edit was a test"));
@@ -440,14 +415,7 @@ async fn an_unparsable_policy_stops_the_freeze_before_anything_changes() {
         .unwrap()
         .contains("one-liner"));
     assert_eq!(app.all_policies().await, before, "nothing is half-frozen");
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert_eq!(state.level, "none");
 }
 
@@ -496,14 +464,7 @@ async fn a_freeze_that_fails_half_way_rolls_back() {
         "every rewritten policy was rolled back"
     );
     let (admin, _) = app.admin().await;
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert_eq!(state.level, "none");
 }
 
@@ -519,8 +480,7 @@ async fn frozen_console_actions_are_refused_early_with_who_and_when() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!((status, code.as_str()), (StatusCode::LOCKED, "frozen"));
+    let message = expect_error(resp, StatusCode::LOCKED, "frozen").await;
     assert!(
         message.contains("provisioning") && message.contains("admin") && message.contains("since"),
         "{message}"
@@ -561,11 +521,7 @@ async fn freeze_input_is_validated() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_level")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_level").await;
     assert!(message.contains("provisioning"));
     let resp = admin
         .put(app.url("/freeze"))
@@ -574,11 +530,7 @@ async fn freeze_input_is_validated() {
         .send()
         .await
         .unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_reason")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "invalid_reason").await;
     // Someone who is not an operator could not thaw, so may not freeze.
     app.bao
         .write(

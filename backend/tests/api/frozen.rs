@@ -121,14 +121,7 @@ async fn a_frozen_admin_with_broad_auth_and_identity_rights_cannot_make_a_way_ou
             "{op} is probed on broad-auth"
         );
     }
-    let state: FreezeState = op
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&op, "/freeze").await;
     assert!(state
         .frozen_paths
         .contains(&"auth/team/approle/role/+".to_owned()));
@@ -231,11 +224,7 @@ async fn a_damaged_snapshot_is_a_409_and_a_forced_thaw_restores_the_good_version
         .await
         .unwrap();
     let resp = thaw(json!({})).await.unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "freeze_record_damaged")
-    );
+    expect_error(resp, StatusCode::CONFLICT, "freeze_record_damaged").await;
 }
 
 const QA: &str = r#"id = "2026-01-10-qa"
@@ -330,27 +319,10 @@ async fn an_operator_applies_under_a_provisioning_freeze_and_the_freeze_page_lis
         .to_owned();
     let done = app.wait_job(&op, &job).await;
     assert_eq!(done["state"], "done", "{done:?}");
-    assert!(app
-        .bao
-        .read("sys/mounts/env/qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(app
-        .bao
-        .read("auth/approle/role/qa-reader", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("sys/mounts/env/qa").await);
+    assert!(app.bao_has("auth/approle/role/qa-reader").await);
 
-    let writes: FrozenWrites = op
-        .get(app.url("/freeze/writes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let writes: FrozenWrites = app.get_json(&op, "/freeze/writes").await;
     assert!(writes.feed.connected);
     let outside: Vec<(&str, &str)> = writes
         .writes
@@ -518,14 +490,7 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
     let done = app.wait_job(&op, &job).await;
     assert_eq!(done["state"], "done", "{done}");
     for _ in 0..600 {
-        let run: Value = op
-            .get(app.url(&format!("/runbooks/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let run: Value = app.get_json(&op, &format!("/runbooks/{id}")).await;
         let apply = run["steps"]
             .as_array()
             .unwrap()
@@ -550,18 +515,8 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
         assert_eq!(done["state"], "passed", "{step}: {done}");
     }
     act("report", "complete", json!({"note": "sent"})).await;
-    assert!(app
-        .bao
-        .read("sys/mounts/env/qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(app
-        .bao
-        .read("crypter/data/roles/payments-qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("sys/mounts/env/qa").await);
+    assert!(app.bao_has("crypter/data/roles/payments-qa").await);
     let md = op
         .get(app.url(&format!("/runbooks/{id}/report.md")))
         .send()

@@ -118,17 +118,13 @@ async fn invalid_roles_get_clear_400s() {
         assert!(message.contains(why), "{body}: {message}");
     }
     // Nothing was written for the refused role.
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-r", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    let (status, code, _) = error_code(admin.send(Method::GET, "/roles/Nope", None).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_role")
-    );
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-r").await);
+    expect_error(
+        admin.send(Method::GET, "/roles/Nope", None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_role",
+    )
+    .await;
     let (status, _, _) = error_code(admin.send(Method::GET, "/roles/nope", None).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -241,11 +237,7 @@ async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agree
             Some(json!({"environment": "nowhere", "path": "app/a"})),
         )
         .await;
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "unknown_environment")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "unknown_environment").await;
 
     // A write was never granted: OpenBao refuses it, and check access says so.
     let write = app
@@ -305,11 +297,12 @@ async fn secret_ids_refuse_bad_ttls_and_human_roles() {
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
     }
-    let (status, code, _) = error_code(admin.issue_secret_id("svc", "forever").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_ttl")
-    );
+    expect_error(
+        admin.issue_secret_id("svc", "forever").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_ttl",
+    )
+    .await;
     // Without a ttl: the documented default, 24 hours, checked on the secret-id in OpenBao.
     let resp = admin
         .send(Method::POST, "/roles/svc/secret-ids", Some(json!({})))
@@ -327,17 +320,13 @@ async fn secret_ids_refuse_bad_ttls_and_human_roles() {
         .unwrap()
         .unwrap();
     assert_eq!(looked["data"]["secret_id_ttl"], 24 * 3600, "{looked}");
-    let (status, code, _) = error_code(admin.issue_secret_id("person", "1h").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "human_role")
-    );
-    assert!(app
-        .bao
-        .read("auth/approle/role/person", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    expect_error(
+        admin.issue_secret_id("person", "1h").await,
+        StatusCode::BAD_REQUEST,
+        "human_role",
+    )
+    .await;
+    assert!(!app.bao_has("auth/approle/role/person").await);
     let (status, code, _) = error_code(admin.revoke_secret_id("svc", "not;hex").await).await;
     assert_eq!(
         (status, code.as_str()),
@@ -425,24 +414,9 @@ async fn deleting_a_role_removes_its_policy_and_approle() {
         admin.delete_role("gone").await.status(),
         StatusCode::NO_CONTENT
     );
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(app
-        .bao
-        .read("auth/approle/role/gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(app
-        .bao
-        .read("crypter/metadata/roles/gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-gone").await);
+    assert!(!app.bao_has("auth/approle/role/gone").await);
+    assert!(!app.bao_has("crypter/metadata/roles/gone").await);
     assert_eq!(
         admin.delete_role("gone").await.status(),
         StatusCode::NOT_FOUND

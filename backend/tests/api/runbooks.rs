@@ -787,11 +787,7 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
     assert_eq!(apply["state"], "failed", "{apply}");
     assert!(apply["summary"].as_str().unwrap().contains("plan changed"));
     assert!(
-        app.bao
-            .read("env/production/data/legacy/apps/app-0", &app.root)
-            .await
-            .unwrap()
-            .is_none(),
+        !app.bao_has("env/production/data/legacy/apps/app-0").await,
         "nothing applied"
     );
     let after = admin.run_record(&run).await;
@@ -835,12 +831,7 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
         admin.ok_step(&run, "apply", "run", None).await["state"],
         "passed"
     );
-    assert!(app
-        .bao
-        .read("env/production/data/legacy/apps/late", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("env/production/data/legacy/apps/late").await);
     let md = admin.report(&run).await;
     assert!(md.contains("Void sign-off by admin"), "{md}");
 }

@@ -160,11 +160,7 @@ async fn search_input_is_validated_and_needs_a_session() {
         let resp = app
             .call(&c, Method::GET, &format!("/search?q={q}"), None)
             .await;
-        let (status, code, _) = error_code(resp).await;
-        assert_eq!(
-            (status, code.as_str()),
-            (StatusCode::BAD_REQUEST, "invalid_query")
-        );
+        expect_error(resp, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
     let resp = app.call(&c, Method::GET, "/search?q=a&limit=0", None).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);

@@ -76,27 +76,25 @@ async fn login_with_a_wrong_password_or_unknown_user_is_refused() {
 async fn login_validates_its_input() {
     let app = spawn_app().await;
     let client = browser();
-    let (status, code, _) = error_code(app.login(&client, "bad name/..", "x").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_username")
-    );
-    let (status, code, _) = error_code(app.login(&client, "admin", "").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_password")
-    );
+    expect_error(
+        app.login(&client, "bad name/..", "x").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_username",
+    )
+    .await;
+    expect_error(
+        app.login(&client, "admin", "").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_password",
+    )
+    .await;
     let resp = client
         .post(app.url("/session"))
         .json(&json!({"method": "ldap", "username": "a", "password": "b"}))
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_json")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     assert!(message.contains("userpass"), "{message}");
 }
 
@@ -124,11 +122,7 @@ async fn token_login_uses_the_token_identity() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "invalid_credentials")
-    );
+    let message = expect_error(resp, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     assert!(!message.contains("not-a-real-token"));
 }
 
@@ -190,11 +184,12 @@ async fn a_session_ends_when_its_token_expires() {
         "alive a minute before its token expires"
     );
     clock.advance(time::Duration::minutes(2));
-    let (status, code, _) = error_code(app.whoami(&client).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    expect_error(
+        app.whoami(&client).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     // The session's end reaches OpenBao: the token is dead there too.
     let token = SecretString::from(token);
     assert!(!app.token_alive(&token).await, "the token must be dead");

@@ -103,14 +103,9 @@ impl Changesets {
     }
 
     pub async fn job(&self, id: &str) -> JobProgress {
-        self.client
-            .get(self.app.url(&format!("/jobs/{id}")))
-            .send()
+        self.app
+            .get_json(&self.client, &format!("/jobs/{id}"))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
     pub async fn wait(&self, id: &str) -> JobProgress {

@@ -57,6 +57,11 @@ impl TestApp {
         !matches!(result, Err(crypter::bao::BaoError::Forbidden { .. }))
     }
 
+    /// Whether root reads something at `path` in OpenBao.
+    pub async fn bao_has(&self, path: &str) -> bool {
+        self.bao.read(path, &self.root).await.unwrap().is_some()
+    }
+
     /// A userpass user with `policies`, made by root.
     pub async fn user_with(&self, name: &str, password: &str, policies: &[&str]) {
         self.bao

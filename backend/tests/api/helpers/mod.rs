@@ -148,6 +148,18 @@ impl TestApp {
         (client, info)
     }
 
+    /// `GET` an API path as `client`, read as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, client: &Client, path: &str) -> T {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn whoami(&self, client: &Client) -> Response {
         client.get(self.url("/session")).send().await.unwrap()
     }
@@ -226,4 +238,11 @@ pub async fn error_code(resp: Response) -> (StatusCode, String, String) {
             .expect("error.message")
             .to_owned(),
     )
+}
+
+/// Assert an error response's status and code; returns its message.
+pub async fn expect_error(resp: Response, status: StatusCode, code: &str) -> String {
+    let (got, got_code, message) = error_code(resp).await;
+    assert_eq!((got, got_code.as_str()), (status, code), "{message}");
+    message
 }

@@ -241,12 +241,7 @@ async fn bad_key_grants_are_refused_with_what_to_change() {
         );
         assert!(message.contains(why), "{message}");
     }
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-bad", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-bad").await);
 }
 
 /// On bao 2.7.2, a token with `create` on `…/encrypt/<name>` makes a missing key just by
@@ -285,12 +280,7 @@ async fn the_create_on_encrypt_escape_is_closed() {
         .await,
         200
     );
-    assert!(app
-        .bao
-        .read("transit/plain/keys/made", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("transit/plain/keys/made").await);
     // …and not on an environment's: refused, nothing made.
     assert_eq!(
         app.bao_status(&token, Method::POST, "transit/staging/encrypt/made", body)
