@@ -59,6 +59,18 @@ impl Admin<'_> {
         answered
     }
 
+    /// A store migration of production run up to its plan: announced (`announce` is the
+    /// step's action), frozen, verified, validated and planned, each step passing.
+    async fn planned_migration(&self, announce: &str, body: Value) -> Value {
+        let run = self.start_run("store-migration", &["production"]).await;
+        self.ok_step(&run, "announce", announce, Some(body)).await;
+        for step in ["freeze", "verify-freeze", "validate", "plan"] {
+            let s = self.ok_step(&run, step, "run", None).await;
+            assert_eq!(s["state"], "passed", "{step}: {s}");
+        }
+        run
+    }
+
     /// The step once it is no longer running (its job ended).
     async fn settled(&self, run: &Value, step: &str) -> Value {
         for _ in 0..1200 {
@@ -647,19 +659,9 @@ async fn the_whole_store_migration_passes() {
     fix_demo_lint_errors(&app).await;
     legacy_mount_and_changeset(&app, 5).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "complete",
-            Some(json!({"note": "announced in #eng"})),
-        )
+    let run = admin
+        .planned_migration("complete", json!({"note": "announced in #eng"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        let s = admin.ok_step(&run, step, "run", None).await;
-        assert_eq!(s["state"], "passed", "{step}: {s}");
-    }
     let now = admin.run_record(&run).await;
     let hash = plan_hash_of(&now);
     assert!(hash.starts_with("sha256:"), "{hash}");
@@ -749,22 +751,9 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
     let app = demo_app().await;
     legacy_mount_and_changeset(&app, 3).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "skip",
-            Some(json!({"reason": "rehearsal"})),
-        )
+    let run = admin
+        .planned_migration("skip", json!({"reason": "rehearsal"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        assert_eq!(
-            admin.ok_step(&run, step, "run", None).await["state"],
-            "passed",
-            "{step}"
-        );
-    }
     let first = plan_hash_of(&admin.run_record(&run).await);
     admin
         .ok_step(
@@ -843,19 +832,9 @@ async fn a_signoff_refuses_an_apply_whose_items_differ_even_with_the_same_counts
     let app = demo_app().await;
     legacy_mount_and_changeset(&app, 3).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "skip",
-            Some(json!({"reason": "rehearsal"})),
-        )
+    let run = admin
+        .planned_migration("skip", json!({"reason": "rehearsal"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        let s = admin.ok_step(&run, step, "run", None).await;
-        assert_eq!(s["state"], "passed", "{step}: {s}");
-    }
     let planned = admin.run_record(&run).await;
     let first = plan_hash_of(&planned);
     let counts = step_of(&planned, "plan")["evidence"]["counts"].clone();

@@ -30,21 +30,22 @@ async fn approle_login(app: &TestApp, admin: &Caller, role: &str) -> SecretStrin
     crate::helpers::approle_login(app, &issued).await
 }
 
+/// The key `staging/cards`, and the service role `payments-api` allowed `capabilities`
+/// on the keys that `scope` names.
+async fn cards_and_payments_api(app: &TestApp, admin: &Caller, scope: &str, capabilities: Value) {
+    admin
+        .create_key(app, "staging", "cards", "aes256-gcm96")
+        .await;
+    let grant = json!({"environment": "staging", "target": "keys", "scope": scope,
+        "capabilities": capabilities, "effect": "allow"});
+    role_with(app, admin, "payments-api", json!([grant])).await;
+}
+
 #[tokio::test]
 async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else() {
     let app = spawn_app().await;
     let admin = Caller::admin(&app).await;
-    admin
-        .create_key(&app, "staging", "cards", "aes256-gcm96")
-        .await;
-    role_with(
-        &app,
-        &admin,
-        "payments-api",
-        json!([{"environment": "staging", "target": "keys",
-        "scope": "cards", "capabilities": ["encrypt"], "effect": "allow"}]),
-    )
-    .await;
+    cards_and_payments_api(&app, &admin, "cards", json!(["encrypt"])).await;
     let svc = approle_login(&app, &admin, "payments-api").await;
 
     let body = json!({"plaintext": b64("4111 1111 1111 1111")});
@@ -294,17 +295,7 @@ async fn the_create_on_encrypt_escape_is_closed() {
 async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     let app = spawn_app().await;
     let admin = Caller::admin(&app).await;
-    admin
-        .create_key(&app, "staging", "cards", "aes256-gcm96")
-        .await;
-    role_with(
-        &app,
-        &admin,
-        "payments-api",
-        json!([{"environment": "staging", "target": "keys",
-        "scope": "*", "capabilities": ["encrypt", "decrypt", "read"], "effect": "allow"}]),
-    )
-    .await;
+    cards_and_payments_api(&app, &admin, "*", json!(["encrypt", "decrypt", "read"])).await;
     let svc = approle_login(&app, &admin, "payments-api").await;
     let body = json!({"data": {"places": []}});
     let path = "crypter/data/key-usage/staging/cards";
