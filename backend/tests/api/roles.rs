@@ -61,7 +61,7 @@ async fn create_role_writes_record_policy_and_approle() {
     assert_eq!(list[0]["drift"], false);
 
     // Every change is in OpenBao's audit log, as the activity feed shows it.
-    let events = app.events(&admin.client).await;
+    let events = app.events(&admin.caller.client).await;
     let policies: Vec<&str> = events
         .iter()
         .filter(|e| e.action == "policy.write" && e.actor == "admin")

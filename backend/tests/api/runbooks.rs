@@ -400,7 +400,7 @@ async fn a_checked_run_passes_every_step_and_reports_it() {
         );
     }
     assert!(!md.contains(&secret_id));
-    assert!(!md.contains(&admin.info.csrf_token));
+    assert!(!md.contains(&admin.caller.csrf));
     let full = serde_json::to_string(&done).unwrap();
     assert!(!full.contains(&secret_id));
 }

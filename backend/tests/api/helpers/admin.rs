@@ -1,32 +1,23 @@
 //! An admin with one method per roles/users endpoint.
 
-use super::TestApp;
-use crypter_api::{SessionInfo, CSRF_HEADER};
-use reqwest::{Client, Method, Response, StatusCode};
+use super::{Caller, TestApp};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
-/// An admin's client and CSRF token, with one method per roles/users endpoint.
+/// The bootstrap admin as a [`Caller`], with one method per roles/users endpoint.
 pub struct Admin<'a> {
     pub app: &'a TestApp,
-    pub client: Client,
-    pub info: SessionInfo,
+    pub caller: Caller,
 }
 
 impl<'a> Admin<'a> {
     pub async fn new(app: &'a TestApp) -> Self {
-        let (client, info) = app.admin().await;
-        Self { app, client, info }
+        let caller = Caller::admin(app).await;
+        Self { app, caller }
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
-        let mut req = self
-            .client
-            .request(method, self.app.url(path))
-            .header(CSRF_HEADER, &self.info.csrf_token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
+        self.app.call(&self.caller, method, path, body).await
     }
 
     pub async fn create_role(&self, role: Value) -> Response {

@@ -3,7 +3,8 @@
 use super::TestApp;
 use crypter_api::CSRF_HEADER;
 use reqwest::{Client, Method, Response};
-use serde_json::Value;
+use secrecy::SecretString;
+use serde_json::{json, Value};
 
 /// A logged-in caller: the cookie-holding client and its CSRF token.
 pub struct Caller {
@@ -27,6 +28,25 @@ impl Caller {
     pub async fn new_user(app: &TestApp, name: &str, password: &str, policies: &[&str]) -> Self {
         app.user_with(name, password, policies).await;
         Self::user(app, name, password).await
+    }
+
+    /// A role of `class` with `grants`, made through the API; panics unless it answers 201.
+    pub async fn role_with(&self, app: &TestApp, name: &str, class: &str, grants: Value) {
+        let role = json!({"name": name, "class": class, "description": "made by a test", "grants": grants});
+        let r = self.call(app, Method::POST, "/roles", role).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+
+    /// The machine identity of role `name`: a secret-id issued through the API, then an
+    /// AppRole login straight at OpenBao, as the service would.
+    pub async fn machine_login(&self, app: &TestApp, role: &str) -> SecretString {
+        let path = format!("/roles/{role}/secret-ids");
+        let r = self
+            .call(app, Method::POST, &path, json!({"ttl": "1h"}))
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let issued: Value = r.json().await.unwrap();
+        super::approle_login(app, &issued).await
     }
 
     /// A call whose body is sent unless the method takes none (GET, DELETE).

@@ -3,33 +3,6 @@
 
 use super::*;
 
-async fn role_with(app: &TestApp, admin: &Caller, name: &str, grants: Value) {
-    let r = admin
-        .call(
-            app,
-            Method::POST,
-            "/roles",
-            json!({"name": name, "class": "service", "description": "payments API", "grants": grants}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-}
-
-/// Log in through AppRole straight against OpenBao, as the service would.
-async fn approle_login(app: &TestApp, admin: &Caller, role: &str) -> SecretString {
-    let r = admin
-        .call(
-            app,
-            Method::POST,
-            &format!("/roles/{role}/secret-ids"),
-            json!({"ttl": "1h"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let issued: Value = r.json().await.unwrap();
-    crate::helpers::approle_login(app, &issued).await
-}
-
 /// The key `staging/cards`, and the service role `payments-api` allowed `capabilities`
 /// on the keys that `scope` names.
 async fn cards_and_payments_api(app: &TestApp, admin: &Caller, scope: &str, capabilities: Value) {
@@ -38,7 +11,9 @@ async fn cards_and_payments_api(app: &TestApp, admin: &Caller, scope: &str, capa
         .await;
     let grant = json!({"environment": "staging", "target": "keys", "scope": scope,
         "capabilities": capabilities, "effect": "allow"});
-    role_with(app, admin, "payments-api", json!([grant])).await;
+    admin
+        .role_with(app, "payments-api", "service", json!([grant]))
+        .await;
 }
 
 #[tokio::test]
@@ -46,7 +21,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
     let app = spawn_app().await;
     let admin = Caller::admin(&app).await;
     cards_and_payments_api(&app, &admin, "cards", json!(["encrypt"])).await;
-    let svc = approle_login(&app, &admin, "payments-api").await;
+    let svc = admin.machine_login(&app, "payments-api").await;
 
     let body = json!({"plaintext": b64("4111 1111 1111 1111")});
     let encrypted = app
@@ -148,11 +123,11 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
     admin
         .create_key(&app, "staging", "root-ca", "aes256-gcm96")
         .await;
-    role_with(&app, &admin, "signer", json!([
+    admin.role_with(&app, "signer", "service", json!([
         {"environment": "*", "target": "keys", "scope": "*", "capabilities": ["encrypt", "rotate"], "effect": "allow"},
         {"environment": "staging", "target": "keys", "scope": "root-ca", "capabilities": ["encrypt", "rotate"], "effect": "deny"}
     ])).await;
-    let svc = approle_login(&app, &admin, "signer").await;
+    let svc = admin.machine_login(&app, "signer").await;
     let body = json!({"plaintext": b64("x")});
     assert_eq!(
         app.bao_status(
@@ -296,7 +271,7 @@ async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     let app = spawn_app().await;
     let admin = Caller::admin(&app).await;
     cards_and_payments_api(&app, &admin, "*", json!(["encrypt", "decrypt", "read"])).await;
-    let svc = approle_login(&app, &admin, "payments-api").await;
+    let svc = admin.machine_login(&app, "payments-api").await;
     let body = json!({"data": {"places": []}});
     let path = "crypter/data/key-usage/staging/cards";
     assert_eq!(
