@@ -7,6 +7,7 @@ use crypter::config::Settings;
 use crypter_api::{FreezeState, FrozenWrites, ThawResult, Verification, CSRF_HEADER};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// Ways a frozen admin holding broad `auth/*` and `identity/*` rights could try to obtain
 /// a login that carries `crypter-operator`. `n` keeps names apart between attempts.
@@ -489,21 +490,20 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
     let job = started["job"].as_str().unwrap().to_owned();
     let done = app.wait_job(&op, &job).await;
     assert_eq!(done["state"], "done", "{done}");
-    for _ in 0..600 {
-        let run: Value = app.get_json(&op, &format!("/runbooks/{id}")).await;
-        let apply = run["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == "apply")
-            .unwrap()
-            .clone();
-        if apply["state"] != "running" {
-            assert_eq!(apply["state"], "passed", "{apply}");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (app_ref, op_ref, run_path) = (&app, &op, format!("/runbooks/{id}"));
+    let run_path = run_path.as_str();
+    let apply = eventually(
+        "the apply step ended",
+        Duration::from_secs(60),
+        move || async move {
+            let run: Value = app_ref.get_json(op_ref, run_path).await;
+            let steps = run["steps"].as_array().unwrap();
+            let apply = steps.iter().find(|s| s["id"] == "apply").unwrap().clone();
+            (apply["state"] != "running").then_some(apply)
+        },
+    )
+    .await;
+    assert_eq!(apply["state"], "passed", "{apply}");
     for step in [
         "verify-identities",
         "lint",

@@ -3,6 +3,7 @@
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 impl Admin<'_> {
     async fn rb(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -73,14 +74,12 @@ impl Admin<'_> {
 
     /// The step once it is no longer running (its job ended).
     async fn settled(&self, run: &Value, step: &str) -> Value {
-        for _ in 0..1200 {
+        let what = format!("step {step} ended");
+        eventually(&what, Duration::from_secs(120), move || async move {
             let s = step_of(&self.run_record(run).await, step);
-            if s["state"] != "running" {
-                return s;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("step {step} is still running");
+            (s["state"] != "running").then_some(s)
+        })
+        .await
     }
 
     async fn upload(&self, toml: &str) -> (StatusCode, Value) {

@@ -7,10 +7,12 @@ mod bao;
 mod caller;
 mod environments;
 mod freeze;
+mod wait;
 
 pub use admin::{grant, Admin};
 pub use bao::{approle_login, put_secret};
 pub use caller::Caller;
+pub use wait::eventually;
 
 use crypter::bao::Bao;
 use crypter::bootstrap::BackendCredentials;
@@ -24,6 +26,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -183,21 +186,14 @@ impl TestApp {
 
     /// A job's progress as `client` sees it, once the job is no longer running.
     pub async fn wait_job(&self, client: &Client, id: &str) -> Value {
-        for _ in 0..1200 {
-            let p: Value = client
-                .get(self.url(&format!("/jobs/{id}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if p["state"] != "running" {
-                return p;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("job {id} did not end");
+        let path = format!("/jobs/{id}");
+        let (app, path) = (self, path.as_str());
+        let what = format!("job {id} ended");
+        eventually(&what, Duration::from_secs(120), move || async move {
+            let p: Value = app.get_json(client, path).await;
+            (p["state"] != "running").then_some(p)
+        })
+        .await
     }
 
     /// Stop the backend (OpenBao keeps running).
