@@ -2,7 +2,6 @@
 //! service cannot forge entries, Crypter's own value reads are not reveals, and OpenBao
 //! decides who sees what.
 
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter::config::Settings;
 use crypter_api::{ActivityEvent, ActivityPage};
@@ -339,11 +338,7 @@ async fn audit_lines_are_ingested_only_with_the_ingest_policy() {
         format!("{line}\nnot json\n"),
     )
     .await;
-    let (status, code, message) = error_code(bad).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_audit_lines")
-    );
+    let message = expect_error(bad, StatusCode::BAD_REQUEST, "invalid_audit_lines").await;
     assert!(message.contains("line 2"), "{message}");
     assert!(!ingest.exists(), "nothing of a bad batch is kept");
     let ok = post(Some(shipper.expose_secret().into()), line.clone()).await;
@@ -380,23 +375,9 @@ async fn without_an_audit_source_the_feed_says_it_is_not_connected() {
     // A second backend over the same OpenBao, told of no audit log.
     let bare = serve_backend(app.bao.clone(), Settings::default(), app.creds.clone()).await;
     let (client, _) = bare.admin().await;
-    let page: ActivityPage = client
-        .get(bare.url("/activity"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: ActivityPage = bare.get_json(&client, "/activity").await;
     assert!(!page.feed.connected);
     assert!(page.events.is_empty() && page.next.is_none());
-    let writes: crypter_api::FrozenWrites = client
-        .get(bare.url("/freeze/writes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let writes: crypter_api::FrozenWrites = bare.get_json(&client, "/freeze/writes").await;
     assert!(!writes.feed.connected);
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/cluster` and failover, against real OpenBao: a single dev node, and a real
 //! 3-node Raft cluster on loopback ports (`LocalCluster`, as `crypter dev --nodes 3`).
 
-use crate::helpers::{browser, error_code, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{browser, expect_error, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
 use crypter::config::Settings;
 use crypter::embedded::LocalCluster;
 use crypter_api::ClusterView;
@@ -55,21 +55,15 @@ async fn spawn_cluster_app() -> (TestApp, LocalCluster, tempfile::TempDir) {
 #[tokio::test]
 async fn cluster_needs_a_session_and_is_documented() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = browser()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get_json(&browser(), "/openapi.json").await;
     assert!(doc["paths"]["/api/v1/cluster"]["get"].is_object());
     assert!(doc["components"]["schemas"]["ClusterView"].is_object());
-    let (status, code, _) = error_code(app.cluster(&browser()).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    expect_error(
+        app.cluster(&browser()).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -90,11 +84,12 @@ async fn cluster_is_refused_to_a_user_whose_policy_cannot_read_it() {
             .status(),
         StatusCode::OK
     );
-    let (status, code, _) = error_code(app.cluster(&client).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::FORBIDDEN, "store_forbidden")
-    );
+    expect_error(
+        app.cluster(&client).await,
+        StatusCode::FORBIDDEN,
+        "store_forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -132,14 +127,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     assert_eq!(view.datacenter.as_deref(), Some("dc1"));
     // Every node has its own audit log (one declaration, a relative path, each node in
     // its own folder), and the feed reads all of them: the admin's login is in it.
-    let feed: crypter_api::ActivityPage = client
-        .get(app.url("/activity?limit=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let feed: crypter_api::ActivityPage = app.get_json(&client, "/activity?limit=500").await;
     assert_eq!(feed.feed.sources.len(), 3, "{:?}", feed.feed);
     assert!(feed
         .events
@@ -174,14 +162,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
     assert!(!down.healthy && !down.reachable, "{down:?}");
     assert!(!view.healthy);
     assert_eq!(view.nodes.iter().filter(|n| n.healthy).count(), 2);
-    let health: crypter_api::Health = browser()
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: crypter_api::Health = app.get_json(&browser(), "/health").await;
     assert_eq!(
         (health.status.as_str(), health.store.nodes_down),
         ("degraded", 1)
@@ -194,12 +175,7 @@ async fn three_nodes_one_leader_and_a_killed_standby_shows_unhealthy() {
         )
         .await
         .unwrap();
-    assert!(app
-        .bao
-        .read("crypter/data/probe", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("crypter/data/probe").await);
     cluster.stop().await;
 }
 
@@ -297,8 +273,9 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
     assert_eq!(put(0).await.unwrap().status(), StatusCode::OK);
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let reader = {
-        let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
+        let (client, url, stop, count) = (client.clone(), url.clone(), stop.clone(), count.clone());
         tokio::spawn(async move {
             let (mut reads, mut failed) = (0u32, Vec::new());
             let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -307,6 +284,7 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
                 let started = Instant::now();
                 let resp = client.get(&url).send().await.unwrap();
                 reads += 1;
+                count.store(reads, std::sync::atomic::Ordering::SeqCst);
                 let status = resp.status();
                 if status != StatusCode::OK {
                     failed.push(format!("{status} {}", resp.text().await.unwrap()));
@@ -317,7 +295,8 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
             (reads, failed)
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The reader is reading before the leader dies.
+    reads_past(&count, 3).await;
     let leader = cluster.leader().await.unwrap();
     cluster.kill(leader).await.unwrap();
     let killed = Instant::now();
@@ -335,8 +314,8 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     println!("first successful write {wrote:.2?} after the leader was SIGKILLed ({n} attempts)");
-    // Keep reading a little past the election, then stop.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Keep reading a little past the election (ten more reads), then stop.
+    reads_past(&count, count.load(std::sync::atomic::Ordering::SeqCst) + 10).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let (reads, failed) = reader.await.unwrap();
     println!(
@@ -347,4 +326,13 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
     assert!(failed.is_empty(), "failed reads: {failed:#?}");
     health_loop.abort();
     cluster.stop().await;
+}
+
+/// Wait until the reader has made `n` reads (it makes one every 100 ms).
+async fn reads_past(count: &std::sync::atomic::AtomicU32, n: u32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count.load(std::sync::atomic::Ordering::SeqCst) < n {
+        assert!(Instant::now() < deadline, "the reader stopped reading");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -1,4 +1,3 @@
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::{Comparison, CredentialDetail, RevealedCredential};
 use reqwest::{Method, Response, StatusCode};

@@ -1,4 +1,3 @@
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::{CredentialDetail, CredentialPage, CredentialWritten, RevealedCredential};
 use reqwest::{Method, Response, StatusCode};
@@ -243,11 +242,12 @@ async fn a_credential_is_created_read_and_listed_without_its_value() {
     }
     let (status, _, _) = error_code(app.list_credentials(&c, "nowhere", "").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, code, _) = error_code(app.list_credentials(&c, "No", "").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_environment")
-    );
+    expect_error(
+        app.list_credentials(&c, "No", "").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_environment",
+    )
+    .await;
     let (status, _, _) = error_code(app.get_credential(&c, "staging", "svc/none").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -313,8 +313,7 @@ async fn check_and_set_conflicts_are_409() {
         }
     };
     assert_eq!(put(0, "one").await.status(), StatusCode::OK);
-    let (status, code, message) = error_code(put(0, "two-secret").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    let message = expect_error(put(0, "two-secret").await, StatusCode::CONFLICT, "conflict").await;
     assert!(
         message.contains("check-and-set") && !message.contains("two-secret"),
         "{message}"

@@ -1,88 +1,7 @@
 use crate::helpers::*;
-use crypter_api::{Environment, CSRF_HEADER};
-use reqwest::{Client, Method, Response, StatusCode};
+use crypter_api::Environment;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A logged-in caller: the cookie-holding client and its CSRF token.
-pub struct Caller {
-    pub client: Client,
-    pub csrf: String,
-}
-
-impl TestApp {
-    pub async fn caller(&self) -> Caller {
-        let (client, info) = self.admin().await;
-        Caller {
-            client,
-            csrf: info.csrf_token,
-        }
-    }
-
-    /// Any call as `caller`, with the CSRF header on mutating methods.
-    pub async fn call(
-        &self,
-        caller: &Caller,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Response {
-        let mut req = caller.client.request(method.clone(), self.url(path));
-        if method != Method::GET {
-            req = req.header(CSRF_HEADER, &caller.csrf);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
-    }
-
-    pub async fn list_environments(&self, c: &Caller) -> Response {
-        self.call(c, Method::GET, "/environments", None).await
-    }
-
-    pub async fn create_environment(&self, c: &Caller, body: Value) -> Response {
-        self.call(c, Method::POST, "/environments", Some(body))
-            .await
-    }
-
-    pub async fn get_environment(&self, c: &Caller, env: &str) -> Response {
-        self.call(c, Method::GET, &format!("/environments/{env}"), None)
-            .await
-    }
-
-    pub async fn update_environment(&self, c: &Caller, env: &str, body: Value) -> Response {
-        self.call(
-            c,
-            Method::PATCH,
-            &format!("/environments/{env}"),
-            Some(body),
-        )
-        .await
-    }
-
-    pub async fn delete_environment(&self, c: &Caller, env: &str) -> Response {
-        self.call(c, Method::DELETE, &format!("/environments/{env}"), None)
-            .await
-    }
-
-    /// Write a credential through the API; panics unless it succeeds.
-    pub async fn seed(&self, c: &Caller, env: &str, path: &str, value: &str, class: &str) {
-        let resp = self
-            .put_credential(
-                c,
-                env,
-                path,
-                json!({"data": {"value": value}, "class": class, "owner": "team"}),
-            )
-            .await;
-        assert_eq!(
-            resp.status(),
-            StatusCode::OK,
-            "{}",
-            resp.text().await.unwrap()
-        );
-    }
-}
 
 #[tokio::test]
 async fn environments_are_created_listed_updated_and_deleted() {
@@ -145,8 +64,12 @@ async fn environments_are_created_listed_updated_and_deleted() {
     assert!(message.contains("unknown field `protectd`"), "{message}");
 
     // Not empty: 409 with the count.
-    let (status, code, message) = error_code(app.delete_environment(&c, "qa-1").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    let message = expect_error(
+        app.delete_environment(&c, "qa-1").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
     assert!(message.contains("1 credential"), "{message}");
 
     app.bao
@@ -195,11 +118,12 @@ async fn environment_input_is_validated() {
         error_code(app.create_environment(&c, json!({"name": "staging"})).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    let (status, code, _) = error_code(app.get_environment(&c, "NOPE").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_environment")
-    );
+    expect_error(
+        app.get_environment(&c, "NOPE").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_environment",
+    )
+    .await;
     let (status, _, _) = error_code(app.get_environment(&c, "nope").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = error_code(
@@ -235,14 +159,7 @@ async fn environments_need_a_session() {
 #[tokio::test]
 async fn openapi_describes_the_environment_and_credential_endpoints() {
     let app = spawn_app().await;
-    let doc: Value = browser()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json(&browser(), "/openapi.json").await;
     for path in [
         "/api/v1/environments",
         "/api/v1/environments/{env}",

@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use crypter_api::{FreezeState, ThawResult, Verification, CSRF_HEADER};
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -23,123 +23,36 @@ path "sys/mounts/*" {
 }
 "#;
 
-impl TestApp {
-    pub async fn freeze(&self, client: &Client, csrf: &str, level: &str) -> Response {
-        client
-            .put(self.url("/freeze"))
-            .header(CSRF_HEADER, csrf)
-            .json(&json!({"level": level, "reason": "migration to dc2"}))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn thaw(&self, client: &Client, csrf: &str, body: Option<Value>) -> Response {
-        let mut req = client.delete(self.url("/freeze")).header(CSRF_HEADER, csrf);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
-    }
-
-    pub async fn verify_freeze(&self, client: &Client, csrf: &str) -> Response {
-        client
-            .post(self.url("/freeze/verify"))
-            .header(CSRF_HEADER, csrf)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn policy_text(&self, name: &str) -> String {
-        let v = self
-            .bao
-            .read(&format!("sys/policies/acl/{name}"), &self.root)
-            .await
-            .unwrap()
-            .unwrap();
-        v["data"]["policy"].as_str().unwrap().to_owned()
-    }
-
-    async fn all_policies(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for name in self.bao.list("sys/policies/acl", &self.root).await.unwrap() {
-            let text = self.policy_text(&name).await;
-            out.push((name, text));
-        }
-        out
-    }
-
-    async fn put_policy(&self, name: &str, hcl: &str) {
-        self.bao
-            .write(
-                &format!("sys/policies/acl/{name}"),
-                &self.root,
-                &json!({"policy": hcl}),
-            )
-            .await
-            .unwrap();
-    }
-}
-
-/// Whether `token`, used directly against OpenBao, is allowed a write (anything but 403).
-async fn allowed(
-    app: &TestApp,
-    token: &SecretString,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> bool {
-    let result = app
-        .bao
-        .request(method, path, Some(token), Some(&body))
-        .await;
-    !matches!(result, Err(crypter::bao::BaoError::Forbidden { .. }))
-}
-
+/// Which of five writes OpenBao lets `t` through (straight at OpenBao, not via Crypter).
 async fn writes(app: &TestApp, t: &SecretString, n: &str) -> [bool; 5] {
-    [
-        allowed(
-            app,
-            t,
+    let tries = [
+        (
             Method::PUT,
-            &format!("sys/policies/acl/p-{n}"),
+            format!("sys/policies/acl/p-{n}"),
             json!({"policy": "path \"x\" {\n  capabilities = [\"read\"]\n}\n"}),
-        )
-        .await,
-        allowed(
-            app,
-            t,
+        ),
+        (Method::POST, format!("auth/approle/role/r-{n}"), json!({})),
+        (
             Method::POST,
-            &format!("auth/approle/role/r-{n}"),
-            json!({}),
-        )
-        .await,
-        allowed(
-            app,
-            t,
-            Method::POST,
-            &format!("auth/userpass/users/u-{n}"),
+            format!("auth/userpass/users/u-{n}"),
             json!({"password": "pw-not-secret"}),
-        )
-        .await,
-        allowed(
-            app,
-            t,
+        ),
+        (
             Method::POST,
-            &format!("env/staging/data/c-{n}"),
+            format!("env/staging/data/c-{n}"),
             json!({"data": {"v": "1"}}),
-        )
-        .await,
-        allowed(
-            app,
-            t,
+        ),
+        (
             Method::POST,
-            "auth/approle/role/existing/secret-id",
+            "auth/approle/role/existing/secret-id".to_owned(),
             json!({}),
-        )
-        .await,
-    ]
+        ),
+    ];
+    let mut allowed = [false; 5];
+    for (i, (method, path, body)) in tries.into_iter().enumerate() {
+        allowed[i] = app.bao_allows(t, method, &path, &body).await;
+    }
+    allowed
 }
 
 #[tokio::test]
@@ -306,14 +219,7 @@ async fn verify_proves_the_freeze_and_catches_a_policy_edited_to_allow_writes() 
     );
     let exempt: Vec<&str> = v.exemptions.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(exempt, vec!["root", "crypter-operator"]);
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert!(state.verification.unwrap().verified);
 
     // Someone re-allows policy writes directly in OpenBao while frozen.
@@ -339,14 +245,7 @@ async fn verify_proves_the_freeze_and_catches_a_policy_edited_to_allow_writes() 
         failed.iter().all(|p| p.policy == "ops-broad"),
         "{failed:#?}"
     );
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert!(!state.verification.unwrap().verified);
 
     // No probe data is left behind, and every probe token is revoked.
@@ -475,11 +374,7 @@ async fn thaw_refuses_over_a_policy_changed_while_frozen_unless_forced() {
     let resp = app
         .thaw(&admin, &s.csrf_token, Some(json!({"force": true})))
         .await;
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "reason_required")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "reason_required").await;
 
     let resp = app
         .thaw(
@@ -494,14 +389,7 @@ async fn thaw_refuses_over_a_policy_changed_while_frozen_unless_forced() {
     assert_eq!(app.policy_text("ops-broad").await, original);
 
     // The forced thaw and its reason stay on the freeze record.
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     let note = state.last_thaw.expect("the thaw is recorded");
     assert!(note.forced && note.by == "admin");
     assert_eq!(note.reason.as_deref(), Some("edit was a test"));
@@ -527,14 +415,7 @@ async fn an_unparsable_policy_stops_the_freeze_before_anything_changes() {
         .unwrap()
         .contains("one-liner"));
     assert_eq!(app.all_policies().await, before, "nothing is half-frozen");
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert_eq!(state.level, "none");
 }
 
@@ -583,14 +464,7 @@ async fn a_freeze_that_fails_half_way_rolls_back() {
         "every rewritten policy was rolled back"
     );
     let (admin, _) = app.admin().await;
-    let state: FreezeState = admin
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&admin, "/freeze").await;
     assert_eq!(state.level, "none");
 }
 
@@ -606,8 +480,7 @@ async fn frozen_console_actions_are_refused_early_with_who_and_when() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!((status, code.as_str()), (StatusCode::LOCKED, "frozen"));
+    let message = expect_error(resp, StatusCode::LOCKED, "frozen").await;
     assert!(
         message.contains("provisioning") && message.contains("admin") && message.contains("since"),
         "{message}"
@@ -648,11 +521,7 @@ async fn freeze_input_is_validated() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_level")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_level").await;
     assert!(message.contains("provisioning"));
     let resp = admin
         .put(app.url("/freeze"))
@@ -661,11 +530,7 @@ async fn freeze_input_is_validated() {
         .send()
         .await
         .unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_reason")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "invalid_reason").await;
     // Someone who is not an operator could not thaw, so may not freeze.
     app.bao
         .write(

@@ -6,28 +6,8 @@ use crate::helpers::*;
 use crypter::config::Settings;
 use crypter_api::{FreezeState, FrozenWrites, ThawResult, Verification, CSRF_HEADER};
 use reqwest::{Client, Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
-
-async fn freeze(app: &TestApp, client: &Client, csrf: &str, level: &str) {
-    let resp = client
-        .put(app.url("/freeze"))
-        .header(CSRF_HEADER, csrf)
-        .json(&json!({"level": level, "reason": "frozen tests"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-}
-
-/// Whether OpenBao let `token` through its ACL (anything but 403).
-async fn let_through(app: &TestApp, token: &SecretString, path: &str, body: &Value) -> bool {
-    let result = app
-        .bao
-        .request(Method::POST, path, Some(token), Some(body))
-        .await;
-    !matches!(result, Err(crypter::bao::BaoError::Forbidden { .. }))
-}
+use std::time::Duration;
 
 /// Ways a frozen admin holding broad `auth/*` and `identity/*` rights could try to obtain
 /// a login that carries `crypter-operator`. `n` keeps names apart between attempts.
@@ -102,17 +82,17 @@ async fn a_frozen_admin_with_broad_auth_and_identity_rights_cannot_make_a_way_ou
     let before = app.bao_login("frozen-admin", "frozen-admin-pass").await;
     for (path, body) in escapes("a") {
         assert!(
-            let_through(&app, &before, &path, &body).await,
+            app.bao_allows(&before, Method::POST, &path, &body).await,
             "control: {path}"
         );
     }
 
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     let frozen = app.bao_login("frozen-admin", "frozen-admin-pass").await;
     for (path, body) in escapes("b") {
         assert!(
-            !let_through(&app, &frozen, &path, &body).await,
+            !app.bao_allows(&frozen, Method::POST, &path, &body).await,
             "a frozen admin got through: {path}"
         );
     }
@@ -142,14 +122,7 @@ async fn a_frozen_admin_with_broad_auth_and_identity_rights_cannot_make_a_way_ou
             "{op} is probed on broad-auth"
         );
     }
-    let state: FreezeState = op
-        .get(app.url("/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: FreezeState = app.get_json(&op, "/freeze").await;
     assert!(state
         .frozen_paths
         .contains(&"auth/team/approle/role/+".to_owned()));
@@ -182,7 +155,7 @@ async fn a_damaged_snapshot_is_a_409_and_a_forced_thaw_restores_the_good_version
         .unwrap();
     let before = all_policies(&app).await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     assert_ne!(
         all_policies(&app).await,
         before,
@@ -252,11 +225,7 @@ async fn a_damaged_snapshot_is_a_409_and_a_forced_thaw_restores_the_good_version
         .await
         .unwrap();
     let resp = thaw(json!({})).await.unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "freeze_record_damaged")
-    );
+    expect_error(resp, StatusCode::CONFLICT, "freeze_record_damaged").await;
 }
 
 const QA: &str = r#"id = "2026-01-10-qa"
@@ -299,7 +268,7 @@ async fn an_operator_applies_under_a_provisioning_freeze_and_the_freeze_page_lis
     })
     .await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
 
     // An admin who is not an operator cannot: not through Crypter…
     app.user_with("admin2", "admin2-pass-123", &["crypter-admin"])
@@ -351,27 +320,10 @@ async fn an_operator_applies_under_a_provisioning_freeze_and_the_freeze_page_lis
         .to_owned();
     let done = app.wait_job(&op, &job).await;
     assert_eq!(done["state"], "done", "{done:?}");
-    assert!(app
-        .bao
-        .read("sys/mounts/env/qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(app
-        .bao
-        .read("auth/approle/role/qa-reader", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("sys/mounts/env/qa").await);
+    assert!(app.bao_has("auth/approle/role/qa-reader").await);
 
-    let writes: FrozenWrites = op
-        .get(app.url("/freeze/writes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let writes: FrozenWrites = app.get_json(&op, "/freeze/writes").await;
     assert!(writes.feed.connected);
     let outside: Vec<(&str, &str)> = writes
         .writes
@@ -538,28 +490,20 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
     let job = started["job"].as_str().unwrap().to_owned();
     let done = app.wait_job(&op, &job).await;
     assert_eq!(done["state"], "done", "{done}");
-    for _ in 0..600 {
-        let run: Value = op
-            .get(app.url(&format!("/runbooks/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let apply = run["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == "apply")
-            .unwrap()
-            .clone();
-        if apply["state"] != "running" {
-            assert_eq!(apply["state"], "passed", "{apply}");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (app_ref, op_ref, run_path) = (&app, &op, format!("/runbooks/{id}"));
+    let run_path = run_path.as_str();
+    let apply = eventually(
+        "the apply step ended",
+        Duration::from_secs(60),
+        move || async move {
+            let run: Value = app_ref.get_json(op_ref, run_path).await;
+            let steps = run["steps"].as_array().unwrap();
+            let apply = steps.iter().find(|s| s["id"] == "apply").unwrap().clone();
+            (apply["state"] != "running").then_some(apply)
+        },
+    )
+    .await;
+    assert_eq!(apply["state"], "passed", "{apply}");
     for step in [
         "verify-identities",
         "lint",
@@ -571,18 +515,8 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
         assert_eq!(done["state"], "passed", "{step}: {done}");
     }
     act("report", "complete", json!({"note": "sent"})).await;
-    assert!(app
-        .bao
-        .read("sys/mounts/env/qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(app
-        .bao
-        .read("crypter/data/roles/payments-qa", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("sys/mounts/env/qa").await);
+    assert!(app.bao_has("crypter/data/roles/payments-qa").await);
     let md = op
         .get(app.url(&format!("/runbooks/{id}/report.md")))
         .send()
@@ -602,7 +536,7 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
 async fn a_missing_snapshot_is_a_409_that_says_what_to_do() {
     let app = spawn_app().await;
     let (op, s) = app.admin().await;
-    freeze(&app, &op, &s.csrf_token, "provisioning").await;
+    app.freeze_ok(&op, &s.csrf_token, "provisioning").await;
     app.bao
         .delete("crypter/metadata/freeze/snapshot", &app.root)
         .await

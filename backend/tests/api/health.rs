@@ -30,24 +30,13 @@ async fn an_unreachable_store_is_reported_and_logins_say_so() {
         crate::helpers::no_credentials(),
     )
     .await;
-    let h: crypter_api::Health = browser()
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: crypter_api::Health = app.get_json(&browser(), "/health").await;
     assert_eq!(h.status, "degraded");
     assert!(!h.store.reachable);
     assert!(h.store.error.unwrap().contains("unreachable"));
 
     let resp = app.login(&browser(), "admin", "pw").await;
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_GATEWAY, "store_unreachable")
-    );
+    let message = expect_error(resp, StatusCode::BAD_GATEWAY, "store_unreachable").await;
     assert!(message.contains("cannot be reached"), "{message}");
 }
 
@@ -58,14 +47,7 @@ async fn a_sealed_store_is_reported_and_logins_say_so() {
         .request(reqwest::Method::PUT, "sys/seal", Some(&app.root), None)
         .await
         .unwrap();
-    let h: Value = browser()
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = app.get_json(&browser(), "/health").await;
     assert_eq!(h["status"], "degraded");
     assert_eq!(h["store"]["sealed"], true);
     let resp = browser()
@@ -74,25 +56,14 @@ async fn a_sealed_store_is_reported_and_logins_say_so() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::SERVICE_UNAVAILABLE, "store_sealed")
-    );
+    let message = expect_error(resp, StatusCode::SERVICE_UNAVAILABLE, "store_sealed").await;
     assert!(message.contains("sealed"), "{message}");
 }
 
 #[tokio::test]
 async fn openapi_describes_the_endpoints() {
     let app = spawn_app().await;
-    let doc: Value = browser()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json(&browser(), "/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/api/v1/health", "/api/v1/session", "/api/v1/openapi.json"] {
         assert!(doc["paths"].get(path).is_some(), "missing {path}");

@@ -1,7 +1,6 @@
 //! Identity checks (every outcome provoked for real), human users and deprecated methods.
 
 use crate::helpers::*;
-use crate::roles::{grant, put_secret, Admin};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

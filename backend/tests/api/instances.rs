@@ -5,14 +5,12 @@
 
 use crate::changesets::process::{start, Backend};
 use crate::helpers::*;
-use crypter::clock::ManualClock;
 use crypter::config::Settings;
 use crypter::embedded::free_loopback_port;
 use crypter_api::{SessionInfo, CSRF_HEADER};
 use reqwest::{Client, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 async fn whoami_on(client: &Client, base: &str) -> StatusCode {
     client
@@ -207,11 +205,6 @@ async fn session_records_hold_a_sealed_token_that_only_the_backend_reads() {
     assert!(record_of(&app, &id).await.is_none());
 }
 
-fn clocked() -> (ManualClock, Arc<dyn crypter::clock::Clock>) {
-    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
-    (clock.clone(), Arc::new(clock))
-}
-
 #[tokio::test]
 async fn an_idle_session_ends_and_its_token_is_revoked() {
     let (clock, c) = clocked();
@@ -224,11 +217,12 @@ async fn an_idle_session_ends_and_its_token_is_revoked() {
     }
     // 30 minutes without a request: over, whatever the token's own TTL says.
     clock.advance(time::Duration::minutes(30));
-    let (status, code, message) = error_code(app.whoami(&client).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    let message = expect_error(
+        app.whoami(&client).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     assert!(message.contains("log in again"), "{message}");
     assert!(
         !app.token_alive(&token).await,

@@ -1,4 +1,3 @@
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::LintFinding;
 use reqwest::{Method, StatusCode};
@@ -16,6 +15,26 @@ fn has(findings: &[LintFinding], rule: &str, env: &str, path: &str) -> bool {
     findings.iter().any(|f| {
         f.rule == rule && f.environment.as_deref() == Some(env) && f.path.as_deref() == Some(path)
     })
+}
+
+/// Credentials that three rules flag: missing-metadata (`staging/raw`, written straight
+/// to OpenBao), shared-value (one value in `staging/svc/db` and `production/payments/db`,
+/// protected and unprotected) and unexpected-in-protected (`production/e2e/bot`).
+async fn raw_shared_and_unexpected(app: &TestApp, c: &Caller) {
+    app.bao
+        .write(
+            "env/staging/data/raw",
+            &app.root,
+            &json!({"data": {"v": "raw-value"}}),
+        )
+        .await
+        .unwrap();
+    app.seed(c, "staging", "svc/db", "shared-secret", "service")
+        .await;
+    app.seed(c, "production", "payments/db", "shared-secret", "service")
+        .await;
+    app.seed(c, "production", "e2e/bot", "bot-value", "e2e")
+        .await;
 }
 
 #[tokio::test]
@@ -47,23 +66,7 @@ async fn every_credential_rule_fires() {
         )
         .await
         .unwrap();
-    // missing-metadata: written straight to OpenBao.
-    app.bao
-        .write(
-            "env/staging/data/raw",
-            &app.root,
-            &json!({"data": {"v": "raw-value"}}),
-        )
-        .await
-        .unwrap();
-    // shared-value: same value, protected and unprotected.
-    app.seed(&c, "staging", "svc/db", "shared-secret", "service")
-        .await;
-    app.seed(&c, "production", "payments/db", "shared-secret", "service")
-        .await;
-    // unexpected-in-protected.
-    app.seed(&c, "production", "e2e/bot", "bot-value", "e2e")
-        .await;
+    raw_shared_and_unexpected(&app, &c).await;
     // rotation-overdue: 0 days is due at once; 30 days is due a month from now.
     let rotate = |path: &'static str, days: u32| {
         let (app, c) = (&app, &c);
@@ -168,20 +171,7 @@ async fn demo_data_gives_the_lint_something_to_show() {
 async fn lint_of_one_environment_or_one_credential_reads_only_what_it_needs() {
     let app = spawn_app().await;
     let c = app.caller().await;
-    app.bao
-        .write(
-            "env/staging/data/raw",
-            &app.root,
-            &json!({"data": {"v": "raw-value"}}),
-        )
-        .await
-        .unwrap();
-    app.seed(&c, "staging", "svc/db", "shared-secret", "service")
-        .await;
-    app.seed(&c, "production", "payments/db", "shared-secret", "service")
-        .await;
-    app.seed(&c, "production", "e2e/bot", "bot-value", "e2e")
-        .await;
+    raw_shared_and_unexpected(&app, &c).await;
     let scoped = |q: &'static str| {
         let (app, c) = (&app, &c);
         async move {

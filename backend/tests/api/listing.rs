@@ -1,7 +1,6 @@
 //! The list endpoint's quick first rows (a walk of paged LISTs), the session's listing
 //! cache, and what a write does to it.
 
-use crate::environments::Caller;
 use crate::helpers::*;
 use crypter_api::CredentialPage;
 use reqwest::StatusCode;
@@ -254,9 +253,10 @@ async fn environments_can_be_listed_without_their_counts() {
     assert_eq!(bare.len(), counted.len());
     assert!(bare.iter().all(|e| e.credential_count.is_none()));
     assert!(bare.iter().any(|e| e.name == "production" && e.protected));
-    let (status, code, _) = error_code(list("?counts=maybe").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_counts")
-    );
+    expect_error(
+        list("?counts=maybe").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_counts",
+    )
+    .await;
 }

@@ -2,141 +2,9 @@
 
 use crate::helpers::*;
 use crypter_api::{SessionInfo, CSRF_HEADER};
-use reqwest::{Client, Method, Response, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-/// An admin's client and CSRF token, with one method per roles/users endpoint.
-pub struct Admin<'a> {
-    pub app: &'a TestApp,
-    pub client: Client,
-    pub info: SessionInfo,
-}
-
-impl<'a> Admin<'a> {
-    pub async fn new(app: &'a TestApp) -> Self {
-        let (client, info) = app.admin().await;
-        Self { app, client, info }
-    }
-
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
-        let mut req = self
-            .client
-            .request(method, self.app.url(path))
-            .header(CSRF_HEADER, &self.info.csrf_token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
-    }
-
-    pub async fn create_role(&self, role: Value) -> Response {
-        self.send(Method::POST, "/roles", Some(role)).await
-    }
-
-    pub async fn update_role(&self, name: &str, role: Value) -> Response {
-        self.send(Method::PUT, &format!("/roles/{name}"), Some(role))
-            .await
-    }
-
-    pub async fn delete_role(&self, name: &str) -> Response {
-        self.send(Method::DELETE, &format!("/roles/{name}"), None)
-            .await
-    }
-
-    pub async fn role_policy(&self, name: &str) -> Value {
-        let resp = self
-            .send(Method::GET, &format!("/roles/{name}/policy"), None)
-            .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        resp.json().await.unwrap()
-    }
-
-    pub async fn check(&self, name: &str, env: &str, path: &str) -> Value {
-        let resp = self
-            .send(
-                Method::POST,
-                &format!("/roles/{name}/check"),
-                Some(json!({"environment": env, "path": path})),
-            )
-            .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        resp.json().await.unwrap()
-    }
-
-    pub async fn issue_secret_id(&self, name: &str, ttl: &str) -> Response {
-        self.send(
-            Method::POST,
-            &format!("/roles/{name}/secret-ids"),
-            Some(json!({ "ttl": ttl })),
-        )
-        .await
-    }
-
-    pub async fn secret_ids(&self, name: &str) -> Vec<Value> {
-        let resp = self
-            .send(Method::GET, &format!("/roles/{name}/secret-ids"), None)
-            .await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        resp.json().await.unwrap()
-    }
-
-    pub async fn revoke_secret_id(&self, name: &str, accessor: &str) -> Response {
-        self.send(
-            Method::DELETE,
-            &format!("/roles/{name}/secret-ids/{accessor}"),
-            None,
-        )
-        .await
-    }
-
-    pub async fn identities_check(&self) -> Value {
-        let resp = self.send(Method::POST, "/identities/check", None).await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        resp.json().await.unwrap()
-    }
-}
-
-pub fn grant(env: &str, scope: &str, caps: &[&str], effect: &str) -> Value {
-    json!({"environment": env, "scope": scope, "capabilities": caps, "effect": effect})
-}
-
-/// Write a credential with the root token.
-pub async fn put_secret(app: &TestApp, env: &str, path: &str) {
-    app.bao
-        .write(
-            &format!("env/{env}/data/{path}"),
-            &app.root,
-            &json!({ "data": { "value": format!("v-{path}") } }),
-        )
-        .await
-        .unwrap();
-}
-
-/// Log in to OpenBao directly with an AppRole pair, as a machine would.
-pub async fn approle_login(app: &TestApp, issued: &Value) -> SecretString {
-    let resp = app
-        .bao
-        .request(
-            Method::POST,
-            "auth/approle/login",
-            None,
-            Some(&json!({"role_id": issued["role_id"], "secret_id": issued["secret_id"]})),
-        )
-        .await
-        .expect("AppRole login with the issued pair")
-        .unwrap();
-    SecretString::from(resp["auth"]["client_token"].as_str().unwrap().to_owned())
-}
-
-/// The status OpenBao answers this token for a request.
-pub async fn status_of(app: &TestApp, token: &SecretString, method: &str, path: &str) -> u16 {
-    let method = Method::from_bytes(method.as_bytes()).unwrap();
-    match app.bao.request(method, path, Some(token), None).await {
-        Ok(_) => 200,
-        Err(e) => e.status().unwrap(),
-    }
-}
 
 #[tokio::test]
 async fn create_role_writes_record_policy_and_approle() {
@@ -193,7 +61,7 @@ async fn create_role_writes_record_policy_and_approle() {
     assert_eq!(list[0]["drift"], false);
 
     // Every change is in OpenBao's audit log, as the activity feed shows it.
-    let events = app.events(&admin.client).await;
+    let events = app.events(&admin.caller.client).await;
     let policies: Vec<&str> = events
         .iter()
         .filter(|e| e.action == "policy.write" && e.actor == "admin")
@@ -250,17 +118,13 @@ async fn invalid_roles_get_clear_400s() {
         assert!(message.contains(why), "{body}: {message}");
     }
     // Nothing was written for the refused role.
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-r", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    let (status, code, _) = error_code(admin.send(Method::GET, "/roles/Nope", None).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_role")
-    );
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-r").await);
+    expect_error(
+        admin.send(Method::GET, "/roles/Nope", None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_role",
+    )
+    .await;
     let (status, _, _) = error_code(admin.send(Method::GET, "/roles/nope", None).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -341,7 +205,14 @@ async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agree
         ),
     ];
     for (method, path, expected, env, cpath, cap) in cases {
-        let got = status_of(&app, &token, method, path).await;
+        let got = app
+            .bao_status(
+                &token,
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                path,
+                Value::Null,
+            )
+            .await;
         assert_eq!(got, expected, "{method} {path}");
         let answer = admin.check("reader", env, cpath).await;
         let allowed = answer["answers"]
@@ -366,11 +237,7 @@ async fn a_machine_login_gets_exactly_what_the_grants_say_and_check_access_agree
             Some(json!({"environment": "nowhere", "path": "app/a"})),
         )
         .await;
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "unknown_environment")
-    );
+    expect_error(resp, StatusCode::BAD_REQUEST, "unknown_environment").await;
 
     // A write was never granted: OpenBao refuses it, and check access says so.
     let write = app
@@ -430,11 +297,12 @@ async fn secret_ids_refuse_bad_ttls_and_human_roles() {
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
     }
-    let (status, code, _) = error_code(admin.issue_secret_id("svc", "forever").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_ttl")
-    );
+    expect_error(
+        admin.issue_secret_id("svc", "forever").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_ttl",
+    )
+    .await;
     // Without a ttl: the documented default, 24 hours, checked on the secret-id in OpenBao.
     let resp = admin
         .send(Method::POST, "/roles/svc/secret-ids", Some(json!({})))
@@ -452,17 +320,13 @@ async fn secret_ids_refuse_bad_ttls_and_human_roles() {
         .unwrap()
         .unwrap();
     assert_eq!(looked["data"]["secret_id_ttl"], 24 * 3600, "{looked}");
-    let (status, code, _) = error_code(admin.issue_secret_id("person", "1h").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "human_role")
-    );
-    assert!(app
-        .bao
-        .read("auth/approle/role/person", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    expect_error(
+        admin.issue_secret_id("person", "1h").await,
+        StatusCode::BAD_REQUEST,
+        "human_role",
+    )
+    .await;
+    assert!(!app.bao_has("auth/approle/role/person").await);
     let (status, code, _) = error_code(admin.revoke_secret_id("svc", "not;hex").await).await;
     assert_eq!(
         (status, code.as_str()),
@@ -550,24 +414,9 @@ async fn deleting_a_role_removes_its_policy_and_approle() {
         admin.delete_role("gone").await.status(),
         StatusCode::NO_CONTENT
     );
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(app
-        .bao
-        .read("auth/approle/role/gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(app
-        .bao
-        .read("crypter/metadata/roles/gone", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-gone").await);
+    assert!(!app.bao_has("auth/approle/role/gone").await);
+    assert!(!app.bao_has("crypter/metadata/roles/gone").await);
     assert_eq!(
         admin.delete_role("gone").await.status(),
         StatusCode::NOT_FOUND
@@ -640,7 +489,8 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
     assert_eq!(write("env/staging/data/u/a").await, 200);
     // No read was granted on any of them.
     assert_eq!(
-        status_of(&app, &token, "GET", "env/staging/data/u/a").await,
+        app.bao_status(&token, Method::GET, "env/staging/data/u/a", Value::Null)
+            .await,
         403
     );
     // delete: soft delete, undelete, destroy a version, and delete everything.
@@ -654,7 +504,8 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
         }
     };
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/data/d/x").await,
+        app.bao_status(&token, Method::DELETE, "env/staging/data/d/x", Value::Null)
+            .await,
         200
     );
     assert_eq!(
@@ -670,12 +521,24 @@ async fn write_grants_are_enforced_on_every_kv2_path() {
         200
     );
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/metadata/d/x").await,
+        app.bao_status(
+            &token,
+            Method::DELETE,
+            "env/staging/metadata/d/x",
+            Value::Null
+        )
+        .await,
         200
     );
     assert_eq!(write("env/staging/data/d/y").await, 403);
     assert_eq!(
-        status_of(&app, &token, "DELETE", "env/staging/data/w/new").await,
+        app.bao_status(
+            &token,
+            Method::DELETE,
+            "env/staging/data/w/new",
+            Value::Null
+        )
+        .await,
         403
     );
     // Check access agrees for each capability on u/a and d/x.

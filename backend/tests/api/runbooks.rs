@@ -1,9 +1,9 @@
 //! Runbooks against a real OpenBao: every automated step calls the live engines.
 
 use crate::helpers::*;
-use crate::roles::{grant, Admin};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 impl Admin<'_> {
     async fn rb(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -60,16 +60,26 @@ impl Admin<'_> {
         answered
     }
 
+    /// A store migration of production run up to its plan: announced (`announce` is the
+    /// step's action), frozen, verified, validated and planned, each step passing.
+    async fn planned_migration(&self, announce: &str, body: Value) -> Value {
+        let run = self.start_run("store-migration", &["production"]).await;
+        self.ok_step(&run, "announce", announce, Some(body)).await;
+        for step in ["freeze", "verify-freeze", "validate", "plan"] {
+            let s = self.ok_step(&run, step, "run", None).await;
+            assert_eq!(s["state"], "passed", "{step}: {s}");
+        }
+        run
+    }
+
     /// The step once it is no longer running (its job ended).
     async fn settled(&self, run: &Value, step: &str) -> Value {
-        for _ in 0..1200 {
+        let what = format!("step {step} ended");
+        eventually(&what, Duration::from_secs(120), move || async move {
             let s = step_of(&self.run_record(run).await, step);
-            if s["state"] != "running" {
-                return s;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("step {step} is still running");
+            (s["state"] != "running").then_some(s)
+        })
+        .await
     }
 
     async fn upload(&self, toml: &str) -> (StatusCode, Value) {
@@ -389,7 +399,7 @@ async fn a_checked_run_passes_every_step_and_reports_it() {
         );
     }
     assert!(!md.contains(&secret_id));
-    assert!(!md.contains(&admin.info.csrf_token));
+    assert!(!md.contains(&admin.caller.csrf));
     let full = serde_json::to_string(&done).unwrap();
     assert!(!full.contains(&secret_id));
 }
@@ -648,19 +658,9 @@ async fn the_whole_store_migration_passes() {
     fix_demo_lint_errors(&app).await;
     legacy_mount_and_changeset(&app, 5).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "complete",
-            Some(json!({"note": "announced in #eng"})),
-        )
+    let run = admin
+        .planned_migration("complete", json!({"note": "announced in #eng"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        let s = admin.ok_step(&run, step, "run", None).await;
-        assert_eq!(s["state"], "passed", "{step}: {s}");
-    }
     let now = admin.run_record(&run).await;
     let hash = plan_hash_of(&now);
     assert!(hash.starts_with("sha256:"), "{hash}");
@@ -750,22 +750,9 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
     let app = demo_app().await;
     legacy_mount_and_changeset(&app, 3).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "skip",
-            Some(json!({"reason": "rehearsal"})),
-        )
+    let run = admin
+        .planned_migration("skip", json!({"reason": "rehearsal"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        assert_eq!(
-            admin.ok_step(&run, step, "run", None).await["state"],
-            "passed",
-            "{step}"
-        );
-    }
     let first = plan_hash_of(&admin.run_record(&run).await);
     admin
         .ok_step(
@@ -788,11 +775,7 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
     assert_eq!(apply["state"], "failed", "{apply}");
     assert!(apply["summary"].as_str().unwrap().contains("plan changed"));
     assert!(
-        app.bao
-            .read("env/production/data/legacy/apps/app-0", &app.root)
-            .await
-            .unwrap()
-            .is_none(),
+        !app.bao_has("env/production/data/legacy/apps/app-0").await,
         "nothing applied"
     );
     let after = admin.run_record(&run).await;
@@ -836,12 +819,7 @@ async fn apply_refuses_after_the_plan_changed_post_signoff() {
         admin.ok_step(&run, "apply", "run", None).await["state"],
         "passed"
     );
-    assert!(app
-        .bao
-        .read("env/production/data/legacy/apps/late", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("env/production/data/legacy/apps/late").await);
     let md = admin.report(&run).await;
     assert!(md.contains("Void sign-off by admin"), "{md}");
 }
@@ -853,19 +831,9 @@ async fn a_signoff_refuses_an_apply_whose_items_differ_even_with_the_same_counts
     let app = demo_app().await;
     legacy_mount_and_changeset(&app, 3).await;
     let admin = Admin::new(&app).await;
-    let run = admin.start_run("store-migration", &["production"]).await;
-    admin
-        .ok_step(
-            &run,
-            "announce",
-            "skip",
-            Some(json!({"reason": "rehearsal"})),
-        )
+    let run = admin
+        .planned_migration("skip", json!({"reason": "rehearsal"}))
         .await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
-        let s = admin.ok_step(&run, step, "run", None).await;
-        assert_eq!(s["state"], "passed", "{step}: {s}");
-    }
     let planned = admin.run_record(&run).await;
     let first = plan_hash_of(&planned);
     let counts = step_of(&planned, "plan")["evidence"]["counts"].clone();

@@ -9,11 +9,12 @@ async fn mutating_without_the_csrf_header_is_forbidden() {
     let app = spawn_app().await;
     let (client, info) = app.admin().await;
 
-    let (status, code, message) = error_code(app.logout(&client, None).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::FORBIDDEN, "forbidden")
-    );
+    let message = expect_error(
+        app.logout(&client, None).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
     assert!(message.contains("X-Crypter-Csrf"), "{message}");
 
     let (status, _, message) = error_code(app.logout(&client, Some("wrong-token")).await).await;
@@ -46,11 +47,7 @@ async fn mutating_without_a_session_is_unauthenticated() {
         .send()
         .await
         .unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    expect_error(resp, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -73,11 +70,7 @@ async fn logins_past_the_limit_get_429() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry_after));
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    expect_error(resp, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     assert_eq!(app.whoami(&client).await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -91,11 +84,7 @@ async fn an_oversized_body_gets_413() {
         .send()
         .await
         .unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-    );
+    expect_error(resp, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 }
 
 #[tokio::test]
@@ -109,11 +98,7 @@ async fn malformed_json_gets_a_json_400() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_json")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     assert!(message.contains("not valid JSON"), "{message}");
 
     let resp = client
@@ -123,11 +108,7 @@ async fn malformed_json_gets_a_json_400() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_json")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     assert!(
         !message.contains("987654321"),
         "a wrong-typed value must not be echoed: {message}"
@@ -139,11 +120,7 @@ async fn malformed_json_gets_a_json_400() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_json")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     assert!(message.contains("Content-Type"), "{message}");
 }
 
@@ -178,9 +155,5 @@ async fn api_responses_carry_the_security_headers() {
 async fn unknown_api_paths_get_a_json_404() {
     let app = spawn_app().await;
     let resp = browser().get(app.url("/nope")).send().await.unwrap();
-    let (status, code, _) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    expect_error(resp, StatusCode::NOT_FOUND, "not_found").await;
 }

@@ -76,27 +76,25 @@ async fn login_with_a_wrong_password_or_unknown_user_is_refused() {
 async fn login_validates_its_input() {
     let app = spawn_app().await;
     let client = browser();
-    let (status, code, _) = error_code(app.login(&client, "bad name/..", "x").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_username")
-    );
-    let (status, code, _) = error_code(app.login(&client, "admin", "").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_password")
-    );
+    expect_error(
+        app.login(&client, "bad name/..", "x").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_username",
+    )
+    .await;
+    expect_error(
+        app.login(&client, "admin", "").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_password",
+    )
+    .await;
     let resp = client
         .post(app.url("/session"))
         .json(&json!({"method": "ldap", "username": "a", "password": "b"}))
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_json")
-    );
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     assert!(message.contains("userpass"), "{message}");
 }
 
@@ -124,11 +122,7 @@ async fn token_login_uses_the_token_identity() {
         .send()
         .await
         .unwrap();
-    let (status, code, message) = error_code(resp).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "invalid_credentials")
-    );
+    let message = expect_error(resp, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     assert!(!message.contains("not-a-real-token"));
 }
 
@@ -159,13 +153,16 @@ async fn logout_revokes_the_token_in_openbao() {
 
 #[tokio::test]
 async fn a_session_ends_when_its_token_expires() {
-    let app = spawn_app().await;
+    // The backend's clock is moved, not waited for. The token's TTL (10 min) is below the
+    // idle timeout (30 min), so its expiry is what ends the session.
+    let (clock, c) = clocked();
+    let app = spawn_app_clocked(crypter::config::Settings::default(), c).await;
     let created = app
         .bao
         .write(
             "auth/token/create",
             &app.root,
-            &json!({"ttl": "6s", "policies": ["default"], "display_name": "short"}),
+            &json!({"ttl": "10m", "policies": ["default"], "display_name": "short"}),
         )
         .await
         .unwrap()
@@ -180,27 +177,21 @@ async fn a_session_ends_when_its_token_expires() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.whoami(&client).await.status(), StatusCode::OK);
-    // Wait for the token's end (a condition, not a fixed sleep: a loaded machine is slow).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let resp = loop {
-        let resp = app.whoami(&client).await;
-        if resp.status() != StatusCode::OK || std::time::Instant::now() > deadline {
-            break resp;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
-    let (status, code, _) = error_code(resp).await;
+    clock.advance(time::Duration::minutes(9));
     assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
+        app.whoami(&client).await.status(),
+        StatusCode::OK,
+        "alive a minute before its token expires"
     );
-    // Crypter ends the session at the token's expiry; OpenBao's own clock may reach it a
-    // moment later: the token must be dead within moments.
+    clock.advance(time::Duration::minutes(2));
+    expect_error(
+        app.whoami(&client).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    // The session's end reaches OpenBao: the token is dead there too.
     let token = SecretString::from(token);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while app.token_alive(&token).await && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     assert!(!app.token_alive(&token).await, "the token must be dead");
 }
 

@@ -51,11 +51,12 @@ async fn the_self_targeting_move_of_the_issue_is_refused_at_validation() {
     let t = spawn_changesets().await;
     staging_payments(&t).await;
     let before = staging_versions(&t).await;
-    let (status, code, message) = error_code(t.upload(REPRODUCTION).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_changeset")
-    );
+    let message = expect_error(
+        t.upload(REPRODUCTION).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_changeset",
+    )
+    .await;
     assert!(
         message.starts_with("upload:5: operation 1: move_credentials"),
         "{message}"

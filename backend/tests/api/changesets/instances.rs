@@ -198,24 +198,9 @@ async fn only_a_jobs_owner_and_operators_follow_it() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let listed: Vec<JobProgress> = mallory
-        .get(t.app.url("/jobs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<JobProgress> = t.app.get_json(&mallory, "/jobs").await;
     assert!(listed.iter().all(|j| j.id != job), "{listed:?}");
-    let listed: Vec<JobProgress> = t
-        .client
-        .get(t.app.url("/jobs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<JobProgress> = t.app.get_json(&t.client, "/jobs").await;
     assert!(listed.iter().any(|j| j.id == job), "the owner lists it");
 
     // Straight against OpenBao with the attacker's own token: no job record, no marker.

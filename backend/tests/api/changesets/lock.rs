@@ -18,15 +18,7 @@ async fn two_concurrent_applies_one_gets_409_naming_the_holder() {
     let (_, code, message) = error_code(loser).await;
     assert_eq!(code, "changesets_locked");
     assert!(message.contains("admin on "), "{message}");
-    let lock: Value = t
-        .client
-        .get(t.app.url("/changesets/lock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lock: Value = t.app.get_json(&t.client, "/changesets/lock").await;
     assert_eq!(lock["holder"], "admin", "{lock}");
     // Forcing needs a reason.
     let r = t
@@ -36,15 +28,7 @@ async fn two_concurrent_applies_one_gets_409_naming_the_holder() {
     let started: Value = winner.json().await.unwrap();
     let done = t.wait(started["job_id"].as_str().unwrap()).await;
     assert_eq!((done.state, done.done), (JobState::Done, 1501));
-    let lock: Value = t
-        .client
-        .get(t.app.url("/changesets/lock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lock: Value = t.app.get_json(&t.client, "/changesets/lock").await;
     assert!(lock.is_null(), "released: {lock}");
     // Breaking the lock needs a reason and is recorded.
     let r = t
@@ -82,20 +66,8 @@ async fn apply_refuses_when_the_plan_changed_since_its_hash() {
     t.root_write("env/prod/data/bulk/late", json!({"data": {"v": "x"}}))
         .await;
     let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
-    let (status, code, _) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "plan_changed")
-    );
-    let lock: Value = t
-        .client
-        .get(t.app.url("/changesets/lock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    expect_error(r, StatusCode::CONFLICT, "plan_changed").await;
+    let lock: Value = t.app.get_json(&t.client, "/changesets/lock").await;
     assert!(lock.is_null(), "a refused apply leaves the lock free");
     let (plan, done) = t.plan_and_apply().await;
     assert_eq!(count(&plan.changesets[0].operations[1], "create"), 6);
@@ -143,11 +115,7 @@ async fn a_live_lock_is_taken_over_only_with_force_and_a_reason_which_is_recorde
     .await;
     let plan = t.plan().await;
     let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
-    let (status, code, message) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "changesets_locked")
-    );
+    let message = expect_error(r, StatusCode::CONFLICT, "changesets_locked").await;
     assert!(message.contains("bob on far-away pid 1"), "{message}");
     let r = t
         .apply_raw(
@@ -176,15 +144,7 @@ async fn a_live_lock_is_taken_over_only_with_force_and_a_reason_which_is_recorde
                         "heartbeat": now - 61, "job_id": "job-x", "stale": false}}),
     )
     .await;
-    let lock: Value = t
-        .client
-        .get(t.app.url("/changesets/lock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lock: Value = t.app.get_json(&t.client, "/changesets/lock").await;
     assert_eq!(lock["stale"], true, "{lock}");
     let plan = t.plan().await;
     let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;

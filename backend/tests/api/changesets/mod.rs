@@ -103,25 +103,18 @@ impl Changesets {
     }
 
     pub async fn job(&self, id: &str) -> JobProgress {
-        self.client
-            .get(self.app.url(&format!("/jobs/{id}")))
-            .send()
+        self.app
+            .get_json(&self.client, &format!("/jobs/{id}"))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
     pub async fn wait(&self, id: &str) -> JobProgress {
-        for _ in 0..1200 {
+        let what = format!("job {id} finished");
+        eventually(&what, Duration::from_secs(120), move || async move {
             let p = self.job(id).await;
-            if p.state != JobState::Running {
-                return p;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("job {id} did not finish");
+            (p.state != JobState::Running).then_some(p)
+        })
+        .await
     }
 
     /// A page of a plan's items (`query`: e.g. `kind=create&limit=10`).

@@ -79,15 +79,7 @@ async fn every_operation_plans_applies_and_a_rerun_changes_nothing() {
         .starts_with("vault:v1:"));
 
     // Every operation's effect.
-    let role: Value = t
-        .client
-        .get(t.app.url("/roles/payments"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let role: Value = t.app.get_json(&t.client, "/roles/payments").await;
     assert_eq!(role["grants"][0]["scope"], "*", "{role}");
     let gone = t
         .client
@@ -207,11 +199,7 @@ async fn plan_writes_nothing_and_warns() {
         "{mismatch:?}"
     );
     let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
-    let (status, code, _) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "plan_blocked")
-    );
+    expect_error(r, StatusCode::CONFLICT, "plan_blocked").await;
 }
 
 #[tokio::test]
@@ -244,11 +232,7 @@ async fn an_edited_applied_changeset_is_changed_then_accepted() {
     let plan = t.plan().await;
     assert!(plan.warnings.iter().any(|w| w.code == "changed"));
     let r = t.apply_raw(json!({ "plan_hash": plan.plan_hash })).await;
-    let (status, code, message) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::CONFLICT, "plan_blocked")
-    );
+    let message = expect_error(r, StatusCode::CONFLICT, "plan_blocked").await;
     assert!(message.contains("001-setup is changed"), "{message}");
 
     let new_sum = st.checksum.unwrap();
@@ -290,11 +274,7 @@ async fn parse_errors_are_listed_and_uploads_are_validated() {
     );
 
     let r = t.upload(&no_env).await;
-    let (status, code, message) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_changeset")
-    );
+    let message = expect_error(r, StatusCode::BAD_REQUEST, "invalid_changeset").await;
     assert!(message.contains("missing field `environment`"), "{message}");
     let literal = SETUP.replace(
         "generate = { length = 24, charset = \"alphanumeric\" }",

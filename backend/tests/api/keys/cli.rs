@@ -22,7 +22,7 @@ async fn run(app: &TestApp, token: &SecretString, args: &[&str]) -> (i32, String
 #[tokio::test]
 async fn the_cli_lists_and_rotates_with_the_callers_token() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cli-cards", "aes256-gcm96")
         .await;

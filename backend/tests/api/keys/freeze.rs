@@ -4,19 +4,7 @@
 use super::*;
 use crypter_api::Verification;
 
-async fn freeze(app: &TestApp, operator: &As, level: &str) {
-    let r = operator
-        .call(
-            app,
-            Method::PUT,
-            "/freeze",
-            json!({"level": level, "reason": "key freeze test"}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-}
-
-async fn verify(app: &TestApp, operator: &As) -> Verification {
+async fn verify(app: &TestApp, operator: &Caller) -> Verification {
     let r = operator
         .call(app, Method::POST, "/freeze/verify", json!({}))
         .await;
@@ -40,7 +28,7 @@ fn probed(v: &Verification, operation: &str) -> usize {
 #[tokio::test]
 async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_them() {
     let app = spawn_app().await;
-    let operator = As::admin(&app).await;
+    let operator = Caller::admin(&app).await;
     operator
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -49,7 +37,8 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
     let ana = app.bao_login("ana", "ana-password-1").await;
     let use_key = json!({"plaintext": b64("x")});
 
-    freeze(&app, &operator, "provisioning").await;
+    app.freeze_ok(&operator.client, &operator.csrf, "provisioning")
+        .await;
     for (method, path, body) in [
         (
             Method::POST,
@@ -79,15 +68,14 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         ),
     ] {
         assert_eq!(
-            direct(&app, &ana, method.clone(), path, body).await,
+            app.bao_status(&ana, method.clone(), path, body).await,
             403,
             "{method} {path}"
         );
     }
     // Provisioning leaves rotation and every use of a key alone.
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &ana,
             Method::POST,
             "transit/staging/encrypt/cards",
@@ -97,8 +85,7 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         200
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &ana,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -108,7 +95,7 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         200
     );
     // Crypter refuses early too, with who froze.
-    let ana_web = As::user(&app, "ana", "ana-password-1").await;
+    let ana_web = Caller::user(&app, "ana", "ana-password-1").await;
     let r = ana_web
         .call(
             &app,
@@ -143,10 +130,10 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         "rotation is frozen at full only"
     );
 
-    freeze(&app, &operator, "full").await;
+    app.freeze_ok(&operator.client, &operator.csrf, "full")
+        .await;
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &ana,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -156,14 +143,8 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         403
     );
     assert_eq!(
-        direct(
-            &app,
-            &ana,
-            Method::POST,
-            "transit/staging/encrypt/cards",
-            use_key
-        )
-        .await,
+        app.bao_status(&ana, Method::POST, "transit/staging/encrypt/cards", use_key)
+            .await,
         200
     );
     let v = verify(&app, &operator).await;
@@ -185,8 +166,7 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
     );
     let op_token = app.bao_login("admin", ADMIN_PASSWORD).await;
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &op_token,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -200,8 +180,7 @@ async fn key_writes_are_refused_inside_openbao_under_a_freeze_and_verify_probes_
         .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &ana,
             Method::POST,
             "transit/staging/keys/cards/rotate",

@@ -3,60 +3,25 @@
 
 use super::*;
 
-async fn role_with(app: &TestApp, admin: &As, name: &str, grants: Value) {
-    let r = admin
-        .call(
-            app,
-            Method::POST,
-            "/roles",
-            json!({"name": name, "class": "service", "description": "payments API", "grants": grants}),
-        )
+/// The key `staging/cards`, and the service role `payments-api` allowed `capabilities`
+/// on the keys that `scope` names.
+async fn cards_and_payments_api(app: &TestApp, admin: &Caller, scope: &str, capabilities: Value) {
+    admin
+        .create_key(app, "staging", "cards", "aes256-gcm96")
         .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-}
-
-/// Log in through AppRole straight against OpenBao, as the service would.
-async fn approle_login(app: &TestApp, admin: &As, role: &str) -> SecretString {
-    let r = admin
-        .call(
-            app,
-            Method::POST,
-            &format!("/roles/{role}/secret-ids"),
-            json!({"ttl": "1h"}),
-        )
+    let grant = json!({"environment": "staging", "target": "keys", "scope": scope,
+        "capabilities": capabilities, "effect": "allow"});
+    admin
+        .role_with(app, "payments-api", "service", json!([grant]))
         .await;
-    assert_eq!(r.status(), 201);
-    let issued: Value = r.json().await.unwrap();
-    let v = app
-        .bao
-        .request(
-            Method::POST,
-            "auth/approle/login",
-            None,
-            Some(&json!({"role_id": issued["role_id"], "secret_id": issued["secret_id"]})),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
 }
 
 #[tokio::test]
 async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
-    admin
-        .create_key(&app, "staging", "cards", "aes256-gcm96")
-        .await;
-    role_with(
-        &app,
-        &admin,
-        "payments-api",
-        json!([{"environment": "staging", "target": "keys",
-        "scope": "cards", "capabilities": ["encrypt"], "effect": "allow"}]),
-    )
-    .await;
-    let svc = approle_login(&app, &admin, "payments-api").await;
+    let admin = Caller::admin(&app).await;
+    cards_and_payments_api(&app, &admin, "cards", json!(["encrypt"])).await;
+    let svc = admin.machine_login(&app, "payments-api").await;
 
     let body = json!({"plaintext": b64("4111 1111 1111 1111")});
     let encrypted = app
@@ -69,8 +34,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         .unwrap()
         .to_owned();
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/decrypt/cards",
@@ -81,8 +45,7 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         "decrypt"
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -93,21 +56,14 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
         "rotate"
     );
     assert_eq!(
-        direct(
-            &app,
-            &svc,
-            Method::GET,
-            "transit/staging/keys/cards",
-            Value::Null
-        )
-        .await,
+        app.bao_status(&svc, Method::GET, "transit/staging/keys/cards", Value::Null)
+            .await,
         403,
         "read"
     );
     // Encrypting with a missing key needs `create`, which no grant derives: no key is made.
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/encrypt/cards2",
@@ -160,22 +116,21 @@ async fn an_approle_login_with_an_encrypt_only_grant_encrypts_and_nothing_else()
 #[tokio::test]
 async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
     admin
         .create_key(&app, "staging", "root-ca", "aes256-gcm96")
         .await;
-    role_with(&app, &admin, "signer", json!([
+    admin.role_with(&app, "signer", "service", json!([
         {"environment": "*", "target": "keys", "scope": "*", "capabilities": ["encrypt", "rotate"], "effect": "allow"},
         {"environment": "staging", "target": "keys", "scope": "root-ca", "capabilities": ["encrypt", "rotate"], "effect": "deny"}
     ])).await;
-    let svc = approle_login(&app, &admin, "signer").await;
+    let svc = admin.machine_login(&app, "signer").await;
     let body = json!({"plaintext": b64("x")});
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/encrypt/cards",
@@ -185,19 +140,12 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
         200
     );
     assert_eq!(
-        direct(
-            &app,
-            &svc,
-            Method::POST,
-            "transit/staging/encrypt/root-ca",
-            body
-        )
-        .await,
+        app.bao_status(&svc, Method::POST, "transit/staging/encrypt/root-ca", body)
+            .await,
         403
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/cards/rotate",
@@ -207,8 +155,7 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
         200
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "transit/staging/keys/root-ca/rotate",
@@ -235,7 +182,7 @@ async fn a_deny_on_one_key_wins_over_an_allow_on_every_key() {
 #[tokio::test]
 async fn bad_key_grants_are_refused_with_what_to_change() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     for (grant, why) in [
         (
             json!({"environment": "staging", "target": "keys", "scope": "pay*", "capabilities": ["rotate"], "effect": "allow"}),
@@ -270,12 +217,7 @@ async fn bad_key_grants_are_refused_with_what_to_change() {
         );
         assert!(message.contains(why), "{message}");
     }
-    assert!(app
-        .bao
-        .read("sys/policies/acl/crypter-role-bad", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("sys/policies/acl/crypter-role-bad").await);
 }
 
 /// On bao 2.7.2, a token with `create` on `…/encrypt/<name>` makes a missing key just by
@@ -305,8 +247,7 @@ async fn the_create_on_encrypt_escape_is_closed() {
     let body = json!({"plaintext": b64("x")});
     // The escape exists on a transit mount as OpenBao makes it…
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &token,
             Method::POST,
             "transit/plain/encrypt/made",
@@ -315,22 +256,11 @@ async fn the_create_on_encrypt_escape_is_closed() {
         .await,
         200
     );
-    assert!(app
-        .bao
-        .read("transit/plain/keys/made", &app.root)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(app.bao_has("transit/plain/keys/made").await);
     // …and not on an environment's: refused, nothing made.
     assert_eq!(
-        direct(
-            &app,
-            &token,
-            Method::POST,
-            "transit/staging/encrypt/made",
-            body
-        )
-        .await,
+        app.bao_status(&token, Method::POST, "transit/staging/encrypt/made", body)
+            .await,
         400
     );
     assert!(in_openbao(&app, "staging", "made").await.is_none());
@@ -339,33 +269,23 @@ async fn the_create_on_encrypt_escape_is_closed() {
 #[tokio::test]
 async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
-    admin
-        .create_key(&app, "staging", "cards", "aes256-gcm96")
-        .await;
-    role_with(
-        &app,
-        &admin,
-        "payments-api",
-        json!([{"environment": "staging", "target": "keys",
-        "scope": "*", "capabilities": ["encrypt", "decrypt", "read"], "effect": "allow"}]),
-    )
-    .await;
-    let svc = approle_login(&app, &admin, "payments-api").await;
+    let admin = Caller::admin(&app).await;
+    cards_and_payments_api(&app, &admin, "*", json!(["encrypt", "decrypt", "read"])).await;
+    let svc = admin.machine_login(&app, "payments-api").await;
     let body = json!({"data": {"places": []}});
     let path = "crypter/data/key-usage/staging/cards";
     assert_eq!(
-        direct(&app, &svc, Method::POST, path, body.clone()).await,
+        app.bao_status(&svc, Method::POST, path, body.clone()).await,
         403
     );
     let backend = app.token_with(&["crypter-backend"]).await;
     assert_eq!(
-        direct(&app, &backend, Method::POST, path, body.clone()).await,
+        app.bao_status(&backend, Method::POST, path, body.clone())
+            .await,
         403
     );
     assert_eq!(
-        direct(
-            &app,
+        app.bao_status(
             &svc,
             Method::POST,
             "crypter/data/keys/staging/cards",
@@ -376,7 +296,7 @@ async fn ciphertext_counts_are_written_by_admins_and_operators_only() {
     );
     let admin_only = app.token_with(&["crypter-admin"]).await;
     assert_eq!(
-        direct(&app, &admin_only, Method::POST, path, body).await,
+        app.bao_status(&admin_only, Method::POST, path, body).await,
         200
     );
 }

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_shows() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     let made = admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -26,22 +26,13 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
     assert_eq!(record["data"]["data"]["owner"], "payments");
     assert_eq!(record["data"]["data"]["created_by"], "admin");
 
-    let (s, old) = admin
-        .key_op(
-            &app,
-            "staging",
-            "cards",
-            "encrypt",
-            json!({"plaintext": b64("4111 1111")}),
-        )
-        .await;
+    let on_cards = |op: &'static str, body: Value| admin.key_op(&app, "staging", "cards", op, body);
+    let (s, old) = on_cards("encrypt", json!({"plaintext": b64("4111 1111")})).await;
     assert_eq!(s, 200, "{old}");
     let old = old["ciphertext"].as_str().unwrap().to_owned();
     assert!(old.starts_with("vault:v1:"));
 
-    let (s, rotated) = admin
-        .key_op(&app, "staging", "cards", "rotate", json!({}))
-        .await;
+    let (s, rotated) = on_cards("rotate", json!({})).await;
     assert_eq!(s, 200, "{rotated}");
     assert_eq!(rotated["key"]["latest_version"], 2);
     assert_eq!(rotated["versions"].as_array().unwrap().len(), 2);
@@ -50,28 +41,12 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
         2
     );
     // A rotated key keeps decrypting the old ciphertext, and encrypts with the new version.
-    let (s, plain) = admin
-        .key_op(
-            &app,
-            "staging",
-            "cards",
-            "decrypt",
-            json!({"ciphertext": old}),
-        )
-        .await;
+    let (s, plain) = on_cards("decrypt", json!({"ciphertext": old})).await;
     assert_eq!(
         (s, plain["plaintext"].as_str()),
         (200, Some(b64("4111 1111").as_str()))
     );
-    let (_, new) = admin
-        .key_op(
-            &app,
-            "staging",
-            "cards",
-            "encrypt",
-            json!({"plaintext": b64("x")}),
-        )
-        .await;
+    let (_, new) = on_cards("encrypt", json!({"plaintext": b64("x")})).await;
     assert_eq!(new["key_version"], 2);
 
     // Raise the minimum decryption version: the old ciphertext stops decrypting, in OpenBao.
@@ -89,15 +64,7 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
         in_openbao(&app, "staging", "cards").await.unwrap()["min_decryption_version"],
         2
     );
-    let (s, refused) = admin
-        .key_op(
-            &app,
-            "staging",
-            "cards",
-            "decrypt",
-            json!({"ciphertext": old}),
-        )
-        .await;
+    let (s, refused) = on_cards("decrypt", json!({"ciphertext": old})).await;
     assert_eq!(
         (s, refused["error"]["code"].as_str()),
         (400, Some("key_refused"))
@@ -111,22 +78,10 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
         in_openbao(&app, "staging", "cards").await.unwrap()["min_decryption_version"],
         1
     );
-    let (s, _) = admin
-        .key_op(
-            &app,
-            "staging",
-            "cards",
-            "decrypt",
-            json!({"ciphertext": old}),
-        )
-        .await;
+    let (s, _) = on_cards("decrypt", json!({"ciphertext": old})).await;
     assert_eq!(s, 200);
     let r = patch(json!({"min_encryption_version": 3})).await;
-    let (status, code, msg) = error_code(r).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_version")
-    );
+    let msg = expect_error(r, StatusCode::BAD_REQUEST, "invalid_version").await;
     assert!(msg.contains("rotate first"), "{msg}");
 
     let r = admin
@@ -144,7 +99,7 @@ async fn a_key_is_created_rotated_and_its_minimum_versions_moved_as_openbao_show
 #[tokio::test]
 async fn signing_and_hmac_keys_sign_verify_and_refuse_what_they_cannot_do() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "webhooks", "ed25519")
         .await;
@@ -208,98 +163,37 @@ async fn signing_and_hmac_keys_sign_verify_and_refuse_what_they_cannot_do() {
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     admin
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
-    let post = |path: &'static str, body: Value| admin.call(&app, Method::POST, path, body);
-    for (path, body, status, code) in [
-        (
-            "/environments/staging/keys",
-            json!({"name": "Cards", "key_type": "aes256-gcm96"}),
-            400,
-            "invalid_key",
-        ),
-        (
-            "/environments/staging/keys",
-            json!({"name": "ends-", "key_type": "aes256-gcm96"}),
-            400,
-            "invalid_key",
-        ),
-        (
-            "/environments/staging/keys",
-            json!({"name": "x", "key_type": "des"}),
-            400,
-            "invalid_json",
-        ),
-        (
-            "/environments/staging/keys",
-            json!({"name": "x", "key_type": "hmac", "auto_rotate_period": 60}),
-            400,
-            "invalid_auto_rotate_period",
-        ),
-        (
-            "/environments/staging/keys",
-            json!({"name": "x", "key_type": "hmac", "labels": ["no spaces"]}),
-            400,
-            "invalid_labels",
-        ),
-        (
-            "/environments/nowhere/keys",
-            json!({"name": "x", "key_type": "hmac"}),
-            404,
-            "not_found",
-        ),
-        (
-            "/environments/Prod/keys",
-            json!({"name": "x", "key_type": "hmac"}),
-            400,
-            "invalid_environment",
-        ),
-        (
-            "/environments/staging/keys",
-            json!({"name": "cards", "key_type": "hmac"}),
-            409,
-            "conflict",
-        ),
-        (
-            "/environments/staging/keys/cards/encrypt",
-            json!({"plaintext": "hunter2 is not base64!"}),
-            400,
-            "invalid_base64",
-        ),
-        (
-            "/environments/staging/keys/cards/decrypt",
-            json!({"ciphertext": "hunter2"}),
-            400,
-            "invalid_key_request",
-        ),
-        (
-            "/environments/staging/keys/cards/decrypt",
-            json!({}),
-            400,
-            "invalid_key_request",
-        ),
-        (
-            "/environments/staging/keys/cards/explode",
-            json!({}),
-            400,
-            "invalid_action",
-        ),
-        (
-            "/environments/staging/keys/ghost/encrypt",
-            json!({"plaintext": "aGk="}),
-            404,
-            "not_found",
-        ),
-        (
-            "/environments/staging/keys/cards/scan",
-            json!({"field": ""}),
-            400,
-            "invalid_field",
-        ),
+    let (by, on) = (&admin, &app);
+    let post = move |path: String, body: Value| async move {
+        by.call(on, Method::POST, &path, body).await
+    };
+    // Each case: the path below /environments/, the status, the code, the JSON body.
+    for case in [
+        r#"staging/keys 400 invalid_key {"name": "Cards", "key_type": "aes256-gcm96"}"#,
+        r#"staging/keys 400 invalid_key {"name": "ends-", "key_type": "aes256-gcm96"}"#,
+        r#"staging/keys 400 invalid_json {"name": "x", "key_type": "des"}"#,
+        r#"staging/keys 400 invalid_auto_rotate_period {"name": "x", "key_type": "hmac", "auto_rotate_period": 60}"#,
+        r#"staging/keys 400 invalid_labels {"name": "x", "key_type": "hmac", "labels": ["no spaces"]}"#,
+        r#"nowhere/keys 404 not_found {"name": "x", "key_type": "hmac"}"#,
+        r#"Prod/keys 400 invalid_environment {"name": "x", "key_type": "hmac"}"#,
+        r#"staging/keys 409 conflict {"name": "cards", "key_type": "hmac"}"#,
+        r#"staging/keys/cards/encrypt 400 invalid_base64 {"plaintext": "hunter2 is not base64!"}"#,
+        r#"staging/keys/cards/decrypt 400 invalid_key_request {"ciphertext": "hunter2"}"#,
+        r#"staging/keys/cards/decrypt 400 invalid_key_request {}"#,
+        r#"staging/keys/cards/explode 400 invalid_action {}"#,
+        r#"staging/keys/ghost/encrypt 404 not_found {"plaintext": "aGk="}"#,
+        r#"staging/keys/cards/scan 400 invalid_field {"field": ""}"#,
     ] {
-        let r = post(path, body).await;
+        let [path, status, code, body] = case.splitn(4, ' ').collect::<Vec<_>>()[..] else {
+            panic!("a case is: path status code body")
+        };
+        let (status, body): (u16, Value) =
+            (status.parse().unwrap(), serde_json::from_str(body).unwrap());
+        let r = post(format!("/environments/{path}"), body).await;
         let (s, c, message) = error_code(r).await;
         assert_eq!(
             (s.as_u16(), c.as_str()),
@@ -334,7 +228,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .await
         .unwrap();
     let r = post(
-        "/environments/staging/keys",
+        "/environments/staging/keys".to_owned(),
         json!({"name": "foreign", "key_type": "ed25519"}),
     )
     .await;
@@ -343,18 +237,13 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         in_openbao(&app, "staging", "foreign").await.unwrap()["type"],
         "aes256-gcm96"
     );
-    assert!(app
-        .bao
-        .read("crypter/data/keys/staging/foreign", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("crypter/data/keys/staging/foreign").await);
 }
 
 #[tokio::test]
 async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
     let app = spawn_app().await;
-    let operator = As::admin(&app).await;
+    let operator = Caller::admin(&app).await;
     operator
         .create_key(&app, "staging", "cards", "aes256-gcm96")
         .await;
@@ -396,25 +285,27 @@ async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
         ),
         (Method::DELETE, "transit/staging/keys/cards", Value::Null),
     ] {
-        let got = direct(&app, &ana, method.clone(), path, body.clone()).await;
+        let got = app
+            .bao_status(&ana, method.clone(), path, body.clone())
+            .await;
         // Deleting is let through by the ACL and refused by the key itself (400).
         let want = if method == Method::DELETE { 400 } else { 403 };
         assert_eq!(got, want, "{method} {path} {body}");
     }
     assert!(in_openbao(&app, "staging", "open").await.is_none());
     // Her ordinary configuration goes through.
-    let ok = direct(
-        &app,
-        &ana,
-        Method::POST,
-        "transit/staging/keys/cards/config",
-        json!({"min_decryption_version": 1}),
-    )
-    .await;
+    let ok = app
+        .bao_status(
+            &ana,
+            Method::POST,
+            "transit/staging/keys/cards/config",
+            json!({"min_decryption_version": 1}),
+        )
+        .await;
     assert_eq!(ok, 200);
 
     // Through Crypter: she may not turn deletion on (OpenBao refuses), nor delete.
-    let ana_web = As::user(&app, "ana", "ana-password-1").await;
+    let ana_web = Caller::user(&app, "ana", "ana-password-1").await;
     let r = ana_web
         .call(
             &app,
@@ -466,18 +357,13 @@ async fn keys_are_never_exportable_and_only_an_operator_turns_deletion_on() {
         .await;
     assert_eq!(r.status(), 204);
     assert!(in_openbao(&app, "staging", "cards").await.is_none());
-    assert!(app
-        .bao
-        .read("crypter/data/keys/staging/cards", &app.root)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!app.bao_has("crypter/data/keys/staging/cards").await);
 }
 
 #[tokio::test]
 async fn an_environment_that_holds_keys_is_not_deleted() {
     let app = spawn_app().await;
-    let admin = As::admin(&app).await;
+    let admin = Caller::admin(&app).await;
     let r = admin
         .call(&app, Method::POST, "/environments", json!({"name": "qa"}))
         .await;

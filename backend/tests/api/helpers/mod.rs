@@ -1,8 +1,22 @@
 #![allow(dead_code)]
+//! The one harness of the integration tests: a real `bao` and the backend per test, and
+//! shared ways to act as each kind of user, through Crypter or straight at OpenBao.
+
+mod admin;
+mod bao;
+mod caller;
+mod environments;
+mod freeze;
+mod wait;
+
+pub use admin::{grant, Admin};
+pub use bao::{approle_login, put_secret};
+pub use caller::Caller;
+pub use wait::eventually;
 
 use crypter::bao::Bao;
 use crypter::bootstrap::BackendCredentials;
-use crypter::clock::{Clock, SystemClock};
+use crypter::clock::{Clock, ManualClock, SystemClock};
 use crypter::config::Settings;
 use crypter::embedded::{free_loopback_port, start_dev, BaoProcess};
 use crypter::AppState;
@@ -12,6 +26,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -63,6 +78,12 @@ pub async fn spawn_app_clocked(mut settings: Settings, clock: Arc<dyn Clock>) ->
     app.creds = creds;
     app.bao_process = Some(process);
     app
+}
+
+/// A clock that moves only when a test says, and the same clock as the backend takes it.
+pub fn clocked() -> (ManualClock, Arc<dyn Clock>) {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    (clock.clone(), Arc::new(clock))
 }
 
 /// The backend alone, over a `Bao` that may point anywhere (even nowhere), with the
@@ -130,6 +151,18 @@ impl TestApp {
         (client, info)
     }
 
+    /// `GET` an API path as `client`, read as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, client: &Client, path: &str) -> T {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn whoami(&self, client: &Client) -> Response {
         client.get(self.url("/session")).send().await.unwrap()
     }
@@ -140,49 +173,6 @@ impl TestApp {
             req = req.header(CSRF_HEADER, csrf);
         }
         req.send().await.unwrap()
-    }
-
-    /// A token carrying exactly `policies` (plus `default` only if named), made by root.
-    pub async fn token_with(&self, policies: &[&str]) -> SecretString {
-        let v = self
-            .bao
-            .write(
-                "auth/token/create",
-                &self.root,
-                &json!({"policies": policies, "no_default_policy": !policies.contains(&"default")}),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
-    }
-
-    /// A userpass user with `policies`, made by root.
-    pub async fn user_with(&self, name: &str, password: &str, policies: &[&str]) {
-        self.bao
-            .write(
-                &format!("auth/userpass/users/{name}"),
-                &self.root,
-                &json!({"password": password, "token_policies": policies}),
-            )
-            .await
-            .unwrap();
-    }
-
-    /// Log in as a userpass user straight against OpenBao (not through Crypter).
-    pub async fn bao_login(&self, name: &str, password: &str) -> SecretString {
-        let v = self
-            .bao
-            .request(
-                reqwest::Method::POST,
-                &format!("auth/userpass/login/{name}"),
-                None,
-                Some(&json!({ "password": password })),
-            )
-            .await
-            .expect("userpass login against OpenBao")
-            .unwrap();
-        SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
     }
 
     /// A browser session for a userpass user; returns the client and its CSRF token.
@@ -196,39 +186,19 @@ impl TestApp {
 
     /// A job's progress as `client` sees it, once the job is no longer running.
     pub async fn wait_job(&self, client: &Client, id: &str) -> Value {
-        for _ in 0..1200 {
-            let p: Value = client
-                .get(self.url(&format!("/jobs/{id}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if p["state"] != "running" {
-                return p;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("job {id} did not end");
+        let path = format!("/jobs/{id}");
+        let (app, path) = (self, path.as_str());
+        let what = format!("job {id} ended");
+        eventually(&what, Duration::from_secs(120), move || async move {
+            let p: Value = app.get_json(client, path).await;
+            (p["state"] != "running").then_some(p)
+        })
+        .await
     }
 
     /// Stop the backend (OpenBao keeps running).
     pub fn stop_backend(&self) {
         self.server.abort();
-    }
-
-    /// Ask OpenBao directly whether a token is alive.
-    pub async fn token_alive(&self, token: &SecretString) -> bool {
-        self.bao
-            .request(
-                reqwest::Method::GET,
-                "auth/token/lookup-self",
-                Some(token),
-                None,
-            )
-            .await
-            .is_ok()
     }
 }
 
@@ -264,4 +234,11 @@ pub async fn error_code(resp: Response) -> (StatusCode, String, String) {
             .expect("error.message")
             .to_owned(),
     )
+}
+
+/// Assert an error response's status and code; returns its message.
+pub async fn expect_error(resp: Response, status: StatusCode, code: &str) -> String {
+    let (got, got_code, message) = error_code(resp).await;
+    assert_eq!((got, got_code.as_str()), (status, code), "{message}");
+    message
 }
