@@ -51,6 +51,18 @@ impl AppError {
         }
     }
 
+    /// The whole cause, for a job's record, a runbook step's evidence and the log: where
+    /// the response shows "something went wrong", this names what (an `anyhow` chain in
+    /// full, OpenBao's own reason with its path). Values quoted by serde are dropped, so
+    /// a secret value that failed to parse never lands in a record.
+    pub fn cause_chain(&self) -> String {
+        match self {
+            Self::Internal(e) => redact_values(&format!("{e:#}")),
+            Self::Store(e) => redact_values(&e.to_string()),
+            other => other.to_string(),
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
@@ -142,6 +154,29 @@ fn scrub(text: &str) -> String {
     text.to_owned()
 }
 
+/// serde's "invalid type: string \"…\", expected …" with the quoted value left out (it
+/// may be a secret), in every place it occurs; the rest of the text is kept.
+fn redact_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| i + m.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // Keep the kind ("string", "integer"), drop what follows up to ", expected".
+        let kind_end = rest.find([' ', ',']).unwrap_or(rest.len());
+        out.push_str(&rest[..kind_end]);
+        rest = &rest[kind_end..];
+        let value_end = rest.find(", expected").unwrap_or(rest.len());
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -197,7 +232,7 @@ impl IntoResponse for AppError {
 
 #[cfg(test)]
 mod tests {
-    use super::scrub;
+    use super::{redact_values, scrub, AppError};
 
     #[test]
     fn scrub_drops_offending_values() {
@@ -211,5 +246,26 @@ mod tests {
     fn scrub_keeps_plain_messages() {
         let out = scrub("Failed to parse: missing field `username` at line 1 column 30");
         assert!(out.contains("missing field `username`"), "{out}");
+    }
+
+    #[test]
+    fn the_cause_chain_names_every_cause_and_no_value() {
+        let parse = serde_json::from_str::<u64>("\"hunter2\"").unwrap_err();
+        let e =
+            AppError::Internal(anyhow::Error::new(parse).context("role record ops is unreadable"));
+        assert_eq!(e.to_string(), "internal error");
+        let chain = e.cause_chain();
+        assert!(
+            chain.starts_with("role record ops is unreadable: invalid type: string"),
+            "{chain}"
+        );
+        assert!(chain.contains("expected u64"), "{chain}");
+        assert!(!chain.contains("hunter2"), "{chain}");
+        let twice =
+            redact_values("invalid value: integer `7`, expected a; invalid type: map, expected b");
+        assert_eq!(
+            twice,
+            "invalid value: integer, expected a; invalid type: map, expected b"
+        );
     }
 }
