@@ -177,28 +177,79 @@ fn redact_values(text: &str) -> String {
     out
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = match &self {
-            Self::Store(BaoError::Forbidden { message, .. }) => format!(
-                "OpenBao refused this action with your token ({message}). Ask an administrator \
-                 for a role that grants it."
-            ),
-            Self::Store(BaoError::Unreachable { .. }) => {
-                tracing::error!(error = %self, "store unreachable");
-                "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
-            }
-            Self::Store(BaoError::Electing | BaoError::Redirected { .. }) => {
-                BaoError::Electing.to_string()
-            }
-            Self::Store(e) => e.to_string(),
-            Self::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
+impl AppError {
+    /// What the browser is told. OpenBao's paths and reasons stay in the log: the message
+    /// names the Crypter thing the request was about (see [`crate::bao::concept`]).
+    fn public_message(&self) -> String {
+        match self {
+            Self::Store(e) => store_message(e),
+            Self::Internal(_) => {
                 "something went wrong inside Crypter; the details are in its log".to_owned()
             }
             other => other.to_string(),
-        };
+        }
+    }
+
+    /// One log line per error response, with the request id the response carries and the
+    /// whole cause (OpenBao's path and reason).
+    fn log(&self, status: StatusCode, code: &str, request_id: &str) {
+        let status = status.as_u16();
+        match self {
+            Self::Internal(_) => tracing::error!(request_id, status, code,
+                error = %self.cause_chain(), "request failed inside Crypter"),
+            Self::Store(_) => tracing::warn!(request_id, status, code,
+                error = %self.cause_chain(), "OpenBao refused or failed a request"),
+            Self::Unauthenticated(_) => tracing::debug!(request_id, status, code,
+                error = %self, "request refused"),
+            _ => tracing::info!(request_id, status, code, error = %self, "request refused"),
+        }
+    }
+}
+
+fn store_message(e: &BaoError) -> String {
+    let subject = e.subject();
+    match e {
+        BaoError::Forbidden { .. } => {
+            let what = subject.map_or_else(
+                || "OpenBao refused this action with your token".to_owned(),
+                |s| format!("OpenBao refused your token access to {s}"),
+            );
+            format!("{what}. Ask an administrator for a role that grants it.")
+        }
+        BaoError::NotFound { .. } => match subject {
+            Some(s) => format!("{s} was not found in the store"),
+            None => "nothing was found in the store for this request".to_owned(),
+        },
+        BaoError::Unreachable { .. } => {
+            "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
+        }
+        BaoError::Electing | BaoError::Redirected { .. } => BaoError::Electing.to_string(),
+        BaoError::Sealed | BaoError::Config(_) => e.to_string(),
+        BaoError::Rejected { status: 503, .. } => {
+            let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
+            format!(
+                "OpenBao cannot serve the request{about} right now (503); try again in a moment"
+            )
+        }
+        BaoError::Rejected { status, .. } => {
+            let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
+            format!(
+                "OpenBao refused the request{about} ({status}); its reason is in Crypter's log \
+                 under this request's id"
+            )
+        }
+        BaoError::Decode(_) => "OpenBao gave an answer that Crypter cannot read; the details \
+                                are in its log under this request's id"
+            .to_owned(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let request_id = crate::request_id::current();
+        self.log(status, code, request_id.as_deref().unwrap_or("-"));
+        let message = self.public_message();
         let details = match &self {
             Self::ConflictDetails { details, .. } => Some(details.clone()),
             _ => None,
@@ -210,6 +261,7 @@ impl IntoResponse for AppError {
                     code: code.to_owned(),
                     message,
                     details,
+                    request_id,
                 },
             }),
         )

@@ -37,6 +37,7 @@ grants = [{ environment = "qa", scope = "*", capabilities = ["read", "list"], ef
 
 #[tokio::test]
 async fn a_failed_apply_job_records_its_real_cause_not_internal_error() {
+    super::logs::keep();
     let t = spawn_changesets().await;
     write_file(t.dir.path(), "001.toml", ROLE);
     t.plan_and_apply().await;
@@ -54,7 +55,8 @@ async fn a_failed_apply_job_records_its_real_cause_not_internal_error() {
         json!({"data": {"name": "payments", "class": 42}}),
     )
     .await;
-    let done = t.wait(started["job_id"].as_str().unwrap()).await;
+    let job = started["job_id"].as_str().unwrap();
+    let done = t.wait(job).await;
     assert_eq!(done.state, JobState::Failed, "{done:?}");
     let error = done.error.unwrap();
     assert!(
@@ -62,6 +64,13 @@ async fn a_failed_apply_job_records_its_real_cause_not_internal_error() {
         "{error}"
     );
     assert!(!error.contains("internal error"), "{error}");
+    let logged = super::logs::lines_with(job);
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("job failed") && l.contains("role record payments is unreadable")),
+        "{logged:#?}"
+    );
     let st = t.status_of("010-copy-then-grants").await;
     let recorded = st.error.unwrap();
     assert!(

@@ -3,6 +3,8 @@
 //! paths.
 
 mod jobs;
+mod logs;
+mod messages;
 mod typed;
 
 use crate::helpers::TestApp;
