@@ -212,7 +212,7 @@ fn store_message(e: &BaoError) -> String {
         BaoError::Forbidden { .. } => {
             let what = subject.map_or_else(
                 || "OpenBao refused this action with your token".to_owned(),
-                |s| format!("OpenBao refused your token access to {s}"),
+                |s| format!("OpenBao refused this action on {s} with your token"),
             );
             format!("{what}. Ask an administrator for a role that grants it.")
         }
