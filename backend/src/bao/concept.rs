@@ -66,6 +66,11 @@ fn policy(name: &str) -> String {
 /// Crypter's own records under `crypter/data/`.
 fn record(rest: &[&str]) -> String {
     match rest {
+        ["roles"] => "the list of roles".to_owned(),
+        ["environments"] => "the list of environments".to_owned(),
+        ["runbooks"] => "the list of runbook runs".to_owned(),
+        ["jobs"] => "the list of jobs".to_owned(),
+        ["changelog"] => "the changesets' history".to_owned(),
         ["roles" | "e2e", role, ..] => format!("role {role}"),
         ["environments", env, ..] => format!("environment {env}"),
         ["keys" | "key-usage", env, key, ..] => format!("key {key} in environment {env}"),
@@ -121,6 +126,8 @@ mod tests {
             ("crypter/data/freeze/state", "the freeze"),
             ("crypter/data/jobs/j1", "job j1"),
             ("crypter/data/whatever", "Crypter's records"),
+            ("crypter/metadata/environments", "the list of environments"),
+            ("crypter/metadata/roles/", "the list of roles"),
             ("sys/seal-status", "OpenBao's system settings"),
             ("legacy/team/db", "legacy/team/db"),
         ] {
