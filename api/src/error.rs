@@ -18,6 +18,10 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub details: Option<serde_json::Value>,
+    /// The id of the request that failed (also its `X-Request-Id`): Crypter's log has the
+    /// whole cause under it. Absent from errors made outside the backend (network, decode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -26,6 +30,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             details: None,
+            request_id: None,
         }
     }
 }
@@ -37,6 +42,7 @@ impl std::fmt::Debug for ApiError {
         f.debug_struct("ApiError")
             .field("code", &self.code)
             .field("message", &self.message)
+            .field("request_id", &self.request_id)
             .finish_non_exhaustive()
     }
 }

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lint;
 pub mod records;
+pub mod request_id;
 pub mod roles;
 pub mod routes;
 pub mod runbooks;

@@ -3,7 +3,7 @@ use crate::freeze::guard::refuse_frozen;
 use crate::security::{require_csrf, security_headers};
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,7 +32,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(crate::routes::console::service(&state.settings.dist_dir))
         .layer(from_fn_with_state(state, security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Outermost: the id exists before the trace span opens and is on every response.
+        .layer(from_fn(crate::request_id::assign))
+}
+
+/// Every log line of a request carries its id (never its query string: it may hold a
+/// search term).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(crate::request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
 
 /// Serve `app` on `listener` until `shutdown` resolves, then finish in-flight requests.

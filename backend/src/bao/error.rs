@@ -53,8 +53,11 @@ impl BaoError {
             .ok()
             .and_then(|v| {
                 v.get("errors").and_then(|e| e.as_array()).map(|errs| {
+                    // OpenBao lists several causes over lines ("1 error occurred:\n\t* …"):
+                    // one line each, so a log line stays one line.
                     errs.iter()
                         .filter_map(|e| e.as_str())
+                        .map(|e| e.split_whitespace().collect::<Vec<_>>().join(" "))
                         .collect::<Vec<_>>()
                         .join("; ")
                 })
@@ -129,6 +132,24 @@ impl BaoError {
             Self::Redirected { location, .. } => Some(location),
             _ => None,
         }
+    }
+
+    /// The OpenBao path the request went to, when the error names one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::Forbidden { path, .. }
+            | Self::NotFound { path, .. }
+            | Self::Rejected { path, .. }
+            | Self::Redirected { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// What the request was about, in Crypter's words (see [`super::concept`]).
+    pub fn subject(&self) -> Option<String> {
+        self.path()
+            .filter(|p| !p.is_empty())
+            .map(super::concept::describe)
     }
 
     /// The HTTP status OpenBao answered with, when it answered.

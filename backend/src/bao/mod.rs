@@ -1,6 +1,7 @@
 //! The OpenBao HTTP client. Every call names the token it acts with, so the caller's own
 //! token goes out on every request and OpenBao makes the authorization decision.
 
+pub mod concept;
 mod error;
 mod health_loop;
 pub mod kv;

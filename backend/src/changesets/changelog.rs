@@ -60,10 +60,15 @@ pub async fn save(bao: &Bao, token: &SecretString, record: &Record) -> Result<()
     let path = format!("{PREFIX}/{}", record.id);
     match kv::write_json(bao, token, &Mount::v2(MOUNT), &path, &data, None).await {
         Ok(_) => Ok(()),
-        Err(KvError::Forbidden { path, message }) => Err(AppError::Forbidden(format!(
-            "OpenBao refused to write the changelog record {path} with your token ({message}); \
-             applying changesets needs that grant"
-        ))),
+        Err(KvError::Forbidden { path, message }) => {
+            // OpenBao's path and reason for the log; the changeset's name for the user.
+            tracing::warn!(%path, reason = %message, "OpenBao refused a changelog record");
+            Err(AppError::Forbidden(format!(
+                "OpenBao refused to write the changelog record of changeset {} with your \
+                 token; applying changesets needs that grant",
+                record.id
+            )))
+        }
         Err(e) => Err(e.into()),
     }
 }

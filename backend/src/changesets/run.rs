@@ -53,13 +53,14 @@ pub async fn run(r: Runner) {
     let beat = {
         let (bao, token, lost) = (r.bao.clone(), r.token.clone(), lost.clone());
         let (mut version, every) = (r.lock_version, r.heartbeat);
+        let job = r.job.id().to_owned();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
                 match lock::heartbeat(&bao, &token, version).await {
                     Ok(v) => version = v,
                     Err(e) => {
-                        tracing::warn!(error = %e, "changesets lock lost");
+                        tracing::warn!(job = %job, error = %e.cause_chain(), "changesets lock lost");
                         lost.store(true, Ordering::SeqCst);
                         return;
                     }
@@ -72,7 +73,7 @@ pub async fn run(r: Runner) {
         match run_changeset(&r, w, &lost).await {
             Ok(()) => {}
             Err(Halt::Failed(e)) => {
-                halt = Some(Err(format!("{}: {e}", w.cs.id)));
+                halt = Some(Err(format!("{}: {}", w.cs.id, e.cause_chain())));
                 break;
             }
             Err(Halt::HandedOver(why)) => {
@@ -84,7 +85,8 @@ pub async fn run(r: Runner) {
     beat.abort();
     if !lost.load(Ordering::SeqCst) {
         if let Err(e) = lock::release(&r.bao, &r.token).await {
-            tracing::warn!(error = %e, "could not release the changesets lock");
+            tracing::warn!(job = %r.job.id(), error = %e.cause_chain(),
+                "could not release the changesets lock");
         }
     }
     match halt {
@@ -192,7 +194,7 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
     }
     if let Err(e) = record_counts(r, w).await {
         let end = items.len();
-        let why = format!("recording ciphertext counts: {e}");
+        let why = format!("recording ciphertext counts: {}", e.cause_chain());
         return Err(Halt::Failed(fail(r, &mut record, end, why).await));
     }
     record.result = ChangelogResult::Applied;
@@ -304,7 +306,7 @@ async fn run_batch(
                     "conflict at {what}: {why}. The apply stopped; make the store match the plan \
                      again and apply to resume, or remove its changelog record to plan it afresh"
                 ),
-                Stop::Error(e) => format!("{what} failed: {e}"),
+                Stop::Error(e) => format!("{what} failed: {}", e.cause_chain()),
             };
             Err((first, why))
         }

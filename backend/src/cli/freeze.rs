@@ -102,7 +102,7 @@ pub(super) async fn connect(store: &StoreArgs) -> Result<Operator, String> {
 }
 
 pub(super) fn fail(e: &AppError) -> ExitCode {
-    eprintln!("crypter: {e}");
+    eprintln!("crypter: {}", e.cause_chain());
     if let AppError::ConflictDetails { details, .. } = e {
         if let Some(conflicts) = details.get("conflicts").and_then(Value::as_array) {
             for c in conflicts {

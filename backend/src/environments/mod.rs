@@ -144,13 +144,12 @@ pub async fn create(
     });
     match bao.write(&mount, token, &body).await {
         Ok(_) => {}
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("existing mount") => {
+        // OpenBao refuses a path in use with a 400; whether a mount is there now tells
+        // that case from another refusal without reading the wording.
+        Err(BaoError::Rejected { status: 400, .. }) if mount_exists(bao, token, &mount).await? => {
             return Err(AppError::Conflict(format!(
-                "a mount already exists at {}/; remove it in OpenBao or pick another name",
+                "OpenBao already has a secrets engine where environment {name} would live \
+                 ({}/); remove it in OpenBao or pick another name",
                 name.mount()
             )));
         }
@@ -287,6 +286,18 @@ pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(
     bao.delete(&format!("crypter/metadata/environments/{name}"), token)
         .await?;
     Ok(())
+}
+
+/// A secrets engine is mounted at `sys/mounts/<path>` (OpenBao answers 400 when none is).
+async fn mount_exists(bao: &Bao, token: &SecretString, mount: &str) -> Result<bool, AppError> {
+    match bao
+        .request(reqwest::Method::GET, mount, Some(token), None)
+        .await
+    {
+        Ok(found) => Ok(found.is_some()),
+        Err(BaoError::Rejected { status: 400, .. } | BaoError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

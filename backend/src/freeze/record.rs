@@ -3,7 +3,7 @@
 //! thaw. Only operators may write it (see the policies).
 
 use super::levels::{frozen_paths, Level, EXEMPT_POLICIES};
-use crate::bao::{Bao, BaoError};
+use crate::bao::{kv, Bao};
 use crate::error::AppError;
 use crypter_api::{FreezeState, ThawNote, VerificationSummary};
 use secrecy::SecretString;
@@ -114,14 +114,12 @@ pub async fn save_record(
     record: &FreezeRecord,
     cas: u64,
 ) -> Result<(), AppError> {
-    let body = json!({ "options": { "cas": cas }, "data": record });
-    match bao.write(STATE_PATH, token, &body).await {
+    let data = serde_json::to_value(record)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("freeze record: {e}")))?;
+    let mount = kv::Mount::v2("crypter");
+    match kv::write_json(bao, token, &mount, "freeze/state", &data, Some(cas)).await {
         Ok(_) => Ok(()),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("check-and-set") => Err(AppError::Conflict(
+        Err(kv::KvError::CasFailed { .. }) => Err(AppError::Conflict(
             "someone else changed the freeze at the same moment; reload and try again".into(),
         )),
         Err(e) => Err(e.into()),

@@ -166,7 +166,10 @@ impl JobHandle {
     pub async fn finish(&self, result: Result<(), String>) {
         let (state, error, message) = match result {
             Ok(()) => (JobState::Done, None, "done".to_owned()),
-            Err(e) => (JobState::Failed, Some(e.clone()), format!("failed: {e}")),
+            Err(e) => {
+                tracing::warn!(job = %self.id(), error = %e, "job failed");
+                (JobState::Failed, Some(e.clone()), format!("failed: {e}"))
+            }
         };
         self.end(state, error, "end", message).await;
     }

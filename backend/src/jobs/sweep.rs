@@ -83,7 +83,7 @@ impl Jobs {
                 match jobs.sweep().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(jobs = n, "removed ended jobs past their retention"),
-                    Err(e) => tracing::warn!(error = %e, "sweeping jobs"),
+                    Err(e) => tracing::warn!(error = %e.cause_chain(), "sweeping jobs"),
                 }
             }
         })

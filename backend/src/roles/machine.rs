@@ -201,8 +201,11 @@ pub async fn revoke(
         .await;
     match result {
         Ok(_) => Ok(()),
-        // OpenBao answers 500 "failed to find accessor entry" for an unknown accessor.
-        Err(BaoError::Rejected { ref message, .. }) if message.contains("failed to find") => {
+        // OpenBao answers an unknown accessor with a 500; its lookup tells that case (404)
+        // from a real failure without reading the wording.
+        Err(BaoError::Rejected { status: 500, .. })
+            if !accessor_exists(bao, token, name, accessor).await? =>
+        {
             Err(AppError::NotFound(format!(
                 "role {name} has no secret-id with accessor {accessor}"
             )))
@@ -212,6 +215,25 @@ pub async fn revoke(
                 "role {name} has no secret-id with accessor {accessor}"
             )))
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// OpenBao knows a secret-id with this accessor under role `name` (its lookup answers 404
+/// for one it does not know).
+async fn accessor_exists(
+    bao: &Bao,
+    token: &SecretString,
+    name: &RoleName,
+    accessor: &str,
+) -> Result<bool, AppError> {
+    let lookup = format!("auth/approle/role/{name}/secret-id-accessor/lookup");
+    match bao
+        .write(&lookup, token, &json!({ "secret_id_accessor": accessor }))
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(BaoError::NotFound { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -157,7 +157,7 @@ pub async fn apply_outcome(
             .filter_map(|c| serde_json::to_value(c).ok())
             .collect(),
         Err(e) => {
-            tracing::warn!(error = %e, "reading the changesets' status for the apply step");
+            tracing::warn!(error = %e.cause_chain(), "reading the changesets' status for the apply step");
             Vec::new()
         }
     };

@@ -185,7 +185,7 @@ impl ApplyEnd {
             .await
         };
         if let Err(e) = result {
-            tracing::warn!(run = %self.run, step = %self.step, error = %e,
+            tracing::warn!(run = %self.run, step = %self.step, error = %e.cause_chain(),
                 "could not record the apply step's outcome; take the step over to settle it");
         }
     }

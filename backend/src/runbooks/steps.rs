@@ -43,8 +43,9 @@ impl Outcome {
     }
 
     pub(super) fn error(e: &AppError) -> Self {
-        let evidence = json!({ "error": e.to_string() });
-        Self::new(false, format!("the engine refused: {e}"), evidence)
+        let cause = e.cause_chain();
+        let evidence = json!({ "error": cause });
+        Self::new(false, format!("the engine refused: {cause}"), evidence)
     }
 }
 

@@ -2,7 +2,7 @@
 //! read-modify-write retried on a check-and-set conflict, so two browsers acting at once
 //! never lose each other's events.
 
-use crate::bao::{Bao, BaoError};
+use crate::bao::{kv, Bao};
 use crate::error::AppError;
 use crypter_api::{Runbook, RunbookSummary};
 use futures::stream::{self, StreamExt};
@@ -57,14 +57,20 @@ pub async fn save(
     // complexity limit allows in a request body.
     let text = serde_json::to_string(run)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("runbook record: {e}")))?;
-    let body = json!({ "options": { "cas": cas }, "data": { "run": text } });
-    match bao.write(&format!("{RUNS}/{}", run.id), token, &body).await {
+    let mount = kv::Mount::v2("crypter");
+    let path = format!("runbooks/{}", run.id);
+    match kv::write_json(
+        bao,
+        token,
+        &mount,
+        &path,
+        &json!({ "run": text }),
+        Some(cas),
+    )
+    .await
+    {
         Ok(_) => Ok(true),
-        Err(BaoError::Rejected {
-            status: 400,
-            message,
-            ..
-        }) if message.contains("check-and-set") => Ok(false),
+        Err(kv::KvError::CasFailed { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -17,6 +17,7 @@ mod console;
 mod credentials;
 mod embedded;
 mod environments;
+mod errors;
 mod freeze;
 mod frozen;
 mod health;

@@ -10,10 +10,15 @@ pub fn ErrorBox(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView 
 #[component]
 fn ErrorItem(e: ApiError) -> impl IntoView {
     let relogin = e.code == "unauthenticated";
+    // The id Crypter's log files the whole cause under: small, but there to quote.
+    let request_id = e.request_id.map(|id| {
+        view! { " " <small class="request-id" data-testid="error-request-id">"(request id " {id} ")"</small> }
+    });
     view! {
         <div class="error" role="alert" data-testid="error" data-code=e.code.clone()>
             {e.message}
             {relogin.then(|| view! { " " <a href="/login" rel="external" data-testid="error-login">"Log in again"</a> })}
+            {request_id}
         </div>
     }
 }

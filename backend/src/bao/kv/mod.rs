@@ -126,12 +126,17 @@ impl From<KvError> for crate::error::AppError {
             KvError::CasFailed { .. } => {
                 AppError::Conflict(format!("{e}; reload it and try again"))
             }
-            KvError::NotFound { .. } | KvError::NoMount { .. } => AppError::NotFound(e.to_string()),
+            KvError::NotFound { .. } => AppError::NotFound(e.to_string()),
+            // Named as Crypter names the mount ("environment qa does not exist").
+            KvError::NoMount { mount } => AppError::NotFound(format!(
+                "{} does not exist",
+                super::concept::describe(&mount)
+            )),
             KvError::Forbidden { path, message } => {
                 AppError::Store(BaoError::Forbidden { path, message })
             }
-            KvError::Upgrading { .. } => AppError::Store(BaoError::Rejected {
-                path: String::new(),
+            KvError::Upgrading { ref mount } => AppError::Store(BaoError::Rejected {
+                path: mount.clone(),
                 status: 503,
                 message: e.to_string(),
             }),

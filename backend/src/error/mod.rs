@@ -1,12 +1,13 @@
 //! `AppError`: every failure a handler can return, each mapped to one status and a JSON
-//! body `{"error":{"code","message"}}`. Internals are logged, never sent.
+//! body `{"error":{"code","message","request_id"}}` (see `response.rs`). Internals are
+//! logged, never sent.
+
+mod response;
 
 use crate::bao::BaoError;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use crypter_api::{ApiError, ErrorBody, NameError};
+use axum::http::StatusCode;
+use crypter_api::NameError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -48,6 +49,18 @@ impl AppError {
         Self::BadRequest {
             code,
             message: message.into(),
+        }
+    }
+
+    /// The whole cause, for a job's record, a runbook step's evidence and the log: where
+    /// the response shows "something went wrong", this names what (an `anyhow` chain in
+    /// full, OpenBao's own reason with its path). Values quoted by serde are dropped, so
+    /// a secret value that failed to parse never lands in a record.
+    pub fn cause_chain(&self) -> String {
+        match self {
+            Self::Internal(e) => redact_values(&format!("{e:#}")),
+            Self::Store(e) => redact_values(&e.to_string()),
+            other => other.to_string(),
         }
     }
 
@@ -142,62 +155,32 @@ fn scrub(text: &str) -> String {
     text.to_owned()
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = match &self {
-            Self::Store(BaoError::Forbidden { message, .. }) => format!(
-                "OpenBao refused this action with your token ({message}). Ask an administrator \
-                 for a role that grants it."
-            ),
-            Self::Store(BaoError::Unreachable { .. }) => {
-                tracing::error!(error = %self, "store unreachable");
-                "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
-            }
-            Self::Store(BaoError::Electing | BaoError::Redirected { .. }) => {
-                BaoError::Electing.to_string()
-            }
-            Self::Store(e) => e.to_string(),
-            Self::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
-                "something went wrong inside Crypter; the details are in its log".to_owned()
-            }
-            other => other.to_string(),
-        };
-        let details = match &self {
-            Self::ConflictDetails { details, .. } => Some(details.clone()),
-            _ => None,
-        };
-        let mut resp = (
-            status,
-            Json(ErrorBody {
-                error: ApiError {
-                    code: code.to_owned(),
-                    message,
-                    details,
-                },
-            }),
-        )
-            .into_response();
-        if let Self::Store(BaoError::Forbidden { .. }) = self {
-            crate::session::mark_store_refused(&mut resp);
-        }
-        if let Self::Store(BaoError::Electing | BaoError::Redirected { .. }) = self {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
-        }
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
-        resp
+/// serde's "invalid type: string \"…\", expected …" with the quoted value left out (it
+/// may be a secret), in every place it occurs; the rest of the text is kept.
+fn redact_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| i + m.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // Keep the kind ("string", "integer"), drop what follows up to ", expected".
+        let kind_end = rest.find([' ', ',']).unwrap_or(rest.len());
+        out.push_str(&rest[..kind_end]);
+        rest = &rest[kind_end..];
+        let value_end = rest.find(", expected").unwrap_or(rest.len());
+        rest = &rest[value_end..];
     }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::scrub;
+    use super::{redact_values, scrub, AppError};
 
     #[test]
     fn scrub_drops_offending_values() {
@@ -211,5 +194,26 @@ mod tests {
     fn scrub_keeps_plain_messages() {
         let out = scrub("Failed to parse: missing field `username` at line 1 column 30");
         assert!(out.contains("missing field `username`"), "{out}");
+    }
+
+    #[test]
+    fn the_cause_chain_names_every_cause_and_no_value() {
+        let parse = serde_json::from_str::<u64>("\"hunter2\"").unwrap_err();
+        let e =
+            AppError::Internal(anyhow::Error::new(parse).context("role record ops is unreadable"));
+        assert_eq!(e.to_string(), "internal error");
+        let chain = e.cause_chain();
+        assert!(
+            chain.starts_with("role record ops is unreadable: invalid type: string"),
+            "{chain}"
+        );
+        assert!(chain.contains("expected u64"), "{chain}");
+        assert!(!chain.contains("hunter2"), "{chain}");
+        let twice =
+            redact_values("invalid value: integer `7`, expected a; invalid type: map, expected b");
+        assert_eq!(
+            twice,
+            "invalid value: integer, expected a; invalid type: map, expected b"
+        );
     }
 }

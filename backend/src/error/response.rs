@@ -1,0 +1,114 @@
+//! How an [`AppError`] reaches the browser (a message in Crypter's words, with the request
+//! id) and the log (the whole cause, under the same id).
+
+use super::AppError;
+use crate::bao::BaoError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crypter_api::{ApiError, ErrorBody};
+
+impl AppError {
+    /// What the browser is told. OpenBao's paths and reasons stay in the log: the message
+    /// names the Crypter thing the request was about (see [`crate::bao::concept`]).
+    fn public_message(&self) -> String {
+        match self {
+            Self::Store(e) => store_message(e),
+            Self::Internal(_) => {
+                "something went wrong inside Crypter; the details are in its log".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// One log line per error response, with the request id the response carries and the
+    /// whole cause (OpenBao's path and reason).
+    fn log(&self, status: StatusCode, code: &str, request_id: &str) {
+        let status = status.as_u16();
+        match self {
+            Self::Internal(_) => tracing::error!(request_id, status, code,
+                error = %self.cause_chain(), "request failed inside Crypter"),
+            Self::Store(_) => tracing::warn!(request_id, status, code,
+                error = %self.cause_chain(), "OpenBao refused or failed a request"),
+            Self::Unauthenticated(_) => tracing::debug!(request_id, status, code,
+                error = %self, "request refused"),
+            _ => tracing::info!(request_id, status, code, error = %self, "request refused"),
+        }
+    }
+}
+
+fn store_message(e: &BaoError) -> String {
+    let subject = e.subject();
+    match e {
+        BaoError::Forbidden { .. } => {
+            let what = subject.map_or_else(
+                || "OpenBao refused this action with your token".to_owned(),
+                |s| format!("OpenBao refused this action on {s} with your token"),
+            );
+            format!("{what}. Ask an administrator for a role that grants it.")
+        }
+        BaoError::NotFound { .. } => match subject {
+            Some(s) => format!("{s} was not found in the store"),
+            None => "nothing was found in the store for this request".to_owned(),
+        },
+        BaoError::Unreachable { .. } => {
+            "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
+        }
+        BaoError::Electing | BaoError::Redirected { .. } => BaoError::Electing.to_string(),
+        BaoError::Sealed | BaoError::Config(_) => e.to_string(),
+        BaoError::Rejected { status: 503, .. } => {
+            let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
+            format!(
+                "OpenBao cannot serve the request{about} right now (503); try again in a moment"
+            )
+        }
+        BaoError::Rejected { status, .. } => {
+            let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
+            format!(
+                "OpenBao refused the request{about} ({status}); its reason is in Crypter's log \
+                 under this request's id"
+            )
+        }
+        BaoError::Decode(_) => "OpenBao gave an answer that Crypter cannot read; the details \
+                                are in its log under this request's id"
+            .to_owned(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let request_id = crate::request_id::current();
+        self.log(status, code, request_id.as_deref().unwrap_or("-"));
+        let message = self.public_message();
+        let details = match &self {
+            Self::ConflictDetails { details, .. } => Some(details.clone()),
+            _ => None,
+        };
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error: ApiError {
+                    code: code.to_owned(),
+                    message,
+                    details,
+                    request_id,
+                },
+            }),
+        )
+            .into_response();
+        if let Self::Store(BaoError::Forbidden { .. }) = self {
+            crate::session::mark_store_refused(&mut resp);
+        }
+        if let Self::Store(BaoError::Electing | BaoError::Redirected { .. }) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
