@@ -26,7 +26,8 @@ mod session;
 pub mod url;
 
 pub use activity::{
-    ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,
+    ActivityAction, ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource,
+    FrozenWrites,
 };
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,

@@ -268,7 +268,7 @@ async fn environment_changes_are_logged() {
     let events = app.events(&c.client).await;
     let actions: Vec<(&str, &str)> = events
         .iter()
-        .filter(|e| e.action.starts_with("environment.") && e.target == "logged")
+        .filter(|e| e.action.noun() == "environment" && e.target == "logged")
         .map(|e| (e.action.as_str(), e.target.as_str()))
         .collect();
     assert_eq!(
