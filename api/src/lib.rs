@@ -38,8 +38,8 @@ pub use changeset::{
 pub use cluster::{ClusterNode, ClusterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
 pub use credential::{
-    CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary, CredentialVersion,
-    CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest, CREDENTIAL_CLASSES,
+    CredentialClass, CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary,
+    CredentialVersion, CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest,
 };
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};

@@ -38,7 +38,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                 <select id=id data-testid=id prop:value=move || sig.get()
                     on:change=move |ev| sig.set(event_target_value(&ev))>
                     <option value="" disabled=true>"Pick an environment"</option>
-                    {move || envs.get().into_iter().map(|e| view! { <option value=e.name.clone()>{e.name.clone()}</option> }).collect_view()}
+                    {move || envs.get().into_iter().map(|e| view! { <option value=e.name.to_string()>{e.name.to_string()}</option> }).collect_view()}
                 </select>
             </div>
         }

@@ -1,7 +1,7 @@
 use super::error_box::ErrorBox;
 use crate::api;
 use crypter_api::{
-    ApiError, CredentialDetail, CredentialWrite, CredentialWritten, CREDENTIAL_CLASSES,
+    ApiError, CredentialClass, CredentialDetail, CredentialWrite, CredentialWritten,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ pub fn CredentialForm(
             .collect();
         let req = CredentialWrite {
             data,
-            class: opt(class),
+            class: opt(class).and_then(|c| CredentialClass::parse(&c)),
             owner: opt(owner),
             description: opt(description),
             labels: labels
@@ -116,7 +116,7 @@ pub fn CredentialForm(
                 prop:value=move || class.get()
                 on:change=move |ev| class.set(event_target_value(&ev))>
                 <option value="">"Pick a class"</option>
-                {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+                {CredentialClass::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
             </select>
             <fieldset class="fields">
                 <legend>"Value"</legend>

@@ -17,7 +17,7 @@ pub fn Keys() -> impl IntoView {
         if let Some(Ok(list)) = envs.get() {
             if env.with_untracked(String::is_empty) {
                 if let Some(first) = list.first() {
-                    env.set(first.name.clone());
+                    env.set(first.name.to_string());
                 }
             }
         }
@@ -52,7 +52,7 @@ pub fn Keys() -> impl IntoView {
             .and_then(Result::ok)
             .unwrap_or_default()
             .into_iter()
-            .map(|e| view! { <option value=e.name.clone()>{e.name.clone()}</option> })
+            .map(|e| view! { <option value=e.name.to_string()>{e.name.to_string()}</option> })
             .collect_view()
     };
     view! {

@@ -26,7 +26,7 @@ pub async fn environment(
         ))));
     };
     let req = EnvironmentCreate {
-        name: name.to_owned(),
+        name: EnvName::parse(name)?,
         description: description.clone(),
         color: color.clone(),
         protected: *protected,
@@ -38,7 +38,7 @@ pub async fn environment(
         if record.is_some() {
             return Ok(());
         }
-        let mount = Mount::env(&EnvName::parse(name)?);
+        let mount = Mount::env(&req.name);
         if kv::scan(x.bao, x.token, &mount).await.is_ok() {
             crate::environments::record_mount(x.bao, x.token, &req).await?;
             fault::wrote();
