@@ -1,6 +1,6 @@
 //! Roles, grants, machine logins, human users and identity checks.
 
-use crate::names::{refuse, CredentialPath, EnvName, KeyName, NameError, RoleName};
+use crate::names::{refuse, CredentialPath, EnvName, KeyName, NameError, RoleName, Username};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -477,7 +477,7 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    pub name: String,
+    pub name: Username,
     pub password: String,
     #[serde(default)]
     pub roles: Vec<RoleName>,
@@ -639,7 +639,7 @@ mod tests {
     #[test]
     fn new_user_debug_hides_the_password() {
         let u = NewUser {
-            name: "bob".into(),
+            name: Username::parse("bob").unwrap(),
             password: "hunter2".into(),
             roles: vec![],
         };

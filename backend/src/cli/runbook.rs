@@ -4,7 +4,7 @@
 use super::freeze::{connect, fail, print_json, StoreArgs, EXIT_ERROR, EXIT_NOT_VERIFIED};
 use crate::runbooks::{self, store, Actor};
 use clap::{Args, Subcommand, ValueEnum};
-use crypter_api::{Runbook, RunbookStart, SignoffRequest};
+use crypter_api::{EnvName, Runbook, RunbookStart, SignoffRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,8 +25,8 @@ pub enum RunbookCommand {
         #[arg(long)]
         title: String,
         /// A target environment (repeat for several).
-        #[arg(long = "env", required = true)]
-        environments: Vec<String>,
+        #[arg(long = "env", required = true, value_parser = EnvName::parse)]
+        environments: Vec<EnvName>,
     },
     /// Every run, or one run's checklist.
     Status { id: Option<String> },

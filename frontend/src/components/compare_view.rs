@@ -1,7 +1,7 @@
 use super::confirm::TypedConfirm;
 use super::error_box::ErrorBox;
 use crate::api;
-use crypter_api::{CompareEntry, Comparison, Environment, PromoteRequest};
+use crypter_api::{CompareEntry, Comparison, CredentialPath, EnvName, Environment, PromoteRequest};
 use leptos::prelude::*;
 
 /// Two environments side by side: which paths each holds and whether the values are equal
@@ -70,7 +70,11 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                             {c.entries.into_iter().map(|e: CompareEntry| {
                                 let mark = |b: bool| if b { "present" } else { "missing" };
                                 let equal = match e.equal { Some(true) => "equal", Some(false) => "different", None => "-" };
-                                let req = PromoteRequest { from: l.clone(), to: r.clone(), path: e.path.clone(), overwrite: e.in_right };
+                                // A path made behind Crypter's back may break the path rule: no promote for it.
+                                let req = match (EnvName::parse(&l), EnvName::parse(&r), CredentialPath::parse(&e.path)) {
+                                    (Ok(from), Ok(to), Ok(path)) => Some(PromoteRequest { from, to, path, overwrite: e.in_right }),
+                                    _ => None,
+                                };
                                 let can = e.in_left && e.equal != Some(true);
                                 // Overwriting in a protected environment needs its name typed.
                                 let overwrite = e.in_right;
@@ -82,7 +86,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                                         <td>{mark(e.in_left)}</td>
                                         <td>{mark(e.in_right)}</td>
                                         <td data-testid="compare-equal">{equal}</td>
-                                        <td>{can.then(|| if overwrite {
+                                        <td>{req.filter(|_| can).map(|req| if overwrite {
                                             view! {
                                                 <TypedConfirm env=right_name.clone() protected=right_protected
                                                     label="Promote (overwrite)" testid="promote"

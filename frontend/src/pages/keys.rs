@@ -5,7 +5,7 @@ use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::key_detail::KeyDetailPanel;
 use crate::components::time::short_time;
-use crypter_api::{parse_period, ApiError, Environment, KeyCreate, KeySummary, KeyType};
+use crypter_api::{parse_period, ApiError, Environment, KeyCreate, KeyName, KeySummary, KeyType};
 use leptos::prelude::*;
 
 #[component]
@@ -153,12 +153,16 @@ fn NewKey(env: RwSignal<String>, on_created: Callback<String>) -> impl IntoView 
             Ok(p) => p,
             Err(e) => return invalid.set(Some(format!("Rotation period: {e}"))),
         };
+        let name = match KeyName::parse(name.get_untracked().trim()) {
+            Ok(n) => n,
+            Err(e) => return invalid.set(Some(e.message)),
+        };
         invalid.set(None);
         let text = |s: RwSignal<String>| {
             Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
         };
         let req = KeyCreate {
-            name: name.get_untracked().trim().to_owned(),
+            name,
             key_type: kind.get_untracked(),
             owner: text(owner),
             description: text(description),
