@@ -94,6 +94,7 @@ mod request_bodies {
     fn every_request_body_rejects_unknown_fields() {
         refuses_unknown::<AbortRequest>("AbortRequest");
         refuses_unknown::<AccessCheckRequest>("AccessCheckRequest");
+        refuses_unknown::<AuthSettings>("AuthSettings");
         refuses_unknown::<ApplyRequest>("ApplyRequest");
         refuses_unknown::<ChangesetUpload>("ChangesetUpload");
         refuses_unknown::<CredentialWrite>("CredentialWrite");
@@ -107,6 +108,7 @@ mod request_bodies {
         refuses_unknown::<NewUser>("NewUser");
         refuses_unknown::<PromoteRequest>("PromoteRequest");
         refuses_unknown::<ResumeRequest>("ResumeRequest");
+        refuses_unknown::<Role>("Role");
         refuses_unknown::<RunbookStart>("RunbookStart");
         refuses_unknown::<ScanRequest>("ScanRequest");
         refuses_unknown::<SecretIdRequest>("SecretIdRequest");

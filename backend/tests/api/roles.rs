@@ -212,7 +212,11 @@ async fn invalid_roles_get_clear_400s() {
     let cases = [
         (
             json!({"name": "Bad Name", "class": "service", "grants": []}),
-            "invalid role name",
+            "name: invalid role name",
+        ),
+        (
+            json!({"name": "r", "class": "service", "grants": [], "descripton": "typo"}),
+            "unknown field `descripton`",
         ),
         (
             json!({"name": "r", "class": "service",
@@ -236,7 +240,7 @@ async fn invalid_roles_get_clear_400s() {
         ),
         (
             json!({"name": "r", "class": "robot", "grants": []}),
-            "unknown variant `robot`",
+            "class: unknown variant `robot`",
         ),
         (
             json!({"name": "r", "class": "service", "grants": [],
@@ -256,6 +260,44 @@ async fn invalid_roles_get_clear_400s() {
         .await
         .unwrap()
         .is_none());
+    // A PUT with a misspelled field is refused whole: the role keeps what it had.
+    let typo = json!({"name": "typo", "class": "service", "description": "before", "grants": []});
+    assert_eq!(admin.create_role(typo).await.status(), StatusCode::CREATED);
+    let (status, code, message) = error_code(
+        admin
+            .update_role(
+                "typo",
+                json!({"name": "typo", "class": "service", "description": "after",
+                       "grants": [], "grnats": [grant("staging", "a", &["read"], "allow")]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    assert!(message.contains("unknown field `grnats`"), "{message}");
+    let kept = admin.send(Method::GET, "/roles/typo", None).await;
+    let kept: Value = kept.json().await.unwrap();
+    assert_eq!(kept["description"], "before");
+    // The deprecated-login settings too.
+    let (status, _, message) = error_code(
+        admin
+            .send(
+                Method::PUT,
+                "/settings/auth",
+                Some(json!({"deprecated_method": ["userpass/"]})),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        message.contains("unknown field `deprecated_method`"),
+        "{message}"
+    );
+
     let (status, code, _) = error_code(admin.send(Method::GET, "/roles/Nope", None).await).await;
     assert_eq!(
         (status, code.as_str()),

@@ -76,11 +76,12 @@ async fn login_with_a_wrong_password_or_unknown_user_is_refused() {
 async fn login_validates_its_input() {
     let app = spawn_app().await;
     let client = browser();
-    let (status, code, _) = error_code(app.login(&client, "bad name/..", "x").await).await;
+    let (status, code, message) = error_code(app.login(&client, "bad name/..", "x").await).await;
     assert_eq!(
         (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_username")
+        (StatusCode::BAD_REQUEST, "invalid_json")
     );
+    assert!(message.contains("a username is 1-64"), "{message}");
     let (status, code, _) = error_code(app.login(&client, "admin", "").await).await;
     assert_eq!(
         (status, code.as_str()),

@@ -1,7 +1,7 @@
 use crate::api;
 use crate::auth::Auth;
 use crate::components::error_box::ErrorBox;
-use crypter_api::LoginRequest;
+use crypter_api::{ApiError, LoginRequest, Username};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -24,7 +24,13 @@ pub fn Login() -> impl IntoView {
             crate::section::go(safe_next(&next), "core", &navigate);
         }
     });
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // A username that breaks the rule is refused here, with the same message the API gives.
+    let invalid: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let error = Signal::derive(move || {
+        invalid
+            .get()
+            .or_else(|| action.value().get().and_then(Result::err))
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -34,11 +40,17 @@ pub fn Login() -> impl IntoView {
                 keep_token: false,
             }
         } else {
-            LoginRequest::Userpass {
-                username: username.get_untracked(),
-                password: password.get_untracked(),
+            match Username::parse(username.get_untracked().trim()) {
+                Ok(name) => LoginRequest::Userpass {
+                    username: name,
+                    password: password.get_untracked(),
+                },
+                Err(e) => {
+                    return invalid.set(Some(ApiError::new("invalid_username", e.message)));
+                }
             }
         };
+        invalid.set(None);
         action.dispatch(req);
     };
 

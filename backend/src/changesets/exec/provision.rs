@@ -66,9 +66,7 @@ async fn role_record(x: &Exec<'_>, name: &str) -> Result<Option<(Role, u64)>, St
     .await?;
     match found {
         Some((data, v)) => {
-            let role = serde_json::from_value(data).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}"))
-            })?;
+            let role = crate::roles::record::parse(name, data)?;
             Ok(Some((role, v)))
         }
         None => Ok(None),

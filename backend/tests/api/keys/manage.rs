@@ -218,13 +218,13 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
             "/environments/staging/keys",
             json!({"name": "Cards", "key_type": "aes256-gcm96"}),
             400,
-            "invalid_key",
+            "invalid_json",
         ),
         (
             "/environments/staging/keys",
             json!({"name": "ends-", "key_type": "aes256-gcm96"}),
             400,
-            "invalid_key",
+            "invalid_json",
         ),
         (
             "/environments/staging/keys",
