@@ -1,4 +1,76 @@
+use crate::changeset::wire_enum;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Declares [`ActivityAction`] once: each variant's wire name is also its OpenAPI name.
+macro_rules! activity_actions {
+    ($($(#[doc = $doc:literal])* $variant:ident => $text:literal,)+) => {
+        wire_enum!(
+            /// What an audited request did, named `noun.verb` with a singular noun
+            /// (`credential.reveal`, `policy.write`). The audit mapping can produce only
+            /// these, and the console's activity filter lists exactly these.
+            ActivityAction {
+                $($(#[doc = $doc])* #[cfg_attr(feature = "openapi", schema(rename = $text))]
+                $variant => $text),+
+            }
+        );
+    };
+}
+
+activity_actions! {
+    /// A person or client read a credential's value.
+    CredentialReveal => "credential.reveal",
+    /// Crypter's own engines read a value (plan, compare, lint, apply): it carries a purpose.
+    CredentialRead => "credential.read",
+    CredentialWrite => "credential.write",
+    CredentialDelete => "credential.delete",
+    CredentialUndelete => "credential.undelete",
+    CredentialDestroy => "credential.destroy",
+    /// A credential's metadata (class, owner, labels, …) changed.
+    CredentialRetag => "credential.retag",
+    EnvironmentMount => "environment.mount",
+    EnvironmentUnmount => "environment.unmount",
+    /// A secrets engine other than an environment's mounted, tuned or removed.
+    MountChange => "mount.change",
+    AuthMethodChange => "auth_method.change",
+    AuthMethodConfigure => "auth_method.configure",
+    PolicyWrite => "policy.write",
+    PolicyDelete => "policy.delete",
+    AuditConfigure => "audit.configure",
+    SessionLogin => "session.login",
+    TokenCreate => "token.create",
+    TokenRevoke => "token.revoke",
+    TokenRoleChange => "token_role.change",
+    AuthRoleWrite => "auth_role.write",
+    AuthRoleDelete => "auth_role.delete",
+    SecretIdIssue => "secret_id.issue",
+    SecretIdRevoke => "secret_id.revoke",
+    UserWrite => "user.write",
+    UserDelete => "user.delete",
+    IdentityChange => "identity.change",
+    /// One of Crypter's own records (freeze, changelog, runbook, …) written.
+    RecordWrite => "record.write",
+    RecordDelete => "record.delete",
+    KeyCreate => "key.create",
+    KeyConfigure => "key.configure",
+    KeyRotate => "key.rotate",
+    KeyDelete => "key.delete",
+    /// A key's plaintext left OpenBao (decrypt): the keys' counterpart of a reveal.
+    KeyDecrypt => "key.decrypt",
+    /// Encrypt, rewrap, sign, verify or HMAC: nothing secret leaves.
+    KeyUse => "key.use",
+    KeyExport => "key.export",
+    /// Any other write to the store.
+    StoreWrite => "store.write",
+    StoreDelete => "store.delete",
+}
+
+impl ActivityAction {
+    /// The noun before the dot (`credential`, `policy`, …).
+    pub fn noun(self) -> &'static str {
+        self.as_str().split_once('.').map_or("", |(noun, _)| noun)
+    }
+}
 
 /// One entry of the activity feed, read from OpenBao's own audit device: every change and
 /// every reveal, including requests made directly against OpenBao. Never holds a value
@@ -16,8 +88,7 @@ pub struct ActivityEvent {
     /// The OpenBao entity behind the token, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
-    /// e.g. `credential.reveal`, `credential.read`, `policy.write`, `session.login`.
-    pub action: String,
+    pub action: ActivityAction,
     /// e.g. `staging/payments/db`, `policy/crypter-role-deployer`.
     pub target: String,
     /// The environment a credential action touched.
@@ -84,4 +155,69 @@ pub struct FrozenWrites {
 pub struct ApplyWrites {
     pub job: String,
     pub writes: Vec<ActivityEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_name() {
+        for &action in ActivityAction::ALL {
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            assert_eq!(
+                serde_json::from_str::<ActivityAction>(&json).unwrap(),
+                action
+            );
+            assert_eq!(ActivityAction::parse(action.as_str()), Some(action));
+        }
+        assert!(serde_json::from_str::<ActivityAction>("\"changesets.apply\"").is_err());
+    }
+
+    /// `noun.verb`: a singular snake_case noun, then one of the verbs below. A new action
+    /// with a plural noun (`changesets.apply`) or a non-verb (`credential.metadata`) fails here.
+    #[test]
+    fn every_name_follows_the_scheme() {
+        const VERBS: &[&str] = &[
+            "reveal",
+            "read",
+            "write",
+            "delete",
+            "undelete",
+            "destroy",
+            "retag",
+            "mount",
+            "unmount",
+            "change",
+            "configure",
+            "login",
+            "create",
+            "revoke",
+            "issue",
+            "rotate",
+            "decrypt",
+            "use",
+            "export",
+        ];
+        let snake = |w: &str| {
+            !w.is_empty()
+                && !w.starts_with('_')
+                && !w.ends_with('_')
+                && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        };
+        let mut seen = std::collections::HashSet::new();
+        for &action in ActivityAction::ALL {
+            let name = action.as_str();
+            let (noun, verb) = name.split_once('.').expect(name);
+            assert!(snake(noun) && snake(verb), "{name}");
+            assert!(!noun.ends_with('s'), "{name}: the noun is singular");
+            assert!(
+                VERBS.contains(&verb),
+                "{name}: {verb} is not a verb of the scheme"
+            );
+            assert_eq!(action.noun(), noun);
+            assert!(seen.insert(name), "{name} twice");
+        }
+    }
 }

@@ -1,3 +1,4 @@
+use crate::names::{CredentialPath, EnvName};
 use serde::{Deserialize, Serialize};
 
 /// One path of `GET /api/v1/compare`. Values are compared by SHA-256 on the server and
@@ -25,9 +26,9 @@ pub struct Comparison {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PromoteRequest {
-    pub from: String,
-    pub to: String,
-    pub path: String,
+    pub from: EnvName,
+    pub to: EnvName,
+    pub path: CredentialPath,
     /// Without it, promote refuses (409) when the target already holds the path.
     #[serde(default)]
     pub overwrite: bool,

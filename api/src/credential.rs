@@ -1,13 +1,35 @@
+use crate::changeset::wire_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// The classes a credential can have.
-pub const CREDENTIAL_CLASSES: &[&str] = &["service", "integration", "user", "e2e", "key"];
+wire_enum!(
+    /// What a credential is for (its `class` metadata). A request naming any other class
+    /// is refused at deserialisation, naming the field.
+    CredentialClass {
+        Service => "service",
+        Integration => "integration",
+        User => "user",
+        E2e => "e2e",
+        Key => "key",
+    }
+);
+
+impl CredentialClass {
+    /// The classes, comma-separated, for messages that say what to use instead.
+    pub fn names() -> String {
+        let names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
+        names.join(", ")
+    }
+}
 
 /// The metadata Crypter keeps on every credential (OpenBao `custom_metadata`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CredentialMetadata {
+    /// As stored in OpenBao: usually a [`CredentialClass`], but a credential written behind
+    /// Crypter's back may carry any text here, and one such row must not make a whole list
+    /// unreadable (the lint reports a missing class).
     pub class: Option<String>,
     pub owner: Option<String>,
     pub description: Option<String>,
@@ -83,9 +105,9 @@ pub struct CredentialDetail {
 pub struct CredentialWrite {
     /// The value: a map of string to string. At least one key.
     pub data: BTreeMap<String, String>,
-    /// Required when the credential is new: one of `CREDENTIAL_CLASSES`.
+    /// Required when the credential is new. Left out: an existing credential keeps its class.
     #[serde(default)]
-    pub class: Option<String>,
+    pub class: Option<CredentialClass>,
     #[serde(default)]
     pub owner: Option<String>,
     #[serde(default)]

@@ -1,10 +1,11 @@
+use crate::names::EnvName;
 use serde::{Deserialize, Serialize};
 
 /// An environment: a KV v2 mount `env/<name>/` plus its record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Environment {
-    pub name: String,
+    pub name: EnvName,
     #[serde(default)]
     pub description: String,
     /// `#rrggbb`.
@@ -24,7 +25,7 @@ pub struct Environment {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentCreate {
     /// `^[a-z][a-z0-9-]{0,31}$`.
-    pub name: String,
+    pub name: EnvName,
     #[serde(default)]
     pub description: String,
     /// `#rrggbb`; a neutral grey when left out.

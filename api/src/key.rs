@@ -142,7 +142,7 @@ impl KeyDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
-    pub name: String,
+    pub name: KeyName,
     pub key_type: KeyType,
     #[serde(default)]
     pub owner: Option<String>,

@@ -26,7 +26,8 @@ mod session;
 pub mod url;
 
 pub use activity::{
-    ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource, FrozenWrites,
+    ActivityAction, ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource,
+    FrozenWrites,
 };
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
@@ -37,8 +38,8 @@ pub use changeset::{
 pub use cluster::{ClusterNode, ClusterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
 pub use credential::{
-    CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary, CredentialVersion,
-    CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest, CREDENTIAL_CLASSES,
+    CredentialClass, CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary,
+    CredentialVersion, CredentialWrite, CredentialWritten, RevealedCredential, VersionRequest,
 };
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
@@ -93,6 +94,7 @@ mod request_bodies {
     fn every_request_body_rejects_unknown_fields() {
         refuses_unknown::<AbortRequest>("AbortRequest");
         refuses_unknown::<AccessCheckRequest>("AccessCheckRequest");
+        refuses_unknown::<AuthSettings>("AuthSettings");
         refuses_unknown::<ApplyRequest>("ApplyRequest");
         refuses_unknown::<ChangesetUpload>("ChangesetUpload");
         refuses_unknown::<CredentialWrite>("CredentialWrite");
@@ -106,6 +108,7 @@ mod request_bodies {
         refuses_unknown::<NewUser>("NewUser");
         refuses_unknown::<PromoteRequest>("PromoteRequest");
         refuses_unknown::<ResumeRequest>("ResumeRequest");
+        refuses_unknown::<Role>("Role");
         refuses_unknown::<RunbookStart>("RunbookStart");
         refuses_unknown::<ScanRequest>("ScanRequest");
         refuses_unknown::<SecretIdRequest>("SecretIdRequest");

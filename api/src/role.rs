@@ -1,6 +1,6 @@
 //! Roles, grants, machine logins, human users and identity checks.
 
-use crate::names::{refuse, CredentialPath, EnvName, KeyName, NameError, RoleName};
+use crate::names::{refuse, CredentialPath, EnvName, KeyName, NameError, RoleName, Username};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -330,14 +330,20 @@ pub struct ProbePath {
     pub path: CredentialPath,
 }
 
-/// A role as stored at `crypter/data/roles/<name>` and exchanged over the API.
+/// A role as exchanged over the API (`POST /roles`, `PUT /roles/{name}`, the policy
+/// preview, and the answers). A body with a field it does not know is refused; the record
+/// stored at `crypter/data/roles/<name>` is read through the backend's tolerant
+/// `roles::record` instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Role {
     pub name: RoleName,
     pub class: RoleClass,
+    /// Empty when left out.
     #[serde(default)]
     pub description: String,
+    /// None when left out: the derived policy then grants nothing.
     #[serde(default)]
     pub grants: Vec<Grant>,
     /// e2e roles only: credentials the identity must be able to read.
@@ -477,7 +483,7 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    pub name: String,
+    pub name: Username,
     pub password: String,
     #[serde(default)]
     pub roles: Vec<RoleName>,
@@ -502,9 +508,12 @@ pub struct UserRoles {
 }
 
 /// `GET/PUT /api/v1/settings/auth`: auth method mount paths (e.g. `userpass/`) that are
-/// deprecated. Roles and users that still log in through one are flagged.
+/// deprecated. Roles and users that still log in through one are flagged. A body with a
+/// field it does not know is refused; the stored record is read through the backend's
+/// tolerant `roles::settings` instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub deprecated_methods: Vec<String>,
 }
@@ -639,7 +648,7 @@ mod tests {
     #[test]
     fn new_user_debug_hides_the_password() {
         let u = NewUser {
-            name: "bob".into(),
+            name: Username::parse("bob").unwrap(),
             password: "hunter2".into(),
             roles: vec![],
         };

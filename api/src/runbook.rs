@@ -1,5 +1,6 @@
 //! Runbooks: templates, runs, their steps, sign-offs, incidents and timeline.
 
+use crate::names::EnvName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -64,7 +65,8 @@ pub struct TemplateUpload {
 pub struct RunbookStart {
     pub template: String,
     pub title: String,
-    pub environments: Vec<String>,
+    /// At least one.
+    pub environments: Vec<EnvName>,
 }
 
 /// A step of a run: the template's step plus its state and evidence.

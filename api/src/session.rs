@@ -1,3 +1,4 @@
+use crate::names::Username;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/session`. The password or token is used once, to log in to OpenBao,
@@ -7,7 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)]
 pub enum LoginRequest {
     Userpass {
-        username: String,
+        /// The same rule as for creating a user.
+        username: Username,
         password: String,
     },
     Token {
@@ -62,7 +64,7 @@ mod tests {
     #[test]
     fn login_request_debug_hides_secrets() {
         let up = LoginRequest::Userpass {
-            username: "alice".into(),
+            username: Username::parse("alice").unwrap(),
             password: "hunter2".into(),
         };
         let tok = LoginRequest::Token {

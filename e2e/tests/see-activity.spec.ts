@@ -38,6 +38,18 @@ test('a reveal made directly against OpenBao shows on the Activity page under it
     await expect(page.getByTestId('activity-table')).not.toContainText('read-around-crypter');
   });
 
+  await test.step('filtered by action, the page lists only reveals, theirs among them', async () => {
+    await page.getByLabel('Action').selectOption('credential.reveal');
+    const rows = page.getByTestId('activity-row');
+    await expect(rows.filter({ hasText: `staging/${path}` })).toHaveCount(1);
+    const actions = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['credential.reveal']));
+    await page.getByLabel('Action').selectOption('policy.write');
+    await expect(rows.filter({ hasText: `policy/${reader}` }).first()).toBeVisible();
+    await expect(rows.filter({ hasText: `staging/${path}` })).toHaveCount(0);
+  });
+
   await test.step('the Overview shows recent activity from the same feed', async () => {
     await page.getByTestId('nav').getByTestId('nav-overview').click();
     await expect(page.getByTestId('overview-activity').getByTestId('activity-row').first()).toBeVisible();

@@ -1,60 +1,21 @@
-//! The activity feed's action names, and the one mapping from an audited OpenBao path and
-//! operation to an action. Changes (create, update, patch, delete) are events; of the
+//! The one mapping from an audited OpenBao path and operation to an activity action. The
+//! actions themselves are `crypter_api::ActivityAction`: this module can produce nothing else. Changes (create, update, patch, delete) are events; of the
 //! reads, only a read of a credential's value is, and it is a *reveal* unless Crypter's
 //! own engines made it (the `X-Crypter-Purpose` header): then it is a `credential.read`
 //! that carries its purpose.
 
 use crate::bao::Purpose;
-
-pub const CREDENTIAL_REVEAL: &str = "credential.reveal";
-pub const CREDENTIAL_READ: &str = "credential.read";
-pub const CREDENTIAL_WRITE: &str = "credential.write";
-pub const CREDENTIAL_DELETE: &str = "credential.delete";
-pub const CREDENTIAL_UNDELETE: &str = "credential.undelete";
-pub const CREDENTIAL_DESTROY: &str = "credential.destroy";
-pub const CREDENTIAL_METADATA: &str = "credential.metadata";
-pub const ENVIRONMENT_MOUNT: &str = "environment.mount";
-pub const ENVIRONMENT_UNMOUNT: &str = "environment.unmount";
-pub const MOUNT_CHANGE: &str = "mount.change";
-pub const AUTH_METHOD_CHANGE: &str = "auth_method.change";
-pub const AUTH_METHOD_CONFIG: &str = "auth_method.config";
-pub const POLICY_WRITE: &str = "policy.write";
-pub const POLICY_DELETE: &str = "policy.delete";
-pub const AUDIT_CONFIG: &str = "audit.config";
-pub const SESSION_LOGIN: &str = "session.login";
-pub const TOKEN_CREATE: &str = "token.create";
-pub const TOKEN_REVOKE: &str = "token.revoke";
-pub const TOKEN_ROLE_CHANGE: &str = "token_role.change";
-pub const AUTH_ROLE_WRITE: &str = "auth_role.write";
-pub const AUTH_ROLE_DELETE: &str = "auth_role.delete";
-pub const SECRET_ID_ISSUE: &str = "secret_id.issue";
-pub const SECRET_ID_REVOKE: &str = "secret_id.revoke";
-pub const USER_WRITE: &str = "user.write";
-pub const USER_DELETE: &str = "user.delete";
-pub const IDENTITY_CHANGE: &str = "identity.change";
-pub const RECORD_WRITE: &str = "record.write";
-pub const RECORD_DELETE: &str = "record.delete";
-pub const KEY_CREATE: &str = "key.create";
-pub const KEY_CONFIG: &str = "key.config";
-pub const KEY_ROTATE: &str = "key.rotate";
-pub const KEY_DELETE: &str = "key.delete";
-/// A key's plaintext left OpenBao (decrypt): the keys' counterpart of a reveal.
-pub const KEY_DECRYPT: &str = "key.decrypt";
-/// Encrypt, rewrap, sign, verify or HMAC: nothing secret leaves.
-pub const KEY_USE: &str = "key.use";
-pub const KEY_EXPORT: &str = "key.export";
-pub const STORE_WRITE: &str = "store.write";
-pub const STORE_DELETE: &str = "store.delete";
+use crypter_api::ActivityAction as A;
 
 /// What an audited request was, for people.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Mapped {
-    pub action: &'static str,
+    pub action: A,
     pub target: String,
     pub environment: Option<String>,
 }
 
-fn mapped(action: &'static str, target: impl Into<String>) -> Option<Mapped> {
+fn mapped(action: A, target: impl Into<String>) -> Option<Mapped> {
     Some(Mapped {
         action,
         target: target.into(),
@@ -88,9 +49,16 @@ pub fn map(path: &str, operation: &str, purpose: Option<&Purpose>) -> Option<Map
         ["auth", ..] => auth(&segments, operation),
         ["sys", rest @ ..] if write => sys(rest, delete),
         ["identity", "lookup", ..] => None,
-        ["identity", ..] if write => mapped(IDENTITY_CHANGE, path),
+        ["identity", ..] if write => mapped(A::IdentityChange, path),
         ["crypter", _, rest @ ..] if write => record(rest, delete),
-        _ if write => mapped(if delete { STORE_DELETE } else { STORE_WRITE }, path),
+        _ if write => mapped(
+            if delete {
+                A::StoreDelete
+            } else {
+                A::StoreWrite
+            },
+            path,
+        ),
         _ => None,
     }
 }
@@ -103,13 +71,13 @@ fn credential(
     purpose: Option<&Purpose>,
 ) -> Option<Mapped> {
     let action = match (kind, operation) {
-        ("data", "read") if purpose.is_some() => CREDENTIAL_READ,
-        ("data", "read") => CREDENTIAL_REVEAL,
-        ("data", "delete") | ("delete", _) => CREDENTIAL_DELETE,
-        ("data", op) if is_write(op) => CREDENTIAL_WRITE,
-        ("undelete", _) => CREDENTIAL_UNDELETE,
-        ("destroy", _) | ("metadata", "delete") => CREDENTIAL_DESTROY,
-        ("metadata", op) if is_write(op) => CREDENTIAL_METADATA,
+        ("data", "read") if purpose.is_some() => A::CredentialRead,
+        ("data", "read") => A::CredentialReveal,
+        ("data", "delete") | ("delete", _) => A::CredentialDelete,
+        ("data", op) if is_write(op) => A::CredentialWrite,
+        ("undelete", _) => A::CredentialUndelete,
+        ("destroy", _) | ("metadata", "delete") => A::CredentialDestroy,
+        ("metadata", op) if is_write(op) => A::CredentialRetag,
         _ => return None,
     };
     Some(Mapped {
@@ -124,14 +92,15 @@ fn credential(
 fn key(env: &str, rest: &[&str], operation: &str) -> Option<Mapped> {
     let write = is_write(operation);
     let action = match rest {
+        // Reads, but a key's material would leave OpenBao: always an event, as a reveal is.
+        ["export" | "backup" | "byok-export", ..] => A::KeyExport,
         _ if !write => return None,
-        ["keys", _] if operation == "delete" => KEY_DELETE,
-        ["keys", _] => KEY_CREATE,
-        ["keys", _, "rotate"] => KEY_ROTATE,
-        ["keys", _, _] | ["config", ..] | ["cache-config"] | ["restore", ..] => KEY_CONFIG,
-        ["decrypt", _] => KEY_DECRYPT,
-        ["encrypt" | "rewrap" | "sign" | "verify" | "hmac" | "datakey", ..] => KEY_USE,
-        ["export" | "backup" | "byok-export", ..] => KEY_EXPORT,
+        ["keys", _] if operation == "delete" => A::KeyDelete,
+        ["keys", _] => A::KeyCreate,
+        ["keys", _, "rotate"] => A::KeyRotate,
+        ["keys", _, _] | ["config", ..] | ["cache-config"] | ["restore", ..] => A::KeyConfigure,
+        ["decrypt", _] => A::KeyDecrypt,
+        ["encrypt" | "rewrap" | "sign" | "verify" | "hmac" | "datakey", ..] => A::KeyUse,
         _ => return None,
     };
     let name = match rest {
@@ -151,20 +120,24 @@ fn sys(rest: &[&str], delete: bool) -> Option<Mapped> {
     match rest {
         ["mounts", "env", env] => mapped(
             if delete {
-                ENVIRONMENT_UNMOUNT
+                A::EnvironmentUnmount
             } else {
-                ENVIRONMENT_MOUNT
+                A::EnvironmentMount
             },
             *env,
         ),
-        ["mounts", ..] | ["remount"] => mapped(MOUNT_CHANGE, rest[1..].join("/")),
-        ["auth", ..] => mapped(AUTH_METHOD_CHANGE, rest[1..].join("/")),
+        ["mounts", ..] | ["remount"] => mapped(A::MountChange, rest[1..].join("/")),
+        ["auth", ..] => mapped(A::AuthMethodChange, rest[1..].join("/")),
         ["policies", "acl", name] | ["policy", name] => mapped(
-            if delete { POLICY_DELETE } else { POLICY_WRITE },
+            if delete {
+                A::PolicyDelete
+            } else {
+                A::PolicyWrite
+            },
             format!("policy/{name}"),
         ),
         ["audit", ..] | ["audit-hash", ..] | ["config", "auditing", ..] => {
-            mapped(AUDIT_CONFIG, rest.join("/"))
+            mapped(A::AuditConfigure, rest.join("/"))
         }
         // Questions, not changes: capabilities, lookups, hashing, wrapping, lease renewal.
         ["capabilities"
@@ -177,7 +150,11 @@ fn sys(rest: &[&str], delete: bool) -> Option<Mapped> {
         | "renew"
         | "control-group", ..] => None,
         _ => mapped(
-            if delete { STORE_DELETE } else { STORE_WRITE },
+            if delete {
+                A::StoreDelete
+            } else {
+                A::StoreWrite
+            },
             format!("sys/{}", rest.join("/")),
         ),
     }
@@ -199,7 +176,7 @@ fn auth(segments: &[&str], operation: &str) -> Option<Mapped> {
     });
     let Some(at) = at else {
         return write.then(|| Mapped {
-            action: STORE_WRITE,
+            action: A::StoreWrite,
             target: segments.join("/"),
             environment: None,
         });
@@ -207,35 +184,35 @@ fn auth(segments: &[&str], operation: &str) -> Option<Mapped> {
     let mount = segments[1..at].join("/");
     let rest = &segments[at..];
     match rest {
-        ["login", ..] => mapped(SESSION_LOGIN, mount),
+        ["login", ..] => mapped(A::SessionLogin, mount),
         _ if !write => None,
-        ["role", role, "secret-id"] => mapped(SECRET_ID_ISSUE, format!("{mount}/role/{role}")),
+        ["role", role, "secret-id"] => mapped(A::SecretIdIssue, format!("{mount}/role/{role}")),
         ["role", role, "secret-id-accessor", "destroy"]
         | ["role", role, "secret-id", "destroy"] => {
-            mapped(SECRET_ID_REVOKE, format!("{mount}/role/{role}"))
+            mapped(A::SecretIdRevoke, format!("{mount}/role/{role}"))
         }
         ["role", _, "secret-id-accessor" | "secret-id", "lookup"] => None,
-        ["role", role] if delete => mapped(AUTH_ROLE_DELETE, format!("{mount}/role/{role}")),
-        ["role", role, ..] => mapped(AUTH_ROLE_WRITE, format!("{mount}/role/{role}")),
-        ["users", user] if delete => mapped(USER_DELETE, format!("{mount}/users/{user}")),
-        ["users", user, ..] => mapped(USER_WRITE, format!("{mount}/users/{user}")),
-        _ => mapped(AUTH_METHOD_CONFIG, segments[1..].join("/")),
+        ["role", role] if delete => mapped(A::AuthRoleDelete, format!("{mount}/role/{role}")),
+        ["role", role, ..] => mapped(A::AuthRoleWrite, format!("{mount}/role/{role}")),
+        ["users", user] if delete => mapped(A::UserDelete, format!("{mount}/users/{user}")),
+        ["users", user, ..] => mapped(A::UserWrite, format!("{mount}/users/{user}")),
+        _ => mapped(A::AuthMethodConfigure, segments[1..].join("/")),
     }
 }
 
 fn token(rest: &[&str], delete: bool, write: bool) -> Option<Mapped> {
     match rest {
-        ["create", ..] | ["create-orphan"] => mapped(TOKEN_CREATE, rest.join("/")),
-        [r, ..] if r.starts_with("revoke") => mapped(TOKEN_REVOKE, *r),
+        ["create", ..] | ["create-orphan"] => mapped(A::TokenCreate, rest.join("/")),
+        [r, ..] if r.starts_with("revoke") => mapped(A::TokenRevoke, *r),
         [r, ..] if r.starts_with("lookup") || r.starts_with("renew") => None,
         ["roles", role] if write => mapped(
-            TOKEN_ROLE_CHANGE,
+            A::TokenRoleChange,
             format!(
                 "token/roles/{role}{}",
                 if delete { " (deleted)" } else { "" }
             ),
         ),
-        _ if write => mapped(STORE_WRITE, format!("auth/token/{}", rest.join("/"))),
+        _ if write => mapped(A::StoreWrite, format!("auth/token/{}", rest.join("/"))),
         _ => None,
     }
 }
@@ -247,7 +224,11 @@ fn record(rest: &[&str], delete: bool) -> Option<Mapped> {
         ["sessions" | "jobs", ..] => None,
         [] => None,
         _ => mapped(
-            if delete { RECORD_DELETE } else { RECORD_WRITE },
+            if delete {
+                A::RecordDelete
+            } else {
+                A::RecordWrite
+            },
             rest.join("/"),
         ),
     }
@@ -257,7 +238,7 @@ fn record(rest: &[&str], delete: bool) -> Option<Mapped> {
 mod tests {
     use super::*;
 
-    fn action(path: &str, op: &str) -> Option<(&'static str, String)> {
+    fn action(path: &str, op: &str) -> Option<(A, String)> {
         map(path, op, None).map(|m| (m.action, m.target))
     }
 
@@ -266,33 +247,33 @@ mod tests {
         let m = map("env/staging/data/payments/db", "read", None).unwrap();
         assert_eq!(
             (m.action, m.target.as_str(), m.environment.as_deref()),
-            (CREDENTIAL_REVEAL, "staging/payments/db", Some("staging"))
+            (A::CredentialReveal, "staging/payments/db", Some("staging"))
         );
         let compare = map(
             "env/staging/data/payments/db",
             "read",
             Some(&Purpose::Compare),
         );
-        assert_eq!(compare.unwrap().action, CREDENTIAL_READ);
+        assert_eq!(compare.unwrap().action, A::CredentialRead);
         assert_eq!(
             action("env/qa/data/a", "create").unwrap().0,
-            CREDENTIAL_WRITE
+            A::CredentialWrite
         );
         assert_eq!(
             action("env/qa/data/a", "delete").unwrap().0,
-            CREDENTIAL_DELETE
+            A::CredentialDelete
         );
         assert_eq!(
             action("env/qa/destroy/a", "update").unwrap().0,
-            CREDENTIAL_DESTROY
+            A::CredentialDestroy
         );
         assert_eq!(
             action("env/qa/metadata/a", "delete").unwrap().0,
-            CREDENTIAL_DESTROY
+            A::CredentialDestroy
         );
         assert_eq!(
             action("env/qa/metadata/a", "update").unwrap().0,
-            CREDENTIAL_METADATA
+            A::CredentialRetag
         );
         assert_eq!(action("env/qa/metadata/a", "read"), None);
         assert_eq!(action("env/qa/detailed-metadata/", "scan"), None);
@@ -302,56 +283,56 @@ mod tests {
     fn provisioning_paths() {
         assert_eq!(
             action("sys/policies/acl/crypter-role-x", "update"),
-            Some((POLICY_WRITE, "policy/crypter-role-x".into()))
+            Some((A::PolicyWrite, "policy/crypter-role-x".into()))
         );
         assert_eq!(
             action("sys/mounts/env/qa", "update"),
-            Some((ENVIRONMENT_MOUNT, "qa".into()))
+            Some((A::EnvironmentMount, "qa".into()))
         );
         assert_eq!(
             action("auth/approle/role/ci/secret-id", "update"),
-            Some((SECRET_ID_ISSUE, "approle/role/ci".into()))
+            Some((A::SecretIdIssue, "approle/role/ci".into()))
         );
         assert_eq!(
             action("auth/team/approle/role/ci", "create"),
-            Some((AUTH_ROLE_WRITE, "team/approle/role/ci".into()))
+            Some((A::AuthRoleWrite, "team/approle/role/ci".into()))
         );
         assert_eq!(
             action("auth/userpass/users/bob", "delete"),
-            Some((USER_DELETE, "userpass/users/bob".into()))
+            Some((A::UserDelete, "userpass/users/bob".into()))
         );
         assert_eq!(
             action("auth/userpass/login/bob", "update"),
-            Some((SESSION_LOGIN, "userpass".into()))
+            Some((A::SessionLogin, "userpass".into()))
         );
         assert_eq!(
             action("auth/cert/certs/web", "update").unwrap().0,
-            AUTH_METHOD_CONFIG
+            A::AuthMethodConfigure
         );
         assert_eq!(
             action("auth/jwt/config", "update").unwrap().0,
-            AUTH_METHOD_CONFIG
+            A::AuthMethodConfigure
         );
         assert_eq!(
             action("identity/oidc/role/x", "create").unwrap().0,
-            IDENTITY_CHANGE
+            A::IdentityChange
         );
         assert_eq!(
             action("auth/token/create", "update").unwrap().0,
-            TOKEN_CREATE
+            A::TokenCreate
         );
     }
 
     #[test]
     fn key_paths() {
         for (path, op, want) in [
-            ("transit/qa/keys/cards", "create", KEY_CREATE),
-            ("transit/qa/keys/cards", "delete", KEY_DELETE),
-            ("transit/qa/keys/cards/config", "update", KEY_CONFIG),
-            ("transit/qa/keys/cards/rotate", "update", KEY_ROTATE),
-            ("transit/qa/decrypt/cards", "update", KEY_DECRYPT),
-            ("transit/qa/encrypt/cards", "update", KEY_USE),
-            ("transit/qa/sign/cards/sha2-256", "update", KEY_USE),
+            ("transit/qa/keys/cards", "create", A::KeyCreate),
+            ("transit/qa/keys/cards", "delete", A::KeyDelete),
+            ("transit/qa/keys/cards/config", "update", A::KeyConfigure),
+            ("transit/qa/keys/cards/rotate", "update", A::KeyRotate),
+            ("transit/qa/decrypt/cards", "update", A::KeyDecrypt),
+            ("transit/qa/encrypt/cards", "update", A::KeyUse),
+            ("transit/qa/sign/cards/sha2-256", "update", A::KeyUse),
         ] {
             let m = map(path, op, None).unwrap();
             assert_eq!(
@@ -380,7 +361,88 @@ mod tests {
         }
         assert_eq!(
             action("crypter/data/freeze/snapshot", "update"),
-            Some((RECORD_WRITE, "freeze/snapshot".into()))
+            Some((A::RecordWrite, "freeze/snapshot".into()))
+        );
+    }
+
+    /// One sample audit entry per action, and the mapping produces every action from them:
+    /// a new action without a sample, or one the mapping can no longer reach, fails here.
+    #[test]
+    fn every_action_is_produced_by_a_sample_entry() {
+        let samples: &[(&str, &str, Option<Purpose>, A)] = &[
+            ("env/qa/data/a", "read", None, A::CredentialReveal),
+            (
+                "env/qa/data/a",
+                "read",
+                Some(Purpose::Compare),
+                A::CredentialRead,
+            ),
+            ("env/qa/data/a", "create", None, A::CredentialWrite),
+            ("env/qa/delete/a", "update", None, A::CredentialDelete),
+            ("env/qa/undelete/a", "update", None, A::CredentialUndelete),
+            ("env/qa/destroy/a", "update", None, A::CredentialDestroy),
+            ("env/qa/metadata/a", "update", None, A::CredentialRetag),
+            ("sys/mounts/env/qa", "update", None, A::EnvironmentMount),
+            ("sys/mounts/env/qa", "delete", None, A::EnvironmentUnmount),
+            ("sys/mounts/kv", "update", None, A::MountChange),
+            ("sys/auth/approle", "update", None, A::AuthMethodChange),
+            ("auth/jwt/config", "update", None, A::AuthMethodConfigure),
+            ("sys/policies/acl/x", "update", None, A::PolicyWrite),
+            ("sys/policies/acl/x", "delete", None, A::PolicyDelete),
+            ("sys/audit/file", "update", None, A::AuditConfigure),
+            ("auth/userpass/login/bob", "update", None, A::SessionLogin),
+            ("auth/token/create", "update", None, A::TokenCreate),
+            ("auth/token/revoke-self", "update", None, A::TokenRevoke),
+            ("auth/token/roles/ci", "update", None, A::TokenRoleChange),
+            ("auth/approle/role/ci", "create", None, A::AuthRoleWrite),
+            ("auth/approle/role/ci", "delete", None, A::AuthRoleDelete),
+            (
+                "auth/approle/role/ci/secret-id",
+                "update",
+                None,
+                A::SecretIdIssue,
+            ),
+            (
+                "auth/approle/role/ci/secret-id-accessor/destroy",
+                "update",
+                None,
+                A::SecretIdRevoke,
+            ),
+            ("auth/userpass/users/bob", "create", None, A::UserWrite),
+            ("auth/userpass/users/bob", "delete", None, A::UserDelete),
+            ("identity/entity", "update", None, A::IdentityChange),
+            (
+                "crypter/data/freeze/snapshot",
+                "update",
+                None,
+                A::RecordWrite,
+            ),
+            ("crypter/metadata/roles/x", "delete", None, A::RecordDelete),
+            ("transit/qa/keys/k", "create", None, A::KeyCreate),
+            ("transit/qa/keys/k/config", "update", None, A::KeyConfigure),
+            ("transit/qa/keys/k/rotate", "update", None, A::KeyRotate),
+            ("transit/qa/keys/k", "delete", None, A::KeyDelete),
+            ("transit/qa/decrypt/k", "update", None, A::KeyDecrypt),
+            ("transit/qa/encrypt/k", "update", None, A::KeyUse),
+            (
+                "transit/qa/export/encryption-key/k",
+                "read",
+                None,
+                A::KeyExport,
+            ),
+            ("sys/config/cors", "update", None, A::StoreWrite),
+            ("secret/data/x", "delete", None, A::StoreDelete),
+        ];
+        let mut produced = std::collections::BTreeSet::new();
+        for (path, op, purpose, want) in samples {
+            let got = map(path, op, purpose.as_ref()).map(|m| m.action);
+            assert_eq!(got, Some(*want), "{path} {op}");
+            produced.insert(*want);
+        }
+        let all: std::collections::BTreeSet<A> = A::ALL.iter().copied().collect();
+        assert_eq!(
+            produced, all,
+            "every action has a sample the mapping produces"
         );
     }
 }

@@ -70,7 +70,7 @@ pub fn parse(line: &str) -> Result<Stored, Skip> {
                 .as_str()
                 .filter(|e| !e.is_empty())
                 .map(str::to_owned),
-            action: mapped.action.to_owned(),
+            action: mapped.action,
             target: mapped.target,
             environment: mapped.environment,
             path: path.to_owned(),

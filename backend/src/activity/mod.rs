@@ -295,7 +295,7 @@ mod tests {
                 time: String::new(),
                 actor: "a".into(),
                 entity_id: None,
-                action: "x".into(),
+                action: crypter_api::ActivityAction::StoreWrite,
                 target: "t".into(),
                 environment: None,
                 path: "p".into(),

@@ -3,7 +3,8 @@
 //! secret value: values are generated or copied from another credential.
 
 use crypter_api::{
-    CredentialPath, EnvName, FreezeLevel, Grant, KeyName, KeyType, RoleClass, RoleName,
+    CredentialClass, CredentialPath, EnvName, FreezeLevel, Grant, KeyName, KeyType, RoleClass,
+    RoleName,
 };
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +108,7 @@ pub enum Operation {
     },
     PutCredential {
         path: CredentialPath,
-        class: String,
+        class: CredentialClass,
         #[serde(default)]
         owner: Option<String>,
         #[serde(default)]
@@ -144,7 +145,7 @@ pub enum Operation {
         to: BulkTarget,
         /// The class given to imported credentials (KV v1 has no metadata); `service` by default.
         #[serde(default)]
-        class: Option<String>,
+        class: Option<CredentialClass>,
         #[serde(default)]
         overwrite: bool,
     },
@@ -152,7 +153,7 @@ pub enum Operation {
         #[serde(default)]
         prefix: String,
         #[serde(default)]
-        class: Option<String>,
+        class: Option<CredentialClass>,
         #[serde(default)]
         owner: Option<String>,
         #[serde(default)]

@@ -20,11 +20,9 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
             generate,
             from,
             path,
-            class,
             labels,
             ..
         } => {
-            credential_class(class)?;
             labels_ok(labels)?;
             put_value(cs, path, generate.as_ref(), from.as_ref())
         }
@@ -40,27 +38,19 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
             mount,
             prefix: p,
             to,
-            class,
             ..
         } => {
             let mount = mount_path("mount", mount)?;
             prefix("prefix", p)?;
             prefix("to.prefix", &to.prefix)?;
-            if let Some(c) = class {
-                credential_class(c)?;
-            }
             let target = to.environment.as_ref().unwrap_or(&cs.environment).mount();
             disjoint(op.name(), &mount, p, &target, &to.prefix)
         }
         Operation::RetagCredentials {
             prefix: p,
-            class,
             add_labels,
             ..
         } => {
-            if let Some(c) = class {
-                credential_class(c)?;
-            }
             labels_ok(add_labels)?;
             prefix("prefix", p)
         }
@@ -134,10 +124,6 @@ fn put_value(
              `from = {{ environment, path }}`"
         )),
     }
-}
-
-fn credential_class(class: &str) -> Result<(), String> {
-    crate::credentials::validate_class(class).map_err(|e| e.to_string())
 }
 
 fn labels_ok(labels: &[String]) -> Result<(), String> {

@@ -7,7 +7,7 @@ use super::freeze::{
 use crate::error::AppError;
 use crate::runbooks::{self, store, Actor};
 use clap::{Args, Subcommand, ValueEnum};
-use crypter_api::{Runbook, RunbookStart, SignoffRequest};
+use crypter_api::{EnvName, Runbook, RunbookStart, SignoffRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,8 +28,8 @@ pub enum RunbookCommand {
         #[arg(long)]
         title: String,
         /// A target environment (repeat for several).
-        #[arg(long = "env", required = true)]
-        environments: Vec<String>,
+        #[arg(long = "env", required = true, value_parser = EnvName::parse)]
+        environments: Vec<EnvName>,
     },
     /// Every run, or one run's checklist.
     Status { id: Option<String> },

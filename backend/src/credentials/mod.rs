@@ -16,7 +16,7 @@ pub use listing::{Freshness, Listing, ListingCache, Want};
 pub use metadata::{from_custom, parse_entry, rotation_due, summary, to_custom, KvMetadata};
 pub use walk::{walk, KeyInfoAnswer, Walked};
 pub use write::{
-    destroy, put, rollback, soft_delete, undelete, validate_class, validate_label, write_metadata,
+    destroy, parse_class, put, rollback, soft_delete, undelete, validate_label, write_metadata,
 };
 
 use crate::bao::kv::{self, KvError, Mount};

@@ -46,7 +46,7 @@ fn validate_description(description: &str) -> Result<(), AppError> {
 
 fn from_record(name: &EnvName, data: &Value) -> Environment {
     Environment {
-        name: name.to_string(),
+        name: name.clone(),
         description: data["description"].as_str().unwrap_or_default().to_owned(),
         color: data["color"].as_str().unwrap_or(DEFAULT_COLOR).to_owned(),
         protected: data["protected"].as_bool().unwrap_or(false),
@@ -103,9 +103,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>, A
     let envs = records(bao, token).await?;
     let mut counted: Vec<Environment> = stream::iter(envs)
         .map(|mut env| async move {
-            if let Ok(name) = EnvName::parse(&env.name) {
-                env.credential_count = credentials::count(bao, token, &name).await.ok();
-            }
+            env.credential_count = credentials::count(bao, token, &env.name).await.ok();
             env
         })
         .buffer_unordered(FAN_OUT)
@@ -126,7 +124,7 @@ pub async fn create(
     token: &SecretString,
     req: &EnvironmentCreate,
 ) -> Result<Environment, AppError> {
-    let name = EnvName::parse(&req.name)?;
+    let name = req.name.clone();
     let color = req
         .color
         .clone()
@@ -163,7 +161,7 @@ pub async fn create(
         return Err(e);
     }
     let env = Environment {
-        name: name.to_string(),
+        name: name.clone(),
         description: req.description.clone(),
         color,
         protected: req.protected,
@@ -202,7 +200,7 @@ pub async fn record_mount(
     token: &SecretString,
     req: &EnvironmentCreate,
 ) -> Result<(), AppError> {
-    let name = EnvName::parse(&req.name)?;
+    let name = req.name.clone();
     let color = req
         .color
         .clone()
@@ -210,7 +208,7 @@ pub async fn record_mount(
     validate_color(&color)?;
     validate_description(&req.description)?;
     let env = Environment {
-        name: name.to_string(),
+        name: name.clone(),
         description: req.description.clone(),
         color,
         protected: req.protected,

@@ -148,7 +148,7 @@ mod tests {
         Snapshot {
             environments: vec![EnvSnapshot {
                 environment: Environment {
-                    name: "production".into(),
+                    name: EnvName::parse("production").unwrap(),
                     description: String::new(),
                     color: String::new(),
                     protected,

@@ -81,7 +81,7 @@ pub async fn create(
     env: &EnvName,
     req: &KeyCreate,
 ) -> Result<KeyDetail, AppError> {
-    let name = KeyName::parse(&req.name)?;
+    let name = req.name.clone();
     check_text(
         req.owner.as_ref(),
         req.description.as_ref(),

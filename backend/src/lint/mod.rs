@@ -46,7 +46,7 @@ async fn env_metadata(
     environment: Environment,
     now: OffsetDateTime,
 ) -> Result<EnvSnapshot, AppError> {
-    let name = EnvName::parse(&environment.name)?;
+    let name = environment.name.clone();
     let credentials = credentials::scan(bao, token, &name, now).await?;
     Ok(EnvSnapshot {
         environment,
@@ -74,7 +74,7 @@ async fn with_hashes(
     how: Digests<'_>,
     mut env: EnvSnapshot,
 ) -> Result<EnvSnapshot, AppError> {
-    let name = EnvName::parse(&env.environment.name)?;
+    let name = env.environment.name.clone();
     let live = env.credentials.iter().filter(|c| !c.deleted);
     let Digests::Kept { records, fill } = how else {
         let paths = live.map(|c| c.path.clone()).collect();
@@ -186,7 +186,7 @@ async fn with_keys(
 ) -> Result<Vec<EnvSnapshot>, AppError> {
     stream::iter(envs)
         .map(|mut env| async move {
-            let name = EnvName::parse(&env.environment.name)?;
+            let name = env.environment.name.clone();
             env.keys = key_states(bao, token, &name, now).await?;
             Ok(env)
         })

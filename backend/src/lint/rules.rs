@@ -1,7 +1,7 @@
 //! The credential rules of the environment lint. Pure functions over a [`Snapshot`].
 
 use super::{Rule, Snapshot};
-use crypter_api::{LintFinding, Severity};
+use crypter_api::{EnvName, LintFinding, Severity};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -15,11 +15,17 @@ pub const CREDENTIAL_RULES: &[Rule] = &[
     rotation_overdue,
 ];
 
-fn finding(rule: &str, severity: Severity, env: &str, path: &str, message: String) -> LintFinding {
+fn finding(
+    rule: &str,
+    severity: Severity,
+    env: &EnvName,
+    path: &str,
+    message: String,
+) -> LintFinding {
     LintFinding {
         rule: rule.to_owned(),
         severity,
-        environment: Some(env.to_owned()),
+        environment: Some(env.to_string()),
         path: Some(path.to_owned()),
         message,
     }
@@ -206,7 +212,7 @@ mod tests {
             .collect();
         EnvSnapshot {
             environment: Environment {
-                name: name.into(),
+                name: EnvName::parse(name).unwrap(),
                 description: String::new(),
                 color: String::new(),
                 protected,

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod lint;
 pub mod machine;
 pub mod policy;
+pub mod record;
 mod save;
 pub mod settings;
 pub mod users;
@@ -66,8 +67,7 @@ pub async fn get(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<Rol
         .await?
         .and_then(|v| v.pointer("/data/data").cloned())
         .ok_or_else(|| AppError::NotFound(format!("there is no role named {name}")))?;
-    serde_json::from_value(data)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}")))
+    record::parse(name, data)
 }
 
 /// How many OpenBao reads a listing keeps in flight.

@@ -19,14 +19,23 @@ pub fn methods_of_class(class: RoleClass) -> &'static [&'static str] {
     }
 }
 
+/// The stored record. The wire type `AuthSettings` refuses unknown fields; a record written
+/// by another Crypter version may hold some, and must still read.
+#[derive(serde::Deserialize)]
+struct Record {
+    #[serde(default)]
+    deprecated_methods: Vec<String>,
+}
+
 pub async fn read(bao: &Bao, token: &SecretString) -> Result<AuthSettings, AppError> {
     let data = bao
         .read(PATH, token)
         .await?
         .and_then(|v| v.pointer("/data/data").cloned());
-    Ok(data
-        .and_then(|d| serde_json::from_value(d).ok())
-        .unwrap_or_default())
+    let record = data.and_then(|d| serde_json::from_value::<Record>(d).ok());
+    Ok(AuthSettings {
+        deprecated_methods: record.map(|r| r.deprecated_methods).unwrap_or_default(),
+    })
 }
 
 /// Mount paths are normalised to end in `/` (`approle` → `approle/`), sorted, deduplicated.

@@ -4,7 +4,7 @@
 use super::{policy_name, settings};
 use crate::bao::Bao;
 use crate::error::AppError;
-use crypter_api::{NewUser, RoleName, User};
+use crypter_api::{NewUser, RoleName, User, Username};
 use futures_util::{stream, StreamExt};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -127,10 +127,9 @@ fn token_policies(roles: &[RoleName], other: &[String]) -> Vec<String> {
 }
 
 pub async fn create(bao: &Bao, token: &SecretString, new: &NewUser) -> Result<User, AppError> {
-    validate_name(&new.name)?;
     // Userpass keeps names in lower case and compares them so: `Bob` is `bob`.
     let new = &NewUser {
-        name: new.name.to_lowercase(),
+        name: Username::parse(&new.name.as_str().to_lowercase())?,
         ..new.clone()
     };
     if new.password.chars().count() < MIN_PASSWORD_LEN {
@@ -161,7 +160,7 @@ pub async fn create(bao: &Bao, token: &SecretString, new: &NewUser) -> Result<Us
         }),
     )
     .await?;
-    get(bao, token, &new.name).await
+    get(bao, token, new.name.as_str()).await
 }
 
 /// Replace the user's Crypter roles; other policies (e.g. `crypter-admin`) are kept.

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use crypter_api::ActivityPage;
+use crypter_api::{ActivityAction, ActivityPage};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,6 +22,9 @@ pub struct ActivityParams {
     /// `false` leaves out Crypter's own value reads (plan, compare, lint, …), which carry a
     /// purpose; default `true`.
     pub own_reads: Option<String>,
+    /// Only events of this action (`credential.reveal`, `policy.write`, …: see
+    /// `ActivityAction`); every action when left out.
+    pub action: Option<String>,
 }
 
 /// The activity feed, newest first: every change and every reveal OpenBao audited,
@@ -68,8 +71,13 @@ pub async fn list(
             ))
         }
     };
+    let action = match params.action.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => Some(ActivityAction::parse(a).ok_or_else(|| unknown_action(a))?),
+    };
     let keep = |e: &crypter_api::ActivityEvent| {
-        own_reads || !(e.purpose.is_some() && e.operation == "read")
+        (own_reads || !(e.purpose.is_some() && e.operation == "read"))
+            && action.is_none_or(|a| e.action == a)
     };
     let page = feed
         .page(&state.bao, &session.token, before, limit, keep)
@@ -79,6 +87,14 @@ pub async fn list(
         next: page.next,
         feed: feed.status(),
     }))
+}
+
+fn unknown_action(text: &str) -> AppError {
+    let names: Vec<&str> = ActivityAction::ALL.iter().map(|a| a.as_str()).collect();
+    AppError::bad_request(
+        "invalid_action",
+        format!("unknown action {text:?}; use one of {}", names.join(", ")),
+    )
 }
 
 /// Append OpenBao audit lines (one JSON entry per line) posted by a log shipper. Takes an

@@ -8,7 +8,7 @@ use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
-use crypter_api::{Comparison, CredentialPath, CredentialWritten, EnvName, PromoteRequest};
+use crypter_api::{Comparison, CredentialWritten, EnvName, PromoteRequest};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -63,12 +63,15 @@ pub async fn promote(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<PromoteRequest>,
 ) -> Result<Json<CredentialWritten>, AppError> {
-    let from = EnvName::parse(&req.from)?;
-    let to = EnvName::parse(&req.to)?;
-    let path = CredentialPath::parse(&req.path)?;
+    let PromoteRequest {
+        from,
+        to,
+        path,
+        overwrite,
+    } = req;
     // Promote reads the value to copy it; nobody sees it, so it is no reveal.
     let bao = state.bao.with_purpose(Purpose::Promote);
-    let result = credentials::promote(&bao, &session.token, &from, &to, &path, req.overwrite).await;
+    let result = credentials::promote(&bao, &session.token, &from, &to, &path, overwrite).await;
     if result.is_ok() {
         let records = &state.records;
         credentials::digests::refresh(records, &state.bao, &session.token, &to, &path).await;

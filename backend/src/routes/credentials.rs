@@ -88,7 +88,7 @@ pub async fn list(
     let env = EnvName::parse(&env)?;
     let limit = parse_limit(params.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE)?;
     if let Some(class) = params.class.as_deref().filter(|c| !c.is_empty()) {
-        credentials::validate_class(class)?;
+        credentials::parse_class(class)?;
     }
     let mode = match params.quick.as_deref() {
         None | Some("" | "false") => Mode::Full,

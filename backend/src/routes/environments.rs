@@ -51,7 +51,6 @@ pub async fn create(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<EnvironmentCreate>,
 ) -> Result<(StatusCode, Json<Environment>), AppError> {
-    EnvName::parse(&req.name)?;
     let result = environments::create(&state.bao, &session.token, &req).await;
     Ok((StatusCode::CREATED, Json(result?)))
 }

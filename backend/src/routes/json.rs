@@ -27,3 +27,34 @@ impl<T: DeserializeOwned> ApiJson<T> {
             .map_err(AppError::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crypter_api::{PromoteRequest, Role};
+
+    fn refusal<T: DeserializeOwned>(body: &str) -> (&'static str, String) {
+        match ApiJson::<T>::from_bytes(body.as_bytes()) {
+            Err(AppError::BadRequest { code, message }) => (code, message),
+            Err(other) => panic!("not a 400: {other}"),
+            Ok(_) => panic!("accepted {body}"),
+        }
+    }
+
+    /// A typed name that breaks its rule is a 400 whose message names the field and the
+    /// rule, whatever the endpoint; so is a misspelled field.
+    #[test]
+    fn a_bad_name_in_a_body_is_a_400_naming_the_field() {
+        let (code, message) =
+            refusal::<PromoteRequest>(r#"{"from": "staging", "to": "../x", "path": "a"}"#);
+        assert_eq!(code, "invalid_json");
+        assert!(
+            message.contains("to: invalid environment name \"../x\": use 1-32 characters"),
+            "{message}"
+        );
+        let (code, message) =
+            refusal::<Role>(r#"{"name": "ci", "class": "service", "grnats": []}"#);
+        assert_eq!(code, "invalid_json");
+        assert!(message.contains("unknown field `grnats`"), "{message}");
+    }
+}

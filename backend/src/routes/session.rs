@@ -39,15 +39,13 @@ pub async fn login(
 
     let new = match req {
         LoginRequest::Userpass { username, password } => {
-            // The same rule as for creating a user: one definition, in `crypter_api`.
-            crate::roles::users::validate_name(&username)?;
             if password.is_empty() {
                 return Err(AppError::bad_request(
                     "invalid_password",
                     "enter a password",
                 ));
             }
-            userpass_login(&state, &username, password).await?
+            userpass_login(&state, username.as_str(), password).await?
         }
         LoginRequest::Token { token, keep_token } => {
             if token.trim().is_empty() {

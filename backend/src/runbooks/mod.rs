@@ -114,10 +114,7 @@ pub async fn start(
             "name the target environment(s) of the run",
         ));
     }
-    let mut environments = Vec::new();
-    for e in &req.environments {
-        environments.push(crypter_api::EnvName::parse(e)?.to_string());
-    }
+    let environments = req.environments.iter().map(ToString::to_string).collect();
     let template = templates::find(bao, token, &req.template).await?;
     let started_at = now();
     let stamp: String = started_at

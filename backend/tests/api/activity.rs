@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crypter::config::Settings;
-use crypter_api::{ActivityEvent, ActivityPage};
+use crypter_api::{ActivityAction, ActivityEvent, ActivityPage};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::json;
 
@@ -60,7 +60,7 @@ async fn changes_and_reveals_through_crypter_are_in_the_feed_without_values() {
     let actions: Vec<&str> = mine
         .iter()
         .map(|e| e.0)
-        .filter(|a| *a != "credential.metadata")
+        .filter(|a| *a != "credential.retag")
         .collect();
     assert_eq!(
         actions,
@@ -100,6 +100,26 @@ async fn changes_and_reveals_through_crypter_are_in_the_feed_without_values() {
     }
     let ids = |v: &[ActivityEvent]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&paged), ids(&page.events));
+
+    // Filtered by action: only that action, and the reveal above among them.
+    let resp = app
+        .activity(&c, "?limit=500&action=credential.reveal")
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let reveals: ActivityPage = resp.json().await.unwrap();
+    assert!(!reveals.events.is_empty());
+    assert!(reveals
+        .events
+        .iter()
+        .all(|e| e.action == ActivityAction::CredentialReveal));
+    assert!(reveals.events.iter().any(|e| e.id == reveal.id));
+    let (status, code, message) =
+        error_code(app.activity(&c, "?action=changesets.apply").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_action")
+    );
+    assert!(message.contains("credential.reveal"), "{message}");
 
     for q in [
         "?limit=0",

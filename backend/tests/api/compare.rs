@@ -144,29 +144,42 @@ async fn promote_copies_and_refuses_to_overwrite_unless_told() {
         .unwrap();
     assert_eq!((r.version, r.data["value"].as_str()), (2, "newer-value"));
 
-    for (body, status, code) in [
+    // Names in the body are typed (`EnvName`, `CredentialPath`): a bad one is refused
+    // while the body is read, and the message names the field.
+    for (body, status, code, says) in [
         (
             json!({"from": "staging", "to": "staging", "path": "svc/api"}),
             StatusCode::BAD_REQUEST,
             "same_environment",
+            "",
         ),
         (
             json!({"from": "staging", "to": "production", "path": "a/../b"}),
             StatusCode::BAD_REQUEST,
-            "invalid_path",
+            "invalid_json",
+            "path: invalid credential path",
         ),
         (
             json!({"from": "Staging", "to": "production", "path": "a"}),
             StatusCode::BAD_REQUEST,
-            "invalid_environment",
+            "invalid_json",
+            "from: invalid environment name",
+        ),
+        (
+            json!({"from": "staging", "to": "../x", "path": "a"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "to: invalid environment name",
         ),
         (
             json!({"from": "staging", "to": "production", "path": "svc/none"}),
             StatusCode::NOT_FOUND,
             "not_found",
+            "",
         ),
     ] {
-        let (got, got_code, _) = error_code(app.promote(&c, body).await).await;
-        assert_eq!((got, got_code.as_str()), (status, code));
+        let (got, got_code, message) = error_code(app.promote(&c, body).await).await;
+        assert_eq!((got, got_code.as_str()), (status, code), "{message}");
+        assert!(message.contains(says), "{message}");
     }
 }

@@ -111,6 +111,31 @@ async fn a_credential_is_created_read_and_listed_without_its_value() {
     );
     assert!(!message.contains("hunter2-value"));
 
+    // The class is a `CredentialClass`: an unknown one is refused while the body is read,
+    // naming the field and the classes to use, and the value appears nowhere.
+    let (status, code, message) = error_code(
+        app.put_credential(
+            &c,
+            "staging",
+            "svc/db",
+            json!({"data": {"password": "hunter2-value"}, "class": "root"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    assert!(
+        message.contains("class: unknown variant `root`"),
+        "{message}"
+    );
+    assert!(message.contains("`integration`"), "{message}");
+    assert!(!message.contains("hunter2-value"));
+    let detail = app.get_credential(&c, "staging", "svc/db").await;
+    assert_eq!(detail.status(), StatusCode::NOT_FOUND);
+
     // The environment and the author come from the URL and the session, never from the
     // body: a body that names them is refused, naming the field.
     for (field, value) in [("environment", "production"), ("created_by", "mallory")] {

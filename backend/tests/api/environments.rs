@@ -94,15 +94,28 @@ async fn environments_are_created_listed_updated_and_deleted() {
 async fn environment_input_is_validated() {
     let app = spawn_app().await;
     let c = app.caller().await;
-    for (body, want) in [
-        (json!({"name": "Bad_Name"}), "invalid_environment"),
-        (json!({"name": ""}), "invalid_environment"),
-        (json!({"name": "ok", "color": "red"}), "invalid_color"),
+    // A name in the body is an `EnvName`: refused while the body is read, naming the field.
+    let name_rule = "name: invalid environment name";
+    for (body, want, says) in [
+        (json!({"name": "Bad_Name"}), "invalid_json", name_rule),
+        (json!({"name": ""}), "invalid_json", name_rule),
+        (json!({"name": "../x"}), "invalid_json", name_rule),
+        (
+            json!({"name": "1x"}),
+            "invalid_json",
+            "a lowercase letter first",
+        ),
+        (
+            json!({"name": "ok", "color": "red"}),
+            "invalid_color",
+            "#rrggbb",
+        ),
         (
             json!({"name": "ok", "description": "d".repeat(501)}),
             "invalid_description",
+            "longer than 500",
         ),
-        (json!({"nome": "x"}), "invalid_json"),
+        (json!({"nome": "x"}), "invalid_json", "unknown field `nome`"),
     ] {
         let (status, code, message) = error_code(app.create_environment(&c, body).await).await;
         assert_eq!(
@@ -110,9 +123,12 @@ async fn environment_input_is_validated() {
             (StatusCode::BAD_REQUEST, want),
             "{message}"
         );
+        assert!(message.contains(says), "{message}");
     }
-    let (_, _, message) = error_code(app.create_environment(&c, json!({"name": "1x"})).await).await;
-    assert!(message.contains("a lowercase letter first"), "{message}");
+    // Nothing was created for any refused body: the store still holds only the demo two.
+    let listed: Vec<Environment> = app.list_environments(&c).await.json().await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["production", "staging"]);
 
     let (status, _, _) =
         error_code(app.create_environment(&c, json!({"name": "staging"})).await).await;
@@ -185,7 +201,7 @@ async fn environment_changes_are_logged() {
     let events = app.events(&c.client).await;
     let actions: Vec<(&str, &str)> = events
         .iter()
-        .filter(|e| e.action.starts_with("environment.") && e.target == "logged")
+        .filter(|e| e.action.noun() == "environment" && e.target == "logged")
         .map(|e| (e.action.as_str(), e.target.as_str()))
         .collect();
     assert_eq!(

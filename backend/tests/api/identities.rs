@@ -250,7 +250,7 @@ async fn human_users_get_their_roles_policies() {
         (
             json!({"name": "../x", "password": password}),
             400,
-            "invalid_username",
+            "invalid_json",
         ),
     ] {
         let (s, c, message) =
@@ -376,18 +376,21 @@ async fn login_and_user_creation_share_one_username_rule() {
             );
             assert_eq!(login.status(), StatusCode::OK, "login {name:?}");
         } else {
-            let (cs, cc, _) = error_code(create).await;
-            let (ls, lc, _) = error_code(login).await;
+            // Both bodies hold a `Username`: the same refusal, naming the field.
+            let (cs, cc, cm) = error_code(create).await;
+            let (ls, lc, lm) = error_code(login).await;
             assert_eq!(
                 (cs, cc.as_str()),
-                (StatusCode::BAD_REQUEST, "invalid_username"),
+                (StatusCode::BAD_REQUEST, "invalid_json"),
                 "{name:?}"
             );
             assert_eq!(
                 (ls, lc.as_str()),
-                (StatusCode::BAD_REQUEST, "invalid_username"),
+                (StatusCode::BAD_REQUEST, "invalid_json"),
                 "{name:?}"
             );
+            assert!(cm.contains("name: a username is 1-64"), "{cm}");
+            assert!(lm.contains("a username is 1-64"), "{lm}");
         }
     }
 }

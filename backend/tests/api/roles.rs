@@ -80,7 +80,11 @@ async fn invalid_roles_get_clear_400s() {
     let cases = [
         (
             json!({"name": "Bad Name", "class": "service", "grants": []}),
-            "invalid role name",
+            "name: invalid role name",
+        ),
+        (
+            json!({"name": "r", "class": "service", "grants": [], "descripton": "typo"}),
+            "unknown field `descripton`",
         ),
         (
             json!({"name": "r", "class": "service",
@@ -104,7 +108,7 @@ async fn invalid_roles_get_clear_400s() {
         ),
         (
             json!({"name": "r", "class": "robot", "grants": []}),
-            "unknown variant `robot`",
+            "class: unknown variant `robot`",
         ),
         (
             json!({"name": "r", "class": "service", "grants": [],
@@ -118,13 +122,55 @@ async fn invalid_roles_get_clear_400s() {
         assert!(message.contains(why), "{body}: {message}");
     }
     // Nothing was written for the refused role.
-    assert!(!app.bao_has("sys/policies/acl/crypter-role-r").await);
-    expect_error(
-        admin.send(Method::GET, "/roles/Nope", None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_role",
+    assert!(app
+        .bao
+        .read("sys/policies/acl/crypter-role-r", &app.root)
+        .await
+        .unwrap()
+        .is_none());
+    // A PUT with a misspelled field is refused whole: the role keeps what it had.
+    let typo = json!({"name": "typo", "class": "service", "description": "before", "grants": []});
+    assert_eq!(admin.create_role(typo).await.status(), StatusCode::CREATED);
+    let (status, code, message) = error_code(
+        admin
+            .update_role(
+                "typo",
+                json!({"name": "typo", "class": "service", "description": "after",
+                       "grants": [], "grnats": [grant("staging", "a", &["read"], "allow")]}),
+            )
+            .await,
     )
     .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    assert!(message.contains("unknown field `grnats`"), "{message}");
+    let kept = admin.send(Method::GET, "/roles/typo", None).await;
+    let kept: Value = kept.json().await.unwrap();
+    assert_eq!(kept["description"], "before");
+    // The deprecated-login settings too.
+    let (status, _, message) = error_code(
+        admin
+            .send(
+                Method::PUT,
+                "/settings/auth",
+                Some(json!({"deprecated_method": ["userpass/"]})),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        message.contains("unknown field `deprecated_method`"),
+        "{message}"
+    );
+
+    let (status, code, _) = error_code(admin.send(Method::GET, "/roles/Nope", None).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_role")
+    );
     let (status, _, _) = error_code(admin.send(Method::GET, "/roles/nope", None).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -1,8 +1,9 @@
 use super::{empty_response, get, request};
 use crypter_api::ApiError;
 use crypter_api::{
-    ActivityPage, Comparison, CredentialDetail, CredentialPage, CredentialWrite, CredentialWritten,
-    LintFinding, PromoteRequest, RevealedCredential, SearchResults, VersionRequest,
+    ActivityAction, ActivityPage, Comparison, CredentialDetail, CredentialPage, CredentialWrite,
+    CredentialWritten, LintFinding, PromoteRequest, RevealedCredential, SearchResults,
+    VersionRequest,
 };
 use gloo_net::http::Method;
 
@@ -143,8 +144,16 @@ pub async fn search(q: String) -> Result<SearchResults, ApiError> {
 
 /// Fifty events older than `before`; `own_reads` includes Crypter's own value reads (plan,
 /// compare, lint…), which would otherwise fill the page.
-pub async fn activity(before: Option<String>, own_reads: bool) -> Result<ActivityPage, ApiError> {
-    let query = format!("/activity?limit=50&own_reads={own_reads}");
+/// A page of the activity feed; `action` keeps only events of that action.
+pub async fn activity(
+    before: Option<String>,
+    own_reads: bool,
+    action: Option<ActivityAction>,
+) -> Result<ActivityPage, ApiError> {
+    let mut query = format!("/activity?limit=50&own_reads={own_reads}");
+    if let Some(a) = action {
+        query.push_str(&format!("&action={}", encode(a.as_str())));
+    }
     match before {
         Some(b) => get(&format!("{query}&before={}", encode(&b))).await,
         None => get(&query).await,

@@ -2,7 +2,8 @@ use super::confirm::TypedConfirm;
 use super::error_box::ErrorBox;
 use crate::api;
 use crypter_api::{
-    ApiError, CompareEntry, Comparison, CredentialWritten, Environment, PromoteRequest,
+    ApiError, CompareEntry, Comparison, CredentialPath, CredentialWritten, EnvName, Environment,
+    PromoteRequest,
 };
 use leptos::prelude::*;
 
@@ -40,7 +41,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                 <select id=id data-testid=id prop:value=move || sig.get()
                     on:change=move |ev| sig.set(event_target_value(&ev))>
                     <option value="" disabled=true>"Pick an environment"</option>
-                    {move || envs.get().into_iter().map(|e| view! { <option value=e.name.clone()>{e.name.clone()}</option> }).collect_view()}
+                    {move || envs.get().into_iter().map(|e| view! { <option value=e.name.to_string()>{e.name.to_string()}</option> }).collect_view()}
                 </select>
             </div>
         }
@@ -97,11 +98,19 @@ fn CompareRow(
         Some(false) => "different",
         None => "-",
     };
-    let req = PromoteRequest {
-        from: left,
-        to: right.clone(),
-        path: e.path.clone(),
-        overwrite: e.in_right,
+    // A path made behind Crypter's back may break the path rule: no promote for it.
+    let req = match (
+        EnvName::parse(&left),
+        EnvName::parse(&right),
+        CredentialPath::parse(&e.path),
+    ) {
+        (Ok(from), Ok(to), Ok(path)) => Some(PromoteRequest {
+            from,
+            to,
+            path,
+            overwrite: e.in_right,
+        }),
+        _ => None,
     };
     let can = e.in_left && e.equal != Some(true);
     // Overwriting in a protected environment needs its name typed.
@@ -113,7 +122,7 @@ fn CompareRow(
             <td>{mark(e.in_left)}</td>
             <td>{mark(e.in_right)}</td>
             <td data-testid="compare-equal">{equal}</td>
-            <td>{can.then(|| if overwrite {
+            <td>{req.filter(|_| can).map(|req| if overwrite {
                 view! {
                     <TypedConfirm env=right.clone() protected=right_protected
                         label="Promote (overwrite)" testid="promote"

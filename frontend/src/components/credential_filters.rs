@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crypter_api::{ApiError, CREDENTIAL_CLASSES};
+use crypter_api::{ApiError, CredentialClass};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -42,12 +42,12 @@ pub fn Filters(
                     on:change=move |ev| pick(event_target_value(&ev))>
                     <option value="" disabled=true>"Pick an environment"</option>
                     {move || envs.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
-                        let label = if e.protected { format!("{} (protected)", e.name) } else { e.name.clone() };
+                        let label = if e.protected { format!("{} (protected)", e.name) } else { e.name.to_string() };
                         // `selected` on the option itself: the list arrives after the
                         // select's value is set, so a value alone would not stick.
                         let name = e.name.clone();
                         let is_picked = move || env.get() == name;
-                        view! { <option value=e.name.clone() selected=is_picked>{label}</option> }
+                        view! { <option value=e.name.to_string() selected=is_picked>{label}</option> }
                     }).collect_view()}
                 </select>
             </div>
@@ -60,7 +60,7 @@ pub fn Filters(
                 <select id="filter-class" data-testid="filter-class"
                     on:change=move |ev| class.set(event_target_value(&ev))>
                     <option value="">"Any class"</option>
-                    {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+                    {CredentialClass::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
                 </select>
             </div>
             <div>

@@ -1,8 +1,8 @@
 use super::error_box::ErrorBox;
 use crate::api;
 use crypter_api::{
-    ApiError, CredentialDetail, CredentialMetadata, CredentialWrite, CredentialWritten,
-    CREDENTIAL_CLASSES,
+    ApiError, CredentialClass, CredentialDetail, CredentialMetadata, CredentialWrite,
+    CredentialWritten,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ impl MetaFields {
         };
         CredentialWrite {
             data,
-            class: opt(self.class),
+            class: opt(self.class).and_then(|c| CredentialClass::parse(&c)),
             owner: opt(self.owner),
             description: opt(self.description),
             labels: self
@@ -144,7 +144,7 @@ pub fn CredentialForm(
                 prop:value=move || meta.class.get()
                 on:change=move |ev| meta.class.set(event_target_value(&ev))>
                 <option value="">"Pick a class"</option>
-                {CREDENTIAL_CLASSES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+                {CredentialClass::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
             </select>
             <ValueFields fields=fields />
             <label for="cred-owner">"Owner"</label>

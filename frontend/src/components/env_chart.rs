@@ -26,8 +26,8 @@ pub fn EnvChart(envs: Vec<Environment>) -> impl IntoView {
             let count = e.credential_count.unwrap_or(0);
             let w = ((WIDTH - LABEL_W - 50) * count / max).max(2);
             view! {
-                <g data-testid="chart-bar" data-env=e.name.clone() data-count=count.to_string()>
-                    <text x="0" y=(y + TEXT_DY).to_string() class="chart-label">{e.name.clone()}</text>
+                <g data-testid="chart-bar" data-env=e.name.to_string() data-count=count.to_string()>
+                    <text x="0" y=(y + TEXT_DY).to_string() class="chart-label">{e.name.to_string()}</text>
                     <rect x=LABEL_W.to_string() y=y.to_string() width=w.to_string() height=BAR_H.to_string() rx="4" fill=e.color.clone()></rect>
                     <text x=(LABEL_W + w + 6).to_string() y=(y + TEXT_DY).to_string() class="chart-value">{count.to_string()}</text>
                 </g>

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crypter_api::{NewUser, RoleName, User, UserRoles};
+use crypter_api::{NewUser, RoleName, User, UserRoles, Username};
 use leptos::prelude::*;
 
 fn parse_roles(text: &str) -> Result<Vec<RoleName>, String> {
@@ -38,11 +38,14 @@ pub fn UsersPanel() -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match parse_roles(&roles.get_untracked()) {
-            Ok(r) => {
+        let parsed = Username::parse(name.get_untracked().trim())
+            .map_err(|e| e.message)
+            .and_then(|n| parse_roles(&roles.get_untracked()).map(|r| (n, r)));
+        match parsed {
+            Ok((n, r)) => {
                 invalid.set(None);
                 create.dispatch(NewUser {
-                    name: name.get_untracked().trim().to_owned(),
+                    name: n,
                     password: password.get_untracked(),
                     roles: r,
                 });

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::time::short_time;
-use crypter_api::{ActivityEvent, ActivityPage, ApiError, AuditFeedStatus};
+use crypter_api::{ActivityAction, ActivityEvent, ActivityPage, ApiError, AuditFeedStatus};
 use leptos::prelude::*;
 
 #[component]
@@ -13,9 +13,18 @@ pub fn Activity() -> impl IntoView {
     let next: RwSignal<Option<String>> = RwSignal::new(None);
     let feed: RwSignal<Option<AuditFeedStatus>> = RwSignal::new(None);
     let own_reads = RwSignal::new(false);
+    let action: RwSignal<Option<ActivityAction>> = RwSignal::new(None);
     let load = Action::new_local(move |before: &Option<String>| {
-        api::activity(before.clone(), own_reads.get_untracked())
+        api::activity(
+            before.clone(),
+            own_reads.get_untracked(),
+            action.get_untracked(),
+        )
     });
+    let reload = move || {
+        events.set(Vec::new());
+        load.dispatch(None);
+    };
     load.dispatch(None);
     Effect::new(move |_| {
         if let Some(Ok(page)) = load.value().get() {
@@ -35,10 +44,7 @@ pub fn Activity() -> impl IntoView {
         <section class="page" data-testid="page">
             <div class="page-head">
                 <h1 data-testid="page-title">"Activity"</h1>
-                <button type="button" data-testid="activity-refresh" on:click=move |_| {
-                    events.set(Vec::new());
-                    load.dispatch(None);
-                }>"Refresh"</button>
+                <button type="button" data-testid="activity-refresh" on:click=move |_| reload()>"Refresh"</button>
             </div>
             <p class="muted">
                 "Read from OpenBao's own audit log: every change and every reveal, including "
@@ -46,14 +52,24 @@ pub fn Activity() -> impl IntoView {
             </p>
             <ErrorBox error=error />
             {move || feed.get().map(|f| view! { <FeedStatus feed=f /> })}
-            <label class="check">
-                <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
-                    on:change=move |_| {
-                        events.set(Vec::new());
-                        load.dispatch(None);
-                    } />
-                "Include Crypter's own value reads (plan, compare, lint, apply)"
-            </label>
+            <div class="filters" role="group" aria-label="Activity filters">
+                <div>
+                    <label for="activity-action">"Action"</label>
+                    <select id="activity-action" data-testid="activity-action"
+                        on:change=move |ev| {
+                            action.set(ActivityAction::parse(&event_target_value(&ev)));
+                            reload();
+                        }>
+                        <option value="">"Every action"</option>
+                        {ActivityAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <label class="check">
+                    <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
+                        on:change=move |_| reload() />
+                    "Include Crypter's own value reads (plan, compare, lint, apply)"
+                </label>
+            </div>
             <div class="card">
                 <ActivityTable events=events.into() />
                 {move || next.with(Option::is_some).then(|| view! {
@@ -117,11 +133,11 @@ pub fn ActivityTable(events: Signal<Vec<ActivityEvent>>) -> impl IntoView {
                     <For each=move || events.get() key=|e| e.id.clone() children=|e| {
                         let outcome_class = if e.outcome == "ok" { "badge ok" } else { "badge bad" };
                         view! {
-                            <tr data-testid="activity-row" data-action=e.action.clone()>
+                            <tr data-testid="activity-row" data-action=e.action.as_str()>
                                 <td>{short_time(&e.time)}</td>
                                 <td data-testid="activity-actor">{e.actor.clone()}</td>
                                 <td>
-                                    {e.action.clone()}
+                                    {e.action.as_str()}
                                     {e.purpose.as_deref().map(|p| view! { " "<span class="muted">{purpose_text(p)}</span> })}
                                 </td>
                                 <td><code>{e.target.clone()}</code></td>

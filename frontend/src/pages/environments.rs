@@ -3,7 +3,7 @@ use crate::components::compare_view::CompareView;
 use crate::components::confirm::TypedConfirm;
 use crate::components::error_box::ErrorBox;
 use crate::components::loading::Loading;
-use crypter_api::{ApiError, Environment, EnvironmentCreate, EnvironmentUpdate};
+use crypter_api::{ApiError, EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
 use leptos::prelude::*;
 
 /// Environments with their credential counts: create, edit, delete, and compare.
@@ -59,13 +59,13 @@ fn EnvTable(
             <thead><tr><th>"Name"</th><th>"Description"</th><th>"Credentials"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
             <tbody>
                 {list.into_iter().map(|e: Environment| {
-                    let name = e.name.clone();
+                    let name = e.name.to_string();
                     let edit = e.clone();
                     let edit_label = format!("Edit {}", e.name);
                     view! {
-                        <tr data-testid="env-row" data-env=e.name.clone()>
+                        <tr data-testid="env-row" data-env=e.name.to_string()>
                             <td>
-                                <span class="swatch" style:background-color=e.color.clone()></span>" "<strong>{e.name.clone()}</strong>
+                                <span class="swatch" style:background-color=e.color.clone()></span>" "<strong>{e.name.to_string()}</strong>
                                 {e.protected.then(|| view! { " " <span class="badge bad" data-testid="protected-badge">"protected"</span> })}
                             </td>
                             <td>{e.description.clone()}</td>
@@ -73,7 +73,7 @@ fn EnvTable(
                             <td class="row-actions">
                                 <button type="button" data-testid="edit-env" aria-label=edit_label
                                     on:click=move |_| editing.set(Some(edit.clone()))>"Edit"</button>
-                                <TypedConfirm env=e.name.clone() protected=e.protected label="Delete" testid="delete-env"
+                                <TypedConfirm env=e.name.to_string() protected=e.protected label="Delete" testid="delete-env"
                                     on_confirm=Callback::new(move |_| { remove.dispatch(name.clone()); }) />
                             </td>
                         </tr>
@@ -88,17 +88,28 @@ fn EnvTable(
 #[component]
 fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoView {
     let is_new = existing.is_none();
-    let e = existing.unwrap_or(Environment {
-        name: String::new(),
-        description: String::new(),
-        color: "#2f80ed".into(),
-        protected: false,
-        credential_count: None,
-    });
-    let name = RwSignal::new(e.name.clone());
-    let description = RwSignal::new(e.description.clone());
-    let color = RwSignal::new(e.color.clone());
-    let protected = RwSignal::new(e.protected);
+    let title = existing.as_ref().map_or_else(
+        || "New environment".to_owned(),
+        |e| format!("Edit {}", e.name),
+    );
+    let name = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|e| e.name.to_string())
+            .unwrap_or_default(),
+    );
+    let description = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|e| e.description.clone())
+            .unwrap_or_default(),
+    );
+    let color = RwSignal::new(
+        existing
+            .as_ref()
+            .map_or_else(|| "#2f80ed".to_owned(), |e| e.color.clone()),
+    );
+    let protected = RwSignal::new(existing.as_ref().is_some_and(|e| e.protected));
     let save = Action::new_local(move |_: &()| {
         let (n, d, c, p) = (
             name.get_untracked(),
@@ -108,8 +119,11 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         );
         async move {
             if is_new {
+                // Checked here too, so the rule's message shows before any request.
+                let name = EnvName::parse(n.trim())
+                    .map_err(|e| ApiError::new("invalid_environment", e.message))?;
                 api::create_environment(EnvironmentCreate {
-                    name: n,
+                    name,
                     description: d,
                     color: Some(c),
                     protected: p,
@@ -140,7 +154,7 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         <form class="card" data-testid=if is_new { "env-create" } else { "env-edit" }
             aria-labelledby=if is_new { "env-create-title" } else { "env-edit-title" }
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
-            <h2 id=if is_new { "env-create-title" } else { "env-edit-title" }>{if is_new { "New environment".to_owned() } else { format!("Edit {}", e.name) }}</h2>
+            <h2 id=if is_new { "env-create-title" } else { "env-edit-title" }>{title}</h2>
             {is_new.then(|| view! {
                 <label for="env-name">"Name"</label>
                 <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=name />

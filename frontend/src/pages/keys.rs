@@ -5,7 +5,7 @@ use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::key_detail::KeyDetailPanel;
 use crate::components::time::short_time;
-use crypter_api::{parse_period, ApiError, Environment, KeyCreate, KeySummary, KeyType};
+use crypter_api::{parse_period, ApiError, Environment, KeyCreate, KeyName, KeySummary, KeyType};
 use leptos::prelude::*;
 
 #[component]
@@ -17,7 +17,7 @@ pub fn Keys() -> impl IntoView {
         if let Some(Ok(list)) = envs.get() {
             if env.with_untracked(String::is_empty) {
                 if let Some(first) = list.first() {
-                    env.set(first.name.clone());
+                    env.set(first.name.to_string());
                 }
             }
         }
@@ -52,7 +52,7 @@ pub fn Keys() -> impl IntoView {
             .and_then(Result::ok)
             .unwrap_or_default()
             .into_iter()
-            .map(|e| view! { <option value=e.name.clone()>{e.name.clone()}</option> })
+            .map(|e| view! { <option value=e.name.to_string()>{e.name.to_string()}</option> })
             .collect_view()
     };
     view! {
@@ -153,12 +153,16 @@ fn NewKey(env: RwSignal<String>, on_created: Callback<String>) -> impl IntoView 
             Ok(p) => p,
             Err(e) => return invalid.set(Some(format!("Rotation period: {e}"))),
         };
+        let name = match KeyName::parse(name.get_untracked().trim()) {
+            Ok(n) => n,
+            Err(e) => return invalid.set(Some(e.message)),
+        };
         invalid.set(None);
         let text = |s: RwSignal<String>| {
             Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
         };
         let req = KeyCreate {
-            name: name.get_untracked().trim().to_owned(),
+            name,
             key_type: kind.get_untracked(),
             owner: text(owner),
             description: text(description),

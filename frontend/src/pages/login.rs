@@ -1,7 +1,7 @@
 use crate::api;
 use crate::auth::Auth;
 use crate::components::error_box::ErrorBox;
-use crypter_api::LoginRequest;
+use crypter_api::{ApiError, LoginRequest, Username};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -24,22 +24,31 @@ pub fn Login() -> impl IntoView {
             crate::section::go(safe_next(&next), "core", &navigate);
         }
     });
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // A username that breaks the rule is refused here, with the same message the API gives.
+    let invalid: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let error = Signal::derive(move || {
+        invalid
+            .get()
+            .or_else(|| action.value().get().and_then(Result::err))
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let req = if use_token.get_untracked() {
-            LoginRequest::Token {
+            Ok(LoginRequest::Token {
                 token: token.get_untracked(),
                 keep_token: false,
-            }
+            })
         } else {
-            LoginRequest::Userpass {
-                username: username.get_untracked(),
-                password: password.get_untracked(),
-            }
+            userpass(&username.get_untracked(), password.get_untracked())
         };
-        action.dispatch(req);
+        match req {
+            Ok(req) => {
+                invalid.set(None);
+                action.dispatch(req);
+            }
+            Err(e) => invalid.set(Some(e)),
+        }
     };
 
     view! {
@@ -47,24 +56,7 @@ pub fn Login() -> impl IntoView {
             <form class="card login" data-testid="login-form" aria-label="Log in" on:submit=submit>
                 <h1>"Crypter"</h1>
                 <p class="muted">"Log in with your OpenBao identity."</p>
-                <div class="tabs" role="group" aria-label="Login method">
-                    <button
-                        type="button"
-                        data-testid="login-method-userpass"
-                        aria-pressed=move || (!use_token.get()).to_string()
-                        on:click=move |_| use_token.set(false)
-                    >
-                        "Username"
-                    </button>
-                    <button
-                        type="button"
-                        data-testid="login-method-token"
-                        aria-pressed=move || use_token.get().to_string()
-                        on:click=move |_| use_token.set(true)
-                    >
-                        "Token"
-                    </button>
-                </div>
+                <MethodTabs use_token=use_token />
                 <Show
                     when=move || use_token.get()
                     fallback=move || view! {
@@ -87,6 +79,41 @@ pub fn Login() -> impl IntoView {
                 </button>
             </form>
         </main>
+    }
+}
+
+/// A username and password login, the username checked by the API's own rule.
+fn userpass(username: &str, password: String) -> Result<LoginRequest, ApiError> {
+    let name = Username::parse(username.trim())
+        .map_err(|e| ApiError::new("invalid_username", e.message))?;
+    Ok(LoginRequest::Userpass {
+        username: name,
+        password,
+    })
+}
+
+/// Username or token: which way to log in.
+#[component]
+fn MethodTabs(use_token: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="tabs" role="group" aria-label="Login method">
+            <button
+                type="button"
+                data-testid="login-method-userpass"
+                aria-pressed=move || (!use_token.get()).to_string()
+                on:click=move |_| use_token.set(false)
+            >
+                "Username"
+            </button>
+            <button
+                type="button"
+                data-testid="login-method-token"
+                aria-pressed=move || use_token.get().to_string()
+                on:click=move |_| use_token.set(true)
+            >
+                "Token"
+            </button>
+        </div>
     }
 }
 

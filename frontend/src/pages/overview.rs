@@ -12,7 +12,7 @@ pub fn Overview() -> impl IntoView {
     let health = LocalResource::new(api::health);
     let envs = LocalResource::new(api::list_environments);
     let findings = LocalResource::new(api::lint);
-    let recent = LocalResource::new(|| api::activity(None, false));
+    let recent = LocalResource::new(|| api::activity(None, false, None));
     let recent_events = Signal::derive(move || {
         recent
             .get()

@@ -8,7 +8,7 @@ use crate::components::job_progress::JobProgressBar;
 use crate::components::markdown::Markdown;
 use crate::components::runbook_timeline::{epoch, RunbookTimeline};
 use crate::components::time::short_time;
-use crypter_api::{ApiError, RunStep, Runbook, RunbookStart};
+use crypter_api::{ApiError, EnvName, RunStep, Runbook, RunbookStart};
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -25,6 +25,7 @@ pub fn Runbooks() -> impl IntoView {
         RwSignal::new(String::new()),
     );
     let navigate = use_navigate();
+    let invalid = RwSignal::new(None::<String>);
     let start = Action::new_local(|req: &RunbookStart| api::start_runbook(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(run)) = start.value().get() {
@@ -43,9 +44,17 @@ pub fn Runbooks() -> impl IntoView {
         let environments = envs
             .get()
             .split(',')
-            .map(|e| e.trim().to_owned())
+            .map(str::trim)
             .filter(|e| !e.is_empty())
-            .collect();
+            .map(EnvName::parse)
+            .collect::<Result<Vec<_>, _>>();
+        let environments = match environments {
+            Ok(list) => {
+                invalid.set(None);
+                list
+            }
+            Err(e) => return invalid.set(Some(e.message)),
+        };
         start.dispatch(RunbookStart {
             template: template.get(),
             title: title.get(),
@@ -70,6 +79,7 @@ pub fn Runbooks() -> impl IntoView {
                 <button type="submit" data-testid="runbook-start" disabled=move || start.pending().get()>"Start run"</button>
             </form>
             <ErrorBox error=error />
+            {move || invalid.get().map(|e| view! { <p class="invalid" data-testid="runbook-invalid">{e}</p> })}
             <table data-testid="runbook-list">
                 <thead><tr><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th>"Lead"</th><th>"Started"</th></tr></thead>
                 <tbody>

@@ -26,7 +26,7 @@ pub async fn environment(
         ))));
     };
     let req = EnvironmentCreate {
-        name: name.to_owned(),
+        name: EnvName::parse(name)?,
         description: description.clone(),
         color: color.clone(),
         protected: *protected,
@@ -38,7 +38,7 @@ pub async fn environment(
         if record.is_some() {
             return Ok(());
         }
-        let mount = Mount::env(&EnvName::parse(name)?);
+        let mount = Mount::env(&req.name);
         if kv::scan(x.bao, x.token, &mount).await.is_ok() {
             crate::environments::record_mount(x.bao, x.token, &req).await?;
             fault::wrote();
@@ -66,9 +66,7 @@ async fn role_record(x: &Exec<'_>, name: &str) -> Result<Option<(Role, u64)>, St
     .await?;
     match found {
         Some((data, v)) => {
-            let role = serde_json::from_value(data).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}"))
-            })?;
+            let role = crate::roles::record::parse(name, data)?;
             Ok(Some((role, v)))
         }
         None => Ok(None),

@@ -240,9 +240,7 @@ impl<'a> Model<'a> {
             .await?;
             let role = match found {
                 Some((data, version)) => {
-                    let role: Role = serde_json::from_value(data).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("role record {name} is unreadable: {e}"))
-                    })?;
+                    let role = crate::roles::record::parse(name, data)?;
                     Some((role, version))
                 }
                 None => None,

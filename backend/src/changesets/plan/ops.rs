@@ -47,7 +47,8 @@ pub async fn plan_operation(
             class,
             overwrite,
         } => {
-            let bulk = Bulk::import(p, cs, mount, prefix, to, class, *overwrite).await?;
+            let class = class.map(|c| c.as_str().to_owned());
+            let bulk = Bulk::import(p, cs, mount, prefix, to, &class, *overwrite).await?;
             copy::plan(p, cs, index, op, bulk).await
         }
         Operation::RetagCredentials { prefix, .. } => retag(p, cs, index, op, prefix).await,
@@ -115,8 +116,8 @@ async fn retag(
     let env = &cs.environment;
     for (path, c) in p.model.entries(&Mount::env(env), prefix).await? {
         let mut m = c.metadata.clone();
-        if class.is_some() {
-            m.class.clone_from(class);
+        if let Some(class) = class {
+            m.class = Some(class.as_str().to_owned());
         }
         if owner.is_some() {
             m.owner.clone_from(owner);

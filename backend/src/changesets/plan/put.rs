@@ -25,7 +25,7 @@ fn put_metadata(
         ..
     } = op
     {
-        m.class = Some(class.clone());
+        m.class = Some(class.as_str().to_owned());
         if owner.is_some() {
             m.owner.clone_from(owner);
         }

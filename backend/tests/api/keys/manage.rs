@@ -173,8 +173,8 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     };
     // Each case: the path below /environments/, the status, the code, the JSON body.
     for case in [
-        r#"staging/keys 400 invalid_key {"name": "Cards", "key_type": "aes256-gcm96"}"#,
-        r#"staging/keys 400 invalid_key {"name": "ends-", "key_type": "aes256-gcm96"}"#,
+        r#"staging/keys 400 invalid_json {"name": "Cards", "key_type": "aes256-gcm96"}"#,
+        r#"staging/keys 400 invalid_json {"name": "ends-", "key_type": "aes256-gcm96"}"#,
         r#"staging/keys 400 invalid_json {"name": "x", "key_type": "des"}"#,
         r#"staging/keys 400 invalid_auto_rotate_period {"name": "x", "key_type": "hmac", "auto_rotate_period": 60}"#,
         r#"staging/keys 400 invalid_labels {"name": "x", "key_type": "hmac", "labels": ["no spaces"]}"#,

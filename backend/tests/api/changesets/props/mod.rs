@@ -54,7 +54,7 @@ async fn setup() -> Ctx {
     let root = app.root.clone();
     for env in ENVS {
         let req = EnvironmentCreate {
-            name: env.into(),
+            name: crypter_api::EnvName::parse(env).unwrap(),
             description: String::new(),
             color: None,
             protected: false,
