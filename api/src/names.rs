@@ -49,6 +49,12 @@ macro_rules! string_newtype {
                 f.write_str(&self.0)
             }
         }
+        /// The name quoted, as a message shows it (`"staging"`), never the type's own name.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -100,7 +106,7 @@ macro_rules! string_newtype {
 }
 
 /// An environment's name: `^[a-z][a-z0-9-]{0,31}$`. Its KV mount is `env/<name>/`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct EnvName(String);
@@ -128,7 +134,7 @@ impl EnvName {
 string_newtype!(EnvName);
 
 /// A role's name: `^[a-z][a-z0-9_-]{0,63}$`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct RoleName(String);
@@ -154,7 +160,7 @@ string_newtype!(RoleName);
 /// characters of letters, digits, `_`, `-` or `.`, starting and ending with a letter, digit
 /// or `_`. That is OpenBao's userpass rule (`\w(([\w-.]+)?\w)?`) within Crypter's length:
 /// OpenBao has no route for any other name (an `@` gave a 404 on creation).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
@@ -182,7 +188,7 @@ string_newtype!(Username);
 
 /// A key's name: a role name's rule (`^[a-z][a-z0-9_-]{0,63}$`), and it does not end in
 /// `-`: OpenBao's transit engine routes only names that end in a letter, digit or `_`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct KeyName(String);
@@ -212,7 +218,7 @@ string_newtype!(KeyName);
 /// A credential's path inside an environment: 1 to 8 segments of `[A-Za-z0-9_.-]{1,64}`,
 /// never `.` or `..`, never empty. Percent-decoding happens before parsing, so an encoded
 /// traversal (`%2e%2e`) arrives here as `..` and is refused.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct CredentialPath(String);
@@ -267,6 +273,16 @@ string_newtype!(CredentialPath);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_in_a_message_reads_as_the_name_quoted() {
+        let env = EnvName::parse("staging").unwrap();
+        let path = CredentialPath::parse("app/db").unwrap();
+        assert_eq!(
+            format!("no credential {path:?} in environment {env:?}"),
+            r#"no credential "app/db" in environment "staging""#
+        );
+    }
 
     #[test]
     fn env_names_follow_the_rule() {
