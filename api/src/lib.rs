@@ -101,6 +101,9 @@ mod request_bodies {
         refuses_unknown::<EnvironmentCreate>("EnvironmentCreate");
         refuses_unknown::<EnvironmentUpdate>("EnvironmentUpdate");
         refuses_unknown::<FreezeRequest>("FreezeRequest");
+        // Inside a role: a misspelled `target` must not quietly grant on credentials.
+        refuses_unknown::<Grant>("Grant");
+        refuses_unknown::<ProbePath>("ProbePath");
         refuses_unknown::<IncidentWrite>("IncidentWrite");
         refuses_unknown::<KeyCreate>("KeyCreate");
         refuses_unknown::<KeyUpdate>("KeyUpdate");

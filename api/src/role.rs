@@ -256,6 +256,7 @@ impl From<Scope> for String {
 /// which target, and the key scope's rule, are checked when a role is saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     /// An environment's name, or `*` for every environment.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -325,6 +326,7 @@ fn key_scope_problem(scope: &Scope, caps: &[Capability]) -> Option<String> {
 /// A credential an e2e identity must read (canary) or must not read (forbidden).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ProbePath {
     pub environment: EnvName,
     pub path: CredentialPath,

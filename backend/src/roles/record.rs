@@ -4,7 +4,10 @@
 //! read through its own type, which keeps the fields `Role` has and ignores the rest.
 
 use crate::error::AppError;
-use crypter_api::{Grant, ProbePath, Role, RoleClass, RoleName};
+use crypter_api::{
+    Capability, CredentialPath, Effect, EnvName, Grant, GrantEnv, GrantTarget, ProbePath, Role,
+    RoleClass, RoleName, Scope,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,11 +18,50 @@ struct RoleRecord {
     #[serde(default)]
     description: String,
     #[serde(default)]
-    grants: Vec<Grant>,
+    grants: Vec<GrantRecord>,
     #[serde(default)]
-    canaries: Vec<ProbePath>,
+    canaries: Vec<ProbeRecord>,
     #[serde(default)]
-    forbidden: Vec<ProbePath>,
+    forbidden: Vec<ProbeRecord>,
+}
+
+/// A stored grant: `Grant`'s fields, the rest ignored.
+#[derive(Deserialize)]
+struct GrantRecord {
+    environment: GrantEnv,
+    #[serde(default)]
+    target: GrantTarget,
+    scope: Scope,
+    capabilities: Vec<Capability>,
+    effect: Effect,
+}
+
+impl From<GrantRecord> for Grant {
+    fn from(g: GrantRecord) -> Self {
+        Grant {
+            environment: g.environment,
+            target: g.target,
+            scope: g.scope,
+            capabilities: g.capabilities,
+            effect: g.effect,
+        }
+    }
+}
+
+/// A stored canary or forbidden path: `ProbePath`'s fields, the rest ignored.
+#[derive(Deserialize)]
+struct ProbeRecord {
+    environment: EnvName,
+    path: CredentialPath,
+}
+
+impl From<ProbeRecord> for ProbePath {
+    fn from(p: ProbeRecord) -> Self {
+        ProbePath {
+            environment: p.environment,
+            path: p.path,
+        }
+    }
 }
 
 impl From<RoleRecord> for Role {
@@ -28,9 +70,9 @@ impl From<RoleRecord> for Role {
             name: r.name,
             class: r.class,
             description: r.description,
-            grants: r.grants,
-            canaries: r.canaries,
-            forbidden: r.forbidden,
+            grants: r.grants.into_iter().map(Grant::from).collect(),
+            canaries: r.canaries.into_iter().map(ProbePath::from).collect(),
+            forbidden: r.forbidden.into_iter().map(ProbePath::from).collect(),
         }
     }
 }
@@ -49,8 +91,10 @@ mod tests {
 
     #[test]
     fn a_record_with_fields_this_crypter_does_not_know_still_reads() {
+        let grant = json!({"environment": "qa", "scope": "db/*", "capabilities": ["read"],
+            "effect": "allow", "note": "a newer crypter's"});
         let stored = json!({"name": "ci", "class": "service", "description": "d",
-            "grants": [], "written_by": "a newer crypter"});
+            "grants": [grant], "written_by": "a newer crypter"});
         assert!(serde_json::from_value::<Role>(stored.clone()).is_err());
         let role = parse("ci", stored).unwrap();
         assert_eq!((role.name.as_str(), role.description.as_str()), ("ci", "d"));

@@ -128,6 +128,26 @@ async fn invalid_roles_get_clear_400s() {
         .await
         .unwrap()
         .is_none());
+    // A misspelled field inside a grant too: `traget` must not quietly grant on credentials.
+    let (status, code, message) = error_code(
+        admin
+            .create_role(
+                json!({"name": "typo-grant", "class": "service", "description": "",
+                "grants": [{"environment": "staging", "traget": "keys", "scope": "*",
+                            "capabilities": ["encrypt"], "effect": "allow"}]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    assert!(message.contains("unknown field `traget`"), "{message}");
+    assert!(
+        !app.bao_has("sys/policies/acl/crypter-role-typo-grant")
+            .await
+    );
     // A PUT with a misspelled field is refused whole: the role keeps what it had.
     let typo = json!({"name": "typo", "class": "service", "description": "before", "grants": []});
     assert_eq!(admin.create_role(typo).await.status(), StatusCode::CREATED);
