@@ -1,9 +1,9 @@
 //! What a refused request tells the browser (Crypter's nouns and a request id) and what it
 //! leaves in the log under that id (OpenBao's path and reason).
 
-use super::{logs, send};
+use super::logs;
 use crate::helpers::*;
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
 const INTERNAL: [&str; 5] = ["env/", "sys/", "auth/", "crypter/data", "crypter/metadata"];
@@ -56,10 +56,8 @@ async fn every_response_carries_a_request_id_and_errors_repeat_it() {
 }
 
 /// A user whose token carries only OpenBao's `default` policy, logged in through Crypter.
-async fn nobody(app: &TestApp) -> (Client, String) {
-    app.user_with("nobody", "nobody-password", &["default"])
-        .await;
-    app.session_of("nobody", "nobody-password").await
+async fn nobody(app: &TestApp) -> Caller {
+    Caller::new_user(app, "nobody", "nobody-password", &["default"]).await
 }
 
 /// The refusal names `names` and no OpenBao path, carries a request id, and the log has
@@ -97,59 +95,52 @@ async fn check_refusal(resp: Response, names: &[&str], bao_path: &str) {
 async fn a_forbidden_credential_read_or_write_names_the_credential_and_logs_the_reason() {
     logs::keep();
     let app = spawn_app().await;
-    let (admin, info) = app.admin().await;
-    let csrf = &info.csrf_token;
-    let r = send(
-        &app,
-        &admin,
-        csrf,
-        Method::POST,
-        "/environments",
-        Some(json!({"name": "qa", "description": ""})),
-    )
-    .await;
-    assert_eq!(
-        r.status(),
+    let admin = app.caller().await;
+    expect_status(
+        app.call(
+            &admin,
+            Method::POST,
+            "/environments",
+            Some(json!({"name": "qa", "description": ""})),
+        )
+        .await,
         StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let r = send(
-        &app,
-        &admin,
-        csrf,
-        Method::PUT,
-        "/environments/qa/credentials/db/password",
-        Some(json!({"data": {"password": "top-secret-value"}, "class": "service"})),
     )
     .await;
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    expect_success(
+        app.call(
+            &admin,
+            Method::PUT,
+            "/environments/qa/credentials/db/password",
+            Some(json!({"data": {"password": "top-secret-value"}, "class": "service"})),
+        )
+        .await,
+    )
+    .await;
 
-    let (client, csrf) = nobody(&app).await;
-    let read = send(
-        &app,
-        &client,
-        &csrf,
-        Method::GET,
-        "/environments/qa/credentials/db/password",
-        None,
-    )
-    .await;
+    let client = nobody(&app).await;
+    let read = app
+        .call(
+            &client,
+            Method::GET,
+            "/environments/qa/credentials/db/password",
+            None,
+        )
+        .await;
     check_refusal(
         read,
         &["credential db/password", "environment qa"],
         "env/qa/",
     )
     .await;
-    let write = send(
-        &app,
-        &client,
-        &csrf,
-        Method::PUT,
-        "/environments/qa/credentials/db/other",
-        Some(json!({"data": {"password": "their-value"}, "class": "service"})),
-    )
-    .await;
+    let write = app
+        .call(
+            &client,
+            Method::PUT,
+            "/environments/qa/credentials/db/other",
+            Some(json!({"data": {"password": "their-value"}, "class": "service"})),
+        )
+        .await;
     check_refusal(write, &["credential db/other", "environment qa"], "env/qa/").await;
 }
 
@@ -157,25 +148,18 @@ async fn a_forbidden_credential_read_or_write_names_the_credential_and_logs_the_
 async fn a_forbidden_role_change_names_the_role_and_logs_the_reason() {
     logs::keep();
     let app = spawn_app().await;
-    let (admin, info) = app.admin().await;
+    let admin = app.caller().await;
     let role = json!({"name": "ops", "class": "human", "description": "", "grants": []});
-    let r = send(
-        &app,
-        &admin,
-        &info.csrf_token,
-        Method::POST,
-        "/roles",
-        Some(role.clone()),
+    expect_status(
+        app.call(&admin, Method::POST, "/roles", Some(role.clone()))
+            .await,
+        StatusCode::CREATED,
     )
     .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
 
-    let (client, csrf) = nobody(&app).await;
-    let change = send(&app, &client, &csrf, Method::PUT, "/roles/ops", Some(role)).await;
+    let client = nobody(&app).await;
+    let change = app
+        .call(&client, Method::PUT, "/roles/ops", Some(role))
+        .await;
     check_refusal(change, &["role ops"], "ops").await;
 }

@@ -1,7 +1,6 @@
 //! Refusals that OpenBao words loosely are told apart by status and state, never by the
 //! wording: a mount in the way, an accessor it does not know.
 
-use super::send;
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -17,16 +16,15 @@ async fn an_environment_over_a_mount_made_outside_crypter_is_a_conflict() {
         )
         .await
         .unwrap();
-    let (client, info) = app.admin().await;
-    let r = send(
-        &app,
-        &client,
-        &info.csrf_token,
-        Method::POST,
-        "/environments",
-        Some(json!({"name": "taken", "description": ""})),
-    )
-    .await;
+    let client = app.caller().await;
+    let r = app
+        .call(
+            &client,
+            Method::POST,
+            "/environments",
+            Some(json!({"name": "taken", "description": ""})),
+        )
+        .await;
     let (status, code, message) = error_code(r).await;
     assert_eq!(
         (status, code.as_str()),
@@ -36,53 +34,43 @@ async fn an_environment_over_a_mount_made_outside_crypter_is_a_conflict() {
     assert!(message.contains("environment taken"), "{message}");
     assert!(message.contains("pick another name"), "{message}");
     // Any other refusal of the mount is not mistaken for one.
-    let r = send(
-        &app,
-        &client,
-        &info.csrf_token,
-        Method::POST,
-        "/environments",
-        Some(json!({"name": "fresh", "description": ""})),
+    expect_status(
+        app.call(
+            &client,
+            Method::POST,
+            "/environments",
+            Some(json!({"name": "fresh", "description": ""})),
+        )
+        .await,
+        StatusCode::CREATED,
     )
     .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
 }
 
 #[tokio::test]
 async fn revoking_a_secret_id_openbao_does_not_know_is_not_found() {
     let app = spawn_app().await;
-    let (client, info) = app.admin().await;
-    let csrf = &info.csrf_token;
-    let r = send(
-        &app,
-        &client,
-        csrf,
-        Method::POST,
-        "/roles",
-        Some(json!({"name": "svc", "class": "service", "grants": []})),
-    )
-    .await;
-    assert_eq!(
-        r.status(),
+    let client = app.caller().await;
+    expect_status(
+        app.call(
+            &client,
+            Method::POST,
+            "/roles",
+            Some(json!({"name": "svc", "class": "service", "grants": []})),
+        )
+        .await,
         StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let unknown = "6f1c0000-0000-0000-0000-000000000000";
-    let r = send(
-        &app,
-        &client,
-        csrf,
-        Method::DELETE,
-        &format!("/roles/svc/secret-ids/{unknown}"),
-        None,
     )
     .await;
+    let unknown = "6f1c0000-0000-0000-0000-000000000000";
+    let r = app
+        .call(
+            &client,
+            Method::DELETE,
+            &format!("/roles/svc/secret-ids/{unknown}"),
+            None,
+        )
+        .await;
     let (status, code, message) = error_code(r).await;
     assert_eq!(
         (status, code.as_str()),
@@ -94,31 +82,26 @@ async fn revoking_a_secret_id_openbao_does_not_know_is_not_found() {
         "{message}"
     );
     // A known one is revoked.
-    let r = send(
-        &app,
-        &client,
-        csrf,
-        Method::POST,
-        "/roles/svc/secret-ids",
-        Some(json!({"ttl": "1h"})),
-    )
-    .await;
-    assert_eq!(
-        r.status(),
+    let issued = expect_status(
+        app.call(
+            &client,
+            Method::POST,
+            "/roles/svc/secret-ids",
+            Some(json!({"ttl": "1h"})),
+        )
+        .await,
         StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let issued: serde_json::Value = r.json().await.unwrap();
-    let accessor = issued["accessor"].as_str().unwrap();
-    let r = send(
-        &app,
-        &client,
-        csrf,
-        Method::DELETE,
-        &format!("/roles/svc/secret-ids/{accessor}"),
-        None,
     )
     .await;
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let accessor = issued["accessor"].as_str().unwrap();
+    expect_success(
+        app.call(
+            &client,
+            Method::DELETE,
+            &format!("/roles/svc/secret-ids/{accessor}"),
+            None,
+        )
+        .await,
+    )
+    .await;
 }

@@ -242,3 +242,20 @@ pub async fn expect_error(resp: Response, status: StatusCode, code: &str) -> Str
     assert_eq!((got, got_code.as_str()), (status, code), "{message}");
     message
 }
+
+/// Assert a response's status, showing its body when it differs; returns the body (JSON,
+/// or `null` when it has none).
+pub async fn expect_status(resp: Response, status: StatusCode) -> Value {
+    let got = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Assert a response succeeded (any 2xx), showing its body when not; returns the body.
+pub async fn expect_success(resp: Response) -> Value {
+    let got = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(got.is_success(), "{got}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
