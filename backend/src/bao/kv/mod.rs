@@ -58,7 +58,10 @@ pub enum KvError {
     /// version is not the one given.
     #[error("{path} changed since it was read (check-and-set on its {} failed)", if *.metadata { "metadata" } else { "data" })]
     CasFailed { path: String, metadata: bool },
-    #[error("{path} does not exist in OpenBao")]
+    /// `path`: OpenBao's whole path (mount included), for the log and [`concept`].
+    ///
+    /// [`concept`]: super::concept
+    #[error("nothing at {path} in OpenBao")]
     NotFound { path: String },
     #[error("there is no KV mount at {mount}/")]
     NoMount { mount: String },
@@ -97,7 +100,9 @@ pub(super) fn classify(e: BaoError, mount: &Mount, path: &str) -> KvError {
                 mount: mount.path.clone(),
             }
         }
-        BaoError::NotFound { .. } => KvError::NotFound { path: path.into() },
+        BaoError::NotFound { .. } => KvError::NotFound {
+            path: mount.data(path),
+        },
         BaoError::Forbidden { path, message } => KvError::Forbidden { path, message },
         BaoError::Rejected { ref message, .. } if message == CAS_DATA => KvError::CasFailed {
             path: path.into(),
@@ -126,7 +131,11 @@ impl From<KvError> for crate::error::AppError {
             KvError::CasFailed { .. } => {
                 AppError::Conflict(format!("{e}; reload it and try again"))
             }
-            KvError::NotFound { .. } => AppError::NotFound(e.to_string()),
+            // Named as Crypter names it ("credential db/password in environment qa").
+            KvError::NotFound { ref path } => AppError::NotFound(format!(
+                "{} does not exist",
+                super::concept::describe(path)
+            )),
             // Named as Crypter names the mount ("environment qa does not exist").
             KvError::NoMount { mount } => AppError::NotFound(format!(
                 "{} does not exist",
@@ -224,6 +233,23 @@ mod tests {
             path: "env/qa/data/x".into(),
             status: 400,
             message: message.into(),
+        }
+    }
+
+    #[test]
+    fn nothing_at_a_path_is_named_as_crypter_names_it() {
+        let m = Mount::v2("env/qa");
+        let gone = BaoError::NotFound {
+            path: "env/qa/data/db/password".into(),
+            message: String::new(),
+        };
+        let e = crate::error::AppError::from(classify(gone, &m, "db/password"));
+        match e {
+            crate::error::AppError::NotFound(message) => assert_eq!(
+                message,
+                "credential db/password in environment qa does not exist"
+            ),
+            other => panic!("{other:?}"),
         }
     }
 
