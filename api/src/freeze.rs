@@ -15,6 +15,23 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// The level a freeze asks for (`none` is what a thaw gives, never asked for).
+    FreezeTarget {
+        Provisioning => "provisioning",
+        Full => "full",
+    }
+);
+
+impl FreezeTarget {
+    pub fn level(self) -> FreezeLevel {
+        match self {
+            FreezeTarget::Provisioning => FreezeLevel::Provisioning,
+            FreezeTarget::Full => FreezeLevel::Full,
+        }
+    }
+}
+
 impl FreezeLevel {
     /// A store frozen at `self` is frozen at least as far as `required`.
     pub fn satisfies(self, required: FreezeLevel) -> bool {
@@ -74,8 +91,7 @@ pub struct VerificationSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRequest {
-    /// `provisioning` or `full`.
-    pub level: String,
+    pub level: FreezeTarget,
     pub reason: String,
 }
 

@@ -45,8 +45,9 @@ pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
 pub use filter::{search_text, CredentialFilter};
 pub use freeze::{
-    Exemption, FreezeLevel, FreezeRequest, FreezeState, PolicyConflict, Probe, RestoredPolicy,
-    SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification, VerificationSummary,
+    Exemption, FreezeLevel, FreezeRequest, FreezeState, FreezeTarget, PolicyConflict, Probe,
+    RestoredPolicy, SnapshotVersion, ThawNote, ThawRequest, ThawResult, Verification,
+    VerificationSummary,
 };
 pub use health::{Health, Readiness, StoreHealth};
 pub use job::{JobEvent, JobKind, JobProgress, JobRunbook, JobState, ResumeRequest};

@@ -4,7 +4,6 @@
 use super::json::ApiJson;
 use crate::activity::frozen::{self, Window};
 use crate::error::AppError;
-use crate::freeze::levels::Level;
 use crate::freeze::ThawOptions;
 use crate::session::{CurrentSession, Session};
 use crate::state::AppState;
@@ -39,18 +38,7 @@ pub async fn freeze(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<FreezeRequest>,
 ) -> Result<Json<FreezeState>, AppError> {
-    let level = match Level::parse(&req.level) {
-        Some(l @ (Level::Provisioning | Level::Full)) => l,
-        _ => {
-            return Err(AppError::bad_request(
-                "invalid_level",
-                format!(
-                    "unknown freeze level {:?}: use `provisioning` or `full`",
-                    req.level
-                ),
-            ))
-        }
-    };
+    let level = req.level.level();
     let reason = req.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(AppError::bad_request(

@@ -521,8 +521,19 @@ async fn freeze_input_is_validated() {
         .send()
         .await
         .unwrap();
-    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_level").await;
+    // The level is a type of its own: refused while the body is read, naming the field.
+    let message = expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
+    assert!(message.contains("level"), "{message}");
     assert!(message.contains("provisioning"));
+    // `none` is what a thaw gives; a freeze never asks for it.
+    let resp = admin
+        .put(app.url("/freeze"))
+        .header(CSRF_HEADER, &s.csrf_token)
+        .json(&json!({"level": "none", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
     let resp = admin
         .put(app.url("/freeze"))
         .header(CSRF_HEADER, &s.csrf_token)

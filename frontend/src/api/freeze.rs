@@ -1,6 +1,7 @@
 use super::{empty_response, get, request};
 use crypter_api::{
-    ApiError, FreezeRequest, FreezeState, FrozenWrites, ThawRequest, ThawResult, Verification,
+    ApiError, FreezeRequest, FreezeState, FreezeTarget, FrozenWrites, ThawRequest, ThawResult,
+    Verification,
 };
 use gloo_net::http::Method;
 
@@ -9,6 +10,8 @@ pub async fn freeze_state() -> Result<FreezeState, ApiError> {
 }
 
 pub async fn freeze(level: String, reason: String) -> Result<FreezeState, ApiError> {
+    let level = FreezeTarget::parse(&level)
+        .ok_or_else(|| ApiError::new("invalid_level", "pick `provisioning` or `full`"))?;
     request(
         Method::PUT,
         "/freeze",

@@ -132,10 +132,9 @@ impl From<KvError> for crate::error::AppError {
                 AppError::Conflict(format!("{e}; reload it and try again"))
             }
             // Named as Crypter names it ("credential db/password in environment qa").
-            KvError::NotFound { ref path } => AppError::NotFound(format!(
-                "{} does not exist",
-                super::concept::describe(path)
-            )),
+            KvError::NotFound { ref path } => {
+                AppError::NotFound(format!("{} does not exist", super::concept::describe(path)))
+            }
             // Named as Crypter names the mount ("environment qa does not exist").
             KvError::NoMount { mount } => AppError::NotFound(format!(
                 "{} does not exist",
