@@ -25,46 +25,10 @@ impl TestApp {
     /// A user who logs in with exactly this policy: the console's caller, and the same
     /// identity's own OpenBao token for asking OpenBao directly.
     pub async fn user_with_policy(&self, name: &str, hcl: &str) -> (Caller, SecretString) {
-        self.bao
-            .write(
-                &format!("sys/policies/acl/{name}"),
-                &self.root,
-                &json!({ "policy": hcl }),
-            )
-            .await
-            .unwrap();
+        self.put_policy(name, hcl).await;
         let password = format!("{name}-password-long");
-        self.bao
-            .write(
-                &format!("auth/userpass/users/{name}"),
-                &self.root,
-                &json!({"password": password, "token_policies": name}),
-            )
-            .await
-            .unwrap();
-        let client = browser();
-        let resp = self.login(&client, name, &password).await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        let info: crypter_api::SessionInfo = resp.json().await.unwrap();
-        let direct = self
-            .bao
-            .request(
-                reqwest::Method::POST,
-                &format!("auth/userpass/login/{name}"),
-                None,
-                Some(&json!({ "password": password })),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        let token = direct["auth"]["client_token"].as_str().unwrap().to_owned();
-        (
-            Caller {
-                client,
-                csrf: info.csrf_token,
-            },
-            SecretString::from(token),
-        )
+        let caller = Caller::new_user(self, name, &password, &[name]).await;
+        (caller, self.bao_login(name, &password).await)
     }
 }
 
