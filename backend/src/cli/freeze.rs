@@ -3,8 +3,8 @@
 
 use crate::bao::Bao;
 use crate::error::AppError;
-use crate::freeze::levels::Level;
 use clap::{Args, ValueEnum};
+use crypter_api::FreezeTarget;
 use secrecy::SecretString;
 use serde_json::Value;
 use std::process::ExitCode;
@@ -156,8 +156,8 @@ pub async fn run_freeze(args: FreezeArgs) -> ExitCode {
             };
         }
         FreezeWhat::Verify => return run_verify(&op, args.store.json).await,
-        FreezeWhat::Provisioning => Level::Provisioning,
-        FreezeWhat::Full => Level::Full,
+        FreezeWhat::Provisioning => FreezeTarget::Provisioning,
+        FreezeWhat::Full => FreezeTarget::Full,
     };
     let Some(reason) = args.reason.filter(|r| !r.trim().is_empty()) else {
         eprintln!("crypter: give a --reason for the freeze; it is shown to everyone");

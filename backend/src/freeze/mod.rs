@@ -22,7 +22,7 @@ pub use thaw::{thaw, ThawOptions};
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
-use crypter_api::{FreezeState, PolicyConflict};
+use crypter_api::{FreezeState, FreezeTarget, PolicyConflict};
 use levels::{frozen_paths_for, Level, EXEMPT_POLICIES};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -203,20 +203,16 @@ pub struct Actor<'a> {
     pub policies: &'a [String],
 }
 
-/// Freeze at `level`, or change the level. Idempotent: the same level again changes nothing.
+/// Freeze at `target`, or change the level. Idempotent: the same level again changes
+/// nothing. (`none` is not a target: lifting a freeze is a thaw.)
 pub async fn freeze(
     bao: &Bao,
     token: &SecretString,
     actor: &Actor<'_>,
-    level: Level,
+    target: FreezeTarget,
     reason: &str,
 ) -> Result<FreezeState, AppError> {
-    if level == Level::None {
-        return Err(AppError::bad_request(
-            "invalid_level",
-            "freeze at `provisioning` or `full`; to lift a freeze, thaw",
-        ));
-    }
+    let level = target.level();
     // Someone whose every policy gets frozen could not thaw what they froze.
     if !actor
         .policies

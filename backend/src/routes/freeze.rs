@@ -38,7 +38,6 @@ pub async fn freeze(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<FreezeRequest>,
 ) -> Result<Json<FreezeState>, AppError> {
-    let level = req.level.level();
     let reason = req.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(AppError::bad_request(
@@ -50,7 +49,7 @@ pub async fn freeze(
         name: &session.username,
         policies: &session.policies,
     };
-    let result = crate::freeze::freeze(&state.bao, &session.token, &actor, level, reason).await;
+    let result = crate::freeze::freeze(&state.bao, &session.token, &actor, req.level, reason).await;
     refresh_cache(&state, &session).await;
     Ok(Json(result?))
 }

@@ -4,7 +4,7 @@
 use super::changes;
 use crate::bao::Bao;
 use crate::error::AppError;
-use crate::freeze::levels::Level;
+use crypter_api::FreezeTarget;
 use crypter_api::{IdentityStatus, Runbook, Severity, ThawResult};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -95,15 +95,17 @@ async fn freeze(
     run: &Runbook,
     level: Option<&String>,
 ) -> Result<Outcome, AppError> {
-    let level =
-        Level::parse(level.map_or("provisioning", String::as_str)).unwrap_or(Level::Provisioning);
+    // The template's `level` is checked to be one of these when it is uploaded.
+    let target = level
+        .and_then(|l| FreezeTarget::parse(l))
+        .unwrap_or(FreezeTarget::Provisioning);
     let reason = format!("runbook {}: {}", run.id, run.title);
     let who = crate::freeze::Actor {
         name: actor.name,
         policies: actor.policies,
     };
-    let state = crate::freeze::freeze(bao, token, &who, level, &reason).await?;
-    let passed = state.level == level.as_str();
+    let state = crate::freeze::freeze(bao, token, &who, target, &reason).await?;
+    let passed = state.level == target.level();
     let summary = format!(
         "frozen at {}: {} policies rewritten, {} exempt",
         state.level,
