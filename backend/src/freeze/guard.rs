@@ -6,7 +6,7 @@
 use super::levels::Level;
 use super::{load_record, FreezeRecord};
 use crate::error::AppError;
-use crate::routes::table::{self, Route, PREFIX};
+use crate::routes::table::{self, PREFIX};
 use crate::session::{read_cookie, Session};
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -53,11 +53,20 @@ impl FreezeCache {
     }
 }
 
-/// The routes by `METHOD router-path`, to find the one a request matched.
-static ROUTES: LazyLock<HashMap<String, Route>> = LazyLock::new(|| {
+/// A route's frozen level for each action it knows (`""`: every request).
+type FrozenLevels = Vec<(&'static str, Option<Level>)>;
+
+/// Each route's frozen levels by action, keyed `METHOD router-path`, worked out once from
+/// the route table: a request only looks its route up.
+static ROUTES: LazyLock<HashMap<String, FrozenLevels>> = LazyLock::new(|| {
     table::routes()
         .into_iter()
-        .map(|r| (key(r.http_method().as_str(), &r.router_path()), r))
+        .map(|r| {
+            (
+                key(r.http_method().as_str(), &r.router_path()),
+                r.frozen_levels(),
+            )
+        })
         .collect()
 });
 
@@ -68,9 +77,13 @@ fn key(method: &str, router_path: &str) -> String {
 /// The lowest level at which the request `method` on the matched route `matched` (below
 /// `/api/v1`), whose own path is `path`, is frozen: derived from what the route writes.
 pub fn frozen_at(method: &Method, matched: &str, path: &str) -> Option<Level> {
-    let route = ROUTES.get(&key(method.as_str(), matched))?;
+    let levels = ROUTES.get(&key(method.as_str(), matched))?;
     let action = path.rsplit('/').next().unwrap_or_default();
-    route.frozen_at(action)
+    // An action the route does not know writes nothing; its handler refuses it.
+    levels
+        .iter()
+        .find(|(a, _)| a.is_empty() || *a == action)
+        .and_then(|(_, level)| *level)
 }
 
 pub async fn refuse_frozen(State(state): State<AppState>, req: Request, next: Next) -> Response {

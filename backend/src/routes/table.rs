@@ -12,9 +12,21 @@ use crate::freeze::glob::Pattern;
 use crate::freeze::levels::{frozen_paths, Level};
 use crate::state::AppState;
 use axum::routing::{MethodFilter, MethodRouter};
+use std::sync::LazyLock;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
+
+/// The frozen path patterns of each level, lowest level first, parsed once.
+static FROZEN: LazyLock<[(Level, Vec<Pattern>); 2]> = LazyLock::new(|| {
+    [Level::Provisioning, Level::Full].map(|level| {
+        let patterns = frozen_paths(level)
+            .iter()
+            .map(|p| Pattern::new(p))
+            .collect();
+        (level, patterns)
+    })
+});
 
 /// Every path below `/api/v1` in the OpenAPI document starts with this.
 pub const PREFIX: &str = "/api/v1";
@@ -151,14 +163,22 @@ impl Route {
             .iter()
             .map(|w| Pattern::new(w))
             .collect();
-        [Level::Provisioning, Level::Full]
-            .into_iter()
-            .find(|level| {
-                frozen_paths(*level)
-                    .iter()
-                    .map(|p| Pattern::new(p))
-                    .any(|frozen| writes.iter().any(|w| w.overlaps(&frozen)))
-            })
+        FROZEN
+            .iter()
+            .find(|(_, frozen)| frozen.iter().any(|f| writes.iter().any(|w| w.overlaps(f))))
+            .map(|(level, _)| *level)
+    }
+
+    /// [`Route::frozen_at`] for every action the route knows (`""` when it has none),
+    /// worked out once: the early refusal looks the answer up on each request.
+    pub fn frozen_levels(&self) -> Vec<(&'static str, Option<Level>)> {
+        match self.writes {
+            Writes::Paths(_) => vec![("", self.frozen_at(""))],
+            Writes::PerAction(actions) => actions
+                .iter()
+                .map(|(action, _)| (*action, self.frozen_at(action)))
+                .collect(),
+        }
     }
 }
 
