@@ -611,3 +611,27 @@ async fn the_cli_freezes_verifies_and_thaws_with_exit_codes_scripts_can_use() {
     let (code, out, _) = run(&["freeze", "status"]).await;
     assert_eq!((code, out.trim()), (0, "level: none"));
 }
+
+/// The login settings are frozen at provisioning inside OpenBao: an admin's own token,
+/// straight against OpenBao, may write them before the freeze and not during it.
+#[tokio::test]
+async fn an_admin_cannot_rewrite_the_login_settings_during_a_provisioning_freeze() {
+    let app = spawn_app().await;
+    let admin_token = app.token_with(&["crypter-admin", "default"]).await;
+    let settings = json!({"data": {"deprecated_methods": ["userpass/"]}});
+    let write = || {
+        app.bao_status(
+            &admin_token,
+            Method::POST,
+            "crypter/data/settings/auth",
+            settings.clone(),
+        )
+    };
+    assert_eq!(write().await, 200, "outside a freeze an admin may");
+    let (admin, s) = app.admin().await;
+    app.freeze_ok(&admin, &s.csrf_token, "provisioning").await;
+    assert_eq!(write().await, 403, "frozen: OpenBao refuses the admin");
+    let resp = app.thaw(&admin, &s.csrf_token, None).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(write().await, 200, "thawed: allowed again");
+}
