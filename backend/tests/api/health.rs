@@ -73,26 +73,26 @@ async fn openapi_describes_the_endpoints() {
     assert!(doc["components"]["schemas"].get("SessionInfo").is_some());
 }
 
+/// `GET /health/ready` of `app`: its status and answer.
+async fn readiness(app: &TestApp) -> (StatusCode, crypter_api::Readiness) {
+    let resp = browser()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn ready_while_an_active_node_answers_and_not_while_draining_or_unreachable() {
     let app = spawn_app().await;
-    let resp = browser()
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    let (status, r) = readiness(&app).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(r.ready && r.reason.is_none(), "{r:?}");
 
     app.state.start_draining();
-    let resp = browser()
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    let (status, r) = readiness(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(!r.ready && r.reason.unwrap().contains("shutting down"));
 
     let port = free_loopback_port().unwrap();
@@ -102,13 +102,8 @@ async fn ready_while_an_active_node_answers_and_not_while_draining_or_unreachabl
         no_credentials(),
     )
     .await;
-    let resp = browser()
-        .get(nowhere.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let r: crypter_api::Readiness = resp.json().await.unwrap();
+    let (status, r) = readiness(&nowhere).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(r
         .reason
         .unwrap()
@@ -119,10 +114,6 @@ async fn ready_while_an_active_node_answers_and_not_while_draining_or_unreachabl
         .write("sys/seal", &app.root, &json!({}))
         .await
         .unwrap();
-    let resp = browser()
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _) = readiness(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
