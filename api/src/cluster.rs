@@ -16,6 +16,13 @@ pub struct ClusterView {
     /// How many voters can fail without losing quorum, per autopilot.
     pub failure_tolerance: Option<u32>,
     pub nodes: Vec<ClusterNode>,
+    /// The nodes grouped by data center, with replication lag and partition state.
+    #[serde(default)]
+    pub datacenters: Vec<DatacenterView>,
+    /// How this instance sees the store: whether it reaches the leader, and how fresh
+    /// the reads it serves are.
+    #[serde(default)]
+    pub consistency: Option<Consistency>,
     /// Parts of the picture that could not be read (e.g. no Raft storage on a dev server).
     pub warnings: Vec<String>,
 }
@@ -49,4 +56,46 @@ pub struct ClusterNode {
     /// Listed in `--bao-addr` (otherwise known only from the Raft configuration).
     pub configured: bool,
     pub error: Option<String>,
+}
+
+/// One data center on the Cluster page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DatacenterView {
+    /// `dc1`, … (nodes without a label are grouped under `unlabelled`).
+    pub name: String,
+    /// Node ids (or API addresses) of its nodes, in the order of `ClusterView::nodes`.
+    pub nodes: Vec<String>,
+    /// The Raft leader is in this data center.
+    pub has_leader: bool,
+    /// The leader's committed Raft index minus this data center's node's applied index,
+    /// as this instance last measured it.
+    pub lag_index: Option<u64>,
+    /// How long this data center's node took to apply what the leader had committed,
+    /// as this instance last measured it (0 when it was already there).
+    pub lag_ms: Option<u64>,
+    /// This instance's reads are answered here (its own data center's node).
+    pub reads_local: bool,
+    /// This instance could not reach the data center's nodes since then (RFC 3339).
+    pub unreachable_since: Option<String>,
+}
+
+/// This instance's consistency state: what `X-Crypter-Stale-Since` and the console's
+/// banner say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Consistency {
+    /// The data center this instance runs in (`--datacenter`), if set.
+    pub datacenter: Option<String>,
+    /// The store's leader answered this instance's last probe.
+    pub leader_reachable: bool,
+    /// Since when it has not (RFC 3339); changes are refused here meanwhile.
+    pub leader_unreachable_since: Option<String>,
+    /// Every write acknowledged before this time is in what this instance reads (RFC 3339).
+    pub fresh_as_of: Option<String>,
+    /// Set when `fresh_as_of` is older than the staleness bound: reads may be older than
+    /// this time (the `X-Crypter-Stale-Since` header).
+    pub stale_since: Option<String>,
+    /// The node that answers this instance's reads (node id or address).
+    pub read_node: Option<String>,
 }

@@ -7,6 +7,10 @@ pub struct Health {
     /// `ok` when the store is reachable, initialised and unsealed; `degraded` otherwise.
     pub status: String,
     pub store: StoreHealth,
+    /// Across data centers: whether this instance reaches the store's leader and how
+    /// fresh its reads are. Absent on a single node.
+    #[serde(default)]
+    pub consistency: Option<crate::Consistency>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

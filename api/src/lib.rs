@@ -35,7 +35,7 @@ pub use changeset::{
     ItemTarget, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
     PlannedOperation, Precondition, ValueCompare,
 };
-pub use cluster::{ClusterNode, ClusterView};
+pub use cluster::{ClusterNode, ClusterView, Consistency, DatacenterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};
 pub use credential::{
     CredentialClass, CredentialDetail, CredentialMetadata, CredentialPage, CredentialSummary,

@@ -2,10 +2,12 @@
 //! and autopilot's state (read with the caller's own token), merged with Crypter's own
 //! per-node health checks.
 
+use crate::bao::freshness::rfc3339;
 use crate::bao::{Bao, BaoError, NodeSpec, NodeStatus};
-use crypter_api::{ClusterNode, ClusterView};
+use crypter_api::{ClusterNode, ClusterView, Consistency, DatacenterView};
 use secrecy::SecretString;
 use serde_json::Value;
+#[cfg(test)]
 use std::time::SystemTime;
 
 /// Read the three `sys/` views and merge them. A view that cannot be read becomes a
@@ -44,7 +46,69 @@ pub async fn view(bao: &Bao, token: &SecretString) -> Result<ClusterView, BaoErr
     }
     view.datacenter = bao.own_datacenter().map(str::to_owned);
     view.warnings.extend(warnings);
+    view.datacenters = datacenters(bao, &view.nodes);
+    view.consistency = bao.is_cluster().then(|| consistency(bao));
     Ok(view)
+}
+
+/// This instance's consistency state (the `/health` and `/cluster` answers, the banner).
+pub fn consistency(bao: &Bao) -> Consistency {
+    let unreachable = bao.leader_unreachable_since();
+    Consistency {
+        datacenter: bao.own_datacenter().map(str::to_owned),
+        leader_reachable: unreachable.is_none(),
+        leader_unreachable_since: unreachable.map(rfc3339),
+        fresh_as_of: bao.fresh_as_of().map(rfc3339),
+        stale_since: bao.stale_since().map(rfc3339),
+        read_node: Some(bao.node_label(bao.read_node())),
+    }
+}
+
+/// The nodes grouped by data center, each with the lag this instance last measured.
+fn datacenters(bao: &Bao, nodes: &[ClusterNode]) -> Vec<DatacenterView> {
+    let configured = bao.node_statuses();
+    let read_node = bao.read_node();
+    let mut out: Vec<DatacenterView> = Vec::new();
+    for node in nodes {
+        let name = node
+            .datacenter
+            .clone()
+            .unwrap_or_else(|| "unlabelled".to_owned());
+        let i = match out.iter().position(|d| d.name == name) {
+            Some(i) => i,
+            None => {
+                out.push(DatacenterView {
+                    name,
+                    ..DatacenterView::default()
+                });
+                out.len() - 1
+            }
+        };
+        let dc = &mut out[i];
+        dc.nodes.push(
+            node.node_id
+                .clone()
+                .or_else(|| node.api_addr.clone())
+                .unwrap_or_default(),
+        );
+        dc.has_leader |= node.leader;
+        let Some(k) = configured
+            .iter()
+            .position(|(spec, _)| Some(&spec.url) == node.api_addr.as_ref())
+        else {
+            continue;
+        };
+        if let Some(lag) = bao.lag(k) {
+            dc.lag_index = Some(dc.lag_index.unwrap_or(0).max(lag.index));
+            dc.lag_ms = Some(dc.lag_ms.unwrap_or(0).max(lag.ms));
+        }
+        dc.reads_local |= k == read_node;
+        let status = &configured[k].1;
+        if status.checked && !status.reachable {
+            dc.unreachable_since = status.last_ok.map(rfc3339);
+        }
+    }
+    out
 }
 
 /// The pure merge: configured nodes matched to Raft servers by address.
@@ -80,6 +144,7 @@ pub fn merge(
             .and_then(|v| u32::try_from(v).ok()),
         nodes,
         warnings: Vec::new(),
+        ..ClusterView::default()
     }
 }
 
@@ -235,12 +300,6 @@ fn trim_url(url: &str) -> &str {
 fn host_port(addr: &str) -> &str {
     let addr = addr.split_once("://").map_or(addr, |(_, rest)| rest);
     addr.trim_end_matches('/')
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod session;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod wan;
 
 pub use startup::app;
 pub use state::AppState;

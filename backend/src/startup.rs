@@ -26,6 +26,12 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::session::session_gone,
         ))
+        // Outermost of the API's layers: every store call of the request, the session's
+        // own lookup included, is answered at least as fresh as the session has seen.
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::session::carry_index,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -15,6 +15,15 @@ pub enum BaoError {
     /// A standby sent the request on to `location` (the node it believes active).
     #[error("OpenBao redirected the request to {path} to the active node")]
     Redirected { path: String, location: String },
+    /// This instance cannot reach a majority of the store's nodes (its data center is cut
+    /// off), so no leader can take a write from here. `sent`: the request was already on
+    /// its way when the cut was seen, so it may or may not have been applied.
+    #[error("{} cannot reach the store's leader since {}; {}", datacenter.as_deref().unwrap_or("this instance"), crate::bao::freshness::clock_time(*since), if *sent { "the change may or may not have been applied: read it back before trying again" } else { "changes are refused here, and nothing was changed" })]
+    LeaderUnreachable {
+        datacenter: Option<String>,
+        since: std::time::SystemTime,
+        sent: bool,
+    },
     /// No node became active within the request's deadline.
     #[error("the store is electing a leader; retry in a few seconds")]
     Electing,
@@ -157,7 +166,7 @@ impl BaoError {
         match self {
             Self::Forbidden { .. } => Some(403),
             Self::NotFound { .. } => Some(404),
-            Self::Sealed | Self::Electing => Some(503),
+            Self::Sealed | Self::Electing | Self::LeaderUnreachable { .. } => Some(503),
             Self::Redirected { .. } => Some(307),
             Self::Rejected { status, .. } => Some(*status),
             _ => None,

@@ -5,9 +5,12 @@ use super::{Bao, SysHealth};
 use std::time::{Duration, SystemTime};
 use tokio::task::JoinSet;
 
-/// How often the loop checks every node.
+/// How often the loop checks every node of a single-node store.
 pub const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// On a cluster: often enough that a cut-off data center refuses writes and marks its
+/// reads stale within a few seconds (each round also proves how fresh our reads are).
+pub const CLUSTER_HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl Bao {
     /// Check every node once, in parallel, and record what each said.
@@ -34,16 +37,23 @@ impl Bao {
         }
     }
 
-    /// Run [`Bao::check_nodes`] now and then every [`HEALTH_INTERVAL`], until the returned
+    /// Run [`Bao::check_nodes`] and [`Bao::probe_freshness`] now and then every
+    /// [`HEALTH_INTERVAL`] ([`CLUSTER_HEALTH_INTERVAL`] on a cluster), until the returned
     /// task is aborted (or the runtime ends).
     pub fn spawn_health_loop(&self) -> tokio::task::JoinHandle<()> {
         let bao = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(HEALTH_INTERVAL);
+            let every = if bao.nodes.len() > 1 {
+                CLUSTER_HEALTH_INTERVAL
+            } else {
+                HEALTH_INTERVAL
+            };
+            let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 bao.check_nodes().await;
+                bao.probe_freshness().await;
             }
         })
     }

@@ -2,7 +2,9 @@
 //! token goes out on every request and OpenBao makes the authorization decision.
 
 pub mod concept;
+pub mod consistency;
 mod error;
+pub mod freshness;
 mod health_loop;
 pub mod kv;
 mod nodes;
@@ -54,6 +56,9 @@ pub struct Bao {
     purpose: Option<Purpose>,
     /// How long a request may keep trying while the cluster elects a leader.
     deadline: Duration,
+    /// Reads go to the active node too (plans and verify: never stale, whatever the
+    /// session's index).
+    leader_reads: bool,
 }
 
 impl Bao {
@@ -98,6 +103,7 @@ impl Bao {
             nodes: Arc::new(Nodes::new(checked, own_dc)),
             purpose: None,
             deadline: route::DEADLINE,
+            leader_reads: false,
         })
     }
 
@@ -108,6 +114,25 @@ impl Bao {
             purpose: Some(purpose),
             ..self.clone()
         }
+    }
+
+    /// The same handle, sending reads to the active node as well: what a plan or a freeze
+    /// verification reads is never older than the latest acknowledged write.
+    pub fn from_leader(&self) -> Self {
+        Self {
+            leader_reads: true,
+            ..self.clone()
+        }
+    }
+
+    /// Whether this handle has more than one node (a cluster, possibly across data centers).
+    pub fn is_cluster(&self) -> bool {
+        self.nodes.len() > 1
+    }
+
+    /// How the request log names node `i` (see [`Bao::read_node`]).
+    pub fn node_label(&self, i: usize) -> String {
+        self.nodes.label(i)
     }
 
     /// What this handle marks its requests with, if anything.

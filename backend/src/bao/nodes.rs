@@ -2,6 +2,7 @@
 //! active, and which one a request should go to. A health loop refreshes this every 5 s;
 //! failed requests mark a node down at once.
 
+use super::freshness::Freshness;
 use super::sys::SysHealth;
 use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
@@ -52,6 +53,8 @@ pub(super) struct Nodes {
     /// The highest storage index OpenBao reported (`X-Vault-Index`): its position and the
     /// opaque header value to send back.
     last_index: Mutex<Option<(u64, String)>>,
+    /// Whether a majority answers, and how fresh our reads are.
+    pub(super) freshness: Freshness,
 }
 
 impl Nodes {
@@ -63,6 +66,7 @@ impl Nodes {
                 .collect(),
             own_dc,
             last_index: Mutex::new(None),
+            freshness: Freshness::default(),
         }
     }
 
@@ -76,7 +80,8 @@ impl Nodes {
 
     /// Keep `header` if it is further along than the index kept so far.
     pub fn saw_index(&self, header: &str) {
-        let Some(position) = index_position(header) else {
+        let Some(position) = super::consistency::StoreIndex::parse(header).map(|i| i.position)
+        else {
             return;
         };
         let mut last = self.last_index.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,6 +136,25 @@ impl Nodes {
     }
 
     pub fn record(&self, i: usize, result: Result<SysHealth, String>, now: SystemTime) {
+        self.record_one(i, result, now);
+        if self.len() > 1 {
+            let answering = (0..self.len()).filter(|&k| self.status(k).usable()).count();
+            self.freshness.quorum(answering * 2 > self.len(), now);
+        }
+    }
+
+    /// How a request's log line and `X-Crypter-Store-Node` name node `i`: its Raft node id
+    /// when known, else its data center, else its address.
+    pub fn label(&self, i: usize) -> String {
+        let status = self.status(i);
+        let spec = self.spec(i);
+        status
+            .node_id
+            .or_else(|| spec.datacenter.clone())
+            .unwrap_or_else(|| spec.url.clone())
+    }
+
+    fn record_one(&self, i: usize, result: Result<SysHealth, String>, now: SystemTime) {
         let mut status = self.nodes[i].1.write().unwrap_or_else(|p| p.into_inner());
         status.checked = true;
         status.last_checked = Some(now);
@@ -175,16 +199,6 @@ impl Nodes {
     pub fn mark_down(&self, i: usize, reason: String, now: SystemTime) {
         self.record(i, Err(reason), now);
     }
-}
-
-/// The position inside OpenBao's opaque index: base64 of `{"cluster":…,"value":"48"}`.
-fn index_position(header: &str) -> Option<u64> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(header)
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("value")?.as_str()?.parse().ok()
 }
 
 #[cfg(test)]

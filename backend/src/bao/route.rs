@@ -9,6 +9,7 @@
 //! idempotent writes, and writes refused before they reached a node or by a standby.
 //! Past the deadline the caller gets [`BaoError::Electing`], never OpenBao's status line.
 
+use super::consistency::{RequestScope, StoreIndex};
 use super::{path, Bao, BaoError, Call, PURPOSE_HEADER};
 use secrecy::ExposeSecret;
 // The same type as reqwest's `bytes::Bytes`, re-exported by axum.
@@ -44,6 +45,17 @@ impl Bao {
 
     async fn route(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
+        // On the minority side of a partition no leader can take a write: say so at once.
+        // Unauthenticated calls (health, init, unseal) go to the node they name.
+        if (write || self.leader_reads) && call.token.is_some() {
+            if let Some(since) = self.leader_unreachable_since() {
+                return Err(BaoError::LeaderUnreachable {
+                    datacenter: self.nodes.own_dc().map(str::to_owned),
+                    since,
+                    sent: false,
+                });
+            }
+        }
         let deadline = Instant::now() + self.deadline;
         let mut backoff = FIRST_BACKOFF;
         loop {
@@ -71,7 +83,7 @@ impl Bao {
         call: &Call<'_>,
         write: bool,
     ) -> Result<Result<Option<Bytes>, BaoError>, (BaoError, bool)> {
-        let mut order = self.nodes.order(write);
+        let mut order = self.nodes.order(write || self.leader_reads);
         let mut leaderless = false;
         let mut last = None;
         let mut k = 0;
@@ -128,14 +140,13 @@ impl Bao {
         if let Some(purpose) = &self.purpose {
             req = req.header(PURPOSE_HEADER, purpose.as_header().into_owned());
         }
-        if self.nodes.len() > 1 {
-            // Read-after-write across nodes: a standby that has not yet replicated our last
+        let scope = RequestScope::current();
+        if let Some(index) = self.required_index(scope.as_deref()) {
+            // Read-your-writes: a standby that has not yet replicated the session's last
             // write forwards the request to the active node instead of answering stale.
-            if let Some(index) = self.nodes.last_index() {
-                req = req
-                    .header(INDEX_HEADER, index)
-                    .header("X-Vault-Inconsistent", "forward-active-node");
-            }
+            req = req
+                .header(INDEX_HEADER, index)
+                .header("X-Vault-Inconsistent", "forward-active-node");
         }
         if let Some(body) = call.body {
             req = req.json(body);
@@ -147,8 +158,12 @@ impl Bao {
         })?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        if let Some(index) = headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok()) {
+        let index = headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok());
+        if let Some(index) = index {
             self.nodes.saw_index(index);
+        }
+        if let Some(scope) = &scope {
+            scope.answered(&self.nodes.label(node), index.and_then(StoreIndex::parse));
         }
         let bytes = resp.bytes().await.map_err(|e| BaoError::Unreachable {
             addr: addr.clone(),
@@ -170,6 +185,30 @@ impl Bao {
             });
         }
         Err(BaoError::from_status(status, call.path, &bytes))
+    }
+}
+
+impl Bao {
+    /// The index a request must be answered at: the session's (inside a request), else
+    /// the highest this process saw. None on a single node, for the leader's own reads,
+    /// and on the minority side of a partition, where no standby could forward: there a
+    /// read is answered from the local node, possibly older than the session's own last
+    /// write, and the request is marked so.
+    fn required_index(&self, scope: Option<&RequestScope>) -> Option<String> {
+        if self.nodes.len() < 2 || self.leader_reads {
+            return None;
+        }
+        let index = match scope {
+            Some(scope) => scope.required().map(|i| i.header),
+            None => self.nodes.last_index(),
+        }?;
+        if self.leader_unreachable_since().is_some() {
+            if let Some(scope) = scope {
+                scope.answered_below_session();
+            }
+            return None;
+        }
+        Some(index)
     }
 }
 

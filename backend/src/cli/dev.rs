@@ -1,7 +1,9 @@
 //! `crypter dev`: an in-memory `bao server -dev` (or, with `--nodes N`, a real Raft
 //! cluster) loaded with demo data; with `--instances N`, several Crypter instances over it.
 
+use super::instances::InstanceStore;
 use super::serve::{announce, bind, check_store, serve_instance};
+use super::wan::Wan;
 use super::DevArgs;
 use crate::bao::Bao;
 use crate::bootstrap::BackendCredentials;
@@ -39,42 +41,34 @@ pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     settings
         .audit_logs
         .extend(process.audit_log().map(Path::to_owned));
-    let served = serve_all(
-        &args,
-        listener,
-        bao,
-        settings,
-        creds,
-        &bao_listen.to_string(),
-    )
-    .await;
+    let store = |_| InstanceStore {
+        bao_addrs: format!("http://{bao_listen}"),
+        datacenter: None,
+    };
+    let served = serve_all(&args, listener, bao, settings, creds, &store).await;
     stop_quietly(process).await;
     served
 }
 
-/// The first instance here; the others (`--instances`) as child processes.
+/// The first instance here; the others (`--instances`) as child processes, instance `k`
+/// finding the store as `store(k)` says.
 async fn serve_all(
     args: &DevArgs,
     listener: TcpListener,
     bao: Bao,
     settings: Settings,
     creds: BackendCredentials,
-    bao_addrs: &str,
+    store: &dyn Fn(u16) -> InstanceStore,
 ) -> anyhow::Result<()> {
     let others = if args.instances > 1 {
         let first = listener.local_addr()?;
         let mut server = args.server.clone();
         server.changesets_dir.clone_from(&settings.changesets_dir);
-        let addrs = if bao_addrs.contains("://") {
-            bao_addrs.to_owned()
-        } else {
-            format!("http://{bao_addrs}")
-        };
         let started = super::instances::start(
             args.instances,
             first,
             &server,
-            &addrs,
+            store,
             &settings.audit_logs,
             &creds,
         )
@@ -109,7 +103,20 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         listener.local_addr()?.port()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut cluster = LocalCluster::start(usize::from(args.nodes), &dir).await?;
+    let nodes = usize::from(args.nodes);
+    let wan = match args.wan {
+        Some(delay) => {
+            std::fs::create_dir_all(&dir)?;
+            let wan = Wan::plan(nodes, usize::from(args.instances), delay, &dir)?;
+            wan.start_relay(&dir).await?;
+            Some(wan)
+        }
+        None => None,
+    };
+    let mut cluster = match &wan {
+        Some(w) => LocalCluster::start_with(&w.ports, &dir, |k| w.join_via(k)).await?,
+        None => LocalCluster::start(nodes, &dir).await?,
+    };
     let prepared = async {
         if let Some(id) = args.root_token.clone() {
             cluster.use_root_token_id(SecretString::from(id)).await?;
@@ -119,7 +126,10 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
             .datacenter
             .clone()
             .unwrap_or_else(|| "dc1".into());
-        let bao = cluster.bao(Some(&own_dc))?;
+        let bao = match &wan {
+            Some(w) => w.bao(0)?,
+            None => cluster.bao(Some(&own_dc))?,
+        };
         let (password, creds) = prepare_dev(
             &bao,
             &cluster.root_token,
@@ -159,7 +169,14 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         .iter()
         .map(|n| format!("{}={}", n.datacenter, n.url()))
         .collect();
-    let served = serve_all(&args, listener, bao, settings, creds, &addrs.join(",")).await;
+    let store = |k: u16| match &wan {
+        Some(w) => w.instance(usize::from(k)),
+        None => InstanceStore {
+            bao_addrs: addrs.join(","),
+            datacenter: None,
+        },
+    };
+    let served = serve_all(&args, listener, bao, settings, creds, &store).await;
     cluster.stop().await;
     served
 }

@@ -27,13 +27,21 @@ pub struct Instances {
     pub dir: PathBuf,
 }
 
-/// Start instances 2..=n on the ports after `first`. `bao_addrs`: the store's nodes, as
-/// `--bao-addr` takes them; `audit_logs`: the files the first instance reads too.
+/// Where one instance finds the store: `--bao-addr` as it takes it, and the instance's
+/// data center (`--datacenter`), when it has its own.
+#[derive(Debug, Clone)]
+pub struct InstanceStore {
+    pub bao_addrs: String,
+    pub datacenter: Option<String>,
+}
+
+/// Start instances 2..=n on the ports after `first`; instance `k` (0-based) finds the
+/// store as `store(k)` says. `audit_logs`: the files the first instance reads too.
 pub async fn start(
     n: u8,
     first: SocketAddr,
     server: &ServerArgs,
-    bao_addrs: &str,
+    store: &dyn Fn(u16) -> InstanceStore,
     audit_logs: &[PathBuf],
     credentials: &BackendCredentials,
 ) -> anyhow::Result<Instances> {
@@ -50,6 +58,12 @@ pub async fn start(
     let mut children = Vec::new();
     for k in 1..u16::from(n) {
         let listen = SocketAddr::new(first.ip(), first.port() + k);
+        let InstanceStore {
+            bao_addrs,
+            datacenter,
+        } = store(k);
+        let mut server = server.clone();
+        server.datacenter = datacenter.or(server.datacenter);
         let mut cmd = Command::new(&exe);
         cmd.arg("serve")
             .args(server.to_args(listen))

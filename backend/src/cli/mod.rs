@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 mod runbook;
 mod serve;
+mod wan;
 
 use crate::config::Settings;
 use clap::{Args, Parser, Subcommand};
@@ -50,6 +51,16 @@ pub enum Command {
     Jobs(jobs::JobsArgs),
     /// Keys: list an environment's keys, or rotate one. Uses BAO_TOKEN.
     Keys(keys::KeysArgs),
+    /// The simulated WAN between data centers that `crypter dev --wan` starts.
+    #[command(hide = true)]
+    Relay(RelayArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RelayArgs {
+    /// The relay's spec (JSON), written by `crypter dev --wan`.
+    #[arg(long)]
+    pub spec: PathBuf,
 }
 
 /// Flags every server mode shares. Each can also be set as a `CRYPTER_…` variable.
@@ -213,6 +224,12 @@ pub struct DevArgs {
     /// `instances.json`, printed at start.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub instances: u8,
+    /// Put each node and each instance in its own data center (dc1, dc2, …) and send all
+    /// traffic between data centers through a relay that adds this one-way delay (e.g.
+    /// `80ms`) and can cut a data center off (`wan.json` beside `nodes.json` gives its
+    /// control address). Needs `--nodes` of 2 or more.
+    #[arg(long, value_parser = crate::wan::parse_delay)]
+    pub wan: Option<Duration>,
 }
 
 /// Runs the command; the exit code is what scripts see.
@@ -227,6 +244,15 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Changesets(args) => return changesets::run(args).await,
         Command::Jobs(args) => return jobs::run(args).await,
         Command::Keys(args) => return keys::run(args).await,
+        Command::Relay(args) => {
+            let stop = async {
+                tokio::select! {
+                    () = crate::startup::shutdown_signal() => {},
+                    () = instances::parent_gone() => {},
+                }
+            };
+            crate::wan::run(&args.spec, stop).await
+        }
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

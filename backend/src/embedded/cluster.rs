@@ -49,6 +49,28 @@ pub struct NodeInfo {
     pub pid: Option<u32>,
 }
 
+/// Where one node listens, and the cluster address it gives the other nodes (a WAN
+/// relay's, with `crypter dev --wan`; its own otherwise).
+#[derive(Debug, Clone, Copy)]
+pub struct NodePorts {
+    pub api: SocketAddr,
+    pub cluster: SocketAddr,
+    pub advertise_cluster: SocketAddr,
+}
+
+impl NodePorts {
+    /// Two free loopback ports, advertised as they are.
+    pub fn free() -> anyhow::Result<Self> {
+        let api = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
+        let cluster = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
+        Ok(Self {
+            api,
+            cluster,
+            advertise_cluster: cluster,
+        })
+    }
+}
+
 pub struct LocalCluster {
     pub nodes: Vec<LocalNode>,
     pub root_token: SecretString,
@@ -58,13 +80,27 @@ pub struct LocalCluster {
 impl LocalCluster {
     /// Start `n` nodes under `dir` (created; its Raft data is thrown away by [`Self::stop`]).
     pub async fn start(n: usize, dir: &Path) -> anyhow::Result<Self> {
+        let ports = (0..n)
+            .map(|_| NodePorts::free())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Self::start_with(&ports, dir, |_| None).await
+    }
+
+    /// Start one node per entry of `ports`. Node `k` (0-based, k ≥ 1) joins the first
+    /// through `join_via(k)` when given (a WAN relay's address), directly otherwise.
+    pub async fn start_with(
+        ports: &[NodePorts],
+        dir: &Path,
+        join_via: impl Fn(usize) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let n = ports.len();
         if n == 0 {
             bail!("a cluster needs at least one node");
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut nodes = Vec::with_capacity(n);
-        for i in 1..=n {
-            nodes.push(spawn_node(i, dir).await?);
+        for (k, p) in ports.iter().enumerate() {
+            nodes.push(spawn_node(k + 1, dir, *p).await?);
         }
 
         let first = Bao::new(&nodes[0].url())?;
@@ -83,12 +119,13 @@ impl LocalCluster {
                 &json!({"server_stabilization_time": "1s", "cleanup_dead_servers": false}),
             )
             .await?;
-        for node in &nodes[1..] {
+        for (k, node) in nodes.iter().enumerate().skip(1) {
             let bao = Bao::new(&node.url())?;
+            let leader = join_via(k).unwrap_or_else(|| nodes[0].url());
             bao.unauthenticated(
                 Method::PUT,
                 "sys/storage/raft/join",
-                Some(&json!({"leader_api_addr": nodes[0].url()})),
+                Some(&json!({"leader_api_addr": leader})),
             )
             .await
             .with_context(|| format!("{} could not join the cluster", node.node_id))?;
@@ -226,10 +263,13 @@ where
 }
 
 /// Start node `i` (`node{i}`, in datacenter `dc{i}`) and wait until it listens.
-async fn spawn_node(i: usize, dir: &Path) -> anyhow::Result<LocalNode> {
+async fn spawn_node(i: usize, dir: &Path, ports: NodePorts) -> anyhow::Result<LocalNode> {
     let node_id = format!("node{i}");
-    let api = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
-    let cluster = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
+    let NodePorts {
+        api,
+        cluster,
+        advertise_cluster,
+    } = ports;
     let raft = dir.join(&node_id);
     std::fs::create_dir_all(&raft)?;
     let config = dir.join(format!("{node_id}.hcl"));
@@ -241,7 +281,7 @@ async fn spawn_node(i: usize, dir: &Path) -> anyhow::Result<LocalNode> {
     super::private_dir(&run)?;
     std::fs::write(
         &config,
-        node_config(&raft, &node_id, api, cluster)
+        node_config(&raft, &node_id, api, cluster, advertise_cluster)
             + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
     )?;
     let args = vec![
@@ -268,7 +308,13 @@ async fn spawn_node(i: usize, dir: &Path) -> anyhow::Result<LocalNode> {
     })
 }
 
-fn node_config(raft: &Path, node_id: &str, api: SocketAddr, cluster: SocketAddr) -> String {
+fn node_config(
+    raft: &Path,
+    node_id: &str,
+    api: SocketAddr,
+    cluster: SocketAddr,
+    advertise: SocketAddr,
+) -> String {
     format!(
         r#"# Written by crypter for a local test cluster.
 storage "raft" {{
@@ -284,7 +330,7 @@ listener "tcp" {{
   tls_disable     = true
 }}
 api_addr      = "http://{api}"
-cluster_addr  = "http://{cluster}"
+cluster_addr  = "http://{advertise}"
 disable_mlock = true
 ui            = false
 "#,

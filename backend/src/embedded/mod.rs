@@ -6,7 +6,7 @@ mod cluster;
 mod managed;
 mod process;
 
-pub use cluster::{LocalCluster, LocalNode, NodeInfo};
+pub use cluster::{LocalCluster, LocalNode, NodeInfo, NodePorts};
 pub use managed::{start_managed, Managed, INIT_FILE};
 pub use process::{find_bao, free_loopback_port, BaoProcess, SpawnOptions};
 

@@ -84,6 +84,9 @@ impl AppError {
                 BaoError::Electing | BaoError::Redirected { .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, "store_electing")
                 }
+                BaoError::LeaderUnreachable { .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "leader_unreachable")
+                }
                 BaoError::Rejected { status, .. } if *status == 400 => {
                     (StatusCode::BAD_REQUEST, "store_rejected")
                 }

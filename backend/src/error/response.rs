@@ -55,7 +55,9 @@ fn store_message(e: &BaoError) -> String {
             "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
         }
         BaoError::Electing | BaoError::Redirected { .. } => BaoError::Electing.to_string(),
-        BaoError::Sealed | BaoError::Config(_) => e.to_string(),
+        BaoError::Sealed | BaoError::Config(_) | BaoError::LeaderUnreachable { .. } => {
+            e.to_string()
+        }
         BaoError::Rejected { status: 503, .. } => {
             let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
             format!(
@@ -100,7 +102,10 @@ impl IntoResponse for AppError {
         if let Self::Store(BaoError::Forbidden { .. }) = self {
             crate::session::mark_store_refused(&mut resp);
         }
-        if let Self::Store(BaoError::Electing | BaoError::Redirected { .. }) = self {
+        if let Self::Store(
+            BaoError::Electing | BaoError::Redirected { .. } | BaoError::LeaderUnreachable { .. },
+        ) = self
+        {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
         }

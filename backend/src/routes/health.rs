@@ -48,6 +48,10 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: if usable { "ok" } else { "degraded" }.to_owned(),
         store,
+        consistency: state
+            .bao
+            .is_cluster()
+            .then(|| crate::cluster::consistency(&state.bao)),
     })
 }
 

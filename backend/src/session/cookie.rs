@@ -7,15 +7,38 @@ use crypter_api::SESSION_COOKIE;
 const HOST_PREFIX: &str = "__Host-";
 
 fn name(secure: bool) -> String {
+    named(SESSION_COOKIE, secure)
+}
+
+fn named(base: &str, secure: bool) -> String {
     if secure {
-        format!("{HOST_PREFIX}{SESSION_COOKIE}")
+        format!("{HOST_PREFIX}{base}")
     } else {
-        SESSION_COOKIE.to_owned()
+        base.to_owned()
     }
 }
 
 /// The value of our session cookie in a request, if any (the `__Host-` one first).
 pub fn read_cookie(headers: &HeaderMap) -> Option<String> {
+    read_named(headers, SESSION_COOKIE)
+}
+
+/// `Set-Cookie` for one of our cookies (`base` without the `__Host-` prefix), with the
+/// session cookie's attributes.
+pub fn cookie_named(base: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let mut cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        named(base, secure),
+        max_age_secs.max(0)
+    );
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The value of our cookie `base` in a request, if any (the `__Host-` one first).
+pub fn read_named(headers: &HeaderMap, base: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = headers
         .get_all(header::COOKIE)
         .iter()
@@ -24,7 +47,7 @@ pub fn read_cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .map(|(n, v)| (n.to_owned(), v.to_owned()))
         .collect();
-    [name(true), name(false)]
+    [named(base, true), named(base, false)]
         .iter()
         .find_map(|want| pairs.iter().find(|(n, _)| n == want))
         .map(|(_, v)| v.clone())
@@ -35,15 +58,7 @@ pub fn read_cookie(headers: &HeaderMap) -> Option<String> {
 /// the `__Host-` prefix. `max_age_secs`: until the session's hard end (the server decides
 /// when it ends; the browser only forgets it then).
 pub fn session_cookie(id: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let mut cookie = format!(
-        "{}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        name(secure),
-        max_age_secs.max(0)
-    );
-    if secure {
-        cookie.push_str("; Secure");
-    }
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+    cookie_named(SESSION_COOKIE, id, max_age_secs, secure)
 }
 
 pub fn clear_cookie(secure: bool) -> HeaderValue {
