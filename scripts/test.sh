@@ -19,7 +19,12 @@ step "clippy (console, wasm32)"
 cargo clippy -p crypter-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "unit and integration tests (real bao)"
-cargo test -p crypter-api -p crypter -p crypter-client
+cargo test -p crypter-api -p crypter -p crypter-client -- --skip datacenters::
+
+step "across data centers (crypter dev --wan 80ms: partitions, and 100 s of the history checker)"
+# On their own: each runs three OpenBao nodes, three instances and the relay, and their
+# deadlines (a refusal within 1 s) are the behaviour under test, not a machine under load.
+cargo test -p crypter --test api datacenters:: -- --test-threads=1
 
 step "console unit tests (pure logic, native)"
 cargo test -p crypter-frontend --lib

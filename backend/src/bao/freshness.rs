@@ -16,6 +16,7 @@ use super::{Bao, BaoError};
 use serde::Deserialize;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 /// Reads whose freshness is older than this are marked stale.
@@ -42,12 +43,31 @@ struct State {
     lag: Vec<Option<Lag>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Freshness {
     state: Mutex<State>,
+    /// True while fewer than a majority answer: writes in flight give up when it flips.
+    lost: watch::Sender<bool>,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            lost: watch::channel(false).0,
+        }
+    }
 }
 
 impl Freshness {
+    /// Resolves once fewer than a majority of the nodes answer (at once if so now).
+    pub async fn wait_lost(&self) {
+        let mut rx = self.lost.subscribe();
+        if rx.wait_for(|lost| *lost).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -65,6 +85,7 @@ impl Freshness {
             s.quorum_lost = true;
             tracing::warn!("fewer than a majority of the store's nodes answer: writes are refused here and reads are marked stale");
         }
+        self.lost.send_replace(s.quorum_lost);
     }
 
     /// Since when the leader is out of reach, while it is.
@@ -197,6 +218,17 @@ impl Bao {
     /// majority of the nodes), while it cannot.
     pub fn leader_unreachable_since(&self) -> Option<SystemTime> {
         self.nodes.freshness.leader_unreachable_since()
+    }
+
+    /// The refusal for a change (or a read that needs the leader) while the leader is out of
+    /// reach. `sent`: the request was already on its way.
+    pub fn leader_unreachable(&self, sent: bool) -> Option<BaoError> {
+        self.leader_unreachable_since()
+            .map(|since| BaoError::LeaderUnreachable {
+                datacenter: self.nodes.own_dc().map(str::to_owned),
+                since,
+                sent,
+            })
     }
 
     /// When the reads this instance serves may be older than, when they may be.

@@ -14,6 +14,12 @@ pub fn encode(path: &str) -> String {
     crypter_api::url::encode_path(path.trim_start_matches('/'))
 }
 
+/// Requests that change nothing: a standby may answer them, and no freeze or partition
+/// refuses them.
+pub fn is_read(method: &Method) -> bool {
+    matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN")
+}
+
 /// Requests that may be sent twice with the same effect as once.
 pub fn is_idempotent(method: &Method) -> bool {
     matches!(method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN" | "DELETE")

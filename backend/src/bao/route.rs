@@ -44,16 +44,11 @@ impl Bao {
     }
 
     async fn route(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
-        let write = !matches!(call.method.as_str(), "GET" | "HEAD" | "LIST" | "SCAN");
+        let write = !path::is_read(&call.method);
         // On the minority side of a partition no leader can take a write: say so at once.
-        // Unauthenticated calls (health, init, unseal) go to the node they name.
-        if (write || self.leader_reads) && call.token.is_some() {
-            if let Some(since) = self.leader_unreachable_since() {
-                return Err(BaoError::LeaderUnreachable {
-                    datacenter: self.nodes.own_dc().map(str::to_owned),
-                    since,
-                    sent: false,
-                });
+        if write || self.leader_reads {
+            if let Some(refused) = self.leader_unreachable(false) {
+                return Err(refused);
             }
         }
         let deadline = Instant::now() + self.deadline;
@@ -151,7 +146,21 @@ impl Bao {
         if let Some(body) = call.body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(|e| BaoError::Unreachable {
+        let pending = req.send();
+        let to_leader = self.leader_reads || !path::is_read(&call.method);
+        let sent = if to_leader && self.nodes.len() > 1 {
+            // A change in flight when this data center is cut off would wait on a leader
+            // that cannot commit it: give up at once, saying it may have been applied.
+            tokio::select! {
+                sent = pending => sent,
+                () = self.nodes.freshness.wait_lost() => {
+                    return Err(self.leader_unreachable(true).unwrap_or(BaoError::Electing));
+                }
+            }
+        } else {
+            pending.await
+        };
+        let resp = sent.map_err(|e| BaoError::Unreachable {
             addr: addr.clone(),
             reason: describe_transport_error(&e),
             unsent: e.is_connect(),

@@ -89,7 +89,8 @@ pub async fn plan(
     token: &SecretString,
     dir: Option<&Path>,
 ) -> Result<Arc<Plan>, AppError> {
-    let bao = &bao.with_purpose(crate::bao::Purpose::Plan);
+    // From the leader: a plan never sees data older than the latest acknowledged write.
+    let bao = &bao.with_purpose(crate::bao::Purpose::Plan).from_leader();
     let plan = Arc::new(plan::make(bao, token, dir).await?);
     plans::remember(plan.clone(), token);
     Ok(plan)
@@ -152,7 +153,8 @@ pub async fn apply(
     // apart from writes that got through the freeze otherwise.
     let bao = &cx
         .bao
-        .with_purpose(crate::bao::Purpose::Apply(job_id.clone()));
+        .with_purpose(crate::bao::Purpose::Apply(job_id.clone()))
+        .from_leader();
     let stale_after = cx.jobs.timing.stale_after.as_secs();
     let (version, taken_over_from) =
         lock::acquire(bao, token, cx.actor, &job_id, req.force, stale_after).await?;
@@ -234,7 +236,8 @@ pub async fn resume(
     let token = cx.token;
     let bao = &cx
         .bao
-        .with_purpose(crate::bao::Purpose::Apply(record.id.clone()));
+        .with_purpose(crate::bao::Purpose::Apply(record.id.clone()))
+        .from_leader();
     let stale_after = cx.jobs.timing.stale_after.as_secs();
     let (lock_version, _) =
         lock::acquire(bao, token, cx.actor, &record.id, false, stale_after).await?;

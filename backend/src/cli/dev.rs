@@ -106,7 +106,7 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
     let nodes = usize::from(args.nodes);
     let wan = match args.wan {
         Some(delay) => {
-            std::fs::create_dir_all(&dir)?;
+            crate::embedded::private_dir(&dir)?;
             let wan = Wan::plan(nodes, usize::from(args.instances), delay, &dir)?;
             wan.start_relay(&dir).await?;
             Some(wan)
@@ -141,6 +141,11 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
             dir.join("nodes.json"),
             serde_json::to_vec_pretty(&cluster.info())?,
         )?;
+        if wan.is_some() {
+            // A chaos run kills nodes and starts them again (`make chaos`): it needs the
+            // key. This throwaway cluster's folder is private (0700) and removed on exit.
+            write_private(&dir.join("unseal.json"), &cluster.unseal_key)?;
+        }
         anyhow::Ok((bao, password, creds))
     }
     .await;
@@ -200,6 +205,21 @@ async fn prepare_dev(
         tracing::info!(roles = n, "loaded demo roles");
     }
     Ok((password, creds))
+}
+
+fn write_private(file: &Path, key: &SecretString) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let body = serde_json::json!({"key": key.expose_secret()});
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(file)?;
+    f.write_all(body.to_string().as_bytes())?;
+    Ok(())
 }
 
 async fn stop_quietly(process: BaoProcess) {

@@ -74,6 +74,8 @@ impl NodePorts {
 pub struct LocalCluster {
     pub nodes: Vec<LocalNode>,
     pub root_token: SecretString,
+    /// The unseal key, kept for a node started again after a crash.
+    pub unseal_key: SecretString,
     pub dir: PathBuf,
 }
 
@@ -97,7 +99,7 @@ impl LocalCluster {
         if n == 0 {
             bail!("a cluster needs at least one node");
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        super::private_dir(dir)?;
         let mut nodes = Vec::with_capacity(n);
         for (k, p) in ports.iter().enumerate() {
             nodes.push(spawn_node(k + 1, dir, *p).await?);
@@ -138,6 +140,7 @@ impl LocalCluster {
         let cluster = Self {
             nodes,
             root_token: root,
+            unseal_key: key,
             dir: dir.to_owned(),
         };
         let want = n;

@@ -37,7 +37,8 @@ pub async fn verify(
     token: &SecretString,
     actor: &str,
 ) -> Result<Verification, AppError> {
-    let bao = &bao.with_purpose(Purpose::Verify);
+    // From the leader: the probes judge the policies as they are now, never a stale copy.
+    let bao = &bao.with_purpose(Purpose::Verify).from_leader();
     let (record, _) = load_record(bao, token).await?;
     if record.level == Level::None {
         return Err(AppError::Conflict(

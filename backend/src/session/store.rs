@@ -202,6 +202,18 @@ impl SessionStore {
             Err(e) => return Err(e.into()),
         };
         let Some((data, version)) = found else {
+            // Cut off from the leader, the local node may not have the record yet: that
+            // is no proof the session ended.
+            let unsure =
+                crate::bao::consistency::RequestScope::current().is_some_and(|s| s.below_session());
+            if let Some(refused) = self
+                .records
+                .bao()
+                .leader_unreachable(false)
+                .filter(|_| unsure)
+            {
+                return Err(refused.into());
+            }
             return Ok(None);
         };
         let Ok(r) = serde_json::from_value::<SessionRecord>(data) else {

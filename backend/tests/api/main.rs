@@ -15,6 +15,7 @@ mod cluster;
 mod compare;
 mod console;
 mod credentials;
+mod datacenters;
 mod embedded;
 mod environments;
 mod errors;
