@@ -1,10 +1,15 @@
 //! The Cluster page: OpenBao nodes grouped by data center, drawn as SVG, refreshed every
 //! 5 s (the backend's own health loop runs at the same pace).
 
+mod datacenters;
+mod nodes;
+
 use crate::api;
 use crate::components::error_box::ErrorBox;
 use crypter_api::{ClusterNode, ClusterView};
+use datacenters::{Datacenters, OwnConsistency};
 use leptos::prelude::*;
+use nodes::{health_word, node_key, node_name, role, NodesTable};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -18,16 +23,13 @@ const HEAD_H: u32 = 40;
 pub fn Cluster() -> impl IntoView {
     let cluster = LocalResource::new(api::cluster);
     // Keep the last good picture on screen while a refresh is in flight or fails.
-    let last = RwSignal::new(None::<ClusterView>);
-    let error = RwSignal::new(None);
-    Effect::new(move |_| match cluster.get() {
-        Some(Ok(view)) => {
-            last.set(Some(view));
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
+    let last = Memo::new(
+        move |prev: Option<&Option<ClusterView>>| match cluster.get() {
+            Some(Ok(view)) => Some(view),
+            _ => prev.cloned().flatten(),
+        },
+    );
+    let error = Signal::derive(move || cluster.get().and_then(Result::err));
     if let Ok(handle) = set_interval_with_handle(move || cluster.refetch(), REFRESH) {
         on_cleanup(move || handle.clear());
     }
@@ -40,7 +42,7 @@ pub fn Cluster() -> impl IntoView {
                 </button>
             </div>
             <p class="muted">"OpenBao nodes by data center. Refreshes every 5 seconds."</p>
-            <ErrorBox error=Signal::derive(move || error.get()) />
+            <ErrorBox error=error />
             {move || match last.get() {
                 None => view! { <p class="loading" data-testid="cluster-loading">"Asking OpenBao…"</p> }.into_any(),
                 Some(view) => view! { <ClusterPicture view=view /> }.into_any(),
@@ -83,56 +85,19 @@ fn ClusterPicture(view: ClusterView) -> impl IntoView {
             </dl>
         </div>
         <div class="card">
-            <ClusterSvg groups=groups.clone() own_dc=own_dc />
+            <ClusterSvg groups=groups own_dc=own_dc />
         </div>
+        {view.consistency.clone().map(|c| view! { <OwnConsistency consistency=c /> })}
+        <Datacenters datacenters=view.datacenters.clone() nodes=view.nodes.clone() />
         <div class="card">
             <h2>"Nodes"</h2>
-            <div class="cluster-table-wrap">
-            <table class="cluster-table" data-testid="cluster-nodes">
-                <thead>
-                    <tr><th>"Node"</th><th>"Data center"</th><th>"Role"</th><th>"Health"</th>
-                        <th>"Last contact"</th><th>"Version"</th></tr>
-                </thead>
-                <tbody>
-                    <For each=move || view.nodes.clone() key=node_key let:node>
-                        <NodeRow node=node />
-                    </For>
-                </tbody>
-            </table>
-            </div>
+            <NodesTable nodes=view.nodes.clone() />
             {(!view.warnings.is_empty()).then(|| view! {
                 <ul class="muted" data-testid="cluster-warnings">
                     {view.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
                 </ul>
             })}
         </div>
-    }
-}
-
-#[component]
-fn NodeRow(node: ClusterNode) -> impl IntoView {
-    let key = node_key(&node);
-    view! {
-        <tr data-testid=format!("cluster-node-{key}") data-healthy=node.healthy.to_string()>
-            <td>
-                <strong>{node_name(&node)}</strong>
-                <div class="muted mono">{node.api_addr.clone().unwrap_or_default()}</div>
-            </td>
-            <td>{node.datacenter.clone().unwrap_or_else(|| "unlabelled".into())}</td>
-            <td data-testid="node-role">{role(&node)}</td>
-            <td>
-                <span class=if node.healthy { "badge ok" } else { "badge bad" } data-testid="node-health">
-                    {health_word(&node)}
-                </span>
-                {node
-                    .error
-                    .clone()
-                    .filter(|e| e != health_word(&node))
-                    .map(|e| view! { <div class="muted">{e}</div> })}
-            </td>
-            <td>{node.last_contact.clone().unwrap_or_else(|| "-".into())}</td>
-            <td>{node.version.clone().unwrap_or_else(|| "-".into())}</td>
-        </tr>
     }
 }
 
@@ -210,39 +175,34 @@ fn by_datacenter(nodes: &[ClusterNode]) -> Vec<(String, Vec<ClusterNode>)> {
     groups.into_iter().collect()
 }
 
-fn node_key(node: &ClusterNode) -> String {
-    node.node_id
-        .clone()
-        .or_else(|| node.api_addr.clone())
-        .or_else(|| node.cluster_addr.clone())
-        .unwrap_or_default()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn node_name(node: &ClusterNode) -> String {
-    node.node_id
-        .clone()
-        .or_else(|| node.api_addr.clone())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn role(node: &ClusterNode) -> &'static str {
-    match (node.leader, node.voter, node.standby) {
-        (true, _, _) => "leader",
-        (false, true, _) => "voter",
-        (false, false, Some(true)) => "standby",
-        (false, false, _) if node.node_id.is_some() => "non-voter",
-        _ => "node",
-    }
-}
-
-fn health_word(node: &ClusterNode) -> &'static str {
-    if node.healthy {
-        "healthy"
-    } else if node.sealed == Some(true) {
-        "sealed"
-    } else if !node.reachable {
-        "unreachable"
-    } else {
-        "unhealthy"
+    #[test]
+    fn nodes_group_by_data_center_in_name_order_unlabelled_ones_together() {
+        let node = |id: &str, dc: Option<&str>| ClusterNode {
+            node_id: Some(id.to_owned()),
+            datacenter: dc.map(str::to_owned),
+            ..ClusterNode::default()
+        };
+        let nodes = [
+            node("c", Some("dc2")),
+            node("a", Some("dc1")),
+            node("x", None),
+            node("b", Some("dc2")),
+        ];
+        let groups: Vec<(String, Vec<String>)> = by_datacenter(&nodes)
+            .into_iter()
+            .map(|(dc, ns)| (dc, ns.iter().map(node_name).collect()))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("dc1".to_owned(), vec!["a".to_owned()]),
+                ("dc2".to_owned(), vec!["c".to_owned(), "b".to_owned()]),
+                ("unlabelled".to_owned(), vec!["x".to_owned()]),
+            ]
+        );
     }
 }
