@@ -5,6 +5,7 @@ pub mod credential_detail;
 pub mod credential_filters;
 pub mod credential_form;
 pub mod credential_rows;
+pub mod datacenter_banner;
 pub mod env_chart;
 pub mod error_box;
 pub mod freeze_banner;

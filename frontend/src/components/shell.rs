@@ -1,3 +1,4 @@
+use super::datacenter_banner::DatacenterBanner;
 use super::error_box::ErrorBox;
 use super::freeze_banner::{FreezeBanner, FreezeStatus};
 use super::nav::Nav;
@@ -79,6 +80,7 @@ pub fn Shell() -> impl IntoView {
                 <Nav open=menu_open />
                 <main class="content">
                     <FreezeBanner />
+                    <DatacenterBanner />
                     <ErrorBox error=logout_error />
                     <Outlet />
                 </main>
