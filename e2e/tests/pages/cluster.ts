@@ -40,4 +40,28 @@ export class ClusterPage {
   leader() {
     return this.page.getByTestId('cluster-leader');
   }
+
+  /** The card of one data center on the Cluster page. */
+  datacenter(name: string) {
+    return this.page.getByTestId(`dc-card-${name}`);
+  }
+
+  /** The cards that say they hold the Raft leader. */
+  datacentersWithLeader() {
+    return this.page.locator('[data-testid^="dc-card-"][data-has-leader="true"]');
+  }
+
+  nodesTable() {
+    return this.page.getByTestId('cluster-nodes');
+  }
+
+  /** The box the nodes table scrolls sideways in on a narrow screen. */
+  nodesScroller() {
+    return this.page.getByTestId('cluster-nodes-scroll');
+  }
+
+  /** The banner every page shows when this instance loses the leader or reads stale. */
+  datacenterBanner() {
+    return this.page.getByTestId('datacenter-banner');
+  }
 }
