@@ -4,8 +4,9 @@ import { CredentialsPage } from '../tests/pages/credentials';
 import { LoginPage } from '../tests/pages/login';
 import { Shell } from '../tests/pages/shell';
 
-// `crypter dev --instances 2` serves the same store on PORT and PORT + 1, as two
-// instances behind a balancer would. A session made on one works on the other.
+// `crypter dev --instances 3` serves the same store on PORT, PORT + 1 and PORT + 2 (dc1,
+// dc2 and dc3), as instances behind a balancer would. A session made on one works on
+// another: here A in dc1 and B in dc2.
 const A = `http://127.0.0.1:${PORT}`;
 const B = `http://127.0.0.1:${PORT + 1}`;
 
