@@ -2,6 +2,14 @@ import { expect, type Page, test } from '@playwright/test';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** What the New credential form takes besides the path and the value. */
+export interface NewCredential {
+  cls?: string;
+  owner?: string;
+  description?: string;
+  labels?: string;
+}
+
 /** The Credentials page: environment picker, filters, virtualized list, detail panel. */
 export class CredentialsPage {
   /** The credential whose detail is open. */
@@ -61,20 +69,26 @@ export class CredentialsPage {
     await expect(this.detail().getByRole('heading', { name: path })).toBeVisible();
   }
 
-  async create(path: string, value: string, opts: { cls?: string; owner?: string; description?: string; labels?: string } = {}) {
+  async create(path: string, value: string, opts: NewCredential = {}) {
     await test.step(`create credential ${path}`, async () => {
-      await this.page.getByRole('button', { name: 'New credential' }).click();
-      const form = this.page.getByRole('form', { name: 'New credential' });
-      await form.getByLabel('Path').fill(path);
-      await form.getByLabel('Class').selectOption(opts.cls ?? 'service');
-      await form.getByLabel('Value 1').fill(value);
-      await form.getByLabel('Owner').fill(opts.owner ?? 'e2e-team');
-      await form.getByLabel('Description').fill(opts.description ?? 'made by e2e');
-      if (opts.labels) await form.getByLabel(/^Labels/).fill(opts.labels);
-      await form.getByRole('button', { name: 'Save' }).click();
+      await this.submitNew(path, value, opts);
       this.current = path;
       await expect(this.detail().getByRole('heading', { name: path })).toBeVisible();
     });
+  }
+
+  /** Fill the New credential form and press Save; the form, to see what came of it. */
+  async submitNew(path: string, value: string, opts: NewCredential = {}) {
+    await this.page.getByRole('button', { name: 'New credential' }).click();
+    const form = this.page.getByRole('form', { name: 'New credential' });
+    await form.getByLabel('Path').fill(path);
+    await form.getByLabel('Class').selectOption(opts.cls ?? 'service');
+    await form.getByLabel('Value 1').fill(value);
+    await form.getByLabel('Owner').fill(opts.owner ?? 'e2e-team');
+    await form.getByLabel('Description').fill(opts.description ?? 'made by e2e');
+    if (opts.labels) await form.getByLabel(/^Labels/).fill(opts.labels);
+    await form.getByRole('button', { name: 'Save' }).click();
+    return form;
   }
 
   revealed() {
