@@ -254,7 +254,7 @@ async fn partitions(dev: &DevWan, cut_for: Duration) {
                 n += 1;
                 let register = format!("cut/s{s}");
                 let start = Instant::now();
-                let (kind, a, version) = if n % 2 == 0 {
+                let (kind, a, version) = if n.is_multiple_of(2) {
                     let value = format!("s{s}-{n}");
                     let a = session.save(&base, &register, &value).await;
                     let v = a.body["version"].as_u64();
@@ -294,7 +294,7 @@ async fn partitions(dev: &DevWan, cut_for: Duration) {
     let mut finals = HashMap::new();
     for s in 0..6 {
         let reg = format!("cut/s{s}");
-        let Some(meta) = dev
+        let Ok(meta) = dev
             .bao_read(leader, &format!("env/staging/metadata/{reg}"))
             .await
         else {
@@ -343,6 +343,7 @@ async fn main() {
     let cut_for = Duration::from_secs(setting("CRYPTER_WAN_CUT_SECS", 15));
     let single = single_node_read_p50(300).await;
     let dev = DevWan::start("80ms").await;
+    dev.keep_all_versions().await;
     println!("crypter dev --nodes 3 --instances 3 --wan 80ms (80 ms one way, 160 ms round trip)");
     local_reads_and_saves(&dev, single, 300, 40).await;
     across(&dev, rounds).await;

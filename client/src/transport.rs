@@ -10,6 +10,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
+const INDEX_HEADER: &str = "X-Vault-Index";
+
+/// A store index further along than any the store will reach, for the cluster `cluster`.
+/// Sent with `X-Vault-Inconsistent: forward-active-node`, it makes a standby forward the
+/// read to the active node rather than answer from its own copy: a value the client
+/// confirms is the leader's, and a data center cut off from the leader cannot confirm one
+/// (the client then serves its cache as stale). The active node itself answers as usual.
+fn leader_index(cluster: &str) -> String {
+    use base64::Engine;
+    let json = json!({"cluster": cluster, "value": i64::MAX.to_string()}).to_string();
+    base64::engine::general_purpose::STANDARD.encode(json)
+}
+
+/// The cluster id inside OpenBao's opaque `X-Vault-Index` (base64 of JSON).
+fn cluster_of(header: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(header)
+        .ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    Some(v.get("cluster")?.as_str()?.to_owned())
+}
 
 #[derive(Debug)]
 pub(crate) struct Transport {
@@ -17,6 +39,8 @@ pub(crate) struct Transport {
     /// The store's nodes; requests start at `current` and move on when a node cannot answer.
     addrs: Vec<String>,
     current: AtomicUsize,
+    /// The store's cluster id, learned from its answers (see [`leader_index`]).
+    cluster: std::sync::Mutex<Option<String>>,
 }
 
 pub(crate) struct LoginReply {
@@ -35,17 +59,23 @@ impl Transport {
         let http = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
+            // A standby that cannot reach the leader answers 307 to the leader's address:
+            // the client stays with the nodes it was given (another node, or its cache as
+            // stale), never a node it was not told to use.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             http,
             addrs: addrs.to_vec(),
             current: AtomicUsize::new(0),
+            cluster: std::sync::Mutex::default(),
         })
     }
 
-    /// Send to the current node; when it cannot answer (unreachable, or 502/503/504: sealed,
-    /// no leader), try each other node once and stay with the first that answers.
+    /// Send to the current node; when it cannot answer (unreachable, 502/503/504: sealed, no
+    /// leader, or 307: a standby that cannot reach the leader), try each other node once and
+    /// stay with the first that answers.
     async fn send(
         &self,
         build: impl Fn(&str) -> reqwest::RequestBuilder,
@@ -56,7 +86,8 @@ impl Transport {
             let i = (start + step) % self.addrs.len();
             let addr = &self.addrs[i];
             match build(addr).send().await {
-                Ok(resp) if !matches!(resp.status().as_u16(), 502..=504) => {
+                Ok(resp) if !matches!(resp.status().as_u16(), 307 | 502..=504) => {
+                    self.learn_cluster(&resp);
                     if step > 0 {
                         tracing::warn!(node = %addr, "crypter-client switched to another store node");
                         self.current.store(i, Ordering::Relaxed);
@@ -70,6 +101,18 @@ impl Transport {
             }
         }
         Err(last)
+    }
+
+    fn learn_cluster(&self, resp: &reqwest::Response) {
+        let Some(id) = resp
+            .headers()
+            .get(INDEX_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(cluster_of)
+        else {
+            return;
+        };
+        *self.cluster.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
     }
 
     pub async fn login(
@@ -121,11 +164,23 @@ impl Transport {
         env: &str,
         path: &str,
     ) -> Result<Option<KvValue>, Error> {
+        let cluster = self
+            .cluster
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let resp = self
             .send(|addr| {
-                self.http
+                let req = self
+                    .http
                     .get(format!("{addr}/v1/env/{env}/data/{path}"))
-                    .header(TOKEN_HEADER, token.expose_secret())
+                    .header(TOKEN_HEADER, token.expose_secret());
+                match &cluster {
+                    Some(c) => req
+                        .header(INDEX_HEADER, leader_index(c))
+                        .header("X-Vault-Inconsistent", "forward-active-node"),
+                    None => req,
+                }
             })
             .await?;
         let status = resp.status();
@@ -226,4 +281,24 @@ fn unavailable(addr: &str, e: &reqwest::Error) -> Error {
         "transport error"
     };
     Error::Unavailable(format!("{addr}: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leader_index_names_the_cluster_and_is_further_than_any_real_one() {
+        let header = leader_index("abc");
+        assert_eq!(cluster_of(&header).as_deref(), Some("abc"));
+        use base64::Engine;
+        let v: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(header)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["value"], i64::MAX.to_string());
+        assert_eq!(cluster_of("not base64!"), None);
+    }
 }

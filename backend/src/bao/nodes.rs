@@ -46,6 +46,9 @@ impl NodeStatus {
     }
 }
 
+/// How long a node that answered still counts towards a majority after a failed check.
+const QUORUM_GRACE: std::time::Duration = std::time::Duration::from_millis(2500);
+
 #[derive(Debug)]
 pub(super) struct Nodes {
     nodes: Vec<(NodeSpec, RwLock<NodeStatus>)>,
@@ -138,7 +141,17 @@ impl Nodes {
     pub fn record(&self, i: usize, result: Result<SysHealth, String>, now: SystemTime) {
         self.record_one(i, result, now);
         if self.len() > 1 {
-            let answering = (0..self.len()).filter(|&k| self.status(k).usable()).count();
+            // A node counts while it answered within the grace: one slow health check on
+            // a busy machine is not a partition.
+            let answering = (0..self.len())
+                .filter(|&k| {
+                    let s = self.status(k);
+                    s.usable()
+                        || s.last_ok.is_some_and(|ok| {
+                            now.duration_since(ok).unwrap_or_default() < QUORUM_GRACE
+                        })
+                })
+                .count();
             self.freshness.quorum(answering * 2 > self.len(), now);
         }
     }

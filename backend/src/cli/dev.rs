@@ -103,20 +103,7 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         listener.local_addr()?.port()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    let nodes = usize::from(args.nodes);
-    let wan = match args.wan {
-        Some(delay) => {
-            crate::embedded::private_dir(&dir)?;
-            let wan = Wan::plan(nodes, usize::from(args.instances), delay, &dir)?;
-            wan.start_relay(&dir).await?;
-            Some(wan)
-        }
-        None => None,
-    };
-    let mut cluster = match &wan {
-        Some(w) => LocalCluster::start_with(&w.ports, &dir, |k| w.join_via(k)).await?,
-        None => LocalCluster::start(nodes, &dir).await?,
-    };
+    let (wan, mut cluster) = start_cluster(&args, &dir).await?;
     let prepared = async {
         if let Some(id) = args.root_token.clone() {
             cluster.use_root_token_id(SecretString::from(id)).await?;
@@ -157,16 +144,7 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         }
     };
     announce(&listener, Some(&password))?;
-    for node in &cluster.nodes {
-        println!(
-            "  OpenBao {} ({}): {} pid {}",
-            node.node_id,
-            node.datacenter,
-            node.url(),
-            node.pid().unwrap_or(0)
-        );
-    }
-    println!("  nodes: {}", dir.join("nodes.json").display());
+    print_nodes(&cluster, &dir);
     let mut settings = dev_settings(&args);
     settings.audit_logs.extend(cluster.audit_logs());
     let addrs: Vec<String> = cluster
@@ -184,6 +162,32 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
     let served = serve_all(&args, listener, bao, settings, creds, &store).await;
     cluster.stop().await;
     served
+}
+
+/// The relay first, with `--wan` (the nodes' cluster addresses are its), then the nodes.
+async fn start_cluster(args: &DevArgs, dir: &Path) -> anyhow::Result<(Option<Wan>, LocalCluster)> {
+    let nodes = usize::from(args.nodes);
+    let Some(delay) = args.wan else {
+        return Ok((None, LocalCluster::start(nodes, dir).await?));
+    };
+    crate::embedded::private_dir(dir)?;
+    let wan = Wan::plan(nodes, usize::from(args.instances), delay, dir)?;
+    wan.start_relay(dir).await?;
+    let cluster = LocalCluster::start_with(&wan.ports, dir, |k| wan.join_via(k)).await?;
+    Ok((Some(wan), cluster))
+}
+
+fn print_nodes(cluster: &LocalCluster, dir: &Path) {
+    for node in &cluster.nodes {
+        println!(
+            "  OpenBao {} ({}): {} pid {}",
+            node.node_id,
+            node.datacenter,
+            node.url(),
+            node.pid().unwrap_or(0)
+        );
+    }
+    println!("  nodes: {}", dir.join("nodes.json").display());
 }
 
 /// Bootstrap with the dev root token, check the store as the backend would, load the demo.

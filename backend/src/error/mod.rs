@@ -84,6 +84,10 @@ impl AppError {
                 BaoError::Electing | BaoError::Redirected { .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, "store_electing")
                 }
+                // Sent before the cut was seen: it may or may not have been applied.
+                BaoError::LeaderUnreachable { sent: true, .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "leader_lost")
+                }
                 BaoError::LeaderUnreachable { .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, "leader_unreachable")
                 }

@@ -30,6 +30,7 @@ async fn a_history_under_partitions_and_leader_kills_loses_nothing_and_marks_eve
     let run_for = secs("CRYPTER_CHAOS_SECS", 100);
     let period = secs("CRYPTER_CHAOS_PERIOD_SECS", 20);
     let mut dev = DevWan::start("80ms").await;
+    dev.keep_all_versions().await;
     let history = Arc::new(Mutex::new(Vec::<Op>::new()));
     let stop_at = Instant::now() + run_for;
     let mut clients = Vec::new();
@@ -139,7 +140,7 @@ async fn nemesis(dev: &mut DevWan, period: Duration, stop_at: Instant) -> usize 
     let mut step = 0usize;
     while Instant::now() + period <= stop_at + period / 2 {
         let cut = ["dc3", "dc1", "dc2"][(step / 2) % 3];
-        if step % 2 == 0 {
+        if step.is_multiple_of(2) {
             let (status, _) = dev.relay("partition", cut).await;
             assert_eq!(status, 200);
             tokio::time::sleep(period.min(stop_at.saturating_duration_since(Instant::now()))).await;
@@ -166,7 +167,7 @@ async fn finals(dev: &DevWan, history: &[Op]) -> HashMap<String, Vec<(u64, Strin
     registers.sort_unstable();
     registers.dedup();
     for reg in registers {
-        let Some(meta) = dev
+        let Ok(meta) = dev
             .bao_read(leader, &format!("env/staging/metadata/{reg}"))
             .await
         else {
@@ -178,7 +179,7 @@ async fn finals(dev: &DevWan, history: &[Op]) -> HashMap<String, Vec<(u64, Strin
             let data = dev
                 .bao_read(leader, &format!("env/staging/data/{reg}?version={v}"))
                 .await
-                .unwrap_or_else(|| panic!("{reg} version {v} does not read"));
+                .unwrap_or_else(|e| panic!("{reg} version {v} does not read: {e}"));
             let value = data["data"]["data"]["v"]
                 .as_str()
                 .unwrap_or_default()

@@ -33,6 +33,11 @@ pub struct DevWan {
 impl DevWan {
     /// Start it and wait until every instance answers.
     pub async fn start(delay: &str) -> Self {
+        Self::start_with(delay, &[]).await
+    }
+
+    /// As [`Self::start`], with more flags for every instance.
+    pub async fn start_with(delay: &str, extra: &[&str]) -> Self {
         let port = loop {
             let p = free_loopback_port().unwrap();
             if (1..3).all(|k| std::net::TcpListener::bind(("127.0.0.1", p + k)).is_ok()) {
@@ -58,6 +63,7 @@ impl DevWan {
             ])
             .args(["--admin-password", PASSWORD, "--dist-dir", "/nonexistent"])
             .args(["--login-burst", "100000", "--login-per-minute", "1000000"])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -146,6 +152,65 @@ impl DevWan {
             .json()
             .await
             .unwrap()
+    }
+
+    /// Keep every version of every credential in staging (KV keeps 10 by default), so that
+    /// a history can be checked against all of them.
+    pub async fn keep_all_versions(&self) {
+        let r = self
+            .http
+            .post(format!("{}/v1/env/staging/config", self.nodes[0].api))
+            .header("X-Vault-Token", ROOT)
+            .json(&serde_json::json!({"max_versions": 100_000}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+
+    /// A machine identity that may read staging's credentials: its role id and a secret id.
+    pub async fn approle(&self, name: &str) -> (String, String) {
+        let call = |method: reqwest::Method, path: String, body: Value| {
+            let req = self
+                .http
+                .request(method, format!("{}/v1/{path}", self.nodes[0].api))
+                .header("X-Vault-Token", ROOT)
+                .json(&body);
+            async move {
+                let r = req.send().await.unwrap();
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+                r.json::<Value>().await.unwrap_or(Value::Null)
+            }
+        };
+        let policy = r#"path "env/staging/data/*" { capabilities = ["read"] }"#;
+        call(
+            reqwest::Method::PUT,
+            format!("sys/policies/acl/{name}"),
+            serde_json::json!({"policy": policy}),
+        )
+        .await;
+        let role = format!("auth/approle/role/{name}");
+        call(
+            reqwest::Method::POST,
+            role.clone(),
+            serde_json::json!({"token_policies": [name], "token_ttl": "1h"}),
+        )
+        .await;
+        let id = call(reqwest::Method::GET, format!("{role}/role-id"), Value::Null).await;
+        let secret = call(
+            reqwest::Method::POST,
+            format!("{role}/secret-id"),
+            serde_json::json!({}),
+        )
+        .await;
+        (
+            id["data"]["role_id"].as_str().unwrap().to_owned(),
+            secret["data"]["secret_id"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// SIGKILL the relay: every link between data centers goes with it.
@@ -252,17 +317,29 @@ impl DevWan {
         }
     }
 
-    /// GET `/v1/{path}` on node `i` with the root token.
-    pub async fn bao_read(&self, i: usize, path: &str) -> Option<Value> {
-        let r = self
-            .http
-            .get(format!("{}/v1/{path}", self.nodes[i].api))
-            .header("X-Vault-Token", ROOT)
-            .send()
-            .await
-            .ok()?;
-        r.status().is_success().then_some(())?;
-        r.json().await.ok()
+    /// GET `/v1/{path}` on node `i` with the root token: the body, or why not. A node
+    /// still catching up after a heal may answer 5xx for a moment: it is asked again.
+    pub async fn bao_read(&self, i: usize, path: &str) -> Result<Value, String> {
+        let url = format!("{}/v1/{path}", self.nodes[i].api);
+        let mut last = String::new();
+        for _ in 0..20 {
+            match self
+                .http
+                .get(&url)
+                .header("X-Vault-Token", ROOT)
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => {
+                    return r.json().await.map_err(|e| e.to_string())
+                }
+                Ok(r) if r.status().as_u16() == 404 => return Err(format!("{path}: 404")),
+                Ok(r) => last = format!("{}: {}", r.status(), r.text().await.unwrap_or_default()),
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(format!("{path}: {last}"))
     }
 }
 

@@ -6,7 +6,9 @@
 //! The checks:
 //! - no acknowledged write is lost, and none is applied twice (the store's final
 //!   versions, read from OpenBao itself, hold each acknowledged value exactly once and
-//!   any other value at most once);
+//!   any other value at most once); a write refused with `leader_unreachable` ("nothing
+//!   was changed") is not there at all, while one answered `leader_lost` (in flight when
+//!   the cut came) may or may not be;
 //! - read-your-writes per session: an unmarked read by the writer sees at least the
 //!   version of its last acknowledged write;
 //! - monotonic reads per session: a session's unmarked reads of a register never go back;
@@ -39,6 +41,12 @@ pub struct Op {
 impl Op {
     fn acked_write(&self) -> bool {
         matches!(self.kind, Kind::Write { .. }) && matches!(self.status, 200 | 201)
+    }
+
+    fn refused(&self) -> bool {
+        matches!(self.kind, Kind::Write { .. })
+            && self.status == 503
+            && self.code.as_deref() == Some("leader_unreachable")
     }
 
     fn unmarked_read(&self) -> bool {
@@ -106,6 +114,12 @@ fn lost_or_twice(
             .get(&(op.register.as_str(), value.as_str()))
             .copied()
             .unwrap_or(0);
+        if op.refused() && n > 0 {
+            out.push(format!(
+                "refused yet applied: {} = {value} was refused as not changed, and is in the store",
+                op.register
+            ));
+        }
         if op.acked_write() && n == 0 {
             out.push(format!(
                 "lost: {} = {value} was acknowledged (version {:?}) and is not in the store",

@@ -4,5 +4,6 @@
 mod chaos;
 mod dev;
 mod history;
+mod migration;
 mod partition;
 mod session;

@@ -7,6 +7,7 @@
 
 use super::dev::DevWan;
 use super::session::Session;
+use crypter_client::{Client, Config, Error as ClientError, Freshness};
 use reqwest::Method;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -105,6 +106,15 @@ async fn partitioned(dev: &DevWan, s: &Session) {
     // dc3 has served this session before the cut; `newcomer` it has never seen.
     assert_eq!(s.get(dc3, "/api/v1/session").await.status, 200);
     let newcomer = Session::login(dc1).await.unwrap();
+    let client = dc3_client(dev).await;
+    // The role was just made through dc1: dc3's node has it a round trip later.
+    let fresh = crate::helpers::eventually(
+        "a read in dc3 before the cut",
+        Duration::from_secs(10),
+        || async { client.get("staging", "wan/reg").await.ok() },
+    )
+    .await;
+    assert_eq!(fresh.freshness, Freshness::Fresh);
     let (status, state) = dev.relay("partition", "dc3").await;
     assert_eq!(status, 200);
     assert!(state["partitioned"]["dc3"].is_string(), "{state}");
@@ -181,6 +191,7 @@ async fn partitioned(dev: &DevWan, s: &Session) {
         "{:?}",
         health.body
     );
+    client_in_dc3(&client).await;
 
     // dc1 and dc2 keep serving reads and writes.
     let mut acked = Vec::new();
@@ -224,6 +235,45 @@ async fn partitioned(dev: &DevWan, s: &Session) {
         w.status, 200,
         "dc3 takes writes again after the heal: {:?}",
         w.body
+    );
+}
+
+/// `crypter-client` in dc3, reading from dc3's node: it confirms values at the leader,
+/// trusts them for 1 s, and serves them stale for 4 s at most.
+async fn dc3_client(dev: &DevWan) -> Client {
+    let (role_id, secret_id) = dev.approle("wan-client").await;
+    let config = Config::new(&dev.nodes[2].api, &role_id, secret_id)
+        .cache_ttl(Duration::from_secs(1))
+        .max_staleness(Duration::from_secs(4))
+        .request_timeout(Duration::from_secs(2))
+        .login_backoff(Duration::from_millis(100));
+    Client::new(config).unwrap()
+}
+
+/// Cut off, the client cannot confirm its value at the leader: `Stale { since }` within
+/// its maximum staleness, an error past it. Never the local node's copy as fresh.
+async fn client_in_dc3(client: &Client) {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let t = Instant::now();
+    let stale = client
+        .get("staging", "wan/reg")
+        .await
+        .expect("a stale value within the maximum");
+    assert!(
+        matches!(stale.freshness, Freshness::Stale { .. }),
+        "{:?}",
+        stale.freshness
+    );
+    assert!(
+        t.elapsed() <= Duration::from_secs(5),
+        "the stale answer took {:?}",
+        t.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let past = client.get("staging", "wan/reg").await;
+    assert!(
+        matches!(past, Err(ClientError::TooStale { .. })),
+        "{past:?}"
     );
 }
 
