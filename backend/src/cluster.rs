@@ -127,6 +127,7 @@ pub fn merge(
         .map(|(spec, status)| from_health(spec, status))
         .collect();
     merge_ha(&mut nodes, &ha_nodes);
+    pair_by_elimination(&mut nodes);
     pair_down_node(&mut nodes, &servers);
     merge_raft(&mut nodes, &servers);
     merge_autopilot(&mut nodes, &ap);
@@ -192,6 +193,26 @@ fn merge_ha(nodes: &mut Vec<ClusterNode>, ha_nodes: &[Value]) {
         if h["active_node"].as_bool() == Some(true) {
             node.leader = true;
         }
+    }
+}
+
+/// A configured node that the HA status lists under another address (reached directly,
+/// while it advertises a proxy's or a WAN relay's), paired with the one HA entry nobody
+/// claimed, when there is exactly one of each: the same node, not two.
+fn pair_by_elimination(nodes: &mut Vec<ClusterNode>) {
+    let unmatched: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].configured && nodes[i].cluster_addr.is_none())
+        .collect();
+    let unclaimed: Vec<usize> = (0..nodes.len())
+        .filter(|&i| !nodes[i].configured && nodes[i].cluster_addr.is_some())
+        .collect();
+    if let ([mine], [theirs]) = (unmatched.as_slice(), unclaimed.as_slice()) {
+        let ha = nodes.remove(*theirs);
+        let i = if theirs < mine { mine - 1 } else { *mine };
+        let node = &mut nodes[i];
+        node.cluster_addr = ha.cluster_addr;
+        node.leader |= ha.leader;
+        node.version = node.version.clone().or(ha.version);
     }
 }
 
@@ -387,6 +408,27 @@ mod tests {
         assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
         assert!(!view.nodes[0].healthy);
         assert_eq!(view.leader.as_deref(), Some("n2"));
+    }
+
+    #[test]
+    fn a_node_reached_directly_but_advertised_elsewhere_is_one_node() {
+        let nodes = [
+            configured("http://127.0.0.1:1", "dc1", true, false),
+            configured("http://relay:2", "dc2", true, true),
+        ];
+        let ha = json!({"data": {"nodes": [
+            {"api_address": "http://relay:1", "cluster_address": "https://relay:11", "active_node": true},
+            {"api_address": "http://relay:2", "cluster_address": "https://relay:12", "active_node": false},
+        ]}});
+        let raft = json!({"data": {"config": {"servers": [
+            {"node_id": "n1", "address": "relay:11", "leader": true, "voter": true},
+            {"node_id": "n2", "address": "relay:12", "leader": false, "voter": true},
+        ]}}});
+        let view = merge(&nodes, &raft, &ha, &Value::Null);
+        assert_eq!(view.nodes.len(), 2, "{:?}", view.nodes);
+        assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
+        assert_eq!(view.nodes[0].datacenter.as_deref(), Some("dc1"));
+        assert!(view.nodes[0].leader);
     }
 
     #[test]

@@ -44,13 +44,29 @@ impl Bao {
     }
 
     async fn route(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
-        let write = !path::is_read(&call.method);
+        let to_leader = self.leader_reads || !path::is_read(&call.method);
         // On the minority side of a partition no leader can take a write: say so at once.
-        if write || self.leader_reads {
+        if to_leader {
             if let Some(refused) = self.leader_unreachable(false) {
                 return Err(refused);
             }
         }
+        match self.route_to(call).await {
+            // On a cluster, a change that no node could be reached for met a cut before
+            // this instance counted it: the leader is out of reach, not the whole store.
+            Err(BaoError::Unreachable { unsent, .. }) if to_leader && self.nodes.len() > 1 => {
+                Err(BaoError::LeaderUnreachable {
+                    datacenter: self.nodes.own_dc().map(str::to_owned),
+                    since: SystemTime::now(),
+                    sent: !unsent,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn route_to(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
+        let write = !path::is_read(&call.method);
         let deadline = Instant::now() + self.deadline;
         let mut backoff = FIRST_BACKOFF;
         loop {

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    if args.wan.is_some() && args.nodes < 2 {
+        anyhow::bail!("--wan needs a cluster across data centers: give --nodes 2 or more");
+    }
     if args.nodes > 1 {
         return run_dev_cluster(args).await;
     }

@@ -18,8 +18,6 @@ use tokio::process::Command;
 pub(super) struct Wan {
     pub ports: Vec<NodePorts>,
     spec: RelaySpec,
-    /// `via[k][j]`: how data center `k` reaches node `j` (its own node directly).
-    via: Vec<Vec<String>>,
 }
 
 fn dc(k: usize) -> String {
@@ -32,7 +30,10 @@ fn loopback() -> anyhow::Result<SocketAddr> {
 
 impl Wan {
     /// Plan `nodes` nodes and `instances` instances (at most one per node's data center)
-    /// under `dir`, `delay` apart.
+    /// under `dir`, `delay` apart. Each node advertises the relay's addresses, for its API
+    /// and its cluster port alike, so every connection to a node (another node's, an
+    /// instance's, a redirect followed) passes the relay, which tells the data center it
+    /// comes from by the process that opened it and delays only what crosses a border.
     pub fn plan(
         nodes: usize,
         instances: usize,
@@ -51,40 +52,35 @@ impl Wan {
             .unwrap_or_default();
         let mut ports = Vec::with_capacity(nodes);
         let mut links = Vec::new();
-        let mut sources = Vec::new();
+        // The first instance is `crypter dev` itself; the others are `crypter serve
+        // --datacenter=dcN` processes.
+        let mut sources = vec![Source {
+            dc: dc(0),
+            cmdline: "--wan".into(),
+        }];
         for j in 0..nodes {
             let mut p = NodePorts::free()?;
+            p.advertise_api = loopback()?;
             p.advertise_cluster = loopback()?;
-            links.push(Link {
-                listen: p.advertise_cluster,
-                to: p.cluster,
-                to_dc: dc(j),
-                from_dc: None,
-            });
+            for (listen, to) in [(p.advertise_api, p.api), (p.advertise_cluster, p.cluster)] {
+                links.push(Link {
+                    listen,
+                    to,
+                    to_dc: dc(j),
+                    from_dc: None,
+                });
+            }
             sources.push(Source {
                 dc: dc(j),
                 cmdline: format!("{folder}/node{}.hcl", j + 1),
             });
-            ports.push(p);
-        }
-        let mut via = Vec::with_capacity(nodes);
-        for k in 0..nodes {
-            let mut row = Vec::with_capacity(nodes);
-            for (j, p) in ports.iter().enumerate() {
-                if j == k {
-                    row.push(format!("http://{}", p.api));
-                    continue;
-                }
-                let listen = loopback()?;
-                links.push(Link {
-                    listen,
-                    to: p.api,
-                    to_dc: dc(j),
-                    from_dc: Some(dc(k)),
+            if j > 0 {
+                sources.push(Source {
+                    dc: dc(j),
+                    cmdline: format!("--datacenter={}", dc(j)),
                 });
-                row.push(format!("http://{listen}"));
             }
-            via.push(row);
+            ports.push(p);
         }
         let spec = RelaySpec {
             delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -92,21 +88,22 @@ impl Wan {
             links,
             sources,
         };
-        Ok(Self { ports, spec, via })
+        Ok(Self { ports, spec })
     }
 
-    /// How node `k` reaches the first node when it joins.
-    pub fn join_via(&self, k: usize) -> Option<String> {
-        self.via.get(k).and_then(|row| row.first().cloned())
+    /// How a node reaches the first node when it joins: the first node's advertised API.
+    pub fn join_via(&self, _k: usize) -> Option<String> {
+        Some(format!("http://{}", self.ports[0].advertise_api))
     }
 
-    /// The store as data center `k`'s instance sees it.
+    /// The store as data center `k`'s instance sees it: its own node directly (a LAN
+    /// away), every other node at its advertised address, through the relay.
     pub fn specs(&self, k: usize) -> Vec<NodeSpec> {
-        self.via[k]
+        self.ports
             .iter()
             .enumerate()
-            .map(|(j, url)| NodeSpec {
-                url: url.clone(),
+            .map(|(j, p)| NodeSpec {
+                url: format!("http://{}", if j == k { p.api } else { p.advertise_api }),
                 datacenter: Some(dc(j)),
             })
             .collect()
@@ -189,30 +186,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_data_center_reaches_its_own_node_directly_and_the_others_through_the_relay() {
+    fn every_node_is_reached_through_the_relay_which_knows_each_process_data_center() {
         let dir = std::env::temp_dir().join("crypter-dev-cluster-0");
         let wan = Wan::plan(3, 3, Duration::from_millis(80), &dir).unwrap();
         let specs = wan.specs(2);
         assert_eq!(specs[2].url, format!("http://{}", wan.ports[2].api));
-        for j in [0, 1] {
-            let link = wan
-                .spec
-                .links
-                .iter()
-                .find(|l| format!("http://{}", l.listen) == specs[j].url)
-                .expect("a relay link");
-            assert_eq!(
-                (link.from_dc.as_deref(), link.to_dc.as_str()),
-                (Some("dc3"), dc(j).as_str())
-            );
-            assert_eq!(link.to, wan.ports[j].api);
+        for (j, p) in wan.ports.iter().enumerate() {
+            if j != 2 {
+                assert_eq!(specs[j].url, format!("http://{}", p.advertise_api));
+            }
+            for (listen, to) in [(p.advertise_api, p.api), (p.advertise_cluster, p.cluster)] {
+                let link = wan
+                    .spec
+                    .links
+                    .iter()
+                    .find(|l| l.listen == listen)
+                    .expect("a link");
+                assert_eq!(
+                    (link.to, link.to_dc.as_str(), link.from_dc.as_ref()),
+                    (to, dc(j).as_str(), None)
+                );
+            }
         }
-        assert_eq!(wan.instance(1).datacenter.as_deref(), Some("dc2"));
+        let marker = |dc: &str| {
+            let found = wan.spec.sources.iter().filter(|s| s.dc == dc);
+            found.map(|s| s.cmdline.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(marker("dc1"), ["--wan", "crypter-dev-cluster-0/node1.hcl"]);
         assert_eq!(
-            wan.spec.sources[0].cmdline,
-            "crypter-dev-cluster-0/node1.hcl"
+            marker("dc3"),
+            ["crypter-dev-cluster-0/node3.hcl", "--datacenter=dc3"]
         );
-        assert!(wan.ports.iter().all(|p| p.advertise_cluster != p.cluster));
+        assert_eq!(wan.instance(1).datacenter.as_deref(), Some("dc2"));
+        assert_eq!(wan.join_via(2), Some(specs[0].url.clone()));
+        assert_eq!(wan.specs(0)[0].url, format!("http://{}", wan.ports[0].api));
     }
 
     #[test]

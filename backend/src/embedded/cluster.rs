@@ -49,12 +49,13 @@ pub struct NodeInfo {
     pub pid: Option<u32>,
 }
 
-/// Where one node listens, and the cluster address it gives the other nodes (a WAN
-/// relay's, with `crypter dev --wan`; its own otherwise).
+/// Where one node listens, and the addresses it gives the others (a WAN relay's, with
+/// `crypter dev --wan`; its own otherwise).
 #[derive(Debug, Clone, Copy)]
 pub struct NodePorts {
     pub api: SocketAddr,
     pub cluster: SocketAddr,
+    pub advertise_api: SocketAddr,
     pub advertise_cluster: SocketAddr,
 }
 
@@ -66,6 +67,7 @@ impl NodePorts {
         Ok(Self {
             api,
             cluster,
+            advertise_api: api,
             advertise_cluster: cluster,
         })
     }
@@ -271,6 +273,7 @@ async fn spawn_node(i: usize, dir: &Path, ports: NodePorts) -> anyhow::Result<Lo
     let NodePorts {
         api,
         cluster,
+        advertise_api,
         advertise_cluster,
     } = ports;
     let raft = dir.join(&node_id);
@@ -284,8 +287,13 @@ async fn spawn_node(i: usize, dir: &Path, ports: NodePorts) -> anyhow::Result<Lo
     super::private_dir(&run)?;
     std::fs::write(
         &config,
-        node_config(&raft, &node_id, api, cluster, advertise_cluster)
-            + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
+        node_config(
+            &raft,
+            &node_id,
+            api,
+            cluster,
+            (advertise_api, advertise_cluster),
+        ) + &super::audit::stanza(Path::new(super::audit::NODE_FILE)),
     )?;
     let args = vec![
         "server".to_owned(),
@@ -316,7 +324,7 @@ fn node_config(
     node_id: &str,
     api: SocketAddr,
     cluster: SocketAddr,
-    advertise: SocketAddr,
+    (advertise_api, advertise_cluster): (SocketAddr, SocketAddr),
 ) -> String {
     format!(
         r#"# Written by crypter for a local test cluster.
@@ -332,8 +340,8 @@ listener "tcp" {{
   cluster_address = "{cluster}"
   tls_disable     = true
 }}
-api_addr      = "http://{api}"
-cluster_addr  = "http://{advertise}"
+api_addr      = "http://{advertise_api}"
+cluster_addr  = "http://{advertise_cluster}"
 disable_mlock = true
 ui            = false
 "#,

@@ -156,7 +156,13 @@ impl Relay {
         }
         let id = inner.next;
         inner.next += 1;
-        let (relay, to, delay) = (self.clone(), link.to, self.delay);
+        // Inside one data center nothing is delayed.
+        let delay = if from.as_deref() == Some(link.to_dc.as_str()) {
+            Duration::ZERO
+        } else {
+            self.delay
+        };
+        let (relay, to) = (self.clone(), link.to);
         let task = tokio::spawn(async move {
             if let Ok(outbound) = TcpStream::connect(to).await {
                 let _ = (inbound.set_nodelay(true), outbound.set_nodelay(true));

@@ -5,9 +5,8 @@
 //! one (`CRYPTER_CHAOS_SECS=600`).
 
 use super::dev::DevWan;
-use super::history::{check, Kind, Op};
+use super::history::{check, Op};
 use super::session::Session;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -52,7 +51,7 @@ async fn a_history_under_partitions_and_leader_kills_loses_nothing_and_marks_eve
     }
     dev.converged(Duration::from_secs(90)).await;
     let history = history.lock().unwrap().clone();
-    let finals = finals(&dev, &history).await;
+    let finals = dev.finals(history.iter().map(|o| o.register.clone())).await;
     let report = check(&history, &finals, BOUND);
     println!(
         "chaos {run_for:?}: {faults} faults; writes {} acknowledged, {} refused (slowest {:?}), {} unknown; reads {} ({} marked stale); {} violations",
@@ -104,30 +103,14 @@ async fn client(
                 false,
             ),
         };
-        let start = Instant::now();
-        let (kind, answer, version) = if write {
+        let value = write.then(|| {
             seq += 1;
-            let value = format!("s{s}-{seq}");
-            let a = session.save(&base, &register, &value).await;
-            let v = a.body["version"].as_u64();
-            (Kind::Write { value }, a, v)
-        } else {
-            let (a, v) = session.version(&base, &register).await;
-            (Kind::Read, a, v)
-        };
-        let op = Op {
-            session: s,
-            register,
-            kind,
-            start,
-            end: Instant::now(),
-            status: answer.status,
-            code: answer.code().map(str::to_owned),
-            version,
-            stale: answer.stale,
-        };
+            format!("s{s}-{seq}")
+        });
+        let op = session.register_op(s, &base, register, value).await;
+        let failed = op.status == 0 || op.status >= 500;
         history.lock().unwrap().push(op);
-        if answer.status == 0 || answer.status >= 500 {
+        if failed {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -157,36 +140,4 @@ async fn nemesis(dev: &mut DevWan, period: Duration, stop_at: Instant) -> usize 
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     faults
-}
-
-/// Every register's versions and values, read from OpenBao itself on the leader.
-async fn finals(dev: &DevWan, history: &[Op]) -> HashMap<String, Vec<(u64, String)>> {
-    let leader = dev.leader().await.expect("a leader after the heal");
-    let mut out = HashMap::new();
-    let mut registers: Vec<&str> = history.iter().map(|o| o.register.as_str()).collect();
-    registers.sort_unstable();
-    registers.dedup();
-    for reg in registers {
-        let Ok(meta) = dev
-            .bao_read(leader, &format!("env/staging/metadata/{reg}"))
-            .await
-        else {
-            continue;
-        };
-        let mut versions = Vec::new();
-        let n = meta["data"]["current_version"].as_u64().unwrap_or(0);
-        for v in 1..=n {
-            let data = dev
-                .bao_read(leader, &format!("env/staging/data/{reg}?version={v}"))
-                .await
-                .unwrap_or_else(|e| panic!("{reg} version {v} does not read: {e}"));
-            let value = data["data"]["data"]["v"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            versions.push((v, value));
-        }
-        out.insert(reg.to_owned(), versions);
-    }
-    out
 }

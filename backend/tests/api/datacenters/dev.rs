@@ -317,6 +317,37 @@ impl DevWan {
         }
     }
 
+    /// Every register's versions and values, read from OpenBao itself on the leader.
+    pub async fn finals(
+        &self,
+        registers: impl Iterator<Item = String>,
+    ) -> std::collections::HashMap<String, Vec<(u64, String)>> {
+        let leader = self.leader().await.expect("a leader after the heal");
+        let mut registers: Vec<String> = registers.collect();
+        registers.sort_unstable();
+        registers.dedup();
+        let mut out = std::collections::HashMap::new();
+        for reg in registers {
+            let Ok(meta) = self
+                .bao_read(leader, &format!("env/staging/metadata/{reg}"))
+                .await
+            else {
+                continue;
+            };
+            let mut versions = Vec::new();
+            for v in 1..=meta["data"]["current_version"].as_u64().unwrap_or(0) {
+                let data = self
+                    .bao_read(leader, &format!("env/staging/data/{reg}?version={v}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{reg} version {v} does not read: {e}"));
+                let value = data["data"]["data"]["v"].as_str().unwrap_or_default();
+                versions.push((v, value.to_owned()));
+            }
+            out.insert(reg, versions);
+        }
+        out
+    }
+
     /// GET `/v1/{path}` on node `i` with the root token: the body, or why not. A node
     /// still catching up after a heal may answer 5xx for a moment: it is asked again.
     pub async fn bao_read(&self, i: usize, path: &str) -> Result<Value, String> {

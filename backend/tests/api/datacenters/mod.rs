@@ -3,6 +3,7 @@
 
 mod chaos;
 mod dev;
+mod flags;
 mod history;
 mod migration;
 mod partition;

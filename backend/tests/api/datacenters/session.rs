@@ -2,8 +2,9 @@
 //! not per port, as behind one balancer), the CSRF token, and what each answer said.
 
 use super::dev::PASSWORD;
+use super::history::{Kind, Op};
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Session {
     http: reqwest::Client,
@@ -87,6 +88,40 @@ impl Session {
             .await;
         let v = a.body["current_version"].as_u64();
         (a, v)
+    }
+
+    /// One register operation by session `s` through `base`, timed and recorded: a save of
+    /// `value` when given, a read otherwise.
+    pub async fn register_op(
+        &self,
+        s: usize,
+        base: &str,
+        register: String,
+        value: Option<String>,
+    ) -> Op {
+        let start = Instant::now();
+        let (kind, answer, version) = match value {
+            Some(value) => {
+                let a = self.save(base, &register, &value).await;
+                let v = a.body["version"].as_u64();
+                (Kind::Write { value }, a, v)
+            }
+            None => {
+                let (a, v) = self.version(base, &register).await;
+                (Kind::Read, a, v)
+            }
+        };
+        Op {
+            session: s,
+            register,
+            kind,
+            start,
+            end: Instant::now(),
+            status: answer.status,
+            code: answer.code().map(str::to_owned),
+            version,
+            stale: answer.stale,
+        }
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
