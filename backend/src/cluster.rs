@@ -179,7 +179,12 @@ fn merge_ha(nodes: &mut Vec<ClusterNode>, ha_nodes: &[Value]) {
         let cluster = h["cluster_address"].as_str().map(host_port);
         let node = find_or_push(
             nodes,
-            |n| n.api_addr.as_deref().map(trim_url) == api,
+            // By address, or by the cluster address learned for a configured node that is
+            // reached at another address than it advertises.
+            |n| {
+                n.api_addr.as_deref().map(trim_url) == api
+                    || (n.configured && cluster.is_some() && n.cluster_addr.as_deref() == cluster)
+            },
             || ClusterNode {
                 api_addr: api.map(str::to_owned),
                 ..ClusterNode::default()
@@ -200,20 +205,36 @@ fn merge_ha(nodes: &mut Vec<ClusterNode>, ha_nodes: &[Value]) {
 /// while it advertises a proxy's or a WAN relay's), paired with the one HA entry nobody
 /// claimed, when there is exactly one of each: the same node, not two.
 fn pair_by_elimination(nodes: &mut Vec<ClusterNode>) {
-    let unmatched: Vec<usize> = (0..nodes.len())
-        .filter(|&i| nodes[i].configured && nodes[i].cluster_addr.is_none())
-        .collect();
-    let unclaimed: Vec<usize> = (0..nodes.len())
-        .filter(|&i| !nodes[i].configured && nodes[i].cluster_addr.is_some())
-        .collect();
-    if let ([mine], [theirs]) = (unmatched.as_slice(), unclaimed.as_slice()) {
-        let ha = nodes.remove(*theirs);
-        let i = if theirs < mine { mine - 1 } else { *mine };
-        let node = &mut nodes[i];
-        node.cluster_addr = ha.cluster_addr;
-        node.leader |= ha.leader;
-        node.version = node.version.clone().or(ha.version);
+    let unmatched = |nodes: &[ClusterNode]| -> Vec<usize> {
+        (0..nodes.len())
+            .filter(|&i| nodes[i].configured && nodes[i].cluster_addr.is_none())
+            .collect()
+    };
+    let unclaimed = |nodes: &[ClusterNode]| -> Vec<usize> {
+        (0..nodes.len())
+            .filter(|&i| !nodes[i].configured && nodes[i].cluster_addr.is_some())
+            .collect()
+    };
+    // The active node is known on both sides: our health check, and the HA status.
+    let active_mine = unmatched(nodes)
+        .into_iter()
+        .find(|&i| nodes[i].standby == Some(false));
+    let active_theirs = unclaimed(nodes).into_iter().find(|&i| nodes[i].leader);
+    if let (Some(mine), Some(theirs)) = (active_mine, active_theirs) {
+        absorb(nodes, mine, theirs);
     }
+    if let ([mine], [theirs]) = (unmatched(nodes).as_slice(), unclaimed(nodes).as_slice()) {
+        absorb(nodes, *mine, *theirs);
+    }
+}
+
+/// Node `mine` (configured) takes what the HA entry `theirs` says, which then goes.
+fn absorb(nodes: &mut Vec<ClusterNode>, mine: usize, theirs: usize) {
+    let ha = nodes.remove(theirs);
+    let node = &mut nodes[if theirs < mine { mine - 1 } else { mine }];
+    node.cluster_addr = ha.cluster_addr;
+    node.leader |= ha.leader;
+    node.version = node.version.clone().or(ha.version);
 }
 
 /// A configured node that Raft lists but the HA status does not (it is down), paired
@@ -429,6 +450,31 @@ mod tests {
         assert_eq!(view.nodes[0].node_id.as_deref(), Some("n1"));
         assert_eq!(view.nodes[0].datacenter.as_deref(), Some("dc1"));
         assert!(view.nodes[0].leader);
+    }
+
+    #[test]
+    fn while_a_node_is_missing_from_ha_status_the_active_one_is_still_paired() {
+        let nodes = [
+            configured("http://127.0.0.1:1", "dc1", true, false),
+            configured("http://relay:2", "dc2", true, true),
+            configured("http://relay:3", "dc3", false, true),
+        ];
+        let ha = json!({"data": {"nodes": [
+            {"api_address": "http://relay:1", "cluster_address": "https://relay:11", "active_node": true},
+            {"api_address": "http://relay:2", "cluster_address": "https://relay:12", "active_node": false},
+        ]}});
+        let raft = json!({"data": {"config": {"servers": [
+            {"node_id": "n1", "address": "relay:11", "leader": true, "voter": true},
+            {"node_id": "n2", "address": "relay:12", "leader": false, "voter": true},
+            {"node_id": "n3", "address": "relay:13", "leader": false, "voter": true},
+        ]}}});
+        let view = merge(&nodes, &raft, &ha, &Value::Null);
+        let ids: Vec<_> = view
+            .nodes
+            .iter()
+            .map(|n| n.node_id.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(ids, ["n1", "n2", "n3"], "{:?}", view.nodes);
     }
 
     #[test]
