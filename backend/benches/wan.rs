@@ -221,9 +221,15 @@ async fn across(dev: &DevWan, rounds: usize) {
                 let path = format!("bench/ryw-{}", i % 8);
                 let saved = s.save(dc1, &path, &format!("v{i}")).await;
                 let (read, v) = s.version(dc2, &path).await;
-                usize::from(
-                    saved.status != 200 || read.stale || v != saved.body["version"].as_u64(),
-                )
+                let stale =
+                    saved.status != 200 || read.stale || v != saved.body["version"].as_u64();
+                if stale {
+                    println!(
+                        "  stale: save {} version {}, read {} version {v:?}, marked {}",
+                        saved.status, saved.body["version"], read.status, read.stale
+                    );
+                }
+                usize::from(stale)
             }
         })
         .buffer_unordered(8)

@@ -133,13 +133,18 @@ pub async fn write_metadata(
     Ok(())
 }
 
-pub async fn put(
+///
+/// `alongside(version)` runs once the new version exists, at the same time as the
+/// metadata write (the route keeps the value's digest there): across data centers each is
+/// a round trip to the leader, and they need not wait for each other.
+pub async fn put<Fut: std::future::Future<Output = ()>>(
     bao: &Bao,
     token: &SecretString,
     actor: &str,
     env: &EnvName,
     path: &CredentialPath,
     req: &CredentialWrite,
+    alongside: impl FnOnce(u64) -> Fut,
 ) -> Result<CredentialWritten, AppError> {
     validate(req)?;
     let existing = existing_metadata(bao, token, env, path).await?;
@@ -174,7 +179,11 @@ pub async fn put(
     if meta.created_by.is_none() {
         meta.created_by = Some(actor.to_owned());
     }
-    write_metadata(bao, token, env, path, &meta).await?;
+    let (meta, ()) = tokio::join!(
+        write_metadata(bao, token, env, path, &meta),
+        alongside(version)
+    );
+    meta?;
     Ok(written(env, path, version))
 }
 

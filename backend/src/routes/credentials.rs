@@ -152,6 +152,14 @@ pub async fn put(
     ApiJson(req): ApiJson<CredentialWrite>,
 ) -> Result<Json<CredentialWritten>, AppError> {
     let (env, path) = parse_target(&env, &path)?;
+    let keep_digest = |version| {
+        let kept = digests::Written {
+            path: path.to_string(),
+            version,
+            value: digests::canonical(&req.data),
+        };
+        digests::keep_or_log(&state.records, &env, vec![kept])
+    };
     let result = credentials::put(
         &state.bao,
         &session.token,
@@ -159,16 +167,9 @@ pub async fn put(
         &env,
         &path,
         &req,
+        keep_digest,
     )
     .await;
-    if let Ok(written) = &result {
-        let kept = digests::Written {
-            path: path.to_string(),
-            version: written.version,
-            value: digests::canonical(&req.data),
-        };
-        digests::keep_or_log(&state.records, &env, vec![kept]).await;
-    }
     Ok(Json(with_row(&state, &session, &env, &path, result).await?))
 }
 
