@@ -266,8 +266,11 @@ async fn partitions(dev: &DevWan, cut_for: Duration) {
             }
         }));
     }
-    for dc in ["dc1", "dc2", "dc3"] {
+    let mut cuts = Vec::new();
+    for (k, dc) in ["dc1", "dc2", "dc3"].into_iter().enumerate() {
         tokio::time::sleep(Duration::from_secs(3)).await;
+        let leader = dev.leader().await;
+        cuts.push((k, leader, Instant::now()));
         dev.relay("partition", dc).await;
         tokio::time::sleep(cut_for).await;
         dev.relay("heal", dc).await;
@@ -280,6 +283,22 @@ async fn partitions(dev: &DevWan, cut_for: Duration) {
     let history = history.lock().unwrap().clone();
     let finals = dev.finals((0..6).map(|s| format!("cut/s{s}"))).await;
     let r = check(&history, &finals, Duration::from_millis(3_500));
+    for (k, leader, at) in cuts {
+        // The first write started after the cut and acknowledged through another data
+        // center: how long the majority went without writes.
+        let resumed = history
+            .iter()
+            .filter(|o| o.session % 3 != k && o.start >= at && o.status == 200)
+            .filter(|o| matches!(o.kind, history::Kind::Write { .. }))
+            .map(|o| o.end - at)
+            .min();
+        println!(
+            "  dc{} cut off (the leader was in dc{}): the other data centers' first write after the cut acknowledged {:.0} ms after it",
+            k + 1,
+            leader.map_or(0, |l| l + 1),
+            resumed.map_or(f64::NAN, ms)
+        );
+    }
     let lost = r
         .violations
         .iter()

@@ -20,6 +20,11 @@ pub(super) struct Inner {
     pub jobs: Jobs,
     pub state: Mutex<Local>,
     pub tx: watch::Sender<JobProgress>,
+    /// One write of the record at a time: two flushes over the same version (the
+    /// heartbeat's and the runner's) would make the second fail its check-and-set and
+    /// read as another instance's takeover. Across data centers a write takes a round
+    /// trip, so they did overlap.
+    pub writing: tokio::sync::Mutex<()>,
 }
 
 pub(super) struct Local {
@@ -92,6 +97,7 @@ impl JobHandle {
 
     /// Write the record if it changed, or if its heartbeat is due.
     pub(super) async fn flush(&self, force: bool) {
+        let _one_at_a_time = self.0.writing.lock().await;
         let heartbeat = self.0.jobs.timing.heartbeat;
         let now = self.now();
         let due = self.with(|l| {

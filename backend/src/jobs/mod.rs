@@ -99,6 +99,7 @@ impl Jobs {
                 ended: false,
             }),
             tx,
+            writing: tokio::sync::Mutex::default(),
         }));
         self.local
             .lock()
