@@ -20,7 +20,9 @@ import tempfile
 import time
 import urllib.request
 
-BUDGET = 350 * 1024
+# 360 KiB since the data-center banner joined every page's shell (+6 to +10 KiB gzip per
+# bundle: the health poll and its consistency types); issue 24 is to bring this down.
+BUDGET = 360 * 1024
 ASSET_RE = re.compile(r'<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"[^>]*>', re.I)
 WANTED = re.compile(r'\.(js|css|wasm)(\?.*)?$')
 
