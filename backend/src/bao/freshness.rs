@@ -149,14 +149,26 @@ impl Bao {
             return;
         }
         let statuses = self.nodes.snapshot();
-        let Some(leader) = statuses.iter().position(|(_, s)| s.healthy() && !s.standby) else {
-            return;
-        };
         let t0 = SystemTime::now();
-        let Ok(at_leader) = self.raft_indexes(leader).await else {
+        // A leader deposed by a partition still claims to be active for a while after the
+        // heal, with a commit index that no longer moves: of every node that claims it, the
+        // one furthest along is the leader. Trusting the first claim proved a deposed
+        // node's old data fresh (bench-wan's history caught it).
+        let mut claims = JoinSet::new();
+        for i in (0..n).filter(|&i| statuses[i].1.healthy() && !statuses[i].1.standby) {
+            let bao = self.clone();
+            claims.spawn(async move { (i, bao.raft_indexes(i).await) });
+        }
+        let mut best: Option<(usize, u64)> = None;
+        while let Some(done) = claims.join_next().await {
+            let Ok((i, Ok(at))) = done else { continue };
+            if best.is_none_or(|(_, c)| at.raft_committed_index > c) {
+                best = Some((i, at.raft_committed_index));
+            }
+        }
+        let Some((leader, committed)) = best else {
             return;
         };
-        let committed = at_leader.raft_committed_index;
         self.nodes
             .freshness
             .set_lag(leader, n, Some(Lag { index: 0, ms: 0 }));
