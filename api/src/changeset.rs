@@ -85,6 +85,9 @@ wire_enum!(
         Running => "running",
         /// The file does not parse, or its changelog record does not decode.
         Invalid => "invalid",
+        /// Applied, then undone by its inverse plan: it is not planned again (undo it
+        /// again to redo it).
+        Undone => "undone",
     }
 );
 
@@ -94,6 +97,7 @@ wire_enum!(
         Running => "running",
         Applied => "applied",
         Failed => "failed",
+        Undone => "undone",
     }
 );
 
@@ -125,6 +129,11 @@ wire_enum!(
         /// A ciphertext in a credential's field re-encrypted to a newer key version by
         /// OpenBao (transit `rewrap`: no plaintext reaches Crypter), written with `cas`.
         Rewrap => "rewrap",
+        /// An undo: a credential's earlier version (the item's source) written back as its
+        /// newest, with `cas`, and its metadata put back.
+        Restore => "restore",
+        /// An undo: a version that the apply soft-deleted made readable again.
+        Undelete => "undelete",
     }
 );
 
@@ -377,6 +386,37 @@ pub struct ChangesetPlan {
     pub blockers: Vec<String>,
     /// The first page of items.
     pub items: PlanItemPage,
+    /// An inverse plan: the changeset it undoes (or, when that changeset is undone
+    /// already, redoes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_of: Option<String>,
+}
+
+wire_enum!(
+    /// When a restore point was made.
+    RestorePointKind {
+        /// Before a changeset's apply (or its redo): what an undo puts back.
+        BeforeApply => "before_apply",
+        /// Before an undo: what undoing the undo puts back.
+        BeforeUndo => "before_undo",
+    }
+);
+
+/// One line of `GET /api/v1/restore-points`: what a changeset's items touched, as it was
+/// before the apply (or the undo) changed it. Values are never kept: KV v2 keeps earlier
+/// versions, so a restore point names versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RestorePointSummary {
+    pub changeset: String,
+    pub kind: RestorePointKind,
+    /// RFC 3339.
+    pub at: String,
+    pub by: String,
+    /// The plan whose apply it was made before.
+    pub plan_hash: String,
+    /// Targets it holds (credentials, roles, keys, environments).
+    pub entries: u64,
 }
 
 /// `GET /api/v1/changesets/plans/{hash}/items?kind=&changeset=&after=&limit=`.

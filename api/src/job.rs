@@ -49,7 +49,7 @@ pub struct JobEvent {
     /// RFC 3339.
     pub at: String,
     pub actor: String,
-    /// `start`, `resume`, `takeover`, `handover`, `end`.
+    /// `start`, `resume`, `takeover`, `handover`, `end`, `note` (e.g. an undo's conflicts).
     pub kind: String,
     pub message: String,
 }

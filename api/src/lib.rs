@@ -33,7 +33,7 @@ pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
     ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
     ItemTarget, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
-    PlannedOperation, Precondition, ValueCompare,
+    PlannedOperation, Precondition, RestorePointKind, RestorePointSummary, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView, Consistency, DatacenterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};

@@ -36,6 +36,21 @@ pub struct Record {
     /// Where this changeset's items start in the list of `cursor.plan_hash`.
     #[serde(default)]
     pub first_item: usize,
+    /// What the last run did: the apply, its undo, or the undo of that undo (a redo).
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+/// Which way a changeset's last run went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Apply,
+    /// Its inverse plan, from the restore point made before the apply.
+    Undo,
+    /// The inverse of its undo, from the restore point made before the undo.
+    Redo,
 }
 
 /// A changelog record as found: `Err` holds why it does not decode.
@@ -137,6 +152,24 @@ pub fn status_of(loaded: &Loaded, record: Option<&Found>, applying: bool) -> Cha
     s.applied_at = Some(r.at.clone());
     s.runbook_run.clone_from(&r.runbook_run);
     s.status = match r.result {
+        ChangelogResult::Undone => ChangesetState::Undone,
+        ChangelogResult::Running | ChangelogResult::Failed if r.direction != Direction::Apply => {
+            s.cursor.clone_from(&r.cursor);
+            let why = r.error.as_deref().unwrap_or("it stopped before it ended");
+            s.error = Some(format!(
+                "its {} did not finish ({why}); undo it again to resume",
+                if r.direction == Direction::Undo {
+                    "undo"
+                } else {
+                    "redo"
+                }
+            ));
+            if applying && r.result == ChangelogResult::Running {
+                ChangesetState::Running
+            } else {
+                ChangesetState::Failed
+            }
+        }
         ChangelogResult::Running if applying => {
             s.cursor.clone_from(&r.cursor);
             ChangesetState::Running

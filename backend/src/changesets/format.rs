@@ -200,6 +200,10 @@ pub enum Operation {
         key: KeyName,
         field: String,
     },
+    /// Never written in a file: the operation an undo's credential items belong to
+    /// (values put back from earlier versions, versions deleted or undeleted).
+    #[serde(skip)]
+    Undo,
 }
 
 impl Operation {
@@ -218,6 +222,7 @@ impl Operation {
             Self::CreateKey { .. } => "create_key",
             Self::RotateKey { .. } => "rotate_key",
             Self::RewrapCredentials { .. } => "rewrap_credentials",
+            Self::Undo => "undo",
         }
     }
 
@@ -274,7 +279,7 @@ fn line_of_key(text: &str, key: &str) -> usize {
         .map_or(1, |i| i + 1)
 }
 
-fn valid_id(id: &str) -> bool {
+pub fn valid_id(id: &str) -> bool {
     (1..=100).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_alphanumeric())
         && id

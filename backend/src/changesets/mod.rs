@@ -17,6 +17,7 @@ pub mod format;
 pub mod lock;
 pub mod plan;
 mod plans;
+pub mod restore;
 mod run;
 pub mod source;
 pub mod store;
@@ -130,7 +131,76 @@ async fn item_list(
 
 /// Keep a plan's items in the store (chunked), e.g. as a runbook's evidence.
 pub async fn keep(bao: &Bao, token: &SecretString, plan: &Plan) -> Result<(), AppError> {
-    store::save(bao, token, &plan.hash, &plan.changesets(), &plan.items).await
+    let undo_of = plan.view.undo_of.as_deref();
+    store::save(
+        bao,
+        token,
+        &plan.hash,
+        &plan.changesets(),
+        &plan.items,
+        undo_of,
+    )
+    .await
+}
+
+/// The inverse plan of changeset `id` (its undo; for an undone changeset, its redo): a
+/// dry run like [`plan`], kept in the store at once so that any instance can apply it.
+pub async fn undo(bao: &Bao, token: &SecretString, id: &str) -> Result<Arc<Plan>, AppError> {
+    let bao = &bao.with_purpose(crate::bao::Purpose::Plan).from_leader();
+    let plan = Arc::new(plan::undo::make(bao, token, id).await?);
+    plans::remember(plan.clone(), token);
+    match keep(bao, token, &plan).await {
+        // Kept in this instance's memory only: its items still page here.
+        Ok(()) | Err(AppError::Forbidden(_)) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(plan)
+}
+
+/// Every restore point, newest first.
+pub async fn restore_points(
+    bao: &Bao,
+    token: &SecretString,
+) -> Result<Vec<crypter_api::RestorePointSummary>, AppError> {
+    restore::list(bao, token).await
+}
+
+/// The changeset that plan `hash` undoes, when it is an inverse plan.
+async fn undo_of(bao: &Bao, token: &SecretString, hash: &str) -> Result<Option<String>, AppError> {
+    if let Some(p) = plans::get(hash, token) {
+        return Ok(p.view.undo_of.clone());
+    }
+    Ok(store::load(bao, token, hash).await?.and_then(|s| s.undo_of))
+}
+
+/// Before a run, what its changesets' items touch, as it is: kept as their restore points.
+/// A resumed run keeps the restore point its first run made.
+async fn keep_restore_points(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &str,
+    plan: &Plan,
+) -> Result<(), AppError> {
+    for w in plan
+        .work
+        .iter()
+        .filter(|w| w.status != ChangesetState::Failed)
+    {
+        let kind = match w.direction {
+            changelog::Direction::Undo => crypter_api::RestorePointKind::BeforeUndo,
+            _ => crypter_api::RestorePointKind::BeforeApply,
+        };
+        let rp = restore::RestorePoint {
+            changeset: w.cs.id.clone(),
+            kind,
+            at: crate::clock::now_rfc3339(),
+            by: actor.to_owned(),
+            plan_hash: plan.hash.clone(),
+            entries: w.restore.clone(),
+        };
+        restore::save(bao, token, &rp).await?;
+    }
+    Ok(())
 }
 
 /// Apply the plan that hashes to `req.plan_hash`: takes the lock (409 naming the holder);
@@ -159,7 +229,12 @@ pub async fn apply(
     let (version, taken_over_from) =
         lock::acquire(bao, token, cx.actor, &job_id, req.force, stale_after).await?;
     let checked = match checked_plan(bao, token, cx.dir, &req.plan_hash).await {
-        Ok(p) => keep(bao, token, &p).await.map(|()| p),
+        Ok(p) => match keep(bao, token, &p).await {
+            Ok(()) => keep_restore_points(bao, token, cx.actor, &p)
+                .await
+                .map(|()| p),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     let fresh = match checked {
@@ -277,7 +352,14 @@ async fn resumable_plan(
     dir: Option<&Path>,
     record: &JobRecord,
 ) -> Result<Arc<Plan>, AppError> {
-    let fresh = plan(bao, token, dir).await?;
+    let undoing = match &record.plan_hash {
+        Some(h) => undo_of(bao, token, h).await?,
+        None => None,
+    };
+    let fresh = match undoing {
+        Some(id) => undo(bao, token, &id).await?,
+        None => plan(bao, token, dir).await?,
+    };
     if let Some(w) = fresh
         .work
         .iter()
@@ -312,7 +394,10 @@ async fn checked_plan(
     plan_hash: &str,
 ) -> Result<Arc<Plan>, AppError> {
     let presented = item_list(bao, token, plan_hash).await.ok().flatten();
-    let fresh = plan(bao, token, dir).await?;
+    let fresh = match undo_of(bao, token, plan_hash).await? {
+        Some(id) => undo(bao, token, &id).await?,
+        None => plan(bao, token, dir).await?,
+    };
     if fresh.hash != plan_hash {
         let first = presented.map(|old| first_difference(&old, &fresh.items));
         let mut message = "the plan changed since it was made (the store or the changesets \
@@ -334,11 +419,10 @@ async fn checked_plan(
             details: json!({ "blockers": fresh.view.blockers }),
         });
     }
-    if let Some(w) = fresh
-        .work
-        .iter()
-        .find(|w| !matches!(w.status, ChangesetState::Pending | ChangesetState::Failed))
-    {
+    if let Some(w) = fresh.work.iter().find(|w| {
+        w.direction == changelog::Direction::Apply
+            && !matches!(w.status, ChangesetState::Pending | ChangesetState::Failed)
+    }) {
         return Err(AppError::Conflict(format!(
             "{} is {}; plan again",
             w.cs.id, w.status

@@ -6,7 +6,7 @@
 //! is asked to (the instance shuts down): the cursor is saved, the lock released, and the
 //! job handed over as `interrupted`, for anyone to resume at once.
 
-use super::changelog::{self, Record};
+use super::changelog::{self, Direction, Record};
 use super::exec::{self, Carry, DigestSink, Exec, Stop};
 use super::lock;
 use super::plan::{Plan, Work, PARALLELISM};
@@ -147,6 +147,7 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
             in_flight: 0,
         }),
         first_item: w.items.start,
+        direction: w.direction,
     };
     let sink = DigestSink::default();
     let x = Exec {
@@ -197,12 +198,35 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
         let why = format!("recording ciphertext counts: {}", e.cause_chain());
         return Err(Halt::Failed(fail(r, &mut record, end, why).await));
     }
-    record.result = ChangelogResult::Applied;
+    if w.direction != Direction::Apply {
+        r.job.note(left_as_they_were(w, items));
+    }
+    record.result = match w.direction {
+        Direction::Undo => ChangelogResult::Undone,
+        Direction::Apply | Direction::Redo => ChangelogResult::Applied,
+    };
     record.cursor = None;
     record.at = now();
     changelog::save(&r.bao, &r.token, &record)
         .await
         .map_err(Halt::Failed)
+}
+
+/// An undo's last word: what it did, and each conflict it left as it was.
+fn left_as_they_were(w: &Work, items: &[PlanItem]) -> String {
+    let conflicts: Vec<String> = items
+        .iter()
+        .filter(|i| i.action == ItemAction::Conflict)
+        .map(|i| i.target.label())
+        .collect();
+    let done = format!("{}: {:?} done", w.cs.id, w.direction).to_lowercase();
+    match conflicts.len() {
+        0 => format!("{done}; no conflicts"),
+        n => format!(
+            "{done}; {n} conflict(s) left as they were: {}",
+            conflicts.join(", ")
+        ),
+    }
 }
 
 /// The digests of the values a batch wrote, kept once per batch and environment.

@@ -38,6 +38,9 @@ struct Manifest {
     chunks: usize,
     /// Of the whole JSON text, so a chunk that changed is noticed.
     sha256: String,
+    /// An inverse plan: the changeset it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    undo_of: Option<String>,
 }
 
 /// A stored plan: its changesets and items.
@@ -45,6 +48,8 @@ struct Manifest {
 pub struct Stored {
     pub changesets: Vec<(String, String)>,
     pub items: Vec<PlanItem>,
+    /// An inverse plan: the changeset it undoes.
+    pub undo_of: Option<String>,
 }
 
 /// Split at character boundaries into pieces of at most `max` bytes.
@@ -63,25 +68,14 @@ pub fn split(text: &str, max: usize) -> Vec<&str> {
     out
 }
 
-/// Keep the items of plan `hash`. Stored already (same hash): nothing is written. The
-/// manifest goes last, so a list with a manifest is complete.
-pub async fn save(
+/// Write `text` in chunks at `<base>/<n>` (in `crypter`), 4 at a time: how many.
+pub async fn save_chunks(
     bao: &Bao,
     token: &SecretString,
-    hash: &str,
-    changesets: &[(String, String)],
-    items: &[PlanItem],
-) -> Result<(), AppError> {
-    let base = format!("{PREFIX}/{}", key(hash));
-    if kv::read_json(bao, token, &crypter(), &base)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let text = serde_json::to_string(items)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("item list: {e}")))?;
-    let pieces: Vec<(String, serde_json::Value)> = split(&text, CHUNK_BYTES)
+    base: &str,
+    text: &str,
+) -> Result<usize, AppError> {
+    let pieces: Vec<(String, serde_json::Value)> = split(text, CHUNK_BYTES)
         .into_iter()
         .enumerate()
         .map(|(n, piece)| (format!("{base}/{n}"), json!({ "part": piece })))
@@ -96,11 +90,57 @@ pub async fn save(
         .buffer_unordered(4)
         .try_collect::<Vec<_>>()
         .await?;
+    Ok(chunks)
+}
+
+/// The text [`save_chunks`] wrote in `chunks` pieces; `Err(why)` names a missing chunk.
+pub async fn load_chunks(
+    bao: &Bao,
+    token: &SecretString,
+    base: &str,
+    chunks: usize,
+) -> Result<Result<String, String>, AppError> {
+    let paths: Vec<String> = (0..chunks).map(|n| format!("{base}/{n}")).collect();
+    let pieces: Vec<Option<String>> = stream::iter(paths)
+        .map(|path| async move {
+            let found = kv::read_json(bao, token, &crypter(), &path).await?;
+            Ok::<_, AppError>(found.and_then(|(d, _)| d["part"].as_str().map(str::to_owned)))
+        })
+        .buffered(4)
+        .try_collect()
+        .await?;
+    match pieces.iter().position(Option::is_none) {
+        Some(n) => Ok(Err(format!("{base}/{n} is missing"))),
+        None => Ok(Ok(pieces.into_iter().flatten().collect())),
+    }
+}
+
+/// Keep the items of plan `hash`. Stored already (same hash): nothing is written. The
+/// manifest goes last, so a list with a manifest is complete.
+pub async fn save(
+    bao: &Bao,
+    token: &SecretString,
+    hash: &str,
+    changesets: &[(String, String)],
+    items: &[PlanItem],
+    undo_of: Option<&str>,
+) -> Result<(), AppError> {
+    let base = format!("{PREFIX}/{}", key(hash));
+    if kv::read_json(bao, token, &crypter(), &base)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let text = serde_json::to_string(items)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("item list: {e}")))?;
+    let chunks = save_chunks(bao, token, &base, &text).await?;
     let manifest = Manifest {
         changesets: changesets.to_vec(),
         items: items.len(),
         chunks,
         sha256: sha256_prefixed(&text),
+        undo_of: undo_of.map(str::to_owned),
     };
     let data = serde_json::to_value(&manifest)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("item list manifest: {e}")))?;
@@ -120,19 +160,9 @@ pub async fn load(bao: &Bao, token: &SecretString, hash: &str) -> Result<Option<
         ))
     };
     let manifest: Manifest = serde_json::from_value(data).map_err(|e| damaged(e.to_string()))?;
-    let paths: Vec<String> = (0..manifest.chunks)
-        .map(|n| format!("{base}/{n}"))
-        .collect();
-    let pieces: Vec<String> = stream::iter(paths)
-        .map(|path| async move {
-            let found = kv::read_json(bao, token, &crypter(), &path).await?;
-            let part = found.and_then(|(d, _)| d["part"].as_str().map(str::to_owned));
-            part.ok_or_else(|| damaged(format!("{path} is missing")))
-        })
-        .buffered(4)
-        .try_collect()
-        .await?;
-    let text = pieces.concat();
+    let text = load_chunks(bao, token, &base, manifest.chunks)
+        .await?
+        .map_err(damaged)?;
     if sha256_prefixed(&text) != manifest.sha256 {
         return Err(damaged("its checksum does not match".into()));
     }
@@ -143,6 +173,7 @@ pub async fn load(bao: &Bao, token: &SecretString, hash: &str) -> Result<Option<
     Ok(Some(Stored {
         changesets: manifest.changesets,
         items,
+        undo_of: manifest.undo_of,
     }))
 }
 

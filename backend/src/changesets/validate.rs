@@ -63,7 +63,8 @@ pub fn operation(cs: &Changeset, op: &Operation) -> Result<(), String> {
         Operation::CreateRole { .. }
         | Operation::UpdateGrants { .. }
         | Operation::DeleteRole { .. }
-        | Operation::RotateKey { .. } => Ok(()),
+        | Operation::RotateKey { .. }
+        | Operation::Undo => Ok(()),
         Operation::CreateKey { .. } => create_key(op),
         Operation::RewrapCredentials {
             prefix: p, field, ..

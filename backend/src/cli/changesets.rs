@@ -23,14 +23,23 @@ pub enum ChangesetsWhat {
     Plan,
     /// Apply the plan (exit 0 done, 3 refused or locked, 5 failed part-way: apply again).
     Apply,
+    /// Undo an applied changeset (`undo ID`): its inverse plan from the restore point made
+    /// before its apply, applied like any plan; for an undone changeset, its redo. With
+    /// --dry-run only the inverse plan is shown (exit 0 can apply, 3 blocked).
+    Undo,
 }
 
 #[derive(Args, Debug)]
 pub struct ChangesetsArgs {
     pub what: ChangesetsWhat,
-    /// The folder of changeset files (*.toml).
+    /// undo: the changeset's id.
+    pub id: Option<String>,
+    /// The folder of changeset files (*.toml); an undo needs none.
     #[arg(long, env = "CRYPTER_CHANGESETS_DIR")]
-    pub dir: PathBuf,
+    pub dir: Option<PathBuf>,
+    /// undo: show the inverse plan, apply nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// apply: the plan hash you reviewed; without it, the plan made now is applied.
     #[arg(long)]
     pub plan_hash: Option<String>,
@@ -54,15 +63,55 @@ pub async fn run(args: ChangesetsArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    let needs_dir = !matches!(args.what, ChangesetsWhat::Undo);
+    if needs_dir && args.dir.is_none() {
+        eprintln!("crypter: give the folder of changesets with --dir (or CRYPTER_CHANGESETS_DIR)");
+        return ExitCode::from(EXIT_ERROR);
+    }
     match args.what {
         ChangesetsWhat::Status => status(&op, &args).await,
         ChangesetsWhat::Plan => plan(&op, &args).await,
         ChangesetsWhat::Apply => apply(&op, args).await,
+        ChangesetsWhat::Undo => undo(&op, args).await,
     }
 }
 
+async fn undo(op: &Operator, args: ChangesetsArgs) -> ExitCode {
+    let Some(id) = args.id.clone() else {
+        eprintln!("crypter: name the changeset to undo: crypter changesets undo ID");
+        return ExitCode::from(EXIT_ERROR);
+    };
+    let plan = match changesets::undo(&op.bao, &op.token, &id).await {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    if let Err(code) = write_items(args.items.as_deref(), &plan.items) {
+        return code;
+    }
+    if args.store.json && args.dry_run {
+        print_json(&plan.view);
+    } else {
+        print_plan(&plan.view);
+    }
+    if !plan.view.blockers.is_empty() {
+        return ExitCode::from(EXIT_CONFLICT);
+    }
+    if args.dry_run {
+        return ExitCode::SUCCESS;
+    }
+    let hash = plan.hash.clone();
+    apply(
+        op,
+        ChangesetsArgs {
+            plan_hash: Some(args.plan_hash.clone().unwrap_or(hash)),
+            ..args
+        },
+    )
+    .await
+}
+
 async fn status(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
-    let all = match changesets::status(&op.bao, &op.token, Some(args.dir.as_path())).await {
+    let all = match changesets::status(&op.bao, &op.token, args.dir.as_deref()).await {
         Ok(a) => a,
         Err(e) => return fail(&e),
     };
@@ -99,7 +148,7 @@ async fn status(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
 }
 
 async fn plan(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
-    match changesets::plan(&op.bao, &op.token, Some(args.dir.as_path())).await {
+    match changesets::plan(&op.bao, &op.token, args.dir.as_deref()).await {
         Ok(plan) => {
             if let Err(code) = write_items(args.items.as_deref(), &plan.items) {
                 return code;
@@ -120,7 +169,7 @@ async fn plan(op: &Operator, args: &ChangesetsArgs) -> ExitCode {
 }
 
 async fn apply(op: &Operator, args: ChangesetsArgs) -> ExitCode {
-    let dir = Some(args.dir.as_path());
+    let dir = args.dir.as_deref();
     let plan_hash = match args.plan_hash {
         Some(h) => h,
         None => match changesets::plan(&op.bao, &op.token, dir).await {

@@ -80,6 +80,13 @@ impl JobHandle {
         self.update(|r| r.current = what);
     }
 
+    /// An event in the job's history (kind `note`): e.g. the conflicts an undo left.
+    pub fn note(&self, message: String) {
+        let now = self.0.jobs.clock.now();
+        let actor = self.0.jobs.instance.clone();
+        self.update(|r| r.events.push(event(now, &actor, "note", message)));
+    }
+
     pub fn add_done(&self, n: u64) {
         self.update(|r| r.done += n);
     }

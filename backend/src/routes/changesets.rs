@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use crypter_api::{
     ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
-    ItemAction, PlanItemPage,
+    ItemAction, PlanItemPage, RestorePointSummary,
 };
 use serde::Deserialize;
 
@@ -159,6 +159,51 @@ pub async fn apply(
         Json(ApplyStarted {
             job_id: started.job_id,
         }),
+    ))
+}
+
+/// The inverse plan of an applied changeset: each target it touched goes back to its
+/// restore point, under the precondition that it is still as the apply left it (a target
+/// changed since is a `conflict`, left as it is; what cannot be undone is `refused`). For
+/// an undone changeset, the redo. Apply it with the ordinary `POST /api/v1/changesets/apply`.
+#[utoipa::path(post, path = "/api/v1/changesets/{id}/undo", tag = "changesets",
+    params(("id" = String, Path, description = "The changeset's id")),
+    request_body = Object,
+    responses((status = 200, body = ChangesetPlan),
+        (status = 400, description = "Not a changeset id, or a body that is not `{}`", body = crypter_api::ErrorBody),
+        (status = 409, description = "Never applied, its apply unfinished, or its restore point missing or damaged", body = crypter_api::ErrorBody)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Json<ChangesetPlan>, AppError> {
+    if !changesets::format::valid_id(&id) {
+        return Err(AppError::bad_request(
+            "invalid_changeset_id",
+            format!("{id:?} is not a changeset id (1-100 of A-Z a-z 0-9 _ - .)"),
+        ));
+    }
+    if let Some(k) = body.keys().next() {
+        return Err(AppError::bad_request(
+            "invalid_body",
+            format!("an undo takes no options (got {k:?}); send {{}}"),
+        ));
+    }
+    let plan = changesets::undo(&state.bao, &session.token, &id).await?;
+    Ok(Json(plan.view.clone()))
+}
+
+/// Every restore point: the changeset, when it was made (before an apply or an undo), by
+/// whom, for which plan, and how many targets it holds. Newest first.
+#[utoipa::path(get, path = "/api/v1/restore-points", tag = "changesets",
+    responses((status = 200, body = Vec<RestorePointSummary>), (status = 401, body = crypter_api::ErrorBody)))]
+pub async fn restore_points(
+    State(state): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Json<Vec<RestorePointSummary>>, AppError> {
+    Ok(Json(
+        changesets::restore_points(&state.bao, &session.token).await?,
     ))
 }
 

@@ -287,6 +287,8 @@ const APPLY: &[&str] = &[
     CREDENTIAL,
     CREDENTIAL_META,
     CREDENTIAL_DELETE,
+    // An undo makes a version it deleted readable again.
+    CREDENTIAL_UNDELETE,
     CREDENTIAL_DESTROY,
     POLICY,
     APPROLE,
@@ -417,6 +419,9 @@ pub fn routes() -> Vec<Route> {
         // The plan is kept in memory; a runbook keeps it in the store as evidence.
         route!(changesets::plan, writes: &[]),
         route!(changesets::apply, operators, writes: APPLY),
+        // The inverse plan is kept in the store, so that any instance can apply it.
+        route!(changesets::undo, operators, writes: &[CHANGESETS]),
+        route!(changesets::restore_points, writes: &[]),
         route!(changesets::break_lock, operators, writes: &[CHANGESETS]),
         route!(jobs::list, writes: &[]),
         route!(jobs::job, writes: &[]),

@@ -63,10 +63,28 @@ pub async fn write(
         },
         None => None,
     };
-    let mut value = match &planned {
+    let value = match &planned {
         Some(d) => d.clone(),
         None => generated(op)?,
     };
+    let value = put_checked(x, it, environment, path, value, planned.as_ref()).await?;
+    carry.target = Some((format!("{environment}/{path}"), cas + 1, value));
+    Ok(())
+}
+
+/// Write `value` over version `cas` (0: absent), then the item's metadata, and read it
+/// back: the value now stored. A resumed item whose write was done already (the version
+/// after `cas` holds `expected`, or any value when it was generated) is accepted as done.
+async fn put_checked(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    environment: &str,
+    path: &str,
+    mut value: Data,
+    expected: Option<&Data>,
+) -> Result<Data, Stop> {
+    let target = Mount::env(&EnvName::parse(environment)?);
+    let cas = it.precondition.cas.unwrap_or(0);
     match kv::write(x.bao, x.token, &target, path, &value, Some(cas)).await {
         Ok(_) => fault::wrote(),
         Err(KvError::CasFailed { .. }) => {
@@ -76,7 +94,7 @@ pub async fn write(
                 Some(s)
                     if it.resumed
                         && s.version == cas + 1
-                        && planned.as_ref().is_none_or(|d| d == &s.data) =>
+                        && expected.is_none_or(|d| d == &s.data) =>
                 {
                     value = s.data;
                 }
@@ -99,8 +117,54 @@ pub async fn write(
         ))));
     }
     x.wrote(environment, path, cas + 1, &value);
-    carry.target = Some((format!("{environment}/{path}"), cas + 1, value));
+    Ok(value)
+}
+
+/// An undo's restore: the credential's earlier version (the item's source), written back
+/// as its newest over the version the apply left, with that version's metadata.
+pub async fn restore(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    environment: &str,
+    path: &str,
+) -> Result<(), Stop> {
+    let mount = Mount::env(&EnvName::parse(environment)?);
+    let Some(from) = it.source.as_ref().and_then(|s| s.version) else {
+        return Err(Stop::Error(AppError::Internal(anyhow::anyhow!(
+            "restore without the version to put back"
+        ))));
+    };
+    let Some(old) = kv::read(x.bao, x.token, &mount, path, Some(from)).await? else {
+        return Err(conflict(format!(
+            "version {from}, which was to be put back, is gone since the plan (destroyed, \
+             deleted or past max_versions); it was left as it is"
+        )));
+    };
+    put_checked(x, it, environment, path, old.data.clone(), Some(&old.data)).await?;
     Ok(())
+}
+
+/// An undo's undelete: the version the apply soft-deleted made readable again.
+pub async fn undelete(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    environment: &str,
+    path: &str,
+) -> Result<(), Stop> {
+    let mount = Mount::env(&EnvName::parse(environment)?);
+    let v = it.precondition.cas.unwrap_or(0);
+    match kv::metadata(x.bao, x.token, &mount, path).await? {
+        Some(m) if m.current_version == v && !m.readable() => {
+            kv::undelete(x.bao, x.token, &mount, path, &[v]).await?;
+            fault::wrote();
+            Ok(())
+        }
+        Some(m) if it.resumed && m.current_version == v => Ok(()),
+        _ => Err(conflict(format!(
+            "it changed since the plan: its version {v} was to be undeleted, and it is not the \
+             current, deleted version"
+        ))),
+    }
 }
 
 /// A resumed copy whose source is gone: done only if the target is at the version the copy

@@ -12,7 +12,7 @@ use super::format::Operation;
 use crate::bao::kv::{KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
-use credentials::{delete, delete_source, metadata, write};
+use credentials::{delete, delete_source, metadata, restore, undelete, write};
 use crypter_api::{EnvName, ItemAction, ItemTarget, PlanItem};
 use provision::{create_role, delete_role, environment, update_role};
 use secrecy::SecretString;
@@ -111,6 +111,18 @@ pub async fn item(
                 environment, path, ..
             },
         ) => write(x, it, op, environment, path, carry).await,
+        (
+            ItemAction::Restore,
+            ItemTarget::Credential {
+                environment, path, ..
+            },
+        ) => restore(x, it, environment, path).await,
+        (
+            ItemAction::Undelete,
+            ItemTarget::Credential {
+                environment, path, ..
+            },
+        ) => undelete(x, it, environment, path).await,
         (
             ItemAction::Retag,
             ItemTarget::Credential {

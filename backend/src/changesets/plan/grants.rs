@@ -121,6 +121,13 @@ fn credential_needs(item: &PlanItem) -> Vec<Need> {
                 need(format!("env/{environment}/metadata/{path}"), "update"),
             ]
         }
+        ItemAction::Restore => vec![
+            need(format!("env/{environment}/data/{path}"), "update"),
+            need(format!("env/{environment}/metadata/{path}"), "update"),
+        ],
+        ItemAction::Undelete => {
+            vec![need(format!("env/{environment}/undelete/{path}"), "update")]
+        }
         ItemAction::Retag => {
             vec![need(format!("env/{environment}/metadata/{path}"), "update")]
         }
@@ -229,7 +236,10 @@ pub async fn check(
         ))
     };
     for (item, needs) in items.iter_mut().zip(needs) {
-        item.refused = needs.iter().find_map(refusal);
+        // An undo refuses what cannot be undone before OpenBao is asked.
+        if item.refused.is_none() {
+            item.refused = needs.iter().find_map(refusal);
+        }
     }
     Ok(process
         .iter()

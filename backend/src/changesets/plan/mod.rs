@@ -11,11 +11,13 @@ mod ops;
 mod put;
 mod resume;
 mod roles;
+pub mod undo;
 pub mod view;
 
-use super::changelog;
+use super::changelog::{self, Direction};
 use super::checksum;
 use super::format::{Changeset, Operation};
+use super::restore;
 use super::source;
 use crate::bao::kv::{self, Mount};
 use crate::bao::Bao;
@@ -27,7 +29,7 @@ use crypter_api::{
 use grants::Need;
 use model::Model;
 use secrecy::SecretString;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -48,6 +50,20 @@ pub struct Work {
     pub summaries: Vec<String>,
     /// The ciphertext counts its rewrap operations leave, recorded once it is applied.
     pub key_counts: Vec<keys::Counts>,
+    /// What its items touch, before and after: kept as its restore point when it runs.
+    pub restore: Vec<restore::Entry>,
+    /// An apply, or an undo (or redo) planned from a restore point.
+    pub direction: Direction,
+}
+
+impl Work {
+    /// (id, checksum) as the plan hash covers it: an undo is another plan than the apply.
+    pub fn hashed_as(&self) -> (String, String) {
+        match self.direction {
+            Direction::Apply => (self.cs.id.clone(), self.checksum.clone()),
+            d => (format!("{}:{d:?}", self.cs.id), self.checksum.clone()),
+        }
+    }
 }
 
 /// A plan: its hash, its complete item list, and what the console shows of it.
@@ -62,10 +78,7 @@ pub struct Plan {
 impl Plan {
     /// (id, checksum) of each changeset, in order: the part of the hash beside the items.
     pub fn changesets(&self) -> Vec<(String, String)> {
-        self.work
-            .iter()
-            .map(|w| (w.cs.id.clone(), w.checksum.clone()))
-            .collect()
+        self.work.iter().map(Work::hashed_as).collect()
     }
 }
 
@@ -89,6 +102,9 @@ pub struct Planner<'a> {
     pub items: Vec<PlanItem>,
     needs: Vec<Vec<Need>>,
     pub warnings: Vec<PlanWarning>,
+    /// The targets the current changeset's items touch, in order, as they were before.
+    before: Vec<(restore::Target, Option<restore::State>)>,
+    seen: HashSet<restore::Target>,
 }
 
 impl<'a> Planner<'a> {
@@ -98,6 +114,8 @@ impl<'a> Planner<'a> {
             items: Vec::new(),
             needs: Vec::new(),
             warnings: Vec::new(),
+            before: Vec::new(),
+            seen: HashSet::new(),
         }
     }
 
@@ -105,6 +123,12 @@ impl<'a> Planner<'a> {
     /// model so that later items see it.
     pub async fn push(&mut self, item: PlanItem, op: &Operation) -> Result<(), AppError> {
         self.load_for(&item).await?;
+        for t in restore::targets(&item) {
+            if self.seen.insert(t.clone()) {
+                let state = self.model.state_of(&t);
+                self.before.push((t, state));
+            }
+        }
         self.needs.push(grants::needs(&item, op, &self.model));
         self.model.apply(&item, op);
         self.items.push(item);
@@ -148,6 +172,23 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
+    /// What the items pushed since the last call touched: as they were before the
+    /// first of them, and as the plan leaves them.
+    pub fn restore_entries(&mut self) -> Vec<restore::Entry> {
+        self.seen.clear();
+        std::mem::take(&mut self.before)
+            .into_iter()
+            .map(|(target, before)| {
+                let after = self.model.state_of(&target);
+                restore::Entry {
+                    target,
+                    before,
+                    after,
+                }
+            })
+            .collect()
+    }
+
     pub fn warn(&mut self, cs: &str, operation: Option<usize>, code: &str, message: String) {
         self.warnings.push(PlanWarning {
             changeset: cs.to_owned(),
@@ -189,6 +230,14 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             Err(_) => None,
         };
         let st = changelog::status_of(l, record.as_ref(), false);
+        if let Some(Ok(r)) = &record {
+            // An undo (or redo) runs from its restore point, never as part of a plan of
+            // the folder; an unfinished one resumes when it is undone again.
+            if r.direction != Direction::Apply {
+                continue;
+            }
+        }
+        p.restore_entries();
         let start = p.items.len();
         let (cs, summaries, key_counts) = match (&l.parsed, st.status, &record) {
             (Err(_), ..) | (_, ChangesetState::Invalid, _) => {
@@ -228,6 +277,8 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             status: st.status,
             summaries,
             key_counts,
+            restore: p.restore_entries(),
+            direction: Direction::Apply,
         });
     }
     let extra = grants::process_needs(bao, token, &work).await?;
@@ -243,10 +294,7 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
         .await?,
     );
     view::blockers(&p.items, &work, &mut blockers);
-    let changesets: Vec<(String, String)> = work
-        .iter()
-        .map(|w| (w.cs.id.clone(), w.checksum.clone()))
-        .collect();
+    let changesets: Vec<(String, String)> = work.iter().map(Work::hashed_as).collect();
     let hash = checksum::plan_hash(&changesets, &p.items);
     let view = view::build(&hash, &p.items, &work, p.warnings, blockers);
     Ok(Plan {

@@ -17,6 +17,7 @@ use secrecy::SecretString;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::super::format::Operation;
+use super::super::restore::{State, Target};
 use super::PARALLELISM;
 
 /// A credential's value as the plan knows it. Digests stay inside the backend.
@@ -272,6 +273,39 @@ impl<'a> Model<'a> {
         Ok(found)
     }
 
+    /// A target as the plan leaves it so far; it must have been looked at already.
+    pub fn state_of(&self, target: &Target) -> Option<State> {
+        match target {
+            Target::Credential { mount, path } => {
+                self.cred(mount, path).map(|c| State::Credential {
+                    version: c.version,
+                    metadata_version: c.metadata_version,
+                    readable: c.readable,
+                    metadata: c.metadata.clone(),
+                })
+            }
+            Target::Role { name } => RoleName::parse(name)
+                .ok()
+                .and_then(|n| self.roles.get(&n).cloned().flatten())
+                .map(|(role, version)| State::Role { role, version }),
+            Target::Key { environment, name } => self
+                .keys
+                .get(&(environment.clone(), name.clone()))
+                .cloned()
+                .flatten()
+                .map(|k| State::Key {
+                    latest: k.latest,
+                    min_decryption: k.min_decryption,
+                }),
+            Target::Environment { name } => self
+                .env_records
+                .get(name)
+                .copied()
+                .unwrap_or(false)
+                .then_some(State::Environment),
+        }
+    }
+
     /// What `item` (of operation `op`) does to the store.
     pub fn apply(&mut self, item: &PlanItem, op: &Operation) {
         self.mark_touched(item);
@@ -377,6 +411,32 @@ impl<'a> Model<'a> {
                     value,
                 };
                 self.set(mount, path, Some(cred));
+            }
+            ItemAction::Restore => {
+                let cred = Cred {
+                    version: item.precondition.cas.unwrap_or(0) + 1,
+                    metadata_version: item.precondition.metadata_cas.unwrap_or(0) + 1,
+                    readable: true,
+                    metadata: item.metadata.clone().unwrap_or_default(),
+                    value: ValueRef::At {
+                        mount: mount.to_owned(),
+                        v2: true,
+                        path: path.to_owned(),
+                        version: item.source.as_ref().and_then(|s| s.version),
+                    },
+                };
+                self.set(mount, path, Some(cred));
+            }
+            ItemAction::Undelete => {
+                if let Some(c) = self.cred_mut(mount, path) {
+                    c.readable = true;
+                    c.value = ValueRef::At {
+                        mount: mount.to_owned(),
+                        v2: true,
+                        path: path.to_owned(),
+                        version: Some(c.version),
+                    };
+                }
             }
             ItemAction::Retag => {
                 if let Some(c) = self.cred_mut(mount, path) {

@@ -58,6 +58,11 @@ pub async fn plan_operation(
         Operation::RewrapCredentials { .. } => {
             super::keys::rewrap_credentials(p, cs, index, op).await
         }
+        // Files cannot hold it: an undo is planned from its restore point.
+        Operation::Undo => Err(AppError::Internal(anyhow::anyhow!(
+            "{}: an undo operation is never planned from a file",
+            cs.id
+        ))),
     }
 }
 

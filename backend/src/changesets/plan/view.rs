@@ -28,7 +28,9 @@ pub fn blockers(items: &[PlanItem], work: &[Work], out: &mut Vec<String>) {
             let conflicts: Vec<&PlanItem> = of_op()
                 .filter(|it| it.action == crypter_api::ItemAction::Conflict)
                 .collect();
-            if let Some(first) = conflicts.first() {
+            // An undo runs around its conflicts: each is left as it is, and listed.
+            let undo = w.direction != crate::changesets::changelog::Direction::Apply;
+            if let Some(first) = conflicts.first().filter(|_| !undo) {
                 out.push(format!(
                     "{} operation {} ({}) has {} conflict(s), e.g. {}: {}",
                     w.cs.id,
@@ -107,6 +109,7 @@ pub fn build(
         warnings,
         blockers,
         items: page(items, &Filter::default(), None, FIRST_PAGE),
+        undo_of: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod process;
 mod props;
 mod raft;
 mod rewrap;
+mod undo;
 
 use crate::helpers::*;
 use crypter::bao::kv;

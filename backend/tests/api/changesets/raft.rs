@@ -80,7 +80,7 @@ async fn a_ten_thousand_item_list_is_kept_in_chunks_on_the_raft_store() {
         "sha256:abc".to_owned(),
     )];
     let hash = checksum::plan_hash(&changesets, &list);
-    store::save(&bao, &root, &hash, &changesets, &list)
+    store::save(&bao, &root, &hash, &changesets, &list, None)
         .await
         .unwrap();
     let back = store::load(&bao, &root, &hash).await.unwrap().unwrap();
@@ -96,7 +96,7 @@ async fn a_ten_thousand_item_list_is_kept_in_chunks_on_the_raft_store() {
         "{chunks:?}"
     );
     // Stored by hash: saving it again writes nothing.
-    store::save(&bao, &root, &hash, &changesets, &list)
+    store::save(&bao, &root, &hash, &changesets, &list, None)
         .await
         .unwrap();
     let manifest = bao

@@ -83,7 +83,7 @@ fn LockBanner(
 fn badge_class(status: ChangesetState) -> &'static str {
     match status {
         ChangesetState::Applied | ChangesetState::Accepted => "badge ok",
-        ChangesetState::Pending | ChangesetState::Running => "badge",
+        ChangesetState::Pending | ChangesetState::Running | ChangesetState::Undone => "badge",
         _ => "badge bad",
     }
 }

@@ -1,0 +1,594 @@
+//! The inverse plan: the way back from an applied changeset, planned from the restore point
+//! made before its apply, under the same contract as the way in. Each target goes back to
+//! how the restore point found it, under the precondition that it is still as the apply
+//! left it: a target changed since is a `conflict`, left as it is (an undo runs around its
+//! conflicts and lists them). What cannot be undone is `refused` with the reason.
+//!
+//! Undoing an undone changeset redoes it, from the restore point made before the undo.
+//! An undo that stopped part-way resumes its own stored item list from its cursor.
+
+use super::{grants, item, requirements, view, Plan, Planner, Work, PARALLELISM};
+use crate::bao::kv::{self, Mount};
+use crate::bao::Bao;
+use crate::changesets::changelog::{self, Direction, Record};
+use crate::changesets::format::{self, Changeset, Operation};
+use crate::changesets::restore::{self, Entry, State, Target};
+use crate::changesets::{checksum, store};
+use crate::error::AppError;
+use crate::freeze;
+use crypter_api::{
+    ChangelogResult, ChangesetState, ItemAction, ItemSource, ItemTarget, PlanItem,
+    RestorePointKind, RoleName,
+};
+use futures_util::stream::{self, StreamExt};
+use secrecy::SecretString;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+fn refuse(code: &'static str, message: String, id: &str) -> AppError {
+    AppError::ConflictDetails {
+        code,
+        message,
+        details: json!({ "changeset": id }),
+    }
+}
+
+/// Which way the next undo of a changeset goes, from its changelog record.
+fn direction(id: &str, r: &Record) -> Result<(Direction, RestorePointKind, bool), AppError> {
+    Ok(match (r.direction, r.result) {
+        (_, ChangelogResult::Applied) => (Direction::Undo, RestorePointKind::BeforeApply, false),
+        (_, ChangelogResult::Undone) => (Direction::Redo, RestorePointKind::BeforeUndo, false),
+        (Direction::Undo, _) => (Direction::Undo, RestorePointKind::BeforeApply, true),
+        (Direction::Redo, _) => (Direction::Redo, RestorePointKind::BeforeUndo, true),
+        (Direction::Apply, _) => {
+            return Err(refuse(
+                "apply_unfinished",
+                format!(
+                    "{id}'s apply did not finish; resume it (or repair it) before undoing it: an \
+                     undo runs from a finished apply"
+                ),
+                id,
+            ))
+        }
+    })
+}
+
+/// The inverse plan of changeset `id` (reads only).
+pub async fn make(bao: &Bao, token: &SecretString, id: &str) -> Result<Plan, AppError> {
+    let record = match changelog::load(bao, token, id).await? {
+        None => {
+            return Err(AppError::ConflictDetails {
+                code: "never_applied",
+                message: format!(
+                    "changeset {id} was never applied: there is nothing to undo, and nothing \
+                     was changed"
+                ),
+                details: json!({ "changeset": id }),
+            })
+        }
+        Some(Err(why)) => {
+            return Err(refuse(
+                "changelog_damaged",
+                format!("the changelog record of {id} cannot be read: {why}"),
+                id,
+            ))
+        }
+        Some(Ok(r)) => r,
+    };
+    let (dir, kind, resuming) = direction(id, &record)?;
+    let cs = format::parse(&format!("changelog:{id}"), &record.body).map_err(|e| {
+        refuse(
+            "changelog_damaged",
+            format!("{id}'s applied text in its changelog record does not parse: {e}"),
+            id,
+        )
+    })?;
+    let rp = restore::load(bao, token, id, kind).await?.ok_or_else(|| {
+        refuse(
+            "no_restore_point",
+            format!(
+                "{id} has no restore point ({kind}): it was applied before restore points \
+                 existed, or the restore point was removed; it cannot be undone"
+            ),
+            id,
+        )
+    })?;
+    let (ops, role_ops) = operations(&rp.entries);
+    let undo_cs = Changeset {
+        description: format!("{:?} of {id}: {}", dir, cs.description),
+        operations: ops,
+        ..cs.clone()
+    };
+    let mut p = Planner::new(bao, token);
+    load(&mut p, &rp.entries).await?;
+    let mut blockers = Vec::new();
+    if resuming {
+        if let Err(b) = resume(&mut p, &undo_cs, &record).await? {
+            blockers.push(b);
+        }
+    } else {
+        let items = inverse(&mut p, &undo_cs, &rp.entries, &role_ops).await?;
+        for (it, op) in items {
+            let op = undo_cs.operations[op].clone();
+            p.push(it, &op).await?;
+        }
+    }
+    let (freeze_record, _) = freeze::load_record(bao, token).await?;
+    requirements(&mut p, &mut blockers, &undo_cs, freeze_record.level).await;
+    let status = match (resuming, dir) {
+        (true, _) => ChangesetState::Failed,
+        (false, Direction::Redo) => ChangesetState::Undone,
+        (false, _) => ChangesetState::Applied,
+    };
+    let n = p.items.len();
+    let summaries = undo_cs
+        .operations
+        .iter()
+        .map(|op| format!("{:?} of {id}: {}", dir, op.name()))
+        .collect();
+    let work = vec![Work {
+        cs: undo_cs,
+        checksum: record.checksum.clone(),
+        text: record.body.clone(),
+        items: 0..n,
+        status,
+        summaries,
+        key_counts: Vec::new(),
+        restore: p.restore_entries(),
+        direction: dir,
+    }];
+    let extra = grants::process_needs(bao, token, &work).await?;
+    blockers.extend(
+        grants::check(
+            &mut p.items,
+            &p.needs,
+            &extra,
+            token,
+            bao,
+            freeze_record.level,
+        )
+        .await?,
+    );
+    view::blockers(&p.items, &work, &mut blockers);
+    let changesets: Vec<(String, String)> = work.iter().map(Work::hashed_as).collect();
+    let hash = checksum::plan_hash(&changesets, &p.items);
+    let mut v = view::build(&hash, &p.items, &work, p.warnings, blockers);
+    v.undo_of = Some(id.to_owned());
+    Ok(Plan {
+        hash,
+        items: Arc::new(p.items),
+        view: v,
+        work,
+    })
+}
+
+/// The undo's operations: one for its credential items, then one per role it puts back
+/// (its grants as they were) or removes; and the index of each role's operation.
+fn operations(entries: &[Entry]) -> (Vec<Operation>, Vec<(String, usize)>) {
+    let mut ops = vec![Operation::Undo];
+    let mut roles = Vec::new();
+    for e in entries.iter().rev() {
+        let Target::Role { name } = &e.target else {
+            continue;
+        };
+        let Ok(role) = RoleName::parse(name) else {
+            continue;
+        };
+        let op = match (&e.before, &e.after) {
+            (None, Some(_)) => Operation::DeleteRole { role },
+            (Some(State::Role { role: before, .. }), Some(_)) => Operation::UpdateGrants {
+                role,
+                grants: before.grants.clone(),
+            },
+            _ => continue,
+        };
+        roles.push((name.clone(), ops.len()));
+        ops.push(op);
+    }
+    (ops, roles)
+}
+
+/// Read what the restore point names: each credential mount once (one SCAN), each role.
+async fn load(p: &mut Planner<'_>, entries: &[Entry]) -> Result<(), AppError> {
+    let mounts: BTreeSet<&str> = entries
+        .iter()
+        .filter_map(|e| match &e.target {
+            Target::Credential { mount, .. } => Some(mount.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut wanted = Vec::new();
+    for m in mounts {
+        // A KV v1 mount (an import's source) has no versions: nothing there is put back.
+        if m.starts_with("env/") {
+            wanted.push(Mount::v2(m));
+        } else {
+            wanted.push(kv::mount_of(p.model.bao, p.model.token, m).await?);
+        }
+    }
+    p.model.load(&wanted).await?;
+    for e in entries {
+        match &e.target {
+            Target::Role { name } => {
+                if let Ok(n) = RoleName::parse(name) {
+                    p.model.role(&n).await?;
+                }
+            }
+            Target::Environment { name } => {
+                p.model.env_record(name).await?;
+            }
+            Target::Key { environment, name } => {
+                if let (Ok(env), Ok(key)) = (
+                    crypter_api::EnvName::parse(environment),
+                    crypter_api::KeyName::parse(name),
+                ) {
+                    p.model.key(&env, &key).await?;
+                }
+            }
+            Target::Credential { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// An interrupted undo: the rest of its stored item list, from its cursor.
+async fn resume(
+    p: &mut Planner<'_>,
+    cs: &Changeset,
+    record: &Record,
+) -> Result<Result<(), String>, AppError> {
+    let id = &cs.id;
+    let Some(cursor) = &record.cursor else {
+        return Ok(Err(format!(
+            "{id}'s undo stopped with no saved item list; check the store by hand"
+        )));
+    };
+    let (bao, token) = (p.model.bao, p.model.token);
+    let Some(list) = store::load(bao, token, &cursor.plan_hash).await? else {
+        return Ok(Err(format!(
+            "the item list of {id}'s interrupted undo (plan {}) is missing from the store",
+            cursor.plan_hash
+        )));
+    };
+    let rest = list
+        .items
+        .get(cursor.done..cursor.total)
+        .unwrap_or_default();
+    let in_flight = cursor.in_flight.saturating_sub(cursor.done);
+    for (k, stored) in rest.iter().enumerate() {
+        let mut it = stored.clone();
+        it.resumed = k < in_flight;
+        it.refused = None;
+        let Some(op) = cs.operations.get(it.operation).cloned() else {
+            return Ok(Err(format!(
+                "{id}'s stored undo items name an operation its restore point does not give"
+            )));
+        };
+        p.push(it, &op).await?;
+    }
+    Ok(Ok(()))
+}
+
+fn cred_target(mount: &str, path: &str, version: Option<u64>) -> ItemTarget {
+    ItemTarget::Credential {
+        environment: mount.strip_prefix("env/").unwrap_or(mount).to_owned(),
+        path: path.to_owned(),
+        version,
+    }
+}
+
+fn describe(s: Option<&State>) -> String {
+    match s {
+        None => "absent".into(),
+        Some(State::Credential {
+            version,
+            metadata_version,
+            readable,
+            ..
+        }) => format!(
+            "version {version}{}, metadata version {metadata_version}",
+            if *readable { "" } else { " (deleted)" }
+        ),
+        Some(State::Role { version, .. }) => format!("record version {version}"),
+        Some(State::Key { latest, .. }) => format!("latest version {latest}"),
+        Some(State::Environment) => "present".into(),
+    }
+}
+
+/// The state an undo compares: versions and whether readable, not the metadata's text.
+fn same(live: Option<&State>, after: Option<&State>) -> bool {
+    match (live, after) {
+        (
+            Some(State::Credential {
+                version: a,
+                metadata_version: am,
+                readable: ar,
+                ..
+            }),
+            Some(State::Credential {
+                version: b,
+                metadata_version: bm,
+                readable: br,
+                ..
+            }),
+        ) => a == b && am == bm && ar == br,
+        (Some(State::Role { version: a, .. }), Some(State::Role { version: b, .. })) => a == b,
+        (Some(State::Key { latest: a, .. }), Some(State::Key { latest: b, .. })) => a == b,
+        (a, b) => a.is_some() == b.is_some(),
+    }
+}
+
+/// One item (and its operation) per entry, last touched first.
+async fn inverse(
+    p: &mut Planner<'_>,
+    cs: &Changeset,
+    entries: &[Entry],
+    role_ops: &[(String, usize)],
+) -> Result<Vec<(PlanItem, usize)>, AppError> {
+    let mut out = Vec::new();
+    let mut restores = Vec::new();
+    for e in entries.iter().rev() {
+        let live = p.model.state_of(&e.target);
+        let (it, op) = match &e.target {
+            Target::Credential { mount, path } => {
+                let it = credential(cs, mount, path, e, live.as_ref());
+                if it.action == ItemAction::Restore {
+                    restores.push(out.len());
+                }
+                (it, 0)
+            }
+            Target::Role { name } => {
+                let op = role_ops
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(0, |(_, i)| *i);
+                (role(cs, op, name, e, live.as_ref()), op)
+            }
+            Target::Key { environment, name } => (key(cs, environment, name, e), 0),
+            Target::Environment { name } => {
+                let mut it = item(
+                    cs,
+                    0,
+                    ItemAction::Skip,
+                    ItemTarget::Environment { name: name.clone() },
+                );
+                it.reason = Some(if e.before.is_none() {
+                    "the environment the apply created is kept: delete it on the Environments \
+                     page once it is empty"
+                        .into()
+                } else {
+                    "unchanged by the apply".into()
+                });
+                (it, 0)
+            }
+        };
+        out.push((it, op));
+    }
+    gone_versions(p, &mut out, &restores).await?;
+    Ok(out)
+}
+
+fn conflict(mut it: PlanItem, live: Option<&State>, after: Option<&State>) -> PlanItem {
+    it.action = ItemAction::Conflict;
+    it.reason = Some(format!(
+        "changed since the apply: it is {}, and the apply left it {}; it is left as it is",
+        describe(live),
+        describe(after)
+    ));
+    it
+}
+
+fn credential(
+    cs: &Changeset,
+    mount: &str,
+    path: &str,
+    e: &Entry,
+    live: Option<&State>,
+) -> PlanItem {
+    let live_version = match live {
+        Some(State::Credential { version, .. }) => Some(*version),
+        _ => None,
+    };
+    let it = item(
+        cs,
+        0,
+        ItemAction::Skip,
+        cred_target(mount, path, live_version),
+    );
+    if !same(live, e.after.as_ref()) {
+        return conflict(it, live, e.after.as_ref());
+    }
+    let (before, after) = match (&e.before, &e.after) {
+        (None, None) => return skip(it, "absent before and after the apply"),
+        (Some(_), None) => {
+            return refused(
+                it,
+                "the apply removed every version of it (a move's source): the store keeps \
+                 nothing to put back",
+            )
+        }
+        (b, Some(a)) => (b.as_ref(), a),
+    };
+    let State::Credential {
+        version: av,
+        metadata_version: amv,
+        readable: ar,
+        ..
+    } = after
+    else {
+        return refused(it, "the restore point does not describe a credential here");
+    };
+    let before = match before {
+        Some(State::Credential {
+            version,
+            readable,
+            metadata,
+            ..
+        }) => Some((*version, *readable, metadata)),
+        _ => None,
+    };
+    let mut it = it;
+    it.precondition.cas = Some(*av);
+    it.precondition.metadata_cas = Some(*amv);
+    match before {
+        // Created, or written over a deleted version: its version is deleted again.
+        None | Some((_, false, _)) if *ar => {
+            it.action = ItemAction::Delete;
+            it
+        }
+        Some((bv, true, bm)) if *ar && bv < *av => {
+            it.action = ItemAction::Restore;
+            it.source = Some(ItemSource {
+                environment: mount.strip_prefix("env/").map(str::to_owned),
+                mount: mount.to_owned(),
+                path: path.to_owned(),
+                version: Some(bv),
+            });
+            it.metadata = Some(bm.clone());
+            it
+        }
+        Some((bv, true, _)) if !*ar && bv == *av => {
+            it.action = ItemAction::Undelete;
+            it
+        }
+        Some((bv, true, bm)) if *ar && bv == *av => {
+            let State::Credential { metadata: am, .. } = after else {
+                return it;
+            };
+            if am == bm {
+                return skip(it, "unchanged by the apply");
+            }
+            it.action = ItemAction::Retag;
+            it.metadata = Some(bm.clone());
+            it
+        }
+        _ => skip(it, "nothing readable to put back"),
+    }
+}
+
+fn skip(mut it: PlanItem, why: &str) -> PlanItem {
+    it.action = ItemAction::Skip;
+    it.precondition = Default::default();
+    it.reason = Some(why.into());
+    it
+}
+
+fn refused(mut it: PlanItem, why: &str) -> PlanItem {
+    it.action = ItemAction::Skip;
+    it.precondition = Default::default();
+    it.refused = Some(format!("cannot be undone: {why}"));
+    it
+}
+
+/// A restore reads its earlier version when it runs; if that version is gone now
+/// (destroyed, deleted, or past `max_versions`), the item is refused, with the reason.
+async fn gone_versions(
+    p: &Planner<'_>,
+    out: &mut [(PlanItem, usize)],
+    restores: &[usize],
+) -> Result<(), AppError> {
+    let (bao, token) = (p.model.bao, p.model.token);
+    let reads: Vec<(usize, Mount, String, u64)> = restores
+        .iter()
+        .filter_map(|&i| {
+            let s = out[i].0.source.as_ref()?;
+            Some((i, Mount::v2(s.mount.clone()), s.path.clone(), s.version?))
+        })
+        .collect();
+    let found: Vec<Result<(usize, bool), AppError>> = stream::iter(reads)
+        .map(|(i, m, path, v)| async move {
+            let there = kv::metadata(bao, token, &m, &path)
+                .await?
+                .and_then(|meta| meta.versions.get(&v).cloned())
+                .is_some_and(|s| !s.destroyed && s.deletion_time.is_none());
+            Ok((i, there))
+        })
+        .buffer_unordered(PARALLELISM)
+        .collect()
+        .await;
+    for f in found {
+        let (i, there) = f?;
+        if !there {
+            let it = out[i].0.clone();
+            let v = it.source.as_ref().and_then(|s| s.version).unwrap_or(0);
+            out[i].0 = refused(
+                it,
+                &format!(
+                    "version {v}, which the restore point names, is gone (destroyed, deleted, or \
+                     past the mount's max_versions)"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn role(cs: &Changeset, op: usize, name: &str, e: &Entry, live: Option<&State>) -> PlanItem {
+    let version = match live {
+        Some(State::Role { version, .. }) => Some(*version),
+        _ => None,
+    };
+    let mut it = item(
+        cs,
+        op,
+        ItemAction::Skip,
+        ItemTarget::Role {
+            name: name.to_owned(),
+            version,
+        },
+    );
+    if !same(live, e.after.as_ref()) {
+        return conflict(it, live, e.after.as_ref());
+    }
+    match (&e.before, &e.after) {
+        (None, Some(State::Role { version, .. })) => {
+            it.action = ItemAction::DeleteRole;
+            it.precondition.record_version = Some(*version);
+            it
+        }
+        (Some(State::Role { role: b, .. }), Some(State::Role { role: a, version })) => {
+            if a == b {
+                return skip(it, "unchanged by the apply");
+            }
+            it.action = ItemAction::UpdateRole;
+            it.precondition.record_version = Some(*version);
+            it
+        }
+        (Some(_), None) => refused(
+            it,
+            "the apply deleted this role; its secret-ids and tokens are gone with it, so it is \
+             not brought back",
+        ),
+        _ => skip(it, "absent before and after the apply"),
+    }
+}
+
+fn key(cs: &Changeset, environment: &str, name: &str, e: &Entry) -> PlanItem {
+    let latest = |s: &Option<State>| match s {
+        Some(State::Key { latest, .. }) => Some(*latest),
+        _ => None,
+    };
+    let it = item(
+        cs,
+        0,
+        ItemAction::Skip,
+        ItemTarget::Key {
+            environment: environment.to_owned(),
+            name: name.to_owned(),
+            version: latest(&e.after),
+        },
+    );
+    match (latest(&e.before), latest(&e.after)) {
+        (None, Some(_)) => refused(
+            it,
+            "the apply created this transit key; data may be encrypted under it since, so an \
+             undo does not delete it",
+        ),
+        (Some(b), Some(a)) if a > b => refused(
+            it,
+            &format!("transit cannot remove a key version: version {a} stays the latest"),
+        ),
+        _ => skip(it, "unchanged by the apply"),
+    }
+}
