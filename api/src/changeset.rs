@@ -387,7 +387,7 @@ pub struct ChangesetPlan {
     /// The first page of items.
     pub items: PlanItemPage,
     /// An inverse plan: the changeset it undoes (or, when that changeset is undone
-    /// already, redoes).
+    /// already, redoes); several, comma-separated, in the order they are undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_of: Option<String>,
 }

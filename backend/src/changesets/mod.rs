@@ -146,8 +146,18 @@ pub async fn keep(bao: &Bao, token: &SecretString, plan: &Plan) -> Result<(), Ap
 /// The inverse plan of changeset `id` (its undo; for an undone changeset, its redo): a
 /// dry run like [`plan`], kept in the store at once so that any instance can apply it.
 pub async fn undo(bao: &Bao, token: &SecretString, id: &str) -> Result<Arc<Plan>, AppError> {
+    undo_all(bao, token, &[id.to_owned()]).await
+}
+
+/// The inverse plan of several changesets, in the order given (the last applied first):
+/// a runbook's roll back.
+pub async fn undo_all(
+    bao: &Bao,
+    token: &SecretString,
+    ids: &[String],
+) -> Result<Arc<Plan>, AppError> {
     let bao = &bao.with_purpose(crate::bao::Purpose::Plan).from_leader();
-    let plan = Arc::new(plan::undo::make(bao, token, id).await?);
+    let plan = Arc::new(plan::undo::make(bao, token, ids).await?);
     plans::remember(plan.clone(), token);
     match keep(bao, token, &plan).await {
         // Kept in this instance's memory only: its items still page here.
@@ -165,12 +175,17 @@ pub async fn restore_points(
     restore::list(bao, token).await
 }
 
-/// The changeset that plan `hash` undoes, when it is an inverse plan.
-async fn undo_of(bao: &Bao, token: &SecretString, hash: &str) -> Result<Option<String>, AppError> {
-    if let Some(p) = plans::get(hash, token) {
-        return Ok(p.view.undo_of.clone());
-    }
-    Ok(store::load(bao, token, hash).await?.and_then(|s| s.undo_of))
+/// The changesets that plan `hash` undoes, when it is an inverse plan.
+async fn undo_of(
+    bao: &Bao,
+    token: &SecretString,
+    hash: &str,
+) -> Result<Option<Vec<String>>, AppError> {
+    let ids = match plans::get(hash, token) {
+        Some(p) => p.view.undo_of.clone(),
+        None => store::load(bao, token, hash).await?.and_then(|s| s.undo_of),
+    };
+    Ok(ids.map(|ids| ids.split(',').map(str::to_owned).collect()))
 }
 
 /// Before a run, what its changesets' items touch, as it is: kept as their restore points.
@@ -357,7 +372,7 @@ async fn resumable_plan(
         None => None,
     };
     let fresh = match undoing {
-        Some(id) => undo(bao, token, &id).await?,
+        Some(ids) => undo_all(bao, token, &ids).await?,
         None => plan(bao, token, dir).await?,
     };
     if let Some(w) = fresh
@@ -395,7 +410,7 @@ async fn checked_plan(
 ) -> Result<Arc<Plan>, AppError> {
     let presented = item_list(bao, token, plan_hash).await.ok().flatten();
     let fresh = match undo_of(bao, token, plan_hash).await? {
-        Some(id) => undo(bao, token, &id).await?,
+        Some(ids) => undo_all(bao, token, &ids).await?,
         None => plan(bao, token, dir).await?,
     };
     if fresh.hash != plan_hash {

@@ -198,18 +198,24 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
         let why = format!("recording ciphertext counts: {}", e.cause_chain());
         return Err(Halt::Failed(fail(r, &mut record, end, why).await));
     }
-    if w.direction != Direction::Apply {
-        r.job.note(left_as_they_were(w, items));
-    }
-    record.result = match w.direction {
-        Direction::Undo => ChangelogResult::Undone,
-        Direction::Apply | Direction::Redo => ChangelogResult::Applied,
-    };
+    record.result = finished(r, w, items);
     record.cursor = None;
     record.at = now();
     changelog::save(&r.bao, &r.token, &record)
         .await
         .map_err(Halt::Failed)
+}
+
+/// What the changelog records once a changeset's items all ran; an undo (or redo) also
+/// notes in the job the conflicts it left as they were.
+fn finished(r: &Runner, w: &Work, items: &[PlanItem]) -> ChangelogResult {
+    if w.direction != Direction::Apply {
+        r.job.note(left_as_they_were(w, items));
+    }
+    match w.direction {
+        Direction::Undo => ChangelogResult::Undone,
+        Direction::Apply | Direction::Redo => ChangelogResult::Applied,
+    }
 }
 
 /// An undo's last word: what it did, and each conflict it left as it was.

@@ -1,7 +1,7 @@
 use super::{delete, empty_response, get, request};
 use crypter_api::{
     ApiError, ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus,
-    ChangesetUpload, JobProgress, PlanItemPage, ResumeRequest,
+    ChangesetUpload, JobProgress, PlanItemPage, RestorePointSummary, ResumeRequest,
 };
 use gloo_net::http::Method;
 
@@ -35,6 +35,18 @@ pub async fn plan_items(
         path.push_str(&format!("&after={a}"));
     }
     get(&path).await
+}
+
+/// The inverse plan of an applied changeset (or the redo of an undone one).
+pub async fn undo_changeset(id: String) -> Result<ChangesetPlan, ApiError> {
+    let body = serde_json::Map::new();
+    request(Method::POST, &format!("/changesets/{id}/undo"), Some(&body))
+        .await?
+        .ok_or_else(empty_response)
+}
+
+pub async fn restore_points() -> Result<Vec<RestorePointSummary>, ApiError> {
+    get("/restore-points").await
 }
 
 pub async fn apply_changesets(req: ApplyRequest) -> Result<ApplyStarted, ApiError> {

@@ -14,7 +14,7 @@ mod session;
 
 pub use changesets::{
     apply_changesets, break_changesets_lock, changesets_lock, jobs, list_changesets,
-    plan_changesets, plan_items, resume_job, upload_changeset,
+    plan_changesets, plan_items, restore_points, resume_job, undo_changeset, upload_changeset,
 };
 pub use cluster::cluster;
 pub use credentials::{

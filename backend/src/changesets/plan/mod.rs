@@ -230,12 +230,9 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             Err(_) => None,
         };
         let st = changelog::status_of(l, record.as_ref(), false);
-        if let Some(Ok(r)) = &record {
-            // An undo (or redo) runs from its restore point, never as part of a plan of
-            // the folder; an unfinished one resumes when it is undone again.
-            if r.direction != Direction::Apply {
-                continue;
-            }
+        // An undo (or redo) runs from its restore point, never in a plan of the folder.
+        if matches!(&record, Some(Ok(r)) if r.direction != Direction::Apply) {
+            continue;
         }
         p.restore_entries();
         let start = p.items.len();
@@ -281,22 +278,26 @@ pub async fn make(bao: &Bao, token: &SecretString, dir: Option<&Path>) -> Result
             direction: Direction::Apply,
         });
     }
+    finish(p, work, blockers, freeze_record.level, None).await
+}
+
+/// The plan's last steps, for changesets and undos alike: ask OpenBao what the applying
+/// token may write, gather the blockers, hash every item.
+async fn finish(
+    mut p: Planner<'_>,
+    work: Vec<Work>,
+    mut blockers: Vec<String>,
+    level: crypter_api::FreezeLevel,
+    undo_of: Option<String>,
+) -> Result<Plan, AppError> {
+    let (bao, token) = (p.model.bao, p.model.token);
     let extra = grants::process_needs(bao, token, &work).await?;
-    blockers.extend(
-        grants::check(
-            &mut p.items,
-            &p.needs,
-            &extra,
-            token,
-            bao,
-            freeze_record.level,
-        )
-        .await?,
-    );
+    blockers.extend(grants::check(&mut p.items, &p.needs, &extra, token, bao, level).await?);
     view::blockers(&p.items, &work, &mut blockers);
     let changesets: Vec<(String, String)> = work.iter().map(Work::hashed_as).collect();
     let hash = checksum::plan_hash(&changesets, &p.items);
-    let view = view::build(&hash, &p.items, &work, p.warnings, blockers);
+    let mut view = view::build(&hash, &p.items, &work, p.warnings, blockers);
+    view.undo_of = undo_of;
     Ok(Plan {
         hash,
         items: Arc::new(p.items),

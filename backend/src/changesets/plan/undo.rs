@@ -7,13 +7,13 @@
 //! Undoing an undone changeset redoes it, from the restore point made before the undo.
 //! An undo that stopped part-way resumes its own stored item list from its cursor.
 
-use super::{grants, item, requirements, view, Plan, Planner, Work, PARALLELISM};
+use super::{item, requirements, Plan, Planner, Work, PARALLELISM};
 use crate::bao::kv::{self, Mount};
 use crate::bao::Bao;
 use crate::changesets::changelog::{self, Direction, Record};
 use crate::changesets::format::{self, Changeset, Operation};
 use crate::changesets::restore::{self, Entry, State, Target};
-use crate::changesets::{checksum, store};
+use crate::changesets::store;
 use crate::error::AppError;
 use crate::freeze;
 use crypter_api::{
@@ -24,7 +24,6 @@ use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 fn refuse(code: &'static str, message: String, id: &str) -> AppError {
     AppError::ConflictDetails {
@@ -54,118 +53,105 @@ fn direction(id: &str, r: &Record) -> Result<(Direction, RestorePointKind, bool)
     })
 }
 
-/// The inverse plan of changeset `id` (reads only).
-pub async fn make(bao: &Bao, token: &SecretString, id: &str) -> Result<Plan, AppError> {
-    let record = match changelog::load(bao, token, id).await? {
-        None => {
-            return Err(AppError::ConflictDetails {
-                code: "never_applied",
-                message: format!(
-                    "changeset {id} was never applied: there is nothing to undo, and nothing \
-                     was changed"
-                ),
-                details: json!({ "changeset": id }),
-            })
-        }
-        Some(Err(why)) => {
-            return Err(refuse(
-                "changelog_damaged",
-                format!("the changelog record of {id} cannot be read: {why}"),
-                id,
-            ))
-        }
-        Some(Ok(r)) => r,
-    };
+/// The inverse plan of changesets `ids`, in that order (reads only): undo the last
+/// applied first. One plan, one hash, like a plan of several changesets.
+pub async fn make(bao: &Bao, token: &SecretString, ids: &[String]) -> Result<Plan, AppError> {
+    let (freeze_record, _) = freeze::load_record(bao, token).await?;
+    let level = freeze_record.level;
+    let mut p = Planner::new(bao, token);
+    let mut blockers = Vec::new();
+    let mut work = Vec::new();
+    for id in ids {
+        let w = one(&mut p, &mut blockers, id, level).await?;
+        work.push(w);
+    }
+    super::finish(p, work, blockers, level, Some(ids.join(","))).await
+}
+
+/// The changelog record of an applied (or undone) changeset.
+async fn record(bao: &Bao, token: &SecretString, id: &str) -> Result<Record, AppError> {
+    match changelog::load(bao, token, id).await? {
+        None => Err(refuse(
+            "never_applied",
+            format!("changeset {id} was never applied: there is nothing to undo, and nothing was changed"),
+            id,
+        )),
+        Some(Err(why)) => Err(refuse(
+            "changelog_damaged",
+            format!("the changelog record of {id} cannot be read: {why}"),
+            id,
+        )),
+        Some(Ok(r)) => Ok(r),
+    }
+}
+
+/// One changeset's part of the inverse plan.
+async fn one(
+    p: &mut Planner<'_>,
+    blockers: &mut Vec<String>,
+    id: &str,
+    level: crypter_api::FreezeLevel,
+) -> Result<Work, AppError> {
+    let (bao, token) = (p.model.bao, p.model.token);
+    let record = record(bao, token, id).await?;
     let (dir, kind, resuming) = direction(id, &record)?;
     let cs = format::parse(&format!("changelog:{id}"), &record.body).map_err(|e| {
-        refuse(
-            "changelog_damaged",
-            format!("{id}'s applied text in its changelog record does not parse: {e}"),
-            id,
-        )
+        let why = format!("{id}'s applied text in its changelog record does not parse: {e}");
+        refuse("changelog_damaged", why, id)
     })?;
     let rp = restore::load(bao, token, id, kind).await?.ok_or_else(|| {
-        refuse(
-            "no_restore_point",
-            format!(
-                "{id} has no restore point ({kind}): it was applied before restore points \
-                 existed, or the restore point was removed; it cannot be undone"
-            ),
-            id,
-        )
+        let why = format!(
+            "{id} has no restore point ({kind}): it was applied before restore points existed, \
+             or the restore point was removed; it cannot be undone"
+        );
+        refuse("no_restore_point", why, id)
     })?;
-    let (ops, role_ops) = operations(&rp.entries);
+    let (ops, role_ops) = operations(&rp.entries, dir);
     let undo_cs = Changeset {
-        description: format!("{:?} of {id}: {}", dir, cs.description),
+        description: format!("{dir:?} of {id}: {}", cs.description),
         operations: ops,
-        ..cs.clone()
+        ..cs
     };
-    let mut p = Planner::new(bao, token);
-    load(&mut p, &rp.entries).await?;
-    let mut blockers = Vec::new();
+    load(p, &rp.entries).await?;
+    p.restore_entries();
+    let start = p.items.len();
     if resuming {
-        if let Err(b) = resume(&mut p, &undo_cs, &record).await? {
+        if let Err(b) = resume(p, &undo_cs, &record).await? {
             blockers.push(b);
         }
     } else {
-        let items = inverse(&mut p, &undo_cs, &rp.entries, &role_ops).await?;
-        for (it, op) in items {
+        for (it, op) in inverse(p, &undo_cs, &rp.entries, &role_ops).await? {
             let op = undo_cs.operations[op].clone();
             p.push(it, &op).await?;
         }
     }
-    let (freeze_record, _) = freeze::load_record(bao, token).await?;
-    requirements(&mut p, &mut blockers, &undo_cs, freeze_record.level).await;
+    requirements(p, blockers, &undo_cs, level).await;
     let status = match (resuming, dir) {
         (true, _) => ChangesetState::Failed,
         (false, Direction::Redo) => ChangesetState::Undone,
         (false, _) => ChangesetState::Applied,
     };
-    let n = p.items.len();
     let summaries = undo_cs
         .operations
         .iter()
-        .map(|op| format!("{:?} of {id}: {}", dir, op.name()))
+        .map(|op| format!("{dir:?} of {id}: {}", op.name()))
         .collect();
-    let work = vec![Work {
+    Ok(Work {
         cs: undo_cs,
         checksum: record.checksum.clone(),
         text: record.body.clone(),
-        items: 0..n,
+        items: start..p.items.len(),
         status,
         summaries,
         key_counts: Vec::new(),
         restore: p.restore_entries(),
         direction: dir,
-    }];
-    let extra = grants::process_needs(bao, token, &work).await?;
-    blockers.extend(
-        grants::check(
-            &mut p.items,
-            &p.needs,
-            &extra,
-            token,
-            bao,
-            freeze_record.level,
-        )
-        .await?,
-    );
-    view::blockers(&p.items, &work, &mut blockers);
-    let changesets: Vec<(String, String)> = work.iter().map(Work::hashed_as).collect();
-    let hash = checksum::plan_hash(&changesets, &p.items);
-    let mut v = view::build(&hash, &p.items, &work, p.warnings, blockers);
-    v.undo_of = Some(id.to_owned());
-    Ok(Plan {
-        hash,
-        items: Arc::new(p.items),
-        view: v,
-        work,
     })
 }
 
 /// The undo's operations: one for its credential items, then one per role it puts back
 /// (its grants as they were) or removes; and the index of each role's operation.
-fn operations(entries: &[Entry]) -> (Vec<Operation>, Vec<(String, usize)>) {
+fn operations(entries: &[Entry], dir: Direction) -> (Vec<Operation>, Vec<(String, usize)>) {
     let mut ops = vec![Operation::Undo];
     let mut roles = Vec::new();
     for e in entries.iter().rev() {
@@ -181,12 +167,27 @@ fn operations(entries: &[Entry]) -> (Vec<Operation>, Vec<(String, usize)>) {
                 role,
                 grants: before.grants.clone(),
             },
+            (Some(State::Role { role: before, .. }), None) if recreatable(before, dir) => {
+                Operation::CreateRole {
+                    name: role,
+                    class: before.class,
+                    description: before.description.clone(),
+                    grants: before.grants.clone(),
+                }
+            }
             _ => continue,
         };
         roles.push((name.clone(), ops.len()));
         ops.push(op);
     }
     (ops, roles)
+}
+
+/// A role that the run being undone deleted comes back when nothing of it is lost: a
+/// human role (its users keep its policy's name), or any role an undo deleted (the apply
+/// that created it had issued it nothing). A machine role's secret-ids cannot come back.
+fn recreatable(role: &crypter_api::Role, dir: Direction) -> bool {
+    dir == Direction::Redo || !role.class.is_machine()
 }
 
 /// Read what the restore point names: each credential mount once (one SCAN), each role.
@@ -253,7 +254,7 @@ async fn resume(
     };
     let rest = list
         .items
-        .get(cursor.done..cursor.total)
+        .get(record.first_item + cursor.done..record.first_item + cursor.total)
         .unwrap_or_default();
     let in_flight = cursor.in_flight.saturating_sub(cursor.done);
     for (k, stored) in rest.iter().enumerate() {
@@ -343,7 +344,7 @@ async fn inverse(
                     .iter()
                     .find(|(n, _)| n == name)
                     .map_or(0, |(_, i)| *i);
-                (role(cs, op, name, e, live.as_ref()), op)
+                (role(cs, op, name, e, live.as_ref(), op != 0), op)
             }
             Target::Key { environment, name } => (key(cs, environment, name, e), 0),
             Target::Environment { name } => {
@@ -524,7 +525,16 @@ async fn gone_versions(
     Ok(())
 }
 
-fn role(cs: &Changeset, op: usize, name: &str, e: &Entry, live: Option<&State>) -> PlanItem {
+/// `has_op`: the undo has an operation for this role (its grants, its deletion, or its
+/// re-creation).
+fn role(
+    cs: &Changeset,
+    op: usize,
+    name: &str,
+    e: &Entry,
+    live: Option<&State>,
+    has_op: bool,
+) -> PlanItem {
     let version = match live {
         Some(State::Role { version, .. }) => Some(*version),
         _ => None,
@@ -553,6 +563,11 @@ fn role(cs: &Changeset, op: usize, name: &str, e: &Entry, live: Option<&State>) 
             }
             it.action = ItemAction::UpdateRole;
             it.precondition.record_version = Some(*version);
+            it
+        }
+        (Some(_), None) if has_op => {
+            it.action = ItemAction::CreateRole;
+            it.precondition.record_version = Some(0);
             it
         }
         (Some(_), None) => refused(

@@ -29,7 +29,8 @@ pub fn Changesets() -> impl IntoView {
                 "added to valid_checksums with a reason."
             </p>
             <LockBanner lock=lock />
-            <StatusTable status=status />
+            <StatusTable status=status plan=plan />
+            <RestorePoints />
             <Upload on_done=Callback::new(move |_| { plan.set(None); refresh(); }) />
             <PlanPanel plan=plan progress=progress on_change=Callback::new(move |_| refresh()) />
         </section>
@@ -95,8 +96,24 @@ fn short_sum(sum: &Option<String>) -> String {
 }
 
 #[component]
-fn StatusTable(status: LocalResource<Result<Vec<ChangesetStatus>, ApiError>>) -> impl IntoView {
-    let error = Signal::derive(move || status.get().and_then(Result::err));
+fn StatusTable(
+    status: LocalResource<Result<Vec<ChangesetStatus>, ApiError>>,
+    plan: RwSignal<Option<ChangesetPlan>>,
+) -> impl IntoView {
+    let undo_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    // The inverse plan goes to the plan panel, where it is reviewed and applied.
+    let on_undo = Callback::new(move |id: String| {
+        leptos::task::spawn_local(async move {
+            match api::undo_changeset(id).await {
+                Ok(p) => {
+                    undo_error.set(None);
+                    plan.set(Some(p));
+                }
+                Err(e) => undo_error.set(Some(e)),
+            }
+        });
+    });
+    let error = Signal::derive(move || status.get().and_then(Result::err).or(undo_error.get()));
     let rows = move || status.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <div class="card">
@@ -107,10 +124,10 @@ fn StatusTable(status: LocalResource<Result<Vec<ChangesetStatus>, ApiError>>) ->
             <ErrorBox error=error />
             <div class="table-wrap">
                 <table class="changesets-table" data-testid="changesets-table">
-                    <thead><tr><th>"Id"</th><th>"Status"</th><th>"Checksum"</th><th>"Environment"</th><th>"Applied"</th></tr></thead>
+                    <thead><tr><th>"Id"</th><th>"Status"</th><th>"Checksum"</th><th>"Environment"</th><th>"Applied"</th><th>"Way back"</th></tr></thead>
                     <tbody>
                         <For each=rows key=|s| format!("{}|{}|{:?}", s.file, s.status, s.checksum) let:s>
-                            <StatusRow s=s />
+                            <StatusRow s=s on_undo=on_undo />
                         </For>
                     </tbody>
                 </table>
@@ -120,7 +137,14 @@ fn StatusTable(status: LocalResource<Result<Vec<ChangesetStatus>, ApiError>>) ->
 }
 
 #[component]
-fn StatusRow(s: ChangesetStatus) -> impl IntoView {
+fn StatusRow(s: ChangesetStatus, on_undo: Callback<String>) -> impl IntoView {
+    let undo = matches!(s.status, ChangesetState::Applied | ChangesetState::Undone).then(|| {
+        let id = s.id.clone();
+        let label = if s.status == ChangesetState::Undone { "Plan redo" } else { "Plan undo" };
+        view! {
+            <button type="button" data-testid="changeset-undo" on:click=move |_| on_undo.run(id.clone())>{label}</button>
+        }
+    });
     let applied = match (&s.applied_by, &s.applied_at) {
         (Some(by), Some(at)) => format!("{by}, {at}"),
         _ => "-".into(),
@@ -157,8 +181,40 @@ fn StatusRow(s: ChangesetStatus) -> impl IntoView {
             <td><code title=s.checksum.clone().unwrap_or_default() data-testid="changeset-checksum">{short_sum(&s.checksum)}</code></td>
             <td>{s.environment.clone().unwrap_or_default()}</td>
             <td class="small">{applied}</td>
+            <td>{undo}</td>
         </tr>
-        {detail.map(|d| view! { <tr class="changeset-detail"><td colspan="5">{d}</td></tr> })}
+        {detail.map(|d| view! { <tr class="changeset-detail"><td colspan="6">{d}</td></tr> })}
+    }
+}
+
+/// What each apply and undo was made from: the restore points, newest first.
+#[component]
+fn RestorePoints() -> impl IntoView {
+    let points = LocalResource::new(api::restore_points);
+    let error = Signal::derive(move || points.get().and_then(Result::err));
+    let rows = move || points.get().and_then(Result::ok).unwrap_or_default();
+    view! {
+        <details class="card" data-testid="restore-points">
+            <summary><h2 class="inline">"Restore points"</h2></summary>
+            <p class="muted">"Made before every apply and every undo: the versions, role definitions and key versions each item touched. An undo is planned from them."</p>
+            <ErrorBox error=error />
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>"Changeset"</th><th>"Made"</th><th>"By"</th><th>"When"</th><th>"Targets"</th></tr></thead>
+                    <tbody>
+                        <For each=rows key=|p| format!("{}|{}|{}", p.changeset, p.kind, p.at) let:p>
+                            <tr data-testid="restore-point" data-changeset=p.changeset.clone()>
+                                <td><code>{p.changeset.clone()}</code></td>
+                                <td>{p.kind.as_str().replace('_', " ")}</td>
+                                <td>{p.by.clone()}</td>
+                                <td class="small">{p.at.clone()}</td>
+                                <td>{p.entries}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </details>
     }
 }
 

@@ -96,8 +96,12 @@ fn counts_text(counts: &ItemCounts) -> String {
 fn PlanView(plan: ChangesetPlan) -> impl IntoView {
     let empty = plan.changesets.is_empty();
     let total: u64 = plan.counts.values().sum();
+    let undo = plan.undo_of.clone().map(|id| {
+        view! { <p class="warn" data-testid="plan-undo-of">"Inverse plan: the way back from " <code>{id}</code> ". Conflicts are left as they are and listed."</p> }
+    });
     view! {
         <div data-testid="plan">
+            {undo}
             {empty.then(|| view! { <p class="muted" data-testid="plan-empty">"Nothing to apply: every changeset is applied."</p> })}
             <ul class="plan-counts" aria-label="Items per kind">
                 {plan.counts.iter().map(|(kind, n)| {

@@ -15,6 +15,7 @@
 
 mod gen;
 mod snapshot;
+mod undo;
 
 use super::process;
 use crate::helpers::*;
