@@ -13,6 +13,7 @@ pub const STEP_KINDS: &[&str] = &[
     "validate_changesets",
     "plan_changesets",
     "apply_changesets",
+    "plan_rollback",
     "verify_identities",
     "lint_environments",
     "cluster_health",

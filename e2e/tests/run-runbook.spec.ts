@@ -32,6 +32,9 @@ test('walk the Store migration runbook with a sign-off and an incident, then dow
   });
   await runbooks.skip('lint', 'demo findings are known and tracked');
   await runbooks.run('cluster-health');
+  for (const step of ['plan-rollback', 'rollback-go-no-go', 'rollback']) {
+    await runbooks.skip(step, 'every check passed: nothing to roll back');
+  }
   await runbooks.run('thaw');
   await runbooks.run('verify-thaw');
   await runbooks.complete('report', 'sent to eng-all');

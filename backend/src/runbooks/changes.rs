@@ -97,6 +97,60 @@ pub async fn plan(
     Ok(Outcome::new(passed, summary, evidence))
 }
 
+/// The roll back: the inverse plan of every changeset this run applied, the last first,
+/// from the restore points made before its apply. Kept in the store like a plan. Passes
+/// when nothing but conflicts stands in its way (each is left as it is, and listed).
+pub async fn plan_rollback(
+    bao: &Bao,
+    token: &SecretString,
+    actor: &Actor<'_>,
+    run: &Runbook,
+) -> Result<Outcome, AppError> {
+    let all = crate::changesets::status(bao, token, actor.changesets_dir).await?;
+    let mut ids: Vec<String> = all
+        .into_iter()
+        .filter(|c| c.runbook_run.as_deref() == Some(run.id.as_str()))
+        .filter(|c| c.status == ChangesetState::Applied)
+        .map(|c| c.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Outcome::new(
+            false,
+            "this run applied no changeset: there is nothing to roll back; skip the roll back \
+             steps"
+                .into(),
+            json!({ "rollback_of": [] }),
+        ));
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let made = crate::changesets::undo_all(bao, token, &ids).await?;
+    let plan = &made.view;
+    let conflicts = plan.counts.get("conflict").copied().unwrap_or(0);
+    let mut summary = format!(
+        "roll back plan {}: undo of {}, {} items ({}), {conflicts} conflict(s) left as they are",
+        plan.plan_hash,
+        ids.join(", "),
+        made.items.len(),
+        counts_text(&plan.counts)
+    );
+    if !plan.blockers.is_empty() {
+        let _ = write!(summary, "; blocked: {}", plan.blockers.join("; "));
+    }
+    let mut evidence = serde_json::to_value(plan).unwrap_or(Value::Null);
+    evidence["rollback_of"] = json!(ids);
+    evidence["conflicts"] = json!(made
+        .items
+        .iter()
+        .filter(|i| i.action == crypter_api::ItemAction::Conflict)
+        .map(|i| format!(
+            "{}: {}",
+            i.target.label(),
+            i.reason.as_deref().unwrap_or("")
+        ))
+        .collect::<Vec<_>>());
+    Ok(Outcome::new(plan.blockers.is_empty(), summary, evidence))
+}
+
 /// `5 create, 2 skip`, kinds in order.
 fn counts_text(counts: &crypter_api::ItemCounts) -> String {
     if counts.is_empty() {

@@ -220,12 +220,14 @@ fn void_signoffs(run: &mut Runbook, i: usize, actor: &str) {
     }
 }
 
-/// The plan hash of the latest passed plan step before step `i`, if the template plans.
+/// The plan hash of the latest plan step before step `i` (a plan or a roll back's inverse
+/// plan), if it passed.
 pub fn current_plan_hash(run: &Runbook, i: usize) -> Option<String> {
     run.steps[..i]
         .iter()
         .rev()
-        .find(|s| s.step.kind == "plan_changesets" && s.state == "passed")
+        .find(|s| matches!(s.step.kind.as_str(), "plan_changesets" | "plan_rollback"))
+        .filter(|s| s.state == "passed")
         .and_then(|s| s.evidence.as_ref())
         .and_then(|e| e.get("plan_hash"))
         .and_then(|h| h.as_str())

@@ -94,6 +94,8 @@ pub fn render(run: &Runbook) -> String {
         step_section(&mut md, s);
     }
 
+    rollback_section(&mut md, run);
+
     md.push_str("\n## Incidents\n\n");
     if run.incidents.is_empty() {
         md.push_str("None.\n");
@@ -133,6 +135,82 @@ pub fn render(run: &Runbook) -> String {
         );
     }
     md
+}
+
+/// The roll back, when the run has one: what it undid, the conflicts it left, who signed
+/// it off on which inverse plan, and what its apply did.
+fn rollback_section(md: &mut String, run: &Runbook) {
+    let Some(i) = run
+        .steps
+        .iter()
+        .position(|s| s.step.kind == "plan_rollback")
+    else {
+        return;
+    };
+    let plan = &run.steps[i];
+    md.push_str("\n## Roll back\n\n");
+    if !matches!(plan.state.as_str(), "passed" | "failed") {
+        let why = plan.reason.as_deref().unwrap_or(&plan.state);
+        let _ = writeln!(md, "Not rolled back ({}).", cell(why));
+        return;
+    }
+    let e = plan.evidence.clone().unwrap_or_default();
+    let list = |key: &str| -> Vec<String> {
+        e.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let _ = writeln!(
+        md,
+        "- Undone, the last first: {}",
+        list("rollback_of").join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "- Planned: {}",
+        cell(plan.summary.as_deref().unwrap_or("-"))
+    );
+    for c in list("conflicts") {
+        let _ = writeln!(md, "  - conflict, left as it is: {}", cell(&c));
+    }
+    let after = &run.steps[i + 1..];
+    if let Some(so) = after
+        .iter()
+        .find(|s| s.step.gate)
+        .and_then(|g| g.signoff.as_ref())
+    {
+        let _ = writeln!(
+            md,
+            "- Roll back signed off by {} at {} on plan `{}`",
+            so.by,
+            so.at,
+            so.plan_hash.as_deref().unwrap_or("-")
+        );
+    }
+    if let Some(a) = after.iter().find(|s| s.step.kind == "apply_changesets") {
+        let _ = writeln!(
+            md,
+            "- Roll back applied: {} ({})",
+            cell(a.summary.as_deref().unwrap_or("-")),
+            a.state
+        );
+        let events = a
+            .evidence
+            .as_ref()
+            .and_then(|e| e.pointer("/job/events"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for n in events.iter().filter(|ev| ev["kind"] == "note") {
+            let _ = writeln!(md, "  - {}", cell(str_of(n, "message")));
+        }
+    }
 }
 
 fn step_section(md: &mut String, s: &RunStep) {

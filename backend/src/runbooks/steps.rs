@@ -76,6 +76,7 @@ pub async fn execute(
         "cluster_health" => cluster(bao, token).await,
         "validate_changesets" => changes::validate(bao, token, actor, run).await,
         "plan_changesets" => changes::plan(bao, token, actor, run).await,
+        "plan_rollback" => changes::plan_rollback(bao, token, actor, run).await,
         // It runs as a changeset job (see `run.rs`), never within a request.
         "apply_changesets" => Err(AppError::Internal(anyhow::anyhow!(
             "the apply step runs as a job"

@@ -230,13 +230,17 @@ mod tests {
                 "verify_identities",
                 "lint_environments",
                 "cluster_health",
+                "plan_rollback",
+                "manual",
+                "apply_changesets",
                 "thaw",
                 "verify_freeze",
                 "manual"
             ]
         );
         assert!(t.steps[5].gate);
-        assert_eq!(t.steps[11].params["expect"], "none");
+        assert!(t.steps[11].gate);
+        assert_eq!(t.steps[14].params["expect"], "none");
     }
 
     #[test]

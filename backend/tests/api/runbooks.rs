@@ -72,6 +72,15 @@ impl Admin<'_> {
         run
     }
 
+    /// Every check passed: the three roll back steps are skipped, with the reason.
+    async fn skip_rollback(&self, run: &Value) {
+        for step in ["plan-rollback", "rollback-go-no-go", "rollback"] {
+            let body = json!({"reason": "every check passed: nothing to roll back"});
+            let s = self.ok_step(run, step, "skip", Some(body)).await;
+            assert_eq!(s["state"], "skipped", "{step}: {s}");
+        }
+    }
+
     /// The step once it is no longer running (its job ended).
     async fn settled(&self, run: &Value, step: &str) -> Value {
         let what = format!("step {step} ended");
@@ -145,7 +154,7 @@ async fn templates_are_listed_and_uploads_are_validated() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["name"], "store-migration");
     assert_eq!(list[0]["builtin"], true);
-    assert_eq!(list[0]["steps"].as_array().unwrap().len(), 13);
+    assert_eq!(list[0]["steps"].as_array().unwrap().len(), 16);
 
     let unknown = template("bad", &[("a", "reboot", "")]);
     let (s, e) = admin.upload(&unknown).await;
@@ -684,14 +693,12 @@ async fn the_whole_store_migration_passes() {
         )
         .await;
     assert_eq!(signed["signoff"]["plan_hash"], hash.as_str());
-    for step in [
-        "apply",
-        "verify-identities",
-        "lint",
-        "cluster-health",
-        "thaw",
-        "verify-thaw",
-    ] {
+    for step in ["apply", "verify-identities", "lint", "cluster-health"] {
+        let s = admin.ok_step(&run, step, "run", None).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+    admin.skip_rollback(&run).await;
+    for step in ["thaw", "verify-thaw"] {
         let s = admin.ok_step(&run, step, "run", None).await;
         assert_eq!(s["state"], "passed", "{step}: {s}");
     }
@@ -960,7 +967,7 @@ async fn the_cli_starts_a_run_acts_on_steps_and_prints_the_report() {
     assert!(out.contains("frozen at provisioning"), "{out}");
     let (code, out, _) = run(args("status")).await;
     assert_eq!(code, 0);
-    assert!(out.contains(id) && out.contains("2/13"), "{out}");
+    assert!(out.contains(id) && out.contains("2/16"), "{out}");
     let (code, out, _) = run(args(&format!("report {id}"))).await;
     assert_eq!(code, 0);
     assert!(
@@ -968,4 +975,105 @@ async fn the_cli_starts_a_run_acts_on_steps_and_prints_the_report() {
         "{out}"
     );
     assert!(!out.contains(token.as_str()));
+}
+
+#[tokio::test]
+async fn a_run_rolls_its_migration_back_behind_its_own_sign_off_and_reports_it() {
+    let app = demo_app().await;
+    fix_demo_lint_errors(&app).await;
+    legacy_mount_and_changeset(&app, 5).await;
+    let admin = Admin::new(&app).await;
+    let run = admin
+        .planned_migration("complete", json!({"note": "announced"}))
+        .await;
+    let hash = plan_hash_of(&admin.run_record(&run).await);
+    admin
+        .ok_step(
+            &run,
+            "go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": hash})),
+        )
+        .await;
+    for step in ["apply", "verify-identities", "lint", "cluster-health"] {
+        let s = admin.ok_step(&run, step, "run", None).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+    let imported = "env/production/data/legacy/apps/app-0";
+    assert!(app.bao.read(imported, &app.root).await.unwrap().is_some());
+    // Someone changes one imported credential after the apply: the roll back leaves it.
+    app.bao
+        .write(
+            "env/production/data/legacy/apps/app-4",
+            &app.root,
+            &json!({"data": {"pw": "changed after"}}),
+        )
+        .await
+        .unwrap();
+
+    let planned = admin.ok_step(&run, "plan-rollback", "run", None).await;
+    assert_eq!(planned["state"], "passed", "{planned}");
+    let undo_hash = planned["evidence"]["plan_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(undo_hash, hash);
+    assert_eq!(
+        planned["evidence"]["rollback_of"],
+        json!(["2026-11-import-legacy"])
+    );
+    assert_eq!(planned["evidence"]["counts"]["delete"], 4, "{planned}");
+    assert_eq!(planned["evidence"]["counts"]["conflict"], 1, "{planned}");
+    // The sign-off is bound to the roll back's own plan, not the migration's.
+    let (s, e) = admin
+        .step(
+            &run,
+            "rollback-go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": hash})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    admin
+        .ok_step(
+            &run,
+            "rollback-go-no-go",
+            "signoff",
+            Some(json!({"plan_hash": undo_hash})),
+        )
+        .await;
+    let rolled = admin.ok_step(&run, "rollback", "run", None).await;
+    assert_eq!(rolled["state"], "passed", "{rolled}");
+    for i in 0..4 {
+        let path = format!("env/production/data/legacy/apps/app-{i}");
+        assert!(
+            app.bao.read(&path, &app.root).await.unwrap().is_none(),
+            "app-{i} removed"
+        );
+    }
+    let kept = app
+        .bao
+        .read("env/production/data/legacy/apps/app-4", &app.root)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept["data"]["data"]["pw"], "changed after");
+    assert_eq!(
+        rolled["evidence"]["changesets"][0]["status"], "undone",
+        "{rolled}"
+    );
+    for step in ["thaw", "verify-thaw"] {
+        admin.ok_step(&run, step, "run", None).await;
+    }
+    let md = admin.report(&run).await;
+    for wanted in [
+        "## Roll back",
+        "- Undone, the last first: 2026-11-import-legacy",
+        "conflict, left as it is: production/legacy/apps/app-4",
+        &format!("Roll back signed off by admin"),
+        &format!("on plan `{undo_hash}`"),
+        "1 conflict(s) left as they were: production/legacy/apps/app-4",
+    ] {
+        assert!(md.contains(wanted), "{wanted:?} missing from:\n{md}");
+    }
 }

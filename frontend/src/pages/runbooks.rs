@@ -145,9 +145,13 @@ pub fn RunbookRun() -> impl IntoView {
             <ol class="checklist" data-testid="checklist">
                 {move || run.get().map(|r| {
                     let current = crypter_frontend_current(&r);
-                    let plan = r.steps.iter().rev().find(|s| s.step.kind == "plan_changesets" && s.state == "passed")
-                        .and_then(|s| s.evidence.as_ref()?.get("plan_hash")?.as_str().map(str::to_owned));
-                    r.steps.into_iter().map(|s| {
+                    let steps = r.steps.clone();
+                    r.steps.into_iter().enumerate().map(|(i, s)| {
+                        // A gate signs the latest plan before it off: the plan, or the roll back's.
+                        let plan = steps[..i].iter().rev()
+                            .find(|p| matches!(p.step.kind.as_str(), "plan_changesets" | "plan_rollback"))
+                            .filter(|p| p.state == "passed")
+                            .and_then(|p| p.evidence.as_ref()?.get("plan_hash")?.as_str().map(str::to_owned));
                         let is_current = current.as_deref() == Some(s.step.id.as_str());
                         view! { <StepItem run_id=r.id.clone() step=s current=is_current plan=plan.clone() act=act reload=reload /> }
                     }).collect_view()
