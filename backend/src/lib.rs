@@ -27,6 +27,7 @@ pub mod runbooks;
 pub mod search;
 pub mod security;
 pub mod session;
+pub mod snapshots;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 mod runbook;
 mod serve;
+mod snapshot;
 mod wan;
 
 use crate::config::Settings;
@@ -51,6 +52,8 @@ pub enum Command {
     Jobs(jobs::JobsArgs),
     /// Keys: list an environment's keys, or rotate one. Uses BAO_TOKEN.
     Keys(keys::KeysArgs),
+    /// Store snapshots: take one (encrypted), drill its restore on a scratch store, list them.
+    Snapshot(snapshot::SnapshotArgs),
     /// The simulated WAN between data centers that `crypter dev --wan` starts.
     #[command(hide = true)]
     Relay(RelayArgs),
@@ -244,6 +247,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Changesets(args) => return changesets::run(args).await,
         Command::Jobs(args) => return jobs::run(args).await,
         Command::Keys(args) => return keys::run(args).await,
+        Command::Snapshot(args) => return snapshot::run(args).await,
         Command::Relay(args) => {
             let stop = async {
                 tokio::select! {

@@ -38,6 +38,38 @@ pub struct Managed {
     pub first_start: bool,
 }
 
+/// What another command (`crypter snapshot`) needs of the managed store under `data_dir`,
+/// read from the files its first start wrote: where it listens, its root token and its
+/// unseal key.
+pub struct EmbeddedFiles {
+    pub addr: SocketAddr,
+    pub root_token: SecretString,
+    pub unseal_key: SecretString,
+}
+
+pub fn read_embedded(data_dir: &Path) -> anyhow::Result<EmbeddedFiles> {
+    let read = |name: &str| {
+        let path = data_dir.join(name);
+        std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot read {}: is {} the data directory of `crypter serve` (--data-dir), \
+                 started at least once?",
+                path.display(),
+                data_dir.display()
+            )
+        })
+    };
+    let state: EmbeddedState = serde_json::from_slice(&read(STATE_FILE)?)
+        .with_context(|| format!("{STATE_FILE} is not valid JSON"))?;
+    let init: InitFile = serde_json::from_slice(&read(INIT_FILE)?)
+        .with_context(|| format!("{INIT_FILE} is not valid JSON"))?;
+    Ok(EmbeddedFiles {
+        addr: state.listen,
+        root_token: SecretString::from(init.root_token),
+        unseal_key: SecretString::from(init.unseal_key_b64),
+    })
+}
+
 pub async fn start_managed(data_dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<Managed> {
     create_private_dir(data_dir)?;
     create_private_dir(&data_dir.join("raft"))?;

@@ -7,7 +7,7 @@ mod managed;
 mod process;
 
 pub use cluster::{LocalCluster, LocalNode, NodeInfo, NodePorts};
-pub use managed::{start_managed, Managed, INIT_FILE};
+pub use managed::{read_embedded, start_managed, EmbeddedFiles, Managed, INIT_FILE};
 pub use process::{find_bao, free_loopback_port, BaoProcess, SpawnOptions};
 
 use crate::bao::Bao;
