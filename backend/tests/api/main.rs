@@ -33,4 +33,5 @@ mod runbooks;
 mod search;
 mod security;
 mod session;
+mod snapshots;
 mod trust;
