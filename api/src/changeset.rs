@@ -399,6 +399,8 @@ wire_enum!(
         BeforeApply => "before_apply",
         /// Before an undo: what undoing the undo puts back.
         BeforeUndo => "before_undo",
+        /// A whole environment as it was, made by hand or on a schedule, under a name.
+        Named => "named",
     }
 );
 
@@ -408,6 +410,7 @@ wire_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RestorePointSummary {
+    /// The changeset it was made for; for a named restore point, its name.
     pub changeset: String,
     pub kind: RestorePointKind,
     /// RFC 3339.
@@ -417,6 +420,57 @@ pub struct RestorePointSummary {
     pub plan_hash: String,
     /// Targets it holds (credentials, roles, keys, environments).
     pub entries: u64,
+    /// A named restore point: the environment it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+/// `POST /api/v1/environments/{env}/restore-points`: a named restore point of the whole
+/// environment (its credentials' versions and metadata), made now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestorePointCreate {
+    /// `^[a-z0-9][a-z0-9-]{0,62}$`.
+    pub name: String,
+}
+
+wire_enum!(
+    /// A credential now, against a named restore point.
+    Drift {
+        Same => "same",
+        /// Another version (or other metadata) is current now.
+        Changed => "changed",
+        /// There now, not then.
+        Created => "created",
+        /// Readable then, deleted now (a restore undeletes it).
+        Deleted => "deleted",
+        /// Readable then, gone now with every version: nothing to put back.
+        Removed => "removed",
+    }
+);
+
+/// One credential of a comparison: its versions then and now (never a value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftLine {
+    pub path: String,
+    pub drift: Drift,
+    pub then: Option<u64>,
+    pub now: Option<u64>,
+}
+
+/// `GET /api/v1/environments/{env}/restore-points/{name}/compare`: what differs now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RestorePointComparison {
+    pub environment: String,
+    pub name: String,
+    pub at: String,
+    /// Credentials per drift (`same`, `changed`, …).
+    pub counts: ItemCounts,
+    /// Every credential that differs (the same ones are only counted).
+    pub lines: Vec<DriftLine>,
 }
 
 /// `GET /api/v1/changesets/plans/{hash}/items?kind=&changeset=&after=&limit=`.

@@ -31,9 +31,10 @@ pub use activity::{
 };
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,
-    ChangesetState, ChangesetStatus, ChangesetUpload, ItemAction, ItemCounts, ItemSource,
-    ItemTarget, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning, PlannedChangeset,
-    PlannedOperation, Precondition, RestorePointKind, RestorePointSummary, ValueCompare,
+    ChangesetState, ChangesetStatus, ChangesetUpload, Drift, DriftLine, ItemAction, ItemCounts,
+    ItemSource, ItemTarget, KeyMove, NumberedItem, PlanItem, PlanItemPage, PlanWarning,
+    PlannedChangeset, PlannedOperation, Precondition, RestorePointComparison, RestorePointCreate,
+    RestorePointKind, RestorePointSummary, ValueCompare,
 };
 pub use cluster::{ClusterNode, ClusterView, Consistency, DatacenterView};
 pub use compare::{CompareEntry, Comparison, PromoteRequest};

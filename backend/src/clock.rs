@@ -16,6 +16,11 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// The wall clock's time in whole seconds since 1970.
+pub fn unix_now() -> u64 {
+    u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0)
+}
+
 /// The wall clock.
 pub struct SystemClock;
 

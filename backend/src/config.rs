@@ -29,6 +29,14 @@ pub struct Settings {
     pub session_revalidate: Duration,
     /// Jobs' heartbeat, when a silent one is interrupted, and how long ended ones are kept.
     pub jobs: JobTiming,
+    /// Where the runbook's snapshot step keeps store snapshots (`--snapshots-dir`); the
+    /// embedded store's default is `<data-dir>/snapshots`.
+    pub snapshots_dir: Option<PathBuf>,
+    /// The embedded store's data directory, when this server runs it: its bao-init.json
+    /// unseals a snapshot drill's copy.
+    pub embedded_data_dir: Option<PathBuf>,
+    /// Named restore points of every environment on a schedule (`None`: by hand only).
+    pub restore_points: Option<crate::restore_points::schedule::Schedule>,
 }
 
 impl Default for Settings {
@@ -44,6 +52,9 @@ impl Default for Settings {
             lifetimes: Lifetimes::default(),
             session_revalidate: Duration::from_secs(2),
             jobs: JobTiming::default(),
+            snapshots_dir: None,
+            embedded_data_dir: None,
+            restore_points: None,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod lint;
 pub mod records;
 pub mod request_id;
+pub mod restore_points;
 pub mod roles;
 pub mod routes;
 pub mod runbooks;

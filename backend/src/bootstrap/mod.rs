@@ -27,7 +27,7 @@ use serde_json::json;
 /// key for session tokens, job owner markers) and adds keys (a transit mount per environment
 /// that refuses key creation by encryption, and the policies' rules on keys), and the
 /// backend's digest key for the lint.
-pub const BOOTSTRAP_VERSION: u64 = 3;
+pub const BOOTSTRAP_VERSION: u64 = 4;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
 /// The environments every store starts with: (name, description, colour, protected).

@@ -400,6 +400,33 @@ path "crypter/data/digests/*" {
 path "crypter/metadata/digests/*" {
   capabilities = ["delete"]
 }
+# Scheduled restore points of whole environments (`--restore-points-every`): the
+# environments' list, each credential's metadata (versions, never a value), and the named
+# restore points' records (`@<environment>.<name>.named`), nothing else of the changesets'.
+path "crypter/metadata/environments/" {
+  capabilities = ["list"]
+}
+path "crypter/data/environments/*" {
+  capabilities = ["read"]
+}
+path "env/+/detailed-metadata/*" {
+  capabilities = ["scan", "list"]
+}
+path "crypter/data/changesets/restore-points/@*" {
+  capabilities = ["create", "read", "update"]
+}
+path "crypter/data/changesets/restore-point-chunks/@*" {
+  capabilities = ["create", "read", "update"]
+}
+path "crypter/metadata/changesets/restore-points/" {
+  capabilities = ["list"]
+}
+path "crypter/metadata/changesets/restore-points/@*" {
+  capabilities = ["delete"]
+}
+path "crypter/metadata/changesets/restore-point-chunks/@*" {
+  capabilities = ["delete", "list"]
+}
 "#;
 
 /// Operators' log shippers post OpenBao audit lines to `POST /api/v1/audit/ingest` with a

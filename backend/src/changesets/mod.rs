@@ -167,6 +167,17 @@ pub async fn undo_all(
     Ok(plan)
 }
 
+/// The inverse plan that puts environment `env` back as its named restore point `name`
+/// holds it; applied like an undo.
+pub async fn restore(
+    bao: &Bao,
+    token: &SecretString,
+    env: &crypter_api::EnvName,
+    name: &str,
+) -> Result<Arc<Plan>, AppError> {
+    undo_all(bao, token, &[format!("@{env}.{name}")]).await
+}
+
 /// Every restore point, newest first.
 pub async fn restore_points(
     bao: &Bao,
@@ -212,6 +223,7 @@ async fn keep_restore_points(
             by: actor.to_owned(),
             plan_hash: plan.hash.clone(),
             entries: w.restore.clone(),
+            environment: None,
         };
         restore::save(bao, token, &rp).await?;
     }

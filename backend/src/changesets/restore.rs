@@ -114,12 +114,15 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestorePoint {
+    /// The changeset it was made for; a named one's name.
     pub changeset: String,
     pub kind: RestorePointKind,
     pub at: String,
     pub by: String,
     pub plan_hash: String,
     pub entries: Vec<Entry>,
+    /// A named restore point: the environment it holds.
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -132,6 +135,8 @@ struct Manifest {
     entries: usize,
     chunks: usize,
     sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    environment: Option<String>,
 }
 
 impl Manifest {
@@ -143,6 +148,7 @@ impl Manifest {
             by: self.by.clone(),
             plan_hash: self.plan_hash.clone(),
             entries: self.entries as u64,
+            environment: self.environment.clone(),
         }
     }
 }
@@ -151,14 +157,19 @@ fn crypter() -> Mount {
     Mount::v2("crypter")
 }
 
-fn name(changeset: &str, kind: RestorePointKind) -> String {
-    format!("{changeset}.{kind}")
+/// `<changeset>.<kind>`; a named one `@<environment>.<name>.named` (`@` is in no
+/// changeset id).
+fn name(changeset: &str, kind: RestorePointKind, environment: Option<&str>) -> String {
+    match environment {
+        Some(env) => format!("@{env}.{changeset}.{kind}"),
+        None => format!("{changeset}.{kind}"),
+    }
 }
 
 /// Keep a restore point (replacing the one of the same changeset and kind). The chunks go
 /// first and the manifest last, so a manifest always names complete chunks.
 pub async fn save(bao: &Bao, token: &SecretString, rp: &RestorePoint) -> Result<(), AppError> {
-    let n = name(&rp.changeset, rp.kind);
+    let n = name(&rp.changeset, rp.kind, rp.environment.as_deref());
     let text = serde_json::to_string(&rp.entries)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("restore point: {e}")))?;
     let chunks = save_chunks(bao, token, &format!("{CHUNKS}/{n}"), &text).await?;
@@ -171,6 +182,7 @@ pub async fn save(bao: &Bao, token: &SecretString, rp: &RestorePoint) -> Result<
         entries: rp.entries.len(),
         chunks,
         sha256: sha256_prefixed(&text),
+        environment: rp.environment.clone(),
     };
     let data = serde_json::to_value(&manifest)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("restore point manifest: {e}")))?;
@@ -195,7 +207,18 @@ pub async fn load(
     changeset: &str,
     kind: RestorePointKind,
 ) -> Result<Option<RestorePoint>, AppError> {
-    let n = name(changeset, kind);
+    load_named(bao, token, changeset, kind, None).await
+}
+
+/// [`load`], for a changeset's restore point (`environment`: `None`) or a named one.
+pub async fn load_named(
+    bao: &Bao,
+    token: &SecretString,
+    changeset: &str,
+    kind: RestorePointKind,
+    environment: Option<&str>,
+) -> Result<Option<RestorePoint>, AppError> {
+    let n = name(changeset, kind, environment);
     let Some((data, _)) =
         kv::read_json(bao, token, &crypter(), &format!("{MANIFESTS}/{n}")).await?
     else {
@@ -227,7 +250,36 @@ pub async fn load(
         by: m.by,
         plan_hash: m.plan_hash,
         entries,
+        environment: m.environment,
     }))
+}
+
+/// Remove a named restore point (its manifest first: without it, the chunks are never
+/// read).
+pub async fn remove_named(
+    bao: &Bao,
+    token: &SecretString,
+    environment: &str,
+    label: &str,
+) -> Result<bool, AppError> {
+    let n = name(label, RestorePointKind::Named, Some(environment));
+    let path = format!("crypter/metadata/{MANIFESTS}/{n}");
+    if bao
+        .read(&format!("crypter/data/{MANIFESTS}/{n}"), token)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    bao.delete(&path, token).await?;
+    for k in bao
+        .list(&format!("crypter/metadata/{CHUNKS}/{n}"), token)
+        .await?
+    {
+        bao.delete(&format!("crypter/metadata/{CHUNKS}/{n}/{k}"), token)
+            .await?;
+    }
+    Ok(true)
 }
 
 /// Every restore point, newest first. One that does not decode is left out (and logged);

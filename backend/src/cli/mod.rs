@@ -99,6 +99,10 @@ pub struct ServerArgs {
     /// the feed reads them back). Without it, the endpoint answers 404.
     #[arg(long, env = "CRYPTER_AUDIT_INGEST_FILE")]
     pub audit_ingest_file: Option<PathBuf>,
+    /// Where the runbook's snapshot step keeps store snapshots, encrypted (default for the
+    /// embedded store: <data-dir>/snapshots; over --bao-addr it is needed for the step).
+    #[arg(long, env = "CRYPTER_SNAPSHOTS_DIR")]
+    pub snapshots_dir: Option<PathBuf>,
     /// A session ends after this many minutes without a request (whatever its token's TTL).
     #[arg(long, env = "CRYPTER_SESSION_IDLE_MINUTES", default_value_t = 30,
         value_parser = clap::value_parser!(u64).range(1..=10_080))]
@@ -119,6 +123,15 @@ pub struct ServerArgs {
     #[arg(long, env = "CRYPTER_JOB_RETENTION_HOURS", default_value_t = 168,
         value_parser = clap::value_parser!(u64).range(1..=8_760))]
     pub job_retention_hours: u64,
+    /// Make a named restore point of every environment every this many hours (`auto-…`,
+    /// with the backend's own identity); 0: only by hand.
+    #[arg(long, env = "CRYPTER_RESTORE_POINTS_EVERY_HOURS", default_value_t = 0,
+        value_parser = clap::value_parser!(u64).range(0..=8_760))]
+    pub restore_points_every_hours: u64,
+    /// How many scheduled restore points each environment keeps (the oldest go first).
+    #[arg(long, env = "CRYPTER_RESTORE_POINTS_KEEP", default_value_t = 14,
+        value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub restore_points_keep: u64,
 }
 
 impl ServerArgs {
@@ -131,6 +144,7 @@ impl ServerArgs {
             changesets_dir: self.changesets_dir.clone(),
             audit_logs: self.audit_logs.clone(),
             audit_ingest_file: self.audit_ingest_file.clone(),
+            snapshots_dir: self.snapshots_dir.clone(),
             lifetimes: crate::session::Lifetimes {
                 idle: Duration::from_secs(self.session_idle_minutes * 60),
                 absolute: Duration::from_secs(self.session_lifetime_hours * 3600),
@@ -142,6 +156,12 @@ impl ServerArgs {
                 ),
                 retention: Duration::from_secs(self.job_retention_hours * 3600),
             },
+            restore_points: (self.restore_points_every_hours > 0).then(|| {
+                crate::restore_points::schedule::Schedule {
+                    every: Duration::from_secs(self.restore_points_every_hours * 3600),
+                    keep: usize::try_from(self.restore_points_keep).unwrap_or(14),
+                }
+            }),
             ..Settings::default()
         }
     }
@@ -159,6 +179,11 @@ impl ServerArgs {
             format!("--job-heartbeat-secs={}", self.job_heartbeat_secs),
             format!("--job-stale-secs={}", self.job_stale_secs),
             format!("--job-retention-hours={}", self.job_retention_hours),
+            format!(
+                "--restore-points-every-hours={}",
+                self.restore_points_every_hours
+            ),
+            format!("--restore-points-keep={}", self.restore_points_keep),
         ];
         if self.secure_cookies {
             out.push("--secure-cookies".into());
@@ -171,6 +196,9 @@ impl ServerArgs {
         }
         if let Some(f) = &self.audit_ingest_file {
             out.push(format!("--audit-ingest-file={}", f.display()));
+        }
+        if let Some(dir) = &self.snapshots_dir {
+            out.push(format!("--snapshots-dir={}", dir.display()));
         }
         out
     }

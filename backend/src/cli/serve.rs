@@ -50,6 +50,7 @@ pub(super) async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     settings
         .audit_logs
         .extend(managed.process.audit_log().map(Path::to_owned));
+    settings.embedded_data_dir = Some(args.data_dir.clone());
     let state = AppState::new(managed.bao.clone(), settings, creds);
     let served = serve_instance(listener, state).await;
     managed.process.stop().await?;
@@ -113,11 +114,19 @@ async fn run_external(args: ServeArgs) -> anyhow::Result<()> {
 /// health, and the sweeps of ended sessions and old jobs. On the signal it stops taking
 /// requests and hands its running jobs over, within 10 s.
 pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
-    let loops = [
+    let mut loops = vec![
         state.bao.spawn_health_loop(),
         state.sessions.spawn_sweeper(),
         state.jobs.spawn_sweeper(),
     ];
+    if let Some(s) = state.settings.restore_points {
+        let records = state.records.clone();
+        loops.push(crate::restore_points::schedule::spawn(
+            state.bao.clone(),
+            records,
+            s,
+        ));
+    }
     let signal = async {
         tokio::select! {
             () = shutdown_signal() => {},

@@ -81,6 +81,24 @@ impl Records {
         }
     }
 
+    /// Run `call` with the backend's own token (once more with a fresh login when OpenBao
+    /// refused the cached one). For the few jobs the backend does as itself beyond its
+    /// records, each within its policy: scheduled restore points.
+    pub async fn as_backend<T, F, Fut>(&self, call: F) -> Result<T, crate::error::AppError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, crate::error::AppError>>,
+    {
+        let token = self.identity.token().await?;
+        match call(token.clone()).await {
+            Err(crate::error::AppError::Forbidden(_)) => {
+                self.identity.forget(&token).await;
+                call(self.identity.token().await?).await
+            }
+            other => other,
+        }
+    }
+
     /// `crypter/data/<key>`: its data and version, `None` when there is none.
     pub async fn read(&self, key: &str) -> Result<Option<(Value, u64)>, KvError> {
         let (bao, mount) = (&self.bao, &crypter());

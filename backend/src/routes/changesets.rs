@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use crypter_api::{
     ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
-    ItemAction, PlanItemPage, RestorePointSummary,
+    ItemAction, PlanItemPage,
 };
 use serde::Deserialize;
 
@@ -192,19 +192,6 @@ pub async fn undo(
     }
     let plan = changesets::undo(&state.bao, &session.token, &id).await?;
     Ok(Json(plan.view.clone()))
-}
-
-/// Every restore point: the changeset, when it was made (before an apply or an undo), by
-/// whom, for which plan, and how many targets it holds. Newest first.
-#[utoipa::path(get, path = "/api/v1/restore-points", tag = "changesets",
-    responses((status = 200, body = Vec<RestorePointSummary>), (status = 401, body = crypter_api::ErrorBody)))]
-pub async fn restore_points(
-    State(state): State<AppState>,
-    CurrentSession(session): CurrentSession,
-) -> Result<Json<Vec<RestorePointSummary>>, AppError> {
-    Ok(Json(
-        changesets::restore_points(&state.bao, &session.token).await?,
-    ))
 }
 
 /// Who holds the apply lock (`null` when nobody does).

@@ -16,6 +16,7 @@ pub mod json;
 pub mod keys;
 pub mod lint;
 pub mod openapi;
+pub mod restore_points;
 pub mod roles;
 pub mod runbooks;
 pub mod search;

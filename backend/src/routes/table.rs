@@ -421,7 +421,13 @@ pub fn routes() -> Vec<Route> {
         route!(changesets::apply, operators, writes: APPLY),
         // The inverse plan is kept in the store, so that any instance can apply it.
         route!(changesets::undo, operators, writes: &[CHANGESETS]),
-        route!(changesets::restore_points, writes: &[]),
+        route!(restore_points::list, writes: &[]),
+        route!(restore_points::of_environment, writes: &[]),
+        route!(restore_points::create, operators, writes: &[CHANGESETS]),
+        route!(restore_points::compare, writes: &[]),
+        // The inverse plan is kept in the store, like an undo's.
+        route!(restore_points::restore, operators, writes: &[CHANGESETS]),
+        route!(restore_points::delete, operators, writes: &[CHANGESETS]),
         route!(changesets::break_lock, operators, writes: &[CHANGESETS]),
         route!(jobs::list, writes: &[]),
         route!(jobs::job, writes: &[]),

@@ -27,6 +27,7 @@ mod instances;
 mod keys;
 mod lint;
 mod listing;
+mod restore_points;
 mod roles;
 mod routes;
 mod runbooks;

@@ -61,15 +61,35 @@ impl Admin<'_> {
     }
 
     /// A store migration of production run up to its plan: announced (`announce` is the
-    /// step's action), frozen, verified, validated and planned, each step passing.
+    /// step's action), frozen, verified, validated and planned, each step passing; the
+    /// snapshot step fails on `bao -dev` (no Raft), saying so, and is skipped.
     async fn planned_migration(&self, announce: &str, body: Value) -> Value {
         let run = self.start_run("store-migration", &["production"]).await;
         self.ok_step(&run, "announce", announce, Some(body)).await;
-        for step in ["freeze", "verify-freeze", "validate", "plan"] {
+        for step in ["freeze", "verify-freeze"] {
+            let s = self.ok_step(&run, step, "run", None).await;
+            assert_eq!(s["state"], "passed", "{step}: {s}");
+        }
+        self.skip_snapshot(&run).await;
+        for step in ["validate", "plan"] {
             let s = self.ok_step(&run, step, "run", None).await;
             assert_eq!(s["state"], "passed", "{step}: {s}");
         }
         run
+    }
+
+    /// The snapshot step on `bao -dev`: it fails with the not-Raft message, then is skipped.
+    async fn skip_snapshot(&self, run: &Value) {
+        let s = self.ok_step(run, "snapshot", "run", None).await;
+        assert_eq!(s["state"], "failed", "{s}");
+        let summary = s["summary"].as_str().unwrap();
+        assert!(
+            summary.contains("does not use Raft storage") && summary.contains("crypter dev"),
+            "{summary}"
+        );
+        let body = json!({"reason": "bao -dev keeps its store in memory: no Raft snapshot"});
+        let s = self.ok_step(run, "snapshot", "skip", Some(body)).await;
+        assert_eq!(s["state"], "skipped", "{s}");
     }
 
     /// Every check passed: the three roll back steps are skipped, with the reason.
@@ -154,7 +174,7 @@ async fn templates_are_listed_and_uploads_are_validated() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["name"], "store-migration");
     assert_eq!(list[0]["builtin"], true);
-    assert_eq!(list[0]["steps"].as_array().unwrap().len(), 16);
+    assert_eq!(list[0]["steps"].as_array().unwrap().len(), 17);
 
     let unknown = template("bad", &[("a", "reboot", "")]);
     let (s, e) = admin.upload(&unknown).await;
@@ -967,7 +987,7 @@ async fn the_cli_starts_a_run_acts_on_steps_and_prints_the_report() {
     assert!(out.contains("frozen at provisioning"), "{out}");
     let (code, out, _) = run(args("status")).await;
     assert_eq!(code, 0);
-    assert!(out.contains(id) && out.contains("2/16"), "{out}");
+    assert!(out.contains(id) && out.contains("2/17"), "{out}");
     let (code, out, _) = run(args(&format!("report {id}"))).await;
     assert_eq!(code, 0);
     assert!(
@@ -1070,7 +1090,7 @@ async fn a_run_rolls_its_migration_back_behind_its_own_sign_off_and_reports_it()
         "## Roll back",
         "- Undone, the last first: 2026-11-import-legacy",
         "conflict, left as it is: production/legacy/apps/app-4",
-        &format!("Roll back signed off by admin"),
+        "Roll back signed off by admin",
         &format!("on plan `{undo_hash}`"),
         "1 conflict(s) left as they were: production/legacy/apps/app-4",
     ] {

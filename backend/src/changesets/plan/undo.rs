@@ -62,7 +62,10 @@ pub async fn make(bao: &Bao, token: &SecretString, ids: &[String]) -> Result<Pla
     let mut blockers = Vec::new();
     let mut work = Vec::new();
     for id in ids {
-        let w = one(&mut p, &mut blockers, id, level).await?;
+        let w = match id.strip_prefix('@').and_then(|r| r.split_once('.')) {
+            Some((env, label)) => named(&mut p, &mut blockers, env, label, level).await?,
+            None => one(&mut p, &mut blockers, id, level).await?,
+        };
         work.push(w);
     }
     super::finish(p, work, blockers, level, Some(ids.join(","))).await
@@ -146,6 +149,84 @@ async fn one(
         key_counts: Vec::new(),
         restore: p.restore_entries(),
         direction: dir,
+    })
+}
+
+/// Put environment `env` back as its named restore point `label` holds it: each credential
+/// that differs now gets its version back (written back, or undeleted) and its metadata;
+/// each one created since is deleted. The precondition of each item is the store as this
+/// plan reads it. Applying it is an undo like any other (undoing it again redoes it).
+async fn named(
+    p: &mut Planner<'_>,
+    blockers: &mut Vec<String>,
+    env: &str,
+    label: &str,
+    level: crypter_api::FreezeLevel,
+) -> Result<Work, AppError> {
+    let (bao, token) = (p.model.bao, p.model.token);
+    let rp = restore::load_named(bao, token, label, RestorePointKind::Named, Some(env))
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("environment {env} has no restore point {label}"))
+        })?;
+    let id = format!("restore-{env}-{label}");
+    let text = format!(
+        "id = \"{id}\"\nauthor = \"crypter\"\ndescription = \"put {env} back as restore point \
+         {label} holds it\"\nenvironment = \"{env}\"\n"
+    );
+    let cs = format::parse(&id, &text).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let cs = Changeset {
+        operations: vec![Operation::Undo],
+        ..cs
+    };
+    let mount = Mount::v2(format!("env/{env}"));
+    let now = p.model.entries(&mount, "").await?;
+    let mut entries: Vec<Entry> = rp
+        .entries
+        .iter()
+        .map(|e| Entry {
+            target: e.target.clone(),
+            before: e.before.clone(),
+            after: p.model.state_of(&e.target),
+        })
+        .collect();
+    let then: std::collections::HashSet<Target> =
+        rp.entries.iter().map(|e| e.target.clone()).collect();
+    for (path, _) in now {
+        let target = Target::Credential {
+            mount: mount.path.clone(),
+            path,
+        };
+        if !then.contains(&target) {
+            let after = p.model.state_of(&target);
+            entries.push(Entry {
+                target,
+                before: None,
+                after,
+            });
+        }
+    }
+    entries.retain(|e| e.before != e.after);
+    p.restore_entries();
+    let start = p.items.len();
+    for (it, op) in inverse(p, &cs, &entries, &[]).await? {
+        let op = cs.operations[op].clone();
+        p.push(it, &op).await?;
+    }
+    requirements(p, blockers, &cs, level).await;
+    Ok(Work {
+        checksum: format!("named:{env}:{label}:{}", rp.at),
+        text,
+        items: start..p.items.len(),
+        status: ChangesetState::Applied,
+        summaries: vec![format!(
+            "put {env} back as restore point {label} ({})",
+            rp.at
+        )],
+        key_counts: Vec::new(),
+        restore: p.restore_entries(),
+        direction: Direction::Undo,
+        cs,
     })
 }
 
@@ -405,7 +486,7 @@ fn credential(
         (Some(_), None) => {
             return refused(
                 it,
-                "the apply removed every version of it (a move's source): the store keeps \
+                "every version of it was removed (e.g. a move's source): the store keeps \
                  nothing to put back",
             )
         }
