@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-keys bench-load bench-wan bench-snapshot clean
+.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-undo bench-keys bench-load bench-wan bench-snapshot clean
 
 setup:
 	@bash scripts/setup.sh
@@ -68,6 +68,12 @@ bench-console-list: build
 # 10,000-item plan beside the raw OpenBao calls it needs; the plan's pages through the API.
 bench-changesets:
 	cargo bench -p crypter --bench changesets
+
+## The way back: an undo of a 10,000-item apply against the apply itself (plan time and
+## rate, three rounds), then a snapshot of 10,000 credentials and its restore drill.
+bench-undo: setup
+	cargo bench -p crypter --bench undo
+	$(MAKE) bench-snapshot
 
 # Encrypt of 1 KiB through crypter-client beside a direct transit call (p50 ratio); a
 # rewrap_credentials of 5,000 ciphertexts beside raw transit rewraps at the same parallelism.

@@ -8,6 +8,7 @@ mod credentials;
 mod environments;
 mod freeze;
 mod keys;
+mod restore_points;
 mod roles;
 mod runbooks;
 mod session;
@@ -30,6 +31,7 @@ pub use freeze::{freeze, freeze_state, freeze_writes, thaw, verify_freeze};
 pub use keys::{
     create_key, delete_key, get_key, key_operation, list_keys, rotate_key, scan_key, update_key,
 };
+pub use restore_points::*;
 pub use roles::*;
 pub use runbooks::*;
 pub use session::{health, login, logout, whoami};

@@ -43,6 +43,7 @@ pub fn Environments() -> impl IntoView {
                 <EnvForm existing=None on_done=Callback::new(move |_| refresh()) />
             </Show>
             <CompareView envs=list />
+            <super::restore_points::RestorePoints envs=list />
         </section>
     }
 }

@@ -10,6 +10,7 @@ mod keys;
 mod login;
 mod not_found;
 mod overview;
+mod restore_points;
 mod roles;
 mod runbooks;
 mod search;
