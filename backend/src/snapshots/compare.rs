@@ -70,15 +70,19 @@ pub(super) async fn credentials(
     let in_snapshot = per_mount.iter().map(Vec::len).sum();
     let sample = draw(&per_mount, n);
     let live = live.with_purpose(Purpose::Compare).from_leader();
-    let outcomes: Vec<Result<Outcome, SnapshotError>> = stream::iter(sample.iter())
-        .map(|pick| compare_one(&live, restored, token, pick))
+    let sampled = sample.len();
+    // Picks by value, not by reference: a closure over `&Pick` makes a future that rustc
+    // cannot prove `Send` inside an axum handler (the runbook's snapshot step).
+    let live = &live;
+    let outcomes: Vec<Result<Outcome, SnapshotError>> = stream::iter(sample)
+        .map(|pick| async move { compare_one(live, restored, token, &pick).await })
         .buffer_unordered(PARALLELISM)
         .collect()
         .await;
     let mut check = CredentialCheck {
         mounts: mounts.into_iter().map(|m| m.path).collect(),
         in_snapshot,
-        sampled: sample.len(),
+        sampled,
         ..CredentialCheck::default()
     };
     for outcome in outcomes {

@@ -19,7 +19,9 @@ pub use record::{
 };
 
 use crate::bao::{Bao, BaoError};
+use crate::error::AppError;
 use secrecy::SecretString;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -112,6 +114,48 @@ impl SnapshotError {
     }
 }
 
+/// Each refusal its own code: the store cannot be snapshotted (`not_raft`), the snapshot
+/// cannot be trusted (`snapshot_corrupted`, `other_store`, `wrong_snapshot_key`), or the
+/// drill lacks what only the operator can give (`unseal_keys_required`). Files and the
+/// scratch store are internals: logged, not sent.
+impl From<SnapshotError> for AppError {
+    fn from(e: SnapshotError) -> Self {
+        let message = e.to_string();
+        let conflict = |code, details| AppError::ConflictDetails {
+            code,
+            message: message.clone(),
+            details,
+        };
+        match e {
+            SnapshotError::NotRaft { addr } => conflict("not_raft", json!({ "addr": addr })),
+            SnapshotError::Corrupted { id, .. } => {
+                conflict("snapshot_corrupted", json!({ "snapshot": id }))
+            }
+            SnapshotError::OtherStore {
+                id,
+                snapshot_cluster,
+                live_cluster,
+                ..
+            } => conflict(
+                "other_store",
+                json!({ "snapshot": id, "snapshot_cluster": snapshot_cluster,
+                        "live_cluster": live_cluster }),
+            ),
+            SnapshotError::WrongKey { id, want, have, .. } => conflict(
+                "wrong_snapshot_key",
+                json!({ "snapshot": id, "want": want, "have": have }),
+            ),
+            SnapshotError::NotFound { .. } => AppError::NotFound(message),
+            SnapshotError::Unseal { .. } => AppError::bad_request("unseal_keys_required", message),
+            SnapshotError::Store(e) => AppError::Store(e),
+            SnapshotError::Scratch(e) => AppError::Internal(e),
+            SnapshotError::Io { .. } | SnapshotError::Http(_) => {
+                AppError::Internal(anyhow::anyhow!(message))
+            }
+        }
+    }
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -163,7 +207,83 @@ pub async fn take(
     Ok(record)
 }
 
+/// Refuse the store at `live` when it has no Raft storage ([`SnapshotError::NotRaft`]),
+/// before anything is taken or written.
+pub async fn require_raft(live: &Bao, token: &SecretString) -> Result<(), SnapshotError> {
+    raft::require(live.addr(), token).await
+}
+
+/// Unseal keys as an operator gives them: comma- or newline-separated, blanks ignored.
+pub fn parse_unseal_keys(text: &str) -> Vec<SecretString> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| SecretString::from(k.to_owned()))
+        .collect()
+}
+
 /// Every snapshot in `folder`, oldest first.
 pub fn list(folder: &Folder) -> Result<Vec<SnapshotRecord>, SnapshotError> {
     folder.list()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn each_refusal_has_its_own_code() {
+        let code = |e: SnapshotError| match AppError::from(e) {
+            AppError::ConflictDetails { code, .. } => format!("409 {code}"),
+            AppError::BadRequest { code, .. } => format!("400 {code}"),
+            AppError::NotFound(_) => "404".into(),
+            AppError::Internal(_) => "500".into(),
+            other => format!("{other:?}"),
+        };
+        let id = || "20260101T000000.000Z".to_owned();
+        assert_eq!(
+            code(SnapshotError::NotRaft { addr: "a".into() }),
+            "409 not_raft"
+        );
+        let corrupted = SnapshotError::Corrupted {
+            id: id(),
+            detail: "x".into(),
+        };
+        assert_eq!(code(corrupted), "409 snapshot_corrupted");
+        let other = SnapshotError::OtherStore {
+            id: id(),
+            snapshot_cluster: "a".into(),
+            snapshot_addr: "a".into(),
+            live_cluster: "b".into(),
+            live_addr: "b".into(),
+        };
+        assert_eq!(code(other), "409 other_store");
+        let key = SnapshotError::WrongKey {
+            id: id(),
+            want: "a".into(),
+            have: "b".into(),
+            key_file: "k".into(),
+        };
+        assert_eq!(code(key), "409 wrong_snapshot_key");
+        let unseal = SnapshotError::Unseal {
+            id: id(),
+            detail: "no unseal key was given".into(),
+        };
+        assert_eq!(code(unseal), "400 unseal_keys_required");
+        let missing = SnapshotError::NotFound {
+            id: id(),
+            dir: "d".into(),
+        };
+        assert_eq!(code(missing), "404");
+        assert_eq!(code(SnapshotError::Http("x".into())), "500");
+    }
+
+    #[test]
+    fn unseal_keys_are_split_on_commas_and_lines() {
+        let keys = parse_unseal_keys(" a,b\n\nc , ");
+        let keys: Vec<&str> = keys.iter().map(|k| k.expose_secret()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(parse_unseal_keys("").is_empty());
+    }
 }

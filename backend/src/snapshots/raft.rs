@@ -13,6 +13,7 @@ use std::time::Duration;
 
 const SNAPSHOT: &str = "sys/storage/raft/snapshot";
 const SNAPSHOT_FORCE: &str = "sys/storage/raft/snapshot-force";
+const CONFIGURATION: &str = "sys/storage/raft/configuration";
 
 fn client() -> Result<reqwest::Client, SnapshotError> {
     reqwest::Client::builder()
@@ -34,14 +35,29 @@ pub(super) async fn fetch(addr: &str, token: &SecretString) -> Result<Vec<u8>, S
         return Ok(body.to_vec());
     }
     let message = errors_of(&body);
-    // Only Raft storage has the endpoint: OpenBao's in-memory and file storage answer
-    // that the path is not supported.
+    not_raft(addr, status, &message)?;
+    Err(refused(addr, SNAPSHOT, status, &message))
+}
+
+/// Refuse a store without Raft storage before anything is taken or written: asking for
+/// its Raft configuration changes nothing. Any other answer (a refusal included) leaves
+/// the snapshot itself to tell.
+pub(super) async fn require(addr: &str, token: &SecretString) -> Result<(), SnapshotError> {
+    let resp = send(addr, Method::GET, CONFIGURATION, token, None).await?;
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    not_raft(addr, status, &errors_of(&body))
+}
+
+/// Only Raft storage has the `sys/storage/raft/` endpoints: OpenBao's in-memory and file
+/// storage answer that the path is not supported.
+fn not_raft(addr: &str, status: StatusCode, message: &str) -> Result<(), SnapshotError> {
     if status == StatusCode::NOT_FOUND && message.contains("unsupported path") {
         return Err(SnapshotError::NotRaft {
             addr: addr.to_owned(),
         });
     }
-    Err(refused(addr, SNAPSHOT, status, &message))
+    Ok(())
 }
 
 /// `POST sys/storage/raft/snapshot-force`: replace the store at `addr` with `snapshot`,
