@@ -10,6 +10,7 @@ pub const STEP_KINDS: &[&str] = &[
     "manual",
     "freeze",
     "verify_freeze",
+    "snapshot",
     "validate_changesets",
     "plan_changesets",
     "apply_changesets",

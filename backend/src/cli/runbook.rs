@@ -214,6 +214,8 @@ async fn act_on_step(
     let (bao, token, who) = (&op.bao, &op.token, op.name.as_str());
     match action {
         StepAction::Run => {
+            // As `crypter snapshot`: the snapshot step keeps its snapshots here.
+            let snapshots_dir = std::env::var_os("CRYPTER_SNAPSHOTS_DIR").map(PathBuf::from);
             // Jobs of this process only: the CLI holds no backend identity.
             let jobs = crate::jobs::Jobs::new(
                 None,
@@ -227,6 +229,10 @@ async fn act_on_step(
                 feed: None,
                 entity_id: None,
                 jobs: &jobs,
+                snapshots: runbooks::SnapshotPlace {
+                    dir: snapshots_dir.as_deref(),
+                    embedded_data_dir: None,
+                },
             };
             let run = runbooks::run_step(bao, token, &actor, id, step).await?;
             wait_for_step(bao, token, &jobs, run, step).await

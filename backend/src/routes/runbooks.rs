@@ -111,6 +111,7 @@ pub async fn step_action(
                 feed: Some(&state.activity),
                 entity_id: session.entity_id.as_deref(),
                 jobs: &state.jobs,
+                snapshots: runbooks::SnapshotPlace::of(&state.settings),
             };
             let r = if action == "run" {
                 runbooks::run_step(bao, token, &actor, &id, &step).await

@@ -1,11 +1,13 @@
 //! Runbooks: a run follows a template's steps in order. Automated steps call the same
-//! engines as the freeze, changesets, identities, lint and cluster endpoints and pass only
-//! when their evidence says so; gates need a sign-off bound to the plan hash shown.
+//! engines as the freeze, changesets, identities, lint and cluster endpoints and the store
+//! snapshots, and pass only when their evidence says so; gates need a sign-off bound to
+//! the plan hash shown.
 
 pub mod audit;
 mod changes;
 pub mod report;
 mod run;
+mod snapshot;
 mod steps;
 pub mod store;
 mod takeover;
@@ -20,6 +22,7 @@ use crypter_api::{
 use secrecy::SecretString;
 
 pub use run::run_step;
+pub use snapshot::SnapshotPlace;
 pub use steps::Actor;
 pub use takeover::takeover;
 

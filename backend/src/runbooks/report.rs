@@ -302,6 +302,7 @@ fn evidence(md: &mut String, kind: &str, e: &Value) {
         }
         "lint_environments" => lint_findings(md, &items("findings")),
         "cluster_health" => cluster_nodes(md, &items("nodes")),
+        "snapshot" => super::snapshot::report(md, e),
         _ => super::changes::report(md, kind, e),
     }
     if let Some(err) = e.get("error").and_then(Value::as_str) {

@@ -22,6 +22,8 @@ pub struct Actor<'a> {
     pub entity_id: Option<&'a str>,
     /// Where the steps' jobs are kept.
     pub jobs: &'a crate::jobs::Jobs,
+    /// Where the snapshot step keeps the store's snapshots.
+    pub snapshots: super::SnapshotPlace<'a>,
 }
 
 pub struct Outcome {
@@ -70,6 +72,7 @@ pub async fn execute(
             verify_thaw(bao, token, run, i).await
         }
         "verify_freeze" => verify_freeze(bao, token, actor).await,
+        "snapshot" => super::snapshot::snapshot(bao, token, actor).await,
         "thaw" => thaw(bao, token, actor).await,
         "verify_identities" => identities(bao, token).await,
         "lint_environments" => lint(bao, token, actor, run, step.params.get("fail_on")).await,

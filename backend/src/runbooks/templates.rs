@@ -223,6 +223,7 @@ mod tests {
                 "manual",
                 "freeze",
                 "verify_freeze",
+                "snapshot",
                 "validate_changesets",
                 "plan_changesets",
                 "manual",
@@ -238,9 +239,10 @@ mod tests {
                 "manual"
             ]
         );
-        assert!(t.steps[5].gate);
-        assert!(t.steps[11].gate);
-        assert_eq!(t.steps[14].params["expect"], "none");
+        assert_eq!(t.steps[3].id, "snapshot");
+        assert!(t.steps[6].gate);
+        assert!(t.steps[12].gate);
+        assert_eq!(t.steps[15].params["expect"], "none");
     }
 
     #[test]
