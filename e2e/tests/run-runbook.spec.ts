@@ -19,6 +19,11 @@ test('walk the Store migration runbook with a sign-off and an incident, then dow
     await evidence.locator('summary').click();
     await expect(evidence.locator('pre')).toContainText('"probes"');
   });
+  await test.step('the snapshot step says the dev store has no Raft, and is skipped', async () => {
+    await runbooks.run('snapshot', 'failed');
+    await expect(runbooks.step('snapshot').getByTestId('step-summary')).toContainText('does not use Raft storage');
+  });
+  await runbooks.skip('snapshot', 'crypter dev keeps its store in memory: no Raft snapshot');
   await runbooks.run('validate');
   await runbooks.run('plan');
   await runbooks.reportIncident('Checkout logins slow', '3% of checkouts retried', 'add a dc2 read replica');

@@ -477,7 +477,22 @@ async fn the_built_in_runbook_migrates_the_demo_under_its_own_freeze() {
         }
     };
     act("announce", "complete", json!({"note": "announced"})).await;
-    for step in ["freeze", "verify-freeze", "validate", "plan"] {
+    for step in ["freeze", "verify-freeze"] {
+        let done = act(step, "run", json!({})).await;
+        assert_eq!(done["state"], "passed", "{step}: {done}");
+    }
+    // `bao -dev` keeps its store in memory: the snapshot step says so, and is skipped.
+    let snapshot = act("snapshot", "run", json!({})).await;
+    assert_eq!(snapshot["state"], "failed", "{snapshot}");
+    assert!(
+        snapshot["summary"]
+            .as_str()
+            .unwrap()
+            .contains("does not use Raft storage"),
+        "{snapshot}"
+    );
+    act("snapshot", "skip", json!({"reason": "bao -dev: no Raft"})).await;
+    for step in ["validate", "plan"] {
         let done = act(step, "run", json!({})).await;
         assert_eq!(done["state"], "passed", "{step}: {done}");
     }

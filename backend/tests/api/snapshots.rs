@@ -1,11 +1,15 @@
 //! Store snapshots on the embedded store (a real single-node Raft OpenBao): a take and a
 //! restore drill of 10,000 credentials, a corrupted file, a snapshot of another store,
-//! and a store without Raft. Through the library and through `crypter snapshot`.
+//! and a store without Raft. Through the library, through `crypter snapshot`, and as the
+//! built-in runbook's `snapshot` step.
 
+use crate::helpers::{expect_status, serve_backend, Admin, ADMIN_PASSWORD};
 use crypter::bao::Bao;
+use crypter::config::Settings;
 use crypter::embedded::{free_loopback_port, start_dev, start_managed, LocalCluster, Managed};
 use crypter::snapshots::{self, DrillOptions, Folder, SnapshotError};
 use futures_util::stream::{self, StreamExt};
+use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use sha2::Digest;
@@ -297,4 +301,99 @@ async fn a_store_without_raft_cannot_be_snapshotted() {
         "{err}"
     );
     process.stop().await.unwrap();
+}
+
+/// The built-in runbook's `snapshot` step on the embedded store, through the API: after
+/// the freeze, it takes a snapshot, drills its restore, passes, and the run's report names
+/// the snapshot, its checksum, the drill's result and the RTO.
+#[tokio::test]
+async fn the_runbooks_snapshot_step_drills_the_embedded_store_and_its_report_names_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start_managed(dir.path(), None).await.unwrap();
+    let (bao, root) = (store.bao.clone(), store.root_token.clone());
+    let password = SecretString::from(ADMIN_PASSWORD.to_owned());
+    crypter::bootstrap::bootstrap(&bao, &root, Some(&password))
+        .await
+        .unwrap();
+    fill(&bao, &root, 200).await;
+    let creds = crypter::bootstrap::issue_credentials(&bao, &root)
+        .await
+        .unwrap();
+    let settings = Settings {
+        embedded_data_dir: Some(dir.path().to_owned()),
+        ..Settings::default()
+    };
+    let app = serve_backend(bao.clone(), settings, creds).await;
+    let admin = Admin::new(&app).await;
+    let start = json!({"template": "store-migration", "title": "Move to dc2",
+        "environments": ["staging"]});
+    let run = expect_status(
+        admin.send(Method::POST, "/runbooks", Some(start)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    let act = |step: &'static str, action: &'static str, body: Value| {
+        let path = format!("/runbooks/{id}/steps/{step}/{action}");
+        let admin = &admin;
+        async move {
+            let run = expect_status(
+                admin.send(Method::POST, &path, Some(body)).await,
+                StatusCode::OK,
+            )
+            .await;
+            run["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == step)
+                .unwrap()
+                .clone()
+        }
+    };
+    act("announce", "complete", json!({"note": "announced"})).await;
+    for step in ["freeze", "verify-freeze"] {
+        let s = act(step, "run", json!({})).await;
+        assert_eq!(s["state"], "passed", "{step}: {s}");
+    }
+
+    let step = act("snapshot", "run", json!({})).await;
+    assert_eq!(step["state"], "passed", "{step}");
+    let evidence = &step["evidence"];
+    let snapshot_id = evidence["snapshot"]["id"].as_str().unwrap();
+    let sha = evidence["snapshot"]["sha256"].as_str().unwrap();
+    let drill = &evidence["drill"];
+    assert_eq!(drill["passed"], true, "{drill}");
+    assert_eq!(drill["credentials"]["in_snapshot"], 200, "{drill}");
+    assert_eq!(drill["credentials"]["matched"], 20, "{drill}");
+    assert_eq!(drill["policies"]["matched"], true, "{drill}");
+    let rto = drill["rto_seconds"].as_f64().unwrap();
+    assert!(rto > 0.0 && rto < 60.0, "{drill}");
+    let summary = step["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("snapshot {snapshot_id}: drill passed"))
+            && summary.contains("(RTO)"),
+        "{summary}"
+    );
+
+    // Kept under the data directory, with its drill, as `crypter snapshot list` shows it.
+    let kept = snapshots::list(&Folder::in_data_dir(dir.path())).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].id, snapshot_id);
+    assert!(kept[0].drill.as_ref().unwrap().passed);
+
+    let resp = admin
+        .send(Method::GET, &format!("/runbooks/{id}/report.md"), None)
+        .await;
+    let md = resp.text().await.unwrap();
+    for wanted in [
+        format!("Snapshot `{snapshot_id}` of {}", bao.addr()),
+        format!("sha256:`{sha}`"),
+        format!("Drill PASSED: restored and unsealed on a scratch store in {rto:.1} s (RTO)"),
+        "20 sampled of 200 in 2 environment(s): 20 matched".to_owned(),
+        "all matched".to_owned(),
+    ] {
+        assert!(md.contains(&wanted), "{wanted} missing from:\n{md}");
+    }
+    store.process.stop().await.unwrap();
 }
