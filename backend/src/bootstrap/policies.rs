@@ -209,6 +209,11 @@ path "crypter/+/runbooks/*" {
 path "crypter/+/runbook-templates/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list"]
 }
+# A Raft snapshot of the store before a migration (the runbook's snapshot step, `crypter
+# snapshot take`): reading it needs sudo.
+path "sys/storage/raft/snapshot" {
+  capabilities = ["read", "sudo"]
+}
 path "crypter/data/bootstrap" {
   capabilities = ["create", "read", "update"]
 }
