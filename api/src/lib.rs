@@ -19,6 +19,7 @@ mod job;
 mod key;
 mod lint;
 mod names;
+mod notification;
 mod role;
 mod runbook;
 mod search;
@@ -58,6 +59,10 @@ pub use key::{
 };
 pub use lint::{LintFinding, Severity};
 pub use names::{CredentialPath, EnvName, KeyName, NameError, RoleName, Username};
+pub use notification::{
+    DeadLetter, DeliveryResult, NotificationPayload, NotificationTarget, Subscription,
+    SubscriptionCreate, SubscriptionCreated, TargetKind,
+};
 pub use role::{
     AccessAnswer, AccessCheck, AccessCheckRequest, AuthSettings, Capability, Effect, Grant,
     GrantEnv, GrantTarget, IdentityProbe, IdentityReport, IdentityResult, IdentityStatus,

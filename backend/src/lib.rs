@@ -19,6 +19,7 @@ pub mod freeze;
 pub mod jobs;
 pub mod keys;
 pub mod lint;
+pub mod notifications;
 pub mod records;
 pub mod request_id;
 pub mod restore_points;

@@ -56,6 +56,14 @@ path "crypter/+/runbook-templates/*" {
 path "crypter/data/bootstrap" {
   capabilities = ["read"]
 }
+# Notification subscriptions: admins and operators manage them (not frozen: they change no
+# access), and read the dead letters the backend keeps.
+path "crypter/+/notifications/subscriptions/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/notifications/dead-letters/*" {
+  capabilities = ["read", "list"]
+}
 # Jobs (applies, runbook steps): the backend keeps a marker per job under its owner's
 # entity; reading it with the caller's own token is how OpenBao decides who may follow a
 # job. An owner reads their own; operators read all.
@@ -220,6 +228,13 @@ path "crypter/data/bootstrap" {
 # Every job's owner marker: operators follow and resume any job.
 path "crypter/data/job-owners/*" {
   capabilities = ["read"]
+}
+# Notification subscriptions, as admins manage them.
+path "crypter/+/notifications/subscriptions/*" {
+  capabilities = ["create", "read", "update", "patch", "delete", "list"]
+}
+path "crypter/+/notifications/dead-letters/*" {
+  capabilities = ["read", "list"]
 }
 # Bootstrap (run with an operator's token) makes the backend's session key if it is
 # missing. Its metadata only: encrypt, decrypt, export and config are other paths, which
@@ -432,6 +447,34 @@ path "crypter/metadata/changesets/restore-points/@*" {
 path "crypter/metadata/changesets/restore-point-chunks/@*" {
   capabilities = ["delete", "list"]
 }
+# Notifications: the backend delivers, so it reads the subscriptions (never writes them:
+# admins and operators do) and opens their signing secrets with the sessions' transit key
+# (above). Its own delivery state, which only it writes: per subscription a cursor, a
+# lease (one instance delivers), and the dead letters.
+path "crypter/data/notifications/subscriptions/*" {
+  capabilities = ["read"]
+}
+path "crypter/metadata/notifications/subscriptions/" {
+  capabilities = ["list"]
+}
+path "crypter/data/notifications/cursors/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "crypter/data/notifications/leases/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "crypter/data/notifications/dead-letters/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "crypter/metadata/notifications/cursors/*" {
+  capabilities = ["delete"]
+}
+path "crypter/metadata/notifications/leases/*" {
+  capabilities = ["delete"]
+}
+path "crypter/metadata/notifications/dead-letters/*" {
+  capabilities = ["delete", "list"]
+}
 "#;
 
 /// Operators' log shippers post OpenBao audit lines to `POST /api/v1/audit/ingest` with a
@@ -559,6 +602,9 @@ mod tests {
             "crypter/data/sessions/x",
             "crypter/data/jobs/x",
             "crypter/data/job-owners/x/y",
+            "crypter/data/notifications/cursors/x",
+            "crypter/data/notifications/leases/x",
+            "crypter/data/notifications/dead-letters/x/y",
             "crypter-backend-transit/encrypt/sessions",
             "crypter-backend-transit/decrypt/sessions",
             "crypter/data/bootstrap",

@@ -118,6 +118,11 @@ pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> an
         state.bao.spawn_health_loop(),
         state.sessions.spawn_sweeper(),
         state.jobs.spawn_sweeper(),
+        crate::notifications::deliver::spawn(
+            state.activity.clone(),
+            state.records.clone(),
+            crate::notifications::deliver::Schedule::default(),
+        ),
     ];
     if let Some(s) = state.settings.restore_points {
         let records = state.records.clone();

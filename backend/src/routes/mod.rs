@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod json;
 pub mod keys;
 pub mod lint;
+pub mod notifications;
 pub mod openapi;
 pub mod restore_points;
 pub mod roles;

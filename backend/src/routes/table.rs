@@ -277,6 +277,8 @@ const FREEZE_RECORDS: &str = "crypter/+/freeze/*";
 const CHANGESETS: &str = "crypter/+/changesets/*";
 const CHANGELOG: &str = "crypter/+/changelog/*";
 const RUNBOOKS: &str = "crypter/+/runbooks/*";
+/// Notification subscriptions (not frozen: they change no access).
+const SUBSCRIPTIONS: &str = "crypter/+/notifications/subscriptions/+";
 const TEMPLATES: &str = "crypter/+/runbook-templates/*";
 /// Freeze verification tries a write on every frozen path, as a probe token that must be
 /// refused.
@@ -445,6 +447,14 @@ pub fn routes() -> Vec<Route> {
         route!(runbooks::update_incident, operators, writes: &[RUNBOOKS]),
         route!(runbooks::note, operators, writes: &[RUNBOOKS]),
         route!(runbooks::abort, operators, writes: &[RUNBOOKS]),
+        route!(notifications::list, writes: &[]),
+        route!(notifications::get, writes: &[]),
+        route!(notifications::create, writes: &[SUBSCRIPTIONS]),
+        route!(notifications::delete, writes: &[SUBSCRIPTIONS]),
+        // Sending writes nothing with the caller's token; the backend keeps the dead letters.
+        route!(notifications::test, writes: &[]),
+        route!(notifications::dead_letters, writes: &[]),
+        route!(notifications::retry, writes: &[]),
     ]
 }
 
