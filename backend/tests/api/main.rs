@@ -27,6 +27,7 @@ mod instances;
 mod keys;
 mod lint;
 mod listing;
+mod notifications;
 mod restore_points;
 mod roles;
 mod routes;

@@ -265,6 +265,8 @@ const STEPS: &[&str] = &[
     r#"POST /environments/staging/restore-points/tour/restore restore_points::restore {}"#,
     r#"POST /changesets/apply changesets::apply {"plan_hash": "{plan_hash}"}"#,
     r#"DELETE /environments/staging/restore-points/tour restore_points::delete {}"#,
+    r#"POST /notifications/subscriptions notifications::create {"name": "tour", "target": {"kind": "webhook", "url": "https://hooks.example.com/tour"}, "environments": ["staging"], "actions": ["credential.write"]}"#,
+    r#"DELETE /notifications/subscriptions/{id} notifications::delete {}"#,
     r#"POST /runbooks runbooks::start {"template": "store-migration", "title": "tour", "environments": ["qa"]}"#,
     r#"POST /runbooks/{id}/steps/announce/skip runbooks::step_action {"reason": "tour"}"#,
     r#"POST /runbooks/{id}/steps/freeze/run runbooks::step_action {}"#,
