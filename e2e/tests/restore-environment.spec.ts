@@ -10,6 +10,8 @@ test.beforeEach(async ({ page }) => {
   const login = new LoginPage(page);
   await login.goto();
   await login.logIn();
+  // Logged in once the console's navigation shows: the session cookie is set.
+  await new EnvironmentsPage(page).goto();
 });
 
 test('make a named restore point, compare it with now, and restore the environment', async ({ page }) => {
@@ -21,7 +23,7 @@ test('make a named restore point, compare it with now, and restore the environme
 
   const card = page.getByTestId('restore-points-card');
   await test.step('make the restore point on the Environments page', async () => {
-    await new EnvironmentsPage(page).goto();
+    await page.reload();
     await card.getByLabel('Environment').selectOption(env);
     await card.getByLabel('Name').fill('before-change');
     await card.getByTestId('rp-make').click();

@@ -14,11 +14,13 @@ use plan::PlanPanel;
 pub fn Changesets() -> impl IntoView {
     let status = LocalResource::new(api::list_changesets);
     let lock = LocalResource::new(api::changesets_lock);
+    let points = LocalResource::new(api::restore_points);
     let progress: RwSignal<Option<JobProgress>> = RwSignal::new(None);
     let plan: RwSignal<Option<ChangesetPlan>> = RwSignal::new(None);
     let refresh = move || {
         status.refetch();
         lock.refetch();
+        points.refetch();
     };
     view! {
         <section class="page" data-testid="page">
@@ -30,7 +32,7 @@ pub fn Changesets() -> impl IntoView {
             </p>
             <LockBanner lock=lock />
             <StatusTable status=status plan=plan />
-            <RestorePoints />
+            <RestorePoints points=points />
             <Upload on_done=Callback::new(move |_| { plan.set(None); refresh(); }) />
             <PlanPanel plan=plan progress=progress on_change=Callback::new(move |_| refresh()) />
         </section>
@@ -189,13 +191,19 @@ fn StatusRow(s: ChangesetStatus, on_undo: Callback<String>) -> impl IntoView {
 
 /// What each apply and undo was made from: the restore points, newest first.
 #[component]
-fn RestorePoints() -> impl IntoView {
-    let points = LocalResource::new(api::restore_points);
+fn RestorePoints(
+    points: LocalResource<Result<Vec<crypter_api::RestorePointSummary>, ApiError>>,
+) -> impl IntoView {
     let error = Signal::derive(move || points.get().and_then(Result::err));
-    let rows = move || points.get().and_then(Result::ok).unwrap_or_default();
+    // Named restore points of environments are on the Environments page.
+    let rows = move || {
+        let mut all = points.get().and_then(Result::ok).unwrap_or_default();
+        all.retain(|p| p.environment.is_none());
+        all
+    };
     view! {
-        <details class="card" data-testid="restore-points">
-            <summary><h2 class="inline">"Restore points"</h2></summary>
+        <div class="card" data-testid="restore-points">
+            <h2>"Restore points"</h2>
             <p class="muted">"Made before every apply and every undo: the versions, role definitions and key versions each item touched. An undo is planned from them."</p>
             <ErrorBox error=error />
             <div class="table-wrap">
@@ -214,7 +222,7 @@ fn RestorePoints() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-        </details>
+        </div>
     }
 }
 
