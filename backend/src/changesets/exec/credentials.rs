@@ -144,29 +144,6 @@ pub async fn restore(
     Ok(())
 }
 
-/// An undo's undelete: the version the apply soft-deleted made readable again.
-pub async fn undelete(
-    x: &Exec<'_>,
-    it: &PlanItem,
-    environment: &str,
-    path: &str,
-) -> Result<(), Stop> {
-    let mount = Mount::env(&EnvName::parse(environment)?);
-    let v = it.precondition.cas.unwrap_or(0);
-    match kv::metadata(x.bao, x.token, &mount, path).await? {
-        Some(m) if m.current_version == v && !m.readable() => {
-            kv::undelete(x.bao, x.token, &mount, path, &[v]).await?;
-            fault::wrote();
-            Ok(())
-        }
-        Some(m) if it.resumed && m.current_version == v => Ok(()),
-        _ => Err(conflict(format!(
-            "it changed since the plan: its version {v} was to be undeleted, and it is not the \
-             current, deleted version"
-        ))),
-    }
-}
-
 /// A resumed copy whose source is gone: done only if the target is at the version the copy
 /// wrote (its metadata is then finished like any resumed item's).
 async fn copied_before(
@@ -214,27 +191,62 @@ pub async fn metadata(x: &Exec<'_>, it: &PlanItem, mount: &Mount, path: &str) ->
     }
 }
 
+/// Soft-delete the planned version: it must still be current and readable.
 pub async fn delete(
     x: &Exec<'_>,
     it: &PlanItem,
     environment: &str,
     path: &str,
 ) -> Result<(), Stop> {
+    set_deleted(x, it, environment, path, true).await
+}
+
+/// An undo's undelete: the version the apply soft-deleted made readable again; it must
+/// still be current and deleted.
+pub async fn undelete(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    environment: &str,
+    path: &str,
+) -> Result<(), Stop> {
+    set_deleted(x, it, environment, path, false).await
+}
+
+async fn set_deleted(
+    x: &Exec<'_>,
+    it: &PlanItem,
+    environment: &str,
+    path: &str,
+    delete: bool,
+) -> Result<(), Stop> {
     let mount = Mount::env(&EnvName::parse(environment)?);
     let v = it.precondition.cas.unwrap_or(0);
-    let meta = kv::metadata(x.bao, x.token, &mount, path).await?;
-    match meta {
-        Some(m) if m.current_version == v && m.readable() => {
-            kv::delete_versions(x.bao, x.token, &mount, path, &[v]).await?;
+    let (verb, was) = if delete {
+        ("deleted", "current and readable")
+    } else {
+        ("undeleted", "the current, deleted version")
+    };
+    match kv::metadata(x.bao, x.token, &mount, path).await? {
+        Some(m) if m.current_version == v && m.readable() == delete => {
+            if delete {
+                kv::delete_versions(x.bao, x.token, &mount, path, &[v]).await?;
+            } else {
+                kv::undelete(x.bao, x.token, &mount, path, &[v]).await?;
+            }
             fault::wrote();
-            Ok(())
         }
-        Some(m) if it.resumed && m.current_version == v => Ok(()),
-        _ => Err(conflict(format!(
-            "it changed since the plan: its version {v} was to be deleted, and it is not current \
-             and readable"
-        ))),
+        Some(m) if it.resumed && m.current_version == v => {}
+        _ => {
+            return Err(conflict(format!(
+                "it changed since the plan: its version {v} was to be {verb}, and it is not {was}"
+            )))
+        }
     }
+    // An undo's delete or undelete also puts back the metadata the apply changed.
+    if it.metadata.is_some() {
+        metadata(x, it, &mount, path).await?;
+    }
+    Ok(())
 }
 
 /// Remove a move's source, only once the target holds its value (written and read back

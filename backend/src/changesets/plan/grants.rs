@@ -126,13 +126,21 @@ fn credential_needs(item: &PlanItem) -> Vec<Need> {
             need(format!("env/{environment}/metadata/{path}"), "update"),
         ],
         ItemAction::Undelete => {
-            vec![need(format!("env/{environment}/undelete/{path}"), "update")]
+            let mut out = vec![need(format!("env/{environment}/undelete/{path}"), "update")];
+            if item.metadata.is_some() {
+                out.push(need(format!("env/{environment}/metadata/{path}"), "update"));
+            }
+            out
         }
         ItemAction::Retag => {
             vec![need(format!("env/{environment}/metadata/{path}"), "update")]
         }
         ItemAction::Delete => {
-            vec![need(format!("env/{environment}/delete/{path}"), "update")]
+            let mut out = vec![need(format!("env/{environment}/delete/{path}"), "update")];
+            if item.metadata.is_some() {
+                out.push(need(format!("env/{environment}/metadata/{path}"), "update"));
+            }
+            out
         }
         ItemAction::Rewrap => {
             let key = item.key_move.as_ref().map(|m| m.key.as_str()).unwrap_or("");

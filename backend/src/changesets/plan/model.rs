@@ -428,6 +428,7 @@ impl<'a> Model<'a> {
                 self.set(mount, path, Some(cred));
             }
             ItemAction::Undelete => {
+                self.metadata_back(item, mount, path);
                 if let Some(c) = self.cred_mut(mount, path) {
                     c.readable = true;
                     c.value = ValueRef::At {
@@ -449,8 +450,17 @@ impl<'a> Model<'a> {
                     c.readable = false;
                     c.value = ValueRef::Unreadable;
                 }
+                self.metadata_back(item, mount, path);
             }
             _ => {}
+        }
+    }
+
+    /// An undo's delete or undelete that also puts metadata back.
+    fn metadata_back(&mut self, item: &PlanItem, mount: &str, path: &str) {
+        if let (Some(m), Some(c)) = (&item.metadata, self.cred_mut(mount, path)) {
+            c.metadata = m.clone();
+            c.metadata_version = item.precondition.metadata_cas.unwrap_or(0) + 1;
         }
     }
 

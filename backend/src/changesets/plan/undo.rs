@@ -461,6 +461,19 @@ fn conflict(mut it: PlanItem, live: Option<&State>, after: Option<&State>) -> Pl
     it
 }
 
+/// A credential's state: (version, metadata version, readable, metadata).
+fn cred(s: Option<&State>) -> Option<(u64, u64, bool, &crypter_api::CredentialMetadata)> {
+    match s {
+        Some(State::Credential {
+            version,
+            metadata_version,
+            readable,
+            metadata,
+        }) => Some((*version, *metadata_version, *readable, metadata)),
+        _ => None,
+    }
+}
+
 fn credential(
     cs: &Changeset,
     mount: &str,
@@ -468,10 +481,7 @@ fn credential(
     e: &Entry,
     live: Option<&State>,
 ) -> PlanItem {
-    let live_version = match live {
-        Some(State::Credential { version, .. }) => Some(*version),
-        _ => None,
-    };
+    let live_version = cred(live).map(|c| c.0);
     let it = item(
         cs,
         0,
@@ -481,70 +491,46 @@ fn credential(
     if !same(live, e.after.as_ref()) {
         return conflict(it, live, e.after.as_ref());
     }
-    let (before, after) = match (&e.before, &e.after) {
-        (None, None) => return skip(it, "absent before and after the apply"),
-        (Some(_), None) => {
-            return refused(
+    let Some((av, amv, ar, am)) = cred(e.after.as_ref()) else {
+        return match e.before {
+            None => skip(it, "absent before and after the apply"),
+            Some(_) => refused(
                 it,
                 "every version of it was removed (e.g. a move's source): the store keeps \
                  nothing to put back",
-            )
-        }
-        (b, Some(a)) => (b.as_ref(), a),
-    };
-    let State::Credential {
-        version: av,
-        metadata_version: amv,
-        readable: ar,
-        ..
-    } = after
-    else {
-        return refused(it, "the restore point does not describe a credential here");
-    };
-    let before = match before {
-        Some(State::Credential {
-            version,
-            readable,
-            metadata,
-            ..
-        }) => Some((*version, *readable, metadata)),
-        _ => None,
+            ),
+        };
     };
     let mut it = it;
-    it.precondition.cas = Some(*av);
-    it.precondition.metadata_cas = Some(*amv);
-    match before {
-        // Created, or written over a deleted version: its version is deleted again.
-        None | Some((_, false, _)) if *ar => {
-            it.action = ItemAction::Delete;
-            it
+    it.precondition.cas = Some(av);
+    it.precondition.metadata_cas = Some(amv);
+    // The action, and the metadata put back: always for a restore or a retag; for a delete
+    // or an undelete, when the apply changed it beside the version.
+    let back = |mut it: PlanItem, action, bm: &crypter_api::CredentialMetadata, always| {
+        it.action = action;
+        if always || bm != am {
+            it.metadata = Some(bm.clone());
         }
-        Some((bv, true, bm)) if *ar && bv < *av => {
-            it.action = ItemAction::Restore;
+        it
+    };
+    match cred(e.before.as_ref()).map(|(v, _, r, m)| (v, r, m)) {
+        // Created: its version is deleted again.
+        None if ar => back(it, ItemAction::Delete, am, false),
+        // Written over a deleted version: deleted again.
+        Some((_, false, bm)) if ar => back(it, ItemAction::Delete, bm, false),
+        Some((bv, true, bm)) if ar && bv < av => {
+            let mut it = back(it, ItemAction::Restore, bm, true);
             it.source = Some(ItemSource {
                 environment: mount.strip_prefix("env/").map(str::to_owned),
                 mount: mount.to_owned(),
                 path: path.to_owned(),
                 version: Some(bv),
             });
-            it.metadata = Some(bm.clone());
             it
         }
-        Some((bv, true, _)) if !*ar && bv == *av => {
-            it.action = ItemAction::Undelete;
-            it
-        }
-        Some((bv, true, bm)) if *ar && bv == *av => {
-            let State::Credential { metadata: am, .. } = after else {
-                return it;
-            };
-            if am == bm {
-                return skip(it, "unchanged by the apply");
-            }
-            it.action = ItemAction::Retag;
-            it.metadata = Some(bm.clone());
-            it
-        }
+        Some((bv, true, bm)) if !ar && bv == av => back(it, ItemAction::Undelete, bm, false),
+        Some((bv, true, bm)) if ar && bv == av && bm != am => back(it, ItemAction::Retag, bm, true),
+        Some((bv, true, _)) if ar && bv == av => skip(it, "unchanged by the apply"),
         _ => skip(it, "nothing readable to put back"),
     }
 }
