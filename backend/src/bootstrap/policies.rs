@@ -172,6 +172,14 @@ path "auth/userpass/users" {
 path "auth/userpass/users/+" {
   capabilities = ["create", "read", "update", "delete"]
 }
+# Deleting a person also ends every token they hold and every token those made: OpenBao
+# revokes none when a userpass user is deleted.
+path "sys/leases/lookup/auth/userpass/login/*" {
+  capabilities = ["list", "sudo"]
+}
+path "sys/leases/revoke/auth/userpass/login/*" {
+  capabilities = ["update"]
+}
 # Check access: OpenBao answers, about a token that carries one role's policy only.
 path "sys/capabilities" {
   capabilities = ["update"]
@@ -336,6 +344,14 @@ path "auth/userpass/users" {
 }
 path "auth/userpass/users/+" {
   capabilities = ["create", "read", "update", "delete"]
+}
+# Deleting a person also ends every token they hold and every token those made: OpenBao
+# revokes none when a userpass user is deleted.
+path "sys/leases/lookup/auth/userpass/login/*" {
+  capabilities = ["list", "sudo"]
+}
+path "sys/leases/revoke/auth/userpass/login/*" {
+  capabilities = ["update"]
 }
 path "auth/token/roles/*" {
   capabilities = ["create", "read", "update", "delete", "list"]

@@ -242,18 +242,25 @@ async fn ensure_fields(
 }
 
 /// The two probe token roles, each limited to its use; the old catch-all role goes.
+/// The longest a token of the access checks' role lives: the checks need it for seconds.
+pub const CHECK_TOKEN_MAX_SECS: u64 = 300;
+
 pub async fn ensure_token_roles(
     bao: &Bao,
     token: &SecretString,
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
+    // A role's token for an access check lives for minutes and is its maker's child:
+    // revoking the maker (a deleted admin) ends it. (A batch orphan could not be revoked
+    // at all, and lived up to the system's maximum.)
     let check = json!({
         "allowed_policies": [],
         "allowed_policies_glob": ["crypter-role-*"],
         "disallowed_policies": [],
-        "orphan": true,
+        "orphan": false,
         "renewable": false,
-        "token_type": "batch",
+        "token_type": "service",
+        "token_explicit_max_ttl": CHECK_TOKEN_MAX_SECS,
         "token_no_default_policy": true,
     });
     ensure_fields(
@@ -268,7 +275,7 @@ pub async fn ensure_token_roles(
         "allowed_policies_glob": ["*"],
         // Sorted, as OpenBao returns it, so that a second run sees no difference.
         "disallowed_policies": ["crypter-operator", "root"],
-        "orphan": true,
+        "orphan": false,
         "renewable": false,
         "token_explicit_max_ttl": 300,
     });

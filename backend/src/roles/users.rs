@@ -181,9 +181,22 @@ pub async fn set_roles(
     get(bao, token, name).await
 }
 
+/// Delete a person, then end every token they logged in with and every token those made
+/// (OpenBao revokes none when a userpass user is deleted): each login's lease under
+/// `auth/userpass/login/<name>/` is revoked, which revokes its token and the token's
+/// children. (`revoke-prefix` would also reach `anna`'s logins when `ann` is deleted, and
+/// OpenBao refuses a write to a path ending in `/`.)
 pub async fn remove(bao: &Bao, token: &SecretString, name: &str) -> Result<(), AppError> {
     get(bao, token, name).await?;
     bao.delete(&format!("{USERS}/{name}"), token).await?;
+    let logins = format!("auth/userpass/login/{name}");
+    let leases = bao
+        .list(&format!("sys/leases/lookup/{logins}/"), token)
+        .await?;
+    for lease in leases.iter().filter(|l| !l.ends_with('/')) {
+        let path = format!("sys/leases/revoke/{logins}/{lease}");
+        bao.write(&path, token, &serde_json::json!({})).await?;
+    }
     Ok(())
 }
 

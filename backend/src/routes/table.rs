@@ -246,6 +246,8 @@ const APPROLE: &str = "auth/approle/role/+";
 const SECRET_ID: &str = "auth/approle/role/+/secret-id";
 const SECRET_ID_DESTROY: &str = "auth/approle/role/+/secret-id-accessor/destroy";
 const USER: &str = "auth/userpass/users/+";
+/// The tokens of a deleted person (each login's lease), and every token those made.
+const USER_TOKENS: &str = "sys/leases/revoke/auth/userpass/login/*";
 /// A user's login (`auth/userpass/login/<name>`).
 const LOGIN: &str = "auth/+/login/*";
 /// A machine identity's login, as the identity checks make it.
@@ -409,7 +411,7 @@ pub fn routes() -> Vec<Route> {
         route!(users::list, writes: &[]),
         route!(users::create, writes: &[USER]),
         route!(users::set_roles, writes: &[USER]),
-        route!(users::delete, writes: &[USER]),
+        route!(users::delete, writes: &[USER, USER_TOKENS]),
         route!(users::get_auth_settings, writes: &[]),
         route!(users::put_auth_settings, writes: &[SETTINGS]),
         // An AppRole login per e2e role, and that token's revocation.

@@ -7,6 +7,7 @@ use crypter_api::CSRF_HEADER;
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// The records Crypter keeps that bind people, with a body to write to each.
 const BINDING: &[&str] = &[
@@ -183,12 +184,13 @@ async fn probe_token_roles_hand_out_only_what_they_are_for() {
                 .await
         }
     };
-    // Check access: a batch token carrying one role's policy, nothing else.
+    // Check access: a short-lived child token carrying one role's policy, nothing else.
     let ok = mint("crypter-check", json!(["crypter-role-payments-api"]))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(ok["auth"]["token_type"], "batch");
+    assert_eq!(ok["auth"]["token_type"], "service");
+    assert!(!ok["auth"]["orphan"].as_bool().unwrap(), "{ok}");
     assert_eq!(ok["auth"]["policies"], json!(["crypter-role-payments-api"]));
     for foreign in [
         "crypter-admin",
@@ -332,4 +334,94 @@ async fn the_dev_root_token_is_not_on_any_command_line() {
     );
     // It still is the root token, passed through the environment.
     assert!(app.token_alive(&app.root).await);
+}
+
+/// No token outlives the person who made it: an admin deleted through Crypter takes with
+/// it its own token and every token it minted through Crypter's token roles or as a plain
+/// child, within a second, checked straight against OpenBao.
+#[tokio::test]
+async fn deleting_an_admin_ends_every_token_it_made_within_a_second() {
+    let app = spawn_app().await;
+    let (client, s) = app.admin().await;
+    let role = json!({"name": "minted", "class": "human", "description": "",
+        "grants": [{"environment": "staging", "scope": "*", "capabilities": ["read"], "effect": "allow"}]});
+    let resp = client
+        .post(app.url("/roles"))
+        .header(CSRF_HEADER, &s.csrf_token)
+        .json(&role)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    for name in ["maker", "maker-2"] {
+        app.bao
+            .write(
+                &format!("auth/userpass/users/{name}"),
+                &app.root,
+                &json!({"password": "maker-password-1", "token_policies": ["crypter-admin"]}),
+            )
+            .await
+            .unwrap();
+    }
+    let login = |name: &'static str| {
+        let bao = app.bao.clone();
+        async move {
+            let a = bao
+                .unauthenticated(
+                    reqwest::Method::POST,
+                    &format!("auth/userpass/login/{name}"),
+                    Some(&json!({"password": "maker-password-1"})),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            SecretString::from(a["auth"]["client_token"].as_str().unwrap().to_owned())
+        }
+    };
+    let maker = login("maker").await;
+    let bystander = login("maker-2").await;
+    let mut minted = vec![maker.clone()];
+    let roles = app.bao.list("auth/token/roles", &app.root).await.unwrap();
+    for r in &roles {
+        let body = json!({"policies": ["crypter-role-minted"]});
+        if let Ok(Some(t)) = app
+            .bao
+            .write(&format!("auth/token/create/{r}"), &maker, &body)
+            .await
+        {
+            minted.push(SecretString::from(
+                t["auth"]["client_token"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    assert!(
+        minted.len() >= 2,
+        "the maker minted through no token role ({roles:?})"
+    );
+    let resp = client
+        .delete(app.url("/users/maker"))
+        .header(CSRF_HEADER, &s.csrf_token)
+        .send()
+        .await
+        .unwrap();
+    expect_status(resp, StatusCode::NO_CONTENT).await;
+    let alive = |t: SecretString| {
+        let bao = app.bao.clone();
+        async move { bao.read("auth/token/lookup-self", &t).await.is_ok() }
+    };
+    eventually(
+        "every token the maker made ends",
+        Duration::from_secs(1),
+        || async {
+            for t in &minted {
+                if alive(t.clone()).await {
+                    return None;
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+    // Another person whose name starts the same keeps their session.
+    assert!(alive(bystander).await, "maker-2's token was revoked too");
 }
