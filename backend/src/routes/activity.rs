@@ -25,6 +25,26 @@ pub struct ActivityParams {
     /// Only events of this action (`credential.reveal`, `policy.write`, …: see
     /// `ActivityAction`); every action when left out.
     pub action: Option<String>,
+    /// `true` includes the backend identity's own records (`approle:crypter-backend`:
+    /// session and job records, digests); default `false`, so people's actions come first.
+    pub backend_records: Option<String>,
+}
+
+/// `true`/`false` (absent: `default`), or a 400 naming the parameter.
+fn flag(value: Option<&str>, name: &'static str, default: bool) -> Result<bool, AppError> {
+    match value {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(AppError::bad_request(
+            if name == "own_reads" {
+                "invalid_own_reads"
+            } else {
+                "invalid_backend_records"
+            },
+            format!("{name} is true or false"),
+        )),
+    }
 }
 
 /// The activity feed, newest first: every change and every reveal OpenBao audited,
@@ -61,22 +81,16 @@ pub async fn list(
         })?),
     };
     let feed = &state.activity;
-    let own_reads = match params.own_reads.as_deref() {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(_) => {
-            return Err(AppError::bad_request(
-                "invalid_own_reads",
-                "own_reads is true or false",
-            ))
-        }
-    };
+    let own_reads = flag(params.own_reads.as_deref(), "own_reads", true)?;
+    let backend = flag(params.backend_records.as_deref(), "backend_records", false)?;
+    let backend_actor = format!("approle:{}", crate::bootstrap::BACKEND_ROLE);
     let action = match params.action.as_deref().filter(|a| !a.is_empty()) {
         None => None,
         Some(a) => Some(ActivityAction::parse(a).ok_or_else(|| unknown_action(a))?),
     };
     let keep = |e: &crypter_api::ActivityEvent| {
         (own_reads || !(e.purpose.is_some() && e.operation == "read"))
+            && (backend || e.actor != backend_actor)
             && action.is_none_or(|a| e.action == a)
     };
     let page = feed

@@ -7,6 +7,7 @@ use crypter::config::Settings;
 use crypter_api::{ActivityAction, ActivityEvent, ActivityPage};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::json;
+use std::time::Duration;
 
 impl TestApp {
     pub async fn activity(&self, c: &Caller, query: &str) -> Response {
@@ -127,6 +128,7 @@ async fn changes_and_reveals_through_crypter_are_in_the_feed_without_values() {
         "?before=../x",
         "?before=12-a/b",
         "?own_reads=maybe",
+        "?backend_records=1",
     ] {
         let (status, _, _) = error_code(app.activity(&c, q).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
@@ -400,4 +402,43 @@ async fn without_an_audit_source_the_feed_says_it_is_not_connected() {
     assert!(page.events.is_empty() && page.next.is_none());
     let writes: crypter_api::FrozenWrites = bare.get_json(&client, "/freeze/writes").await;
     assert!(!writes.feed.connected);
+}
+
+/// People's actions first: the backend identity's own bookkeeping (sealing session tokens,
+/// writing job and digest records) is left out unless asked for.
+#[tokio::test]
+async fn the_backend_identity_s_own_records_show_only_when_asked() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    app.seed(&c, "staging", "people/first", "v", "service")
+        .await;
+    let backend = "approle:crypter-backend";
+    let all = eventually(
+        "the backend's records reach the feed",
+        Duration::from_secs(10),
+        || async {
+            let page: ActivityPage = app
+                .activity(&c, "?limit=500&backend_records=true")
+                .await
+                .json()
+                .await
+                .unwrap();
+            page.events
+                .iter()
+                .any(|e| e.actor == backend)
+                .then_some(page)
+        },
+    )
+    .await;
+    assert!(all.events.iter().any(|e| e.actor != backend));
+    let default: ActivityPage = app.activity(&c, "?limit=500").await.json().await.unwrap();
+    assert!(
+        default.events.iter().all(|e| e.actor != backend),
+        "{:#?}",
+        default.events
+    );
+    assert!(default
+        .events
+        .iter()
+        .any(|e| e.action == "credential.write" && e.target.ends_with("people/first")));
 }

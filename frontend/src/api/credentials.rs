@@ -150,7 +150,8 @@ pub async fn activity(
     own_reads: bool,
     action: Option<ActivityAction>,
 ) -> Result<ActivityPage, ApiError> {
-    let mut query = format!("/activity?limit=50&own_reads={own_reads}");
+    // Crypter's own records (the backend's bookkeeping, its value reads) come together.
+    let mut query = format!("/activity?limit=50&own_reads={own_reads}&backend_records={own_reads}");
     if let Some(a) = action {
         query.push_str(&format!("&action={}", encode(a.as_str())));
     }

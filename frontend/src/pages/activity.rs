@@ -67,7 +67,7 @@ pub fn Activity() -> impl IntoView {
                 <label class="check">
                     <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
                         on:change=move |_| reload() />
-                    "Include Crypter's own value reads (plan, compare, lint, apply)"
+                    "Include Crypter's own records (its sessions, jobs and digests) and value reads (plan, compare, lint, apply)"
                 </label>
             </div>
             <div class="card">
