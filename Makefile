@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-undo bench-keys bench-load bench-wan bench-snapshot clean
+.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-undo bench-keys bench-load bench-wan bench-snapshot bench-notify clean
 
 setup:
 	@bash scripts/setup.sh
@@ -96,6 +96,11 @@ bench-wan: setup
 ## seconds for the take and for the drill (and its RTO), against 60 s for both together.
 bench-snapshot: setup
 	cargo bench -p crypter --bench snapshot
+
+## Notifications: p95 from a change to its delivery (target <= 5 s), then 200 writes/s for a
+## minute (NOTIFY_BENCH_SECS to change it): all delivered, in order.
+bench-notify: setup
+	cargo bench -p crypter --bench notify
 
 clean:
 	cargo clean

@@ -8,6 +8,7 @@ mod freeze;
 mod instances;
 mod jobs;
 mod keys;
+mod notifications;
 mod runbook;
 mod serve;
 mod snapshot;
@@ -54,6 +55,9 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Store snapshots: take one (encrypted), drill its restore on a scratch store, list them.
     Snapshot(snapshot::SnapshotArgs),
+    /// Notifications on a running Crypter: list, add (prints the signing secret once),
+    /// remove, test. Logs in to it with BAO_TOKEN.
+    Notifications(notifications::NotificationsArgs),
     /// The simulated WAN between data centers that `crypter dev --wan` starts.
     #[command(hide = true)]
     Relay(RelayArgs),
@@ -276,6 +280,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Jobs(args) => return jobs::run(args).await,
         Command::Keys(args) => return keys::run(args).await,
         Command::Snapshot(args) => return snapshot::run(args).await,
+        Command::Notifications(args) => return notifications::run(args).await,
         Command::Relay(args) => {
             let stop = async {
                 tokio::select! {

@@ -1,0 +1,243 @@
+//! `crypter notifications list|add|remove|test`: subscriptions of a running Crypter, from a
+//! terminal. It logs in to that Crypter with `BAO_TOKEN` (a token session that keeps the
+//! token), because only the backend can seal a new subscription's signing secret; OpenBao
+//! still decides, with that token, who may manage subscriptions.
+
+use super::freeze::{EXIT_CONFLICT, EXIT_ERROR};
+use clap::{Args, Subcommand};
+use crypter_api::{
+    DeliveryResult, NotificationTarget, SessionInfo, Subscription, SubscriptionCreate,
+    SubscriptionCreated, TargetKind, CSRF_HEADER,
+};
+use reqwest::{header, Client, Method, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct NotificationsArgs {
+    #[command(subcommand)]
+    pub what: NotificationsWhat,
+    /// The Crypter instance to ask (any instance of the deployment).
+    #[arg(
+        long,
+        global = true,
+        env = "CRYPTER_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NotificationsWhat {
+    /// Every subscription.
+    List,
+    /// Subscribe a webhook (or Slack) to events; prints the signing secret, once.
+    Add {
+        name: String,
+        /// The receiver: https://… (http:// only to a loopback address).
+        url: String,
+        /// `webhook` or `slack`.
+        #[arg(long, default_value = "webhook")]
+        kind: String,
+        /// An environment to watch (repeat; none: all).
+        #[arg(long = "env")]
+        environments: Vec<String>,
+        /// Only paths starting with this.
+        #[arg(long, default_value = "")]
+        path_prefix: String,
+        /// An action (repeat), e.g. credential.write.
+        #[arg(long = "action", required = true)]
+        actions: Vec<String>,
+    },
+    /// Remove a subscription.
+    Remove { id: String },
+    /// Send a sample event to the subscription's receiver and print its answer.
+    Test { id: String },
+}
+
+struct Api {
+    http: Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("crypter: {message}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+impl Api {
+    async fn login(base: &str) -> Result<Self, ExitCode> {
+        let token = std::env::var("BAO_TOKEN")
+            .map_err(|_| error("set BAO_TOKEN to your OpenBao token (an admin's or operator's)"))?;
+        let http = Client::new();
+        let base = base.trim_end_matches('/').to_owned();
+        let resp = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({ "method": "token", "token": token, "keep_token": true }))
+            .send()
+            .await
+            .map_err(|e| error(format!("cannot reach Crypter at {base}: {e}")))?;
+        if !resp.status().is_success() {
+            return Err(error(format!("login refused: {}", resp.status())));
+        }
+        let cookie = resp
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+            .ok_or_else(|| error("Crypter set no session cookie"))?;
+        let info: SessionInfo = resp.json().await.map_err(error)?;
+        Ok(Self {
+            http,
+            base,
+            cookie,
+            csrf: info.csrf_token,
+        })
+    }
+
+    fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/v1/notifications{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .header(CSRF_HEADER, &self.csrf)
+    }
+
+    /// The answer's JSON, or the API's error printed with its exit code.
+    async fn send(&self, req: RequestBuilder) -> Result<Value, ExitCode> {
+        let resp = req.send().await.map_err(error)?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = body["error"]["message"].as_str().unwrap_or("no message");
+        eprintln!("crypter: {status}: {message}");
+        Err(match status {
+            StatusCode::CONFLICT | StatusCode::FORBIDDEN => ExitCode::from(EXIT_CONFLICT),
+            _ => ExitCode::from(EXIT_ERROR),
+        })
+    }
+
+    async fn logout(&self) {
+        let url = format!("{}/api/v1/session", self.base);
+        let req = self.http.delete(url).header(header::COOKIE, &self.cookie);
+        let _ = req.header(CSRF_HEADER, &self.csrf).send().await;
+    }
+}
+
+pub async fn run(args: NotificationsArgs) -> ExitCode {
+    let api = match Api::login(&args.url).await {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let done = act(&api, &args.what, args.json).await;
+    api.logout().await;
+    done.err().unwrap_or(ExitCode::SUCCESS)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ExitCode> {
+    serde_json::from_value(v).map_err(error)
+}
+
+async fn act(api: &Api, what: &NotificationsWhat, json: bool) -> Result<(), ExitCode> {
+    let answer = match what {
+        NotificationsWhat::List => api.send(api.req(Method::GET, "/subscriptions")).await?,
+        NotificationsWhat::Add {
+            name,
+            url,
+            kind,
+            environments,
+            path_prefix,
+            actions,
+        } => {
+            let kind =
+                TargetKind::parse(kind).ok_or_else(|| error("--kind is webhook or slack"))?;
+            let body = SubscriptionCreate {
+                name: name.clone(),
+                target: NotificationTarget {
+                    kind,
+                    url: url.clone(),
+                },
+                environments: environments.clone(),
+                path_prefix: path_prefix.clone(),
+                actions: actions.clone(),
+            };
+            api.send(api.req(Method::POST, "/subscriptions").json(&body))
+                .await?
+        }
+        NotificationsWhat::Remove { id } => {
+            api.send(api.req(Method::DELETE, &format!("/subscriptions/{id}")))
+                .await?
+        }
+        NotificationsWhat::Test { id } => {
+            let path = format!("/subscriptions/{id}/test");
+            api.send(api.req(Method::POST, &path).json(&json!({})))
+                .await?
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    print(what, answer)
+}
+
+fn print(what: &NotificationsWhat, answer: Value) -> Result<(), ExitCode> {
+    match what {
+        NotificationsWhat::List => {
+            for s in decode::<Vec<Subscription>>(answer)? {
+                let envs = if s.environments.is_empty() {
+                    "*".into()
+                } else {
+                    s.environments.join(",")
+                };
+                let actions: Vec<&str> = s.actions.iter().map(|a| a.as_str()).collect();
+                println!(
+                    "{}  {:<24} {:<7} {}  envs={envs} prefix={:?} actions={}",
+                    s.id,
+                    s.name,
+                    s.target.kind.as_str(),
+                    s.target.url,
+                    s.path_prefix,
+                    actions.join(",")
+                );
+            }
+        }
+        NotificationsWhat::Add { .. } => {
+            let made: SubscriptionCreated = decode(answer)?;
+            println!("subscription {} made", made.subscription.id);
+            println!(
+                "signing secret (shown once, keep it with the receiver): {}",
+                made.secret
+            );
+        }
+        NotificationsWhat::Remove { id } => println!("subscription {id} removed"),
+        NotificationsWhat::Test { .. } => {
+            let r: DeliveryResult = decode(answer)?;
+            let status = r.status.map_or("no answer".into(), |s| format!("HTTP {s}"));
+            println!(
+                "{} ({status}, {} ms): {}",
+                if r.delivered {
+                    "delivered"
+                } else {
+                    "not delivered"
+                },
+                r.millis,
+                r.detail
+            );
+            if !r.delivered {
+                return Err(ExitCode::from(EXIT_ERROR));
+            }
+        }
+    }
+    Ok(())
+}
