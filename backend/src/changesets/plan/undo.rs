@@ -518,7 +518,9 @@ fn credential(
         None if ar => back(it, ItemAction::Delete, am, false),
         // Written over a deleted version: deleted again.
         Some((_, false, bm)) if ar => back(it, ItemAction::Delete, bm, false),
-        Some((bv, true, bm)) if ar && bv < av => {
+        // An earlier readable version: written back (also over a version the apply wrote
+        // and then deleted).
+        Some((bv, true, bm)) if bv < av => {
             let mut it = back(it, ItemAction::Restore, bm, true);
             it.source = Some(ItemSource {
                 environment: mount.strip_prefix("env/").map(str::to_owned),

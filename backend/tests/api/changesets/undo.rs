@@ -239,3 +239,37 @@ name = "cards"
         ChangesetState::Applied
     );
 }
+
+#[tokio::test]
+async fn an_undo_puts_back_a_value_the_apply_wrote_over_and_then_deleted() {
+    let t = spawn_changesets().await;
+    t.root_write("env/staging/data/gone/x", json!({"data": {"v": "before"}}))
+        .await;
+    write_file(
+        t.dir.path(),
+        "001-over-then-delete.toml",
+        r#"id = "001-over-then-delete"
+author = "ana"
+description = "a new value, then delete it"
+environment = "staging"
+[[operations]]
+op = "put_credential"
+path = "gone/x"
+class = "service"
+overwrite = true
+generate = { length = 12, charset = "hex" }
+[[operations]]
+op = "delete_credentials"
+prefix = "gone/"
+"#,
+    );
+    t.plan_and_apply().await;
+    assert_eq!(t.v("staging", "gone/x").await, None);
+    let undo = t.undo("001-over-then-delete").await;
+    let items = t.all_items(&undo).await;
+    assert_eq!(items.len(), 1, "{items:#?}");
+    assert_eq!(items[0].action, ItemAction::Restore);
+    let done = t.apply_hash(&undo.plan_hash).await;
+    assert_eq!(done.state, JobState::Done, "{done:?}");
+    assert_eq!(t.v("staging", "gone/x").await.as_deref(), Some("before"));
+}
