@@ -188,6 +188,14 @@ fn stored(m: &CredentialMetadata) -> CredentialMetadata {
 
 /// The store `items` leave, starting from `before`; `Err` when an item's precondition does
 /// not hold where the items put it (the plan would contradict itself).
+/// KV v2 keeps a key's newest 10 versions (the mount's default `max_versions`): a write
+/// past the tenth drops the oldest.
+fn keep_newest(c: &mut Cred) {
+    const MAX_VERSIONS: u64 = 10;
+    let oldest_kept = c.current.saturating_sub(MAX_VERSIONS - 1);
+    c.versions.retain(|v, _| *v >= oldest_kept);
+}
+
 pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap, String> {
     let mut s = before.clone();
     for (n, it) in items.iter().enumerate() {
@@ -295,6 +303,7 @@ pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap,
                         destroyed: false,
                     },
                 );
+                keep_newest(c);
             }
             (
                 ItemAction::Retag,
@@ -403,6 +412,7 @@ pub fn expect(before: &Snap, items: &[PlanItem], cs: &Changeset) -> Result<Snap,
                         destroyed: false,
                     },
                 );
+                keep_newest(c);
             }
             (ItemAction::DeleteSource, _) => {
                 let src = it
