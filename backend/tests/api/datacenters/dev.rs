@@ -38,52 +38,65 @@ impl DevWan {
 
     /// As [`Self::start`], with more flags for every instance.
     pub async fn start_with(delay: &str, extra: &[&str]) -> Self {
-        let port = loop {
-            let p = free_loopback_port().unwrap();
-            if (1..3).all(|k| std::net::TcpListener::bind(("127.0.0.1", p + k)).is_ok()) {
-                break p;
-            }
-        };
-        let mut child = Command::new(BIN)
-            .args([
-                "dev",
-                "--nodes",
-                "3",
-                "--instances",
-                "3",
-                "--wan",
-                delay,
-                "--no-demo",
-            ])
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--root-token",
-                ROOT,
-            ])
-            .args(["--admin-password", PASSWORD, "--dist-dir", "/nonexistent"])
-            .args(["--login-burst", "100000", "--login-per-minute", "1000000"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(180);
-        let mut seen = String::new();
-        let mut consoles = 0;
-        while consoles < 3 {
-            match tokio::time::timeout_at(deadline.into(), lines.next_line()).await {
-                Ok(Ok(Some(line))) => {
-                    consoles += usize::from(line.starts_with("Crypter console:"));
-                    seen.push_str(&line);
-                    seen.push('\n');
+        // The instances listen on `port + 1` and `+ 2`, checked free here; a node or the
+        // relay may still take one of them (they bind ports the system picks) before the
+        // instance does: then `crypter dev` exits, and it is started again on other ports.
+        let mut attempts = 0;
+        let (port, child, mut lines) = loop {
+            attempts += 1;
+            let port = loop {
+                let p = free_loopback_port().unwrap();
+                if (1..3).all(|k| std::net::TcpListener::bind(("127.0.0.1", p + k)).is_ok()) {
+                    break p;
                 }
-                _ => panic!("crypter dev --wan did not start: {seen}"),
+            };
+            let mut child = Command::new(BIN)
+                .args([
+                    "dev",
+                    "--nodes",
+                    "3",
+                    "--instances",
+                    "3",
+                    "--wan",
+                    delay,
+                    "--no-demo",
+                ])
+                .args([
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                    "--root-token",
+                    ROOT,
+                ])
+                .args(["--admin-password", PASSWORD, "--dist-dir", "/nonexistent"])
+                .args(["--login-burst", "100000", "--login-per-minute", "1000000"])
+                .args(extra)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            let deadline = Instant::now() + Duration::from_secs(180);
+            let mut seen = String::new();
+            let mut consoles = 0;
+            while consoles < 3 {
+                match tokio::time::timeout_at(deadline.into(), lines.next_line()).await {
+                    Ok(Ok(Some(line))) => {
+                        consoles += usize::from(line.starts_with("Crypter console:"));
+                        seen.push_str(&line);
+                        seen.push('\n');
+                    }
+                    // It exited (a port taken from under it): start it again.
+                    Ok(Ok(None)) if attempts < 3 => break,
+                    _ => panic!("crypter dev --wan did not start: {seen}"),
+                }
             }
-        }
+            if consoles == 3 {
+                break (port, child, lines);
+            }
+            let _ = child.kill().await;
+        };
         // Keep reading its output so that it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let dir = std::env::temp_dir().join(format!("crypter-dev-cluster-{port}"));
