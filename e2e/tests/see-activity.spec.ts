@@ -42,6 +42,10 @@ test('a reveal made directly against OpenBao shows on the Activity page under it
     const backend = page.getByTestId('activity-actor').getByText('approle:crypter-backend', { exact: true });
     await expect(page.getByTestId('activity-row').first()).toBeVisible();
     await expect(backend).toHaveCount(0);
+    await page.getByTestId('activity-own-reads').check();
+    await expect(backend.first()).toBeVisible();
+    await page.getByTestId('activity-own-reads').uncheck();
+    await expect(backend).toHaveCount(0);
   });
 
   await test.step('filtered by action, the page lists only reveals, theirs among them', async () => {

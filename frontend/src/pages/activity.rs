@@ -14,12 +14,16 @@ pub fn Activity() -> impl IntoView {
     let feed: RwSignal<Option<AuditFeedStatus>> = RwSignal::new(None);
     let own_reads = RwSignal::new(false);
     let action: RwSignal<Option<ActivityAction>> = RwSignal::new(None);
+    // A first page replaces the list, a later one extends it: two reloads in a row (a
+    // checkbox toggled twice) never show a row twice.
     let load = Action::new_local(move |before: &Option<String>| {
-        api::activity(
+        let first = before.is_none();
+        let page = api::activity(
             before.clone(),
             own_reads.get_untracked(),
             action.get_untracked(),
-        )
+        );
+        async move { page.await.map(|p| (first, p)) }
     });
     let reload = move || {
         events.set(Vec::new());
@@ -27,13 +31,17 @@ pub fn Activity() -> impl IntoView {
     };
     load.dispatch(None);
     Effect::new(move |_| {
-        if let Some(Ok(page)) = load.value().get() {
+        if let Some(Ok((first, page))) = load.value().get() {
             let ActivityPage {
                 events: more,
                 next: after,
                 feed: status,
             } = page;
-            events.update(|e| e.extend(more));
+            if first {
+                events.set(more);
+            } else {
+                events.update(|e| e.extend(more));
+            }
             next.set(after);
             feed.set(Some(status));
         }
