@@ -37,6 +37,10 @@ pub struct CredentialMetadata {
     /// Crypter's back (the lint flags it).
     pub environment: Option<String>,
     pub rotate_after_days: Option<u32>,
+    /// `YYYY-MM-DD` (UTC): the day the credential stops working. Reminders go out 14 and 3
+    /// days before and on the day; the lint lists it from the day on.
+    #[serde(default)]
+    pub expires: Option<String>,
     pub created_by: Option<String>,
     #[serde(default)]
     pub labels: Vec<String>,
@@ -116,6 +120,10 @@ pub struct CredentialWrite {
     pub labels: Vec<String>,
     #[serde(default)]
     pub rotate_after_days: Option<u32>,
+    /// `YYYY-MM-DD`; an empty string removes the date. Left out: an existing credential
+    /// keeps its date.
+    #[serde(default)]
+    pub expires: Option<String>,
     /// Check-and-set: the version this write expects to replace (0 = must not exist).
     #[serde(default)]
     pub cas: Option<u64>,

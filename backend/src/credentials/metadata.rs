@@ -23,6 +23,7 @@ fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> CredentialMetadata 
         description: s("description"),
         environment: s("environment"),
         rotate_after_days: s("rotate_after_days").and_then(|d| d.parse().ok()),
+        expires: s("expires"),
         created_by: s("created_by"),
         labels: s("labels")
             .map(|l| {
@@ -51,6 +52,7 @@ pub fn to_custom(m: &CredentialMetadata) -> Value {
         "rotate_after_days",
         m.rotate_after_days.map(|d| d.to_string()),
     );
+    put("expires", m.expires.clone());
     put("created_by", m.created_by.clone());
     if !m.labels.is_empty() {
         put("labels", Some(m.labels.join(",")));
@@ -64,6 +66,18 @@ pub fn rotation_due(written: &str, days: Option<u32>, now: OffsetDateTime) -> bo
         return false;
     };
     now - written > time::Duration::days(i64::from(days))
+}
+
+/// An `expires` date, `YYYY-MM-DD` exactly (UTC); `None` for anything else.
+pub fn parse_expires(text: &str) -> Option<time::Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
 }
 
 /// KV v2 metadata as OpenBao answers it (a `metadata/` read, or one `key_info` entry of a
@@ -190,12 +204,33 @@ mod tests {
             description: Some("db".into()),
             environment: Some("staging".into()),
             rotate_after_days: Some(30),
+            expires: Some("2027-01-31".into()),
             created_by: Some("admin".into()),
             labels: vec!["a".into(), "b".into()],
         };
         let custom = to_custom(&m);
         assert_eq!(custom["custom_metadata"]["labels"], "a,b");
         assert_eq!(from_custom(&custom["custom_metadata"]), m);
+    }
+
+    #[test]
+    fn expires_is_a_calendar_date_and_nothing_else() {
+        let d = parse_expires("2028-02-29").unwrap();
+        assert_eq!((d.year(), u8::from(d.month()), d.day()), (2028, 2, 29));
+        for bad in [
+            "",
+            "2027-02-29",
+            "2027-13-01",
+            "2027-1-01",
+            "27-01-01",
+            "2027-01-01T00:00:00Z",
+            "2027/01/01",
+            "2027-01-01-",
+            "+2027-01-01",
+            "tomorrow",
+        ] {
+            assert_eq!(parse_expires(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Changing credentials: new versions, rollback, soft delete, undelete, destroy. The
 //! environment in the metadata always comes from the URL, `created_by` from the session.
 
-use super::metadata::{from_custom, to_custom};
+use super::metadata::{from_custom, parse_expires, to_custom};
 use super::read_data;
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
@@ -72,6 +72,18 @@ pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
             "invalid_rotate_after_days",
             "rotate_after_days must be between 0 and 3650 (0 makes rotation due at once)",
         ));
+    }
+    match req.expires.as_deref() {
+        Some(d) if !d.is_empty() && parse_expires(d).is_none() => {
+            return Err(AppError::bad_request(
+                "invalid_expires",
+                format!(
+                    "expires {d:?} is not a date: give it as YYYY-MM-DD (e.g. 2027-01-31), or \"\" \
+                     to remove it"
+                ),
+            ))
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -173,6 +185,9 @@ pub async fn put<Fut: std::future::Future<Output = ()>>(
     }
     if req.rotate_after_days.is_some() {
         meta.rotate_after_days = req.rotate_after_days;
+    }
+    if let Some(expires) = &req.expires {
+        meta.expires = Some(expires.clone()).filter(|e| !e.is_empty());
     }
     meta.labels.clone_from(&req.labels);
     meta.environment = Some(env.to_string());
@@ -290,6 +305,13 @@ mod tests {
     #[test]
     fn writes_are_validated() {
         assert!(validate(&body()).is_ok());
+        for expires in ["2027-01-31", ""] {
+            let req = CredentialWrite {
+                expires: Some(expires.into()),
+                ..body()
+            };
+            assert!(validate(&req).is_ok(), "{expires:?}");
+        }
         let cases: Vec<(CredentialWrite, &str)> = vec![
             (
                 CredentialWrite {
@@ -311,6 +333,13 @@ mod tests {
                     ..body()
                 },
                 "invalid_rotate_after_days",
+            ),
+            (
+                CredentialWrite {
+                    expires: Some("31/01/2027".into()),
+                    ..body()
+                },
+                "invalid_expires",
             ),
             (
                 CredentialWrite {

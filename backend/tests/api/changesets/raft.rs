@@ -37,6 +37,7 @@ fn items(n: usize) -> Vec<PlanItem> {
                 description: Some("Database login of the service, rotated every quarter".into()),
                 environment: Some("dc2".into()),
                 rotate_after_days: Some(90),
+                expires: None,
                 created_by: Some("admin".into()),
                 labels: vec!["migrated".into(), "dc2".into()],
             }),
