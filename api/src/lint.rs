@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LintFinding {
     /// `environment-mismatch`, `missing-metadata`, `shared-value`,
-    /// `unexpected-in-protected`, `rotation-overdue`, `dangling-grant`, `policy-drift`,
+    /// `unexpected-in-protected`, `rotation-overdue`, `expired`, `expires-soon`,
+    /// `dangling-grant`, `policy-drift`,
     /// `key-rotation-overdue`, `undecryptable-ciphertext` or `ciphertext-behind-latest`.
     pub rule: String,
     pub severity: Severity,

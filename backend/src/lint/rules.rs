@@ -13,6 +13,7 @@ pub const CREDENTIAL_RULES: &[Rule] = &[
     shared_value_unknown,
     unexpected_in_protected,
     rotation_overdue,
+    expiry,
 ];
 
 fn finding(
@@ -183,6 +184,51 @@ pub fn rotation_overdue(s: &Snapshot, _now: OffsetDateTime) -> Vec<LintFinding> 
     out
 }
 
+/// How many days ahead of `expires` the lint warns (the first reminder's).
+pub const EXPIRES_SOON_DAYS: i64 = 14;
+
+/// `expired` from the `expires` day on (the credential stops working: an error), and
+/// `expires-soon` in the 14 days before (a warning). Deleted credentials are no one's
+/// concern; an `expires` that is no date (written behind Crypter's back) is left alone.
+pub fn expiry(s: &Snapshot, now: OffsetDateTime) -> Vec<LintFinding> {
+    let today = now.to_offset(time::UtcOffset::UTC).date();
+    let mut out = Vec::new();
+    for env in &s.environments {
+        for c in env.credentials.iter().filter(|c| !c.deleted) {
+            let Some(text) = c.metadata.expires.as_deref() else {
+                continue;
+            };
+            let Some(expires) = crate::credentials::parse_expires(text) else {
+                continue;
+            };
+            let left = (expires - today).whole_days();
+            let (rule, severity, message) = if left <= 0 {
+                (
+                    "expired",
+                    Severity::Error,
+                    format!("it expired on {text}; replace it and set a new expires date"),
+                )
+            } else if left <= EXPIRES_SOON_DAYS {
+                (
+                    "expires-soon",
+                    Severity::Warning,
+                    format!("it expires on {text}, in {left} days; replace it before then"),
+                )
+            } else {
+                continue;
+            };
+            out.push(finding(
+                rule,
+                severity,
+                &env.environment.name,
+                &c.path,
+                message,
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::EnvSnapshot;
@@ -322,5 +368,48 @@ mod tests {
         let mut s = clean();
         s.environments[0].credentials[0].rotation_due = true;
         assert_eq!(run(rotation_overdue, &s).len(), 1);
+    }
+
+    #[test]
+    fn expiry_fires_on_the_day_and_warns_two_weeks_ahead() {
+        let now = OffsetDateTime::parse(
+            "2026-12-07T23:30:00Z",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let mut s = clean();
+        let dates = [
+            "2026-12-07",
+            "2026-11-30",
+            "2026-12-21",
+            "2026-12-22",
+            "soon",
+        ];
+        for (i, d) in dates.iter().enumerate() {
+            let mut c = cred(&format!("exp/{i}"), "staging", "service");
+            c.metadata.expires = Some((*d).into());
+            s.environments[0].credentials.push(c);
+        }
+        let mut gone = cred("exp/deleted", "staging", "service");
+        gone.metadata.expires = Some("2026-12-01".into());
+        gone.deleted = true;
+        s.environments[0].credentials.push(gone);
+        let f: Vec<(String, String, Severity)> = expiry(&s, now)
+            .into_iter()
+            .map(|f| (f.rule, f.path.unwrap_or_default(), f.severity))
+            .collect();
+        let want = [
+            ("expired", "exp/0", Severity::Error),
+            ("expired", "exp/1", Severity::Error),
+            ("expires-soon", "exp/2", Severity::Warning),
+        ];
+        let want: Vec<(String, String, Severity)> = want
+            .iter()
+            .map(|(r, p, s)| ((*r).to_owned(), (*p).to_owned(), *s))
+            .collect();
+        assert_eq!(f, want);
+        assert!(expiry(&s, now)
+            .iter()
+            .any(|f| f.message.contains("2026-11-30")));
     }
 }
