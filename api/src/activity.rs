@@ -63,12 +63,36 @@ activity_actions! {
     /// Any other write to the store.
     StoreWrite => "store.write",
     StoreDelete => "store.delete",
+    // Product events: Crypter's own doings, recorded as marker writes the backend makes
+    // (`crypter/data/events/…`), so they reach the feed through the audit log like the rest.
+    /// The store was frozen (the target is the level).
+    FreezeStart => "freeze.start",
+    /// The store was thawed (the target is the level it had).
+    FreezeThaw => "freeze.thaw",
+    /// A write got through a freeze outside any apply job: who wrote what.
+    FreezeBreach => "freeze.breach",
+    /// A changeset was applied (or redone): the target is its id.
+    ChangesetApply => "changeset.apply",
+    /// A changeset was undone: the target is its id.
+    ChangesetUndo => "changeset.undo",
+    /// An approval request was opened, approved or rejected.
+    RequestOpen => "request.open",
+    RequestApprove => "request.approve",
+    RequestReject => "request.reject",
+    /// A credential's `expires` date is 14 or 3 days away, or today (the target says which).
+    ReminderDue => "reminder.due",
 }
 
 impl ActivityAction {
     /// The noun before the dot (`credential`, `policy`, …).
     pub fn noun(self) -> &'static str {
         self.as_str().split_once('.').map_or("", |(noun, _)| noun)
+    }
+
+    /// Crypter's own events (freeze, changeset, request, reminder), not an audited request
+    /// of OpenBao's.
+    pub fn is_product(self) -> bool {
+        matches!(self.noun(), "freeze" | "changeset" | "request" | "reminder")
     }
 }
 
@@ -103,6 +127,9 @@ pub struct ActivityEvent {
     /// `apply:<job>`), from its `X-Crypter-Purpose` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// A product event's detail: a reminder's `14d`, `3d` or `0d` (days before `expires`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// `GET /api/v1/activity`: newest first; pass `next` back as `before` for the next page.
@@ -199,6 +226,15 @@ mod tests {
             "decrypt",
             "use",
             "export",
+            "start",
+            "thaw",
+            "breach",
+            "apply",
+            "undo",
+            "open",
+            "approve",
+            "reject",
+            "due",
         ];
         let snake = |w: &str| {
             !w.is_empty()

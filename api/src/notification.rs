@@ -79,6 +79,9 @@ pub struct NotificationPayload {
     /// The credential's path inside its environment, or what else the action touched.
     pub path: String,
     pub actor: String,
+    /// A product event's detail: a reminder's `14d`, `3d` or `0d` (days before `expires`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// RFC 3339, as OpenBao audited it.
     pub at: String,
     /// Into the console, relative to its address.

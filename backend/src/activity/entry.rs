@@ -7,6 +7,7 @@
 
 use super::actions;
 use crate::bao::Purpose;
+use crate::records::ProductEvent;
 use crypter_api::ActivityEvent;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -60,7 +61,7 @@ pub fn parse(line: &str) -> Result<Stored, Skip> {
         .and_then(Purpose::parse);
     let mapped = actions::map(path, operation, purpose.as_ref()).ok_or(Skip::NotAnEvent)?;
     let auth = actor_auth(&v);
-    Ok(Stored {
+    let mut stored = Stored {
         nanos,
         event: ActivityEvent {
             id: id.to_owned(),
@@ -77,8 +78,32 @@ pub fn parse(line: &str) -> Result<Stored, Skip> {
             operation: operation.to_owned(),
             outcome: outcome(&v).to_owned(),
             purpose: purpose.map(|p| p.as_header().into_owned()),
+            detail: None,
         },
-    })
+    };
+    product_event(&mut stored.event);
+    Ok(stored)
+}
+
+/// A product event's marker (`records::events`), written by the backend's own identity,
+/// reads as that event: its action, environment, target, and the person it names. A
+/// marker anyone else wrote stays the record write it is.
+fn product_event(event: &mut ActivityEvent) {
+    let backend = format!("approle:{}", crate::bootstrap::BACKEND_ROLE);
+    if event.actor != backend || !actions::is_write(&event.operation) {
+        return;
+    }
+    if let Some(p) = ProductEvent::from_path(&event.path) {
+        event.action = p.action;
+        event.target = match &p.environment {
+            Some(env) => format!("{env}/{}", p.target),
+            None => p.target,
+        };
+        event.environment = p.environment;
+        event.detail = p.detail;
+        event.actor = p.actor;
+        event.entity_id = None;
+    }
 }
 
 fn malformed(field: &str) -> Skip {
@@ -142,6 +167,7 @@ fn outcome(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crypter_api::ActivityAction as A;
     use serde_json::json;
 
     fn entry(path: &str, op: &str, auth: Value, error: Option<&str>) -> String {
@@ -153,6 +179,26 @@ mod tests {
             "error": error,
         })
         .to_string()
+    }
+
+    #[test]
+    fn a_marker_is_a_product_event_only_when_the_backend_wrote_it() {
+        let path = "crypter/data/events/reminder.due/staging/alice/3d/payments/db";
+        let backend = json!({"display_name": "approle", "policies": ["crypter-backend"],
+            "metadata": {"role_name": "crypter-backend"}});
+        let e = parse(&entry(path, "update", backend, None)).unwrap().event;
+        assert_eq!(
+            (e.actor.as_str(), e.action, e.target.as_str()),
+            ("alice", A::ReminderDue, "staging/payments/db")
+        );
+        assert_eq!(e.environment.as_deref(), Some("staging"));
+        assert_eq!(e.detail.as_deref(), Some("3d"));
+        let root = json!({"display_name": "root", "policies": ["root"]});
+        let forged = parse(&entry(path, "update", root, None)).unwrap().event;
+        assert_eq!(
+            (forged.actor.as_str(), forged.action),
+            ("root", A::RecordWrite)
+        );
     }
 
     #[test]

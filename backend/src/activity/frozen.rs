@@ -45,15 +45,8 @@ pub async fn list(
     };
     feed.catch_up().await;
     let mut viewer = Viewer::check(bao, token).await?;
-    let patterns: Vec<Pattern> = window.patterns.iter().map(|p| Pattern::new(p)).collect();
     let to = window.until.and_then(nanos_of);
-    let bookkeeping: Vec<Pattern> = BOOKKEEPING.iter().map(|p| Pattern::new(p)).collect();
-    let writes = feed.between(from, to, MAX_LISTED, |e| {
-        e.outcome == "ok"
-            && actions::is_write(&e.operation)
-            && patterns.iter().any(|p| p.matches(&e.path))
-            && !bookkeeping.iter().any(|p| p.matches(&e.path))
-    });
+    let writes = through(feed, window.patterns, from, to, MAX_LISTED, |_| true);
     viewer.learn(bao, token, writes.iter()).await?;
     out.feed = feed.status();
     for w in writes.into_iter().filter(|w| viewer.sees(w)) {
@@ -71,7 +64,30 @@ pub async fn list(
     Ok(out)
 }
 
-fn job_of(event: &ActivityEvent) -> Option<String> {
+/// Successful writes to `patterns` between `from` and `to` (Unix nanoseconds, `to` open
+/// when `None`), the freeze's own bookkeeping left out, oldest first, at most `max`, and
+/// only those `also` keeps.
+pub fn through(
+    feed: &AuditFeed,
+    patterns: &[String],
+    from: i128,
+    to: Option<i128>,
+    max: usize,
+    also: impl Fn(&ActivityEvent) -> bool,
+) -> Vec<ActivityEvent> {
+    let patterns: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p)).collect();
+    let bookkeeping: Vec<Pattern> = BOOKKEEPING.iter().map(|p| Pattern::new(p)).collect();
+    feed.between(from, to, max, |e| {
+        e.outcome == "ok"
+            && actions::is_write(&e.operation)
+            && patterns.iter().any(|p| p.matches(&e.path))
+            && !bookkeeping.iter().any(|p| p.matches(&e.path))
+            && also(e)
+    })
+}
+
+/// The apply job that made `event`, from its purpose header.
+pub fn job_of(event: &ActivityEvent) -> Option<String> {
     let purpose = Purpose::parse(event.purpose.as_deref()?)?;
     purpose.job().map(str::to_owned)
 }

@@ -302,6 +302,7 @@ mod tests {
                 operation: "update".into(),
                 outcome: "ok".into(),
                 purpose: None,
+                detail: None,
             },
         }
     }

@@ -26,6 +26,9 @@ pub enum Purpose {
     Promote,
     /// Counting a key's ciphertexts in credential fields ("scan ciphertexts").
     Scan,
+    /// A thaw putting the policies back: the freeze watcher does not call these writes
+    /// breaches (only the thawer's own, to the policies the freeze wrote).
+    Thaw,
 }
 
 impl Purpose {
@@ -39,6 +42,7 @@ impl Purpose {
             Self::Verify => "verify".into(),
             Self::Promote => "promote".into(),
             Self::Scan => "scan".into(),
+            Self::Thaw => "thaw".into(),
             Self::Apply(job) => format!("apply:{job}").into(),
         }
     }
@@ -53,6 +57,7 @@ impl Purpose {
             "verify" => Some(Self::Verify),
             "promote" => Some(Self::Promote),
             "scan" => Some(Self::Scan),
+            "thaw" => Some(Self::Thaw),
             other => {
                 let job = other.strip_prefix("apply:")?;
                 let ok = !job.is_empty()
@@ -87,6 +92,7 @@ mod tests {
             Purpose::Verify,
             Purpose::Promote,
             Purpose::Scan,
+            Purpose::Thaw,
             Purpose::Apply("job-00ff".into()),
         ] {
             assert_eq!(Purpose::parse(&p.as_header()), Some(p));

@@ -26,8 +26,9 @@ use serde_json::json;
 /// activity to OpenBao's audit device; 3 keeps sessions and jobs in the store (a transit
 /// key for session tokens, job owner markers) and adds keys (a transit mount per environment
 /// that refuses key creation by encryption, and the policies' rules on keys), and the
-/// backend's digest key for the lint.
-pub const BOOTSTRAP_VERSION: u64 = 4;
+/// backend's digest key for the lint. 4 added restore points and notifications; 5 lets
+/// the backend record product events and read the freeze record (it watches for breaches).
+pub const BOOTSTRAP_VERSION: u64 = 5;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
 /// The environments every store starts with: (name, description, colour, protected).

@@ -463,6 +463,16 @@ path "crypter/metadata/changesets/restore-points/@*" {
 path "crypter/metadata/changesets/restore-point-chunks/@*" {
   capabilities = ["delete", "list"]
 }
+# Product events (freeze, thaw, breach, changeset applied or undone, reminder): marker
+# writes of the backend's own, which the audit log carries to the activity feed. Nobody
+# else may write them, so nobody else can make one up.
+path "crypter/data/events/*" {
+  capabilities = ["create", "update"]
+}
+# The freeze record, read by the freeze watcher (it announces freezes, thaws, breaches).
+path "crypter/data/freeze/state" {
+  capabilities = ["read"]
+}
 # Notifications: the backend delivers, so it reads the subscriptions (never writes them:
 # admins and operators do) and opens their signing secrets with the sessions' transit key
 # (above). Its own delivery state, which only it writes: per subscription a cursor, a

@@ -13,7 +13,10 @@ use super::plan::{Plan, Work, PARALLELISM};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::jobs::JobHandle;
-use crypter_api::{ChangelogResult, ChangesetCursor, EnvName, ItemAction, PlanItem};
+use crate::records::ProductEvent;
+use crypter_api::{
+    ActivityAction, ChangelogResult, ChangesetCursor, EnvName, ItemAction, PlanItem,
+};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use std::ops::Range;
@@ -203,7 +206,23 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
     record.at = now();
     changelog::save(&r.bao, &r.token, &record)
         .await
-        .map_err(Halt::Failed)
+        .map_err(Halt::Failed)?;
+    if let Some(records) = &r.records {
+        let action = match record.result {
+            ChangelogResult::Undone => ActivityAction::ChangesetUndo,
+            _ => ActivityAction::ChangesetApply,
+        };
+        records
+            .emit(ProductEvent {
+                action,
+                environment: None,
+                actor: r.actor.clone(),
+                target: w.cs.id.clone(),
+                detail: None,
+            })
+            .await;
+    }
+    Ok(())
 }
 
 /// What the changelog records once a changeset's items all ran; an undo (or redo) also

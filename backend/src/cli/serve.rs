@@ -111,8 +111,9 @@ async fn run_external(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Serve one instance until SIGTERM (or Ctrl-C), with its background loops: the store's
-/// health, and the sweeps of ended sessions and old jobs. On the signal it stops taking
-/// requests and hands its running jobs over, within 10 s.
+/// health, the sweeps of ended sessions and old jobs, notifications' delivery and the
+/// freeze watcher. On the signal it stops taking requests and hands its running jobs
+/// over, within 10 s.
 pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let mut loops = vec![
         state.bao.spawn_health_loop(),
@@ -122,6 +123,11 @@ pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> an
             state.activity.clone(),
             state.records.clone(),
             crate::notifications::deliver::Schedule::default(),
+        ),
+        crate::notifications::watch::spawn(
+            state.activity.clone(),
+            state.records.clone(),
+            std::time::Duration::from_secs(1),
         ),
     ];
     if let Some(s) = state.settings.restore_points {

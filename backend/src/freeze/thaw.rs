@@ -60,11 +60,12 @@ pub async fn thaw(
     if !conflicts.is_empty() && !opts.force {
         return Err(conflict_error(conflicts, "thawing"));
     }
+    let thawing = bao.with_purpose(crate::bao::Purpose::Thaw);
     for name in record.written.keys() {
         let Some(original) = snapshot.original(name) else {
             continue;
         };
-        write_policy(bao, token, name, &original.hcl)
+        write_policy(&thawing, token, name, &original.hcl)
             .await
             .map_err(|e| {
                 AppError::Conflict(format!(

@@ -6,6 +6,7 @@
 //! - `validate`: what a subscription may name.
 //! - `deliver`: the background loop; `lease`: one instance per subscription delivers;
 //!   `state`: cursors and dead letters; `send` and `sign`: one signed POST.
+//! - `watch`: the freeze watcher, which records freezes, thaws and breaches as events.
 
 pub mod deliver;
 pub mod lease;
@@ -14,6 +15,7 @@ pub mod sign;
 pub mod state;
 pub mod subscriptions;
 pub mod validate;
+pub mod watch;
 
 /// Record prefixes under `crypter/data/`. Subscriptions are admins' and operators'
 /// records; the others are the backend's own bookkeeping.

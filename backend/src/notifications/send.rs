@@ -20,10 +20,12 @@ pub fn payload(event: &ActivityEvent, subscription: &str) -> NotificationPayload
             .to_owned(),
         None => event.target.clone(),
     };
-    let link = match &event.environment {
-        Some(env) if event.action.noun() == "credential" => {
+    let link = match (&event.environment, event.action.noun()) {
+        (Some(env), "credential" | "reminder") => {
             format!("/credentials?environment={}&path={}", enc(env), enc(&path))
         }
+        (_, "freeze") => "/freeze".to_owned(),
+        (_, "changeset") => format!("/changesets?id={}", enc(&path)),
         _ => format!("/activity?action={}", event.action),
     };
     NotificationPayload {
@@ -32,6 +34,7 @@ pub fn payload(event: &ActivityEvent, subscription: &str) -> NotificationPayload
         environment: event.environment.clone(),
         path,
         actor: event.actor.clone(),
+        detail: event.detail.clone(),
         at: event.time.clone(),
         link,
         subscription: subscription.to_owned(),

@@ -3,9 +3,11 @@
 //! place that identity's token is used; its policy reaches these records and the transit
 //! key that seals session tokens, nothing that holds secrets or grants rights.
 
+pub mod events;
 mod identity;
 mod transit;
 
+pub use events::ProductEvent;
 pub use transit::{DIGEST_KEY, TRANSIT_KEY, TRANSIT_MOUNT};
 
 use crate::bao::kv::{self, KvError, Mount};

@@ -140,6 +140,7 @@ pub async fn test(
         operation: "update".into(),
         outcome: "ok".into(),
         purpose: None,
+        detail: None,
     };
     let mut payload = send::payload(&sample, &sub.id);
     payload.test = true;

@@ -380,7 +380,7 @@ mod upgrade {
             "upgraded policy crypter-admin",
             "mounted transit at transit/staging/ (refusing key creation by encryption)",
             "transit/production/ refuses key creation by encryption",
-            "bootstrap version 2 -> 4",
+            "bootstrap version 2 -> 5",
         ] {
             assert!(
                 out.contains(&format!("changed: {change}")),
@@ -393,7 +393,7 @@ mod upgrade {
         assert_eq!(code, 0);
         assert_eq!(
             out.trim(),
-            "nothing to change: the store is at bootstrap version 4"
+            "nothing to change: the store is at bootstrap version 5"
         );
     }
 

@@ -466,3 +466,184 @@ async fn openbao_decides_who_manages_subscriptions() {
         403
     );
 }
+
+const ONE_PUT: &str = r#"id = "001-notify"
+author = "ana"
+description = "one generated credential"
+environment = "staging"
+[[operations]]
+op = "put_credential"
+path = "notify/generated"
+class = "service"
+owner = "ana"
+generate = { length = 16, charset = "hex" }
+"#;
+
+/// Product events reach subscriptions through the audit log like any other: a changeset
+/// applied and undone, a freeze, a write that got through it, and the thaw, each once, in
+/// that order, naming the person (never the backend's own identity).
+#[tokio::test]
+async fn freezes_breaches_thaws_applies_and_undos_are_delivered_as_events() {
+    let t = crate::changesets::spawn_changesets().await;
+    let app = &t.app;
+    let (receiver, url) = Receiver::start().await;
+    let actions = [
+        "changeset.apply",
+        "changeset.undo",
+        "freeze.start",
+        "freeze.breach",
+        "freeze.thaw",
+    ];
+    let body = json!({"name": "product", "target": {"kind": "webhook", "url": url},
+        "actions": actions});
+    let r = t
+        .client
+        .post(app.url("/notifications/subscriptions"))
+        .header(crypter_api::CSRF_HEADER, &t.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_status(r, StatusCode::CREATED).await;
+    let _deliver = deliver_for(app, fast());
+    let _watch = crypter::notifications::watch::spawn(
+        app.state.activity.clone(),
+        app.state.records.clone(),
+        Duration::from_millis(200),
+    );
+    let records = app.state.records.clone();
+    eventually("the watcher's first look", Duration::from_secs(10), || {
+        let records = records.clone();
+        async move {
+            let state = records.read("notifications/cursors/watch-freeze").await;
+            state.ok().flatten().map(|_| ())
+        }
+    })
+    .await;
+
+    crate::changesets::write_file(t.dir.path(), "001-notify.toml", ONE_PUT);
+    t.plan_and_apply().await;
+    let r = t
+        .client
+        .post(app.url("/changesets/001-notify/undo"))
+        .header(crypter_api::CSRF_HEADER, &t.csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let undo = expect_status(r, StatusCode::OK).await;
+    let r = t.apply_raw(json!({ "plan_hash": undo["plan_hash"] })).await;
+    let started = expect_status(r, StatusCode::ACCEPTED).await;
+    let job = t.wait(started["job_id"].as_str().unwrap()).await;
+    assert_eq!(job.state, crypter_api::JobState::Done, "{job:?}");
+
+    app.freeze_ok(&t.client, &t.csrf, "provisioning").await;
+    wait_paths(&receiver, 3, Duration::from_secs(15)).await;
+    let policy = json!({"policy": "path \"x/*\" { capabilities = [\"read\"] }"});
+    app.bao
+        .write("sys/policies/acl/notify-breach", &app.root, &policy)
+        .await
+        .unwrap();
+    wait_paths(&receiver, 4, Duration::from_secs(15)).await;
+    let r = app.thaw(&t.client, &t.csrf, None).await;
+    expect_status(r, StatusCode::OK).await;
+    wait_paths(&receiver, 5, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let got: Vec<(String, String, String)> = receiver
+        .bodies()
+        .iter()
+        .map(|b| {
+            let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
+            (s("action"), s("path"), s("actor"))
+        })
+        .collect();
+    let want = [
+        ("changeset.apply", "001-notify", "admin"),
+        ("changeset.undo", "001-notify", "admin"),
+        ("freeze.start", "provisioning", "admin"),
+        ("freeze.breach", "policy/notify-breach", "root"),
+        ("freeze.thaw", "provisioning", "admin"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, p, w)| ((*a).into(), (*p).into(), (*w).into()))
+        .collect();
+    assert_eq!(got, want, "each once, in order");
+    let links: Vec<String> = receiver
+        .bodies()
+        .iter()
+        .map(|b| b["link"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(links[0], "/changesets?id=001-notify");
+    assert_eq!(links[2], "/freeze");
+
+    // Nobody else can make a product event up: the marker path is the backend's alone.
+    let token = app.bao_login("admin", ADMIN_PASSWORD).await;
+    let forged = "crypter/data/events/freeze.thaw/-/admin/-/provisioning";
+    assert_eq!(
+        app.bao_status(&token, Method::POST, forged, json!({"data": {}}))
+            .await,
+        403
+    );
+}
+
+/// Two `crypter serve` processes over one store. The one delivering is SIGKILLed in the
+/// middle of a stream of writes; the other takes the lease over once it is stale and
+/// delivers the rest: nothing lost, in order, and at most the event in flight twice.
+#[tokio::test]
+async fn a_sigkill_of_the_delivering_process_loses_nothing_and_the_other_takes_over() {
+    use crate::changesets::process::start_with;
+    use crypter::embedded::free_loopback_port;
+    let app = spawn_app().await;
+    let log = app.bao_process.as_ref().unwrap().audit_log().unwrap();
+    let log = log.display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = ["--audit-log", log.as_str()];
+    let port = free_loopback_port().unwrap();
+    let mut first = start_with(&app.bao, &app.root, dir.path(), port, None, &extra).await;
+    let (receiver, url) = Receiver::start().await;
+    let body = json!({"name": "ops", "target": {"kind": "webhook", "url": url},
+        "environments": ["staging"], "path_prefix": "notify/", "actions": ["credential.write"]});
+    let r = first
+        .client
+        .post(format!("{}/api/v1/notifications/subscriptions", first.addr))
+        .header(crypter_api::CSRF_HEADER, &first.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_status(r, StatusCode::CREATED).await;
+    let want: Vec<String> = (0..30).map(|i| format!("notify/k{i:02}")).collect();
+    for p in &want[..5] {
+        write_direct(&app, "staging", p, "v").await;
+    }
+    // Only the first runs: it holds the lease and delivers.
+    wait_paths(&receiver, 5, Duration::from_secs(15)).await;
+    let port = free_loopback_port().unwrap();
+    let _second = start_with(&app.bao, &app.root, dir.path(), port, None, &extra).await;
+    for p in &want[5..12] {
+        write_direct(&app, "staging", p, "v").await;
+    }
+    wait_paths(&receiver, 8, Duration::from_secs(15)).await;
+    first.child.start_kill().unwrap();
+    first.child.wait().await.unwrap();
+    for p in &want[12..] {
+        write_direct(&app, "staging", p, "v").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The lease goes stale after 30 s without a heartbeat; then the second delivers.
+    let got = eventually("every event", Duration::from_secs(75), || async {
+        let mut p = receiver.paths();
+        p.dedup();
+        (p.len() >= want.len()).then_some(p)
+    })
+    .await;
+    assert_eq!(got, want, "none lost, in order");
+    let twice = receiver.paths().len() - want.len();
+    assert!(
+        twice <= 1,
+        "{twice} delivered twice: {:?}",
+        receiver.paths()
+    );
+}

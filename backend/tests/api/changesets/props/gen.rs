@@ -151,10 +151,10 @@ fn env_or_new() -> impl Strategy<Value = usize> {
 fn op() -> impl Strategy<Value = Op> {
     let overwrite = || prop::bool::weighted(0.85);
     prop_oneof![
-        1 => any::<bool>().prop_map(|named| Op::CreateEnv { named }),
+        2 => any::<bool>().prop_map(|named| Op::CreateEnv { named }),
         1 => (0..2usize, any::<bool>(), 0..3usize)
             .prop_map(|(role, machine, env)| Op::CreateRole { role, machine, env }),
-        1 => (0..2usize, 0..3usize).prop_map(|(role, env)| Op::UpdateGrants { role, env }),
+        3 => (0..2usize, 0..3usize).prop_map(|(role, env)| Op::UpdateGrants { role, env }),
         1 => (0..2usize).prop_map(|role| Op::DeleteRole { role }),
         2 => (path(), 8..12u16, overwrite())
             .prop_map(|(path, length, overwrite)| Op::PutGenerate { path, length, overwrite }),
@@ -170,7 +170,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (prefix(), any::<bool>(), any::<bool>(), any::<bool>())
             .prop_map(|(prefix, owner, add, remove)| Op::Retag { prefix, owner, add, remove }),
         2 => path().prop_map(|prefix| Op::Delete { prefix }),
-        1 => (0..2usize).prop_map(|key| Op::CreateKey { key }),
+        3 => (0..2usize).prop_map(|key| Op::CreateKey { key }),
         1 => (0..2usize).prop_map(|key| Op::RotateKey { key }),
         3 => prop_oneof![2 => Just(String::new()), 1 => prefix()]
             .prop_map(|prefix| Op::Rewrap { prefix }),
