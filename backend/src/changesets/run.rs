@@ -207,22 +207,28 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
     changelog::save(&r.bao, &r.token, &record)
         .await
         .map_err(Halt::Failed)?;
-    if let Some(records) = &r.records {
-        let action = match record.result {
-            ChangelogResult::Undone => ActivityAction::ChangesetUndo,
-            _ => ActivityAction::ChangesetApply,
-        };
-        records
-            .emit(ProductEvent {
-                action,
-                environment: None,
-                actor: r.actor.clone(),
-                target: w.cs.id.clone(),
-                detail: None,
-            })
-            .await;
-    }
+    announce(r, w, record.result).await;
     Ok(())
+}
+
+/// The product event of a finished run (`changeset.apply` or `changeset.undo`), recorded
+/// by the backend's own identity; the CLI, which has none, records nothing.
+async fn announce(r: &Runner, w: &Work, result: ChangelogResult) {
+    let Some(records) = &r.records else {
+        return;
+    };
+    let action = match result {
+        ChangelogResult::Undone => ActivityAction::ChangesetUndo,
+        _ => ActivityAction::ChangesetApply,
+    };
+    let event = ProductEvent {
+        action,
+        environment: None,
+        actor: r.actor.clone(),
+        target: w.cs.id.clone(),
+        detail: None,
+    };
+    records.emit(event).await;
 }
 
 /// What the changelog records once a changeset's items all ran; an undo (or redo) also
