@@ -37,6 +37,8 @@ pub struct Settings {
     pub embedded_data_dir: Option<PathBuf>,
     /// Named restore points of every environment on a schedule (`None`: by hand only).
     pub restore_points: Option<crate::restore_points::schedule::Schedule>,
+    /// How often an instance sweeps credentials' `expires` dates for reminders.
+    pub reminders_every: Duration,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             snapshots_dir: None,
             embedded_data_dir: None,
             restore_points: None,
+            reminders_every: Duration::from_secs(600),
         }
     }
 }

@@ -136,6 +136,10 @@ pub struct ServerArgs {
     #[arg(long, env = "CRYPTER_RESTORE_POINTS_KEEP", default_value_t = 14,
         value_parser = clap::value_parser!(u64).range(1..=1_000))]
     pub restore_points_keep: u64,
+    /// How often credentials' `expires` dates are swept for reminders, in seconds.
+    #[arg(long, env = "CRYPTER_REMINDERS_EVERY_SECS", default_value_t = 600, hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub reminders_every_secs: u64,
 }
 
 impl ServerArgs {
@@ -166,6 +170,7 @@ impl ServerArgs {
                     keep: usize::try_from(self.restore_points_keep).unwrap_or(14),
                 }
             }),
+            reminders_every: Duration::from_secs(self.reminders_every_secs),
             ..Settings::default()
         }
     }
@@ -188,6 +193,7 @@ impl ServerArgs {
                 self.restore_points_every_hours
             ),
             format!("--restore-points-keep={}", self.restore_points_keep),
+            format!("--reminders-every-secs={}", self.reminders_every_secs),
         ];
         if self.secure_cookies {
             out.push("--secure-cookies".into());

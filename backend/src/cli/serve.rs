@@ -129,6 +129,12 @@ pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> an
             state.records.clone(),
             std::time::Duration::from_secs(1),
         ),
+        crate::notifications::reminders::spawn(
+            state.records.clone(),
+            crate::notifications::reminders::Schedule {
+                every: state.settings.reminders_every,
+            },
+        ),
     ];
     if let Some(s) = state.settings.restore_points {
         let records = state.records.clone();

@@ -6,10 +6,12 @@
 //! - `validate`: what a subscription may name.
 //! - `deliver`: the background loop; `lease`: one instance per subscription delivers;
 //!   `state`: cursors and dead letters; `send` and `sign`: one signed POST.
+//! - `reminders`: `reminder.due` events before and on credentials' `expires` dates.
 //! - `watch`: the freeze watcher, which records freezes, thaws and breaches as events.
 
 pub mod deliver;
 pub mod lease;
+pub mod reminders;
 pub mod send;
 pub mod sign;
 pub mod state;
