@@ -37,6 +37,45 @@ async fn raw_shared_and_unexpected(app: &TestApp, c: &Caller) {
         .await;
 }
 
+/// Credentials for `expired` (`staging/certs/today`, `staging/certs/last-week`) and
+/// `expires-soon` (`staging/certs/soon`), and one a month away that neither flags.
+async fn expiring(app: &TestApp, c: &Caller) {
+    let expire = |path: &'static str, days: i64| {
+        let date =
+            (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string();
+        async move {
+            let body = json!({"data": {"v": path}, "class": "key", "owner": "o", "expires": date});
+            assert_eq!(
+                app.put_credential(c, "staging", path, body).await.status(),
+                StatusCode::OK
+            );
+        }
+    };
+    expire("certs/today", 0).await;
+    expire("certs/last-week", -7).await;
+    expire("certs/soon", 5).await;
+    expire("certs/next-month", 30).await;
+}
+
+fn expiry_found(findings: &[LintFinding]) {
+    for path in ["certs/today", "certs/last-week"] {
+        assert!(has(findings, "expired", "staging", path), "{findings:?}");
+    }
+    let expired = findings.iter().find(|f| f.rule == "expired").unwrap();
+    assert_eq!(expired.severity, crypter_api::Severity::Error);
+    assert!(expired.message.contains("expired on 20"), "{expired:?}");
+    assert!(
+        has(findings, "expires-soon", "staging", "certs/soon"),
+        "{findings:?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.path.as_deref() == Some("certs/next-month")),
+        "{findings:?}"
+    );
+}
+
 #[tokio::test]
 async fn lint_is_quiet_on_a_clean_store() {
     let app = spawn_app().await;
@@ -80,6 +119,7 @@ async fn every_credential_rule_fires() {
     };
     rotate("keys/now", 0).await;
     rotate("keys/later", 30).await;
+    expiring(&app, &c).await;
     let findings = app.lint(&c).await;
     assert!(
         has(&findings, "environment-mismatch", "staging", "svc/moved"),
@@ -110,6 +150,7 @@ async fn every_credential_rule_fires() {
         !has(&findings, "rotation-overdue", "staging", "keys/later"),
         "{findings:?}"
     );
+    expiry_found(&findings);
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
     let future = crypter::lint::run_at(&app.bao, &app.root, crypter::lint::Digests::ReadAll, later)
         .await

@@ -28,6 +28,7 @@ mod keys;
 mod lint;
 mod listing;
 mod notifications;
+mod reminders;
 mod restore_points;
 mod roles;
 mod routes;
