@@ -146,6 +146,7 @@ fn Meta(detail: CredentialDetail) -> impl IntoView {
             <dt>"Labels"</dt><dd>{m.labels.join(", ")}</dd>
             <dt>"Environment"</dt><dd data-testid="meta-environment">{or_dash(m.environment)}</dd>
             <dt>"Created by"</dt><dd>{or_dash(m.created_by)}</dd>
+            <dt>"Expires"</dt><dd data-testid="meta-expires">{or_dash(m.expires)}</dd>
             <dt>"Rotate after"</dt>
             <dd>
                 {m.rotate_after_days.map(|d| format!("{d} days")).unwrap_or_else(|| "-".into())}

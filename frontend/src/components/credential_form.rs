@@ -22,6 +22,7 @@ struct MetaFields {
     description: RwSignal<String>,
     labels: RwSignal<String>,
     rotate: RwSignal<String>,
+    expires: RwSignal<String>,
 }
 
 impl MetaFields {
@@ -36,6 +37,7 @@ impl MetaFields {
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
             ),
+            expires: RwSignal::new(meta.expires.clone().unwrap_or_default()),
         }
     }
 
@@ -57,6 +59,8 @@ impl MetaFields {
                 .filter(|l| !l.is_empty())
                 .collect(),
             rotate_after_days: opt(self.rotate).and_then(|d| d.parse().ok()),
+            // Always sent: an emptied field removes the date.
+            expires: Some(self.expires.get_untracked().trim().to_owned()),
             cas,
         }
     }
@@ -155,6 +159,8 @@ pub fn CredentialForm(
             <input id="cred-labels" data-testid="cred-labels" bind:value=meta.labels />
             <label for="cred-rotate">"Rotate after (days)"</label>
             <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=meta.rotate />
+            <label for="cred-expires">"Expires"</label>
+            <input id="cred-expires" data-testid="cred-expires" type="date" bind:value=meta.expires />
             <ErrorBox error=error />
             <div class="row">
                 <button type="submit" class="primary" data-testid="cred-save"
