@@ -212,7 +212,10 @@ pub fn expiry(s: &Snapshot, now: OffsetDateTime) -> Vec<LintFinding> {
                 (
                     "expires-soon",
                     Severity::Warning,
-                    format!("it expires on {text}, in {left} days; replace it before then"),
+                    format!(
+                        "it expires on {text}, in {left} day{}; replace it before then",
+                        if left == 1 { "" } else { "s" }
+                    ),
                 )
             } else {
                 continue;
