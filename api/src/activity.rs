@@ -79,8 +79,11 @@ activity_actions! {
     RequestOpen => "request.open",
     RequestApprove => "request.approve",
     RequestReject => "request.reject",
-    /// A credential's `expires` date is 14 or 3 days away, or today (the target says which).
+    /// A credential's `expires` date is 14 or 3 days away, or today (the detail says which).
     ReminderDue => "reminder.due",
+    /// A change to an environment with an approval rule that no approved request made
+    /// (an admin's, or anyone's straight at OpenBao): who changed what.
+    ApprovalBypass => "approval.bypass",
 }
 
 impl ActivityAction {
@@ -92,7 +95,10 @@ impl ActivityAction {
     /// Crypter's own events (freeze, changeset, request, reminder), not an audited request
     /// of OpenBao's.
     pub fn is_product(self) -> bool {
-        matches!(self.noun(), "freeze" | "changeset" | "request" | "reminder")
+        matches!(
+            self.noun(),
+            "freeze" | "changeset" | "request" | "reminder" | "approval"
+        )
     }
 }
 
@@ -159,6 +165,19 @@ pub struct AuditSource {
     pub entries: u64,
     /// Why it cannot be read right now, if it cannot.
     pub error: Option<String>,
+}
+
+/// `GET /api/v1/environments/{env}/approvals/bypassed`: every audited change to the
+/// environment since its rule was set that no approved request made, whoever made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BypassedWrites {
+    pub environment: String,
+    /// When the rule was set; `None` when the environment has none.
+    pub since: Option<String>,
+    pub feed: AuditFeedStatus,
+    /// Oldest first.
+    pub writes: Vec<ActivityEvent>,
 }
 
 /// `GET /api/v1/freeze/writes`: every audited, successful write to a frozen path since the
@@ -235,6 +254,7 @@ mod tests {
             "approve",
             "reject",
             "due",
+            "bypass",
         ];
         let snake = |w: &str| {
             !w.is_empty()

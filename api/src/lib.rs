@@ -5,6 +5,7 @@
 //! `RoleName`, `KeyName`): a value of one of these types has already passed the product's rules.
 
 mod activity;
+mod approval;
 mod changeset;
 mod cluster;
 mod compare;
@@ -28,7 +29,11 @@ pub mod url;
 
 pub use activity::{
     ActivityAction, ActivityEvent, ActivityPage, ApplyWrites, AuditFeedStatus, AuditSource,
-    FrozenWrites,
+    BypassedWrites, FrozenWrites,
+};
+pub use approval::{
+    ApprovalRequest, ApprovalRule, ApprovalRuleSet, ChangeFields, RequestOpened, RequestState,
+    RequestedChange, Vote, VoteCast,
 };
 pub use changeset::{
     ApplyRequest, ApplyStarted, ChangelogResult, ChangesetCursor, ChangesetLock, ChangesetPlan,

@@ -3,6 +3,7 @@
 //! own OpenBao token, kept server-side) and the logic that spans several OpenBao calls.
 
 pub mod activity;
+pub mod approvals;
 pub mod bao;
 pub mod bootstrap;
 pub mod changesets;

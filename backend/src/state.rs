@@ -1,4 +1,5 @@
 use crate::activity::AuditFeed;
+use crate::approvals::carry::Carrier;
 use crate::bao::Bao;
 use crate::bootstrap::BackendCredentials;
 use crate::clock::{Clock, SystemClock};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub listings: ListingCache,
     /// OpenBao's audit log, read for the Activity page, the Freeze page and reports.
     pub activity: AuditFeed,
+    /// Carries out approved requests as `crypter-carrier`.
+    pub carrier: Carrier,
     draining: Arc<AtomicBool>,
 }
 
@@ -55,7 +58,14 @@ impl AppState {
             settings.audit_logs.clone(),
             settings.audit_ingest_file.clone(),
         );
+        let carrier_credentials = credentials.carrier.clone();
         let records = Records::new(bao.clone(), credentials);
+        let carrier = Carrier {
+            bao: bao.clone(),
+            records: records.clone(),
+            credentials: carrier_credentials,
+            clock: clock.clone(),
+        };
         let sessions = SessionStore::new(
             records.clone(),
             clock.clone(),
@@ -75,6 +85,7 @@ impl AppState {
             freeze: FreezeCache::default(),
             listings: ListingCache::default(),
             activity,
+            carrier,
             draining: Arc::default(),
         }
     }

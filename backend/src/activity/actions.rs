@@ -439,7 +439,10 @@ mod tests {
             assert_eq!(got, Some(*want), "{path} {op}");
             produced.insert(*want);
         }
-        let all: std::collections::BTreeSet<A> = A::ALL.iter().copied().collect();
+        // Product events come from the backend's markers (`records::events`), not from
+        // this mapping: their own test covers every one of them.
+        let all: std::collections::BTreeSet<A> =
+            A::ALL.iter().copied().filter(|a| !a.is_product()).collect();
         assert_eq!(
             produced, all,
             "every action has a sample the mapping produces"

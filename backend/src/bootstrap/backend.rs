@@ -15,11 +15,45 @@ use std::path::Path;
 pub const BACKEND_ROLE: &str = "crypter-backend";
 const ROLE_PATH: &str = "auth/approle/role/crypter-backend";
 
-/// A role-id and secret-id for `crypter-backend`. Its `Debug` hides the secret-id.
+/// The identity that exists only to carry out approved requests (`approvals::carry`):
+/// its policy reaches the ruled environments' credentials and nothing else.
+pub const CARRIER_ROLE: &str = "crypter-carrier";
+const CARRIER_PATH: &str = "auth/approle/role/crypter-carrier";
+
+/// A role-id and secret-id for `crypter-backend`, and one for `crypter-carrier`. Its
+/// `Debug` hides the secret-ids.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct BackendCredentials {
     pub role_id: String,
     pub secret_id: String,
+    /// Files written before approvals existed have none: approved requests then wait
+    /// until `crypter bootstrap --backend-credentials` writes the file again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<AppRoleCredentials>,
+}
+
+/// One AppRole's role-id and secret-id.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct AppRoleCredentials {
+    pub role_id: String,
+    pub secret_id: String,
+}
+
+impl std::fmt::Debug for AppRoleCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppRoleCredentials")
+            .field("role_id", &self.role_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppRoleCredentials {
+    /// Log in: the token.
+    pub async fn login(&self, bao: &Bao) -> Result<SecretString, BaoError> {
+        approle_login(bao, &self.role_id, &self.secret_id)
+            .await
+            .map(|(t, _)| t)
+    }
 }
 
 impl std::fmt::Debug for BackendCredentials {
@@ -70,11 +104,22 @@ impl BackendCredentials {
 
     /// Log in: the token and its TTL in seconds.
     pub async fn login_with_ttl(&self, bao: &Bao) -> Result<(SecretString, u64), BaoError> {
+        approle_login(bao, &self.role_id, &self.secret_id).await
+    }
+}
+
+/// An AppRole login: the token and its TTL in seconds.
+async fn approle_login(
+    bao: &Bao,
+    role_id: &str,
+    secret_id: &str,
+) -> Result<(SecretString, u64), BaoError> {
+    {
         let answer = bao
             .unauthenticated(
                 reqwest::Method::POST,
                 "auth/approle/login",
-                Some(&json!({ "role_id": self.role_id, "secret_id": self.secret_id })),
+                Some(&json!({ "role_id": role_id, "secret_id": secret_id })),
             )
             .await?
             .unwrap_or_default();
@@ -95,14 +140,27 @@ pub(super) async fn ensure_role(
     token: &SecretString,
     report: &mut BootstrapReport,
 ) -> anyhow::Result<()> {
+    ensure_approle(bao, token, BACKEND_ROLE, 3600, report).await?;
+    ensure_approle(bao, token, CARRIER_ROLE, 600, report).await
+}
+
+/// The AppRole `name` with the policy of the same name.
+async fn ensure_approle(
+    bao: &Bao,
+    token: &SecretString,
+    name: &str,
+    ttl: u64,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let path = format!("auth/approle/role/{name}");
     let want = json!({
-        "token_policies": ["crypter-backend"],
-        "token_ttl": 3600,
+        "token_policies": [name],
+        "token_ttl": ttl,
         "token_max_ttl": 86400,
         "secret_id_num_uses": 0,
         "secret_id_ttl": 0,
     });
-    if let Some(live) = bao.read(ROLE_PATH, token).await? {
+    if let Some(live) = bao.read(&path, token).await? {
         let data = &live["data"];
         let same = want
             .as_object()
@@ -111,12 +169,12 @@ pub(super) async fn ensure_role(
             return Ok(());
         }
     }
-    bao.write(ROLE_PATH, token, &want)
+    bao.write(&path, token, &want)
         .await
-        .context("writing the backend's AppRole")?;
-    report.changes.push(format!(
-        "wrote AppRole {BACKEND_ROLE} (policy crypter-backend)"
-    ));
+        .with_context(|| format!("writing the AppRole {name}"))?;
+    report
+        .changes
+        .push(format!("wrote AppRole {name} (policy {name})"));
     Ok(())
 }
 
@@ -125,25 +183,35 @@ pub async fn issue_credentials(
     bao: &Bao,
     token: &SecretString,
 ) -> anyhow::Result<BackendCredentials> {
+    let backend = issue(bao, token, ROLE_PATH).await?;
+    let carrier = issue(bao, token, CARRIER_PATH).await?;
+    Ok(BackendCredentials {
+        role_id: backend.role_id,
+        secret_id: backend.secret_id,
+        carrier: Some(carrier),
+    })
+}
+
+async fn issue(bao: &Bao, token: &SecretString, role: &str) -> anyhow::Result<AppRoleCredentials> {
     let role_id = bao
-        .read(&format!("{ROLE_PATH}/role-id"), token)
+        .read(&format!("{role}/role-id"), token)
         .await?
         .and_then(|v| {
             v.pointer("/data/role_id")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         })
-        .context("the backend's AppRole has no role-id; run crypter bootstrap first")?;
+        .with_context(|| format!("{role} has no role-id; run crypter bootstrap first"))?;
     let secret_id = bao
-        .write(&format!("{ROLE_PATH}/secret-id"), token, &json!({}))
+        .write(&format!("{role}/secret-id"), token, &json!({}))
         .await?
         .and_then(|v| {
             v.pointer("/data/secret_id")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         })
-        .context("OpenBao issued no secret-id for the backend")?;
-    Ok(BackendCredentials { role_id, secret_id })
+        .with_context(|| format!("OpenBao issued no secret-id for {role}"))?;
+    Ok(AppRoleCredentials { role_id, secret_id })
 }
 
 /// The store's bootstrap version (0 when never bootstrapped, 1 for the first release,

@@ -12,9 +12,12 @@ mod policies;
 mod steps;
 
 pub use backend::{
-    check_version, issue_credentials, BackendCredentials, VersionCheck, BACKEND_ROLE,
+    check_version, issue_credentials, AppRoleCredentials, BackendCredentials, VersionCheck,
+    BACKEND_ROLE, CARRIER_ROLE,
 };
-pub use policies::{ADMIN_POLICY, AUDIT_INGEST_POLICY, BACKEND_POLICY, OPERATOR_POLICY};
+pub use policies::{
+    carrier_policy, ADMIN_POLICY, AUDIT_INGEST_POLICY, BACKEND_POLICY, OPERATOR_POLICY,
+};
 
 use crate::bao::Bao;
 use anyhow::Context;
@@ -67,6 +70,20 @@ pub struct BootstrapReport {
     pub from_version: u64,
 }
 
+/// The carrier's policy, for the environments that have an approval rule now.
+async fn ensure_carrier_policy(
+    bao: &Bao,
+    token: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    let rules = crate::roles::rules::load(bao, token)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.cause_chain()))?;
+    let ruled = rules.into_iter().map(|r| r.environment).collect();
+    let hcl = policies::carrier_policy(&ruled);
+    steps::ensure_policy(bao, token, CARRIER_ROLE, &hcl, report).await
+}
+
 /// Bootstrap or upgrade the store with `token` (root, or an operator's). The admin user is
 /// created, with `admin_password`, only when a password is given and the user is missing.
 pub async fn bootstrap(
@@ -96,6 +113,7 @@ pub async fn bootstrap(
     steps::ensure_token_roles(bao, token, &mut report).await?;
     steps::ensure_audited_header(bao, token, &mut report).await?;
     backend::ensure_role(bao, token, &mut report).await?;
+    ensure_carrier_policy(bao, token, &mut report).await?;
     steps::upgrade_role_policies(bao, token, &mut report).await?;
     if let Some(password) = admin_password {
         steps::ensure_admin(bao, token, password, &mut report).await?;

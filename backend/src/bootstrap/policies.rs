@@ -9,6 +9,8 @@
 //! are each contained in one frozen pattern, so the freeze never needs a carve-out (a more
 //! specific rule that would outrank the operator's). Unit tests below check both.
 
+use std::collections::BTreeSet;
+
 /// Administrators manage environments, credentials, roles, users and secret-ids, and read
 /// every record Crypter keeps. They do not write the records that bind them (freeze,
 /// changelog, apply lock, uploads, runbook runs): operators do.
@@ -148,6 +150,27 @@ path "sys/policies/acl/*" {
 }
 path "sys/policies/acl/crypter-role-*" {
   capabilities = ["create", "read", "update", "delete"]
+}
+# Approvals: the rule of each protected environment, the approver groups' policies and
+# identity groups it makes, the carrier's policy (the ruled environments only), and
+# requests of one's own (a record only its requester writes).
+path "crypter/+/approvals/rules/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "sys/policies/acl/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "sys/policies/acl/crypter-carrier" {
+  capabilities = ["create", "read", "update"]
+}
+path "identity/group/name/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/lookup/entity" {
+  capabilities = ["update"]
+}
+path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
+  capabilities = ["create", "read"]
 }
 # Machine roles (AppRole) and their secret-ids.
 path "auth/approle/role" {
@@ -324,6 +347,27 @@ path "sys/policies/acl/*" {
 path "sys/policies/acl/crypter-role-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
+# Approvals: the rule of each protected environment, the approver groups' policies and
+# identity groups it makes, the carrier's policy (the ruled environments only), and
+# requests of one's own (a record only its requester writes).
+path "crypter/+/approvals/rules/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "sys/policies/acl/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "sys/policies/acl/crypter-carrier" {
+  capabilities = ["create", "read", "update"]
+}
+path "identity/group/name/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/lookup/entity" {
+  capabilities = ["update"]
+}
+path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
+  capabilities = ["create", "read"]
+}
 path "auth/approle/role" {
   capabilities = ["list"]
 }
@@ -463,6 +507,24 @@ path "crypter/metadata/changesets/restore-points/@*" {
 path "crypter/metadata/changesets/restore-point-chunks/@*" {
   capabilities = ["delete", "list"]
 }
+# Approvals: the backend reads rules, requests and votes (to show them and to know when
+# one is approved), keeps an index of requests (id → requester) and each request's
+# outcome, and reads entities to name voters. It never writes a request or a vote.
+path "crypter/data/approvals/*" {
+  capabilities = ["read"]
+}
+path "crypter/metadata/approvals/*" {
+  capabilities = ["list"]
+}
+path "crypter/data/approvals/index/*" {
+  capabilities = ["create", "read"]
+}
+path "crypter/data/approvals/outcomes/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "identity/entity/id/*" {
+  capabilities = ["read"]
+}
 # Product events (freeze, thaw, breach, changeset applied or undone, reminder): marker
 # writes of the backend's own, which the audit log carries to the activity feed. Nobody
 # else may write them, so nobody else can make one up.
@@ -514,6 +576,33 @@ path "sys/capabilities-self" {
   capabilities = ["update"]
 }
 "#;
+
+/// The carrier's policy for the environments in `ruled`: their credentials' data and
+/// metadata, and the paths that delete, undelete and destroy versions.
+pub fn carrier_policy(ruled: &BTreeSet<String>) -> String {
+    let mut hcl = String::from(
+        "# Managed by Crypter: the identity that carries out approved requests, in the\n\
+         # environments that have an approval rule and nowhere else.\n",
+    );
+    for env in ruled {
+        for (kind, caps) in [
+            ("data", r#"["create", "read", "update", "patch"]"#),
+            ("metadata", r#"["create", "read", "update", "patch"]"#),
+            ("delete", r#"["update"]"#),
+            ("undelete", r#"["update"]"#),
+            ("destroy", r#"["update"]"#),
+        ] {
+            hcl.push_str(&format!(
+                "path \"env/{env}/{kind}/*\" {{\n  capabilities = {caps}\n}}\n"
+            ));
+        }
+        hcl.push_str(&format!(
+            "path \"transit/{env}/keys/+\" {{\n  capabilities = [\"read\"]\n}}\n\
+             path \"transit/{env}/keys/+/rotate\" {{\n  capabilities = [\"update\"]\n}}\n"
+        ));
+    }
+    hcl
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use super::{BootstrapReport, ADMIN_USER};
 use crate::bao::{Bao, BaoError, PURPOSE_HEADER};
-use crate::roles::policy::{derive, policy_name, LEGACY_ACTIVITY_RULE};
+use crate::roles::policy::{policy_name, LEGACY_ACTIVITY_RULE};
 use anyhow::{bail, Context};
 use crypter_api::{Role, RoleName};
 use secrecy::SecretString;
@@ -359,7 +359,7 @@ pub async fn upgrade_role_policies(
         else {
             continue;
         };
-        let derived = derive(&name, &role.grants);
+        let derived = crate::roles::rules::derive_now(bao, token, &name, &role.grants).await?;
         if text.replacen(LEGACY_ACTIVITY_RULE, "", 1) != derived || text == derived {
             continue;
         }

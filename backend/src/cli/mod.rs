@@ -9,6 +9,8 @@ mod instances;
 mod jobs;
 mod keys;
 mod notifications;
+mod remote;
+mod requests;
 mod runbook;
 mod serve;
 mod snapshot;
@@ -58,6 +60,9 @@ pub enum Command {
     /// Notifications on a running Crypter: list, add (prints the signing secret once),
     /// remove, test. Logs in to it with BAO_TOKEN.
     Notifications(notifications::NotificationsArgs),
+    /// Approval requests on a running Crypter: list, show, approve, reject (with a
+    /// comment). Logs in to it with BAO_TOKEN: OpenBao decides who may approve.
+    Requests(requests::RequestsArgs),
     /// The simulated WAN between data centers that `crypter dev --wan` starts.
     #[command(hide = true)]
     Relay(RelayArgs),
@@ -287,6 +292,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Keys(args) => return keys::run(args).await,
         Command::Snapshot(args) => return snapshot::run(args).await,
         Command::Notifications(args) => return notifications::run(args).await,
+        Command::Requests(args) => return requests::run(args).await,
         Command::Relay(args) => {
             let stop = async {
                 tokio::select! {

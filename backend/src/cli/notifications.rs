@@ -3,13 +3,14 @@
 //! token), because only the backend can seal a new subscription's signing secret; OpenBao
 //! still decides, with that token, who may manage subscriptions.
 
-use super::freeze::{EXIT_CONFLICT, EXIT_ERROR};
+use super::freeze::EXIT_ERROR;
+use super::remote::{decode, error, Api};
 use clap::{Args, Subcommand};
 use crypter_api::{
-    DeliveryResult, NotificationTarget, SessionInfo, Subscription, SubscriptionCreate,
-    SubscriptionCreated, TargetKind, CSRF_HEADER,
+    DeliveryResult, NotificationTarget, Subscription, SubscriptionCreate, SubscriptionCreated,
+    TargetKind,
 };
-use reqwest::{header, Client, Method, RequestBuilder, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
@@ -58,79 +59,6 @@ pub enum NotificationsWhat {
     Test { id: String },
 }
 
-struct Api {
-    http: Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-fn error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("crypter: {message}");
-    ExitCode::from(EXIT_ERROR)
-}
-
-impl Api {
-    async fn login(base: &str) -> Result<Self, ExitCode> {
-        let token = std::env::var("BAO_TOKEN")
-            .map_err(|_| error("set BAO_TOKEN to your OpenBao token (an admin's or operator's)"))?;
-        let http = Client::new();
-        let base = base.trim_end_matches('/').to_owned();
-        let resp = http
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({ "method": "token", "token": token, "keep_token": true }))
-            .send()
-            .await
-            .map_err(|e| error(format!("cannot reach Crypter at {base}: {e}")))?;
-        if !resp.status().is_success() {
-            return Err(error(format!("login refused: {}", resp.status())));
-        }
-        let cookie = resp
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::to_owned)
-            .ok_or_else(|| error("Crypter set no session cookie"))?;
-        let info: SessionInfo = resp.json().await.map_err(error)?;
-        Ok(Self {
-            http,
-            base,
-            cookie,
-            csrf: info.csrf_token,
-        })
-    }
-
-    fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}/api/v1/notifications{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .header(CSRF_HEADER, &self.csrf)
-    }
-
-    /// The answer's JSON, or the API's error printed with its exit code.
-    async fn send(&self, req: RequestBuilder) -> Result<Value, ExitCode> {
-        let resp = req.send().await.map_err(error)?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or_default();
-        if status.is_success() {
-            return Ok(body);
-        }
-        let message = body["error"]["message"].as_str().unwrap_or("no message");
-        eprintln!("crypter: {status}: {message}");
-        Err(match status {
-            StatusCode::CONFLICT | StatusCode::FORBIDDEN => ExitCode::from(EXIT_CONFLICT),
-            _ => ExitCode::from(EXIT_ERROR),
-        })
-    }
-
-    async fn logout(&self) {
-        let url = format!("{}/api/v1/session", self.base);
-        let req = self.http.delete(url).header(header::COOKIE, &self.cookie);
-        let _ = req.header(CSRF_HEADER, &self.csrf).send().await;
-    }
-}
-
 pub async fn run(args: NotificationsArgs) -> ExitCode {
     let api = match Api::login(&args.url).await {
         Ok(a) => a,
@@ -141,13 +69,12 @@ pub async fn run(args: NotificationsArgs) -> ExitCode {
     done.err().unwrap_or(ExitCode::SUCCESS)
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ExitCode> {
-    serde_json::from_value(v).map_err(error)
-}
-
 async fn act(api: &Api, what: &NotificationsWhat, json: bool) -> Result<(), ExitCode> {
     let answer = match what {
-        NotificationsWhat::List => api.send(api.req(Method::GET, "/subscriptions")).await?,
+        NotificationsWhat::List => {
+            api.send(api.req(Method::GET, "/notifications/subscriptions"))
+                .await?
+        }
         NotificationsWhat::Add {
             name,
             url,
@@ -168,15 +95,21 @@ async fn act(api: &Api, what: &NotificationsWhat, json: bool) -> Result<(), Exit
                 path_prefix: path_prefix.clone(),
                 actions: actions.clone(),
             };
-            api.send(api.req(Method::POST, "/subscriptions").json(&body))
-                .await?
+            api.send(
+                api.req(Method::POST, "/notifications/subscriptions")
+                    .json(&body),
+            )
+            .await?
         }
         NotificationsWhat::Remove { id } => {
-            api.send(api.req(Method::DELETE, &format!("/subscriptions/{id}")))
-                .await?
+            api.send(api.req(
+                Method::DELETE,
+                &format!("/notifications/subscriptions/{id}"),
+            ))
+            .await?
         }
         NotificationsWhat::Test { id } => {
-            let path = format!("/subscriptions/{id}/test");
+            let path = format!("/notifications/subscriptions/{id}/test");
             api.send(api.req(Method::POST, &path).json(&json!({})))
                 .await?
         }

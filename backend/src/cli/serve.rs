@@ -124,6 +124,12 @@ pub(super) async fn serve_instance(listener: TcpListener, state: AppState) -> an
             state.records.clone(),
             crate::notifications::deliver::Schedule::default(),
         ),
+        crate::approvals::carry::spawn(state.carrier.clone(), std::time::Duration::from_secs(2)),
+        crate::approvals::bypass::spawn(
+            state.activity.clone(),
+            state.records.clone(),
+            std::time::Duration::from_secs(1),
+        ),
         crate::notifications::watch::spawn(
             state.activity.clone(),
             state.records.clone(),

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crypter_api::{CompareEntry, Comparison, CredentialPath, CredentialWritten, EnvName};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
@@ -111,14 +112,35 @@ pub async fn compare(
 /// `overwrite` it refuses when the target holds the path, and writes with check-and-set 0
 /// so a concurrent create cannot be overwritten either; with it, the write replaces the
 /// version it read (check-and-set), so a concurrent change is not overwritten unseen.
-pub async fn promote(
+/// What a promote would write into `to`: the source's value and metadata, and the
+/// version of the target it replaces (0: none), after the same checks as the promote.
+pub async fn promotion(
     bao: &Bao,
     token: &SecretString,
     from: &EnvName,
     to: &EnvName,
     path: &CredentialPath,
     overwrite: bool,
-) -> Result<CredentialWritten, AppError> {
+) -> Result<
+    (
+        BTreeMap<String, String>,
+        crypter_api::CredentialMetadata,
+        u64,
+    ),
+    AppError,
+> {
+    let (data, source_meta, cas) = source_and_cas(bao, token, from, to, path, overwrite).await?;
+    Ok((data, from_custom(&source_meta["custom_metadata"]), cas))
+}
+
+async fn source_and_cas(
+    bao: &Bao,
+    token: &SecretString,
+    from: &EnvName,
+    to: &EnvName,
+    path: &CredentialPath,
+    overwrite: bool,
+) -> Result<(BTreeMap<String, String>, Value, u64), AppError> {
     if from == to {
         return Err(AppError::bad_request(
             "same_environment",
@@ -142,6 +164,19 @@ pub async fn promote(
         (Some(m), true) => m.current_version,
         (None, _) => 0,
     };
+    Ok((data, source_meta, cas))
+}
+
+pub async fn promote(
+    bao: &Bao,
+    token: &SecretString,
+    from: &EnvName,
+    to: &EnvName,
+    path: &CredentialPath,
+    overwrite: bool,
+) -> Result<CredentialWritten, AppError> {
+    let (data, source_meta, cas) = source_and_cas(bao, token, from, to, path, overwrite).await?;
+    let target = Mount::env(to);
     let version = kv::write(bao, token, &target, path.as_ref(), &data, Some(cas))
         .await
         .map_err(|e| match e {

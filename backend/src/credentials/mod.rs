@@ -10,13 +10,14 @@ mod metadata;
 mod walk;
 mod write;
 
-pub use compare::{compare, hashes, promote, value_hash};
+pub use compare::{compare, hashes, promote, promotion, value_hash};
 pub use list::{list, page, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 pub use listing::{Freshness, Listing, ListingCache, Want};
 pub use metadata::{
     from_custom, parse_entry, parse_expires, rotation_due, summary, to_custom, KvMetadata,
 };
 pub use walk::{walk, KeyInfoAnswer, Walked};
+pub use write::validate as validate_write;
 pub use write::{
     destroy, parse_class, put, rollback, soft_delete, undelete, validate_label, write_metadata,
 };

@@ -98,6 +98,8 @@ pub const PROVISIONING: &[&str] = &[
     // Which login methods the console offers (the deprecated ones included): who may log
     // in, and how, is provisioning.
     "crypter/+/settings/*",
+    // Approval rules (a provisioning freeze stops new ones).
+    "crypter/+/approvals/rules/*",
     // The records that bind: only operators write them anyway, and frozen they stay so
     // even for a policy written before the freeze to reach them.
     "crypter/+/freeze/*",

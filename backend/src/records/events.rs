@@ -111,6 +111,27 @@ mod tests {
     }
 
     #[test]
+    fn every_product_action_has_a_marker() {
+        let product: Vec<ActivityAction> = ActivityAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_product())
+            .collect();
+        assert!(product.len() >= 10, "{product:?}");
+        for action in product {
+            let e = ProductEvent {
+                action,
+                ..event(None, "x")
+            };
+            let key = e.key().unwrap();
+            assert_eq!(
+                ProductEvent::from_path(&format!("crypter/data/{key}")),
+                Some(e)
+            );
+        }
+    }
+
+    #[test]
     fn a_marker_path_reads_back_as_its_event() {
         for e in [
             event(Some("staging"), "payments/db"),

@@ -8,6 +8,7 @@ pub mod lint;
 pub mod machine;
 pub mod policy;
 pub mod record;
+pub mod rules;
 mod save;
 pub mod settings;
 pub mod users;
@@ -19,7 +20,7 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
 use serde_json::Value;
 
-pub use policy::{derive, policy_name};
+pub use policy::{derive, derive_with, policy_name};
 pub use save::{remove, save, save_at};
 
 const RECORDS: &str = "crypter/data/roles";
@@ -99,10 +100,13 @@ pub async fn list_with_drift(
 ) -> Result<Vec<(Role, bool)>, AppError> {
     let roles = list(bao, token).await?;
     let freeze = &crate::freeze::FreezeView::load(bao, token).await;
+    let approval_rules = &rules::load(bao, token).await?;
     stream::iter(roles)
         .map(|role| async move {
             let live = live_policy_with(bao, token, &role.name, freeze).await?;
-            let drift = live.as_deref() != Some(derive(&role.name, &role.grants).as_str());
+            let approvals = rules::approvals_for(&role.name, approval_rules);
+            let derived = derive_with(&role.name, &role.grants, &approvals);
+            let drift = live.as_deref() != Some(derived.as_str());
             Ok((role, drift))
         })
         .buffered(FAN_OUT)

@@ -209,8 +209,121 @@ impl Pattern {
     }
 }
 
-/// The HCL of `crypter-role-<name>` for these grants.
+/// The HCL of `crypter-role-<name>` for these grants, where no environment has an
+/// approval rule.
 pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
+    derive_with(role, grants, &Approvals::default())
+}
+
+/// What the approval rules change in a role's policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Approvals {
+    /// Environments with a rule: the role's own token writes nothing there (no create,
+    /// update, patch or delete on credentials, no key rotation); it asks instead.
+    pub ruled: BTreeSet<String>,
+    /// Environments whose rule names this role as the approver group: it may vote there
+    /// (never on its own requests).
+    pub approves: BTreeSet<String>,
+}
+
+/// The capabilities that change something.
+const WRITES: [&str; 4] = ["create", "update", "patch", "delete"];
+
+impl Kind {
+    /// Whether every capability this kind is granted with is a change.
+    fn changes_only(self) -> bool {
+        matches!(
+            self,
+            Self::Delete | Self::Undelete | Self::Destroy | Self::Rotate
+        )
+    }
+
+    fn is_guarded(self) -> bool {
+        self.changes_only() || matches!(self, Self::Data | Self::Metadata)
+    }
+}
+
+/// Take the changes out of every rule that reaches a ruled environment: a rule on it keeps
+/// its reads; a rule on every environment (`+`) gets a more specific read-only (or, for a
+/// kind that only changes, deny) rule per ruled environment beside it. `true` when the
+/// role could change a ruled environment before (it may then ask).
+fn guard(
+    allow: &mut BTreeMap<Pattern, BTreeSet<&'static str>>,
+    deny: &mut BTreeSet<Pattern>,
+    ruled: &BTreeSet<String>,
+) -> bool {
+    let mut asked = false;
+    let mut added: Vec<(Pattern, BTreeSet<&'static str>)> = Vec::new();
+    allow.retain(|p, caps| {
+        if !p.kind.is_guarded()
+            || !caps
+                .iter()
+                .any(|c| WRITES.contains(c) || p.kind.changes_only())
+        {
+            return true;
+        }
+        match &p.env {
+            Some(e) if ruled.contains(e) => {
+                asked = true;
+                caps.retain(|c| !WRITES.contains(c));
+                !p.kind.changes_only() && !caps.is_empty()
+            }
+            Some(_) => true,
+            None => {
+                asked = true;
+                for env in ruled {
+                    let reads: BTreeSet<&str> = caps
+                        .iter()
+                        .copied()
+                        .filter(|c| !WRITES.contains(c))
+                        .collect();
+                    let q = Pattern {
+                        env: Some(env.clone()),
+                        ..p.clone()
+                    };
+                    added.push((q, reads));
+                }
+                true
+            }
+        }
+    });
+    for (q, reads) in added {
+        if q.kind.changes_only() || reads.is_empty() {
+            deny.insert(q);
+        } else {
+            allow.entry(q).or_default().extend(reads);
+        }
+    }
+    asked
+}
+
+/// Rules with `{{identity.entity.id}}`: a request is a record only its requester writes;
+/// a vote is a record only its voter writes, never on a request of its own. Used by the
+/// role policies and the approver groups' policies alike.
+pub fn request_rules() -> String {
+    let mut hcl = String::new();
+    push_rule(
+        &mut hcl,
+        "crypter/data/approvals/requests/{{identity.entity.id}}/*",
+        &["create", "read"],
+    );
+    hcl
+}
+
+/// Voting on `env`'s requests (`votes/<env>/<requester>/<id>/<voter>`), never on one's
+/// own: the deny names the voter as requester too, and its first `+` comes later than the
+/// allow's, so OpenBao ranks it above the allow.
+pub fn vote_rules(env: &str) -> String {
+    const ME: &str = "{{identity.entity.id}}";
+    let mut hcl = String::new();
+    let votes = format!("crypter/data/approvals/votes/{env}");
+    push_rule(&mut hcl, &format!("{votes}/+/+/{ME}"), &["create"]);
+    push_rule(&mut hcl, &format!("{votes}/{ME}/+/{ME}"), &["deny"]);
+    hcl
+}
+
+/// The HCL of `crypter-role-<name>` for these grants under these approval rules.
+pub fn derive_with(role: &RoleName, grants: &[Grant], approvals: &Approvals) -> String {
     let mut allow: BTreeMap<Pattern, BTreeSet<&'static str>> = BTreeMap::new();
     let mut deny: BTreeSet<Pattern> = BTreeSet::new();
     for grant in grants {
@@ -245,6 +358,7 @@ pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
             });
         }
     }
+    let asks = !approvals.ruled.is_empty() && guard(&mut allow, &mut deny, &approvals.ruled);
     let overlaps: Vec<Pattern> = allow
         .keys()
         .flat_map(|a| deny.iter().filter_map(move |d| a.intersect(d)))
@@ -267,6 +381,12 @@ pub fn derive(role: &RoleName, grants: &[Grant]) -> String {
     );
     for (path, caps) in &rules {
         push_rule(&mut hcl, path, caps);
+    }
+    if asks {
+        hcl.push_str(&request_rules());
+    }
+    for env in &approvals.approves {
+        hcl.push_str(&vote_rules(env));
     }
     hcl
 }

@@ -2,9 +2,7 @@
 //! `crypter-role-<name>` and, for machine classes, its AppRole. A create reserves the
 //! record first and never takes over a policy or AppRole that Crypter did not make.
 
-use super::{
-    derive, get, policy_name, validate, MACHINE_TOKEN_MAX_TTL, MACHINE_TOKEN_TTL, RECORDS_META,
-};
+use super::{get, policy_name, validate, MACHINE_TOKEN_MAX_TTL, MACHINE_TOKEN_TTL, RECORDS_META};
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
@@ -156,7 +154,7 @@ async fn write_policy_and_approle(
     role: &Role,
     existing: Option<&Role>,
 ) -> Result<(), AppError> {
-    let hcl = derive(&role.name, &role.grants);
+    let hcl = super::rules::derive_now(bao, token, &role.name, &role.grants).await?;
     bao.write(
         &format!("sys/policies/acl/{}", policy_name(&role.name)),
         token,

@@ -5,6 +5,7 @@
 //! and the segments before it are the credential's path, so `POST …/db/password/reveal`
 //! reveals `db/password`, and a credential may itself be named `reveal`.
 
+use super::approvals::ask;
 use super::json::ApiJson;
 use crate::credentials::digests;
 use crate::credentials::{self, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
@@ -16,8 +17,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crypter_api::{
-    CredentialDetail, CredentialPage, CredentialPath, CredentialWrite, CredentialWritten, EnvName,
-    RevealedCredential, VersionRequest,
+    ChangeFields, CredentialDetail, CredentialPage, CredentialPath, CredentialWrite,
+    CredentialWritten, EnvName, RequestedChange, RevealedCredential, VersionRequest,
 };
 use serde::Deserialize;
 
@@ -143,6 +144,7 @@ pub async fn detail(
 #[utoipa::path(put, path = "/api/v1/environments/{env}/credentials/{path}", tag = "credentials",
     params(("env" = String, Path), ("path" = String, Path)), request_body = CredentialWrite,
     responses((status = 200, body = CredentialWritten),
+        (status = 202, description = "The environment has an approval rule: the change is a request", body = crypter_api::RequestOpened),
         (status = 400, body = crypter_api::ErrorBody), (status = 403, body = crypter_api::ErrorBody),
         (status = 409, description = "check-and-set failed", body = crypter_api::ErrorBody)))]
 pub async fn put(
@@ -150,8 +152,26 @@ pub async fn put(
     CurrentSession(session): CurrentSession,
     Path((env, path)): Path<(String, String)>,
     ApiJson(req): ApiJson<CredentialWrite>,
-) -> Result<Json<CredentialWritten>, AppError> {
+) -> Result<Response, AppError> {
     let (env, path) = parse_target(&env, &path)?;
+    credentials::validate_write(&req)?;
+    let change = RequestedChange::CredentialWrite {
+        path: path.to_string(),
+        fields: ChangeFields::of(&req),
+    };
+    if let Some(asked) = ask(
+        &state,
+        &session,
+        &env,
+        &path,
+        change,
+        Some(&req.data),
+        req.cas,
+    )
+    .await?
+    {
+        return Ok(asked);
+    }
     let keep_digest = |version| {
         let kept = digests::Written {
             path: path.to_string(),
@@ -170,21 +190,29 @@ pub async fn put(
         keep_digest,
     )
     .await;
-    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?).into_response())
 }
 
 /// Soft-delete the current version (undelete brings it back).
 #[utoipa::path(delete, path = "/api/v1/environments/{env}/credentials/{path}", tag = "credentials",
     params(("env" = String, Path), ("path" = String, Path)),
-    responses((status = 200, body = CredentialWritten), (status = 404, body = crypter_api::ErrorBody)))]
+    responses((status = 200, body = CredentialWritten),
+        (status = 202, description = "The environment has an approval rule: the change is a request", body = crypter_api::RequestOpened),
+        (status = 404, body = crypter_api::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
     Path((env, path)): Path<(String, String)>,
-) -> Result<Json<CredentialWritten>, AppError> {
+) -> Result<Response, AppError> {
     let (env, path) = parse_target(&env, &path)?;
+    let change = RequestedChange::CredentialDelete {
+        path: path.to_string(),
+    };
+    if let Some(asked) = ask(&state, &session, &env, &path, change, None, None).await? {
+        return Ok(asked);
+    }
     let result = credentials::soft_delete(&state.bao, &session.token, &env, &path).await;
-    Ok(Json(with_row(&state, &session, &env, &path, result).await?))
+    Ok(Json(with_row(&state, &session, &env, &path, result).await?).into_response())
 }
 
 /// After a change, the credential's new row goes into the answer and into the session's
@@ -244,6 +272,13 @@ pub async fn action(
                     "give the version to roll back to: {\"version\": N}",
                 )
             })?;
+            let change = RequestedChange::CredentialRollback {
+                path: path.to_string(),
+                version,
+            };
+            if let Some(asked) = ask(&state, &session, &env, &path, change, None, None).await? {
+                return Ok(asked);
+            }
             let result = credentials::rollback(bao, token, &env, &path, version).await;
             if result.is_ok() {
                 digests::refresh(&state.records, bao, token, &env, &path).await;
@@ -252,6 +287,15 @@ pub async fn action(
             Ok(Json(written).into_response())
         }
         "undelete" | "destroy" => {
+            if action == "destroy" {
+                let change = RequestedChange::CredentialDestroy {
+                    path: path.to_string(),
+                    versions: req.versions.clone(),
+                };
+                if let Some(asked) = ask(&state, &session, &env, &path, change, None, None).await? {
+                    return Ok(asked);
+                }
+            }
             let result = if action == "undelete" {
                 credentials::undelete(bao, token, &env, &path, &req.versions).await
             } else {

@@ -125,6 +125,10 @@ pub async fn action(
     let (bao, token) = (&state.bao, &session.token);
     match action.as_str() {
         "rotate" => {
+            if let Some(asked) = super::approvals::ask_rotate(&state, &session, &env, &name).await?
+            {
+                return Ok(asked);
+            }
             let key = keys::rotate(bao, token, &env, &name).await;
             Ok(Json::<KeyDetail>(key?).into_response())
         }

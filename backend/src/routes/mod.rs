@@ -2,6 +2,7 @@
 //! own OpenBao token, and return wire types from `crypter-api`.
 
 pub mod activity;
+pub mod approvals;
 pub mod changesets;
 pub mod cluster;
 pub mod compare;

@@ -113,7 +113,7 @@ pub async fn policy(
 ) -> Result<Json<RolePolicy>, AppError> {
     let name = role_name(&name)?;
     let role = roles::get(&state.bao, &session.token, &name).await?;
-    let derived = roles::derive(&name, &role.grants);
+    let derived = roles::rules::derive_now(&state.bao, &session.token, &name, &role.grants).await?;
     let live = roles::live_policy(&state.bao, &session.token, &name).await?;
     Ok(Json(RolePolicy {
         name: roles::policy_name(&name),
@@ -142,7 +142,8 @@ pub async fn preview(
     roles::validate_shape(&role)?;
     let live = roles::live_policy(&state.bao, &session.token, &role.name).await?;
     Ok(Json(PolicyPreview {
-        derived: roles::derive(&role.name, &role.grants),
+        derived: roles::rules::derive_now(&state.bao, &session.token, &role.name, &role.grants)
+            .await?,
         live,
     }))
 }

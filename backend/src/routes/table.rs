@@ -279,6 +279,14 @@ const FREEZE_RECORDS: &str = "crypter/+/freeze/*";
 const CHANGESETS: &str = "crypter/+/changesets/*";
 const CHANGELOG: &str = "crypter/+/changelog/*";
 const RUNBOOKS: &str = "crypter/+/runbooks/*";
+/// Approval rules (frozen at provisioning), and what OpenBao holds them with: the
+/// approvers' identity groups (found by their entities) and policies.
+const APPROVAL_RULES: &str = "crypter/+/approvals/rules/+";
+const APPROVER_GROUPS: &str = "identity/group/name/+";
+const ENTITY_LOOKUP: &str = "identity/lookup/entity";
+/// A request (the requester's own record) and a vote (the voter's own): not frozen.
+const REQUESTS: &str = "crypter/+/approvals/requests/*";
+const VOTES: &str = "crypter/+/approvals/votes/*";
 /// Notification subscriptions (not frozen: they change no access).
 const SUBSCRIPTIONS: &str = "crypter/+/notifications/subscriptions/+";
 const TEMPLATES: &str = "crypter/+/runbook-templates/*";
@@ -364,21 +372,31 @@ pub fn routes() -> Vec<Route> {
         route!(environments::delete, writes: &[MOUNTS, ENVIRONMENT_RECORD]),
         route!(credentials::list, writes: &[]),
         route!(credentials::detail, tail: "path", writes: &[]),
-        route!(credentials::put, tail: "path", writes: &[CREDENTIAL, CREDENTIAL_META]),
-        route!(credentials::delete, tail: "path", writes: &[CREDENTIAL_DELETE, CREDENTIAL_META]),
+        // Under an approval rule a change is a request instead.
+        route!(credentials::put, tail: "path", writes: &[CREDENTIAL, CREDENTIAL_META, REQUESTS]),
+        route!(credentials::delete, tail: "path", writes: &[CREDENTIAL_DELETE, CREDENTIAL_META, REQUESTS]),
         route!(credentials::action, tail: "path", actions: &[
             ("reveal", &[]),
-            ("rollback", &[CREDENTIAL, CREDENTIAL_META]),
+            ("rollback", &[CREDENTIAL, CREDENTIAL_META, REQUESTS]),
             ("undelete", &[CREDENTIAL_UNDELETE]),
-            ("destroy", &[CREDENTIAL_DESTROY]),
+            ("destroy", &[CREDENTIAL_DESTROY, REQUESTS]),
         ]),
+        route!(approvals::get_rule, writes: &[]),
+        route!(approvals::bypassed, writes: &[]),
+        route!(approvals::set_rule, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP, REQUESTS]),
+        route!(approvals::list, writes: &[]),
+        route!(approvals::get, writes: &[]),
+        // The carrier, not the caller, makes an approved change (after its own login).
+        route!(approvals::approve, writes: &[VOTES, APPROLE_LOGIN]),
+        route!(approvals::reject, writes: &[VOTES]),
+        route!(approvals::carry, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP]),
         route!(keys::list, writes: &[]),
         route!(keys::get, writes: &[]),
         route!(keys::create, writes: &[KEY, KEY_CONFIG, KEY_RECORD]),
         route!(keys::update, writes: &[KEY_CONFIG, KEY_RECORD]),
         route!(keys::delete, writes: &[KEY_CONFIG, KEY, KEY_RECORD, KEY_USAGE]),
         route!(keys::action, actions: &[
-            ("rotate", &[KEY_ROTATE]),
+            ("rotate", &[KEY_ROTATE, REQUESTS]),
             ("scan", &[KEY_USAGE]),
             // Using a key changes nothing stored.
             ("encrypt", &[]),
@@ -389,7 +407,7 @@ pub fn routes() -> Vec<Route> {
             ("hmac", &[]),
         ]),
         route!(compare::compare, writes: &[]),
-        route!(compare::promote, writes: &[CREDENTIAL, CREDENTIAL_META]),
+        route!(compare::promote, writes: &[CREDENTIAL, CREDENTIAL_META, REQUESTS]),
         route!(lint::lint, writes: &[]),
         route!(search::search, writes: &[]),
         route!(activity::list, writes: &[]),
@@ -486,7 +504,7 @@ mod tests {
 
     #[test]
     fn every_route_declares_what_it_writes_in_openbao() {
-        const NAMESPACES: &[&str] = &["sys/", "auth/", "env/", "transit/", "crypter/"];
+        const NAMESPACES: &[&str] = &["sys/", "auth/", "env/", "transit/", "crypter/", "identity/"];
         for route in routes() {
             let writes = route.all_writes();
             // A read never writes: the early refusal need not look at it.

@@ -9,6 +9,7 @@
 mod helpers;
 
 mod activity;
+mod approvals;
 mod bootstrap;
 mod changesets;
 mod cluster;

@@ -114,7 +114,13 @@ fn computes_only(path: &str) -> bool {
 
 impl Tour {
     async fn new() -> Self {
-        let app = spawn_app().await;
+        // The approvals part logs in as the approver and back again, often.
+        let app = crate::helpers::spawn_app_with(crypter::config::Settings {
+            login_per_minute: 1_000,
+            login_burst: 1_000,
+            ..crypter::config::Settings::default()
+        })
+        .await;
         let log = app
             .bao_process
             .as_ref()
@@ -138,7 +144,8 @@ impl Tour {
         tour
     }
 
-    /// The writes logged since the last call, by anyone but the backend's own identity.
+    /// The writes logged since the last call, by anyone but the backend's own identity and
+    /// the carrier (approved changes are its writes, not the caller's).
     fn writes(&mut self) -> Vec<String> {
         let text = std::fs::read_to_string(&self.log).unwrap();
         let lines: Vec<&str> = text.lines().collect();
@@ -156,7 +163,9 @@ impl Tour {
                     .as_array()
                     .cloned()
                     .unwrap_or_default();
-                !policies.iter().any(|p| p == "crypter-backend")
+                !policies
+                    .iter()
+                    .any(|p| p == "crypter-backend" || p == "crypter-carrier")
             })
             .map(|e| e["request"]["path"].as_str().unwrap_or_default().to_owned())
             .filter(|p| !computes_only(p))
@@ -197,6 +206,9 @@ impl Tour {
             if let Some(v) = answer[name].as_str() {
                 self.vars.insert(name.to_owned(), v.to_owned());
             }
+        }
+        if let Some(v) = answer["request"]["id"].as_str() {
+            self.vars.insert("request_id".into(), v.to_owned());
         }
         if let Some(csrf) = answer["csrf_token"].as_str() {
             self.csrf = csrf.to_owned();
@@ -276,6 +288,27 @@ const STEPS: &[&str] = &[
     r#"PATCH /runbooks/{id}/incidents/1 runbooks::update_incident {"status": "resolved"}"#,
     r#"POST /runbooks/{id}/abort runbooks::abort {"reason": "tour"}"#,
     r#"DELETE /freeze freeze::thaw {}"#,
+    // Approvals: an approver who has logged in once, a rule, a change that becomes a
+    // request, its approval (the carrier writes), a rejection, and a rule change carried
+    // out by an admin.
+    r#"POST /users users::create {"name": "tour-approver", "password": "a long approver password", "roles": []}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "tour-approver", "password": "a long approver password"}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "admin", "password": "{password}"}"#,
+    r#"POST /environments/tour/keys keys::create {"name": "k2", "key_type": "aes256-gcm96"}"#,
+    r#"PUT /environments/tour/approvals approvals::set_rule {"required": 1, "approvers": ["tour-approver"]}"#,
+    r#"PUT /environments/tour/credentials/app/db credentials::put {"data": {"password": "three"}}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "tour-approver", "password": "a long approver password"}"#,
+    r#"POST /requests/{request_id}/approve approvals::approve {"comment": "tour"}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "admin", "password": "{password}"}"#,
+    r#"POST /environments/tour/keys/k2/rotate keys::action {}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "tour-approver", "password": "a long approver password"}"#,
+    r#"POST /requests/{request_id}/reject approvals::reject {"comment": "not now"}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "admin", "password": "{password}"}"#,
+    r#"PUT /environments/tour/approvals approvals::set_rule {"required": 0}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "tour-approver", "password": "a long approver password"}"#,
+    r#"POST /requests/{request_id}/approve approvals::approve {}"#,
+    r#"POST /session session::login {"method": "userpass", "username": "admin", "password": "{password}"}"#,
+    r#"POST /requests/{request_id}/carry approvals::carry {}"#,
     r#"POST /session session::login {"method": "userpass", "username": "admin", "password": "{password}"}"#,
     r#"DELETE /session session::logout {}"#,
 ];

@@ -99,6 +99,7 @@ pub fn no_credentials() -> BackendCredentials {
     BackendCredentials {
         role_id: "none".into(),
         secret_id: "none".into(),
+        carrier: None,
     }
 }
 
