@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-undo bench-keys bench-load bench-wan bench-snapshot bench-notify clean
+.PHONY: setup run dev console build test soak chaos lint bench bench-size bench-credentials bench-console-list bench-search bench-changesets bench-undo bench-keys bench-load bench-wan bench-snapshot bench-notify bench-approvals clean
 
 setup:
 	@bash scripts/setup.sh
@@ -101,6 +101,10 @@ bench-snapshot: setup
 ## minute (NOTIFY_BENCH_SECS to change it): all delivered, in order.
 bench-notify: setup
 	cargo bench -p crypter --bench notify
+
+# From the last approval of a request to its change carried out (target p95 <= 1 s).
+bench-approvals: setup
+	cargo bench -p crypter --bench approvals
 
 clean:
 	cargo clean

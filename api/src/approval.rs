@@ -82,6 +82,12 @@ pub enum RequestedChange {
     CredentialRollback { path: String, version: u64 },
     /// Rotate a key (a new latest version).
     KeyRotate { key: String },
+    /// Create or change a role whose grants on the environment change (who may read or
+    /// use it): the role as it would be saved.
+    RoleGrant {
+        role: Box<crate::role::Role>,
+        create: bool,
+    },
     /// Change or remove the environment's approval rule.
     RuleChange { rule: ApprovalRuleSet },
 }
@@ -129,8 +135,13 @@ impl RequestedChange {
             | Self::CredentialDelete { path }
             | Self::CredentialDestroy { path, .. }
             | Self::CredentialRollback { path, .. } => Some(path),
-            Self::KeyRotate { .. } | Self::RuleChange { .. } => None,
+            Self::KeyRotate { .. } | Self::RuleChange { .. } | Self::RoleGrant { .. } => None,
         }
+    }
+
+    /// Carried out with an admin's token (it writes policies), not by the carrier.
+    pub fn needs_admin(&self) -> bool {
+        matches!(self, Self::RuleChange { .. } | Self::RoleGrant { .. })
     }
 
     /// `credential.write`, `rule.change`, …: for people.
@@ -141,6 +152,7 @@ impl RequestedChange {
             Self::CredentialDestroy { .. } => "credential.destroy",
             Self::CredentialRollback { .. } => "credential.rollback",
             Self::KeyRotate { .. } => "key.rotate",
+            Self::RoleGrant { .. } => "role.grant",
             Self::RuleChange { .. } => "rule.change",
         }
     }

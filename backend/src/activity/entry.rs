@@ -82,7 +82,24 @@ pub fn parse(line: &str) -> Result<Stored, Skip> {
         },
     };
     product_event(&mut stored.event);
+    approved_change(&mut stored.event);
     Ok(stored)
+}
+
+/// A change the carrier made for an approved request names who asked and who approved,
+/// from its purpose (the carrier's own label; nobody else's writes carry it as the actor).
+fn approved_change(event: &mut ActivityEvent) {
+    let carrier = format!("approle:{}", crate::bootstrap::CARRIER_ROLE);
+    if event.actor != carrier {
+        return;
+    }
+    let purpose = event.purpose.as_deref().and_then(Purpose::parse);
+    if let Some((id, requester, approvers)) = purpose.as_ref().and_then(Purpose::approval) {
+        event.detail = Some(format!(
+            "requested by {requester}, approved by {} (request {id})",
+            approvers.join(", ")
+        ));
+    }
 }
 
 /// A product event's marker (`records::events`), written by the backend's own identity,

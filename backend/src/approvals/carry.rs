@@ -126,12 +126,36 @@ impl Carrier {
             RequestedChange::KeyRotate { key } => {
                 return self.rotate(&env, key, s.base_version).await;
             }
+            RequestedChange::RoleGrant { role, create } => {
+                let token = rules_token.ok_or(
+                    "a role's grants change with the token of an admin who carries it out, and \
+                     none was given",
+                )?;
+                return crate::roles::save(&self.bao, token, role, *create)
+                    .await
+                    .map(|()| None)
+                    .map_err(|e| format!("the role could not be saved: {}", e.cause_chain()));
+            }
             _ => {}
         }
+        self.credential(l, &env).await
+    }
+
+    /// A credential change, as the carrier, labelled with who asked and who approved.
+    async fn credential(&self, l: &Loaded, env: &EnvName) -> Result<Option<u64>, String> {
+        let s = &l.stored;
+        let env = env.clone();
         let path = CredentialPath::parse(s.change.path().unwrap_or_default())
             .map_err(|e| e.to_string())?;
         let token = self.token().await.map_err(|e| e.to_string())?;
-        let bao = &self.bao;
+        let approvers: Vec<&str> = l
+            .votes
+            .values()
+            .filter(|v| v.approve)
+            .map(|v| v.by.as_str())
+            .collect();
+        let label = format!("{}:{}:{}", s.id, s.requested_by, approvers.join(","));
+        let bao = &self.bao.with_purpose(crate::bao::Purpose::Approval(label));
         let current = kv::metadata(bao, &token, &Mount::env(&env), path.as_ref())
             .await
             .map_err(|e| e.to_string())?
@@ -173,9 +197,9 @@ impl Carrier {
             RequestedChange::CredentialRollback { version, .. } => {
                 credentials::rollback(bao, &token, &env, &path, *version).await
             }
-            RequestedChange::RuleChange { .. } | RequestedChange::KeyRotate { .. } => {
-                unreachable!("handled above")
-            }
+            RequestedChange::RuleChange { .. }
+            | RequestedChange::KeyRotate { .. }
+            | RequestedChange::RoleGrant { .. } => unreachable!("handled above"),
         };
         // The token served this one change.
         let _ = bao
@@ -283,7 +307,7 @@ pub fn spawn(carrier: Carrier, every: Duration) -> tokio::task::JoinHandle<()> {
                     Ok(l) if requests::state(&l, &carrier.now()).is_final() => {
                         done.insert(id);
                     }
-                    Ok(l) if matches!(l.stored.change, RequestedChange::RuleChange { .. }) => {}
+                    Ok(l) if l.stored.change.needs_admin() => {}
                     Ok(_) => {
                         if let Err(e) = carrier.carry(&id, None).await {
                             tracing::warn!(request = %id, error = %e, "approvals: cannot carry out");

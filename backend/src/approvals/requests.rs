@@ -162,6 +162,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 pub async fn emit(records: &Records, s: &Stored, action: ActivityAction, actor: &str) {
     let target = match &s.change {
         RequestedChange::KeyRotate { key } => format!("keys/{key}"),
+        RequestedChange::RoleGrant { role, .. } => format!("roles/{}", role.name),
         other => other.path().unwrap_or("approval-rule").to_owned(),
     };
     records

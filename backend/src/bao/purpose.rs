@@ -29,6 +29,10 @@ pub enum Purpose {
     /// A thaw putting the policies back: the freeze watcher does not call these writes
     /// breaches (only the thawer's own, to the policies the freeze wrote).
     Thaw,
+    /// The carrier making an approved request's change:
+    /// `approval:<request id>:<requester>:<approver>,<approver>…`, so the activity entry
+    /// names who asked and who approved.
+    Approval(String),
 }
 
 impl Purpose {
@@ -43,6 +47,7 @@ impl Purpose {
             Self::Promote => "promote".into(),
             Self::Scan => "scan".into(),
             Self::Thaw => "thaw".into(),
+            Self::Approval(who) => format!("approval:{who}").into(),
             Self::Apply(job) => format!("apply:{job}").into(),
         }
     }
@@ -58,6 +63,17 @@ impl Purpose {
             "promote" => Some(Self::Promote),
             "scan" => Some(Self::Scan),
             "thaw" => Some(Self::Thaw),
+            other if other.starts_with("approval:") => {
+                let who = &other["approval:".len()..];
+                let id = who.split(':').next().unwrap_or_default();
+                let ok = who.len() <= 300
+                    && id.len() == 16
+                    && id.bytes().all(|b| b.is_ascii_hexdigit())
+                    && who
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b":,._@-".contains(&b));
+                ok.then(|| Self::Approval(who.to_owned()))
+            }
             other => {
                 let job = other.strip_prefix("apply:")?;
                 let ok = !job.is_empty()
@@ -68,6 +84,23 @@ impl Purpose {
                 ok.then(|| Self::Apply(job.to_owned()))
             }
         }
+    }
+
+    /// An approval's (request id, requester, approvers).
+    pub fn approval(&self) -> Option<(&str, &str, Vec<&str>)> {
+        let Self::Approval(who) = self else {
+            return None;
+        };
+        let mut parts = who.splitn(3, ':');
+        let id = parts.next()?;
+        let requester = parts.next().unwrap_or_default();
+        let approvers = parts
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .collect();
+        Some((id, requester, approvers))
     }
 
     /// The job id of an apply.
@@ -93,6 +126,7 @@ mod tests {
             Purpose::Promote,
             Purpose::Scan,
             Purpose::Thaw,
+            Purpose::Approval("0123456789abcdef:alice:bob,carol".into()),
             Purpose::Apply("job-00ff".into()),
         ] {
             assert_eq!(Purpose::parse(&p.as_header()), Some(p));

@@ -140,6 +140,66 @@ pub(super) async fn ask(
         .map(Some)
 }
 
+/// Saving `role` becomes a request when it changes the grants on an environment with a
+/// rule (who may read or use it there); `None` when it changes none. Grants on two
+/// protected environments are changed one environment at a time.
+pub(super) async fn ask_role(
+    state: &AppState,
+    session: &Session,
+    role: &crypter_api::Role,
+    create: bool,
+) -> Result<Option<Response>, AppError> {
+    let rules = crate::roles::rules::load(&state.bao, &session.token).await?;
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let before = if create {
+        Vec::new()
+    } else {
+        match crate::roles::get(&state.bao, &session.token, &role.name).await {
+            Ok(r) => r.grants,
+            Err(AppError::NotFound(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        }
+    };
+    let on = |grants: &[crypter_api::Grant], env: &str| -> Vec<crypter_api::Grant> {
+        grants
+            .iter()
+            .filter(|g| match &g.environment {
+                crypter_api::GrantEnv::Any => true,
+                crypter_api::GrantEnv::Named(e) => e.as_str() == env,
+            })
+            .cloned()
+            .collect()
+    };
+    let touched: Vec<&ApprovalRule> = rules
+        .iter()
+        .filter(|r| on(&before, &r.environment) != on(&role.grants, &r.environment))
+        .collect();
+    let rule = match touched.as_slice() {
+        [] => return Ok(None),
+        [one] => *one,
+        many => {
+            let names: Vec<&str> = many.iter().map(|r| r.environment.as_str()).collect();
+            return Err(AppError::Conflict(format!(
+                "this changes {}'s grants on {} protected environments ({}): change them one \
+                 environment at a time, each with its approvers",
+                role.name,
+                names.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let env = env_name(&rule.environment)?;
+    let change = RequestedChange::RoleGrant {
+        role: Box::new(role.clone()),
+        create,
+    };
+    open_request(state, session, &env, change, None, 0, rule.required)
+        .await
+        .map(Some)
+}
+
 /// A key rotation under `env`'s rule becomes a request, made against the key's latest
 /// version; `None` when there is no rule.
 pub(super) async fn ask_rotate(
@@ -331,16 +391,16 @@ async fn vote(
         &now,
     )
     .await?;
-    let credential = !matches!(loaded.stored.change, RequestedChange::RuleChange { .. });
-    if credential && requests::state(&loaded, &now) == RequestState::Approved {
+    let carrier = !loaded.stored.change.needs_admin();
+    if carrier && requests::state(&loaded, &now) == RequestState::Approved {
         state.carrier.carry(id, None).await?;
     }
     one(state, session, id).await
 }
 
-/// Carry out an approved rule change with the caller's own token: a rule changes
-/// policies, which only admins may write, so the carrier cannot (credential changes are
-/// carried out at their last approval, without this).
+/// Carry out an approved rule change or role grant with the caller's own token: both
+/// write policies, which only admins may, so the carrier cannot (credential and key
+/// changes are carried out at their last approval, without this).
 #[utoipa::path(post, path = "/api/v1/requests/{id}/carry", tag = "approvals",
     params(("id" = String, Path)),
     responses((status = 200, body = ApprovalRequest), (status = 403, body = crypter_api::ErrorBody),
@@ -351,10 +411,10 @@ pub async fn carry(
     Path(id): Path<String>,
 ) -> Result<Json<ApprovalRequest>, AppError> {
     let r = one(&state, &session, &id).await?;
-    let rule_change = matches!(r.change, RequestedChange::RuleChange { .. });
-    if !rule_change || r.state != RequestState::Approved {
+    if !r.change.needs_admin() || r.state != RequestState::Approved {
         return Err(AppError::Conflict(format!(
-            "request {id} is a {} that is {}: only an approved rule change is carried out here",
+            "request {id} is a {} that is {}: only an approved rule change or role grant is \
+             carried out here",
             r.change.label(),
             r.state
         )));

@@ -8,6 +8,7 @@ use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use crypter_api::{
     AccessCheck, AccessCheckRequest, IssuedSecretId, PolicyPreview, Role, RoleName, RolePolicy,
@@ -40,15 +41,20 @@ pub async fn list(
 
 /// Create a role: its record, its policy and (for machine classes) its AppRole.
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = Role,
-    responses((status = 201, body = Role), (status = 400, body = crypter_api::ErrorBody),
-        (status = 409, body = crypter_api::ErrorBody)))]
+    responses((status = 201, body = Role),
+        (status = 202, description = "It grants on a protected environment: a request", body = crypter_api::RequestOpened),
+        (status = 400, body = crypter_api::ErrorBody), (status = 409, body = crypter_api::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
     ApiJson(role): ApiJson<Role>,
-) -> Result<(StatusCode, Json<Role>), AppError> {
-    let result = roles::save(&state.bao, &session.token, &role, true).await;
-    result.map(|()| (StatusCode::CREATED, Json(role)))
+) -> Result<axum::response::Response, AppError> {
+    roles::validate_shape(&role)?;
+    if let Some(asked) = super::approvals::ask_role(&state, &session, &role, true).await? {
+        return Ok(asked);
+    }
+    roles::save(&state.bao, &session.token, &role, true).await?;
+    Ok((StatusCode::CREATED, Json(role)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{name}", tag = "roles",
@@ -66,14 +72,15 @@ pub async fn get(
 /// Replace a role's class, description and grants; rewrites its policy.
 #[utoipa::path(put, path = "/api/v1/roles/{name}", tag = "roles", request_body = Role,
     params(("name" = String, Path)),
-    responses((status = 200, body = Role), (status = 400, body = crypter_api::ErrorBody),
-        (status = 404, body = crypter_api::ErrorBody)))]
+    responses((status = 200, body = Role),
+        (status = 202, description = "It changes the grants on a protected environment: a request", body = crypter_api::RequestOpened),
+        (status = 400, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
     Path(name): Path<String>,
     ApiJson(role): ApiJson<Role>,
-) -> Result<Json<Role>, AppError> {
+) -> Result<axum::response::Response, AppError> {
     let name = role_name(&name)?;
     if role.name != name {
         return Err(AppError::bad_request(
@@ -84,8 +91,12 @@ pub async fn update(
             ),
         ));
     }
-    let result = roles::save(&state.bao, &session.token, &role, false).await;
-    result.map(|()| Json(role))
+    roles::validate_shape(&role)?;
+    if let Some(asked) = super::approvals::ask_role(&state, &session, &role, false).await? {
+        return Ok(asked);
+    }
+    roles::save(&state.bao, &session.token, &role, false).await?;
+    Ok(Json(role).into_response())
 }
 
 /// Delete a role with its policy, AppRole and kept e2e secret-id.

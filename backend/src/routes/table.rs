@@ -389,7 +389,7 @@ pub fn routes() -> Vec<Route> {
         // The carrier, not the caller, makes an approved change (after its own login).
         route!(approvals::approve, writes: &[VOTES, APPROLE_LOGIN]),
         route!(approvals::reject, writes: &[VOTES]),
-        route!(approvals::carry, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP]),
+        route!(approvals::carry, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP, APPROLE, ROLE_RECORD, E2E_SECRET]),
         route!(keys::list, writes: &[]),
         route!(keys::get, writes: &[]),
         route!(keys::create, writes: &[KEY, KEY_CONFIG, KEY_RECORD]),
@@ -416,8 +416,9 @@ pub fn routes() -> Vec<Route> {
         route!(roles::list, writes: &[]),
         route!(roles::get, writes: &[]),
         route!(roles::policy, writes: &[]),
-        route!(roles::create, writes: &[POLICY, APPROLE, ROLE_RECORD]),
-        route!(roles::update, writes: &[POLICY, APPROLE, ROLE_RECORD, E2E_SECRET]),
+        // A change to the grants on a protected environment is a request instead.
+        route!(roles::create, writes: &[POLICY, APPROLE, ROLE_RECORD, REQUESTS]),
+        route!(roles::update, writes: &[POLICY, APPROLE, ROLE_RECORD, E2E_SECRET, REQUESTS]),
         route!(roles::delete, writes: &[POLICY, APPROLE, ROLE_RECORD, E2E_SECRET]),
         route!(roles::preview, writes: &[]),
         // A probe token of the role's policy, revoked after the check.

@@ -187,6 +187,25 @@ async fn a_change_under_a_rule_waits_and_only_another_approver_carries_it_out() 
         bypassed(&s).await.is_empty(),
         "the carrier's write was approved"
     );
+    // The change's activity entry names who asked and who approved.
+    let want = format!(
+        "requested by req, approved by appr (request {})",
+        request.id
+    );
+    eventually(
+        "the carried-out write in the feed",
+        std::time::Duration::from_secs(10),
+        || async {
+            let page: crypter_api::ActivityPage = app
+                .get_json(&s.admin.client, "/activity?action=credential.write")
+                .await;
+            page.events
+                .into_iter()
+                .find(|e| e.detail.as_deref() == Some(want.as_str()))
+                .map(|e| assert_eq!(e.actor, "approle:crypter-carrier"))
+        },
+    )
+    .await;
 }
 
 /// What `GET …/approvals/bypassed` lists: (actor, target) of each write.
@@ -680,4 +699,88 @@ mod props {
         // Not vacuous: every outcome happened.
         assert!(applied.get() > 0 && conflicts.get() > 0 && expired.get() > 0);
     }
+}
+
+#[tokio::test]
+async fn a_full_freeze_holds_an_approved_change_until_the_thaw() {
+    let s = setup().await;
+    let app = &s.app;
+    expect_status(
+        s.rule(json!({"required": 1, "approvers": ["appr"]})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let request = opened(s.save(&s.requester, "after").await).await;
+    let (client, session) = app.admin().await;
+    app.freeze_ok(&client, &session.csrf_token, "full").await;
+    let r = s.vote(&s.approver, &request.id, "approve").await;
+    let held: ApprovalRequest =
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    assert_eq!(held.state, RequestState::Approved);
+    assert!(held
+        .outcome
+        .as_deref()
+        .unwrap_or_default()
+        .contains("waits for the full freeze"));
+    assert_eq!(s.value().await, "before");
+    let r = app.thaw(&client, &session.csrf_token, None).await;
+    expect_status(r, StatusCode::OK).await;
+    let _loop = crypter::approvals::carry::spawn(
+        app.state.carrier.clone(),
+        std::time::Duration::from_millis(200),
+    );
+    let done = eventually(
+        "carried out after the thaw",
+        std::time::Duration::from_secs(15),
+        || async {
+            let r: ApprovalRequest = app
+                .get_json(&s.admin.client, &format!("/requests/{}", request.id))
+                .await;
+            (r.state == RequestState::Applied).then_some(r)
+        },
+    )
+    .await;
+    assert_eq!(done.applied_version, Some(2));
+    assert_eq!(s.value().await, "after");
+}
+
+#[tokio::test]
+async fn a_role_grant_on_a_protected_environment_waits_for_approval() {
+    let s = setup().await;
+    let app = &s.app;
+    expect_status(
+        s.rule(json!({"required": 1, "approvers": ["appr"]})).await,
+        StatusCode::OK,
+    )
+    .await;
+    // A grant elsewhere goes ahead; a grant on production is a request.
+    let staging = json!([{"environment": "staging", "scope": "*", "capabilities": ["read"], "effect": "allow"}]);
+    s.admin.role_with(app, "reader", "human", staging).await;
+    let on_prod = json!({"name": "reader", "class": "human", "description": "",
+        "grants": [{"environment": "production", "scope": "*", "capabilities": ["read"], "effect": "allow"}]});
+    let request = opened(
+        s.admin
+            .call(app, Method::PUT, "/roles/reader", on_prod)
+            .await,
+    )
+    .await;
+    assert_eq!(request.change.label(), "role.grant");
+    let role: crypter_api::Role = app.get_json(&s.admin.client, "/roles/reader").await;
+    assert_eq!(
+        role.grants[0].environment.to_string(),
+        "staging",
+        "unchanged until approved"
+    );
+    let r = s.vote(&s.approver, &request.id, "approve").await;
+    expect_status(r, StatusCode::OK).await;
+    let carry = format!("/requests/{}/carry", request.id);
+    let r = s.approver.call(app, Method::POST, &carry, json!({})).await;
+    let done: ApprovalRequest =
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    assert_eq!(done.state, RequestState::Applied, "{done:?}");
+    let role: crypter_api::Role = app.get_json(&s.admin.client, "/roles/reader").await;
+    assert_eq!(role.grants[0].environment.to_string(), "production");
+    // Carrying out anything else here is refused.
+    let r = s.approver.call(app, Method::POST, &carry, json!({})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 }
