@@ -4,7 +4,10 @@
 
 /// (bundle, path prefixes it serves). `core` serves every other path, login included.
 pub const SECTIONS: &[(&str, &[&str])] = &[
-    ("ops", &["/freeze", "/cluster", "/activity"]),
+    (
+        "ops",
+        &["/freeze", "/cluster", "/activity", "/notifications"],
+    ),
     ("envs", &["/environments"]),
     ("data", &["/credentials"]),
     ("access", &["/roles"]),
@@ -46,6 +49,7 @@ mod tests {
         assert_eq!(bundle_for("/changesets"), "release");
         assert_eq!(bundle_for("/"), "core");
         assert_eq!(bundle_for("/freeze"), "ops");
+        assert_eq!(bundle_for("/notifications"), "ops");
         assert_eq!(bundle_for("/login"), "core");
         assert_eq!(bundle_for("/rolesx"), "core");
         assert_eq!(bundle_for("/keys"), "crypto");

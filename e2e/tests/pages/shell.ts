@@ -13,6 +13,7 @@ export class Shell {
     { path: '/runbooks', title: 'Runbooks' },
     { path: '/cluster', title: 'Cluster' },
     { path: '/activity', title: 'Activity' },
+    { path: '/notifications', title: 'Notifications' },
   ];
 
   constructor(private readonly page: Page) {}

@@ -8,6 +8,7 @@ mod credentials;
 mod environments;
 mod freeze;
 mod keys;
+mod notifications;
 mod restore_points;
 mod roles;
 mod runbooks;
@@ -30,6 +31,9 @@ pub use environments::{
 pub use freeze::{freeze, freeze_state, freeze_writes, thaw, verify_freeze};
 pub use keys::{
     create_key, delete_key, get_key, key_operation, list_keys, rotate_key, scan_key, update_key,
+};
+pub use notifications::{
+    create_subscription, dead_letters, delete_subscription, deliver, subscriptions, Created,
 };
 pub use restore_points::*;
 pub use roles::*;

@@ -1,4 +1,4 @@
-//! The `ops` bundle of the console: freeze, cluster and activity.
+//! The `ops` bundle of the console: freeze, cluster, activity and notifications.
 
 use crypter_frontend::components::shell::Shell;
 use crypter_frontend::pages::*;
@@ -15,6 +15,7 @@ fn main() {
                         <Route path=path!("freeze") view=Freeze />
                         <Route path=path!("cluster") view=Cluster />
                         <Route path=path!("activity") view=Activity />
+                        <Route path=path!("notifications") view=Notifications />
                     </ParentRoute>
                 </Routes>
             </Router>

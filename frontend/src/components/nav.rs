@@ -13,6 +13,7 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("/runbooks", "Runbooks", "nav-runbooks"),
     ("/cluster", "Cluster", "nav-cluster"),
     ("/activity", "Activity", "nav-activity"),
+    ("/notifications", "Notifications", "nav-notifications"),
 ];
 
 /// The main navigation. Plain links: the router turns their clicks into client-side
