@@ -69,6 +69,10 @@ pub struct RunbookStart {
     pub title: String,
     /// At least one.
     pub environments: Vec<EnvName>,
+    /// Every go/no-go must be signed by an approver of each target environment that has an
+    /// approval rule (OpenBao says who is one).
+    #[serde(default)]
+    pub signoff_by_approvers: bool,
 }
 
 /// A step of a run: the template's step plus its state and evidence.
@@ -192,6 +196,9 @@ pub struct Runbook {
     pub template: String,
     pub lead: String,
     pub environments: Vec<String>,
+    /// Go/no-go sign-offs must come from the approver groups of the target environments.
+    #[serde(default)]
+    pub signoff_by_approvers: bool,
     /// `in_progress`, `succeeded` or `aborted`.
     pub status: String,
     pub started_at: String,

@@ -122,6 +122,63 @@ async fn validate_users(
     Ok(())
 }
 
+/// The token is an approver of every environment in `envs` that has a rule, as OpenBao
+/// answers for it (may it write a vote on someone else's request there?); a 403 naming the
+/// first where it is not, and a 409 when none of them has a rule. For runs whose go/no-go
+/// must come from the approver groups.
+pub async fn must_approve_all(
+    bao: &Bao,
+    token: &SecretString,
+    envs: &[String],
+) -> Result<(), AppError> {
+    let me = bao
+        .read("auth/token/lookup-self", token)
+        .await?
+        .and_then(|v| {
+            v.pointer("/data/entity_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| {
+            AppError::Forbidden("a token without an identity entity approves nothing".into())
+        })?;
+    let rules = crate::roles::rules::load(bao, token).await?;
+    let ruled: Vec<&String> = envs
+        .iter()
+        .filter(|e| rules.iter().any(|r| &r.environment == *e))
+        .collect();
+    if ruled.is_empty() {
+        return Err(AppError::Conflict(
+            "this run's go/no-go must come from approvers, but none of its environments has an \
+             approval rule; set one first"
+                .into(),
+        ));
+    }
+    for env in ruled {
+        let probe = format!(
+            "crypter/data/{}/{env}/someone-else/0000000000000000/{me}",
+            super::VOTES
+        );
+        let answer = bao
+            .write("sys/capabilities-self", token, &json!({ "paths": [probe] }))
+            .await?
+            .unwrap_or_default();
+        let caps = answer["data"][&probe]
+            .as_array()
+            .or_else(|| answer[&probe].as_array())
+            .cloned()
+            .unwrap_or_default();
+        if !caps.iter().any(|c| c == "create" || c == "root") {
+            return Err(AppError::Forbidden(format!(
+                "this run's go/no-go must be signed by an approver of {env}, and OpenBao says \
+                 this token's owner is not one"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn bad(message: impl Into<String>) -> AppError {
     AppError::bad_request("invalid_approval_rule", message)
 }

@@ -30,6 +30,10 @@ pub enum RunbookCommand {
         /// A target environment (repeat for several).
         #[arg(long = "env", required = true, value_parser = EnvName::parse)]
         environments: Vec<EnvName>,
+        /// Every go/no-go must be signed by an approver of each target environment that
+        /// has an approval rule.
+        #[arg(long)]
+        signoff_by_approvers: bool,
     },
     /// Every run, or one run's checklist.
     Status { id: Option<String> },
@@ -100,11 +104,13 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
             template,
             title,
             environments,
+            signoff_by_approvers,
         } => {
             let req = RunbookStart {
                 template,
                 title,
                 environments,
+                signoff_by_approvers,
             };
             show(runbooks::start(bao, token, who, &req).await, json)
         }

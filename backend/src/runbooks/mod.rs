@@ -132,6 +132,7 @@ pub async fn start(
         template: template.name.clone(),
         lead: lead.to_owned(),
         environments,
+        signoff_by_approvers: req.signoff_by_approvers,
         status: "in_progress".into(),
         started_at,
         ended_at: None,
@@ -245,6 +246,10 @@ pub async fn signoff(
     step: &str,
     req: &SignoffRequest,
 ) -> Result<Runbook, AppError> {
+    let (run, _) = store::load(bao, token, id).await?;
+    if run.signoff_by_approvers {
+        crate::approvals::rules::must_approve_all(bao, token, &run.environments).await?;
+    }
     store::update(bao, token, id, |run| {
         let i = actionable(run, step)?;
         if !run.steps[i].step.gate {

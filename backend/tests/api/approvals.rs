@@ -784,3 +784,59 @@ async fn a_role_grant_on_a_protected_environment_waits_for_approval() {
     let r = s.approver.call(app, Method::POST, &carry, json!({})).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_run_can_require_its_go_no_go_from_the_approver_group() {
+    let s = setup().await;
+    let app = &s.app;
+    let lead = Caller::new_user(app, "lead", PW, &["crypter-admin", "crypter-operator"]).await;
+    expect_status(
+        s.rule(json!({"required": 1, "approvers": ["lead"]})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let start = json!({"template": "store-migration", "title": "approved run",
+        "environments": ["production"], "signoff_by_approvers": true});
+    let run: crypter_api::Runbook = serde_json::from_value(
+        expect_status(
+            s.admin.call(app, Method::POST, "/runbooks", start).await,
+            StatusCode::CREATED,
+        )
+        .await,
+    )
+    .unwrap();
+    assert!(run.signoff_by_approvers);
+    for step in [
+        "announce",
+        "freeze",
+        "verify-freeze",
+        "snapshot",
+        "validate",
+        "plan",
+    ] {
+        let url = format!("/runbooks/{}/steps/{step}/skip", run.id);
+        let r = s
+            .admin
+            .call(app, Method::POST, &url, json!({"reason": "a test"}))
+            .await;
+        expect_status(r, StatusCode::OK).await;
+    }
+    let signoff = format!("/runbooks/{}/steps/go-no-go/signoff", run.id);
+    // The admin (an operator too) is no approver of production: OpenBao says so.
+    let r = s.admin.call(app, Method::POST, &signoff, json!({})).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = lead.call(app, Method::POST, &signoff, json!({})).await;
+    let signed: crypter_api::Runbook =
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    let gate = signed
+        .steps
+        .iter()
+        .find(|st| st.step.id == "go-no-go")
+        .unwrap();
+    assert_eq!(gate.signoff.as_ref().map(|so| so.by.as_str()), Some("lead"));
+}

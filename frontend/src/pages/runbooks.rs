@@ -59,6 +59,7 @@ pub fn Runbooks() -> impl IntoView {
             template: template.get(),
             title: title.get(),
             environments,
+            signoff_by_approvers: false,
         });
     };
     view! {
