@@ -9,6 +9,6 @@ build() { # bundle html
   trunk build --release --offline --dist "dist/$1" --public-url "/$1/" "$2"
 }
 build core index.html
-for bundle in ops envs data access release migrate crypto; do
+for bundle in ops envs data access release migrate crypto approvals; do
   build "$bundle" "console/$bundle.html"
 done

@@ -14,11 +14,20 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("release", &["/changesets"]),
     ("migrate", &["/runbooks"]),
     ("crypto", &["/keys"]),
+    ("approvals", &["/requests"]),
 ];
 
 /// Every bundle's name, `core` first.
 pub const BUNDLES: &[&str] = &[
-    "core", "ops", "envs", "data", "access", "release", "migrate", "crypto",
+    "core",
+    "ops",
+    "envs",
+    "data",
+    "access",
+    "release",
+    "migrate",
+    "crypto",
+    "approvals",
 ];
 
 /// The bundle that serves `path`.
@@ -53,6 +62,9 @@ mod tests {
         assert_eq!(bundle_for("/login"), "core");
         assert_eq!(bundle_for("/rolesx"), "core");
         assert_eq!(bundle_for("/keys"), "crypto");
+        assert_eq!(bundle_for("/requests"), "approvals");
+        assert_eq!(bundle_for("/requests/r-1"), "approvals");
+        assert_eq!(bundle_for("/requestsx"), "core");
     }
 
     /// Every section's bundle is built and served.

@@ -2,6 +2,7 @@
 //! CSRF token; every error, from the API or the network, comes back as an `ApiError` with a
 //! message for people.
 
+mod approvals;
 mod changesets;
 mod cluster;
 mod credentials;
@@ -14,6 +15,7 @@ mod roles;
 mod runbooks;
 mod session;
 
+pub use approvals::*;
 pub use changesets::{
     apply_changesets, break_changesets_lock, changesets_lock, jobs, list_changesets,
     plan_changesets, plan_items, restore_points, resume_job, undo_changeset, upload_changeset,

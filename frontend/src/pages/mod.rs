@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod activity;
+mod approvals;
 mod changesets;
 mod cluster;
 mod credentials;
@@ -17,6 +18,7 @@ mod runbooks;
 mod search;
 
 pub use activity::{Activity, ActivityTable, FeedStatus, NoFeed};
+pub use approvals::Approvals;
 pub use changesets::Changesets;
 pub use cluster::Cluster;
 pub use credentials::Credentials;
