@@ -14,6 +14,7 @@ export class Shell {
     { path: '/cluster', title: 'Cluster' },
     { path: '/activity', title: 'Activity' },
     { path: '/notifications', title: 'Notifications' },
+    { path: '/requests', title: 'Approvals' },
   ];
 
   constructor(private readonly page: Page) {}
@@ -22,8 +23,14 @@ export class Shell {
     return this.page.getByRole('navigation', { name: 'Main' });
   }
 
+  /** A page's link; Approvals' name ends with its count of pending requests when there are any. */
   link(title: string) {
-    return this.nav().getByRole('link', { name: title, exact: true });
+    return this.nav().getByRole('link', { name: new RegExp(`^${title}( \\d+ pending)?$`) });
+  }
+
+  /** The count of pending requests beside Approvals. */
+  pendingCount() {
+    return this.nav().getByTestId('nav-approvals-count');
   }
 
   async expectLoggedInAs(username: string) {
