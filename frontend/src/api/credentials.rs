@@ -1,4 +1,4 @@
-use super::{empty_response, get, request};
+use super::{empty_response, get, request, send};
 use crypter_api::ApiError;
 use crypter_api::{
     ActivityAction, ActivityPage, Comparison, CredentialDetail, CredentialPage, CredentialWrite,
@@ -54,14 +54,53 @@ pub async fn get_credential(env: String, path: String) -> Result<CredentialDetai
     get(&path_url(&env, &path)).await
 }
 
+/// A save's answer: written, or sent for approval (a 202 `{"request": …}` where an approval
+/// rule applies) as the request with this id.
+pub enum Saved {
+    Written(CredentialWritten),
+    Sent(String),
+}
+
+/// Only the request's id of a 202: the Approvals page shows the rest.
+#[derive(serde::Deserialize)]
+struct Opened {
+    request: OpenedId,
+}
+
+#[derive(serde::Deserialize)]
+struct OpenedId {
+    id: String,
+}
+
 pub async fn put_credential(
     env: String,
     path: String,
     req: CredentialWrite,
-) -> Result<CredentialWritten, ApiError> {
-    request(Method::PUT, &path_url(&env, &path), Some(&req))
-        .await?
-        .ok_or_else(empty_response)
+) -> Result<Saved, ApiError> {
+    let text = send(
+        Method::PUT,
+        &path_url(&env, &path),
+        serde_json::to_string(&req).ok(),
+    )
+    .await?
+    .ok_or_else(empty_response)?;
+    if let Ok(opened) = serde_json::from_str::<Opened>(&text) {
+        return Ok(Saved::Sent(opened.request.id));
+    }
+    serde_json::from_str(&text)
+        .map(Saved::Written)
+        .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}")))
+}
+
+/// Whether `env` has an approval rule (a save there becomes a request).
+pub async fn has_rule(env: String) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Rule {
+        required: u8,
+    }
+    get::<Rule>(&format!("/environments/{env}/approvals"))
+        .await
+        .is_ok_and(|r| r.required > 0)
 }
 
 pub async fn delete_credential(env: String, path: String) -> Result<CredentialWritten, ApiError> {

@@ -23,8 +23,8 @@ pub use changesets::{
 pub use cluster::cluster;
 pub use credentials::{
     activity, compare, credentials_page, delete_credential, encode, first_credentials,
-    get_credential, lint, lint_scoped, promote, put_credential, reveal, search, version_action,
-    FIRST_ROWS, PAGE_ROWS,
+    get_credential, has_rule, lint, lint_scoped, promote, put_credential, reveal, search,
+    version_action, Saved, FIRST_ROWS, PAGE_ROWS,
 };
 pub use environments::{
     create_environment, delete_environment, environment_names, list_environments,

@@ -110,14 +110,22 @@ pub fn CredentialForm(
         value: RwSignal::new(String::new()),
     }]);
 
-    let save = Action::new_local(
+    // Where an approval rule applies, a save becomes a request: the button says so.
+    let ruled = RwSignal::new(false);
+    let env_now = env.get_untracked();
+    leptos::task::spawn_local(async move { ruled.set(api::has_rule(env_now).await) });
+    let save: SaveAction = Action::new_local(
         move |(env, path, req): &(String, String, CredentialWrite)| {
             let (env, path, req) = (env.clone(), path.clone(), req.clone());
             async move {
-                let written = api::put_credential(env, path, req).await?;
-                // The form may be gone by now (the user moved on): `try_run`.
-                on_saved.try_run(written.clone());
-                Ok::<CredentialWritten, ApiError>(written)
+                match api::put_credential(env, path, req).await? {
+                    // The form may be gone by now (the user moved on): `try_run`.
+                    api::Saved::Written(written) => {
+                        on_saved.try_run(written);
+                        Ok::<Option<String>, ApiError>(None)
+                    }
+                    api::Saved::Sent(id) => Ok(Some(id)),
+                }
             }
         },
     );
@@ -162,12 +170,29 @@ pub fn CredentialForm(
             <label for="cred-expires">"Expires"</label>
             <input id="cred-expires" data-testid="cred-expires" type="date" bind:value=meta.expires />
             <ErrorBox error=error />
-            <div class="row">
-                <button type="submit" class="primary" data-testid="cred-save"
-                    disabled=move || save.pending().get()>"Save"</button>
-                <button type="button" data-testid="cred-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-            </div>
+            <SaveRow save=save ruled=ruled on_cancel=on_cancel />
         </form>
+    }
+}
+
+/// A save: `Some(id)` when it became the request `id` rather than a new version.
+type SaveAction = Action<(String, String, CredentialWrite), Result<Option<String>, ApiError>>;
+
+/// The form's buttons, and a link to the request a save became.
+#[component]
+fn SaveRow(save: SaveAction, ruled: RwSignal<bool>, on_cancel: Callback<()>) -> impl IntoView {
+    let sent = move || save.value().get().and_then(Result::ok).flatten();
+    view! {
+        {move || sent().map(|id| view! {
+            <p role="status" data-testid="cred-sent">"Sent for approval. "
+                <a href=format!("/requests/{id}") rel="external" data-testid="cred-request-link">"See the request"</a></p>
+        })}
+        <div class="row">
+            <button type="submit" class="primary" data-testid="cred-save"
+                disabled=move || save.pending().get()>
+                {move || if ruled.get() { "Request change" } else { "Save" }}</button>
+            <button type="button" data-testid="cred-cancel" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+        </div>
     }
 }
 
