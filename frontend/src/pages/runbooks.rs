@@ -26,6 +26,7 @@ pub fn Runbooks() -> impl IntoView {
     );
     let navigate = use_navigate();
     let invalid = RwSignal::new(None::<String>);
+    let signoff = RwSignal::new(false);
     let start = Action::new_local(|req: &RunbookStart| api::start_runbook(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(run)) = start.value().get() {
@@ -59,7 +60,7 @@ pub fn Runbooks() -> impl IntoView {
             template: template.get(),
             title: title.get(),
             environments,
-            signoff_by_approvers: false,
+            signoff_by_approvers: signoff.get(),
         });
     };
     view! {
@@ -77,25 +78,39 @@ pub fn Runbooks() -> impl IntoView {
                 <input id="rb-title" data-testid="runbook-title" required bind:value=title />
                 <label for="rb-envs">"Environments (comma-separated)"</label>
                 <input id="rb-envs" data-testid="runbook-environments" bind:value=envs placeholder="e.g. production" required=true />
+                <label class="check">
+                    <input type="checkbox" data-testid="runbook-signoff-approvers" bind:checked=signoff />
+                    "Go/no-go must be signed by the environments' approvers"
+                </label>
                 <button type="submit" data-testid="runbook-start" disabled=move || start.pending().get()>"Start run"</button>
             </form>
             <ErrorBox error=error />
             {move || invalid.get().map(|e| view! { <p class="invalid" data-testid="runbook-invalid">{e}</p> })}
-            <table data-testid="runbook-list">
-                <thead><tr><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th>"Lead"</th><th>"Started"</th></tr></thead>
-                <tbody>
-                    <For each=move || runs.get().and_then(Result::ok).unwrap_or_default() key=|r| r.id.clone() let:r>
-                        <tr data-testid="runbook-row">
-                            <td><a href=format!("/runbooks/{}", r.id) data-testid="runbook-link">{r.title.clone()}</a></td>
-                            <td><span class=format!("badge {}", r.status) data-testid="runbook-status">{r.status.clone()}</span></td>
-                            <td>{r.passed} " / " {r.total} " " {r.current_step.clone().unwrap_or_default()}</td>
-                            <td>{r.lead.clone()}</td>
-                            <td>{short_time(&r.started_at)}</td>
-                        </tr>
-                    </For>
-                </tbody>
-            </table>
+            <RunList runs=runs />
         </section>
+    }
+}
+
+/// Every run, newest first as the API lists them.
+#[component]
+fn RunList(
+    runs: LocalResource<Result<Vec<crypter_api::RunbookSummary>, ApiError>>,
+) -> impl IntoView {
+    view! {
+        <table data-testid="runbook-list">
+            <thead><tr><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th>"Lead"</th><th>"Started"</th></tr></thead>
+            <tbody>
+                <For each=move || runs.get().and_then(Result::ok).unwrap_or_default() key=|r| r.id.clone() let:r>
+                    <tr data-testid="runbook-row">
+                        <td><a href=format!("/runbooks/{}", r.id) data-testid="runbook-link">{r.title.clone()}</a></td>
+                        <td><span class=format!("badge {}", r.status) data-testid="runbook-status">{r.status.clone()}</span></td>
+                        <td>{r.passed} " / " {r.total} " " {r.current_step.clone().unwrap_or_default()}</td>
+                        <td>{r.lead.clone()}</td>
+                        <td>{short_time(&r.started_at)}</td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
     }
 }
 
