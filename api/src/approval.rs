@@ -82,6 +82,11 @@ pub enum RequestedChange {
     CredentialRollback { path: String, version: u64 },
     /// Rotate a key (a new latest version).
     KeyRotate { key: String },
+    /// Change a key's configuration (rotation period, minimum versions, deletion).
+    KeyConfigure {
+        key: String,
+        update: crate::key::KeyUpdate,
+    },
     /// Create or change a role whose grants on the environment change (who may read or
     /// use it): the role as it would be saved.
     RoleGrant {
@@ -135,13 +140,19 @@ impl RequestedChange {
             | Self::CredentialDelete { path }
             | Self::CredentialDestroy { path, .. }
             | Self::CredentialRollback { path, .. } => Some(path),
-            Self::KeyRotate { .. } | Self::RuleChange { .. } | Self::RoleGrant { .. } => None,
+            Self::KeyRotate { .. }
+            | Self::KeyConfigure { .. }
+            | Self::RuleChange { .. }
+            | Self::RoleGrant { .. } => None,
         }
     }
 
     /// Carried out with an admin's token (it writes policies), not by the carrier.
     pub fn needs_admin(&self) -> bool {
-        matches!(self, Self::RuleChange { .. } | Self::RoleGrant { .. })
+        matches!(
+            self,
+            Self::RuleChange { .. } | Self::RoleGrant { .. } | Self::KeyConfigure { .. }
+        )
     }
 
     /// `credential.write`, `rule.change`, …: for people.
@@ -152,6 +163,7 @@ impl RequestedChange {
             Self::CredentialDestroy { .. } => "credential.destroy",
             Self::CredentialRollback { .. } => "credential.rollback",
             Self::KeyRotate { .. } => "key.rotate",
+            Self::KeyConfigure { .. } => "key.configure",
             Self::RoleGrant { .. } => "role.grant",
             Self::RuleChange { .. } => "rule.change",
         }

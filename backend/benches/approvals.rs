@@ -137,13 +137,14 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
+    // The bao process lives as long as this binding.
     let World {
+        _process,
         bao,
         root,
         base,
         requester,
         approver,
-        ..
     } = world().await;
     let mut millis = Vec::with_capacity(n);
     for i in 0..n {

@@ -41,7 +41,9 @@ pub async fn applied_paths(
             l.stored.environment == env && requests::state(l, &now) == RequestState::Applied
         })
         .filter_map(|l| match &l.stored.change {
-            RequestedChange::KeyRotate { key } => Some(key.clone()),
+            RequestedChange::KeyRotate { key } | RequestedChange::KeyConfigure { key, .. } => {
+                Some(key.clone())
+            }
             other => other.path().map(str::to_owned),
         })
         .collect())

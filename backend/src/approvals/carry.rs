@@ -126,6 +126,17 @@ impl Carrier {
             RequestedChange::KeyRotate { key } => {
                 return self.rotate(&env, key, s.base_version).await;
             }
+            RequestedChange::KeyConfigure { key, update } => {
+                let token = rules_token.ok_or(
+                    "a key's configuration changes with the token of an admin who carries it \
+                     out, and none was given",
+                )?;
+                let name = crypter_api::KeyName::parse(key).map_err(|e| e.to_string())?;
+                return crate::keys::update(&self.bao, token, &s.requested_by, &env, &name, update)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| format!("the key could not be changed: {}", e.cause_chain()));
+            }
             RequestedChange::RoleGrant { role, create } => {
                 let token = rules_token.ok_or(
                     "a role's grants change with the token of an admin who carries it out, and \
@@ -199,6 +210,7 @@ impl Carrier {
             }
             RequestedChange::RuleChange { .. }
             | RequestedChange::KeyRotate { .. }
+            | RequestedChange::KeyConfigure { .. }
             | RequestedChange::RoleGrant { .. } => unreachable!("handled above"),
         };
         // The token served this one change.

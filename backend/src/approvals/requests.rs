@@ -161,7 +161,9 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// changes, the detail its id.
 pub async fn emit(records: &Records, s: &Stored, action: ActivityAction, actor: &str) {
     let target = match &s.change {
-        RequestedChange::KeyRotate { key } => format!("keys/{key}"),
+        RequestedChange::KeyRotate { key } | RequestedChange::KeyConfigure { key, .. } => {
+            format!("keys/{key}")
+        }
         RequestedChange::RoleGrant { role, .. } => format!("roles/{}", role.name),
         other => other.path().unwrap_or("approval-rule").to_owned(),
     };

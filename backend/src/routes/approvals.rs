@@ -200,6 +200,36 @@ pub(super) async fn ask_role(
         .map(Some)
 }
 
+/// A change to a key's configuration (not only its owner, description or labels) under
+/// `env`'s rule becomes a request; `None` when there is no rule or nothing configured.
+pub(super) async fn ask_key_configure(
+    state: &AppState,
+    session: &Session,
+    env: &EnvName,
+    key: &crypter_api::KeyName,
+    update: &crypter_api::KeyUpdate,
+) -> Result<Option<Response>, AppError> {
+    let configures = update.auto_rotate_period.is_some()
+        || update.rotation_period.is_some()
+        || update.min_decryption_version.is_some()
+        || update.min_encryption_version.is_some()
+        || update.deletion_allowed.is_some();
+    if !configures {
+        return Ok(None);
+    }
+    let rule = rules::get(&state.records, env).await?;
+    if !rule.is_on() {
+        return Ok(None);
+    }
+    let change = RequestedChange::KeyConfigure {
+        key: key.to_string(),
+        update: update.clone(),
+    };
+    open_request(state, session, env, change, None, 0, rule.required)
+        .await
+        .map(Some)
+}
+
 /// A key rotation under `env`'s rule becomes a request, made against the key's latest
 /// version; `None` when there is no rule.
 pub(super) async fn ask_rotate(

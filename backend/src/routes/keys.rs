@@ -75,7 +75,9 @@ pub async fn get(
 /// configuration (minimum versions, automatic rotation, deletion with a reason).
 #[utoipa::path(patch, path = "/api/v1/environments/{env}/keys/{name}", tag = "keys",
     params(("env" = String, Path), ("name" = String, Path)), request_body = KeyUpdate,
-    responses((status = 200, body = KeyDetail), (status = 400, body = crypter_api::ErrorBody),
+    responses((status = 200, body = KeyDetail),
+        (status = 202, description = "A configuration change on a protected environment: a request", body = crypter_api::RequestOpened),
+        (status = 400, body = crypter_api::ErrorBody),
         (status = 403, description = "OpenBao refused (e.g. deletion by a non-operator)", body = crypter_api::ErrorBody),
         (status = 404, body = crypter_api::ErrorBody)))]
 pub async fn update(
@@ -83,11 +85,15 @@ pub async fn update(
     CurrentSession(session): CurrentSession,
     Path((env, name)): Path<(String, String)>,
     ApiJson(req): ApiJson<KeyUpdate>,
-) -> Result<Json<KeyDetail>, AppError> {
+) -> Result<Response, AppError> {
     let (env, name) = target(&env, &name)?;
+    let asked = super::approvals::ask_key_configure(&state, &session, &env, &name, &req);
+    if let Some(response) = asked.await? {
+        return Ok(response);
+    }
     let (bao, token) = (&state.bao, &session.token);
     let done = keys::update(bao, token, &session.username, &env, &name, &req).await;
-    Ok(Json(done?))
+    Ok(Json(done?).into_response())
 }
 
 /// Delete a key whose deletion an operator turned on (409 otherwise).

@@ -389,11 +389,13 @@ pub fn routes() -> Vec<Route> {
         // The carrier, not the caller, makes an approved change (after its own login).
         route!(approvals::approve, writes: &[VOTES, APPROLE_LOGIN]),
         route!(approvals::reject, writes: &[VOTES]),
-        route!(approvals::carry, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP, APPROLE, ROLE_RECORD, E2E_SECRET]),
+        // An admin carries out what writes policies or key settings: rules, role grants,
+        // key configurations.
+        route!(approvals::carry, writes: &[APPROVAL_RULES, POLICY, APPROVER_GROUPS, ENTITY_LOOKUP, APPROLE, ROLE_RECORD, E2E_SECRET, KEY_CONFIG, KEY_RECORD]),
         route!(keys::list, writes: &[]),
         route!(keys::get, writes: &[]),
         route!(keys::create, writes: &[KEY, KEY_CONFIG, KEY_RECORD]),
-        route!(keys::update, writes: &[KEY_CONFIG, KEY_RECORD]),
+        route!(keys::update, writes: &[KEY_CONFIG, KEY_RECORD, REQUESTS]),
         route!(keys::delete, writes: &[KEY_CONFIG, KEY, KEY_RECORD, KEY_USAGE]),
         route!(keys::action, actions: &[
             ("rotate", &[KEY_ROTATE, REQUESTS]),

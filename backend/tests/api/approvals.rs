@@ -840,3 +840,94 @@ async fn a_run_can_require_its_go_no_go_from_the_approver_group() {
         .unwrap();
     assert_eq!(gate.signoff.as_ref().map(|so| so.by.as_str()), Some("lead"));
 }
+
+#[tokio::test]
+async fn a_provisioning_freeze_stops_new_rules() {
+    let s = setup().await;
+    let app = &s.app;
+    let (client, session) = app.admin().await;
+    app.freeze_ok(&client, &session.csrf_token, "provisioning")
+        .await;
+    let r = s.rule(json!({"required": 1, "approvers": ["appr"]})).await;
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(
+        status.is_client_error() && text.contains("frozen"),
+        "{status} {text}"
+    );
+    let r = app.thaw(&client, &session.csrf_token, None).await;
+    expect_status(r, StatusCode::OK).await;
+    expect_status(
+        s.rule(json!({"required": 1, "approvers": ["appr"]})).await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn key_rotation_and_configuration_on_a_protected_environment_wait_for_approval() {
+    let s = setup().await;
+    let app = &s.app;
+    let key = json!({"name": "signer", "key_type": "aes256-gcm96"});
+    let r = s
+        .admin
+        .call(app, Method::POST, "/environments/production/keys", key)
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    expect_status(
+        s.rule(json!({"required": 1, "approvers": ["appr"]})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let latest = || async {
+        let v = app
+            .bao
+            .read("transit/production/keys/signer", &app.root)
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            v["data"]["latest_version"].as_u64().unwrap(),
+            v["data"]["min_decryption_version"].as_u64().unwrap(),
+        )
+    };
+    let rotate = "/environments/production/keys/signer/rotate";
+    let request = opened(s.admin.call(app, Method::POST, rotate, json!({})).await).await;
+    assert_eq!(
+        (request.change.label(), request.base_version),
+        ("key.rotate", Some(1))
+    );
+    assert_eq!(latest().await, (1, 1), "not rotated before the approval");
+    let r = s.vote(&s.approver, &request.id, "approve").await;
+    let done: ApprovalRequest =
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    assert_eq!(done.state, RequestState::Applied, "{done:?}");
+    assert_eq!(latest().await, (2, 1), "the carrier rotated it");
+
+    // A description is no configuration; a minimum version is.
+    let path = "/environments/production/keys/signer";
+    let r = s
+        .admin
+        .call(app, Method::PATCH, path, json!({"description": "d"}))
+        .await;
+    expect_status(r, StatusCode::OK).await;
+    let body = json!({"min_decryption_version": 2});
+    let request = opened(s.admin.call(app, Method::PATCH, path, body).await).await;
+    assert_eq!(request.change.label(), "key.configure");
+    expect_status(
+        s.vote(&s.approver, &request.id, "approve").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        latest().await,
+        (2, 1),
+        "an admin carries a configuration out"
+    );
+    let carry = format!("/requests/{}/carry", request.id);
+    let r = s.approver.call(app, Method::POST, &carry, json!({})).await;
+    let done: ApprovalRequest =
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    assert_eq!(done.state, RequestState::Applied, "{done:?}");
+    assert_eq!(latest().await, (2, 2));
+}

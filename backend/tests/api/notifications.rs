@@ -647,3 +647,27 @@ async fn a_sigkill_of_the_delivering_process_loses_nothing_and_the_other_takes_o
         receiver.paths()
     );
 }
+
+/// The default schedule (waits of 1, 2, 4, 8, 15, 30 s …): a receiver down for 30 s gets
+/// every event once it is back, in order.
+#[tokio::test]
+async fn a_receiver_down_for_thirty_seconds_gets_every_event_on_the_default_schedule() {
+    let app = spawn_app().await;
+    let admin = Caller::admin(&app).await;
+    let (receiver, url) = Receiver::start().await;
+    subscribe(&app, &admin, &url, &["credential.write"]).await;
+    receiver.down.store(true, Ordering::SeqCst);
+    let _loop = deliver_for(&app, Schedule::default());
+    let want: Vec<String> = (0..5).map(|i| format!("notify/d{i}")).collect();
+    for p in &want {
+        write_direct(&app, "staging", p, "v").await;
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert!(
+        receiver.paths().is_empty(),
+        "nothing got through while down"
+    );
+    receiver.down.store(false, Ordering::SeqCst);
+    let got = wait_paths(&receiver, want.len(), Duration::from_secs(60)).await;
+    assert_eq!(got, want, "every event, in order, once");
+}
