@@ -23,7 +23,7 @@ export class ApprovalsPage {
       await rules.getByLabel(/^Approvers/).fill(approvers.join(', '));
       await rules.getByRole('button', { name: 'Save rule' }).click();
       await expect(rules.getByRole('status')).toContainText('Rule saved');
-      await expect(rules.getByTestId('rule-now')).toContainText(`${required} approvals needed`);
+      await expect(rules.getByTestId('rule-now')).toContainText(`${required} approval${required === 1 ? '' : 's'} needed`);
     });
   }
 

@@ -95,9 +95,9 @@ fn RuleForm(
     let reason = RwSignal::new(String::new());
     let now = match rule.required {
         0 => "No rule: changes here need no approval.".to_owned(),
-        _ => format!(
-            "{} approvals needed: {} (set by {} at {}).",
-            rule.required,
+        n => format!(
+            "{n} approval{} needed: {} (set by {} at {}).",
+            if n == 1 { "" } else { "s" },
             rule_text(
                 rule.required,
                 &rule.approvers,
