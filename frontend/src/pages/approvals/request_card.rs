@@ -55,6 +55,7 @@ fn target(c: &RequestedChange) -> String {
             format!("{path} back to v{version}")
         }
         RequestedChange::KeyRotate { key } => format!("key {key}"),
+        RequestedChange::KeyConfigure { key, .. } => format!("key {key} (its configuration)"),
         RequestedChange::RoleGrant { role, create } => {
             format!(
                 "role {} ({})",
