@@ -79,8 +79,8 @@ test('a change to a ruled environment waits for an approver, then is applied', a
     await expect(own.request(id)).toHaveAttribute('data-state', 'pending');
   });
 
+  const asApprover = await logInAs(browser, approver);
   await test.step('the approver sees the count, and approves with a comment', async () => {
-    const asApprover = await logInAs(browser, approver);
     const shell = new Shell(asApprover.page);
     await expect(shell.pendingCount()).toBeVisible();
     await shell.link('Approvals').click();
@@ -99,7 +99,6 @@ test('a change to a ruled environment waits for an approver, then is applied', a
       await expect(asApprover.page.locator('html')).toHaveAttribute('data-theme', theme);
       await expectAccessible(asApprover.page, `the Approvals page with a request (${theme})`);
     }
-    await asApprover.context.close();
   });
 
   await test.step('the requester sees it applied, and who approved it', async () => {
@@ -116,5 +115,31 @@ test('a change to a ruled environment waits for an approver, then is applied', a
   await test.step('the credential holds the new value', async () => {
     const r = await api(page, 'POST', `/environments/${env}/credentials/app/db/reveal`, { version: 2 });
     expect((await r.json()).data).toEqual({ value: 'after' });
+  });
+
+  // Also leaves no rule behind: a rule on this environment would make later specs' roles
+  // with grants on every environment into requests.
+  await test.step('removing the rule is itself a request: approved, then carried out by an admin', async () => {
+    await approvals.goto();
+    const rules = approvals.rules();
+    await rules.getByLabel('Environment').selectOption(env);
+    await expect(rules.getByTestId('rule-now')).toContainText('1 approval needed');
+    await rules.getByLabel(/^Approvals needed/).fill('0');
+    await rules.getByLabel(/^Approvers/).fill('');
+    await rules.getByRole('button', { name: 'Save rule' }).click();
+    await expect(rules.getByRole('status')).toContainText('it became a request');
+    const href = await rules.getByRole('link', { name: 'See the request' }).getAttribute('href');
+    const ruleRequest = href!.split('/').pop()!;
+    const inbox = new ApprovalsPage(asApprover.page);
+    await inbox.goto(ruleRequest);
+    await expect(inbox.request(ruleRequest).getByTestId('request-target')).toHaveText('remove the rule');
+    await inbox.vote(ruleRequest, true, 'retire it');
+    await expect(inbox.request(ruleRequest)).toHaveAttribute('data-state', 'approved');
+    await approvals.goto(ruleRequest);
+    await approvals.request(ruleRequest).getByRole('button', { name: 'Carry out' }).click();
+    await expect(approvals.request(ruleRequest)).toHaveAttribute('data-state', 'applied');
+    const rule = await (await api(page, 'GET', `/environments/${env}/approvals`)).json();
+    expect(rule.required).toBe(0);
+    await asApprover.context.close();
   });
 });
