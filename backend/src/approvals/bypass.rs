@@ -74,11 +74,7 @@ pub fn list(
 /// cursor per environment).
 pub fn spawn(feed: AuditFeed, records: Records, tick: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let holder = format!(
-            "{} {}",
-            crate::changesets::lock::host(),
-            crate::session::random_token()
-        );
+        let holder = crate::notifications::lease::holder();
         let mut lease = Hold::new("approvals-bypass", &holder, 30);
         loop {
             tokio::time::sleep(tick).await;

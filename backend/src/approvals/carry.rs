@@ -294,11 +294,7 @@ impl Carrier {
 /// once a full freeze ends). One instance at a time (a lease).
 pub fn spawn(carrier: Carrier, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let holder = format!(
-            "{} {}",
-            crate::changesets::lock::host(),
-            crate::session::random_token()
-        );
+        let holder = crate::notifications::lease::holder();
         let mut lease = crate::notifications::lease::Hold::new("approvals-carry", &holder, 30);
         let mut done: HashSet<String> = HashSet::new();
         loop {

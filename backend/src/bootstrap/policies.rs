@@ -11,10 +11,40 @@
 
 use std::collections::BTreeSet;
 
+/// The approvals' rules, in the admins' policy and, exactly again (so that a freeze, which
+/// strips the admins' copy, leaves them to an admin who is an operator), in the operators'.
+macro_rules! approvals_rules {
+    () => {
+        r#"# Approvals: the rule of each protected environment, the approver groups' policies and
+# identity groups it makes, the carrier's policy (the ruled environments only), and
+# requests of one's own (a record only its requester writes).
+path "crypter/+/approvals/rules/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "sys/policies/acl/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "sys/policies/acl/crypter-carrier" {
+  capabilities = ["create", "read", "update"]
+}
+path "identity/group/name/crypter-approvers-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/lookup/entity" {
+  capabilities = ["update"]
+}
+path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
+  capabilities = ["create", "read"]
+}
+"#
+    };
+}
+
 /// Administrators manage environments, credentials, roles, users and secret-ids, and read
 /// every record Crypter keeps. They do not write the records that bind them (freeze,
 /// changelog, apply lock, uploads, runbook runs): operators do.
-pub const ADMIN_POLICY: &str = r#"# Managed by Crypter: administrators.
+pub const ADMIN_POLICY: &str = concat!(
+    r#"# Managed by Crypter: administrators.
 # Credentials, in every environment.
 path "env/*" {
   capabilities = ["create", "read", "update", "patch", "delete", "list", "scan"]
@@ -151,28 +181,9 @@ path "sys/policies/acl/*" {
 path "sys/policies/acl/crypter-role-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
-# Approvals: the rule of each protected environment, the approver groups' policies and
-# identity groups it makes, the carrier's policy (the ruled environments only), and
-# requests of one's own (a record only its requester writes).
-path "crypter/+/approvals/rules/*" {
-  capabilities = ["create", "read", "update", "delete", "list"]
-}
-path "sys/policies/acl/crypter-approvers-*" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-path "sys/policies/acl/crypter-carrier" {
-  capabilities = ["create", "read", "update"]
-}
-path "identity/group/name/crypter-approvers-*" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-path "identity/lookup/entity" {
-  capabilities = ["update"]
-}
-path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
-  capabilities = ["create", "read"]
-}
-# Machine roles (AppRole) and their secret-ids.
+"#,
+    approvals_rules!(),
+    r#"# Machine roles (AppRole) and their secret-ids.
 path "auth/approle/role" {
   capabilities = ["list"]
 }
@@ -224,12 +235,14 @@ path "sys/storage/raft/autopilot/state" {
 path "sys/ha-status" {
   capabilities = ["read"]
 }
-"#;
+"#
+);
 
 /// Operators (release leads) freeze and thaw, write the records that bind everyone, and
 /// hold the provisioning rights the migration needs. Their policy is exempt from the
 /// freeze, and they may rewrite any policy: operators are, in effect, root.
-pub const OPERATOR_POLICY: &str = r#"# Managed by Crypter: operators (release leads). Exempt from the freeze.
+pub const OPERATOR_POLICY: &str = concat!(
+    r#"# Managed by Crypter: operators (release leads). Exempt from the freeze.
 # Operators may write every policy, their own included: they are, in effect, root.
 # The records that bind: freeze state and snapshot, changelog, apply lock and uploads,
 # runbook runs, sign-offs and templates, and the bootstrap version.
@@ -347,28 +360,9 @@ path "sys/policies/acl/*" {
 path "sys/policies/acl/crypter-role-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
-# Approvals: the rule of each protected environment, the approver groups' policies and
-# identity groups it makes, the carrier's policy (the ruled environments only), and
-# requests of one's own (a record only its requester writes).
-path "crypter/+/approvals/rules/*" {
-  capabilities = ["create", "read", "update", "delete", "list"]
-}
-path "sys/policies/acl/crypter-approvers-*" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-path "sys/policies/acl/crypter-carrier" {
-  capabilities = ["create", "read", "update"]
-}
-path "identity/group/name/crypter-approvers-*" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-path "identity/lookup/entity" {
-  capabilities = ["update"]
-}
-path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
-  capabilities = ["create", "read"]
-}
-path "auth/approle/role" {
+"#,
+    approvals_rules!(),
+    r#"path "auth/approle/role" {
   capabilities = ["list"]
 }
 path "auth/approle/role/+" {
@@ -432,7 +426,8 @@ path "sys/storage/raft/autopilot/state" {
 path "sys/ha-status" {
   capabilities = ["read"]
 }
-"#;
+"#
+);
 
 /// The backend's own identity (AppRole `crypter-backend`): Crypter's session and job
 /// records, and the bootstrap version it checks at start. Nothing that holds secrets or

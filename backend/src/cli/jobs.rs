@@ -2,12 +2,12 @@
 //! to that Crypter with `BAO_TOKEN` (a token session that keeps the token: ending it
 //! revokes nothing) and follows a resumed job's progress over its event stream.
 
-use super::freeze::{EXIT_CONFLICT, EXIT_ERROR};
+use super::remote::{error, refused, Api, Remote};
 use clap::{Args, Subcommand};
-use crypter_api::{ApplyStarted, JobProgress, JobState, SessionInfo, CSRF_HEADER};
+use crypter_api::{ApplyStarted, JobProgress, JobState};
 use indicatif::{ProgressBar, ProgressStyle};
-use reqwest::{header, Client, Response, StatusCode};
-use serde_json::{json, Value};
+use reqwest::Method;
+use serde_json::json;
 use std::process::ExitCode;
 
 const EXIT_APPLY_FAILED: u8 = 5;
@@ -16,12 +16,8 @@ const EXIT_APPLY_FAILED: u8 = 5;
 pub struct JobsArgs {
     #[command(subcommand)]
     pub what: JobsWhat,
-    /// The Crypter instance to ask (any instance of the deployment).
-    #[arg(long, env = "CRYPTER_URL", default_value = "http://127.0.0.1:8080")]
-    pub url: String,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 #[derive(Subcommand, Debug)]
@@ -39,86 +35,14 @@ pub enum JobsWhat {
     },
 }
 
-struct Api {
-    http: Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-fn error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("crypter: {message}");
-    ExitCode::from(EXIT_ERROR)
-}
-
-/// The API's error, with the exit code it stands for.
-async fn refused(resp: Response) -> ExitCode {
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or_default();
-    let message = body["error"]["message"].as_str().unwrap_or("no message");
-    eprintln!("crypter: {status}: {message}");
-    match status {
-        StatusCode::CONFLICT | StatusCode::FORBIDDEN => ExitCode::from(EXIT_CONFLICT),
-        _ => ExitCode::from(EXIT_ERROR),
-    }
-}
-
-impl Api {
-    async fn login(base: &str) -> Result<Self, ExitCode> {
-        let token = std::env::var("BAO_TOKEN")
-            .map_err(|_| error("set BAO_TOKEN to your OpenBao token (an operator's)"))?;
-        let http = Client::builder().build().map_err(error)?;
-        let base = base.trim_end_matches('/').to_owned();
-        let resp = http
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({ "method": "token", "token": token, "keep_token": true }))
-            .send()
-            .await
-            .map_err(|e| error(format!("cannot reach Crypter at {base}: {e}")))?;
-        if !resp.status().is_success() {
-            return Err(refused(resp).await);
-        }
-        let cookie = resp
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::to_owned)
-            .ok_or_else(|| error("Crypter set no session cookie"))?;
-        let info: SessionInfo = resp.json().await.map_err(error)?;
-        Ok(Self {
-            http,
-            base,
-            cookie,
-            csrf: info.csrf_token,
-        })
-    }
-
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(format!("{}/api/v1{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-    }
-
-    async fn logout(&self) {
-        let _ = self
-            .http
-            .delete(format!("{}/api/v1/session", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .header(CSRF_HEADER, &self.csrf)
-            .send()
-            .await;
-    }
-}
-
 pub async fn run(args: JobsArgs) -> ExitCode {
-    let api = match Api::login(&args.url).await {
+    let api = match Api::login(&args.remote.url).await {
         Ok(a) => a,
         Err(code) => return code,
     };
     let code = match &args.what {
-        JobsWhat::List => list(&api, args.json).await,
-        JobsWhat::Show { id } => show(&api, id, args.json).await,
+        JobsWhat::List => list(&api, args.remote.json).await,
+        JobsWhat::Show { id } => show(&api, id, args.remote.json).await,
         JobsWhat::Resume { id, reason } => resume(&api, id, reason.as_deref()).await,
     };
     api.logout().await;
@@ -126,7 +50,7 @@ pub async fn run(args: JobsArgs) -> ExitCode {
 }
 
 async fn list(api: &Api, json: bool) -> ExitCode {
-    let resp = match api.get("/jobs").send().await {
+    let resp = match api.req(Method::GET, "/jobs").send().await {
         Ok(r) if r.status().is_success() => r,
         Ok(r) => return refused(r).await,
         Err(e) => return error(e),
@@ -152,7 +76,7 @@ async fn list(api: &Api, json: bool) -> ExitCode {
 }
 
 async fn show(api: &Api, id: &str, json: bool) -> ExitCode {
-    let resp = match api.get(&format!("/jobs/{id}")).send().await {
+    let resp = match api.req(Method::GET, &format!("/jobs/{id}")).send().await {
         Ok(r) if r.status().is_success() => r,
         Ok(r) => return refused(r).await,
         Err(e) => return error(e),
@@ -180,10 +104,7 @@ async fn show(api: &Api, id: &str, json: bool) -> ExitCode {
 
 async fn resume(api: &Api, id: &str, reason: Option<&str>) -> ExitCode {
     let resp = api
-        .http
-        .post(format!("{}/api/v1/jobs/{id}/resume", api.base))
-        .header(header::COOKIE, &api.cookie)
-        .header(CSRF_HEADER, &api.csrf)
+        .req(Method::POST, &format!("/jobs/{id}/resume"))
         .json(&json!({ "reason": reason }))
         .send()
         .await;
@@ -201,7 +122,11 @@ async fn resume(api: &Api, id: &str, reason: Option<&str>) -> ExitCode {
 
 /// Follow the job's event stream with a progress bar until it ends.
 async fn follow(api: &Api, id: &str) -> ExitCode {
-    let mut resp = match api.get(&format!("/jobs/{id}/events")).send().await {
+    let mut resp = match api
+        .req(Method::GET, &format!("/jobs/{id}/events"))
+        .send()
+        .await
+    {
         Ok(r) if r.status().is_success() => r,
         Ok(r) => return refused(r).await,
         Err(e) => return error(e),

@@ -4,7 +4,7 @@
 //! still decides, with that token, who may manage subscriptions.
 
 use super::freeze::EXIT_ERROR;
-use super::remote::{decode, error, Api};
+use super::remote::{decode, error, Api, Remote};
 use clap::{Args, Subcommand};
 use crypter_api::{
     DeliveryResult, NotificationTarget, Subscription, SubscriptionCreate, SubscriptionCreated,
@@ -18,17 +18,8 @@ use std::process::ExitCode;
 pub struct NotificationsArgs {
     #[command(subcommand)]
     pub what: NotificationsWhat,
-    /// The Crypter instance to ask (any instance of the deployment).
-    #[arg(
-        long,
-        global = true,
-        env = "CRYPTER_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub url: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,11 +51,11 @@ pub enum NotificationsWhat {
 }
 
 pub async fn run(args: NotificationsArgs) -> ExitCode {
-    let api = match Api::login(&args.url).await {
+    let api = match Api::login(&args.remote.url).await {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let done = act(&api, &args.what, args.json).await;
+    let done = act(&api, &args.what, args.remote.json).await;
     api.logout().await;
     done.err().unwrap_or(ExitCode::SUCCESS)
 }

@@ -17,6 +17,35 @@ pub fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ExitCode> {
     serde_json::from_value(v).map_err(error)
 }
 
+/// Which running Crypter to ask, and how to print: the flags of every command that goes
+/// through the API.
+#[derive(clap::Args, Debug)]
+pub struct Remote {
+    /// The Crypter instance to ask (any instance of the deployment).
+    #[arg(
+        long,
+        global = true,
+        env = "CRYPTER_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The API's error printed, with the exit code it stands for (409 and 403: 3).
+pub async fn refused(resp: reqwest::Response) -> ExitCode {
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or_default();
+    let message = body["error"]["message"].as_str().unwrap_or("no message");
+    eprintln!("crypter: {status}: {message}");
+    match status {
+        StatusCode::CONFLICT | StatusCode::FORBIDDEN => ExitCode::from(EXIT_CONFLICT),
+        _ => ExitCode::from(EXIT_ERROR),
+    }
+}
+
 pub struct Api {
     http: Client,
     base: String,
@@ -37,7 +66,7 @@ impl Api {
             .await
             .map_err(|e| error(format!("cannot reach Crypter at {base}: {e}")))?;
         if !resp.status().is_success() {
-            return Err(error(format!("login refused: {}", resp.status())));
+            return Err(refused(resp).await);
         }
         let cookie = resp
             .headers()
@@ -65,17 +94,10 @@ impl Api {
     /// The answer's JSON, or the API's error printed with its exit code.
     pub async fn send(&self, req: RequestBuilder) -> Result<Value, ExitCode> {
         let resp = req.send().await.map_err(error)?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or_default();
-        if status.is_success() {
-            return Ok(body);
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
         }
-        let message = body["error"]["message"].as_str().unwrap_or("no message");
-        eprintln!("crypter: {status}: {message}");
-        Err(match status {
-            StatusCode::CONFLICT | StatusCode::FORBIDDEN => ExitCode::from(EXIT_CONFLICT),
-            _ => ExitCode::from(EXIT_ERROR),
-        })
+        Ok(resp.json().await.unwrap_or_default())
     }
 
     pub async fn logout(&self) {

@@ -1,7 +1,7 @@
 //! `crypter requests list|show|approve|reject`: approval requests on a running Crypter,
 //! from a terminal, with the caller's own `BAO_TOKEN` (so OpenBao decides who may vote).
 
-use super::remote::{decode, Api};
+use super::remote::{decode, Api, Remote};
 use clap::{Args, Subcommand};
 use crypter_api::{ApprovalRequest, VoteCast};
 use reqwest::Method;
@@ -11,17 +11,8 @@ use std::process::ExitCode;
 pub struct RequestsArgs {
     #[command(subcommand)]
     pub what: RequestsWhat,
-    /// The Crypter instance to ask (any instance of the deployment).
-    #[arg(
-        long,
-        global = true,
-        env = "CRYPTER_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub url: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,11 +36,11 @@ pub enum RequestsWhat {
 }
 
 pub async fn run(args: RequestsArgs) -> ExitCode {
-    let api = match Api::login(&args.url).await {
+    let api = match Api::login(&args.remote.url).await {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let done = act(&api, &args.what, args.json).await;
+    let done = act(&api, &args.what, args.remote.json).await;
     api.logout().await;
     done.err().unwrap_or(ExitCode::SUCCESS)
 }

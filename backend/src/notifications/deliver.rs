@@ -57,11 +57,7 @@ pub fn spawn(feed: AuditFeed, records: Records, schedule: Schedule) -> tokio::ta
 }
 
 async fn manage(feed: AuditFeed, records: Records, schedule: Schedule) {
-    let holder = format!(
-        "{} {}",
-        crate::changesets::lock::host(),
-        crate::session::random_token()
-    );
+    let holder = crate::notifications::lease::holder();
     let mut workers = JoinSet::new();
     let mut running: HashMap<String, AbortHandle> = HashMap::new();
     loop {

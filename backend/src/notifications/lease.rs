@@ -18,6 +18,12 @@ struct Lease {
     heartbeat: u64,
 }
 
+/// This instance's name on the leases it takes: its host and a random part, so two
+/// instances on one host differ (and a restart is a new holder).
+pub fn holder() -> String {
+    format!("{} {}", host(), crate::session::random_token())
+}
+
 /// One instance's hold on one subscription's lease.
 pub struct Hold {
     key: String,

@@ -71,11 +71,7 @@ pub fn due(expires: Date, seen: Date, sent: Option<u8>, today: Date) -> Option<u
 /// Start sweeping; abort the handle to stop.
 pub fn spawn(records: Records, s: Schedule) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let holder = format!(
-            "{} {}",
-            crate::changesets::lock::host(),
-            crate::session::random_token()
-        );
+        let holder = crate::notifications::lease::holder();
         // Stale after two missed rounds (the holder renews it every round): a restarted
         // instance, which holds under a new name, takes over after that.
         let stale_after = s.every.as_secs().saturating_mul(2).max(2);

@@ -45,11 +45,7 @@ struct Announced {
 /// Start watching; abort the handle to stop.
 pub fn spawn(feed: AuditFeed, records: Records, tick: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let holder = format!(
-            "{} {}",
-            crate::changesets::lock::host(),
-            crate::session::random_token()
-        );
+        let holder = crate::notifications::lease::holder();
         let mut lease = Hold::new(NAME, &holder, 30);
         loop {
             if matches!(lease.ensure(&records).await, Ok(true)) {

@@ -7,6 +7,7 @@
 use super::policy::Approvals;
 use crate::bao::Bao;
 use crate::error::AppError;
+use crate::records::Records;
 use crypter_api::{ApprovalRule, RoleName};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
@@ -35,6 +36,20 @@ pub async fn load(bao: &Bao, token: &SecretString) -> Result<Vec<ApprovalRule>, 
         .try_collect()
         .await?;
     Ok(rules.into_iter().flatten().collect())
+}
+
+/// Every environment's rule that is on, read with the backend's own identity.
+pub async fn load_as_backend(records: &Records) -> Result<Vec<ApprovalRule>, AppError> {
+    let mut out = Vec::new();
+    for env in records.list(RULES).await? {
+        let rule = records
+            .read(&format!("{RULES}/{env}"))
+            .await?
+            .and_then(|(v, _)| serde_json::from_value::<ApprovalRule>(v).ok())
+            .filter(ApprovalRule::is_on);
+        out.extend(rule);
+    }
+    Ok(out)
 }
 
 /// What `rules` change in `role`'s policy.

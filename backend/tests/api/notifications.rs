@@ -18,15 +18,16 @@ use std::time::Duration;
 /// Each request: its `X-Crypter-Signature` and raw body.
 type Requests = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
-/// A receiver that records every request; answers 503 while "down".
+/// A receiver that records every request; answers 503 while "down". (The reminders'
+/// tests use it too.)
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Requests,
     down: Arc<AtomicBool>,
 }
 
 impl Receiver {
-    async fn start() -> (Self, String) {
+    pub(crate) async fn start() -> (Self, String) {
         let r = Self::default();
         let state = r.clone();
         let app = axum::Router::new().route(
@@ -56,10 +57,18 @@ impl Receiver {
         (r, url)
     }
 
-    fn bodies(&self) -> Vec<Value> {
+    pub(crate) fn bodies(&self) -> Vec<Value> {
         let got = self.got.lock().unwrap();
         got.iter()
             .map(|(_, b)| serde_json::from_slice(b).unwrap())
+            .collect()
+    }
+
+    /// Each body as text.
+    pub(crate) fn texts(&self) -> Vec<String> {
+        let got = self.got.lock().unwrap();
+        got.iter()
+            .map(|(_, b)| String::from_utf8(b.clone()).unwrap())
             .collect()
     }
 
@@ -73,7 +82,7 @@ impl Receiver {
     }
 }
 
-fn fast() -> Schedule {
+pub(crate) fn fast() -> Schedule {
     Schedule {
         tick: Duration::from_millis(100),
         backoff: [100, 200, 400, 800]

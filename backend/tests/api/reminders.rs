@@ -8,69 +8,16 @@ use crypter::notifications::{deliver, reminders};
 use crypter_api::CredentialDetail;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A receiver that records every request body.
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Vec<u8>>>>,
-}
+use crate::notifications::{fast as fast_delivery, Receiver};
 
-impl Receiver {
-    async fn start() -> (Self, String) {
-        let r = Self::default();
-        let state = r.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(
-                |axum::extract::State(r): axum::extract::State<Receiver>,
-                 body: axum::body::Bytes| async move {
-                    r.got.lock().unwrap().push(body.to_vec());
-                    StatusCode::OK
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, app.with_state(state)).await.unwrap();
-        });
-        (r, url)
-    }
-
-    fn texts(&self) -> Vec<String> {
-        let got = self.got.lock().unwrap();
-        got.iter()
-            .map(|b| String::from_utf8(b.clone()).unwrap())
-            .collect()
-    }
-
-    fn bodies(&self) -> Vec<Value> {
-        self.texts()
-            .iter()
-            .map(|t| serde_json::from_str(t).unwrap())
-            .collect()
-    }
-
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
-        eventually("reminders delivered", Duration::from_secs(15), || async {
-            let b = self.bodies();
-            (b.len() >= n).then_some(b)
-        })
-        .await
-    }
-}
-
-fn fast_delivery() -> deliver::Schedule {
-    deliver::Schedule {
-        tick: Duration::from_millis(100),
-        backoff: vec![Duration::from_millis(100); 4],
-        timeout: Duration::from_secs(2),
-        stale_after: 2,
-        settle: Duration::from_millis(300),
-        batch: 500,
-    }
+async fn wait_for(r: &Receiver, n: usize) -> Vec<Value> {
+    eventually("reminders delivered", Duration::from_secs(15), || async {
+        let b = r.bodies();
+        (b.len() >= n).then_some(b)
+    })
+    .await
 }
 
 fn fast_sweep() -> reminders::Schedule {
@@ -138,7 +85,7 @@ async fn a_credential_expiring_in_three_days_is_reminded_once() {
     put(&app, &admin, "svc/later", later).await;
 
     let sweep = reminders::spawn(app.state.records.clone(), fast_sweep());
-    let got = receiver.wait_for(1).await;
+    let got = wait_for(&receiver, 1).await;
     assert_reminder(&got[0], "svc/api-key", "3d");
     assert!(
         receiver
@@ -162,7 +109,7 @@ async fn a_credential_expiring_in_three_days_is_reminded_once() {
     // A new date starts afresh: expiring today, it is reminded on the day.
     let now = json!({"data": {"key": "rotated-secret-value"}, "expires": in_days(0)});
     put(&app, &admin, "svc/api-key", now).await;
-    let got = receiver.wait_for(2).await;
+    let got = wait_for(&receiver, 2).await;
     assert_reminder(&got[1], "svc/api-key", "0d");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(receiver.bodies().len(), 2, "{:?}", receiver.texts());
