@@ -119,7 +119,27 @@ pub async fn request<B: Serialize, T: DeserializeOwned>(
         None => Ok(None),
         Some(text) => serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}"))),
+            .map_err(|e| sent_or_undecoded(&text, &e)),
+    }
+}
+
+/// The id in a 202 `{"request":{"id":"…",…}}`: where an approval rule applies, a change
+/// (a delete, a rollback, a promote, a key's rotation, a role's grants …) waits for it.
+fn sent_for_approval(text: &str) -> Option<&str> {
+    text.strip_prefix("{\"request\":{\"id\":\"")?
+        .split('"')
+        .next()
+}
+
+/// An answer that is not what the caller expected: a request sent for approval (said as
+/// such, with where to follow it), or an answer that does not decode.
+fn sent_or_undecoded(text: &str, e: &dyn std::fmt::Display) -> ApiError {
+    match sent_for_approval(text) {
+        Some(id) => ApiError::new(
+            "sent_for_approval",
+            format!("Sent for approval: request {id} waits on the Approvals page (/requests/{id})"),
+        ),
+        None => ApiError::new("decode", format!("unexpected answer from Crypter: {e}")),
     }
 }
 
@@ -130,10 +150,12 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         .ok_or_else(|| network_error("empty response"))
 }
 
-/// DELETE without a body.
+/// DELETE without a body; a delete that became a request for approval says so.
 pub async fn delete(path: &str) -> Result<(), ApiError> {
-    request::<(), serde_json::Value>(Method::DELETE, path, None).await?;
-    Ok(())
+    match send(Method::DELETE, path, None).await? {
+        Some(text) if sent_for_approval(&text).is_some() => Err(sent_or_undecoded(&text, &"")),
+        _ => Ok(()),
+    }
 }
 
 /// GET as text (the runbook report).
@@ -145,4 +167,23 @@ pub async fn send_text(path: &str) -> Result<String, ApiError> {
 
 pub(crate) fn empty_response() -> ApiError {
     network_error("empty response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_sent_for_approval_says_so_with_its_request() {
+        let opened = r#"{"request":{"id":"0123456789abcdef","environment":"production"}}"#;
+        let e = sent_or_undecoded(opened, &"missing field");
+        assert_eq!(e.code, "sent_for_approval");
+        assert!(
+            e.message.contains("/requests/0123456789abcdef"),
+            "{}",
+            e.message
+        );
+        let other = sent_or_undecoded(r#"{"version":2}"#, &"missing field");
+        assert_eq!(other.code, "decode");
+    }
 }
