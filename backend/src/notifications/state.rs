@@ -14,8 +14,36 @@ use serde::{Deserialize, Serialize};
 /// Where a subscription's deliveries stand: every event up to (time, id) is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
+    /// Kept as text: OpenBao keeps JSON numbers as 64-bit floats, which round a time in
+    /// nanoseconds (about 1.8e18) to the nearest 256 ns, so a cursor read back would fall
+    /// before its own event, and that event would go out again.
+    #[serde(with = "nanos_text")]
     pub nanos: i128,
     pub id: String,
+}
+
+mod nanos_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(nanos: &i128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&nanos.to_string())
+    }
+
+    /// Text; a number from an earlier release is read as it is (it may be rounded).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Text(String),
+            Number(i128),
+            Float(f64),
+        }
+        match Either::deserialize(d)? {
+            Either::Text(t) => t.parse().map_err(serde::de::Error::custom),
+            Either::Number(n) => Ok(n),
+            Either::Float(f) => Ok(f as i128),
+        }
+    }
 }
 
 impl Cursor {
@@ -103,5 +131,30 @@ pub async fn forget(records: &Records, id: &str) {
             Ok(()) | Err(KvError::NotFound { .. }) => {}
             Err(e) => tracing::warn!(error = %e, %key, "notifications: leftover delivery state"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// OpenBao answers numbers as floats: a cursor kept as a number came back 48 ns
+    /// early and its event went out again, every round.
+    #[test]
+    fn a_cursor_survives_a_trip_through_a_float_store() {
+        let c = Cursor {
+            nanos: 1_796_641_412_737_048_048,
+            id: "4709ddb5".into(),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains("\"1796641412737048048\""), "{text}");
+        assert_eq!(serde_json::from_str::<Cursor>(&text).unwrap(), c);
+        let old: Cursor =
+            serde_json::from_str(r#"{"nanos": 1796641412737048000, "id": "x"}"#).unwrap();
+        assert!(
+            (old.nanos - 1_796_641_412_737_048_000).abs() < 1_000,
+            "{}",
+            old.nanos
+        );
     }
 }
