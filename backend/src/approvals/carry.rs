@@ -211,7 +211,9 @@ impl Carrier {
             RequestedChange::RuleChange { .. }
             | RequestedChange::KeyRotate { .. }
             | RequestedChange::KeyConfigure { .. }
-            | RequestedChange::RoleGrant { .. } => unreachable!("handled above"),
+            | RequestedChange::RoleGrant { .. } => {
+                return Err(format!("a {} is not a credential change", s.change.label()));
+            }
         };
         // The token served this one change.
         let _ = bao
