@@ -244,7 +244,27 @@ async fn votes_of(
 }
 
 /// A voter's name: its entity's first alias (the user name), as OpenBao knows it.
+/// Names already found, by entity: an entity's first alias does not change, and every
+/// round of the carrier's loop and every inbox view would otherwise ask OpenBao again for
+/// each vote.
+static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
 async fn name_of(records: &Records, entity: &str) -> String {
+    let known = NAMES.lock().ok().and_then(|n| n.get(entity).cloned());
+    if let Some(name) = known {
+        return name;
+    }
+    let name = lookup_name(records, entity).await;
+    if let (Some(found), Ok(mut names)) = (&name, NAMES.lock()) {
+        names.insert(entity.to_owned(), found.clone());
+    }
+    name.unwrap_or_else(|| format!("entity:{entity}"))
+}
+
+/// The entity's first alias (the user name), or its own name; `None` when OpenBao does
+/// not say (not kept, so a later look may find it).
+async fn lookup_name(records: &Records, entity: &str) -> Option<String> {
     let path = format!("identity/entity/id/{entity}");
     let bao = records.bao().clone();
     let found = records
@@ -253,16 +273,12 @@ async fn name_of(records: &Records, entity: &str) -> String {
             async move { Ok(bao.read(&path, &t).await?) }
         })
         .await;
-    found
-        .ok()
-        .flatten()
-        .and_then(|v| {
-            v.pointer("/data/aliases/0/name")
-                .or_else(|| v.pointer("/data/name"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| format!("entity:{entity}"))
+    found.ok().flatten().and_then(|v| {
+        v.pointer("/data/aliases/0/name")
+            .or_else(|| v.pointer("/data/name"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    })
 }
 
 /// Every request, newest first, read as the backend.

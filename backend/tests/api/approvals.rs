@@ -55,6 +55,16 @@ impl Setup {
             .await
     }
 
+    /// Production's rule, as `GET …/approvals` shows it.
+    async fn current_rule(&self) -> ApprovalRule {
+        let path = "/environments/production/approvals";
+        let r = self
+            .admin
+            .call(&self.app, Method::GET, path, json!(null))
+            .await;
+        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap()
+    }
+
     async fn value(&self) -> String {
         let v = self
             .app
@@ -337,17 +347,7 @@ async fn bad_rules_and_rule_changes_are_clear_and_change_nothing() {
             "{body}: {text}"
         );
     }
-    let r = s
-        .admin
-        .call(
-            &s.app,
-            Method::GET,
-            "/environments/production/approvals",
-            json!(null),
-        )
-        .await;
-    let rule: ApprovalRule =
-        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    let rule = s.current_rule().await;
     assert_eq!(rule.required, 0, "nothing was set");
 
     // The first rule takes effect at once; removing it is itself a request.
@@ -358,17 +358,7 @@ async fn bad_rules_and_rule_changes_are_clear_and_change_nothing() {
     .await;
     let request = opened(s.rule(json!({"required": 0})).await).await;
     assert_eq!(request.change.label(), "rule.change");
-    let r = s
-        .admin
-        .call(
-            &s.app,
-            Method::GET,
-            "/environments/production/approvals",
-            json!(null),
-        )
-        .await;
-    let rule: ApprovalRule =
-        serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
+    let rule = s.current_rule().await;
     assert_eq!(rule.required, 1, "still on until approved");
     let r = s.vote(&s.approver, &request.id, "approve").await;
     let approved: ApprovalRequest =
