@@ -16,12 +16,17 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
 
-    let action = Action::new_local(|req: &LoginRequest| api::login(req.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(info)) = action.value().get() {
-            auth.session.set(Some(info));
+    // Logging in and going on are one step: the session is set and the page left as the
+    // answer arrives, so the action's value only ever needs to carry an error.
+    let action = Action::new_local(move |req: &LoginRequest| {
+        let (req, navigate) = (req.clone(), navigate.clone());
+        async move {
+            let info = api::login(req).await?;
+            // Read before the session is set: a new session may take this page away.
             let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+            auth.session.set(Some(info));
             crate::section::go(safe_next(&next), "core", &navigate);
+            Ok::<(), ApiError>(())
         }
     });
     // A username that breaks the rule is refused here, with the same message the API gives.
@@ -57,21 +62,7 @@ pub fn Login() -> impl IntoView {
                 <h1>"Crypter"</h1>
                 <p class="muted">"Log in with your OpenBao identity."</p>
                 <MethodTabs use_token=use_token />
-                <Show
-                    when=move || use_token.get()
-                    fallback=move || view! {
-                        <label for="login-username">"Username"</label>
-                        <input id="login-username" data-testid="login-username" autocomplete="username"
-                            required bind:value=username />
-                        <label for="login-password">"Password"</label>
-                        <input id="login-password" type="password" data-testid="login-password"
-                            autocomplete="current-password" required bind:value=password />
-                    }
-                >
-                    <label for="login-token">"OpenBao token"</label>
-                    <input id="login-token" type="password" data-testid="login-token" autocomplete="off"
-                        required bind:value=token />
-                </Show>
+                <Credentials use_token username password token />
                 <ErrorBox error=error />
                 <button type="submit" class="primary" data-testid="login-submit"
                     disabled=move || action.pending().get()>
@@ -79,6 +70,33 @@ pub fn Login() -> impl IntoView {
                 </button>
             </form>
         </main>
+    }
+}
+
+/// The fields of the chosen login method.
+#[component]
+fn Credentials(
+    use_token: RwSignal<bool>,
+    username: RwSignal<String>,
+    password: RwSignal<String>,
+    token: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <Show
+            when=move || use_token.get()
+            fallback=move || view! {
+                <label for="login-username">"Username"</label>
+                <input id="login-username" data-testid="login-username" autocomplete="username"
+                    required bind:value=username />
+                <label for="login-password">"Password"</label>
+                <input id="login-password" type="password" data-testid="login-password"
+                    autocomplete="current-password" required bind:value=password />
+            }
+        >
+            <label for="login-token">"OpenBao token"</label>
+            <input id="login-token" type="password" data-testid="login-token" autocomplete="off"
+                required bind:value=token />
+        </Show>
     }
 }
 
