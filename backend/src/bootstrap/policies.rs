@@ -607,6 +607,38 @@ mod tests {
     use crate::freeze::policy_doc::parse;
     use crate::freeze::rewrite::freeze_policy;
 
+    /// Every built-in policy as it was reviewed: a grant dropped, added or changed here
+    /// fails until its golden file says the same.
+    const GOLDEN: &[(&str, &str, &str)] = &[
+        (
+            "crypter-admin",
+            ADMIN_POLICY,
+            include_str!("golden/crypter-admin.hcl"),
+        ),
+        (
+            "crypter-operator",
+            OPERATOR_POLICY,
+            include_str!("golden/crypter-operator.hcl"),
+        ),
+        (
+            "crypter-backend",
+            BACKEND_POLICY,
+            include_str!("golden/crypter-backend.hcl"),
+        ),
+        (
+            "crypter-audit-ingest",
+            AUDIT_INGEST_POLICY,
+            include_str!("golden/crypter-audit-ingest.hcl"),
+        ),
+    ];
+
+    #[test]
+    fn built_in_policies_equal_their_golden_files_byte_for_byte() {
+        for (name, generated, golden) in GOLDEN {
+            assert_eq!(generated, golden, "{name}");
+        }
+    }
+
     fn patterns(level: Level) -> Vec<String> {
         frozen_paths(level)
             .iter()
