@@ -20,10 +20,10 @@ pub fn Login() -> impl IntoView {
     // answer arrives, so the action's value only ever needs to carry an error.
     let action = Action::new_local(move |req: &LoginRequest| {
         let (req, navigate) = (req.clone(), navigate.clone());
+        // Read now, while this page is surely there: the answer may come after it is gone.
+        let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
         async move {
             let info = api::login(req).await?;
-            // Read before the session is set: a new session may take this page away.
-            let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
             auth.session.set(Some(info));
             crate::section::go(safe_next(&next), "core", &navigate);
             Ok::<(), ApiError>(())
