@@ -84,25 +84,6 @@ fn is_missing_key(message: &str) -> bool {
     MISSING.iter().any(|m| message.contains(m))
 }
 
-impl From<TransitError> for crate::error::AppError {
-    fn from(e: TransitError) -> Self {
-        use crate::error::AppError;
-        match e {
-            TransitError::NotFound { .. } | TransitError::NoMount { .. } => {
-                AppError::NotFound(e.to_string())
-            }
-            TransitError::Forbidden { path, message } => {
-                AppError::Store(BaoError::Forbidden { path, message })
-            }
-            TransitError::Refused { message } => AppError::bad_request(
-                "key_refused",
-                format!("OpenBao refused this key operation: {message}"),
-            ),
-            TransitError::Store(e) => AppError::Store(e),
-        }
-    }
-}
-
 /// A key as OpenBao's transit engine describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {

@@ -3,6 +3,7 @@
 //! logged, never sent.
 
 mod response;
+mod store;
 
 use crate::bao::BaoError;
 use axum::extract::rejection::JsonRejection;

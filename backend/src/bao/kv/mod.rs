@@ -124,35 +124,6 @@ pub(super) fn classify(e: BaoError, mount: &Mount, path: &str) -> KvError {
     }
 }
 
-impl From<KvError> for crate::error::AppError {
-    fn from(e: KvError) -> Self {
-        use crate::error::AppError;
-        match e {
-            KvError::CasFailed { .. } => {
-                AppError::Conflict(format!("{e}; reload it and try again"))
-            }
-            // Named as Crypter names it ("credential db/password in environment qa").
-            KvError::NotFound { ref path } => {
-                AppError::NotFound(format!("{} does not exist", super::concept::describe(path)))
-            }
-            // Named as Crypter names the mount ("environment qa does not exist").
-            KvError::NoMount { mount } => AppError::NotFound(format!(
-                "{} does not exist",
-                super::concept::describe(&mount)
-            )),
-            KvError::Forbidden { path, message } => {
-                AppError::Store(BaoError::Forbidden { path, message })
-            }
-            KvError::Upgrading { ref mount } => AppError::Store(BaoError::Rejected {
-                path: mount.clone(),
-                status: 503,
-                message: e.to_string(),
-            }),
-            KvError::Store(e) => AppError::Store(e),
-        }
-    }
-}
-
 /// One version's value. KV v1 values have version 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
