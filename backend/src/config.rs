@@ -1,6 +1,7 @@
 //! Runtime settings of the HTTP server. The CLI (`cli.rs`) fills them from flags and
 //! `CRYPTER_`-prefixed environment variables; tests build them directly.
 
+pub use crate::error::BODY_LIMIT;
 use crate::jobs::JobTiming;
 use crate::session::Lifetimes;
 use std::path::PathBuf;
@@ -61,6 +62,3 @@ impl Default for Settings {
         }
     }
 }
-
-/// Request bodies larger than this are refused with 413.
-pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -1,4 +1,4 @@
-use crate::config::BODY_LIMIT;
+use crate::error::BODY_LIMIT;
 use crate::freeze::guard::refuse_frozen;
 use crate::security::{require_csrf, security_headers};
 use crate::state::AppState;

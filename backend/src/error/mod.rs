@@ -5,10 +5,15 @@
 mod response;
 mod store;
 
+pub use response::StoreRefused;
+
 use crate::bao::BaoError;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use crypter_api::NameError;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -124,7 +129,7 @@ impl From<JsonRejection> for AppError {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             return Self::PayloadTooLarge(format!(
                 "the request body is larger than {} bytes",
-                crate::config::BODY_LIMIT
+                BODY_LIMIT
             ));
         }
         let message = match &rejection {

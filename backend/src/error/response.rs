@@ -100,7 +100,7 @@ impl IntoResponse for AppError {
         )
             .into_response();
         if let Self::Store(BaoError::Forbidden { .. }) = self {
-            crate::session::mark_store_refused(&mut resp);
+            mark_store_refused(&mut resp);
         }
         if let Self::Store(
             BaoError::Electing | BaoError::Redirected { .. } | BaoError::LeaderUnreachable { .. },
@@ -116,4 +116,13 @@ impl IntoResponse for AppError {
         }
         resp
     }
+}
+
+/// Set on a response whose error is OpenBao refusing the caller's token (the session
+/// layer then checks whether the session itself has ended).
+#[derive(Clone, Copy)]
+pub struct StoreRefused;
+
+fn mark_store_refused(resp: &mut Response) {
+    resp.extensions_mut().insert(StoreRefused);
 }

@@ -4,18 +4,11 @@
 //! again) rather than 403 (ask for more rights).
 
 use super::{not_logged_in, read_cookie};
+use crate::error::StoreRefused;
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-
-/// Set on a response whose error is OpenBao refusing the caller's token.
-#[derive(Clone, Copy)]
-pub struct StoreRefused;
-
-pub fn mark_store_refused(resp: &mut Response) {
-    resp.extensions_mut().insert(StoreRefused);
-}
 
 pub async fn session_gone(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let id = read_cookie(req.headers());

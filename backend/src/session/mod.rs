@@ -15,7 +15,7 @@ mod sweep;
 
 pub use cookie::{clear_cookie, over_tls, read_cookie, session_cookie};
 pub use extract::{not_logged_in, CurrentSession};
-pub use gone::{mark_store_refused, session_gone};
+pub use gone::session_gone;
 pub use index::{carry_index, INDEX_COOKIE, INDEX_HEADER, STALE_HEADER, STORE_NODE_HEADER};
 pub use record::{key as record_key, Lifetimes, SessionRecord};
 pub use store::{NewSession, SessionStore};
