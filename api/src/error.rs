@@ -12,6 +12,8 @@ pub struct ErrorBody {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
+    /// One of [`crate::ErrorCode`], as its string.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ErrorCode))]
     pub code: String,
     pub message: String,
     /// Structured detail for some errors (e.g. the diffs of a refused thaw).

@@ -13,6 +13,7 @@ pub mod console;
 mod credential;
 mod environment;
 mod error;
+mod error_code;
 mod filter;
 mod freeze;
 mod health;
@@ -50,6 +51,7 @@ pub use credential::{
 };
 pub use environment::{Environment, EnvironmentCreate, EnvironmentUpdate};
 pub use error::{ApiError, ErrorBody};
+pub use error_code::ErrorCode;
 pub use filter::{search_text, CredentialFilter};
 pub use freeze::{
     Exemption, FreezeLevel, FreezeRequest, FreezeState, FreezeTarget, PolicyConflict, Probe,
