@@ -7,7 +7,7 @@ use crate::components::confirm::TypedConfirm;
 use crate::components::error_box::ErrorBox;
 use crate::components::key_try::KeyTry;
 use crate::components::time::short_time;
-use crypter_api::{ApiError, KeyDetail, KeyUpdate, ScanRequest};
+use crypter_api::{ApiError, CiphertextCount, KeyDetail, KeyUpdate, ScanRequest};
 use leptos::prelude::*;
 
 #[component]
@@ -21,43 +21,39 @@ pub fn KeyDetailPanel(
     on_changed: Callback<()>,
     on_deleted: Callback<()>,
 ) -> impl IntoView {
-    let detail: RwSignal<Option<Result<KeyDetail, ApiError>>> = RwSignal::new(None);
-    let load = {
+    let detail = {
         let (env, name) = (env.clone(), name.clone());
-        Action::new_local(move |_: &()| api::get_key(env.clone(), name.clone()))
+        LocalResource::new(move || {
+            refresh.track();
+            api::get_key(env.clone(), name.clone())
+        })
     };
-    Effect::new(move |_| {
-        refresh.track();
-        load.dispatch(());
-    });
-    Effect::new(move |_| {
-        if let Some(r) = load.value().get() {
-            detail.set(Some(r));
-        }
-    });
-    // Every change answers the key as it now is.
+    // Every change answers the key as it now is: shown at once, before the page's reload.
     let changed = Callback::new(move |d: KeyDetail| {
         detail.set(Some(Ok(d)));
         on_changed.run(());
     });
     let rotate = {
         let (env, name) = (env.clone(), name.clone());
-        Action::new_local(move |_: &()| api::rotate_key(env.clone(), name.clone()))
+        Action::new_local(move |_: &()| {
+            let call = api::rotate_key(env.clone(), name.clone());
+            async move {
+                changed.try_run(call.await?);
+                Ok::<(), ApiError>(())
+            }
+        })
     };
-    Effect::new(move |_| {
-        if let Some(Ok(d)) = rotate.value().get() {
-            changed.run(d);
-        }
-    });
     let remove = {
         let (env, name) = (env.clone(), name.clone());
-        Action::new_local(move |_: &()| api::delete_key(env.clone(), name.clone()))
+        Action::new_local(move |_: &()| {
+            let call = api::delete_key(env.clone(), name.clone());
+            async move {
+                call.await?;
+                on_deleted.try_run(());
+                Ok::<(), ApiError>(())
+            }
+        })
     };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = remove.value().get() {
-            on_deleted.run(());
-        }
-    });
     let error = Signal::derive(move || {
         rotate
             .value()
@@ -87,7 +83,7 @@ pub fn KeyDetailPanel(
             </div>
             {move || detail.get().and_then(Result::ok).map(|d| view! {
                 <MinVersion env=env.clone() name=name.clone() detail=d protected=protected on_changed=changed
-                    reload=Callback::new(move |()| { load.dispatch(()); }) />
+                    reload=Callback::new(move |()| detail.refetch()) />
             })}
             {move || detail.get().and_then(Result::ok).map(|d| view! {
                 <KeyTry env=d.key.environment.to_string() name=d.key.name.to_string() key_type=d.key.key_type />
@@ -152,34 +148,30 @@ fn MinVersion(
                 min_decryption_version: Some(*v),
                 ..KeyUpdate::default()
             };
-            api::update_key(env.clone(), name.clone(), req)
+            let call = api::update_key(env.clone(), name.clone(), req);
+            async move {
+                on_changed.try_run(call.await?);
+                Ok::<(), ApiError>(())
+            }
         })
     };
-    Effect::new(move |_| {
-        if let Some(Ok(d)) = set.value().get() {
-            on_changed.run(d);
-        }
-    });
-    let prefix = RwSignal::new(String::new());
-    let field = RwSignal::new(String::new());
     let env_sig = Signal::derive({
         let env = env.clone();
         move || env.clone()
     });
     let scan = Action::new_local(move |req: &ScanRequest| {
-        api::scan_key(env.clone(), name.clone(), req.clone())
-    });
-    let places = detail.ciphertexts.clone();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = scan.value().get() {
-            reload.run(());
+        let call = api::scan_key(env.clone(), name.clone(), req.clone());
+        async move {
+            call.await?;
+            reload.try_run(());
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || {
         set.value()
             .get()
-            .and_then(|r| r.err())
-            .or_else(|| scan.value().get().and_then(|r| r.err()))
+            .and_then(Result::err)
+            .or_else(|| scan.value().get().and_then(Result::err))
     });
     view! {
         <div class="subsection" data-testid="key-min-version">
@@ -190,25 +182,38 @@ fn MinVersion(
             <TypedConfirm env=env_sig protected=protected label="Set minimum" testid="key-min-set"
                 disabled=Signal::derive(move || set.pending().get())
                 on_confirm=Callback::new(move |()| if let Ok(v) = wanted.get_untracked().trim().parse::<u64>() { set.dispatch(v); }) />
-            <h3>"Known ciphertexts"</h3>
-            <p class="muted">"Counted per key version by a scan or a rewrap; the lint reads these counts, never the values."</p>
-            <ul data-testid="key-ciphertexts">
-                {places.into_iter().map(|c| {
-                    let per: Vec<String> = c.by_version.iter().map(|(v, n)| format!("v{v}: {n}")).collect();
-                    view! { <li>{format!("{}* field {} — {} ({} by {}, {})", c.prefix, c.field, per.join(", "), c.source, c.by, short_time(&c.at))}</li> }
-                }).collect_view()}
-            </ul>
-            <form class="form-grid" data-testid="key-scan" on:submit=move |ev| {
-                ev.prevent_default();
-                scan.dispatch(ScanRequest { prefix: prefix.get_untracked(), field: field.get_untracked() });
-            }>
-                <div><label for="key-scan-prefix">"Credential prefix"</label>
-                    <input id="key-scan-prefix" data-testid="key-scan-prefix" placeholder="cards/" bind:value=prefix /></div>
-                <div><label for="key-scan-field">"Field"</label>
-                    <input id="key-scan-field" data-testid="key-scan-field" placeholder="pan" required bind:value=field /></div>
-                <div><button type="submit" data-testid="key-scan-submit" disabled=move || scan.pending().get()>"Scan ciphertexts"</button></div>
-            </form>
+            <Ciphertexts places=detail.ciphertexts scan=scan />
             <ErrorBox error=error />
         </div>
+    }
+}
+
+/// The known ciphertexts per key version, and the form that scans for them.
+#[component]
+fn Ciphertexts(
+    places: Vec<CiphertextCount>,
+    scan: Action<ScanRequest, Result<(), ApiError>>,
+) -> impl IntoView {
+    let prefix = RwSignal::new(String::new());
+    let field = RwSignal::new(String::new());
+    view! {
+        <h3>"Known ciphertexts"</h3>
+        <p class="muted">"Counted per key version by a scan or a rewrap; the lint reads these counts, never the values."</p>
+        <ul data-testid="key-ciphertexts">
+            {places.into_iter().map(|c| {
+                let per: Vec<String> = c.by_version.iter().map(|(v, n)| format!("v{v}: {n}")).collect();
+                view! { <li>{format!("{}* field {} — {} ({} by {}, {})", c.prefix, c.field, per.join(", "), c.source, c.by, short_time(&c.at))}</li> }
+            }).collect_view()}
+        </ul>
+        <form class="form-grid" data-testid="key-scan" on:submit=move |ev| {
+            ev.prevent_default();
+            scan.dispatch(ScanRequest { prefix: prefix.get_untracked(), field: field.get_untracked() });
+        }>
+            <div><label for="key-scan-prefix">"Credential prefix"</label>
+                <input id="key-scan-prefix" data-testid="key-scan-prefix" placeholder="cards/" bind:value=prefix /></div>
+            <div><label for="key-scan-field">"Field"</label>
+                <input id="key-scan-field" data-testid="key-scan-field" placeholder="pan" required bind:value=field /></div>
+            <div><button type="submit" data-testid="key-scan-submit" disabled=move || scan.pending().get()>"Scan ciphertexts"</button></div>
+        </form>
     }
 }
