@@ -11,16 +11,16 @@ use leptos::prelude::*;
 #[component]
 pub fn Keys() -> impl IntoView {
     let envs = LocalResource::new(api::list_environments);
-    let env = RwSignal::new(String::new());
-    // The first environment once they are known.
-    Effect::new(move |_| {
-        if let Some(Ok(list)) = envs.get() {
-            if env.with_untracked(String::is_empty) {
-                if let Some(first) = list.first() {
-                    env.set(first.name.to_string());
-                }
-            }
-        }
+    // The environment picked, or the first one until one is.
+    let chosen = RwSignal::new(None::<String>);
+    let env = Memo::new(move |_| {
+        chosen.get().unwrap_or_else(|| {
+            envs.with(|l| match l {
+                Some(Ok(list)) => list.first().map(|e| e.name.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default()
+        })
     });
     let tick = RwSignal::new(0_u32);
     let keys = LocalResource::new(move || {
@@ -62,7 +62,7 @@ pub fn Keys() -> impl IntoView {
                 <div class="row">
                     <label for="keys-env">"Environment"</label>
                     <select id="keys-env" data-testid="keys-env" prop:value=move || env.get()
-                        on:change=move |ev| { selected.set(None); env.set(event_target_value(&ev)); }>
+                        on:change=move |ev| { selected.set(None); chosen.set(Some(event_target_value(&ev))); }>
                         {env_options}
                     </select>
                     <button type="button" data-testid="keys-refresh" on:click=move |_| refresh.run(())>"Refresh"</button>
@@ -82,7 +82,7 @@ pub fn Keys() -> impl IntoView {
                 <KeyDetailPanel env=env.get_untracked() name=name protected=protected refresh=tick
                     on_changed=refresh on_deleted=Callback::new(move |()| { selected.set(None); refresh.run(()); }) />
             })}
-            <NewKey env=env on_created=Callback::new(move |name: String| { refresh.run(()); selected.set(Some(name)); }) />
+            <NewKey env=Signal::from(env) on_created=Callback::new(move |name: String| { refresh.run(()); selected.set(Some(name)); }) />
         </section>
     }
 }
@@ -120,7 +120,7 @@ fn KeyTable(list: Vec<KeySummary>, selected: RwSignal<Option<String>>) -> impl I
 }
 
 #[component]
-fn NewKey(env: RwSignal<String>, on_created: Callback<String>) -> impl IntoView {
+fn NewKey(env: Signal<String>, on_created: Callback<String>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(KeyType::Aes256Gcm96);
     let owner = RwSignal::new(String::new());
@@ -128,25 +128,15 @@ fn NewKey(env: RwSignal<String>, on_created: Callback<String>) -> impl IntoView 
     let period = RwSignal::new(String::new());
     let invalid = RwSignal::new(None::<String>);
     let create = Action::new_local(move |(e, req): &(String, KeyCreate)| {
-        let (e, req) = (e.clone(), req.clone());
+        let call = api::create_key(e.clone(), req.clone());
         async move {
-            api::create_key(e, req)
-                .await
-                .map(|d| d.key.name.to_string())
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(created)) = create.value().get() {
+            let created = call.await?.key.name.to_string();
             name.set(String::new());
-            on_created.run(created);
+            on_created.try_run(created);
+            Ok::<(), ApiError>(())
         }
     });
-    let error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::<String, ApiError>::err)
-    });
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let rotation_period = match parse_period(&period.get_untracked()) {
@@ -175,32 +165,45 @@ fn NewKey(env: RwSignal<String>, on_created: Callback<String>) -> impl IntoView 
     view! {
         <form class="card" data-testid="key-create" on:submit=submit>
             <h2>{move || format!("New key in {}", env.get())}</h2>
-            <div class="form-grid">
-                <div>
-                    <label for="key-name">"Name"</label>
-                    <input id="key-name" data-testid="key-name" required placeholder="cards" bind:value=name />
-                </div>
-                <div>
-                    <label for="key-type">"Type"</label>
-                    <select id="key-type" data-testid="key-type-select" prop:value=move || kind.get().as_str()
-                        on:change=move |ev| if let Some(k) = KeyType::parse(&event_target_value(&ev)) { kind.set(k) }>
-                        {KeyType::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div>
-                    <label for="key-owner">"Owner"</label>
-                    <input id="key-owner" data-testid="key-owner" placeholder="payments" bind:value=owner />
-                </div>
-                <div>
-                    <label for="key-period">"Rotation period (e.g. 90d, 12h; empty: none)"</label>
-                    <input id="key-period" data-testid="key-period" bind:value=period />
-                </div>
-            </div>
+            <KeyFields name kind owner period />
             <label for="key-description">"Description"</label>
             <input id="key-description" data-testid="key-description" bind:value=description />
             {move || invalid.get().map(|e| view! { <p class="invalid" data-testid="key-invalid">{e}</p> })}
             <ErrorBox error=error />
             <button type="submit" class="primary" data-testid="key-create-submit" disabled=move || create.pending().get()>"Create key"</button>
         </form>
+    }
+}
+
+/// The new key's name, type, owner and rotation period.
+#[component]
+fn KeyFields(
+    name: RwSignal<String>,
+    kind: RwSignal<KeyType>,
+    owner: RwSignal<String>,
+    period: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="form-grid">
+            <div>
+                <label for="key-name">"Name"</label>
+                <input id="key-name" data-testid="key-name" required placeholder="cards" bind:value=name />
+            </div>
+            <div>
+                <label for="key-type">"Type"</label>
+                <select id="key-type" data-testid="key-type-select" prop:value=move || kind.get().as_str()
+                    on:change=move |ev| if let Some(k) = KeyType::parse(&event_target_value(&ev)) { kind.set(k) }>
+                    {KeyType::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="key-owner">"Owner"</label>
+                <input id="key-owner" data-testid="key-owner" placeholder="payments" bind:value=owner />
+            </div>
+            <div>
+                <label for="key-period">"Rotation period (e.g. 90d, 12h; empty: none)"</label>
+                <input id="key-period" data-testid="key-period" bind:value=period />
+            </div>
+        </div>
     }
 }
