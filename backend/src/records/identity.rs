@@ -1,8 +1,8 @@
 //! The backend's AppRole login, kept and renewed: one login in flight at a time, a new one
 //! at two-thirds of the token's TTL, or at once when OpenBao refuses the token.
 
+use super::BackendCredentials;
 use crate::bao::{Bao, BaoError};
-use crate::bootstrap::BackendCredentials;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;

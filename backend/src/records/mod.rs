@@ -3,16 +3,17 @@
 //! place that identity's token is used; its policy reaches these records and the transit
 //! key that seals session tokens, nothing that holds secrets or grants rights.
 
+mod credentials;
 pub mod events;
 mod identity;
 mod transit;
 
+pub use credentials::{AppRoleCredentials, BackendCredentials};
 pub use events::ProductEvent;
 pub use transit::{DIGEST_KEY, TRANSIT_KEY, TRANSIT_MOUNT};
 
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
-use crate::bootstrap::BackendCredentials;
 use identity::Identity;
 use secrecy::SecretString;
 use serde_json::Value;
