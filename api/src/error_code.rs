@@ -10,7 +10,7 @@ macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = $wire:literal, )*) => {
         /// The machine-readable `code` of an error response (stable, snake_case). The
         /// HTTP status says what kind of refusal it is; the code says which one.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
@@ -49,6 +49,7 @@ error_codes! {
     InvalidAuditLines = "invalid_audit_lines",
     InvalidAuthMethod = "invalid_auth_method",
     InvalidAutoRotatePeriod = "invalid_auto_rotate_period",
+    InvalidBackendRecords = "invalid_backend_records",
     InvalidBase64 = "invalid_base64",
     InvalidBefore = "invalid_before",
     InvalidBody = "invalid_body",
@@ -77,6 +78,7 @@ error_codes! {
     InvalidMinDecryptionVersion = "invalid_min_decryption_version",
     InvalidName = "invalid_name",
     InvalidOwner = "invalid_owner",
+    InvalidOwnReads = "invalid_own_reads",
     InvalidPassword = "invalid_password",
     InvalidPath = "invalid_path",
     InvalidPlanHash = "invalid_plan_hash",

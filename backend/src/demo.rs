@@ -244,7 +244,7 @@ pub async fn load_roles(bao: &Bao, root: &SecretString) -> anyhow::Result<usize>
     for role in demo {
         match roles::get(bao, root, &role.name).await {
             Ok(_) => continue,
-            Err(crate::error::AppError::NotFound(_)) => {}
+            Err(crate::error::AppError::NotFound(..)) => {}
             Err(e) => return Err(e).with_context(|| format!("reading demo role {}", role.name)),
         }
         roles::save(bao, root, &role, true)

@@ -10,6 +10,7 @@ use super::visibility::capabilities_self;
 use super::{source, AuditFeed};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use secrecy::SecretString;
 
 /// Stands for the right to post audit lines (no data lives there).
@@ -36,6 +37,7 @@ pub async fn ingest(
     }
     let Some(file) = feed.ingest_file().cloned() else {
         return Err(AppError::NotFound(
+            ErrorCode::AuditIngestOff,
             "this Crypter takes no audit lines: start it with --audit-ingest-file FILE".into(),
         ));
     };
@@ -57,13 +59,13 @@ fn validate(body: &str) -> Result<Vec<&str>, AppError> {
     let lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.is_empty() {
         return Err(AppError::bad_request(
-            "no_lines",
+            ErrorCode::NoLines,
             "send OpenBao audit entries, one JSON object per line",
         ));
     }
     if lines.len() > MAX_LINES {
         return Err(AppError::bad_request(
-            "too_many_lines",
+            ErrorCode::TooManyLines,
             format!("send at most {MAX_LINES} lines per request"),
         ));
     }
@@ -76,7 +78,7 @@ fn validate(body: &str) -> Result<Vec<&str>, AppError> {
     if !bad.is_empty() {
         let shown: Vec<String> = bad.iter().take(10).map(usize::to_string).collect();
         return Err(AppError::bad_request(
-            "invalid_audit_lines",
+            ErrorCode::InvalidAuditLines,
             format!(
                 "{} line(s) are not OpenBao audit entries (line {}{}); nothing was kept. Send \
                  the audit device's lines unchanged, one JSON object per line",

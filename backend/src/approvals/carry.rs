@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::credentials;
 use crate::error::AppError;
 use crate::records::Records;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ApprovalRuleSet, CredentialClass, CredentialPath, CredentialWrite, EnvName, RequestState,
     RequestedChange,
@@ -41,6 +42,7 @@ impl Carrier {
     async fn token(&self) -> Result<SecretString, AppError> {
         let creds = self.credentials.as_ref().ok_or_else(|| {
             AppError::Conflict(
+                ErrorCode::CarrierMissing,
                 "this instance has no credentials for crypter-carrier; write the backend \
                  credentials again with `crypter bootstrap --backend-credentials`"
                     .into(),
@@ -220,7 +222,7 @@ impl Carrier {
             .write("auth/token/revoke-self", &token, &serde_json::json!({}))
             .await;
         done.map(|w| Some(w.version)).map_err(|e| match e {
-            AppError::Conflict(m) => format!("conflict: {m}"),
+            AppError::Conflict(_, m) => format!("conflict: {m}"),
             other => other.cause_chain(),
         })
     }

@@ -10,6 +10,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crate::records::{ProductEvent, Records};
 use crate::session::Session;
+use crypter_api::ErrorCode;
 use crypter_api::{ActivityAction, ApprovalRequest, EnvName, RequestState, RequestedChange, Vote};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use rand::RngCore;
@@ -99,6 +100,7 @@ pub async fn open(
 ) -> Result<ApprovalRequest, AppError> {
     let entity = session.entity_id.clone().ok_or_else(|| {
         AppError::Conflict(
+            ErrorCode::NoIdentity,
             "this session's token has no identity entity (a root token), so it cannot ask \
              for approval; log in as a person"
                 .into(),
@@ -180,7 +182,12 @@ pub async fn emit(records: &Records, s: &Stored, action: ActivityAction, actor: 
 
 /// Request `id` with its votes and outcome, read as the backend.
 pub async fn load(records: &Records, id: &str) -> Result<Loaded, AppError> {
-    let missing = || AppError::NotFound(format!("there is no request {id}"));
+    let missing = || {
+        AppError::NotFound(
+            ErrorCode::RequestNotFound,
+            format!("there is no request {id}"),
+        )
+    };
     if !valid_id(id) {
         return Err(missing());
     }
@@ -194,14 +201,16 @@ pub async fn load(records: &Records, id: &str) -> Result<Loaded, AppError> {
         .await?
         .ok_or_else(missing)?;
     let stored: Stored = serde_json::from_value(data).map_err(|e| {
-        AppError::Conflict(format!(
-            "request {id} cannot be read ({e}); it is left alone"
-        ))
+        AppError::Conflict(
+            ErrorCode::RequestDamaged,
+            format!("request {id} cannot be read ({e}); it is left alone"),
+        )
     })?;
     if stored.id != id {
-        return Err(AppError::Conflict(format!(
-            "the record of request {id} names another request; it is left alone"
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::RequestDamaged,
+            format!("the record of request {id} names another request; it is left alone"),
+        ));
     }
     let votes = votes_of(records, &stored, &entity).await?;
     let outcome = records
@@ -288,7 +297,7 @@ pub async fn all(records: &Records) -> Result<Vec<Loaded>, AppError> {
         .map(|id| async move {
             match load(records, &id).await {
                 Ok(l) => Ok(Some(l)),
-                Err(AppError::NotFound(_)) => Ok(None),
+                Err(AppError::NotFound(..)) => Ok(None),
                 Err(e) => Err(e),
             }
         })

@@ -12,6 +12,7 @@ use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
 use crate::records::Records;
 use crate::roles::rules::approvals_for;
+use crypter_api::ErrorCode;
 use crypter_api::{ApprovalRule, ApprovalRuleSet, EnvName, RoleName};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -75,7 +76,7 @@ pub async fn validate(
                 RoleName::parse(role).map_err(|e| bad(format!("approver_role {role:?}: {e}")))?;
             match crate::roles::get(bao, token, &name).await {
                 Ok(_) => Ok(()),
-                Err(AppError::NotFound(_)) => Err(bad(format!(
+                Err(AppError::NotFound(..)) => Err(bad(format!(
                     "there is no role {role:?} to approve with; create it first"
                 ))),
                 Err(e) => Err(e),
@@ -150,6 +151,7 @@ pub async fn must_approve_all(
         .collect();
     if ruled.is_empty() {
         return Err(AppError::Conflict(
+            ErrorCode::ApprovalRuleMissing,
             "this run's go/no-go must come from approvers, but none of its environments has an \
              approval rule; set one first"
                 .into(),
@@ -180,7 +182,7 @@ pub async fn must_approve_all(
 }
 
 fn bad(message: impl Into<String>) -> AppError {
-    AppError::bad_request("invalid_approval_rule", message)
+    AppError::bad_request(ErrorCode::InvalidApprovalRule, message)
 }
 
 /// Write `env`'s rule as `set` says, with the caller's token, and make OpenBao hold it.
@@ -299,7 +301,12 @@ async fn userpass_accessor(bao: &Bao, token: &SecretString) -> Result<String, Ap
         .or_else(|| auth.pointer("/userpass~1/accessor"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| AppError::Conflict("OpenBao has no userpass/ login method".into()))
+        .ok_or_else(|| {
+            AppError::Conflict(
+                ErrorCode::UserpassMissing,
+                "OpenBao has no userpass/ login method".into(),
+            )
+        })
 }
 
 /// The identity entity of userpass user `name`, once they have logged in.

@@ -10,6 +10,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crate::records::Records;
 use crate::session::Session;
+use crypter_api::ErrorCode;
 use crypter_api::{ActivityAction, RequestState};
 use serde_json::json;
 
@@ -28,7 +29,7 @@ pub async fn cast(
 ) -> Result<Loaded, AppError> {
     if comment.chars().count() > MAX_COMMENT {
         return Err(AppError::bad_request(
-            "invalid_comment",
+            ErrorCode::InvalidComment,
             format!("the comment is longer than {MAX_COMMENT} characters"),
         ));
     }
@@ -36,7 +37,7 @@ pub async fn cast(
     let state = requests::state(&loaded, now);
     if state != RequestState::Pending {
         return Err(AppError::ConflictDetails {
-            code: "request_closed",
+            code: ErrorCode::RequestClosed,
             message: format!("request {id} is {state}: it takes no more votes"),
             details: json!({ "state": state }),
         });
@@ -48,7 +49,7 @@ pub async fn cast(
     };
     if loaded.votes.contains_key(entity) {
         return Err(AppError::ConflictDetails {
-            code: "already_voted",
+            code: ErrorCode::AlreadyVoted,
             message: format!("you have already voted on request {id}"),
             details: json!({}),
         });
@@ -75,7 +76,7 @@ pub async fn cast(
         }
         Err(KvError::CasFailed { .. }) => {
             return Err(AppError::ConflictDetails {
-                code: "already_voted",
+                code: ErrorCode::AlreadyVoted,
                 message: format!("you have already voted on request {id}"),
                 details: json!({}),
             })

@@ -6,6 +6,7 @@ use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::ChangesetLock;
+use crypter_api::ErrorCode;
 use secrecy::SecretString;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -79,7 +80,7 @@ async fn write(
 /// A lock held by someone else, as a 409 naming them.
 pub fn held_by(lock: &ChangesetLock) -> AppError {
     AppError::ConflictDetails {
-        code: "changesets_locked",
+        code: ErrorCode::ChangesetsLocked,
         message: format!(
             "{} on {} is applying changesets (heartbeat {} s ago); wait for it to finish, or take \
              the lock over with force and a reason",
@@ -124,6 +125,7 @@ pub async fn acquire(
         Err(KvError::CasFailed { .. }) => match read(bao, token).await? {
             Some((l, _)) => Err(held_by(&l)),
             None => Err(AppError::Conflict(
+                ErrorCode::ChangesetsLocked,
                 "the changesets lock changed while taking it; try again".into(),
             )),
         },
@@ -135,6 +137,7 @@ pub async fn acquire(
 pub async fn heartbeat(bao: &Bao, token: &SecretString, version: u64) -> Result<u64, AppError> {
     let Some((mut lock, v)) = read(bao, token).await? else {
         return Err(AppError::Conflict(
+            ErrorCode::LockLost,
             "the changesets lock was released".into(),
         ));
     };
@@ -146,6 +149,7 @@ pub async fn heartbeat(bao: &Bao, token: &SecretString, version: u64) -> Result<
     match write(bao, token, &lock, v).await {
         Ok(()) => Ok(v + 1),
         Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(
+            ErrorCode::LockLost,
             "someone took the changesets lock over".into(),
         )),
         Err(e) => Err(e.into()),

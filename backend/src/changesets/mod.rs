@@ -26,6 +26,7 @@ pub mod validate;
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::jobs::{JobHandle, JobRecord, JobSpec, Jobs};
+use crypter_api::ErrorCode;
 use crypter_api::{
     ApplyRequest, ChangesetLock, ChangesetState, ChangesetStatus, JobKind, JobProgress, JobRunbook,
     PlanItem, PlanItemPage,
@@ -108,10 +109,13 @@ pub async fn items(
     limit: usize,
 ) -> Result<PlanItemPage, AppError> {
     let items = item_list(bao, token, hash).await?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no plan {hash} is known here; make the plan again (plans are kept by the backend \
+        AppError::NotFound(
+            ErrorCode::PlanNotFound,
+            format!(
+                "no plan {hash} is known here; make the plan again (plans are kept by the backend \
              that made them, and stored once applied)"
-        ))
+            ),
+        )
     })?;
     Ok(plan::view::page(&items, filter, after, limit))
 }
@@ -239,7 +243,7 @@ pub async fn apply(
 ) -> Result<Started, AppError> {
     if req.force && req.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(AppError::bad_request(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             "taking the changesets lock over by force needs a reason; it is recorded",
         ));
     }
@@ -392,18 +396,21 @@ async fn resumable_plan(
         .iter()
         .find(|w| !record.changesets.contains(&w.cs.id))
     {
-        return Err(AppError::Conflict(format!(
-            "changeset {} is pending but was not part of job {}; resume runs only the job's \
+        return Err(AppError::Conflict(
+            ErrorCode::NotInJob,
+            format!(
+                "changeset {} is pending but was not part of job {}; resume runs only the job's \
              changesets ({}): apply {} on its own afterwards",
-            w.cs.id,
-            record.id,
-            record.changesets.join(", "),
-            w.cs.id
-        )));
+                w.cs.id,
+                record.id,
+                record.changesets.join(", "),
+                w.cs.id
+            ),
+        ));
     }
     if !fresh.view.blockers.is_empty() {
         return Err(AppError::ConflictDetails {
-            code: "plan_blocked",
+            code: ErrorCode::PlanBlocked,
             message: format!("resume refused: {}", fresh.view.blockers.join("; ")),
             details: json!({ "blockers": fresh.view.blockers }),
         });
@@ -434,14 +441,14 @@ async fn checked_plan(
             message.push_str(&format!(": {d}"));
         }
         return Err(AppError::ConflictDetails {
-            code: "plan_changed",
+            code: ErrorCode::PlanChanged,
             message,
             details: json!({ "plan_hash": fresh.hash, "first_difference": first }),
         });
     }
     if !fresh.view.blockers.is_empty() {
         return Err(AppError::ConflictDetails {
-            code: "plan_blocked",
+            code: ErrorCode::PlanBlocked,
             message: format!("apply refused: {}", fresh.view.blockers.join("; ")),
             details: json!({ "blockers": fresh.view.blockers }),
         });
@@ -450,10 +457,10 @@ async fn checked_plan(
         w.direction == changelog::Direction::Apply
             && !matches!(w.status, ChangesetState::Pending | ChangesetState::Failed)
     }) {
-        return Err(AppError::Conflict(format!(
-            "{} is {}; plan again",
-            w.cs.id, w.status
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::ChangesetNotPending,
+            format!("{} is {}; plan again", w.cs.id, w.status),
+        ));
     }
     Ok(fresh)
 }

@@ -14,6 +14,7 @@ use super::store::{load_chunks, save_chunks};
 use crate::bao::kv::{self, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     CredentialMetadata, ItemAction, ItemTarget, PlanItem, RestorePointKind, RestorePointSummary,
     Role,
@@ -225,7 +226,7 @@ pub async fn load_named(
         return Ok(None);
     };
     let damaged = |why: String| AppError::ConflictDetails {
-        code: "restore_point_damaged",
+        code: ErrorCode::RestorePointDamaged,
         message: format!(
             "the restore point of {changeset} ({kind}) is damaged: {why}; nothing was planned \
              or changed"

@@ -14,6 +14,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crate::jobs::JobHandle;
 use crate::records::ProductEvent;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ActivityAction, ChangelogResult, ChangesetCursor, EnvName, ItemAction, PlanItem,
 };
@@ -376,7 +377,7 @@ async fn fail(r: &Runner, record: &mut Record, done: usize, error: String) -> Ap
         c.done = done;
     }
     match changelog::save(&r.bao, &r.token, record).await {
-        Ok(()) => AppError::Conflict(error),
+        Ok(()) => AppError::Conflict(ErrorCode::ApplyFailed, error),
         Err(e) => e,
     }
 }

@@ -4,6 +4,7 @@
 use super::format::{parse, Changeset};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use secrecy::SecretString;
 use serde_json::json;
 use std::path::Path;
@@ -105,12 +106,12 @@ pub async fn load(
 pub async fn upload(bao: &Bao, token: &SecretString, text: &str) -> Result<Changeset, AppError> {
     if text.len() > 256 * 1024 {
         return Err(AppError::bad_request(
-            "changeset_too_large",
+            ErrorCode::ChangesetTooLarge,
             "a changeset file is limited to 256 KiB; split it",
         ));
     }
     let cs = parse("upload", text)
-        .map_err(|e| AppError::bad_request("invalid_changeset", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidChangeset, e.to_string()))?;
     bao.write(
         &format!("{UPLOADS}/{}", cs.id),
         token,

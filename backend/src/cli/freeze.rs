@@ -111,7 +111,7 @@ pub(super) fn fail(e: &AppError) -> ExitCode {
         }
     }
     match e {
-        AppError::Conflict(_) | AppError::ConflictDetails { .. } => ExitCode::from(EXIT_CONFLICT),
+        AppError::Conflict(..) | AppError::ConflictDetails { .. } => ExitCode::from(EXIT_CONFLICT),
         _ => ExitCode::from(EXIT_ERROR),
     }
 }

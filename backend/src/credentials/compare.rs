@@ -7,6 +7,7 @@ use super::{metadata_of, read_data, scan};
 use crate::bao::kv::{self, KvError, Mount};
 use crate::environments::FAN_OUT;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{CompareEntry, Comparison, CredentialPath, CredentialWritten, EnvName};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -36,7 +37,7 @@ pub async fn hashes(
             let path = CredentialPath::parse(&p)?;
             match read_data(bao, token, env, &path, None).await {
                 Ok((_, data)) => Ok(Some((p, value_hash(&data)))),
-                Err(AppError::NotFound(_)) => Ok(None),
+                Err(AppError::NotFound(..)) => Ok(None),
                 Err(e) => Err(e),
             }
         })
@@ -143,7 +144,7 @@ async fn source_and_cas(
 ) -> Result<(BTreeMap<String, String>, Value, u64), AppError> {
     if from == to {
         return Err(AppError::bad_request(
-            "same_environment",
+            ErrorCode::SameEnvironment,
             "promote copies between two different environments; pick another target",
         ));
     }
@@ -157,9 +158,10 @@ async fn source_and_cas(
     };
     let cas = match (&existing, overwrite) {
         (Some(_), false) => {
-            return Err(AppError::Conflict(format!(
-                "{path:?} already exists in {to:?}; promote with overwrite to replace it"
-            )))
+            return Err(AppError::Conflict(
+                ErrorCode::CredentialExists,
+                format!("{path:?} already exists in {to:?}; promote with overwrite to replace it"),
+            ))
         }
         (Some(m), true) => m.current_version,
         (None, _) => 0,
@@ -180,9 +182,10 @@ pub async fn promote(
     let version = kv::write(bao, token, &target, path.as_ref(), &data, Some(cas))
         .await
         .map_err(|e| match e {
-            KvError::CasFailed { .. } => AppError::Conflict(format!(
-                "{path:?} changed in {to:?} meanwhile; look at it and promote again"
-            )),
+            KvError::CasFailed { .. } => AppError::Conflict(
+                ErrorCode::StaleVersion,
+                format!("{path:?} changed in {to:?} meanwhile; look at it and promote again"),
+            ),
             other => other.into(),
         })?;
     let mut meta = from_custom(&source_meta["custom_metadata"]);

@@ -17,6 +17,7 @@ use crate::bao::kv::KvError;
 use crate::error::AppError;
 use crate::records::Records;
 use crypter_api::EnvName;
+use crypter_api::ErrorCode;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -160,9 +161,10 @@ async fn merge(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Conflict(format!(
-        "the digest record {key} kept changing under concurrent writes"
-    )))
+    Err(AppError::Conflict(
+        ErrorCode::WriteContention,
+        format!("the digest record {key} kept changing under concurrent writes"),
+    ))
 }
 
 /// A shard record that does not decode is treated as empty: its credentials are unknown

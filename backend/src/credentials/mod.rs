@@ -26,6 +26,7 @@ use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::{Bao, BaoError};
 use crate::environments;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     CredentialDetail, CredentialPath, CredentialSummary, EnvName, RevealedCredential,
 };
@@ -118,7 +119,10 @@ pub async fn summary_of(
 }
 
 pub fn not_found(env: &EnvName, path: &CredentialPath) -> AppError {
-    AppError::NotFound(format!("no credential {path:?} in environment {env:?}"))
+    AppError::NotFound(
+        ErrorCode::CredentialNotFound,
+        format!("no credential {path:?} in environment {env:?}"),
+    )
 }
 
 pub async fn detail(
@@ -151,13 +155,17 @@ pub async fn read_data(
     };
     match (secret, version) {
         (Some(s), _) => Ok((s.version, s.data)),
-        (None, Some(v)) => Err(AppError::NotFound(format!(
-            "version {v} of {path:?} in {env:?} does not exist, or is deleted or destroyed; \
+        (None, Some(v)) => Err(AppError::NotFound(
+            ErrorCode::VersionNotFound,
+            format!(
+                "version {v} of {path:?} in {env:?} does not exist, or is deleted or destroyed; \
              undelete it first"
-        ))),
-        (None, None) => Err(AppError::NotFound(format!(
-            "{path:?} in {env:?} has no readable current version (missing or deleted)"
-        ))),
+            ),
+        )),
+        (None, None) => Err(AppError::NotFound(
+            ErrorCode::CredentialNotFound,
+            format!("{path:?} in {env:?} has no readable current version (missing or deleted)"),
+        )),
     }
 }
 

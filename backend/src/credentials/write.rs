@@ -6,6 +6,7 @@ use super::read_data;
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{CredentialClass, CredentialPath, CredentialWrite, CredentialWritten, EnvName};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 pub fn parse_class(class: &str) -> Result<CredentialClass, AppError> {
     CredentialClass::parse(class).ok_or_else(|| {
         AppError::bad_request(
-            "invalid_class",
+            ErrorCode::InvalidClass,
             format!(
                 "invalid class {class:?}: use one of {}",
                 CredentialClass::names()
@@ -35,19 +36,19 @@ pub fn validate_label(label: &str) -> bool {
 pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
     if req.data.is_empty() {
         return Err(AppError::bad_request(
-            "invalid_data",
+            ErrorCode::InvalidData,
             "data is empty: give the value as at least one key, e.g. {\"password\": \"…\"}",
         ));
     }
     if let Some(key) = req.data.keys().find(|k| k.is_empty() || k.len() > 128) {
         return Err(AppError::bad_request(
-            "invalid_data",
+            ErrorCode::InvalidData,
             format!("the data key {key:?} must be 1-128 characters long"),
         ));
     }
     if req.owner.as_ref().is_some_and(|o| o.chars().count() > 128) {
         return Err(AppError::bad_request(
-            "invalid_owner",
+            ErrorCode::InvalidOwner,
             "the owner is longer than 128 characters; shorten it",
         ));
     }
@@ -57,26 +58,26 @@ pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
         .is_some_and(|d| d.chars().count() > 500)
     {
         return Err(AppError::bad_request(
-            "invalid_description",
+            ErrorCode::InvalidDescription,
             "the description is longer than 500 characters; shorten it",
         ));
     }
     if req.labels.len() > 20 || !req.labels.iter().all(|l| validate_label(l)) {
         return Err(AppError::bad_request(
-            "invalid_labels",
+            ErrorCode::InvalidLabels,
             "use at most 20 labels, each 1-64 characters of A-Z a-z 0-9 _ . - :",
         ));
     }
     if req.rotate_after_days.is_some_and(|d| d > 3650) {
         return Err(AppError::bad_request(
-            "invalid_rotate_after_days",
+            ErrorCode::InvalidRotateAfterDays,
             "rotate_after_days must be between 0 and 3650 (0 makes rotation due at once)",
         ));
     }
     match req.expires.as_deref() {
         Some(d) if !d.is_empty() && parse_expires(d).is_none() => {
             return Err(AppError::bad_request(
-                "invalid_expires",
+                ErrorCode::InvalidExpires,
                 format!(
                     "expires {d:?} is not a date: give it as YYYY-MM-DD (e.g. 2027-01-31), or \"\" \
                      to remove it"
@@ -91,9 +92,12 @@ pub fn validate(req: &CredentialWrite) -> Result<(), AppError> {
 /// OpenBao's check-and-set refusal becomes a 409 that says what to do.
 fn cas_conflict(e: KvError, path: &CredentialPath) -> AppError {
     match e {
-        KvError::CasFailed { .. } => AppError::Conflict(format!(
-            "{path:?} changed since you read it (check-and-set failed); reload it and retry"
-        )),
+        KvError::CasFailed { .. } => AppError::Conflict(
+            ErrorCode::StaleVersion,
+            format!(
+                "{path:?} changed since you read it (check-and-set failed); reload it and retry"
+            ),
+        ),
         other => other.into(),
     }
 }
@@ -162,7 +166,7 @@ pub async fn put<Fut: std::future::Future<Output = ()>>(
     let existing = existing_metadata(bao, token, env, path).await?;
     if existing.is_none() && req.class.is_none() {
         return Err(AppError::bad_request(
-            "class_required",
+            ErrorCode::ClassRequired,
             format!(
                 "{path:?} is new, so it needs a class: one of {}",
                 CredentialClass::names()
@@ -351,7 +355,7 @@ mod tests {
         ];
         for (req, code) in cases {
             match validate(&req) {
-                Err(AppError::BadRequest { code: got, .. }) => assert_eq!(got, code),
+                Err(AppError::BadRequest { code: got, .. }) => assert_eq!(got.as_str(), code),
                 other => panic!("{code}: {other:?}"),
             }
         }

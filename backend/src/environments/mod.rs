@@ -5,6 +5,7 @@
 use crate::bao::{transit, Bao, BaoError};
 use crate::credentials;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -28,7 +29,7 @@ pub fn validate_color(color: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::bad_request(
-            "invalid_color",
+            ErrorCode::InvalidColor,
             format!("invalid colour {color:?}: use #rrggbb, e.g. #2f80ed"),
         ))
     }
@@ -37,7 +38,7 @@ pub fn validate_color(color: &str) -> Result<(), AppError> {
 fn validate_description(description: &str) -> Result<(), AppError> {
     if description.chars().count() > 500 {
         return Err(AppError::bad_request(
-            "invalid_description",
+            ErrorCode::InvalidDescription,
             "the description is longer than 500 characters; shorten it",
         ));
     }
@@ -67,9 +68,10 @@ pub async fn record(
 }
 
 pub fn not_found(name: &EnvName) -> AppError {
-    AppError::NotFound(format!(
-        "environment {name:?} does not exist; create it first or pick another"
-    ))
+    AppError::NotFound(
+        ErrorCode::EnvironmentNotFound,
+        format!("environment {name:?} does not exist; create it first or pick another"),
+    )
 }
 
 /// Every environment's record, sorted by name, without counts.
@@ -89,7 +91,7 @@ pub async fn records(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>
         .filter_map(|r| match r {
             Ok(env) => Some(Ok(env)),
             // Deleted between the LIST and the read.
-            Err(AppError::NotFound(_)) => None,
+            Err(AppError::NotFound(..)) => None,
             Err(e) => Some(Err(e)),
         })
         .collect::<Result<_, _>>()?;
@@ -132,9 +134,10 @@ pub async fn create(
     validate_color(&color)?;
     validate_description(&req.description)?;
     if bao.read(&record_path(&name), token).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "environment {name:?} already exists; pick another name"
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::EnvironmentExists,
+            format!("environment {name:?} already exists; pick another name"),
+        ));
     }
     let mount = format!("sys/mounts/{}", name.mount());
     let body = json!({
@@ -145,11 +148,14 @@ pub async fn create(
         // OpenBao refuses a path in use with a 400; whether a mount is there now tells
         // that case from another refusal without reading the wording.
         Err(BaoError::Rejected { status: 400, .. }) if mount_exists(bao, token, &mount).await? => {
-            return Err(AppError::Conflict(format!(
-                "OpenBao already has a secrets engine where environment {name} would live \
+            return Err(AppError::Conflict(
+                ErrorCode::MountTaken,
+                format!(
+                    "OpenBao already has a secrets engine where environment {name} would live \
                  ({}/); remove it in OpenBao or pick another name",
-                name.mount()
-            )));
+                    name.mount()
+                ),
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -266,16 +272,22 @@ pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(
     record(bao, token, name).await?;
     let count = credentials::count(bao, token, name).await?;
     if count > 0 {
-        return Err(AppError::Conflict(format!(
-            "environment {name:?} still holds {count} credential(s); delete or move them first"
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::EnvironmentNotEmpty,
+            format!(
+                "environment {name:?} still holds {count} credential(s); delete or move them first"
+            ),
+        ));
     }
     let keys = crate::keys::count(bao, token, name).await?;
     if keys > 0 {
-        return Err(AppError::Conflict(format!(
-            "environment {name:?} still holds {keys} key(s); an operator must allow their \
+        return Err(AppError::Conflict(
+            ErrorCode::EnvironmentNotEmpty,
+            format!(
+                "environment {name:?} still holds {keys} key(s); an operator must allow their \
              deletion and delete them first"
-        )));
+            ),
+        ));
     }
     bao.delete(&format!("sys/mounts/{}", name.mount()), token)
         .await?;

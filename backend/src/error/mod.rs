@@ -2,6 +2,7 @@
 //! body `{"error":{"code","message","request_id"}}` (see `response.rs`). Internals are
 //! logged, never sent.
 
+mod missing;
 mod response;
 mod store;
 
@@ -10,7 +11,7 @@ pub use response::StoreRefused;
 use crate::bao::BaoError;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
-use crypter_api::NameError;
+use crypter_api::{ErrorCode, NameError};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -18,17 +19,17 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("the username, password or token is not valid")]
     InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{1}")]
+    NotFound(ErrorCode, String),
+    #[error("{1}")]
+    Conflict(ErrorCode, String),
     #[error("{0}")]
     PayloadTooLarge(String),
     /// The store is frozen and this action is frozen at its level.
@@ -38,7 +39,7 @@ pub enum AppError {
     /// sent as `error.details`.
     #[error("{message}")]
     ConflictDetails {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: serde_json::Value,
     },
@@ -51,7 +52,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             message: message.into(),
@@ -70,41 +71,44 @@ impl AppError {
         }
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::Frozen(_) => (StatusCode::LOCKED, "frozen"),
-            Self::ConflictDetails { code, .. } => (StatusCode::CONFLICT, code),
-            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::NotFound(code, _) => (StatusCode::NOT_FOUND, *code),
+            Self::Conflict(code, _) => (StatusCode::CONFLICT, *code),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::Frozen(_) => (StatusCode::LOCKED, ErrorCode::Frozen),
+            Self::ConflictDetails { code, .. } => (StatusCode::CONFLICT, *code),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Store(e) => match e {
-                BaoError::Forbidden { .. } => (StatusCode::FORBIDDEN, "store_forbidden"),
-                BaoError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-                BaoError::Sealed => (StatusCode::SERVICE_UNAVAILABLE, "store_sealed"),
-                BaoError::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "store_unreachable"),
+                BaoError::Forbidden { .. } => (StatusCode::FORBIDDEN, ErrorCode::StoreForbidden),
+                BaoError::NotFound { path, .. } => (StatusCode::NOT_FOUND, missing::code(path)),
+                BaoError::Sealed => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreSealed),
+                BaoError::Unreachable { .. } => {
+                    (StatusCode::BAD_GATEWAY, ErrorCode::StoreUnreachable)
+                }
                 BaoError::Electing | BaoError::Redirected { .. } => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "store_electing")
+                    (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreElecting)
                 }
                 // Sent before the cut was seen: it may or may not have been applied.
                 BaoError::LeaderUnreachable { sent: true, .. } => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "leader_lost")
+                    (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::LeaderLost)
                 }
-                BaoError::LeaderUnreachable { .. } => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "leader_unreachable")
-                }
+                BaoError::LeaderUnreachable { .. } => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::LeaderUnreachable,
+                ),
                 BaoError::Rejected { status, .. } if *status == 400 => {
-                    (StatusCode::BAD_REQUEST, "store_rejected")
+                    (StatusCode::BAD_REQUEST, ErrorCode::StoreRejected)
                 }
                 BaoError::Rejected { .. } | BaoError::Decode(_) | BaoError::Config(_) => {
-                    (StatusCode::BAD_GATEWAY, "store_error")
+                    (StatusCode::BAD_GATEWAY, ErrorCode::StoreError)
                 }
             },
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -112,12 +116,12 @@ impl AppError {
 impl From<NameError> for AppError {
     fn from(e: NameError) -> Self {
         let code = match e.kind {
-            "environment" => "invalid_environment",
-            "role" => "invalid_role",
-            "path" => "invalid_path",
-            "key" => "invalid_key",
-            "username" => "invalid_username",
-            _ => "invalid_name",
+            "environment" => ErrorCode::InvalidEnvironment,
+            "role" => ErrorCode::InvalidRole,
+            "path" => ErrorCode::InvalidPath,
+            "key" => ErrorCode::InvalidKey,
+            "username" => ErrorCode::InvalidUsername,
+            _ => ErrorCode::InvalidName,
         };
         Self::bad_request(code, e.message)
     }
@@ -147,7 +151,7 @@ impl From<JsonRejection> for AppError {
                 scrub(&rejection.body_text())
             ),
         };
-        Self::bad_request("invalid_json", message)
+        Self::bad_request(ErrorCode::InvalidJson, message)
     }
 }
 

@@ -81,7 +81,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let request_id = crate::request_id::current();
-        self.log(status, code, request_id.as_deref().unwrap_or("-"));
+        self.log(status, code.as_str(), request_id.as_deref().unwrap_or("-"));
         let message = self.public_message();
         let details = match &self {
             Self::ConflictDetails { details, .. } => Some(details.clone()),
@@ -91,7 +91,7 @@ impl IntoResponse for AppError {
             status,
             Json(ErrorBody {
                 error: ApiError {
-                    code: code.to_owned(),
+                    code: code.as_str().to_owned(),
                     message,
                     details,
                     request_id,

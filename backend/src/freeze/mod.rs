@@ -22,6 +22,7 @@ pub use thaw::{thaw, ThawOptions};
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{FreezeState, FreezeTarget, PolicyConflict};
 use levels::{frozen_paths_for, Level, EXEMPT_POLICIES};
 use secrecy::SecretString;
@@ -47,10 +48,13 @@ pub async fn load_snapshot(bao: &Bao, token: &SecretString) -> Result<Option<Sna
             tracing::debug!(%problem, "no usable freeze snapshot while not frozen");
             Ok(None)
         }
-        Err(problem) => Err(AppError::Conflict(format!(
+        Err(problem) => Err(AppError::Conflict(
+            ErrorCode::SnapshotDamaged,
+            format!(
             "the freeze snapshot cannot be used: {problem}; thaw from a good version of it (the \
              Freeze page lists them)"
-        ))),
+        ),
+        )),
     }
 }
 
@@ -94,7 +98,7 @@ fn plan(snapshot: &Snapshot, patterns: &[String]) -> Result<BTreeMap<String, Str
     let mut out = BTreeMap::new();
     for p in snapshot.policies.iter().filter(|p| !is_exempt(&p.name)) {
         let doc = policy_doc::parse(&p.hcl).map_err(|e| AppError::ConflictDetails {
-            code: "unparsable_policy",
+            code: ErrorCode::UnparsablePolicy,
             message: format!(
                 "policy {:?} cannot be parsed ({e}); nothing was frozen. Fix or remove that policy, then freeze again",
                 p.name
@@ -188,7 +192,7 @@ pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
 pub(crate) fn conflict_error(conflicts: Vec<PolicyConflict>, what: &str) -> AppError {
     let names: Vec<&str> = conflicts.iter().map(|c| c.policy.as_str()).collect();
     AppError::ConflictDetails {
-        code: "policies_changed_while_frozen",
+        code: ErrorCode::PoliciesChangedWhileFrozen,
         message: format!(
             "{} changed while the store was frozen, so {what} would overwrite those edits. Review the diffs; to {what} anyway, force it with a reason",
             names.join(", ")
@@ -287,6 +291,7 @@ async fn prepare_snapshot(
     }
     let snapshot = load_snapshot(bao, token).await?.ok_or_else(|| {
         AppError::Conflict(
+            ErrorCode::SnapshotMissing,
             "the store is frozen but its snapshot is missing; thaw from a good version of it \
              first"
                 .into(),
@@ -362,7 +367,7 @@ async fn write_all_or_roll_back(
                 )
             };
             return Err(AppError::ConflictDetails {
-                code: "freeze_failed",
+                code: ErrorCode::FreezeFailed,
                 message: format!("writing policy {name:?} failed ({e}); {tail}"),
                 details: json!({ "policy": name, "not_rolled_back": not_restored }),
             });

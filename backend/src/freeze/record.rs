@@ -5,6 +5,7 @@
 use super::levels::{frozen_paths, Level, EXEMPT_POLICIES};
 use crate::bao::{kv, Bao};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{FreezeState, ThawNote, VerificationSummary};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -97,7 +98,7 @@ pub async fn load_record(bao: &Bao, token: &SecretString) -> Result<(FreezeRecor
         return Ok((FreezeRecord::none(), version));
     };
     let record = serde_json::from_value(data.clone()).map_err(|e| AppError::ConflictDetails {
-        code: "freeze_record_damaged",
+        code: ErrorCode::FreezeRecordDamaged,
         message: format!(
             "the freeze record at {STATE_PATH} (version {version}) cannot be read ({e}); an \
              operator must restore an earlier version of it (KV v2 keeps them) before the \
@@ -120,6 +121,7 @@ pub async fn save_record(
     match kv::write_json(bao, token, &mount, "freeze/state", &data, Some(cas)).await {
         Ok(_) => Ok(()),
         Err(kv::KvError::CasFailed { .. }) => Err(AppError::Conflict(
+            ErrorCode::StaleVersion,
             "someone else changed the freeze at the same moment; reload and try again".into(),
         )),
         Err(e) => Err(e.into()),

@@ -10,6 +10,7 @@ use super::snapshot::{self, Snapshot, SNAPSHOT_METADATA};
 use super::{changed_while_frozen, conflict_error, now, read_policy, sha256_hex, write_policy};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{RestoredPolicy, ThawNote, ThawResult};
 use secrecy::SecretString;
 use serde_json::json;
@@ -27,13 +28,13 @@ fn validate(opts: &ThawOptions<'_>) -> Result<(), AppError> {
     let has_reason = opts.reason.is_some_and(|r| !r.trim().is_empty());
     if opts.force && !has_reason {
         return Err(AppError::bad_request(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             "a forced thaw needs a reason",
         ));
     }
     if opts.snapshot_version.is_some() && !(opts.force && has_reason) {
         return Err(AppError::bad_request(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             "restoring from a chosen snapshot version is a forced thaw: set force and give a reason",
         ));
     }
@@ -68,7 +69,7 @@ pub async fn thaw(
         write_policy(&thawing, token, name, &original.hcl)
             .await
             .map_err(|e| {
-                AppError::Conflict(format!(
+                AppError::Conflict(ErrorCode::ThawIncomplete, format!(
                     "restoring policy {name:?} failed ({e}); the store is still frozen, thaw again to finish"
                 ))
             })?;
@@ -140,7 +141,7 @@ async fn usable_snapshot(
             .into(),
     };
     Err(AppError::ConflictDetails {
-        code: "snapshot_damaged",
+        code: ErrorCode::SnapshotDamaged,
         message: format!(
             "{what} at crypter/data/freeze/snapshot cannot be restored: {problem}. Nothing was \
              changed; the store is still frozen. {next}"

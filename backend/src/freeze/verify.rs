@@ -9,6 +9,7 @@ use super::{load_record, load_snapshot, save_record, Snapshot};
 use crate::bao::{Bao, BaoError, Purpose};
 use crate::error::AppError;
 use crate::session::random_token;
+use crypter_api::ErrorCode;
 use crypter_api::{Exemption, Probe, Verification, VerificationSummary};
 use futures::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -42,11 +43,15 @@ pub async fn verify(
     let (record, _) = load_record(bao, token).await?;
     if record.level == Level::None {
         return Err(AppError::Conflict(
+            ErrorCode::NotFrozen,
             "the store is not frozen; freeze it first, then verify".into(),
         ));
     }
     let snapshot = load_snapshot(bao, token).await?.ok_or_else(|| {
-        AppError::Conflict("the freeze snapshot is missing; thaw and freeze again".into())
+        AppError::Conflict(
+            ErrorCode::SnapshotMissing,
+            "the freeze snapshot is missing; thaw and freeze again".into(),
+        )
     })?;
     let environments = bao.list("crypter/metadata/environments", token).await?;
     let suffix = random_token()[..10].to_lowercase().replace(['-', '_'], "x");

@@ -13,6 +13,7 @@ pub use record::{new_id, valid_id, JobRecord};
 use crate::clock::{unix, Clock};
 use crate::error::AppError;
 use crate::records::Records;
+use crypter_api::ErrorCode;
 use crypter_api::{JobKind, JobProgress, JobRunbook, JobState};
 use handle::{Inner, Local};
 use record::{event, key, marker_key, owner_key};
@@ -216,6 +217,7 @@ impl Jobs {
                     .await
                     .map_err(|e| match e {
                         crate::bao::kv::KvError::CasFailed { .. } => AppError::Conflict(
+                            ErrorCode::StaleVersion,
                             "someone else resumed this job a moment ago; reload it".into(),
                         ),
                         other => other.into(),
@@ -258,7 +260,10 @@ impl Jobs {
         let path = format!("crypter/data/{}", marker_key(&record.owner_key, &record.id));
         match records.bao().read(&path, token).await {
             Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(AppError::NotFound(format!("job {} is gone", record.id))),
+            Ok(None) => Err(AppError::NotFound(
+                ErrorCode::JobNotFound,
+                format!("job {} is gone", record.id),
+            )),
             Err(crate::bao::BaoError::Forbidden { .. }) => Err(AppError::Forbidden(format!(
                 "job {} belongs to {}: only its owner and operators may follow or resume it",
                 record.id, record.owner
@@ -274,9 +279,10 @@ impl Jobs {
         token: &SecretString,
     ) -> Result<(JobRecord, u64), AppError> {
         let (record, version) = self.read(id).await?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "no job {id}; finished jobs are kept for a limited time"
-            ))
+            AppError::NotFound(
+                ErrorCode::JobNotFound,
+                format!("no job {id}; finished jobs are kept for a limited time"),
+            )
         })?;
         self.authorize(&record, token).await?;
         Ok((record, version))

@@ -8,6 +8,7 @@ use crate::bao::Bao;
 use crate::credentials::validate_label;
 use crate::environments;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{DeletionNote, EnvName, KeyCreate, KeyDetail, KeyName, KeyUpdate};
 use secrecy::SecretString;
 use serde_json::{json, Map};
@@ -18,7 +19,7 @@ const MIN_AUTO_ROTATE: u64 = 3_600;
 /// Ten years, in seconds: longer periods are mistakes.
 const MAX_PERIOD: u64 = 10 * 366 * 86_400;
 
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+fn bad(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::bad_request(code, message)
 }
 
@@ -26,7 +27,7 @@ fn check_periods(auto: Option<u64>, rotation: Option<u64>) -> Result<(), AppErro
     if let Some(a) = auto.filter(|a| *a != 0) {
         if !(MIN_AUTO_ROTATE..=MAX_PERIOD).contains(&a) {
             return Err(bad(
-                "invalid_auto_rotate_period",
+                ErrorCode::InvalidAutoRotatePeriod,
                 "auto_rotate_period is in seconds: 0 (off), or from 3600 (an hour, OpenBao's \
                  minimum) to ten years",
             ));
@@ -34,7 +35,7 @@ fn check_periods(auto: Option<u64>, rotation: Option<u64>) -> Result<(), AppErro
     }
     if rotation.is_some_and(|r| r > MAX_PERIOD) {
         return Err(bad(
-            "invalid_rotation_period",
+            ErrorCode::InvalidRotationPeriod,
             "rotation_period is in seconds, at most ten years (0 removes it)",
         ));
     }
@@ -48,19 +49,19 @@ fn check_text(
 ) -> Result<(), AppError> {
     if owner.is_some_and(|o| o.chars().count() > 128) {
         return Err(bad(
-            "invalid_owner",
+            ErrorCode::InvalidOwner,
             "the owner is longer than 128 characters; shorten it",
         ));
     }
     if description.is_some_and(|d| d.chars().count() > 500) {
         return Err(bad(
-            "invalid_description",
+            ErrorCode::InvalidDescription,
             "the description is longer than 500 characters; shorten it",
         ));
     }
     if labels.is_some_and(|l| l.len() > 20 || !l.iter().all(|l| validate_label(l))) {
         return Err(bad(
-            "invalid_labels",
+            ErrorCode::InvalidLabels,
             "use at most 20 labels, each 1-64 characters of A-Z a-z 0-9 _ . - :",
         ));
     }
@@ -90,10 +91,13 @@ pub async fn create(
     check_periods(req.auto_rotate_period, req.rotation_period)?;
     environments::record(bao, token, env).await?;
     if transit::read_key(bao, token, env, &name).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "a transit key named {name} exists in {env} already (made outside Crypter, or \
+        return Err(AppError::Conflict(
+            ErrorCode::KeyExists,
+            format!(
+                "a transit key named {name} exists in {env} already (made outside Crypter, or \
              being created); pick another name"
-        )));
+            ),
+        ));
     }
     let rec = KeyRecord {
         owner: req.owner.clone().filter(|o| !o.is_empty()),
@@ -140,13 +144,13 @@ pub async fn update(
     let reason = req.reason.as_deref().map(str::trim).unwrap_or_default();
     if req.deletion_allowed == Some(true) && reason.is_empty() {
         return Err(bad(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             "turning deletion on needs a reason; it is kept beside the key",
         ));
     }
     if req.min_decryption_version == Some(0) {
         return Err(bad(
-            "invalid_min_decryption_version",
+            ErrorCode::InvalidMinDecryptionVersion,
             "min_decryption_version starts at 1 (every version decrypts)",
         ));
     }
@@ -157,7 +161,7 @@ pub async fn update(
     ] {
         if v.is_some_and(|v| v > info.latest_version) {
             return Err(bad(
-                "invalid_version",
+                ErrorCode::InvalidVersion,
                 format!(
                     "{field} cannot be above the latest version ({}); rotate first",
                     info.latest_version
@@ -238,10 +242,13 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let (info, _) = super::load(bao, token, env, name).await?;
     if !info.deletion_allowed {
-        return Err(AppError::Conflict(format!(
-            "deletion is off for key {env}/{name}: an operator must turn it on for this key, \
+        return Err(AppError::Conflict(
+            ErrorCode::DeletionNotAllowed,
+            format!(
+                "deletion is off for key {env}/{name}: an operator must turn it on for this key, \
              with a reason, before it can be deleted"
-        )));
+            ),
+        ));
     }
     transit::delete_key(bao, token, env, name).await?;
     record::remove(bao, token, env, name).await

@@ -18,6 +18,7 @@ use crate::bao::transit::{self, KeyInfo};
 use crate::bao::Bao;
 use crate::environments::{self, FAN_OUT};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{EnvName, KeyDetail, KeyName, KeySummary, KeyType, KeyVersion};
 use futures_util::stream::{self, StreamExt};
 use record::KeyRecord;
@@ -90,9 +91,10 @@ pub async fn load(
 }
 
 pub fn not_found(env: &EnvName, name: &KeyName) -> AppError {
-    AppError::NotFound(format!(
-        "there is no key {name} in environment {env}; create it first or pick another"
-    ))
+    AppError::NotFound(
+        ErrorCode::KeyNotFound,
+        format!("there is no key {name} in environment {env}; create it first or pick another"),
+    )
 }
 
 /// Every key of the environment, sorted by name: one LIST, then each key and its record,
@@ -117,7 +119,7 @@ pub async fn list(
                     Ok(summary(env, &name, &info, &record, now))
                 }
                 // Deleted between the LIST and the read.
-                Err(AppError::NotFound(_)) => Ok(None),
+                Err(AppError::NotFound(..)) => Ok(None),
                 Err(e) => Err(e),
             }
         })
@@ -152,7 +154,7 @@ pub async fn get(
     let record = record.map(|(r, _)| r).unwrap_or_default();
     let key = summary(env, name, &info, &record, now).ok_or_else(|| {
         AppError::bad_request(
-            "unsupported_key_type",
+            ErrorCode::UnsupportedKeyType,
             format!(
                 "key {env}/{name} has type {}, which Crypter does not manage",
                 info.key_type

@@ -5,12 +5,16 @@ use crate::bao::transit;
 use crate::bao::Bao;
 use crate::error::AppError;
 use base64::Engine;
+use crypter_api::ErrorCode;
 use crypter_api::{EnvName, KeyName, KeyOperation, KeyRequest, KeyResult};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
 fn missing(op: KeyOperation, field: &str) -> AppError {
-    AppError::bad_request("invalid_key_request", format!("{op} needs `{field}`"))
+    AppError::bad_request(
+        ErrorCode::InvalidKeyRequest,
+        format!("{op} needs `{field}`"),
+    )
 }
 
 /// A base64 field, checked here (without echoing it) so the message says which field.
@@ -20,7 +24,7 @@ fn base64_field(op: KeyOperation, field: &str, value: Option<&String>) -> Result
         .decode(v)
         .map_err(|_| {
             AppError::bad_request(
-                "invalid_base64",
+                ErrorCode::InvalidBase64,
                 format!("`{field}` must be base64 (standard alphabet, with padding)"),
             )
         })?;
@@ -31,7 +35,7 @@ fn vault_text(op: KeyOperation, field: &str, value: Option<&String>) -> Result<S
     let v = value.ok_or_else(|| missing(op, field))?;
     if crypter_api::ciphertext_version(v).is_none() {
         return Err(AppError::bad_request(
-            "invalid_key_request",
+            ErrorCode::InvalidKeyRequest,
             format!("`{field}` must be OpenBao's text, `vault:v<N>:…`"),
         ));
     }
@@ -63,7 +67,7 @@ pub fn body(op: KeyOperation, req: &KeyRequest) -> Result<Value, AppError> {
                 }),
                 _ => {
                     return Err(AppError::bad_request(
-                        "invalid_key_request",
+                        ErrorCode::InvalidKeyRequest,
                         "verify needs exactly one of `signature` or `hmac`",
                     ))
                 }
@@ -73,7 +77,7 @@ pub fn body(op: KeyOperation, req: &KeyRequest) -> Result<Value, AppError> {
     if let Some(v) = req.key_version {
         if matches!(op, KeyOperation::Decrypt | KeyOperation::Verify) {
             return Err(AppError::bad_request(
-                "invalid_key_request",
+                ErrorCode::InvalidKeyRequest,
                 format!("{op} takes its version from the ciphertext; leave key_version out"),
             ));
         }

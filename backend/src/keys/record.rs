@@ -7,6 +7,7 @@
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{CiphertextCount, DeletionNote, EnvName, KeyName};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -94,12 +95,14 @@ pub async fn write(
     let key = record_key(env, name);
     match kv::write_json(bao, token, &crypter(), &key, &data, Some(cas)).await {
         Ok(v) => Ok(v),
-        Err(KvError::CasFailed { .. }) if cas == 0 => Err(AppError::Conflict(format!(
-            "a key named {name} already exists in {env}; pick another name"
-        ))),
-        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(format!(
-            "key {env}/{name} changed meanwhile; reload it and try again"
-        ))),
+        Err(KvError::CasFailed { .. }) if cas == 0 => Err(AppError::Conflict(
+            ErrorCode::KeyExists,
+            format!("a key named {name} already exists in {env}; pick another name"),
+        )),
+        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(
+            ErrorCode::StaleVersion,
+            format!("key {env}/{name} changed meanwhile; reload it and try again"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -153,9 +156,10 @@ pub async fn record_usage(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Conflict(format!(
-        "the ciphertext counts of {env}/{name} kept changing; try again"
-    )))
+    Err(AppError::Conflict(
+        ErrorCode::WriteContention,
+        format!("the ciphertext counts of {env}/{name} kept changing; try again"),
+    ))
 }
 
 #[cfg(test)]

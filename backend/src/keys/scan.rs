@@ -9,6 +9,7 @@ use crate::bao::kv::{self, Mount};
 use crate::bao::{Bao, Purpose};
 use crate::credentials;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{ciphertext_version, CiphertextCount, EnvName, KeyName, ScanRequest};
 use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -22,7 +23,7 @@ const PARALLELISM: usize = 32;
 pub fn validate_field(field: &str) -> Result<(), AppError> {
     if field.is_empty() || field.len() > 128 {
         return Err(AppError::bad_request(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "give the credential field that holds the ciphertexts (1-128 characters)",
         ));
     }

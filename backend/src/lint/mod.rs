@@ -118,7 +118,7 @@ async fn learn(
                     version,
                     value: digests::canonical(&data),
                 })),
-                Err(AppError::NotFound(_))
+                Err(AppError::NotFound(..))
                 | Err(AppError::Store(crate::bao::BaoError::Forbidden { .. })) => Ok(None),
                 Err(e) => Err(e),
             }

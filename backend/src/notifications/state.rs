@@ -9,6 +9,7 @@ use crate::bao::kv::KvError;
 use crate::error::AppError;
 use crate::records::Records;
 use crypter_api::DeadLetter;
+use crypter_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// Where a subscription's deliveries stand: every event up to (time, id) is done.
@@ -107,7 +108,12 @@ pub async fn dead_letters(records: &Records, id: &str) -> Result<Vec<DeadLetter>
 }
 
 pub async fn dead_letter(records: &Records, id: &str, event: &str) -> Result<DeadLetter, AppError> {
-    let missing = || AppError::NotFound(format!("no dead letter {event:?} for subscription {id}"));
+    let missing = || {
+        AppError::NotFound(
+            ErrorCode::DeadLetterNotFound,
+            format!("no dead letter {event:?} for subscription {id}"),
+        )
+    };
     let Some((d, _)) = records.read(&letter_key(id, event)).await? else {
         return Err(missing());
     };

@@ -10,6 +10,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crate::records::Records;
 use crate::session::random_token;
+use crypter_api::ErrorCode;
 use crypter_api::{Subscription, SubscriptionCreate, SubscriptionCreated};
 use rand::RngCore;
 use secrecy::SecretString;
@@ -43,7 +44,10 @@ pub fn check_id(id: &str) -> Result<(), AppError> {
     if id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(AppError::NotFound(format!("no subscription {id:?}")))
+        Err(AppError::NotFound(
+            ErrorCode::SubscriptionNotFound,
+            format!("no subscription {id:?}"),
+        ))
     }
 }
 
@@ -105,7 +109,12 @@ pub async fn get(bao: &Bao, token: &SecretString, id: &str) -> Result<Subscripti
         .await?
         .and_then(|(data, _)| decode(data))
         .map(|s| s.subscription)
-        .ok_or_else(|| AppError::NotFound(format!("no subscription {id:?}")))
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::SubscriptionNotFound,
+                format!("no subscription {id:?}"),
+            )
+        })
 }
 
 /// Every subscription `token`'s holder may list, oldest first.
@@ -117,7 +126,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Subscription>, 
     for id in ids.iter().filter(|id| check_id(id).is_ok()) {
         match get(bao, token, id).await {
             Ok(s) => out.push(s),
-            Err(AppError::NotFound(_)) => {}
+            Err(AppError::NotFound(..)) => {}
             Err(e) => return Err(e),
         }
     }

@@ -3,6 +3,7 @@
 //! store's own address, known actions, and filters of bounded size.
 
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{ActivityAction, EnvName, SubscriptionCreate};
 use reqwest::Url;
 use std::net::IpAddr;
@@ -18,7 +19,7 @@ pub struct Valid {
     pub actions: Vec<ActivityAction>,
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+fn bad(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::bad_request(code, message)
 }
 
@@ -32,7 +33,7 @@ pub fn check(req: &SubscriptionCreate, store: &[String]) -> Result<Valid, AppErr
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
     {
         return Err(bad(
-            "invalid_name",
+            ErrorCode::InvalidName,
             format!(
                 "name a subscription with 1 to {MAX_NAME} letters, digits, spaces, `-`, `_` or `.`"
             ),
@@ -41,7 +42,7 @@ pub fn check(req: &SubscriptionCreate, store: &[String]) -> Result<Valid, AppErr
     target(&req.target.url, store)?;
     if req.environments.len() > MAX_ENVIRONMENTS || req.path_prefix.len() > MAX_PATH_PREFIX {
         return Err(bad(
-            "filter_too_large",
+            ErrorCode::FilterTooLarge,
             format!(
                 "a subscription names at most {MAX_ENVIRONMENTS} environments and a path prefix \
                  of at most {MAX_PATH_PREFIX} characters; split it into several subscriptions"
@@ -50,7 +51,7 @@ pub fn check(req: &SubscriptionCreate, store: &[String]) -> Result<Valid, AppErr
     }
     if req.actions.len() > ActivityAction::ALL.len() {
         return Err(bad(
-            "filter_too_large",
+            ErrorCode::FilterTooLarge,
             format!("at most {} actions (each once)", ActivityAction::ALL.len()),
         ));
     }
@@ -63,7 +64,7 @@ pub fn check(req: &SubscriptionCreate, store: &[String]) -> Result<Valid, AppErr
         let Some(action) = ActivityAction::parse(text) else {
             let known: Vec<&str> = ActivityAction::ALL.iter().map(|a| a.as_str()).collect();
             return Err(bad(
-                "unknown_action",
+                ErrorCode::UnknownAction,
                 format!(
                     "{text:?} is not an action; the actions are: {}",
                     known.join(", ")
@@ -76,7 +77,7 @@ pub fn check(req: &SubscriptionCreate, store: &[String]) -> Result<Valid, AppErr
     }
     if actions.is_empty() {
         return Err(bad(
-            "no_actions",
+            ErrorCode::NoActions,
             "name at least one action to be notified of (e.g. credential.write)",
         ));
     }
@@ -106,13 +107,13 @@ fn endpoint(url: &Url) -> Option<(String, u16)> {
 fn target(url: &str, store: &[String]) -> Result<(), AppError> {
     if url.len() > MAX_URL {
         return Err(bad(
-            "invalid_target",
+            ErrorCode::InvalidTarget,
             format!("a target URL has at most {MAX_URL} characters"),
         ));
     }
     let parsed = Url::parse(url).map_err(|e| {
         bad(
-            "invalid_target",
+            ErrorCode::InvalidTarget,
             format!("{url:?} is not a URL ({e}); give the receiver's https:// address"),
         )
     })?;
@@ -122,7 +123,7 @@ fn target(url: &str, store: &[String]) -> Result<(), AppError> {
         "http" if is_loopback(&host) => {}
         _ => {
             return Err(bad(
-                "insecure_target",
+                ErrorCode::InsecureTarget,
                 format!(
                     "{url:?}: a target must be https:// (plain http:// only to a loopback address, \
                      for a receiver on this host)"
@@ -132,7 +133,7 @@ fn target(url: &str, store: &[String]) -> Result<(), AppError> {
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(bad(
-            "invalid_target",
+            ErrorCode::InvalidTarget,
             "put no credentials in a target URL: receivers verify the X-Crypter-Signature header",
         ));
     }
@@ -143,7 +144,7 @@ fn target(url: &str, store: &[String]) -> Result<(), AppError> {
         .any(|s| endpoint(&s) == mine);
     if into_store {
         return Err(bad(
-            "target_is_store",
+            ErrorCode::TargetIsStore,
             format!("{url:?} is the OpenBao store itself; point the subscription at a receiver"),
         ));
     }
@@ -170,7 +171,7 @@ mod tests {
 
     fn code(r: Result<Valid, AppError>) -> &'static str {
         match r {
-            Err(AppError::BadRequest { code, .. }) => code,
+            Err(AppError::BadRequest { code, .. }) => code.as_str(),
             Err(e) => panic!("not a 400: {e}"),
             Ok(_) => "ok",
         }

@@ -11,6 +11,7 @@ use crate::bao::Bao;
 use crate::changesets::restore::{self, Entry, RestorePoint, State, Target};
 use crate::credentials::from_custom;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     Drift, DriftLine, EnvName, RestorePointComparison, RestorePointKind, RestorePointSummary,
 };
@@ -28,7 +29,7 @@ pub fn validate_name(name: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::bad_request(
-            "invalid_restore_point_name",
+            ErrorCode::InvalidRestorePointName,
             format!(
                 "{name:?} is not a restore point name: 1-63 of a-z 0-9 -, starting with a letter \
                  or digit"
@@ -130,7 +131,12 @@ async fn load(
         Some(env.as_ref()),
     )
     .await?
-    .ok_or_else(|| AppError::NotFound(format!("environment {env} has no restore point {name}")))
+    .ok_or_else(|| {
+        AppError::NotFound(
+            ErrorCode::RestorePointNotFound,
+            format!("environment {env} has no restore point {name}"),
+        )
+    })
 }
 
 fn version(s: Option<&State>) -> Option<u64> {
@@ -221,9 +227,10 @@ pub async fn remove(
     if restore::remove_named(bao, token, env.as_ref(), name).await? {
         Ok(())
     } else {
-        Err(AppError::NotFound(format!(
-            "environment {env} has no restore point {name}"
-        )))
+        Err(AppError::NotFound(
+            ErrorCode::RestorePointNotFound,
+            format!("environment {env} has no restore point {name}"),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@
 use super::policy_name;
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     AccessAnswer, AccessCheck, Capability, CredentialPath, EnvName, KeyName, RoleName,
 };
@@ -80,7 +81,7 @@ pub async fn check(
     super::get(bao, token, role).await?;
     if !super::environment_exists(bao, token, env).await? {
         return Err(AppError::bad_request(
-            "unknown_environment",
+            ErrorCode::UnknownEnvironment,
             format!("environment {env} does not exist; pick an existing environment"),
         ));
     }
@@ -99,7 +100,7 @@ pub async fn check(
         (None, Some(k)) => key_paths(env, k),
         _ => {
             return Err(AppError::bad_request(
-                "invalid_check",
+                ErrorCode::InvalidCheck,
                 "name either a credential `path` or a `key` to check",
             ))
         }

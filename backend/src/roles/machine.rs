@@ -4,6 +4,7 @@
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{IssuedSecretId, RoleClass, RoleName, SecretIdInfo};
 use futures_util::{stream, StreamExt};
 use secrecy::SecretString;
@@ -34,7 +35,7 @@ pub fn parse_ttl(ttl: &str) -> Result<i64, AppError> {
     let secs = n.saturating_mul(factor);
     if factor == 0 || !(60..=MAX_TTL_SECS).contains(&secs) || digits.starts_with('+') {
         return Err(AppError::bad_request(
-            "invalid_ttl",
+            ErrorCode::InvalidTtl,
             format!(
                 "invalid ttl {ttl:?}: give a number with s, m, h or d (e.g. '24h'), between 60 \
                  seconds and 90 days"
@@ -52,7 +53,7 @@ async fn machine_role(
     let role = super::get(bao, token, name).await?;
     if !role.class.is_machine() {
         return Err(AppError::bad_request(
-            "human_role",
+            ErrorCode::HumanRole,
             format!(
                 "role {name} is a human role; people log in with a username and password, so \
                  it has no secret-ids"
@@ -79,9 +80,12 @@ pub async fn issue(
                 .map(str::to_owned)
         })
         .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "role {name} has no AppRole in OpenBao; save the role again to recreate it"
-            ))
+            AppError::NotFound(
+                ErrorCode::ApproleNotFound,
+                format!(
+                    "role {name} has no AppRole in OpenBao; save the role again to recreate it"
+                ),
+            )
         })?;
     let resp = bao
         .write(
@@ -187,7 +191,7 @@ pub async fn revoke(
         && accessor.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
     if !valid {
         return Err(AppError::bad_request(
-            "invalid_accessor",
+            ErrorCode::InvalidAccessor,
             "a secret-id accessor is a UUID such as 6f1c…-…; copy it from the list",
         ));
     }
@@ -206,14 +210,16 @@ pub async fn revoke(
         Err(BaoError::Rejected { status: 500, .. })
             if !accessor_exists(bao, token, name, accessor).await? =>
         {
-            Err(AppError::NotFound(format!(
-                "role {name} has no secret-id with accessor {accessor}"
-            )))
+            Err(AppError::NotFound(
+                ErrorCode::SecretIdNotFound,
+                format!("role {name} has no secret-id with accessor {accessor}"),
+            ))
         }
         Err(BaoError::Rejected { status: 400, .. } | BaoError::NotFound { .. }) => {
-            Err(AppError::NotFound(format!(
-                "role {name} has no secret-id with accessor {accessor}"
-            )))
+            Err(AppError::NotFound(
+                ErrorCode::SecretIdNotFound,
+                format!("role {name} has no secret-id with accessor {accessor}"),
+            ))
         }
         Err(e) => Err(e.into()),
     }

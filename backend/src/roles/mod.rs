@@ -15,6 +15,7 @@ pub mod users;
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{EnvName, Grant, GrantEnv, Role, RoleClass, RoleName, RoleSummary};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use secrecy::SecretString;
@@ -67,7 +68,12 @@ pub async fn get(bao: &Bao, token: &SecretString, name: &RoleName) -> Result<Rol
         .read(&format!("{RECORDS}/{name}"), token)
         .await?
         .and_then(|v| v.pointer("/data/data").cloned())
-        .ok_or_else(|| AppError::NotFound(format!("there is no role named {name}")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::RoleNotFound,
+                format!("there is no role named {name}"),
+            )
+        })?;
     record::parse(name, data)
 }
 
@@ -86,7 +92,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Role>, AppError
         match read {
             Ok(role) => roles.push(role),
             // Deleted between the listing and the read.
-            Err(AppError::NotFound(_)) => {}
+            Err(AppError::NotFound(..)) => {}
             Err(e) => return Err(e),
         }
     }
@@ -176,7 +182,7 @@ pub async fn validate(bao: &Bao, token: &SecretString, role: &Role) -> Result<()
         }
         if !environment_exists(bao, token, env).await? {
             return Err(AppError::bad_request(
-                "unknown_environment",
+                ErrorCode::UnknownEnvironment,
                 format!(
                     "environment {env} does not exist; create it first or pick an existing one \
                      (environments are never implied)"
@@ -195,19 +201,19 @@ pub fn validate_shape(role: &Role) -> Result<(), AppError> {
     }
     if role.class != RoleClass::E2e && !(role.canaries.is_empty() && role.forbidden.is_empty()) {
         return Err(AppError::bad_request(
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "only e2e roles have canary and forbidden paths; set class to e2e or remove them",
         ));
     }
     if role.description.len() > 500 {
         return Err(AppError::bad_request(
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "the description is longer than 500 characters",
         ));
     }
     if role.grants.len() > 200 {
         return Err(AppError::bad_request(
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "a role has at most 200 grants",
         ));
     }
@@ -217,7 +223,7 @@ pub fn validate_shape(role: &Role) -> Result<(), AppError> {
 fn check_grant(i: usize, grant: &Grant) -> Result<(), AppError> {
     match grant.problem() {
         Some(why) => Err(AppError::bad_request(
-            "invalid_grant",
+            ErrorCode::InvalidGrant,
             format!("grant {}: {why}", i + 1),
         )),
         None => Ok(()),

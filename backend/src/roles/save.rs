@@ -6,6 +6,7 @@ use super::{get, policy_name, validate, MACHINE_TOKEN_MAX_TTL, MACHINE_TOKEN_TTL
 use crate::bao::kv::{self, KvError, Mount};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{Role, RoleClass, RoleName};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -76,9 +77,10 @@ pub async fn save_at(
 }
 
 fn changed_meanwhile(name: &RoleName) -> AppError {
-    AppError::Conflict(format!(
-        "role {name} changed meanwhile; reload it and try again"
-    ))
+    AppError::Conflict(
+        ErrorCode::StaleVersion,
+        format!("role {name} changed meanwhile; reload it and try again"),
+    )
 }
 
 /// Write the role's record with check-and-set 0: it exists afterwards, or someone else's
@@ -89,10 +91,10 @@ async fn reserve(bao: &Bao, token: &SecretString, role: &Role) -> Result<(), App
     let key = format!("roles/{}", role.name);
     match kv::write_json(bao, token, &Mount::v2("crypter"), &key, &data, Some(0)).await {
         Ok(_) => Ok(()),
-        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(format!(
-            "a role named {} already exists; edit it instead",
-            role.name
-        ))),
+        Err(KvError::CasFailed { .. }) => Err(AppError::Conflict(
+            ErrorCode::RoleExists,
+            format!("a role named {} already exists; edit it instead", role.name),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -133,17 +135,23 @@ async fn refuse_foreign(bao: &Bao, token: &SecretString, role: &Role) -> Result<
                 .map(str::to_owned)
         });
     if live.is_some_and(|hcl| !policy_is_ours(&role.name, &hcl)) {
-        return Err(AppError::Conflict(format!(
-            "a policy named {policy} already exists and Crypter did not make it; rename the \
+        return Err(AppError::Conflict(
+            ErrorCode::ForeignPolicy,
+            format!(
+                "a policy named {policy} already exists and Crypter did not make it; rename the \
              role, or remove or rename that policy in OpenBao first"
-        )));
+            ),
+        ));
     }
     if approle_is_ours(bao, token, &role.name).await? == Some(false) {
-        return Err(AppError::Conflict(format!(
-            "an AppRole named {} already exists and Crypter did not make it (its policies are \
+        return Err(AppError::Conflict(
+            ErrorCode::ForeignApprole,
+            format!(
+                "an AppRole named {} already exists and Crypter did not make it (its policies are \
              not just {policy}); rename the role, or remove that AppRole in OpenBao first",
-            role.name
-        )));
+                role.name
+            ),
+        ));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{AuthSettings, RoleClass};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -54,7 +55,7 @@ pub fn normalise(settings: AuthSettings) -> Result<AuthSettings, AppError> {
             });
         if !valid {
             return Err(AppError::bad_request(
-                "invalid_auth_method",
+                ErrorCode::InvalidAuthMethod,
                 format!(
                     "{m:?} is not an auth mount path; use the path shown in OpenBao's auth \
                      methods, e.g. 'userpass/' or 'approle/'"

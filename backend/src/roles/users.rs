@@ -4,6 +4,7 @@
 use super::{policy_name, settings};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{NewUser, RoleName, User, Username};
 use futures_util::{stream, StreamExt};
 use secrecy::SecretString;
@@ -62,7 +63,12 @@ async fn get_with(
     let v = bao
         .read(&format!("{USERS}/{name}"), token)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no user named {name}")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::UserNotFound,
+                format!("there is no user named {name}"),
+            )
+        })?;
     let (roles, other_policies) = split_policies(&policies_of(&v));
     Ok(User {
         name: name.to_owned(),
@@ -91,7 +97,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<User>, AppError
     for read in reads {
         match read {
             Ok(u) => users.push(u),
-            Err(AppError::NotFound(_)) => {}
+            Err(AppError::NotFound(..)) => {}
             Err(e) => return Err(e),
         }
     }
@@ -106,9 +112,9 @@ async fn check_roles_exist(
     for r in roles {
         match super::get(bao, token, r).await {
             Ok(_) => {}
-            Err(AppError::NotFound(_)) => {
+            Err(AppError::NotFound(..)) => {
                 return Err(AppError::bad_request(
-                    "unknown_role",
+                    ErrorCode::UnknownRole,
                     format!("role {r} does not exist; create it first"),
                 ))
             }
@@ -134,7 +140,7 @@ pub async fn create(bao: &Bao, token: &SecretString, new: &NewUser) -> Result<Us
     };
     if new.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AppError::bad_request(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("a password has at least {MIN_PASSWORD_LEN} characters"),
         ));
     }
@@ -143,10 +149,10 @@ pub async fn create(bao: &Bao, token: &SecretString, new: &NewUser) -> Result<Us
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(format!(
-            "a user named {} already exists",
-            new.name
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::UserExists,
+            format!("a user named {} already exists", new.name),
+        ));
     }
     check_roles_exist(bao, token, &new.roles).await?;
     bao.write(

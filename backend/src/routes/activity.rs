@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{ActivityAction, ActivityPage};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -38,9 +39,9 @@ fn flag(value: Option<&str>, name: &'static str, default: bool) -> Result<bool, 
         Some("false") => Ok(false),
         Some(_) => Err(AppError::bad_request(
             if name == "own_reads" {
-                "invalid_own_reads"
+                ErrorCode::InvalidOwnReads
             } else {
-                "invalid_backend_records"
+                ErrorCode::InvalidBackendRecords
             },
             format!("{name} is true or false"),
         )),
@@ -66,7 +67,7 @@ pub async fn list(
             .filter(|n| (1..=500).contains(n))
             .ok_or_else(|| {
                 AppError::bad_request(
-                    "invalid_limit",
+                    ErrorCode::InvalidLimit,
                     "limit must be a whole number from 1 to 500",
                 )
             })?,
@@ -75,7 +76,7 @@ pub async fn list(
         None => None,
         Some(b) => Some(Cursor::parse(b).ok_or_else(|| {
             AppError::bad_request(
-                "invalid_before",
+                ErrorCode::InvalidBefore,
                 "before must be the `next` of a previous page",
             )
         })?),
@@ -106,7 +107,7 @@ pub async fn list(
 fn unknown_action(text: &str) -> AppError {
     let names: Vec<&str> = ActivityAction::ALL.iter().map(|a| a.as_str()).collect();
     AppError::bad_request(
-        "invalid_action",
+        ErrorCode::InvalidAction,
         format!("unknown action {text:?}; use one of {}", names.join(", ")),
     )
 }

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ApprovalRequest, ApprovalRule, ApprovalRuleSet, CredentialPath, EnvName, RequestOpened,
     RequestState, RequestedChange, VoteCast,
@@ -160,7 +161,7 @@ pub(super) async fn ask_role(
     } else {
         match crate::roles::get(&state.bao, &session.token, &role.name).await {
             Ok(r) => r.grants,
-            Err(AppError::NotFound(_)) => Vec::new(),
+            Err(AppError::NotFound(..)) => Vec::new(),
             Err(e) => return Err(e),
         }
     };
@@ -183,13 +184,16 @@ pub(super) async fn ask_role(
         [one] => *one,
         many => {
             let names: Vec<&str> = many.iter().map(|r| r.environment.as_str()).collect();
-            return Err(AppError::Conflict(format!(
-                "this changes {}'s grants on {} protected environments ({}): change them one \
+            return Err(AppError::Conflict(
+                ErrorCode::OneEnvironmentAtATime,
+                format!(
+                    "this changes {}'s grants on {} protected environments ({}): change them one \
                  environment at a time, each with its approvers",
-                role.name,
-                names.len(),
-                names.join(", ")
-            )));
+                    role.name,
+                    names.len(),
+                    names.join(", ")
+                ),
+            ));
         }
     };
     let env = env_name(&rule.environment)?;
@@ -251,7 +255,12 @@ pub(super) async fn ask_rotate(
             v.pointer("/data/latest_version")
                 .and_then(serde_json::Value::as_u64)
         })
-        .ok_or_else(|| AppError::NotFound(format!("there is no key {key} in {env}")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::KeyNotFound,
+                format!("there is no key {key} in {env}"),
+            )
+        })?;
     let change = RequestedChange::KeyRotate {
         key: key.to_string(),
     };
@@ -343,7 +352,10 @@ async fn one(state: &AppState, session: &Session, id: &str) -> Result<ApprovalRe
     let r = requests::view(&loaded, state.carrier.frozen().await, &now);
     let rule = rules::get(&state.records, &env_name(&r.environment)?).await?;
     if !sees(state, session, &r, &rule).await? {
-        return Err(AppError::NotFound(format!("there is no request {id}")));
+        return Err(AppError::NotFound(
+            ErrorCode::RequestNotFound,
+            format!("there is no request {id}"),
+        ));
     }
     Ok(r)
 }
@@ -444,12 +456,15 @@ pub async fn carry(
 ) -> Result<Json<ApprovalRequest>, AppError> {
     let r = one(&state, &session, &id).await?;
     if !r.change.needs_admin() || r.state != RequestState::Approved {
-        return Err(AppError::Conflict(format!(
-            "request {id} is a {} that is {}: only an approved rule change or role grant is \
+        return Err(AppError::Conflict(
+            ErrorCode::RequestNotCarriedHere,
+            format!(
+                "request {id} is a {} that is {}: only an approved rule change or role grant is \
              carried out here",
-            r.change.label(),
-            r.state
-        )));
+                r.change.label(),
+                r.state
+            ),
+        ));
     }
     state.carrier.carry(&id, Some(&session.token)).await?;
     Ok(Json(one(&state, &session, &id).await?))

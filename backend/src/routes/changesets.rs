@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ApplyRequest, ApplyStarted, ChangesetLock, ChangesetPlan, ChangesetStatus, ChangesetUpload,
     ItemAction, PlanItemPage,
@@ -42,10 +43,12 @@ pub async fn upload(
     let cs = result?;
     let dir = state.settings.changesets_dir.as_deref();
     let all = changesets::status(&state.bao, &session.token, dir).await?;
-    let found = all
-        .into_iter()
-        .find(|s| s.id == cs.id)
-        .ok_or_else(|| AppError::NotFound(format!("changeset {} vanished", cs.id)))?;
+    let found = all.into_iter().find(|s| s.id == cs.id).ok_or_else(|| {
+        AppError::NotFound(
+            ErrorCode::ChangesetNotFound,
+            format!("changeset {} vanished", cs.id),
+        )
+    })?;
     Ok((StatusCode::CREATED, Json(found)))
 }
 
@@ -90,7 +93,7 @@ pub async fn plan_items(
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
     if !valid_hash {
         return Err(AppError::bad_request(
-            "invalid_plan_hash",
+            ErrorCode::InvalidPlanHash,
             "a plan hash looks like sha256:<64 hex digits>",
         ));
     }
@@ -98,7 +101,7 @@ pub async fn plan_items(
         if k != "refused" && ItemAction::parse(k).is_none() {
             let kinds: Vec<&str> = ItemAction::ALL.iter().map(|a| a.as_str()).collect();
             return Err(AppError::bad_request(
-                "invalid_kind",
+                ErrorCode::InvalidKind,
                 format!("kind {k:?} is not one of refused, {}", kinds.join(", ")),
             ));
         }
@@ -110,7 +113,7 @@ pub async fn plan_items(
     let limit = q.limit.unwrap_or(changesets::plan::view::FIRST_PAGE);
     if limit == 0 || limit > changesets::plan::view::MAX_PAGE {
         return Err(AppError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be 1-{}", changesets::plan::view::MAX_PAGE),
         ));
     }
@@ -180,13 +183,13 @@ pub async fn undo(
 ) -> Result<Json<ChangesetPlan>, AppError> {
     if !changesets::format::valid_id(&id) {
         return Err(AppError::bad_request(
-            "invalid_changeset_id",
+            ErrorCode::InvalidChangesetId,
             format!("{id:?} is not a changeset id (1-100 of A-Z a-z 0-9 _ - .)"),
         ));
     }
     if let Some(k) = body.keys().next() {
         return Err(AppError::bad_request(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             format!("an undo takes no options (got {k:?}); send {{}}"),
         ));
     }
@@ -222,7 +225,7 @@ pub async fn break_lock(
     let reason = q.reason.unwrap_or_default();
     if reason.trim().is_empty() || reason.len() > 500 {
         return Err(AppError::bad_request(
-            "reason_required",
+            ErrorCode::ReasonRequired,
             "give a reason (1-500 characters) for breaking the changesets lock; it is recorded",
         ));
     }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{Comparison, CredentialWritten, EnvName, PromoteRequest};
 use serde::Deserialize;
 
@@ -24,7 +25,7 @@ fn required_env(value: Option<String>, side: &str) -> Result<EnvName, AppError> 
     match value.filter(|v| !v.is_empty()) {
         Some(v) => Ok(EnvName::parse(&v)?),
         None => Err(AppError::bad_request(
-            "missing_environment",
+            ErrorCode::MissingEnvironment,
             format!("name the {side} environment: ?left=<env>&right=<env>"),
         )),
     }

@@ -16,6 +16,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ChangeFields, CredentialDetail, CredentialPage, CredentialPath, CredentialWrite,
     CredentialWritten, EnvName, RequestedChange, RevealedCredential, VersionRequest,
@@ -50,7 +51,7 @@ pub(super) fn parse_limit(
     match limit.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(AppError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be a whole number from 1 to {max}"),
         )),
     }
@@ -68,7 +69,7 @@ pub fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppErro
         Ok(Some(prefix))
     } else {
         Err(AppError::bad_request(
-            "invalid_prefix",
+            ErrorCode::InvalidPrefix,
             "a prefix holds only A-Z a-z 0-9 _ . - / and at most 600 characters",
         ))
     }
@@ -96,7 +97,7 @@ pub async fn list(
         Some("true") => Mode::Quick,
         Some(_) => {
             return Err(AppError::bad_request(
-                "invalid_quick",
+                ErrorCode::InvalidQuick,
                 "quick is true or false",
             ))
         }
@@ -248,7 +249,7 @@ pub async fn action(
 ) -> Result<Response, AppError> {
     let Some((path, action)) = rest.rsplit_once('/') else {
         return Err(AppError::bad_request(
-            "invalid_action",
+            ErrorCode::InvalidAction,
             "POST to …/credentials/<path>/<action>, where action is reveal, rollback, undelete or destroy",
         ));
     };
@@ -268,7 +269,7 @@ pub async fn action(
         "rollback" => {
             let version = req.version.ok_or_else(|| {
                 AppError::bad_request(
-                    "invalid_version",
+                    ErrorCode::InvalidVersion,
                     "give the version to roll back to: {\"version\": N}",
                 )
             })?;
@@ -305,7 +306,7 @@ pub async fn action(
             Ok(Json(written).into_response())
         }
         other => Err(AppError::bad_request(
-            "invalid_action",
+            ErrorCode::InvalidAction,
             format!("unknown action {other:?}: use reveal, rollback, undelete or destroy"),
         )),
     }

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -32,7 +33,7 @@ pub async fn list(
         Some("false") => environments::records(&state.bao, &session.token).await?,
         Some(_) => {
             return Err(AppError::bad_request(
-                "invalid_counts",
+                ErrorCode::InvalidCounts,
                 "counts is true or false",
             ))
         }

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     FreezeRequest, FreezeState, FrozenWrites, ThawRequest, ThawResult, Verification,
 };
@@ -41,7 +42,7 @@ pub async fn freeze(
     let reason = req.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(AppError::bad_request(
-            "invalid_reason",
+            ErrorCode::InvalidReason,
             "give a reason for the freeze (1-500 characters); it is shown to everyone",
         ));
     }
@@ -72,7 +73,7 @@ pub async fn thaw(
     } else {
         serde_json::from_slice(&body).map_err(|e| {
             AppError::bad_request(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 format!("the body does not match what thaw takes: {e}"),
             )
         })?

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{ApplyStarted, JobKind, JobProgress, JobState, ResumeRequest};
 use futures_util::stream::{self, Stream};
 use std::convert::Infallible;
@@ -26,7 +27,7 @@ fn checked(id: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::bad_request(
-            "invalid_job_id",
+            ErrorCode::InvalidJobId,
             "a job id looks like job-<16 hex digits>",
         ))
     }
@@ -184,7 +185,7 @@ pub async fn resume(
         .filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.len() > 500) {
         return Err(AppError::bad_request(
-            "invalid_reason",
+            ErrorCode::InvalidReason,
             "a reason is at most 500 characters",
         ));
     }
@@ -220,28 +221,34 @@ pub async fn resume(
 
 fn resumable(record: &JobRecord, progress: &JobProgress) -> Result<(), AppError> {
     if let Some(rb) = &record.runbook {
-        return Err(AppError::Conflict(format!(
-            "job {} runs step {} of runbook {}: take the step over from the run (with a \
+        return Err(AppError::Conflict(
+            ErrorCode::JobInRunbook,
+            format!(
+                "job {} runs step {} of runbook {}: take the step over from the run (with a \
              reason) instead",
-            record.id, rb.step, rb.run
-        )));
+                record.id, rb.step, rb.run
+            ),
+        ));
     }
     if record.kind != JobKind::Apply {
-        return Err(AppError::Conflict(format!(
-            "job {} is not an apply; only applies resume",
-            record.id
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::NotAnApply,
+            format!("job {} is not an apply; only applies resume", record.id),
+        ));
     }
     match progress.state {
         JobState::Interrupted | JobState::Failed => Ok(()),
-        JobState::Running => Err(AppError::Conflict(format!(
-            "job {} is running on {} (heartbeat {} s ago); it can be resumed once it is \
+        JobState::Running => Err(AppError::Conflict(
+            ErrorCode::JobRunning,
+            format!(
+                "job {} is running on {} (heartbeat {} s ago); it can be resumed once it is \
              interrupted",
-            record.id, progress.instance, progress.heartbeat_age
-        ))),
-        JobState::Done => Err(AppError::Conflict(format!(
-            "job {} is done; there is nothing to resume",
-            record.id
-        ))),
+                record.id, progress.instance, progress.heartbeat_age
+            ),
+        )),
+        JobState::Done => Err(AppError::Conflict(
+            ErrorCode::JobDone,
+            format!("job {} is done; there is nothing to resume", record.id),
+        )),
     }
 }

@@ -35,7 +35,7 @@ mod tests {
 
     fn refusal<T: DeserializeOwned>(body: &str) -> (&'static str, String) {
         match ApiJson::<T>::from_bytes(body.as_bytes()) {
-            Err(AppError::BadRequest { code, message }) => (code, message),
+            Err(AppError::BadRequest { code, message }) => (code.as_str(), message),
             Err(other) => panic!("not a 400: {other}"),
             Ok(_) => panic!("accepted {body}"),
         }

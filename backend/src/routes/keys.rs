@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     CiphertextCount, EnvName, KeyCreate, KeyDetail, KeyName, KeyOperation, KeyRequest, KeyResult,
     KeySummary, KeyUpdate, ScanRequest,
@@ -146,7 +147,7 @@ pub async fn action(
         other => {
             let op = KeyOperation::parse(other).ok_or_else(|| {
                 AppError::bad_request(
-                    "invalid_action",
+                    ErrorCode::InvalidAction,
                     format!(
                         "unknown key action {other:?}: use rotate, scan, encrypt, decrypt, \
                          rewrap, sign, verify or hmac"

@@ -6,6 +6,7 @@ use crate::session::CurrentSession;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{CredentialPath, EnvName, LintFinding};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -41,7 +42,7 @@ pub async fn lint(
         }
         (None, Some(_)) => {
             return Err(AppError::bad_request(
-                "environment_required",
+                ErrorCode::EnvironmentRequired,
                 "path needs environment too: /lint?environment=staging&path=…",
             ))
         }

@@ -29,6 +29,7 @@ pub mod users;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
+use crypter_api::ErrorCode;
 
 /// `/api/v1`, built from the one route table (`table.rs`).
 pub fn api() -> Router<AppState> {
@@ -42,12 +43,15 @@ pub fn api() -> Router<AppState> {
 }
 
 async fn not_found() -> AppError {
-    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json for the list".into())
+    AppError::NotFound(
+        ErrorCode::EndpointNotFound,
+        "no such API endpoint; see /api/v1/openapi.json for the list".into(),
+    )
 }
 
 async fn method_not_allowed() -> AppError {
     AppError::bad_request(
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this endpoint does not take that method; see /api/v1/openapi.json",
     )
 }

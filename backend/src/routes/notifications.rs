@@ -12,6 +12,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ActivityAction, ActivityEvent, DeadLetter, DeliveryResult, Subscription, SubscriptionCreate,
     SubscriptionCreated,
@@ -102,7 +103,12 @@ async fn changeable(
         .await?
         .into_iter()
         .find(|s| s.subscription.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("no subscription {id:?}")))
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::SubscriptionNotFound,
+                format!("no subscription {id:?}"),
+            )
+        })
 }
 
 /// A sample event in the real payload shape (marked `"test": true`), signed with the
@@ -179,7 +185,10 @@ pub async fn retry(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
     {
-        return Err(AppError::NotFound(format!("no dead letter {event:?}")));
+        return Err(AppError::NotFound(
+            ErrorCode::DeadLetterNotFound,
+            format!("no dead letter {event:?}"),
+        ));
     }
     let stored = changeable(&state, &session, &id).await?;
     let letter = state::dead_letter(&state.records, &id, &event).await?;

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ChangesetPlan, EnvName, RestorePointComparison, RestorePointCreate, RestorePointSummary,
 };
@@ -100,7 +101,7 @@ pub async fn restore(
     restore_points::validate_name(&name)?;
     if let Some(k) = body.keys().next() {
         return Err(AppError::bad_request(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             format!("a restore takes no options (got {k:?}); send {{}}"),
         ));
     }

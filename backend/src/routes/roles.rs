@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     AccessCheck, AccessCheckRequest, IssuedSecretId, PolicyPreview, Role, RoleName, RolePolicy,
     RoleSummary, SecretIdInfo, SecretIdRequest,
@@ -84,7 +85,7 @@ pub async fn update(
     let name = role_name(&name)?;
     if role.name != name {
         return Err(AppError::bad_request(
-            "name_mismatch",
+            ErrorCode::NameMismatch,
             format!(
                 "the body names role {} but the URL names {name}; roles cannot be renamed",
                 role.name
@@ -146,7 +147,7 @@ pub async fn preview(
 ) -> Result<Json<PolicyPreview>, AppError> {
     if role.name != role_name(&name)? {
         return Err(AppError::bad_request(
-            "name_mismatch",
+            ErrorCode::NameMismatch,
             "the body and the URL name different roles",
         ));
     }

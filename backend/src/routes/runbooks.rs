@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{
     AbortRequest, IncidentWrite, Runbook, RunbookStart, RunbookSummary, RunbookTemplate,
     SignoffRequest, StepNote, TemplateUpload,
@@ -77,7 +78,7 @@ fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, Ap
     }
     serde_json::from_slice(bytes).map_err(|e| {
         AppError::bad_request(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("the body does not match what this action takes: {e}"),
         )
     })
@@ -137,7 +138,7 @@ pub async fn step_action(
             runbooks::complete(bao, token, who, &id, &step, req.note.as_deref()).await
         }
         _ => Err(AppError::bad_request(
-            "invalid_action",
+            ErrorCode::InvalidAction,
             format!("unknown step action {action:?}: use run, signoff, skip, complete or takeover"),
         )),
     };

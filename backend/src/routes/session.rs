@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{LoginRequest, SessionInfo};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -41,7 +42,7 @@ pub async fn login(
         LoginRequest::Userpass { username, password } => {
             if password.is_empty() {
                 return Err(AppError::bad_request(
-                    "invalid_password",
+                    ErrorCode::InvalidPassword,
                     "enter a password",
                 ));
             }
@@ -49,7 +50,10 @@ pub async fn login(
         }
         LoginRequest::Token { token, keep_token } => {
             if token.trim().is_empty() {
-                return Err(AppError::bad_request("invalid_token", "enter a token"));
+                return Err(AppError::bad_request(
+                    ErrorCode::InvalidToken,
+                    "enter a token",
+                ));
             }
             token_login(&state, SecretString::from(token), keep_token).await?
         }

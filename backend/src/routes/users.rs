@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use crypter_api::ErrorCode;
 use crypter_api::{AuthSettings, NewUser, User, UserRoles};
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
@@ -58,6 +59,7 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     if is_self(&session, &name) {
         return Err(AppError::Conflict(
+            ErrorCode::SelfDelete,
             "you cannot delete the user you are logged in as; ask another administrator".into(),
         ));
     }

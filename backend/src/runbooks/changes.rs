@@ -4,6 +4,7 @@
 use super::steps::{Actor, Outcome};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{ChangesetState, JobProgress, JobState, Runbook};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -178,7 +179,7 @@ pub fn signed_plan(run: &Runbook, i: usize) -> Option<String> {
 pub fn refused(plan_hash: &str, e: AppError) -> Outcome {
     match e {
         AppError::ConflictDetails {
-            code: "plan_changed",
+            code: ErrorCode::PlanChanged,
             message,
             details,
         } => {

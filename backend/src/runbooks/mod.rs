@@ -15,6 +15,7 @@ pub mod templates;
 
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary, Signoff,
     SignoffRequest, TimelineEvent,
@@ -97,7 +98,7 @@ fn text(field: &str, value: Option<&str>, max: usize) -> Result<String, AppError
     let v = value.unwrap_or_default().trim();
     if v.is_empty() || v.len() > max {
         return Err(AppError::bad_request(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("give a {field} (1-{max} characters)"),
         ));
     }
@@ -113,7 +114,7 @@ pub async fn start(
     let title = text("title", Some(&req.title), 200)?;
     if req.environments.is_empty() {
         return Err(AppError::bad_request(
-            "invalid_environments",
+            ErrorCode::InvalidEnvironments,
             "name the target environment(s) of the run",
         ));
     }
@@ -166,6 +167,7 @@ pub async fn start(
     settle(&mut run);
     if !store::save(bao, token, &run, 0).await? {
         return Err(AppError::Conflict(
+            ErrorCode::RunExists,
             "a run with this id exists; try again".into(),
         ));
     }
@@ -178,16 +180,24 @@ fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
         .steps
         .iter()
         .position(|s| s.step.id == step)
-        .ok_or_else(|| AppError::NotFound(format!("run {} has no step {step:?}", run.id)))?;
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::StepNotFound,
+                format!("run {} has no step {step:?}", run.id),
+            )
+        })?;
     if run.status == "aborted" {
-        return Err(AppError::Conflict("the run was aborted".into()));
+        return Err(AppError::Conflict(
+            ErrorCode::RunAborted,
+            "the run was aborted".into(),
+        ));
     }
     if let Some(before) = run.steps[..i]
         .iter()
         .find(|s| !DONE.contains(&s.state.as_str()))
     {
         return Err(AppError::ConflictDetails {
-            code: "out_of_order",
+            code: ErrorCode::OutOfOrder,
             message: format!(
                 "step {:?} comes first: it is {}; pass it or skip it with a reason",
                 before.step.id, before.state
@@ -196,9 +206,10 @@ fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
         });
     }
     if run.steps[i].state == "running" {
-        return Err(AppError::Conflict(format!(
-            "step {step:?} is running; wait for it to end"
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::StepRunning,
+            format!("step {step:?} is running; wait for it to end"),
+        ));
     }
     Ok(i)
 }
@@ -254,14 +265,14 @@ pub async fn signoff(
         let i = actionable(run, step)?;
         if !run.steps[i].step.gate {
             return Err(AppError::bad_request(
-                "not_a_gate",
+                ErrorCode::NotAGate,
                 format!("step {step:?} is not a go/no-go; complete it or run it instead"),
             ));
         }
         let plan_hash = current_plan_hash(run, i);
         if plan_hash.is_some() && req.plan_hash != plan_hash {
             return Err(AppError::ConflictDetails {
-                code: "plan_changed",
+                code: ErrorCode::PlanChanged,
                 message: "the plan you saw is not the run's current plan; reload and read it again"
                     .into(),
                 details: serde_json::json!({ "plan_hash": plan_hash }),
@@ -331,7 +342,7 @@ pub async fn complete(
         .map(str::to_owned);
     if note.as_ref().is_some_and(|n| n.len() > 2000) {
         return Err(AppError::bad_request(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "a note is at most 2000 characters",
         ));
     }
@@ -340,7 +351,7 @@ pub async fn complete(
         let s = &mut run.steps[i];
         if s.step.kind != "manual" || s.step.gate {
             return Err(AppError::bad_request(
-                "not_manual",
+                ErrorCode::NotManual,
                 format!("step {step:?} is not a plain manual step: run it or sign it off"),
             ));
         }
@@ -385,10 +396,10 @@ pub async fn abort(
     let reason = text("reason for aborting", Some(reason), 500)?;
     store::update(bao, token, id, |run| {
         if run.status != "in_progress" {
-            return Err(AppError::Conflict(format!(
-                "the run is already {}",
-                run.status
-            )));
+            return Err(AppError::Conflict(
+                ErrorCode::RunEnded,
+                format!("the run is already {}", run.status),
+            ));
         }
         run.status = "aborted".into();
         run.ended_at = Some(now());
@@ -403,7 +414,7 @@ fn choice(field: &str, v: &str, allowed: &[&str]) -> Result<String, AppError> {
         Ok(v.to_owned())
     } else {
         Err(AppError::bad_request(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field} must be one of {}", allowed.join(", ")),
         ))
     }
@@ -484,11 +495,12 @@ pub async fn update_incident(
         .map(|v| choice("status", v, INCIDENT_STATUSES))
         .transpose()?;
     store::update(bao, token, id, |run| {
-        let inc = run
-            .incidents
-            .iter_mut()
-            .find(|i| i.n == n)
-            .ok_or_else(|| AppError::NotFound(format!("run {id} has no incident #{n}")))?;
+        let inc = run.incidents.iter_mut().find(|i| i.n == n).ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::IncidentNotFound,
+                format!("run {id} has no incident #{n}"),
+            )
+        })?;
         let mut changed = Vec::new();
         if let Some(v) = &title {
             inc.title.clone_from(v);

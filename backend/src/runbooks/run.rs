@@ -11,6 +11,7 @@ use crate::bao::Bao;
 use crate::changesets::{self, ApplyContext, OnEnd};
 use crate::error::AppError;
 use crate::jobs::{new_id, JobSpec};
+use crypter_api::ErrorCode;
 use crypter_api::{ApplyRequest, JobKind, JobProgress, JobRunbook, JobState, Runbook};
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -21,7 +22,12 @@ pub(super) fn index(run: &Runbook, step: &str) -> Result<usize, AppError> {
     run.steps
         .iter()
         .position(|s| s.step.id == step)
-        .ok_or_else(|| AppError::NotFound(format!("run {} has no step {step:?}", run.id)))
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::StepNotFound,
+                format!("run {} has no step {step:?}", run.id),
+            )
+        })
 }
 
 /// Run an automated step. The apply step answers at once (the step is `running`, its job
@@ -38,7 +44,7 @@ pub async fn run_step(
         let i = actionable(run, step)?;
         if run.steps[i].step.kind == "manual" {
             return Err(AppError::bad_request(
-                "manual_step",
+                ErrorCode::ManualStep,
                 format!("step {step:?} is manual: complete it with a note, sign it off or skip it"),
             ));
         }

@@ -15,6 +15,7 @@ use crate::bao::Bao;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::snapshots::{self, DrillOptions, DrillReport, Folder, SnapshotRecord};
+use crypter_api::ErrorCode;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -74,7 +75,7 @@ async fn means(
     snapshots::require_raft(bao, token).await?;
     let Some(dir) = place.dir else {
         return Err(AppError::bad_request(
-            "snapshots_dir_required",
+            ErrorCode::SnapshotsDirRequired,
             "over an OpenBao you run, the snapshot step keeps its snapshots in the folder \
              given with --snapshots-dir (CRYPTER_SNAPSHOTS_DIR): start Crypter with it, then \
              run the step again",
@@ -83,7 +84,7 @@ async fn means(
     let keys = snapshots::parse_unseal_keys(&std::env::var(UNSEAL_KEYS_ENV).unwrap_or_default());
     if keys.is_empty() {
         return Err(AppError::bad_request(
-            "unseal_keys_required",
+            ErrorCode::UnsealKeysRequired,
             "the drill unseals the restored copy with the store's own unseal key(s): set \
              CRYPTER_UNSEAL_KEYS (comma-separated) in Crypter's environment and restart it, \
              then run the step again. Or take and drill the snapshot from a terminal (`crypter \

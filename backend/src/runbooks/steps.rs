@@ -4,6 +4,7 @@
 use super::changes;
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::FreezeTarget;
 use crypter_api::{IdentityStatus, Runbook, Severity, ThawResult};
 use secrecy::SecretString;
@@ -85,7 +86,7 @@ pub async fn execute(
             "the apply step runs as a job"
         ))),
         other => Err(AppError::bad_request(
-            "unknown_kind",
+            ErrorCode::UnknownKind,
             format!("step kind {other:?} cannot be run"),
         )),
     };

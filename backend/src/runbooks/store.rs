@@ -4,6 +4,7 @@
 
 use crate::bao::{kv, Bao};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{Runbook, RunbookSummary};
 use futures::stream::{self, StreamExt};
 use secrecy::SecretString;
@@ -24,7 +25,7 @@ pub fn valid_id(id: &str) -> bool {
 
 /// The run and its KV version (for check-and-set).
 pub async fn load(bao: &Bao, token: &SecretString, id: &str) -> Result<(Runbook, u64), AppError> {
-    let not_found = || AppError::NotFound(format!("no runbook run {id:?}"));
+    let not_found = || AppError::NotFound(ErrorCode::RunNotFound, format!("no runbook run {id:?}"));
     if !valid_id(id) {
         return Err(not_found());
     }
@@ -97,6 +98,7 @@ where
         tokio::time::sleep(Duration::from_millis(5 + jitter + u64::from(attempt) * 5)).await;
     }
     Err(AppError::Conflict(
+        ErrorCode::WriteContention,
         "the run kept changing under this action; reload and try again".into(),
     ))
 }
@@ -118,7 +120,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<RunbookSummary>
     for r in loaded {
         match r {
             Ok((run, _)) => out.push(super::summary(&run)),
-            Err(AppError::NotFound(_)) => {}
+            Err(AppError::NotFound(..)) => {}
             Err(e) => return Err(e),
         }
     }

@@ -10,6 +10,7 @@ use crate::bao::Bao;
 use crate::changesets;
 use crate::error::AppError;
 use crate::jobs::{new_id, JobRecord};
+use crypter_api::ErrorCode;
 use crypter_api::{JobState, Runbook};
 use secrecy::SecretString;
 
@@ -28,26 +29,32 @@ pub async fn takeover(
     let (run, _) = store::load(bao, token, id).await?;
     let i = index(&run, step)?;
     if run.steps[i].state != "running" {
-        return Err(AppError::Conflict(format!(
-            "step {step:?} is {}: only a running step can be taken over",
-            run.steps[i].state
-        )));
+        return Err(AppError::Conflict(
+            ErrorCode::StepNotRunning,
+            format!(
+                "step {step:?} is {}: only a running step can be taken over",
+                run.steps[i].state
+            ),
+        ));
     }
     let job = match &run.steps[i].job {
         Some(j) => match actor.jobs.get_for(j, token).await {
             Ok(found) => Some(found),
-            Err(AppError::NotFound(_)) => None,
+            Err(AppError::NotFound(..)) => None,
             Err(e) => return Err(e),
         },
         None => None,
     };
     let progress = job.as_ref().map(|(r, _)| actor.jobs.progress_of(r));
     if let Some(p) = progress.as_ref().filter(|p| p.state == JobState::Running) {
-        return Err(AppError::Conflict(format!(
-            "step {step:?} is still running on {} (heartbeat {} s ago); it can be taken over \
+        return Err(AppError::Conflict(
+            ErrorCode::StepRunning,
+            format!(
+                "step {step:?} is still running on {} (heartbeat {} s ago); it can be taken over \
              once its job is interrupted",
-            p.instance, p.heartbeat_age
-        )));
+                p.instance, p.heartbeat_age
+            ),
+        ));
     }
     let from = progress
         .as_ref()
@@ -69,9 +76,10 @@ pub async fn takeover(
     let run = store::update(bao, token, id, |run| {
         let s = &mut run.steps[i];
         if s.state != "running" {
-            return Err(AppError::Conflict(format!(
-                "step {step:?} changed meanwhile; reload"
-            )));
+            return Err(AppError::Conflict(
+                ErrorCode::StaleVersion,
+                format!("step {step:?} changed meanwhile; reload"),
+            ));
         }
         s.by = Some(actor.name.to_owned());
         if let Some(j) = &new_job {

@@ -3,6 +3,7 @@
 
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{RunbookTemplate, TemplateStep, STEP_KINDS};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -38,7 +39,7 @@ struct StepFile {
 }
 
 fn bad(msg: String) -> AppError {
-    AppError::bad_request("invalid_template", msg)
+    AppError::bad_request(ErrorCode::InvalidTemplate, msg)
 }
 
 fn valid_name(s: &str) -> bool {
@@ -175,13 +176,16 @@ pub async fn find(
     }
     if !valid_name(name) {
         return Err(AppError::bad_request(
-            "invalid_template",
+            ErrorCode::InvalidTemplate,
             "a template name is 1-64 lowercase letters, digits, '-' or '_'",
         ));
     }
-    load_custom(bao, token, name)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no runbook template named {name:?}")))
+    load_custom(bao, token, name).await?.ok_or_else(|| {
+        AppError::NotFound(
+            ErrorCode::TemplateNotFound,
+            format!("no runbook template named {name:?}"),
+        )
+    })
 }
 
 /// Validate and store an uploaded template (replacing one of the same name).

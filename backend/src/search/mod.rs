@@ -10,6 +10,7 @@ use crate::bao::{Bao, BaoError};
 use crate::credentials::{ListingCache, Want};
 use crate::error::AppError;
 use crate::session::Session;
+use crypter_api::ErrorCode;
 use crypter_api::{CredentialSummary, EnvName, SearchHit, SearchResults};
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
@@ -26,7 +27,7 @@ pub fn terms(q: &str) -> Result<Vec<String>, AppError> {
     let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
     if terms.is_empty() || q.chars().count() > MAX_QUERY {
         return Err(AppError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("give 1 to {MAX_QUERY} characters to search for, e.g. q=payments"),
         ));
     }
@@ -125,7 +126,7 @@ pub async fn search(
         let listing = match listing {
             Ok(l) => l,
             // Visible, but not listable with this token; or deleted meanwhile.
-            Err(AppError::Store(BaoError::Forbidden { .. })) | Err(AppError::NotFound(_)) => {
+            Err(AppError::Store(BaoError::Forbidden { .. })) | Err(AppError::NotFound(..)) => {
                 continue
             }
             Err(e) => return Err(e),

@@ -20,6 +20,7 @@ pub use record::{
 
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use secrecy::SecretString;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -127,9 +128,11 @@ impl From<SnapshotError> for AppError {
             details,
         };
         match e {
-            SnapshotError::NotRaft { addr } => conflict("not_raft", json!({ "addr": addr })),
+            SnapshotError::NotRaft { addr } => {
+                conflict(ErrorCode::NotRaft, json!({ "addr": addr }))
+            }
             SnapshotError::Corrupted { id, .. } => {
-                conflict("snapshot_corrupted", json!({ "snapshot": id }))
+                conflict(ErrorCode::SnapshotCorrupted, json!({ "snapshot": id }))
             }
             SnapshotError::OtherStore {
                 id,
@@ -137,16 +140,20 @@ impl From<SnapshotError> for AppError {
                 live_cluster,
                 ..
             } => conflict(
-                "other_store",
+                ErrorCode::OtherStore,
                 json!({ "snapshot": id, "snapshot_cluster": snapshot_cluster,
                         "live_cluster": live_cluster }),
             ),
             SnapshotError::WrongKey { id, want, have, .. } => conflict(
-                "wrong_snapshot_key",
+                ErrorCode::WrongSnapshotKey,
                 json!({ "snapshot": id, "want": want, "have": have }),
             ),
-            SnapshotError::NotFound { .. } => AppError::NotFound(message),
-            SnapshotError::Unseal { .. } => AppError::bad_request("unseal_keys_required", message),
+            SnapshotError::NotFound { .. } => {
+                AppError::NotFound(ErrorCode::SnapshotNotFound, message)
+            }
+            SnapshotError::Unseal { .. } => {
+                AppError::bad_request(ErrorCode::UnsealKeysRequired, message)
+            }
             SnapshotError::Store(e) => AppError::Store(e),
             SnapshotError::Scratch(e) => AppError::Internal(e),
             SnapshotError::Io { .. } | SnapshotError::Http(_) => {
@@ -237,7 +244,7 @@ mod tests {
         let code = |e: SnapshotError| match AppError::from(e) {
             AppError::ConflictDetails { code, .. } => format!("409 {code}"),
             AppError::BadRequest { code, .. } => format!("400 {code}"),
-            AppError::NotFound(_) => "404".into(),
+            AppError::NotFound(..) => "404".into(),
             AppError::Internal(_) => "500".into(),
             other => format!("{other:?}"),
         };

@@ -174,7 +174,7 @@ async fn promote_copies_and_refuses_to_overwrite_unless_told() {
         (
             json!({"from": "staging", "to": "production", "path": "svc/none"}),
             StatusCode::NOT_FOUND,
-            "not_found",
+            "credential_not_found",
             "",
         ),
     ] {

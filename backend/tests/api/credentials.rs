@@ -338,7 +338,12 @@ async fn check_and_set_conflicts_are_409() {
         }
     };
     assert_eq!(put(0, "one").await.status(), StatusCode::OK);
-    let message = expect_error(put(0, "two-secret").await, StatusCode::CONFLICT, "conflict").await;
+    let message = expect_error(
+        put(0, "two-secret").await,
+        StatusCode::CONFLICT,
+        "stale_version",
+    )
+    .await;
     assert!(
         message.contains("check-and-set") && !message.contains("two-secret"),
         "{message}"

@@ -67,7 +67,7 @@ async fn environments_are_created_listed_updated_and_deleted() {
     let message = expect_error(
         app.delete_environment(&c, "qa-1").await,
         StatusCode::CONFLICT,
-        "conflict",
+        "environment_not_empty",
     )
     .await;
     assert!(message.contains("1 credential"), "{message}");

@@ -235,7 +235,7 @@ async fn human_users_get_their_roles_policies() {
         (
             json!({"name": "dave", "password": password}),
             409,
-            "conflict",
+            "user_exists",
         ),
         (
             json!({"name": "erin", "password": "short"}),

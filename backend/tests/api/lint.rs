@@ -288,11 +288,15 @@ async fn scoped_lint_input_is_validated() {
             StatusCode::BAD_REQUEST,
             "invalid_path",
         ),
-        ("?environment=nowhere", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "?environment=nowhere",
+            StatusCode::NOT_FOUND,
+            "environment_not_found",
+        ),
         (
             "?environment=staging&path=no/such",
             StatusCode::NOT_FOUND,
-            "not_found",
+            "credential_not_found",
         ),
     ] {
         let resp = app.call(&c, Method::GET, &format!("/lint{q}"), None).await;

@@ -179,7 +179,7 @@ async fn bad_restore_point_requests_are_clear_errors() {
             "/environments/staging/restore-points/never-made/restore",
             json!({}),
             StatusCode::NOT_FOUND,
-            "not_found",
+            "restore_point_not_found",
         ),
         (
             "/environments/staging/restore-points/x/restore",

@@ -155,5 +155,5 @@ async fn api_responses_carry_the_security_headers() {
 async fn unknown_api_paths_get_a_json_404() {
     let app = spawn_app().await;
     let resp = browser().get(app.url("/nope")).send().await.unwrap();
-    expect_error(resp, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(resp, StatusCode::NOT_FOUND, "endpoint_not_found").await;
 }

@@ -215,7 +215,7 @@ mod tests {
         };
         let e = crate::error::AppError::from(classify(gone, &m, "db/password"));
         match e {
-            crate::error::AppError::NotFound(message) => assert_eq!(
+            crate::error::AppError::NotFound(_, message) => assert_eq!(
                 message,
                 "credential db/password in environment qa does not exist"
             ),

@@ -60,7 +60,7 @@ pub async fn create_key(
             };
             match record::write(x.bao, x.token, &env, &name, &rec, 0).await {
                 Ok(_) => fault::wrote(),
-                Err(AppError::Conflict(why)) => return Err(conflict(why)),
+                Err(AppError::Conflict(_, why)) => return Err(conflict(why)),
                 Err(e) => return Err(e.into()),
             }
         }

@@ -50,7 +50,7 @@ pub async fn environment(
             fault::wrote();
             Ok(())
         }
-        Err(AppError::Conflict(why)) => Err(conflict(why)),
+        Err(AppError::Conflict(_, why)) => Err(conflict(why)),
         Err(e) => Err(e.into()),
     }
 }
@@ -116,7 +116,7 @@ async fn save(x: &Exec<'_>, role: &Role, create: bool, cas: Option<u64>) -> Resu
             fault::wrote();
             Ok(())
         }
-        Err(AppError::Conflict(why)) => Err(conflict(why)),
+        Err(AppError::Conflict(_, why)) => Err(conflict(why)),
         Err(e) => Err(e.into()),
     }
 }

@@ -7,6 +7,7 @@ use super::{item, Planner};
 use crate::bao::kv::{self, KvError, Mount};
 use crate::changesets::format::{BulkSource, BulkTarget, Changeset, Operation};
 use crate::error::AppError;
+use crypter_api::ErrorCode;
 use crypter_api::{
     CredentialMetadata, CredentialPath, EnvName, ItemAction, ItemSource, ItemTarget, PlanItem,
     ValueCompare,
@@ -36,7 +37,7 @@ impl Bulk {
         overwrite: bool,
     ) -> Result<Self, AppError> {
         let name = crate::changesets::validate::source_mount(op.name(), from)
-            .map_err(|m| AppError::bad_request("invalid_changeset", m))?;
+            .map_err(|m| AppError::bad_request(ErrorCode::InvalidChangeset, m))?;
         // A `mount` may also be an environment's: its KV version is looked up then.
         let src = from.environment.as_ref().map(Mount::env);
         Ok(Self {

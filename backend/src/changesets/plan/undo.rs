@@ -16,6 +16,7 @@ use crate::changesets::restore::{self, Entry, State, Target};
 use crate::changesets::store;
 use crate::error::AppError;
 use crate::freeze;
+use crypter_api::ErrorCode;
 use crypter_api::{
     ChangelogResult, ChangesetState, ItemAction, ItemSource, ItemTarget, PlanItem,
     RestorePointKind, RoleName,
@@ -25,7 +26,7 @@ use secrecy::SecretString;
 use serde_json::json;
 use std::collections::BTreeSet;
 
-fn refuse(code: &'static str, message: String, id: &str) -> AppError {
+fn refuse(code: ErrorCode, message: String, id: &str) -> AppError {
     AppError::ConflictDetails {
         code,
         message,
@@ -42,7 +43,7 @@ fn direction(id: &str, r: &Record) -> Result<(Direction, RestorePointKind, bool)
         (Direction::Redo, _) => (Direction::Redo, RestorePointKind::BeforeUndo, true),
         (Direction::Apply, _) => {
             return Err(refuse(
-                "apply_unfinished",
+                ErrorCode::ApplyUnfinished,
                 format!(
                     "{id}'s apply did not finish; resume it (or repair it) before undoing it: an \
                      undo runs from a finished apply"
@@ -75,12 +76,12 @@ pub async fn make(bao: &Bao, token: &SecretString, ids: &[String]) -> Result<Pla
 async fn record(bao: &Bao, token: &SecretString, id: &str) -> Result<Record, AppError> {
     match changelog::load(bao, token, id).await? {
         None => Err(refuse(
-            "never_applied",
+            ErrorCode::NeverApplied,
             format!("changeset {id} was never applied: there is nothing to undo, and nothing was changed"),
             id,
         )),
         Some(Err(why)) => Err(refuse(
-            "changelog_damaged",
+            ErrorCode::ChangelogDamaged,
             format!("the changelog record of {id} cannot be read: {why}"),
             id,
         )),
@@ -100,14 +101,14 @@ async fn one(
     let (dir, kind, resuming) = direction(id, &record)?;
     let cs = format::parse(&format!("changelog:{id}"), &record.body).map_err(|e| {
         let why = format!("{id}'s applied text in its changelog record does not parse: {e}");
-        refuse("changelog_damaged", why, id)
+        refuse(ErrorCode::ChangelogDamaged, why, id)
     })?;
     let rp = restore::load(bao, token, id, kind).await?.ok_or_else(|| {
         let why = format!(
             "{id} has no restore point ({kind}): it was applied before restore points existed, \
              or the restore point was removed; it cannot be undone"
         );
-        refuse("no_restore_point", why, id)
+        refuse(ErrorCode::NoRestorePoint, why, id)
     })?;
     let (ops, role_ops) = operations(&rp.entries, dir);
     let undo_cs = Changeset {
@@ -167,7 +168,10 @@ async fn named(
     let rp = restore::load_named(bao, token, label, RestorePointKind::Named, Some(env))
         .await?
         .ok_or_else(|| {
-            AppError::NotFound(format!("environment {env} has no restore point {label}"))
+            AppError::NotFound(
+                ErrorCode::RestorePointNotFound,
+                format!("environment {env} has no restore point {label}"),
+            )
         })?;
     let id = format!("restore-{env}-{label}");
     let text = format!(

@@ -28,7 +28,7 @@ async fn an_environment_over_a_mount_made_outside_crypter_is_a_conflict() {
     let (status, code, message) = error_code(r).await;
     assert_eq!(
         (status, code.as_str()),
-        (StatusCode::CONFLICT, "conflict"),
+        (StatusCode::CONFLICT, "mount_taken"),
         "{message}"
     );
     assert!(message.contains("environment taken"), "{message}");
@@ -74,7 +74,7 @@ async fn revoking_a_secret_id_openbao_does_not_know_is_not_found() {
     let (status, code, message) = error_code(r).await;
     assert_eq!(
         (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found"),
+        (StatusCode::NOT_FOUND, "secret_id_not_found"),
         "{message}"
     );
     assert!(
