@@ -20,12 +20,7 @@ pub fn now_secs() -> u64 {
     OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
 }
 
-pub fn host() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".into());
-    format!("{name} pid {}", std::process::id())
-}
+pub use crate::jobs::host;
 
 /// A holder on this host whose process is gone (killed) cannot heartbeat again.
 fn holder_gone(lock: &ChangesetLock) -> bool {

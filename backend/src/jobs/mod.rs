@@ -24,6 +24,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+/// This process as jobs, locks and leases name their holder: its host name and pid.
+pub fn host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into());
+    format!("{name} pid {}", std::process::id())
+}
+
 /// How often jobs write their heartbeat, when a silent one is interrupted, and how long
 /// ended jobs are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +86,7 @@ impl Jobs {
             records,
             clock,
             timing,
-            instance: crate::changesets::lock::host(),
+            instance: host(),
             local: Arc::default(),
         }
     }
