@@ -4,11 +4,31 @@ use super::{walk, ListingCache, Walked, Want};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::session::Session;
-use crypter_api::{CredentialPage, CredentialSummary, EnvName};
+use crypter_api::{CredentialPage, CredentialSummary, EnvName, ErrorCode};
 use time::OffsetDateTime;
 
 pub const MAX_PAGE: usize = 10_000;
 pub const DEFAULT_PAGE: usize = 1_000;
+
+/// A path prefix to filter on (`None` when empty), refused when it holds characters a
+/// path cannot.
+pub fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = prefix.len() <= 600
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
+    if ok {
+        Ok(Some(prefix))
+    } else {
+        Err(AppError::bad_request(
+            ErrorCode::InvalidPrefix,
+            "a prefix holds only A-Z a-z 0-9 _ . - / and at most 600 characters",
+        ))
+    }
+}
 
 /// Filters of the list endpoint.
 #[derive(Debug, Default, Clone)]

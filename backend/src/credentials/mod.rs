@@ -11,7 +11,7 @@ mod walk;
 mod write;
 
 pub use compare::{compare, hashes, promote, promotion, value_hash};
-pub use list::{list, page, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
+pub use list::{list, page, validate_prefix, Filter, Mode, DEFAULT_PAGE, MAX_PAGE};
 pub use listing::{Freshness, Listing, ListingCache, Want};
 pub use metadata::{
     from_custom, parse_entry, parse_expires, rotation_due, summary, to_custom, KvMetadata,

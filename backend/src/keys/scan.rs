@@ -48,8 +48,7 @@ pub async fn scan(
     req: &ScanRequest,
 ) -> Result<CiphertextCount, AppError> {
     validate_field(&req.field)?;
-    let prefix =
-        crate::routes::credentials::validate_prefix(Some(req.prefix.clone()))?.unwrap_or_default();
+    let prefix = crate::credentials::validate_prefix(Some(req.prefix.clone()))?.unwrap_or_default();
     super::load(bao, token, env, name).await?;
     let bao = &bao.with_purpose(Purpose::Scan);
     let paths: Vec<String> = credentials::scan(bao, token, env, OffsetDateTime::now_utc())

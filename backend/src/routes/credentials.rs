@@ -57,23 +57,7 @@ pub(super) fn parse_limit(
     }
 }
 
-pub fn validate_prefix(prefix: Option<String>) -> Result<Option<String>, AppError> {
-    let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let ok = prefix.len() <= 600
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
-    if ok {
-        Ok(Some(prefix))
-    } else {
-        Err(AppError::bad_request(
-            ErrorCode::InvalidPrefix,
-            "a prefix holds only A-Z a-z 0-9 _ . - / and at most 600 characters",
-        ))
-    }
-}
+pub use crate::credentials::validate_prefix;
 
 /// The credentials of one environment, without values: one SCAN, filtered and paged here.
 #[utoipa::path(get, path = "/api/v1/environments/{env}/credentials", tag = "credentials",
