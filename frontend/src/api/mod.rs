@@ -14,6 +14,7 @@ mod restore_points;
 mod roles;
 mod runbooks;
 mod session;
+mod sso;
 
 pub use approvals::*;
 pub use changesets::{
@@ -41,6 +42,7 @@ pub use restore_points::*;
 pub use roles::*;
 pub use runbooks::*;
 pub use session::{health, login, logout, whoami};
+pub use sso::*;
 
 use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
 use gloo_net::http::{Method, RequestBuilder};
