@@ -76,10 +76,8 @@ pub async fn takeover(
     let run = store::update(bao, token, id, |run| {
         let s = &mut run.steps[i];
         if s.state != "running" {
-            return Err(AppError::Conflict(
-                ErrorCode::StaleVersion,
-                format!("step {step:?} changed meanwhile; reload"),
-            ));
+            let why = format!("step {step:?} changed meanwhile; reload");
+            return Err(AppError::Conflict(ErrorCode::StaleVersion, why));
         }
         s.by = Some(actor.name.to_owned());
         if let Some(j) = &new_job {
