@@ -71,26 +71,6 @@ pub fn missing_environment(e: BaoError, env: &EnvName) -> AppError {
     }
 }
 
-/// How many credentials (soft-deleted ones included) the environment holds: a SCAN of
-/// `metadata/`, which returns keys only and is much cheaper than `detailed-metadata/`.
-pub async fn count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64, AppError> {
-    let method = Method::from_bytes(b"SCAN").map_err(|e| anyhow::anyhow!(e))?;
-    let path = format!("{}/metadata/", env.mount());
-    let answer = match bao.request(method, &path, Some(token), None).await {
-        Ok(v) => v.unwrap_or_default(),
-        Err(BaoError::NotFound { .. }) => return Err(environments::not_found(env)),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(answer
-        .pointer("/data/keys")
-        .and_then(Value::as_array)
-        .map_or(0, |keys| {
-            keys.iter()
-                .filter(|k| k.as_str().is_some_and(|k| !k.ends_with('/')))
-                .count() as u64
-        }))
-}
-
 /// The metadata of one credential (as OpenBao answers it), `NotFound` when it does not
 /// exist.
 pub async fn metadata_of(

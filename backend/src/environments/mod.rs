@@ -3,7 +3,6 @@
 //! call uses the caller's own token.
 
 use crate::bao::{transit, Bao, BaoError};
-use crate::credentials;
 use crate::error::AppError;
 use crypter_api::ErrorCode;
 use crypter_api::{EnvName, Environment, EnvironmentCreate, EnvironmentUpdate};
@@ -105,7 +104,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>, A
     let envs = records(bao, token).await?;
     let mut counted: Vec<Environment> = stream::iter(envs)
         .map(|mut env| async move {
-            env.credential_count = credentials::count(bao, token, &env.name).await.ok();
+            env.credential_count = credential_count(bao, token, &env.name).await.ok();
             env
         })
         .buffer_unordered(FAN_OUT)
@@ -117,7 +116,7 @@ pub async fn list(bao: &Bao, token: &SecretString) -> Result<Vec<Environment>, A
 
 pub async fn get(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<Environment, AppError> {
     let mut env = record(bao, token, name).await?;
-    env.credential_count = Some(credentials::count(bao, token, name).await?);
+    env.credential_count = Some(credential_count(bao, token, name).await?);
     Ok(env)
 }
 
@@ -262,7 +261,7 @@ pub async fn update(
         env.protected = protected;
     }
     write_record(bao, token, name, &env, None).await?;
-    env.credential_count = credentials::count(bao, token, name).await.ok();
+    env.credential_count = credential_count(bao, token, name).await.ok();
     Ok(env)
 }
 
@@ -270,7 +269,7 @@ pub async fn update(
 /// data.
 pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(), AppError> {
     record(bao, token, name).await?;
-    let count = credentials::count(bao, token, name).await?;
+    let count = credential_count(bao, token, name).await?;
     if count > 0 {
         return Err(AppError::Conflict(
             ErrorCode::EnvironmentNotEmpty,
@@ -279,7 +278,7 @@ pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(
             ),
         ));
     }
-    let keys = crate::keys::count(bao, token, name).await?;
+    let keys = key_count(bao, token, name).await?;
     if keys > 0 {
         return Err(AppError::Conflict(
             ErrorCode::EnvironmentNotEmpty,
@@ -296,6 +295,40 @@ pub async fn delete(bao: &Bao, token: &SecretString, name: &EnvName) -> Result<(
     bao.delete(&format!("crypter/metadata/environments/{name}"), token)
         .await?;
     Ok(())
+}
+
+/// How many credentials (soft-deleted ones included) the environment holds: a SCAN of
+/// `metadata/`, which returns keys only and is much cheaper than `detailed-metadata/`.
+pub async fn credential_count(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+) -> Result<u64, AppError> {
+    let method = reqwest::Method::from_bytes(b"SCAN").map_err(|e| anyhow::anyhow!(e))?;
+    let path = format!("{}/metadata/", env.mount());
+    let answer = match bao.request(method, &path, Some(token), None).await {
+        Ok(v) => v.unwrap_or_default(),
+        Err(BaoError::NotFound { .. }) => return Err(not_found(env)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(answer
+        .pointer("/data/keys")
+        .and_then(Value::as_array)
+        .map_or(0, |keys| {
+            keys.iter()
+                .filter(|k| k.as_str().is_some_and(|k| !k.ends_with('/')))
+                .count() as u64
+        }))
+}
+
+/// How many keys the environment holds (deleting it is refused while any remain).
+pub async fn key_count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64, AppError> {
+    match transit::list_keys(bao, token, env).await {
+        Ok(keys) => Ok(keys.len() as u64),
+        // An environment made before keys existed, not yet upgraded by bootstrap.
+        Err(transit::TransitError::NoMount { .. }) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A secrets engine is mounted at `sys/mounts/<path>` (OpenBao answers 400 when none is).

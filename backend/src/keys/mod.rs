@@ -6,7 +6,6 @@
 //! its policies keep keys unexportable and their deletion off (only operators may turn it
 //! on, one key at a time).
 
-pub mod lint;
 mod manage;
 pub mod ops;
 pub mod record;
@@ -131,16 +130,6 @@ pub async fn list(
         keys.extend(r?);
     }
     Ok(keys)
-}
-
-/// How many keys the environment holds (deleting it is refused while any remain).
-pub async fn count(bao: &Bao, token: &SecretString, env: &EnvName) -> Result<u64, AppError> {
-    match transit::list_keys(bao, token, env).await {
-        Ok(keys) => Ok(keys.len() as u64),
-        // An environment made before keys existed, not yet upgraded by bootstrap.
-        Err(transit::TransitError::NoMount { .. }) => Ok(0),
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub async fn get(

@@ -1,6 +1,7 @@
 //! Environment lint: gather a snapshot of the store with the caller's token, then run
 //! pure rule functions over it. Each rule is `fn(&Snapshot, now) -> Vec<LintFinding>`.
 
+pub mod key_rules;
 mod rules;
 
 pub use rules::CREDENTIAL_RULES;
@@ -29,7 +30,7 @@ pub struct EnvSnapshot {
     pub unknown: Vec<String>,
     /// The environment's keys with their known ciphertext counts (none when the caller
     /// may not list them).
-    pub keys: Vec<crate::keys::lint::KeyState>,
+    pub keys: Vec<key_rules::KeyState>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -202,16 +203,16 @@ async fn key_states(
     token: &SecretString,
     env: &EnvName,
     now: OffsetDateTime,
-) -> Result<Vec<crate::keys::lint::KeyState>, AppError> {
+) -> Result<Vec<key_rules::KeyState>, AppError> {
     let keys = match crate::keys::list(bao, token, env, now).await {
         Ok(keys) => keys,
         Err(AppError::Store(crate::bao::BaoError::Forbidden { .. })) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let states: Vec<Result<crate::keys::lint::KeyState, AppError>> = stream::iter(keys)
+    let states: Vec<Result<key_rules::KeyState, AppError>> = stream::iter(keys)
         .map(|summary| async move {
             let (usage, _) = crate::keys::record::usage(bao, token, env, &summary.name).await?;
-            Ok(crate::keys::lint::KeyState {
+            Ok(key_rules::KeyState {
                 summary,
                 ciphertexts: usage.places,
             })
@@ -277,7 +278,7 @@ pub async fn run_at(
     let bao = &marked(bao);
     let snapshot = snapshot(bao, token, how, now).await?;
     let mut findings = check(&snapshot, CREDENTIAL_RULES, now);
-    findings.extend(check(&snapshot, crate::keys::lint::KEY_RULES, now));
+    findings.extend(check(&snapshot, key_rules::KEY_RULES, now));
     // The rules over roles and policies (`dangling-grant`, `policy-drift`) read their own
     // input with the caller's token; a caller who may not read roles or policies gets the
     // credential rules only.

@@ -8,7 +8,7 @@
 //! - `ciphertext-behind-latest`: known ciphertexts below the latest version, which raising
 //!   `min_decryption_version` to it would make undecryptable (rewrap them first).
 
-use crate::lint::{Rule, Snapshot};
+use super::{Rule, Snapshot};
 use crypter_api::{CiphertextCount, KeySummary, LintFinding, Severity};
 use time::OffsetDateTime;
 
