@@ -20,72 +20,87 @@ pub fn Shell() -> impl IntoView {
     FreezeStatus::provide();
     let location = use_location();
     let navigate = use_navigate();
-    let check = LocalResource::new(api::whoami);
-    let to_login = navigate.clone();
-    Effect::new(move |_| match check.get() {
-        Some(Ok(info)) => auth.session.set(Some(info)),
-        Some(Err(e)) if e.code == "unauthenticated" => {
-            auth.session.set(None);
-            to_login_page(here, &location.pathname.get_untracked(), &to_login);
-        }
-        _ => {}
-    });
-
-    let logout = Action::new_local(|_: &()| api::logout());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            auth.session.set(None);
-            go("/login", here, &navigate);
-        }
-    });
-    let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
-    let check_error = Signal::derive(move || {
-        check
-            .get()
-            .and_then(Result::err)
-            .filter(|e| e.code != "unauthenticated")
-    });
-    let menu_open = RwSignal::new(false);
-    let username = move || {
-        auth.session
-            .with(|s| s.as_ref().map(|s| s.username.clone()))
+    // Checking the session is one step with its consequences: the session is kept, or the
+    // visitor is sent to log in.
+    let check = {
+        let navigate = navigate.clone();
+        Action::new_local(move |_: &()| {
+            let navigate = navigate.clone();
+            async move {
+                match api::whoami().await {
+                    Ok(info) => auth.session.set(Some(info)),
+                    Err(e) if e.code == "unauthenticated" => {
+                        auth.session.set(None);
+                        to_login_page(here, &location.pathname.get_untracked(), &navigate);
+                    }
+                    Err(e) => return Err(e),
+                }
+                Ok(())
+            }
+        })
     };
-
+    check.dispatch(());
+    let check_error = Signal::derive(move || check.value().get().and_then(Result::err));
     view! {
         <ErrorBox error=check_error />
         <Show
             when=move || auth.session.with(Option::is_some)
             fallback=|| view! { <p class="loading" data-testid="session-loading">"Checking your session…"</p> }
         >
-            <div class="shell">
-                <header class="topbar">
-                    <button
-                        type="button"
-                        class="ghost menu-toggle"
-                        data-testid="menu-toggle"
-                        aria-label="Menu"
-                        on:click=move |_| menu_open.update(|o| *o = !*o)
-                    >
-                        "☰"
-                    </button>
-                    <a href="/" rel="external" class="brand" data-testid="brand">"Crypter"</a>
-                    <SearchBox />
-                    <span class="spacer"></span>
-                    <span class="user" data-testid="current-user">{username}</span>
-                    <ThemeToggle />
-                    <button type="button" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>
-                        "Log out"
-                    </button>
-                </header>
-                <Nav open=menu_open />
-                <main class="content">
-                    <FreezeBanner />
-                    <DatacenterBanner />
-                    <ErrorBox error=logout_error />
-                    <Outlet />
-                </main>
-            </div>
+            <Layout navigate=navigate.clone() />
         </Show>
+    }
+}
+
+/// The logged-in page: the top bar, the menu and the page itself.
+#[component]
+fn Layout(navigate: impl Fn(&str, NavigateOptions) + Clone + 'static) -> impl IntoView {
+    let auth = Auth::get();
+    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
+    let logout = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            api::logout().await?;
+            auth.session.set(None);
+            go("/login", here, &navigate);
+            Ok::<(), crypter_api::ApiError>(())
+        }
+    });
+    let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
+    let menu_open = RwSignal::new(false);
+    let username = move || {
+        auth.session
+            .with(|s| s.as_ref().map(|s| s.username.clone()))
+    };
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <button
+                    type="button"
+                    class="ghost menu-toggle"
+                    data-testid="menu-toggle"
+                    aria-label="Menu"
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    "☰"
+                </button>
+                <a href="/" rel="external" class="brand" data-testid="brand">"Crypter"</a>
+                <SearchBox />
+                <span class="spacer"></span>
+                <span class="user" data-testid="current-user">{username}</span>
+                <ThemeToggle />
+                <button type="button" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>
+                    "Log out"
+                </button>
+            </header>
+            <Nav open=menu_open />
+            <main class="content">
+                <FreezeBanner />
+                <DatacenterBanner />
+                <ErrorBox error=logout_error />
+                <Outlet />
+            </main>
+        </div>
     }
 }
 

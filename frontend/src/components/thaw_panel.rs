@@ -14,14 +14,18 @@ use leptos::prelude::*;
 pub fn ThawPanel() -> impl IntoView {
     let status = FreezeStatus::get();
     let confirm = RwSignal::new(String::new());
-    let force_reason = RwSignal::new(String::new());
-    let action = Action::new_local(|req: &ThawRequest| api::thaw(req.clone()));
-    let result: Signal<Option<Result<ThawResult, ApiError>>> = action.value().into();
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = result.get() {
-            status.0.set(Some(r.state));
+    // A thaw answers the new state: the banner shows it at once.
+    let action = Action::new_local(move |req: &ThawRequest| {
+        let call = api::thaw(req.clone());
+        async move {
+            let result = call.await;
+            if let Ok(r) = &result {
+                status.0.set(Some(r.state.clone()));
+            }
+            result
         }
     });
+    let result: Signal<Option<Result<ThawResult, ApiError>>> = action.value().into();
     let conflicts = move || -> Vec<PolicyConflict> {
         result
             .get()
@@ -62,31 +66,42 @@ pub fn ThawPanel() -> impl IntoView {
             })}
             {move || {
                 let conflicts = conflicts();
-                (!conflicts.is_empty()).then(|| view! {
-                    <div class="conflicts" data-testid="thaw-conflicts">
-                        <h3>"Changed while frozen"</h3>
-                        {conflicts.into_iter().map(|c| view! {
-                            <div data-testid="thaw-conflict">
-                                <h4><code>{c.policy}</code></h4>
-                                <pre class="diff">{c.diff}</pre>
-                            </div>
-                        }).collect_view()}
-                        <label for="thaw-force-reason">"Reason for overwriting these edits"</label>
-                        <input id="thaw-force-reason" data-testid="thaw-force-reason" bind:value=force_reason />
-                        <button type="button" class="danger" data-testid="thaw-force"
-                            disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
-                            on:click=move |_| {
-                                action.dispatch(ThawRequest {
-                                    force: true,
-                                    reason: Some(force_reason.get_untracked()),
-                                    snapshot_version: None,
-                                });
-                            }>
-                            "Force thaw"
-                        </button>
-                    </div>
-                })
+                (!conflicts.is_empty()).then(|| view! { <Conflicts conflicts confirm action /> })
             }}
+        </div>
+    }
+}
+
+/// Policies changed while frozen: their diffs, and a forced thaw that overwrites them.
+#[component]
+fn Conflicts(
+    conflicts: Vec<PolicyConflict>,
+    confirm: RwSignal<String>,
+    action: Action<ThawRequest, Result<ThawResult, ApiError>>,
+) -> impl IntoView {
+    let force_reason = RwSignal::new(String::new());
+    view! {
+        <div class="conflicts" data-testid="thaw-conflicts">
+            <h3>"Changed while frozen"</h3>
+            {conflicts.into_iter().map(|c| view! {
+                <div data-testid="thaw-conflict">
+                    <h4><code>{c.policy}</code></h4>
+                    <pre class="diff">{c.diff}</pre>
+                </div>
+            }).collect_view()}
+            <label for="thaw-force-reason">"Reason for overwriting these edits"</label>
+            <input id="thaw-force-reason" data-testid="thaw-force-reason" bind:value=force_reason />
+            <button type="button" class="danger" data-testid="thaw-force"
+                disabled=move || force_reason.get().trim().is_empty() || confirm.get() != "thaw"
+                on:click=move |_| {
+                    action.dispatch(ThawRequest {
+                        force: true,
+                        reason: Some(force_reason.get_untracked()),
+                        snapshot_version: None,
+                    });
+                }>
+                "Force thaw"
+            </button>
         </div>
     }
 }
