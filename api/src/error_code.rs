@@ -231,6 +231,34 @@ error_codes! {
     LeaderLost = "leader_lost",
     LeaderUnreachable = "leader_unreachable",
 
+    // Single sign-on. Settings and group mappings (400, 404):
+    InvalidSsoLabel = "invalid_sso_label",
+    InvalidDiscoveryUrl = "invalid_discovery_url",
+    InvalidClientId = "invalid_client_id",
+    InvalidClientSecret = "invalid_client_secret",
+    InvalidRedirectUri = "invalid_redirect_uri",
+    /// The provider or client changes and no client secret was given.
+    ClientSecretRequired = "client_secret_required",
+    /// OpenBao could not read the provider's discovery document.
+    SsoProviderUnreachable = "sso_provider_unreachable",
+    SsoNotConfigured = "sso_not_configured",
+    InvalidGroup = "invalid_group",
+    InvalidLoginMethod = "invalid_login_method",
+    GroupMappingNotFound = "group_mapping_not_found",
+    LoginMethodNotFound = "login_method_not_found",
+    /// The person has not signed in through SSO yet: OpenBao knows no identity for them.
+    IdentityNotFound = "identity_not_found",
+    // A refused SSO login, sent to the login page as `?sso_error=<code>`.
+    /// The identity provider does not answer, or SSO is not set up for this address.
+    SsoUnavailable = "sso_unavailable",
+    /// Unknown, expired or used state (replayed or tampered), or another browser's login.
+    SsoStateInvalid = "sso_state_invalid",
+    SsoTokenExpired = "sso_token_expired",
+    SsoWrongAudience = "sso_wrong_audience",
+    SsoDenied = "sso_denied",
+    SsoBadCallback = "sso_bad_callback",
+    SsoRejected = "sso_rejected",
+
     // Made by the console, never sent by the backend.
     /// Crypter could not be reached.
     Network = "network",

@@ -26,6 +26,7 @@ mod role;
 mod runbook;
 mod search;
 mod session;
+mod sso;
 pub mod url;
 
 pub use activity::{
@@ -77,12 +78,16 @@ pub use role::{
     Scope, SecretIdInfo, SecretIdRequest, User, UserRoles,
 };
 pub use runbook::{
-    AbortRequest, Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary,
-    RunbookTemplate, Signoff, SignoffRequest, StepNote, TemplateStep, TemplateUpload,
-    TimelineEvent, STEP_KINDS,
+    AbortRequest, Incident, IncidentSeverity, IncidentStatus, IncidentWrite, RunStatus, RunStep,
+    Runbook, RunbookStart, RunbookSummary, RunbookTemplate, Signoff, SignoffRequest, StepNote,
+    StepState, TemplateStep, TemplateUpload, TimelineEvent, STEP_KINDS,
 };
 pub use search::{SearchHit, SearchResults};
 pub use session::{LoginRequest, SessionInfo};
+pub use sso::{
+    AuthMethod, AuthMethodKind, AuthMethods, GroupDrift, GroupMapping, GroupMappingWrite,
+    GroupMappings, SsoSettings, SsoSettingsView, WhyAnswer, WhyLink, WhySource,
+};
 
 /// The header a mutating request must carry, holding the session's CSRF token.
 pub const CSRF_HEADER: &str = "X-Crypter-Csrf";
@@ -109,6 +114,8 @@ mod request_bodies {
         refuses_unknown::<AbortRequest>("AbortRequest");
         refuses_unknown::<AccessCheckRequest>("AccessCheckRequest");
         refuses_unknown::<AuthSettings>("AuthSettings");
+        refuses_unknown::<SsoSettings>("SsoSettings");
+        refuses_unknown::<GroupMappingWrite>("GroupMappingWrite");
         refuses_unknown::<ApplyRequest>("ApplyRequest");
         refuses_unknown::<ChangesetUpload>("ChangesetUpload");
         refuses_unknown::<CredentialWrite>("CredentialWrite");

@@ -31,6 +31,7 @@ pub mod search;
 pub mod security;
 pub mod session;
 pub mod snapshots;
+pub mod sso;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -39,8 +39,16 @@ pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             return Err(e);
         }
     };
+    let idp = match start_sso(&args, &listener, &bao, &root).await {
+        Ok(idp) => idp,
+        Err(e) => {
+            process.stop().await?;
+            return Err(e);
+        }
+    };
     announce(&listener, Some(&password))?;
     println!("  OpenBao dev server: http://{bao_listen} (in memory; data is lost on exit)");
+    print_sso(idp.as_ref());
     settings
         .audit_logs
         .extend(process.audit_log().map(Path::to_owned));
@@ -49,8 +57,44 @@ pub(super) async fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         datacenter: None,
     };
     let served = serve_all(&args, listener, bao, settings, creds, &store).await;
+    if let Some(idp) = idp {
+        idp.stop().await;
+    }
     stop_quietly(process).await;
     served
+}
+
+/// With `--sso`: the local identity provider, configured for every instance's origin.
+async fn start_sso(
+    args: &DevArgs,
+    listener: &TcpListener,
+    bao: &Bao,
+    root: &SecretString,
+) -> anyhow::Result<Option<crate::embedded::idp::LocalIdp>> {
+    if !args.sso {
+        return Ok(None);
+    }
+    let first = listener.local_addr()?;
+    let mut origins = Vec::new();
+    for k in 0..u16::from(args.instances) {
+        let port = first.port() + k;
+        origins.push(format!("http://127.0.0.1:{port}"));
+        origins.push(format!("http://localhost:{port}"));
+    }
+    Ok(Some(crate::sso::local::start(bao, root, &origins).await?))
+}
+
+fn print_sso(idp: Option<&crate::embedded::idp::LocalIdp>) {
+    let Some(idp) = idp else { return };
+    println!("  Single sign-on: {} (local identity provider)", idp.issuer);
+    for user in &idp.users {
+        let groups = if user.groups.is_empty() {
+            "no group".to_owned()
+        } else {
+            user.groups.join(", ")
+        };
+        println!("    {} ({groups}): password {}", user.name, user.password);
+    }
 }
 
 /// The first instance here; the others (`--instances`) as child processes, instance `k`
@@ -146,8 +190,16 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
             return Err(e);
         }
     };
+    let idp = match start_sso(&args, &listener, &bao, &cluster.root_token).await {
+        Ok(idp) => idp,
+        Err(e) => {
+            cluster.stop().await;
+            return Err(e);
+        }
+    };
     announce(&listener, Some(&password))?;
     print_nodes(&cluster, &dir);
+    print_sso(idp.as_ref());
     let mut settings = dev_settings(&args);
     settings.audit_logs.extend(cluster.audit_logs());
     let addrs: Vec<String> = cluster
@@ -163,6 +215,9 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         },
     };
     let served = serve_all(&args, listener, bao, settings, creds, &store).await;
+    if let Some(idp) = idp {
+        idp.stop().await;
+    }
     cluster.stop().await;
     served
 }

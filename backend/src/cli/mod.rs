@@ -276,6 +276,12 @@ pub struct DevArgs {
     /// control address). Needs `--nodes` of 2 or more.
     #[arg(long, value_parser = crate::wan::parse_delay)]
     pub wan: Option<Duration>,
+    /// Single sign-on against a local identity provider (`tools/idp.mjs`, needs Node):
+    /// OpenBao's `auth/oidc` is configured with it, its group `payments-admins` is mapped
+    /// to the role `payments-admin`, and the people `alice` (in that group) and `bob` (in
+    /// none) are printed with their passwords.
+    #[arg(long)]
+    pub sso: bool,
 }
 
 /// Runs the command; the exit code is what scripts see.

@@ -2,6 +2,7 @@
 //! persistent single-node Raft store behind `crypter serve` with no `--bao-addr`.
 
 pub mod audit;
+pub mod idp;
 mod cluster;
 mod managed;
 mod process;

@@ -23,6 +23,7 @@ pub mod roles;
 pub mod runbooks;
 pub mod search;
 pub mod session;
+pub mod sso;
 pub mod table;
 pub mod users;
 

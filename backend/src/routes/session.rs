@@ -58,13 +58,22 @@ pub async fn login(
             token_login(&state, SecretString::from(token), keep_token).await?
         }
     };
+    let (cookie, info) = open(&state, &headers, new).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(info)).into_response())
+}
+
+/// Keep a new login's session (in OpenBao, so every instance knows it) and make its cookie.
+pub(super) async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    new: NewSession,
+) -> Result<(axum::http::HeaderValue, SessionInfo), AppError> {
     let session = state.sessions.create(new).await?;
     tracing::info!(user = %session.username, method = %session.method, "logged in");
     let now = state.sessions.now();
     let max_age = session.ends_at.map_or(0, |t| (t - now).whole_seconds());
-    let secure = state.settings.secure_cookies || over_tls(&headers);
-    let cookie = session_cookie(&session.id, max_age, secure);
-    Ok(([(header::SET_COOKIE, cookie)], Json(session.info())).into_response())
+    let secure = state.settings.secure_cookies || over_tls(headers);
+    Ok((session_cookie(&session.id, max_age, secure), session.info()))
 }
 
 async fn userpass_login(

@@ -275,6 +275,15 @@ const KEY_USAGE: &str = "crypter/+/key-usage/+/+";
 /// The secret-ids of e2e roles, kept for the identity checks.
 const E2E_SECRET: &str = "crypter/+/e2e/+";
 const SETTINGS: &str = "crypter/+/settings/+";
+/// The SSO mount `auth/oidc` (enabled, labelled, listed to the login page).
+const SSO_MOUNT: &str = "sys/auth/*";
+/// The identity provider's configuration and the login role.
+const SSO_CONFIG: &str = "auth/+/config";
+const SSO_ROLE: &str = "auth/+/role/+";
+/// Provider groups mapped to roles (the login settings' records).
+const SSO_MAPPINGS: &str = "crypter/+/settings/*";
+/// The provider groups' aliases on `auth/oidc`.
+const GROUP_ALIASES: &str = "identity/group-alias*";
 const FREEZE_RECORDS: &str = "crypter/+/freeze/*";
 const CHANGESETS: &str = "crypter/+/changesets/*";
 const CHANGELOG: &str = "crypter/+/changelog/*";
@@ -360,6 +369,16 @@ pub fn routes() -> Vec<Route> {
         route!(session::whoami, writes: &[]),
         route!(session::login, writes: &[LOGIN]),
         route!(session::logout, writes: &[REVOKE_SELF]),
+        route!(sso::methods, writes: &[]),
+        // OpenBao keeps the login's state; the caller has no token yet.
+        route!(sso::start, writes: &[]),
+        route!(sso::callback, writes: &[]),
+        route!(sso::get_settings, writes: &[]),
+        route!(sso::put_settings, writes: &[SSO_MOUNT, SSO_CONFIG, SSO_ROLE]),
+        route!(sso::list_groups, writes: &[]),
+        route!(sso::put_group, writes: &[SSO_MAPPINGS, APPROVER_GROUPS, GROUP_ALIASES]),
+        route!(sso::delete_group, writes: &[SSO_MAPPINGS, APPROVER_GROUPS]),
+        route!(sso::explain, writes: &[CHECK_TOKEN]),
         route!(freeze::state, writes: &[]),
         route!(freeze::writes, writes: &[]),
         route!(freeze::freeze, operators, writes: &[POLICY, FREEZE_RECORDS]),

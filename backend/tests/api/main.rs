@@ -38,4 +38,5 @@ mod search;
 mod security;
 mod session;
 mod snapshots;
+mod sso;
 mod trust;
