@@ -1,6 +1,7 @@
 use crate::error::BODY_LIMIT;
-use crate::freeze::guard::refuse_frozen;
-use crate::security::{require_csrf, security_headers};
+use crate::routes::middleware::{
+    carry_index, refuse_frozen, require_csrf, security_headers, session_gone,
+};
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -22,16 +23,10 @@ pub fn app(state: AppState) -> Router {
     let api = crate::routes::api()
         .layer(from_fn_with_state(state.clone(), refuse_frozen))
         .layer(from_fn_with_state(state.clone(), require_csrf))
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::session::session_gone,
-        ))
+        .layer(from_fn_with_state(state.clone(), session_gone))
         // Outermost of the API's layers: every store call of the request, the session's
         // own lookup included, is answered at least as fresh as the session has seen.
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::session::carry_index,
-        ))
+        .layer(from_fn_with_state(state.clone(), carry_index))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

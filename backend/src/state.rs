@@ -9,7 +9,7 @@ use crate::freeze::guard::FreezeCache;
 use crate::jobs::Jobs;
 use crate::records::Records;
 use crate::security::{ContentPolicy, LoginLimiter};
-use crate::session::SessionStore;
+use crate::session::{HasSessions, SessionStore};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -97,5 +97,11 @@ impl AppState {
 
     pub fn draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+}
+
+impl HasSessions for AppState {
+    fn sessions(&self) -> &SessionStore {
+        &self.sessions
     }
 }

@@ -9,30 +9,13 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get_service;
 use axum::Router;
-use crypter_api::console::{bundle_for, BUNDLES};
+use crypter_api::console::bundle_for;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
 
-/// Every `index.html` the console has, by bundle (`core` for a single-bundle build).
-pub fn index_files(dist_dir: &Path) -> Vec<(&'static str, PathBuf)> {
-    let per_bundle: Vec<(&'static str, PathBuf)> = BUNDLES
-        .iter()
-        .map(|b| (*b, dist_dir.join(b).join("index.html")))
-        .filter(|(_, p)| p.is_file())
-        .collect();
-    if per_bundle.iter().any(|(b, _)| *b == "core") {
-        per_bundle
-    } else {
-        let single = dist_dir.join("index.html");
-        if single.is_file() {
-            vec![("core", single)]
-        } else {
-            Vec::new()
-        }
-    }
-}
+pub use crate::security::index_files;
 
 pub fn service(dist_dir: &Path) -> Router {
     let indexes: HashMap<&'static str, String> = index_files(dist_dir)

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod json;
 pub mod keys;
 pub mod lint;
+pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod restore_points;

@@ -1,7 +1,7 @@
 //! The one route table. Each entry names a handler and declares what it writes in
 //! OpenBao; its method, path and OpenAPI operation come from the handler's own
 //! `#[utoipa::path]` attribute. The router (`routes::api`), the OpenAPI document
-//! (`routes::openapi`) and the freeze's early refusal (`freeze::guard`) are all built
+//! (`routes::openapi`) and the freeze's early refusal (`routes::middleware::freeze`) are all built
 //! from this list, so a route cannot exist in one and be missing from another.
 //!
 //! Adding a route: write the handler with its `#[utoipa::path]`, then add one entry

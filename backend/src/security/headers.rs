@@ -1,11 +1,8 @@
-use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::HeaderValue;
 use base64::Engine;
+use crypter_api::console::BUNDLES;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The Content-Security-Policy. trunk's `index.html` boots the wasm with one inline module
 /// script; rather than allow inline scripts, the policy names that script by its SHA-256,
@@ -17,7 +14,7 @@ pub struct ContentPolicy {
 impl ContentPolicy {
     /// The policy for every bundle of the console: each one's boot script is allowed.
     pub fn for_console(dist_dir: &Path) -> Self {
-        let html: String = crate::routes::console::index_files(dist_dir)
+        let html: String = index_files(dist_dir)
             .into_iter()
             .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
             .collect::<Vec<_>>()
@@ -51,6 +48,25 @@ impl ContentPolicy {
     }
 }
 
+/// Every `index.html` the console has, by bundle (`core` for a single-bundle build).
+pub fn index_files(dist_dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let per_bundle: Vec<(&'static str, PathBuf)> = BUNDLES
+        .iter()
+        .map(|b| (*b, dist_dir.join(b).join("index.html")))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    if per_bundle.iter().any(|(b, _)| *b == "core") {
+        per_bundle
+    } else {
+        let single = dist_dir.join("index.html");
+        if single.is_file() {
+            vec![("core", single)]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// The bodies of `<script>` elements that have no `src`.
 fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     html.split("<script").skip(1).filter_map(|rest| {
@@ -61,30 +77,6 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
         let (body, _) = after.split_once("</script>")?;
         Some(body)
     })
-}
-
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, state.csp.header().clone());
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    if is_api {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    resp
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
-//! The request guards: security headers, CSRF, and the login rate limit.
+//! What the request guards hold: the Content-Security-Policy and the login rate limit.
+//! The guards themselves (headers, CSRF) need the app's state: `routes::middleware`.
 
-mod csrf;
 mod headers;
 mod rate_limit;
 
-pub use csrf::require_csrf;
-pub use headers::{security_headers, ContentPolicy};
+pub use headers::{index_files, ContentPolicy};
 pub use rate_limit::LoginLimiter;

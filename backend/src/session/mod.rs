@@ -7,16 +7,14 @@
 
 mod cookie;
 mod extract;
-mod gone;
 mod index;
 mod record;
 mod store;
 mod sweep;
 
-pub use cookie::{clear_cookie, over_tls, read_cookie, session_cookie};
-pub use extract::{not_logged_in, CurrentSession};
-pub use gone::session_gone;
-pub use index::{carry_index, INDEX_COOKIE, INDEX_HEADER, STALE_HEADER, STORE_NODE_HEADER};
+pub use cookie::{clear_cookie, cookie_named, over_tls, read_cookie, read_named, session_cookie};
+pub use extract::{not_logged_in, CurrentSession, HasSessions};
+pub use index::{INDEX_COOKIE, INDEX_HEADER, STALE_HEADER, STORE_NODE_HEADER};
 pub use record::{key as record_key, Lifetimes, SessionRecord};
 pub use store::{NewSession, SessionStore};
 
