@@ -12,6 +12,9 @@ bash scripts/setup.sh
 step "format"
 cargo fmt --all --check
 
+step "layers (imports run down, no circles; console effects and component sizes)"
+python3 scripts/check-layers.py
+
 step "clippy (native)"
 cargo clippy -p crypter-api -p crypter -p crypter-client --all-targets -- -D warnings
 
