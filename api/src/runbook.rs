@@ -81,8 +81,7 @@ pub struct RunbookStart {
 pub struct RunStep {
     #[serde(flatten)]
     pub step: TemplateStep,
-    /// `pending`, `running`, `passed`, `failed`, `skipped` or `waiting_signoff`.
-    pub state: String,
+    pub state: StepState,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
     /// Who last acted on the step.
@@ -145,11 +144,9 @@ pub struct StepNote {
 pub struct Incident {
     pub n: u32,
     pub title: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    pub severity: IncidentSeverity,
     pub user_impact: String,
-    /// `open`, `mitigated` or `resolved`.
-    pub status: String,
+    pub status: IncidentStatus,
     pub follow_up: String,
     pub step: Option<String>,
     pub opened_at: String,
@@ -165,11 +162,11 @@ pub struct IncidentWrite {
     #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
-    pub severity: Option<String>,
+    pub severity: Option<IncidentSeverity>,
     #[serde(default)]
     pub user_impact: Option<String>,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<IncidentStatus>,
     #[serde(default)]
     pub follow_up: Option<String>,
 }
@@ -199,8 +196,7 @@ pub struct Runbook {
     /// Go/no-go sign-offs must come from the approver groups of the target environments.
     #[serde(default)]
     pub signoff_by_approvers: bool,
-    /// `in_progress`, `succeeded` or `aborted`.
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: String,
     pub ended_at: Option<String>,
     pub steps: Vec<RunStep>,
@@ -217,7 +213,7 @@ pub struct RunbookSummary {
     pub template: String,
     pub lead: String,
     pub environments: Vec<String>,
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: String,
     /// The first step not yet passed or skipped.
     pub current_step: Option<String>,
@@ -231,4 +227,104 @@ pub struct RunbookSummary {
 #[serde(deny_unknown_fields)]
 pub struct AbortRequest {
     pub reason: String,
+}
+
+/// Declares a wire enum of runbooks: its snake_case strings (as stored in run records, so
+/// they never change), `as_str`, `Display` and `ALL`.
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal, )* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $( $(#[$vdoc])* $variant, )* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire,)* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Where a step of a run stands.
+    StepState {
+        Pending = "pending",
+        /// An automated step's job is running it.
+        Running = "running",
+        Passed = "passed",
+        Failed = "failed",
+        Skipped = "skipped",
+        /// A gate whose earlier steps are done: it waits for its go/no-go sign-off.
+        WaitingSignoff = "waiting_signoff",
+    }
+}
+
+impl StepState {
+    /// Passed or skipped: the run may go past it.
+    pub fn is_done(self) -> bool {
+        matches!(self, StepState::Passed | StepState::Skipped)
+    }
+}
+
+wire_enum! {
+    /// Where a run stands.
+    RunStatus {
+        InProgress = "in_progress",
+        Succeeded = "succeeded",
+        Aborted = "aborted",
+    }
+}
+
+wire_enum! {
+    /// How bad an incident is.
+    IncidentSeverity {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+wire_enum! {
+    /// Where an incident stands.
+    IncidentStatus {
+        Open = "open",
+        Mitigated = "mitigated",
+        Resolved = "resolved",
+    }
+}
+
+#[cfg(test)]
+mod wire_enums {
+    use super::*;
+
+    /// The strings are those of stored run records: each must round-trip unchanged.
+    #[test]
+    fn each_value_is_its_stored_string() {
+        fn check<
+            T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Copy,
+        >(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+        ) {
+            for &v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), as_str(v), "{v:?}");
+                assert_eq!(serde_json::from_value::<T>(as_str(v).into()).unwrap(), v);
+            }
+        }
+        check(StepState::ALL, StepState::as_str);
+        check(RunStatus::ALL, RunStatus::as_str);
+        check(IncidentSeverity::ALL, IncidentSeverity::as_str);
+        check(IncidentStatus::ALL, IncidentStatus::as_str);
+    }
 }

@@ -7,6 +7,7 @@ use super::freeze::{
 use crate::error::AppError;
 use crate::runbooks::{self, store, Actor};
 use clap::{Args, Subcommand, ValueEnum};
+use crypter_api::StepState;
 use crypter_api::{EnvName, Runbook, RunbookStart, SignoffRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,7 +147,7 @@ pub async fn run(args: RunbookArgs) -> ExitCode {
                     let failed = run
                         .steps
                         .iter()
-                        .any(|s| s.step.id == step && s.state == "failed");
+                        .any(|s| s.step.id == step && s.state == StepState::Failed);
                     if failed {
                         ExitCode::from(EXIT_NOT_VERIFIED)
                     } else {
@@ -271,7 +272,7 @@ async fn wait_for_step(
     let job = run
         .steps
         .iter()
-        .find(|s| s.step.id == step && s.state == "running")
+        .find(|s| s.step.id == step && s.state == StepState::Running)
         .and_then(|s| s.job.clone());
     let Some(job) = job else {
         return Ok(run);

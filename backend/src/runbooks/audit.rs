@@ -7,6 +7,7 @@ use crate::activity::frozen::{self, Window};
 use crate::activity::{nanos_of, visibility::Viewer, AuditFeed};
 use crate::bao::Bao;
 use crate::error::AppError;
+use crypter_api::StepState;
 use crypter_api::{ActivityEvent, FreezeState, FrozenWrites, Runbook};
 use secrecy::SecretString;
 use std::fmt::Write;
@@ -26,7 +27,7 @@ fn freeze_window(run: &Runbook) -> Option<(FreezeState, Option<String>)> {
     let frozen: FreezeState = run
         .steps
         .iter()
-        .filter(|s| s.step.kind == "freeze" && s.state == "passed")
+        .filter(|s| s.step.kind == "freeze" && s.state == StepState::Passed)
         .find_map(|s| serde_json::from_value(s.evidence.clone()?).ok())?;
     let until = run
         .steps

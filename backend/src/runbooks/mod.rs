@@ -20,16 +20,13 @@ use crypter_api::{
     Incident, IncidentWrite, RunStep, Runbook, RunbookStart, RunbookSummary, Signoff,
     SignoffRequest, TimelineEvent,
 };
+use crypter_api::{IncidentSeverity, IncidentStatus, RunStatus, StepState};
 use secrecy::SecretString;
 
 pub use run::run_step;
 pub use snapshot::SnapshotPlace;
 pub use steps::Actor;
 pub use takeover::takeover;
-
-pub const DONE: &[&str] = &["passed", "skipped"];
-const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
-const INCIDENT_STATUSES: &[&str] = &["open", "mitigated", "resolved"];
 
 pub use crate::clock::now_rfc3339 as now;
 
@@ -48,13 +45,13 @@ fn event(run: &mut Runbook, actor: &str, kind: &str, step: Option<&str>, message
 pub fn settle(run: &mut Runbook) {
     let mut earlier_done = true;
     for s in &mut run.steps {
-        if s.step.gate && s.state == "pending" && earlier_done {
-            s.state = "waiting_signoff".into();
+        if s.step.gate && s.state == StepState::Pending && earlier_done {
+            s.state = StepState::WaitingSignoff;
         }
-        earlier_done &= DONE.contains(&s.state.as_str());
+        earlier_done &= s.state.is_done();
     }
-    if run.status == "in_progress" && earlier_done {
-        run.status = "succeeded".into();
+    if run.status == RunStatus::InProgress && earlier_done {
+        run.status = RunStatus::Succeeded;
         run.ended_at = Some(now());
         let lead = run.lead.clone();
         event(
@@ -74,14 +71,10 @@ pub fn summary(run: &Runbook) -> RunbookSummary {
         template: run.template.clone(),
         lead: run.lead.clone(),
         environments: run.environments.clone(),
-        status: run.status.clone(),
+        status: run.status,
         started_at: run.started_at.clone(),
         current_step: current(run).map(|s| s.step.id.clone()),
-        passed: run
-            .steps
-            .iter()
-            .filter(|s| DONE.contains(&s.state.as_str()))
-            .count(),
+        passed: run.steps.iter().filter(|s| s.state.is_done()).count(),
         total: run.steps.len(),
     }
 }
@@ -90,8 +83,8 @@ pub fn summary(run: &Runbook) -> RunbookSummary {
 pub fn current(run: &Runbook) -> Option<&RunStep> {
     run.steps
         .iter()
-        .find(|s| s.state == "running")
-        .or_else(|| run.steps.iter().find(|s| !DONE.contains(&s.state.as_str())))
+        .find(|s| s.state == StepState::Running)
+        .or_else(|| run.steps.iter().find(|s| !s.state.is_done()))
 }
 
 fn text(field: &str, value: Option<&str>, max: usize) -> Result<String, AppError> {
@@ -134,7 +127,7 @@ pub async fn start(
         lead: lead.to_owned(),
         environments,
         signoff_by_approvers: req.signoff_by_approvers,
-        status: "in_progress".into(),
+        status: RunStatus::InProgress,
         started_at,
         ended_at: None,
         steps: template
@@ -142,7 +135,7 @@ pub async fn start(
             .into_iter()
             .map(|step| RunStep {
                 step,
-                state: "pending".into(),
+                state: StepState::Pending,
                 started_at: None,
                 ended_at: None,
                 by: None,
@@ -186,16 +179,13 @@ fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
                 format!("run {} has no step {step:?}", run.id),
             )
         })?;
-    if run.status == "aborted" {
+    if run.status == RunStatus::Aborted {
         return Err(AppError::Conflict(
             ErrorCode::RunAborted,
             "the run was aborted".into(),
         ));
     }
-    if let Some(before) = run.steps[..i]
-        .iter()
-        .find(|s| !DONE.contains(&s.state.as_str()))
-    {
+    if let Some(before) = run.steps[..i].iter().find(|s| !s.state.is_done()) {
         return Err(AppError::ConflictDetails {
             code: ErrorCode::OutOfOrder,
             message: format!(
@@ -205,7 +195,7 @@ fn actionable(run: &Runbook, step: &str) -> Result<usize, AppError> {
             details: serde_json::json!({ "blocking_step": before.step.id }),
         });
     }
-    if run.steps[i].state == "running" {
+    if run.steps[i].state == StepState::Running {
         return Err(AppError::Conflict(
             ErrorCode::StepRunning,
             format!("step {step:?} is running; wait for it to end"),
@@ -220,7 +210,7 @@ fn void_signoffs(run: &mut Runbook, i: usize, actor: &str) {
     for s in run.steps[..i].iter_mut().filter(|s| s.step.gate) {
         if let Some(signoff) = s.signoff.take() {
             s.voided.push(signoff);
-            s.state = "pending".into();
+            s.state = StepState::Pending;
             voided.push(s.step.id.clone());
         }
     }
@@ -242,7 +232,7 @@ pub fn current_plan_hash(run: &Runbook, i: usize) -> Option<String> {
         .iter()
         .rev()
         .find(|s| matches!(s.step.kind.as_str(), "plan_changesets" | "plan_rollback"))
-        .filter(|s| s.state == "passed")
+        .filter(|s| s.state == StepState::Passed)
         .and_then(|s| s.evidence.as_ref())
         .and_then(|e| e.get("plan_hash"))
         .and_then(|h| h.as_str())
@@ -285,7 +275,7 @@ pub async fn signoff(
             plan_hash: plan_hash.clone(),
             note: req.note.as_deref().map(str::trim).map(str::to_owned),
         });
-        s.state = "passed".into();
+        s.state = StepState::Passed;
         s.started_at.get_or_insert_with(now);
         s.ended_at = Some(now());
         s.by = Some(actor.to_owned());
@@ -311,7 +301,7 @@ pub async fn skip(
     store::update(bao, token, id, |run| {
         let i = actionable(run, step)?;
         let s = &mut run.steps[i];
-        s.state = "skipped".into();
+        s.state = StepState::Skipped;
         s.reason = Some(reason.clone());
         s.started_at.get_or_insert_with(now);
         s.ended_at = Some(now());
@@ -355,7 +345,7 @@ pub async fn complete(
                 format!("step {step:?} is not a plain manual step: run it or sign it off"),
             ));
         }
-        s.state = "passed".into();
+        s.state = StepState::Passed;
         s.note = note.clone();
         s.started_at.get_or_insert_with(now);
         s.ended_at = Some(now());
@@ -395,13 +385,13 @@ pub async fn abort(
 ) -> Result<Runbook, AppError> {
     let reason = text("reason for aborting", Some(reason), 500)?;
     store::update(bao, token, id, |run| {
-        if run.status != "in_progress" {
+        if run.status != RunStatus::InProgress {
             return Err(AppError::Conflict(
                 ErrorCode::RunEnded,
                 format!("the run is already {}", run.status),
             ));
         }
-        run.status = "aborted".into();
+        run.status = RunStatus::Aborted;
         run.ended_at = Some(now());
         event(run, actor, "run.end", None, format!("aborted: {reason}"));
         Ok(())
@@ -409,15 +399,13 @@ pub async fn abort(
     .await
 }
 
-fn choice(field: &str, v: &str, allowed: &[&str]) -> Result<String, AppError> {
-    if allowed.contains(&v) {
-        Ok(v.to_owned())
-    } else {
-        Err(AppError::bad_request(
-            ErrorCode::InvalidField,
-            format!("{field} must be one of {}", allowed.join(", ")),
-        ))
-    }
+/// An incident's severity, which opening one requires.
+fn severity(v: Option<IncidentSeverity>) -> Result<IncidentSeverity, AppError> {
+    v.ok_or_else(|| {
+        let all: Vec<_> = IncidentSeverity::ALL.iter().map(|s| s.as_str()).collect();
+        let why = format!("severity must be one of {}", all.join(", "));
+        AppError::bad_request(ErrorCode::InvalidField, why)
+    })
 }
 
 pub async fn open_incident(
@@ -428,21 +416,13 @@ pub async fn open_incident(
     req: &IncidentWrite,
 ) -> Result<Runbook, AppError> {
     let title = text("title", req.title.as_deref(), 200)?;
-    let severity = choice(
-        "severity",
-        req.severity.as_deref().unwrap_or(""),
-        SEVERITIES,
-    )?;
+    let severity = severity(req.severity)?;
     let user_impact = text(
         "user impact (\"none\" if none)",
         req.user_impact.as_deref(),
         1000,
     )?;
-    let status = choice(
-        "status",
-        req.status.as_deref().unwrap_or("open"),
-        INCIDENT_STATUSES,
-    )?;
+    let status = req.status.unwrap_or(IncidentStatus::Open);
     let follow_up = req.follow_up.as_deref().unwrap_or("").trim().to_owned();
     store::update(bao, token, id, |run| {
         let n = run.incidents.iter().map(|i| i.n).max().unwrap_or(0) + 1;
@@ -450,9 +430,9 @@ pub async fn open_incident(
         run.incidents.push(Incident {
             n,
             title: title.clone(),
-            severity: severity.clone(),
+            severity,
             user_impact: user_impact.clone(),
-            status: status.clone(),
+            status,
             follow_up: follow_up.clone(),
             step: step.clone(),
             opened_at: now(),
@@ -479,21 +459,13 @@ pub async fn update_incident(
         .as_deref()
         .map(|t| text("title", Some(t), 200))
         .transpose()?;
-    let severity = req
-        .severity
-        .as_deref()
-        .map(|v| choice("severity", v, SEVERITIES))
-        .transpose()?;
+    let severity = req.severity;
     let impact = req
         .user_impact
         .as_deref()
         .map(|t| text("user impact", Some(t), 1000))
         .transpose()?;
-    let status = req
-        .status
-        .as_deref()
-        .map(|v| choice("status", v, INCIDENT_STATUSES))
-        .transpose()?;
+    let status = req.status;
     store::update(bao, token, id, |run| {
         let inc = run.incidents.iter_mut().find(|i| i.n == n).ok_or_else(|| {
             AppError::NotFound(
@@ -506,16 +478,16 @@ pub async fn update_incident(
             inc.title.clone_from(v);
             changed.push("title");
         }
-        if let Some(v) = &severity {
-            inc.severity.clone_from(v);
+        if let Some(v) = severity {
+            inc.severity = v;
             changed.push("severity");
         }
         if let Some(v) = &impact {
             inc.user_impact.clone_from(v);
             changed.push("user impact");
         }
-        if let Some(v) = &status {
-            inc.status.clone_from(v);
+        if let Some(v) = status {
+            inc.status = v;
             changed.push("status");
         }
         if let Some(v) = &req.follow_up {

@@ -2,6 +2,7 @@
 //! the run's record (states, summaries, evidence fields that name paths, policies,
 //! identities and checksums), never from credential values or tokens.
 
+use crypter_api::{RunStatus, StepState};
 use crypter_api::{RunStep, Runbook};
 use serde_json::Value;
 use std::fmt::Write;
@@ -53,10 +54,10 @@ pub fn render_with(run: &Runbook, audit: &Result<super::audit::RunAudit, String>
 
 pub fn render(run: &Runbook) -> String {
     let mut md = String::new();
-    let outcome = match run.status.as_str() {
-        "succeeded" => "Succeeded",
-        "aborted" => "Aborted",
-        _ => "In progress",
+    let outcome = match run.status {
+        RunStatus::Succeeded => "Succeeded",
+        RunStatus::Aborted => "Aborted",
+        RunStatus::InProgress => "In progress",
     };
     let _ = writeln!(md, "# Runbook report: {}\n", cell(&run.title));
     let _ = writeln!(
@@ -149,8 +150,8 @@ fn rollback_section(md: &mut String, run: &Runbook) {
     };
     let plan = &run.steps[i];
     md.push_str("\n## Roll back\n\n");
-    if !matches!(plan.state.as_str(), "passed" | "failed") {
-        let why = plan.reason.as_deref().unwrap_or(&plan.state);
+    if !matches!(plan.state, StepState::Passed | StepState::Failed) {
+        let why = plan.reason.as_deref().unwrap_or(plan.state.as_str());
         let _ = writeln!(md, "Not rolled back ({}).", cell(why));
         return;
     }

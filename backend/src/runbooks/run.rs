@@ -12,6 +12,7 @@ use crate::changesets::{self, ApplyContext, OnEnd};
 use crate::error::AppError;
 use crate::jobs::{new_id, JobSpec};
 use crypter_api::ErrorCode;
+use crypter_api::StepState;
 use crypter_api::{ApplyRequest, JobKind, JobProgress, JobRunbook, JobState, Runbook};
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -49,7 +50,7 @@ pub async fn run_step(
             ));
         }
         let s = &mut run.steps[i];
-        s.state = "running".into();
+        s.state = StepState::Running;
         s.started_at = Some(now());
         s.ended_at = None;
         s.by = Some(actor.name.to_owned());
@@ -115,7 +116,11 @@ pub(super) async fn record(
             return Ok(());
         };
         let s = &mut run.steps[i];
-        s.state = if outcome.passed { "passed" } else { "failed" }.into();
+        s.state = if outcome.passed {
+            StepState::Passed
+        } else {
+            StepState::Failed
+        };
         s.ended_at = Some(now());
         s.summary = Some(outcome.summary.clone());
         s.evidence = Some(outcome.evidence.clone());

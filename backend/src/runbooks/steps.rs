@@ -6,6 +6,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::ErrorCode;
 use crypter_api::FreezeTarget;
+use crypter_api::StepState;
 use crypter_api::{IdentityStatus, Runbook, Severity, ThawResult};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -181,7 +182,7 @@ async fn verify_thaw(
     let thaw: Option<ThawResult> = run.steps[..i]
         .iter()
         .rev()
-        .find(|s| s.step.kind == "thaw" && s.state == "passed")
+        .find(|s| s.step.kind == "thaw" && s.state == StepState::Passed)
         .and_then(|s| s.evidence.clone())
         .and_then(|e| serde_json::from_value(e).ok());
     let (restored, matching) = thaw.as_ref().map_or((0, 0), |t| {

@@ -11,6 +11,7 @@ use crate::changesets;
 use crate::error::AppError;
 use crate::jobs::{new_id, JobRecord};
 use crypter_api::ErrorCode;
+use crypter_api::StepState;
 use crypter_api::{JobState, Runbook};
 use secrecy::SecretString;
 
@@ -28,7 +29,7 @@ pub async fn takeover(
     let reason = text("reason for taking the step over", reason, 500)?;
     let (run, _) = store::load(bao, token, id).await?;
     let i = index(&run, step)?;
-    if run.steps[i].state != "running" {
+    if run.steps[i].state != StepState::Running {
         return Err(AppError::Conflict(
             ErrorCode::StepNotRunning,
             format!(
@@ -75,7 +76,7 @@ pub async fn takeover(
     let new_job = (!resumes).then(new_id);
     let run = store::update(bao, token, id, |run| {
         let s = &mut run.steps[i];
-        if s.state != "running" {
+        if s.state != StepState::Running {
             let why = format!("step {step:?} changed meanwhile; reload");
             return Err(AppError::Conflict(ErrorCode::StaleVersion, why));
         }

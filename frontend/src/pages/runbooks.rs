@@ -8,7 +8,7 @@ use crate::components::job_progress::JobProgressBar;
 use crate::components::markdown::Markdown;
 use crate::components::runbook_timeline::{epoch, RunbookTimeline};
 use crate::components::time::short_time;
-use crypter_api::{ApiError, EnvName, RunStep, Runbook, RunbookStart};
+use crypter_api::{ApiError, EnvName, IncidentStatus, RunStep, Runbook, RunbookStart, StepState};
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -103,7 +103,7 @@ fn RunList(
                 <For each=move || runs.get().and_then(Result::ok).unwrap_or_default() key=|r| r.id.clone() let:r>
                     <tr data-testid="runbook-row">
                         <td><a href=format!("/runbooks/{}", r.id) data-testid="runbook-link">{r.title.clone()}</a></td>
-                        <td><span class=format!("badge {}", r.status) data-testid="runbook-status">{r.status.clone()}</span></td>
+                        <td><span class=format!("badge {}", r.status) data-testid="runbook-status">{r.status.as_str()}</span></td>
                         <td>{r.passed} " / " {r.total} " " {r.current_step.clone().unwrap_or_default()}</td>
                         <td>{r.lead.clone()}</td>
                         <td>{short_time(&r.started_at)}</td>
@@ -153,7 +153,7 @@ pub fn RunbookRun() -> impl IntoView {
             {move || run.get().map(|r| view! {
                 <h1 data-testid="page-title">{r.title.clone()}</h1>
                 <p class="muted">
-                    <span class=format!("badge {}", r.status) data-testid="run-status">{r.status.clone()}</span>
+                    <span class=format!("badge {}", r.status) data-testid="run-status">{r.status.as_str()}</span>
                     " lead " {r.lead.clone()} " · " {r.environments.join(", ")} " · " {short_time(&r.started_at)}
                 </p>
             })}
@@ -166,7 +166,7 @@ pub fn RunbookRun() -> impl IntoView {
                         // A gate signs the latest plan before it off: the plan, or the roll back's.
                         let plan = steps[..i].iter().rev()
                             .find(|p| matches!(p.step.kind.as_str(), "plan_changesets" | "plan_rollback"))
-                            .filter(|p| p.state == "passed")
+                            .filter(|p| p.state == StepState::Passed)
                             .and_then(|p| p.evidence.as_ref()?.get("plan_hash")?.as_str().map(str::to_owned));
                         let is_current = current.as_deref() == Some(s.step.id.as_str());
                         view! { <StepItem run_id=r.id.clone() step=s current=is_current plan=plan.clone() act=act reload=reload /> }
@@ -199,14 +199,14 @@ fn Incidents(run: RwSignal<Option<Runbook>>, act: Act) -> impl IntoView {
             <ul data-testid="incident-list">
                 {move || run.get().map(|r| r.incidents.into_iter().map(|i| {
                     let path = format!("/runbooks/{}/incidents/{}", r.id, i.n);
-                    let open = i.status != "resolved";
+                    let open = i.status != IncidentStatus::Resolved;
                     view! {
                         <li data-testid="incident">
-                            <b>"#" {i.n} " " {i.title}</b> " (" {i.severity} ", " <span data-testid="incident-state">{i.status}</span> ") "
+                            <b>"#" {i.n} " " {i.title}</b> " (" {i.severity.as_str()} ", " <span data-testid="incident-state">{i.status.as_str()}</span> ") "
                             {i.user_impact} " · follow-up: " {i.follow_up} " · step " {i.step.unwrap_or_default()}
                             {open.then(|| view! {
                                 " " <button class="secondary" data-testid="incident-resolve"
-                                    on:click=move |_| { act.dispatch((Method::PATCH, path.clone(), json!({"status": "resolved"}))); }>"Mark resolved"</button>
+                                    on:click=move |_| { act.dispatch((Method::PATCH, path.clone(), json!({"status": IncidentStatus::Resolved}))); }>"Mark resolved"</button>
                             })}
                         </li>
                     }
@@ -240,10 +240,10 @@ fn Timeline(run: RwSignal<Option<Runbook>>) -> impl IntoView {
 
 /// The running step, else the first not passed or skipped.
 fn crypter_frontend_current(r: &Runbook) -> Option<String> {
-    let done = |s: &RunStep| s.state == "passed" || s.state == "skipped";
+    let done = |s: &RunStep| s.state.is_done();
     r.steps
         .iter()
-        .find(|s| s.state == "running")
+        .find(|s| s.state == StepState::Running)
         .or_else(|| r.steps.iter().find(|s| !done(s)))
         .map(|s| s.step.id.clone())
 }
@@ -258,7 +258,7 @@ fn StepItem(
     reload: Callback<()>,
 ) -> impl IntoView {
     let id = step.step.id.clone();
-    let running = step.state == "running";
+    let running = step.state == StepState::Running;
     let job = step.job.clone().filter(|_| running);
     let testid = format!("step-{id}");
     let text = RwSignal::new(String::new());
@@ -279,9 +279,9 @@ fn StepItem(
     let send4 = send.clone();
     let send5 = send.clone();
     view! {
-        <li class=if current { "step current" } else { "step" } data-testid=testid data-state=step.state.clone()>
+        <li class=if current { "step current" } else { "step" } data-testid=testid data-state=step.state.as_str()>
             <div class="step-head">
-                <span class=format!("badge {}", step.state) data-testid="step-state">{step.state.clone()}</span>
+                <span class=format!("badge {}", step.state) data-testid="step-state">{step.state.as_str()}</span>
                 <strong>{step.step.title.clone()}</strong>
                 <code class="muted">{step.step.kind.clone()}</code>
             </div>
