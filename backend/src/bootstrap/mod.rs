@@ -8,6 +8,7 @@
 //! --bao-addr` refuses to start over a store whose version is older than its own.
 
 mod backend;
+mod grants;
 mod policies;
 mod steps;
 
@@ -23,6 +24,7 @@ use crate::bao::Bao;
 use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
+use std::sync::LazyLock;
 
 /// What this release's bootstrap makes. 1 was the first release (no version record);
 /// 2 gave records owners, the backend its identity, probe roles their limits, and moved
@@ -30,8 +32,10 @@ use serde_json::json;
 /// key for session tokens, job owner markers) and adds keys (a transit mount per environment
 /// that refuses key creation by encryption, and the policies' rules on keys), and the
 /// backend's digest key for the lint. 4 added restore points and notifications; 5 lets
-/// the backend record product events and read the freeze record (it watches for breaches).
-pub const BOOTSTRAP_VERSION: u64 = 5;
+/// the backend record product events and read the freeze record (it watches for breaches);
+/// 6 lets admins and operators configure single sign-on (`auth/oidc`) and keep the
+/// external groups of provider groups.
+pub const BOOTSTRAP_VERSION: u64 = 6;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
 /// The environments every store starts with: (name, description, colour, protected).
@@ -53,12 +57,14 @@ pub const INITIAL_ENVIRONMENTS: &[(&str, &str, &str, bool)] = &[
 pub const ADMIN_USER: &str = "admin";
 
 /// The policies bootstrap installs, by name.
-pub const POLICIES: &[(&str, &str)] = &[
-    ("crypter-admin", ADMIN_POLICY),
-    ("crypter-operator", OPERATOR_POLICY),
-    ("crypter-backend", BACKEND_POLICY),
-    ("crypter-audit-ingest", AUDIT_INGEST_POLICY),
-];
+pub static POLICIES: LazyLock<[(&str, &str); 4]> = LazyLock::new(|| {
+    [
+        ("crypter-admin", ADMIN_POLICY.as_str()),
+        ("crypter-operator", OPERATOR_POLICY.as_str()),
+        ("crypter-backend", BACKEND_POLICY.as_str()),
+        ("crypter-audit-ingest", AUDIT_INGEST_POLICY.as_str()),
+    ]
+});
 
 /// What bootstrap did. `admin_created` is set only when it created the admin user: the
 /// caller prints the password once.
@@ -105,7 +111,7 @@ pub async fn bootstrap(
         let key = format!("environments/{name}");
         steps::ensure_record(bao, token, &key, record, &mut report).await?;
     }
-    for (name, hcl) in POLICIES {
+    for (name, hcl) in POLICIES.iter() {
         steps::ensure_policy(bao, token, name, hcl, &mut report).await?;
     }
     steps::ensure_session_key(bao, token, &mut report).await?;

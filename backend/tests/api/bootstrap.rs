@@ -68,11 +68,11 @@ async fn bootstrap_creates_everything_and_a_second_run_changes_nothing() {
     }
     assert_eq!(
         first["policies"]["crypter-admin"],
-        crypter::bootstrap::ADMIN_POLICY
+        *crypter::bootstrap::ADMIN_POLICY
     );
     assert_eq!(
         first["policies"]["crypter-operator"],
-        crypter::bootstrap::OPERATOR_POLICY
+        *crypter::bootstrap::OPERATOR_POLICY
     );
     let production = app
         .bao

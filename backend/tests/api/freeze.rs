@@ -91,7 +91,7 @@ async fn freeze_is_enforced_inside_openbao_and_thaw_restores_every_byte() {
     );
     assert_eq!(
         app.policy_text("crypter-operator").await,
-        crypter::bootstrap::OPERATOR_POLICY
+        *crypter::bootstrap::OPERATOR_POLICY
     );
 
     // Policies, roles and users are frozen; credentials and secret-ids are not.
