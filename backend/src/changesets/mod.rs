@@ -64,6 +64,30 @@ pub struct ApplyContext<'a> {
     pub job_id: Option<String>,
 }
 
+impl<'a> ApplyContext<'a> {
+    /// An apply outside any runbook, under a job id of its own; a runbook's step sets
+    /// `runbook` and `job_id` on what this returns.
+    pub fn new(
+        bao: &'a Bao,
+        jobs: &'a Jobs,
+        token: &'a SecretString,
+        dir: Option<&'a Path>,
+        actor: &'a str,
+        entity_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            bao,
+            jobs,
+            token,
+            dir,
+            actor,
+            entity_id,
+            runbook: None,
+            job_id: None,
+        }
+    }
+}
+
 /// Every changeset (the folder read afresh, plus uploads) with its status, in order of id.
 pub async fn status(
     bao: &Bao,

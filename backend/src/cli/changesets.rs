@@ -194,16 +194,7 @@ async fn apply(op: &Operator, args: ChangesetsArgs) -> ExitCode {
         std::sync::Arc::new(crate::clock::SystemClock),
         crate::jobs::JobTiming::default(),
     );
-    let cx = changesets::ApplyContext {
-        bao: &op.bao,
-        jobs: &jobs,
-        token: &op.token,
-        dir,
-        actor: &op.name,
-        entity_id: None,
-        runbook: None,
-        job_id: None,
-    };
+    let cx = changesets::ApplyContext::new(&op.bao, &jobs, &op.token, dir, &op.name, None);
     let started = match changesets::apply(&cx, &req, None).await {
         Ok(s) => s,
         Err(e) => return fail(&e),

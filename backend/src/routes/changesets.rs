@@ -132,16 +132,14 @@ pub async fn apply(
     CurrentSession(session): CurrentSession,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> Result<(StatusCode, Json<ApplyStarted>), AppError> {
-    let cx = changesets::ApplyContext {
-        bao: &state.bao,
-        jobs: &state.jobs,
-        token: &session.token,
-        dir: state.settings.changesets_dir.as_deref(),
-        actor: &session.username,
-        entity_id: session.entity_id.as_deref(),
-        runbook: None,
-        job_id: None,
-    };
+    let cx = changesets::ApplyContext::new(
+        &state.bao,
+        &state.jobs,
+        &session.token,
+        state.settings.changesets_dir.as_deref(),
+        &session.username,
+        session.entity_id.as_deref(),
+    );
     let result = changesets::apply(&cx, &req, None).await;
     if let Ok(started) = &result {
         if let Some(old) = &started.taken_over_from {

@@ -199,16 +199,14 @@ pub async fn resume(
         progress.state,
         reason.map(|r| format!(": {r}")).unwrap_or_default()
     );
-    let cx = changesets::ApplyContext {
-        bao: &state.bao,
-        jobs: &state.jobs,
-        token: &session.token,
-        dir: state.settings.changesets_dir.as_deref(),
-        actor: &session.username,
-        entity_id: session.entity_id.as_deref(),
-        runbook: None,
-        job_id: None,
-    };
+    let cx = changesets::ApplyContext::new(
+        &state.bao,
+        &state.jobs,
+        &session.token,
+        state.settings.changesets_dir.as_deref(),
+        &session.username,
+        session.entity_id.as_deref(),
+    );
     let started = changesets::resume(&cx, record, version, message, None).await?;
     tracing::info!(job = %id, by = %session.username, "resumed a job");
     Ok((

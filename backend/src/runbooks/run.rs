@@ -209,19 +209,19 @@ pub(super) fn apply_context<'a>(
     run: &Runbook,
     step: &str,
 ) -> ApplyContext<'a> {
-    ApplyContext {
+    let mut cx = ApplyContext::new(
         bao,
-        jobs: actor.jobs,
+        actor.jobs,
         token,
-        dir: actor.changesets_dir,
-        actor: actor.name,
-        entity_id: actor.entity_id,
-        runbook: Some(JobRunbook {
-            run: run.id.clone(),
-            step: step.to_owned(),
-        }),
-        job_id: None,
-    }
+        actor.changesets_dir,
+        actor.name,
+        actor.entity_id,
+    );
+    cx.runbook = Some(JobRunbook {
+        run: run.id.clone(),
+        step: step.to_owned(),
+    });
+    cx
 }
 
 pub(super) fn apply_end(

@@ -638,14 +638,5 @@ fn cli_context<'a>(
     actor: &'a str,
     jobs: &'a crypter::jobs::Jobs,
 ) -> changesets::ApplyContext<'a> {
-    changesets::ApplyContext {
-        bao,
-        jobs,
-        token,
-        dir: Some(dir),
-        actor,
-        entity_id: None,
-        runbook: None,
-        job_id: None,
-    }
+    changesets::ApplyContext::new(bao, jobs, token, Some(dir), actor, None)
 }
