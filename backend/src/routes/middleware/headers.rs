@@ -1,3 +1,6 @@
+//! The headers every response carries: the content policy (`security::ContentPolicy`), no
+//! framing, no sniffing, no referrer, and `no-store` on the API's answers.
+
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
