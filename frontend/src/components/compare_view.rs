@@ -14,17 +14,25 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
     let left = RwSignal::new(String::new());
     let right = RwSignal::new(String::new());
     let prefix = RwSignal::new(String::new());
-    let run = Action::new_local(move |(l, r, p): &(String, String, String)| {
-        api::compare(l.clone(), r.clone(), p.clone())
+    // The comparison last asked for; it is read again after each promote.
+    let asked = RwSignal::new(None::<(String, String, String)>);
+    let comparison = LocalResource::new(move || {
+        let asked = asked.get();
+        async move {
+            match asked {
+                Some((l, r, p)) => Some(api::compare(l, r, p).await),
+                None => None,
+            }
+        }
     });
-    let promote = Action::new_local(move |req: &PromoteRequest| api::promote(req.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = promote.value().get() {
-            run.dispatch((
-                left.get_untracked(),
-                right.get_untracked(),
-                prefix.get_untracked(),
-            ));
+    let promote = Action::new_local(move |req: &PromoteRequest| {
+        let call = api::promote(req.clone());
+        async move {
+            let written = call.await;
+            if written.is_ok() {
+                comparison.refetch();
+            }
+            written
         }
     });
     let error = Signal::derive(move || {
@@ -32,7 +40,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
             .value()
             .get()
             .and_then(Result::err)
-            .or_else(|| run.value().get().and_then(Result::err))
+            .or_else(|| comparison.get().flatten().and_then(Result::err))
     });
     let picker = move |id: &'static str, sig: RwSignal<String>, text: &'static str| {
         view! {
@@ -51,7 +59,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
             <h2 id="compare-title">"Compare and promote"</h2>
             <form class="filters" on:submit=move |ev| {
                 ev.prevent_default();
-                run.dispatch((left.get_untracked(), right.get_untracked(), prefix.get_untracked()));
+                asked.set(Some((left.get_untracked(), right.get_untracked(), prefix.get_untracked())));
             }>
                 {picker("compare-left", left, "Left")}
                 {picker("compare-right", right, "Right")}
@@ -63,7 +71,7 @@ pub fn CompareView(#[prop(into)] envs: Signal<Vec<Environment>>) -> impl IntoVie
                     disabled=move || left.get().is_empty() || right.get().is_empty()>"Compare"</button></div>
             </form>
             <ErrorBox error=error />
-            {move || run.value().get().and_then(Result::ok).map(|c: Comparison| {
+            {move || comparison.get().flatten().and_then(Result::ok).map(|c: Comparison| {
                 let (l, r) = (c.left.clone(), c.right.clone());
                 view! {
                     <table class="compare-table" data-testid="compare-table">

@@ -14,38 +14,43 @@ pub fn Activity() -> impl IntoView {
     let feed: RwSignal<Option<AuditFeedStatus>> = RwSignal::new(None);
     let own_reads = RwSignal::new(false);
     let action: RwSignal<Option<ActivityAction>> = RwSignal::new(None);
-    // A first page replaces the list, a later one extends it: two reloads in a row (a
-    // checkbox toggled twice) never show a row twice.
+    // A first page replaces the list, a later one extends it. Only the page last asked for
+    // is shown: two reloads in a row (a checkbox toggled twice) never show a row twice.
+    let asked = StoredValue::new(0_u32);
     let load = Action::new_local(move |before: &Option<String>| {
         let first = before.is_none();
+        let n = asked.try_update_value(|n| {
+            *n += 1;
+            *n
+        });
         let page = api::activity(
             before.clone(),
             own_reads.get_untracked(),
             action.get_untracked(),
         );
-        async move { page.await.map(|p| (first, p)) }
+        async move {
+            let ActivityPage {
+                events: more,
+                next: after,
+                feed: status,
+            } = page.await?;
+            if n.is_some() && asked.try_get_value() == n {
+                if first {
+                    events.set(more);
+                } else {
+                    events.update(|e| e.extend(more));
+                }
+                next.set(after);
+                feed.set(Some(status));
+            }
+            Ok(())
+        }
     });
     let reload = move || {
         events.set(Vec::new());
         load.dispatch(None);
     };
     load.dispatch(None);
-    Effect::new(move |_| {
-        if let Some(Ok((first, page))) = load.value().get() {
-            let ActivityPage {
-                events: more,
-                next: after,
-                feed: status,
-            } = page;
-            if first {
-                events.set(more);
-            } else {
-                events.update(|e| e.extend(more));
-            }
-            next.set(after);
-            feed.set(Some(status));
-        }
-    });
     let error: Signal<Option<ApiError>> =
         Signal::derive(move || load.value().get().and_then(Result::err));
     view! {
@@ -60,24 +65,7 @@ pub fn Activity() -> impl IntoView {
             </p>
             <ErrorBox error=error />
             {move || feed.get().map(|f| view! { <FeedStatus feed=f /> })}
-            <div class="filters" role="group" aria-label="Activity filters">
-                <div>
-                    <label for="activity-action">"Action"</label>
-                    <select id="activity-action" data-testid="activity-action"
-                        on:change=move |ev| {
-                            action.set(ActivityAction::parse(&event_target_value(&ev)));
-                            reload();
-                        }>
-                        <option value="">"Every action"</option>
-                        {ActivityAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <label class="check">
-                    <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
-                        on:change=move |_| reload() />
-                    "Include Crypter's own records (its sessions, jobs and digests) and value reads (plan, compare, lint, apply)"
-                </label>
-            </div>
+            <ActivityFilters own_reads action reload=Callback::new(move |()| reload()) />
             <div class="card">
                 <ActivityTable events=events.into() />
                 {move || next.with(Option::is_some).then(|| view! {
@@ -87,6 +75,35 @@ pub fn Activity() -> impl IntoView {
                 })}
             </div>
         </section>
+    }
+}
+
+/// Which actions to show, and whether Crypter's own records and reads are among them.
+#[component]
+fn ActivityFilters(
+    own_reads: RwSignal<bool>,
+    action: RwSignal<Option<ActivityAction>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="filters" role="group" aria-label="Activity filters">
+            <div>
+                <label for="activity-action">"Action"</label>
+                <select id="activity-action" data-testid="activity-action"
+                    on:change=move |ev| {
+                        action.set(ActivityAction::parse(&event_target_value(&ev)));
+                        reload.run(());
+                    }>
+                    <option value="">"Every action"</option>
+                    {ActivityAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
+                </select>
+            </div>
+            <label class="check">
+                <input type="checkbox" data-testid="activity-own-reads" bind:checked=own_reads
+                    on:change=move |_| reload.run(()) />
+                "Include Crypter's own records (its sessions, jobs and digests) and value reads (plan, compare, lint, apply)"
+            </label>
+        </div>
     }
 }
 
