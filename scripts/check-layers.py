@@ -18,7 +18,7 @@ CONSOLE = os.path.join(ROOT, "frontend", "src")
 # Bottom to top. A module may import only modules listed before it; the tiers are for the
 # reader (and for the README's picture of the same order).
 LAYERS = [
-    ("foundation: no imports of their own", ["clock", "request_id", "telemetry"]),
+    ("foundation: no imports of their own", ["clock", "private_file", "request_id", "telemetry"]),
     ("the OpenBao client: knows no AppError and no product type", ["bao"]),
     ("errors: AppError, converted from the client's errors here", ["error"]),
     ("Crypter's own records and jobs", ["records", "jobs"]),

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lint;
 pub mod notifications;
+pub mod private_file;
 pub mod records;
 pub mod request_id;
 pub mod restore_points;

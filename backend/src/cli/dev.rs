@@ -178,7 +178,7 @@ async fn run_dev_cluster(args: DevArgs) -> anyhow::Result<()> {
         if wan.is_some() {
             // A chaos run kills nodes and starts them again (`make chaos`): it needs the
             // key. This throwaway cluster's folder is private (0700) and removed on exit.
-            write_private(&dir.join("unseal.json"), &cluster.unseal_key)?;
+            write_unseal_key(&dir.join("unseal.json"), &cluster.unseal_key)?;
         }
         anyhow::Ok((bao, password, creds))
     }
@@ -269,18 +269,10 @@ async fn prepare_dev(
     Ok((password, creds))
 }
 
-fn write_private(file: &Path, key: &SecretString) -> anyhow::Result<()> {
+fn write_unseal_key(file: &Path, key: &SecretString) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let body = serde_json::json!({"key": key.expose_secret()});
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(file)?;
-    f.write_all(body.to_string().as_bytes())?;
+    crate::private_file::write(file, body.to_string().as_bytes())?;
     Ok(())
 }
 

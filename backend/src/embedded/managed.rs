@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const INIT_FILE: &str = "bao-init.json";
 /// OpenBao's file audit device, which the activity feed reads.
@@ -106,7 +106,8 @@ pub async fn start_managed(data_dir: &Path, listen: Option<SocketAddr>) -> anyho
             unseal_key_b64: resp.keys_base64.into_iter().next().unwrap_or_default(),
             root_token: resp.root_token,
         };
-        write_private(&init_path, &serde_json::to_vec_pretty(&init)?)?;
+        crate::private_file::write(&init_path, &serde_json::to_vec_pretty(&init)?)
+            .with_context(|| format!("cannot write {}", init_path.display()))?;
         tracing::warn!(
             file = %init_path.display(),
             "the unseal key and root token are stored in this file, on the same disk as the \
@@ -227,24 +228,5 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
             .create(dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    Ok(())
-}
-
-/// Write through a temporary file created with mode 0600, then rename, so the secret is
-/// never readable by others, not even for a moment, and never half-written.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp: PathBuf = path.with_extension("json.tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
     Ok(())
 }

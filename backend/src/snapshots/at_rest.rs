@@ -34,7 +34,7 @@ impl SnapshotKey {
         }
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        let mut f = private_file(path, true)?;
+        let mut f = crate::private_file::open(path, true)?;
         f.write_all(hex::encode(bytes).as_bytes())?;
         f.sync_all()?;
         Ok(Self(bytes))
@@ -97,29 +97,6 @@ impl SnapshotKey {
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.0.into())
     }
-}
-
-/// A file only its owner can read, created with mode 0600 so it is never readable by
-/// others, not even for a moment. `new`: refuse to open an existing one.
-pub(super) fn private_file(path: &Path, new: bool) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).mode(0o600);
-    if new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
-    }
-    options.open(path)
-}
-
-/// Write `bytes` through a temporary file and a rename: never half-written.
-pub(super) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f = private_file(&tmp, false)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

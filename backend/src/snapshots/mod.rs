@@ -195,7 +195,7 @@ pub async fn take(
     let sealed = key.seal(&id, &plaintext);
     let file = format!("{id}.snap.enc");
     let path = folder.file_path(&file);
-    at_rest::write_private(&path, &sealed).map_err(|e| SnapshotError::io(&path, e))?;
+    crate::private_file::write(&path, &sealed).map_err(|e| SnapshotError::io(&path, e))?;
     let record = SnapshotRecord {
         taken_at: now_rfc3339(),
         store,

@@ -153,7 +153,7 @@ impl Folder {
     pub(super) fn save(&self, record: &SnapshotRecord) -> Result<(), SnapshotError> {
         let path = self.record_path(&record.id);
         let text = serde_json::to_vec_pretty(record).unwrap_or_default();
-        super::at_rest::write_private(&path, &text).map_err(|e| SnapshotError::io(&path, e))
+        crate::private_file::write(&path, &text).map_err(|e| SnapshotError::io(&path, e))
     }
 
     /// Every snapshot in the folder, oldest first. A record that cannot be read is left
