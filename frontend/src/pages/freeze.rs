@@ -7,20 +7,20 @@ use crate::components::freeze_banner::FreezeStatus;
 use crate::components::frozen_writes::FrozenWritesPanel;
 use crate::components::thaw_panel::ThawPanel;
 use crate::components::time::short_time;
-use crypter_api::{FreezeState, Verification};
+use crypter_api::{ApiError, FreezeState, Verification};
 use leptos::prelude::*;
 
 #[component]
 pub fn Freeze() -> impl IntoView {
     let status = FreezeStatus::get();
-    let current = LocalResource::new(api::freeze_state);
-    // Keep the banner in step with what this page shows.
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = current.get() {
-            status.0.set(Some(s));
-        }
+    // Read the state now into the banner's status, which this page shows; a refusal shows
+    // here (the banner's own reads keep quiet about theirs).
+    let load = Action::new_local(move |_: &()| async move {
+        status.0.set(Some(api::freeze_state().await?));
+        Ok::<(), ApiError>(())
     });
-    let load_error = Signal::derive(move || current.get().and_then(Result::err));
+    load.dispatch(());
+    let load_error = Signal::derive(move || load.value().get().and_then(Result::err));
     let state = Signal::derive(move || status.0.get());
     let frozen = Signal::derive(move || state.get().is_some_and(|s| s.level != "none"));
 
@@ -131,13 +131,12 @@ fn FreezeForm(current: Option<FreezeState>) -> impl IntoView {
     );
     let reason = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
-    let action = Action::new_local(|(level, reason): &(String, String)| {
-        api::freeze(level.clone(), reason.clone())
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = action.value().get() {
-            status.0.set(Some(s));
+    let action = Action::new_local(move |(level, reason): &(String, String)| {
+        let call = api::freeze(level.clone(), reason.clone());
+        async move {
+            status.0.set(Some(call.await?));
             confirm.set(String::new());
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -176,11 +175,12 @@ fn FreezeForm(current: Option<FreezeState>) -> impl IntoView {
 #[component]
 fn VerifyPanel() -> impl IntoView {
     let status = FreezeStatus::get();
-    let action = Action::new_local(|_: &()| api::verify_freeze());
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+    let action = Action::new_local(move |_: &()| async move {
+        let verification = api::verify_freeze().await;
+        if verification.is_ok() {
             status.refresh();
         }
+        verification
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {

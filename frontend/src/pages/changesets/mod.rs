@@ -44,10 +44,12 @@ fn LockBanner(
     lock: LocalResource<Result<Option<crypter_api::ChangesetLock>, ApiError>>,
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
-    let action = Action::new_local(|r: &String| api::break_changesets_lock(r.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
+    let action = Action::new_local(move |r: &String| {
+        let call = api::break_changesets_lock(r.clone());
+        async move {
+            call.await?;
             lock.refetch();
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -251,10 +253,14 @@ fn DiffView(diff: String) -> impl IntoView {
 #[component]
 fn Upload(on_done: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let action = Action::new_local(|t: &String| api::upload_changeset(t.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            on_done.run(());
+    let action = Action::new_local(move |t: &String| {
+        let call = api::upload_changeset(t.clone());
+        async move {
+            let uploaded = call.await;
+            if uploaded.is_ok() {
+                on_done.try_run(());
+            }
+            uploaded
         }
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));

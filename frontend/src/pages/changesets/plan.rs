@@ -6,8 +6,8 @@ use crate::api;
 use crate::components::error_box::ErrorBox;
 use crate::components::job_events::{watch_job, JobSink, Link, LinkStatus};
 use crypter_api::{
-    ApplyRequest, ChangesetPlan, ChangesetState, ItemCounts, ItemSource, ItemTarget, JobKind,
-    JobProgress, JobState, NumberedItem, PlanItemPage, PlannedChangeset,
+    ApiError, ApplyRequest, ChangesetPlan, ChangesetState, ItemCounts, ItemSource, ItemTarget,
+    JobKind, JobProgress, JobState, NumberedItem, PlanItemPage, PlannedChangeset,
 };
 use leptos::prelude::*;
 
@@ -17,34 +17,29 @@ pub fn PlanPanel(
     progress: RwSignal<Option<JobProgress>>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let plan_action = Action::new_local(|_: &()| api::plan_changesets());
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = plan_action.value().get() {
-            plan.set(Some(p));
-        }
-    });
-    let apply_action = Action::new_local(|hash: &String| {
-        api::apply_changesets(ApplyRequest {
-            plan_hash: hash.clone(),
-            force: false,
-            reason: None,
-        })
+    let plan_action = Action::new_local(move |_: &()| async move {
+        plan.set(Some(api::plan_changesets().await?));
+        Ok::<(), ApiError>(())
     });
     let link = RwSignal::new(Link::Live);
-    pick_up_last_apply(JobSink {
+    let sink = JobSink {
         progress,
         link,
         on_end: on_change,
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(started)) = apply_action.value().get() {
-            on_change.run(());
-            let sink = JobSink {
-                progress,
-                link,
-                on_end: on_change,
-            };
+    };
+    pick_up_last_apply(sink);
+    // Once started, the apply is followed to its end.
+    let apply_action = Action::new_local(move |hash: &String| {
+        let call = api::apply_changesets(ApplyRequest {
+            plan_hash: hash.clone(),
+            force: false,
+            reason: None,
+        });
+        async move {
+            let started = call.await?;
+            on_change.try_run(());
             watch_job(&started.job_id, sink);
+            Ok::<(), ApiError>(())
         }
     });
     let plan_error = Signal::derive(move || plan_action.value().get().and_then(Result::err));
@@ -283,11 +278,13 @@ fn ItemRow(i: NumberedItem) -> impl IntoView {
 #[component]
 fn ProgressView(sink: JobSink) -> impl IntoView {
     let progress = sink.progress;
-    let resume = Action::new_local(|id: &String| api::resume_job(id.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(started)) = resume.value().get() {
-            sink.on_end.run(());
+    let resume = Action::new_local(move |id: &String| {
+        let call = api::resume_job(id.clone());
+        async move {
+            let started = call.await?;
+            sink.on_end.try_run(());
             watch_job(&started.job_id, sink);
+            Ok::<(), ApiError>(())
         }
     });
     let resume_error = Signal::derive(move || resume.value().get().and_then(Result::err));
