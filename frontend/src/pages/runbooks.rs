@@ -27,10 +27,12 @@ pub fn Runbooks() -> impl IntoView {
     let navigate = use_navigate();
     let invalid = RwSignal::new(None::<String>);
     let signoff = RwSignal::new(false);
-    let start = Action::new_local(|req: &RunbookStart| api::start_runbook(req.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(run)) = start.value().get() {
+    let start = Action::new_local(move |req: &RunbookStart| {
+        let (call, navigate) = (api::start_runbook(req.clone()), navigate.clone());
+        async move {
+            let run = call.await?;
             navigate(&format!("/runbooks/{}", run.id), Default::default());
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || {
@@ -114,27 +116,26 @@ fn RunList(
     }
 }
 
-type Act = Action<(Method, String, Value), Result<Runbook, ApiError>>;
+type Act = Action<(Method, String, Value), Result<(), ApiError>>;
 
 #[component]
 pub fn RunbookRun() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.get().get("id").unwrap_or_default();
-    let run = RwSignal::new(None::<Runbook>);
     let loaded = LocalResource::new(move || api::runbook(id()));
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = loaded.get() {
-            run.set(Some(r));
-        }
-    });
-    let act: Act = Action::new_local(|(m, p, b): &(Method, String, Value)| {
-        api::runbook_action(m.clone(), p.clone(), b.clone())
+    // The run as last read: a failed read again shows its error beside it.
+    let run = Memo::new(move |last: Option<&Option<Runbook>>| match loaded.get() {
+        Some(Ok(r)) => Some(r),
+        _ => last.cloned().flatten(),
     });
     let report = RwSignal::new(None::<Result<String, ApiError>>);
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = act.value().get() {
-            run.set(Some(r));
+    // Every action answers the run as it now is; any report shown is then out of date.
+    let act: Act = Action::new_local(move |(m, p, b): &(Method, String, Value)| {
+        let call = api::runbook_action(m.clone(), p.clone(), b.clone());
+        async move {
+            loaded.set(Some(Ok(call.await?)));
             report.set(None);
+            Ok(())
         }
     });
     let error = Signal::derive(move || {
@@ -192,7 +193,7 @@ pub fn RunbookRun() -> impl IntoView {
 
 /// The run's incidents; an open one can be marked resolved.
 #[component]
-fn Incidents(run: RwSignal<Option<Runbook>>, act: Act) -> impl IntoView {
+fn Incidents(run: Memo<Option<Runbook>>, act: Act) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Incidents"</h2>
@@ -218,7 +219,7 @@ fn Incidents(run: RwSignal<Option<Runbook>>, act: Act) -> impl IntoView {
 
 /// The run's events: the SVG timeline, and the list behind a disclosure.
 #[component]
-fn Timeline(run: RwSignal<Option<Runbook>>) -> impl IntoView {
+fn Timeline(run: Memo<Option<Runbook>>) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Timeline"</h2>
