@@ -151,27 +151,43 @@ pub fn CredentialForm(
                 <input id="cred-path" data-testid="cred-path" required placeholder="service/db/password"
                     bind:value=path />
             })}
-            <label for="cred-class">"Class"</label>
-            <select id="cred-class" data-testid="cred-class" required=is_new
-                prop:value=move || meta.class.get()
-                on:change=move |ev| meta.class.set(event_target_value(&ev))>
-                <option value="">"Pick a class"</option>
-                {CredentialClass::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
-            </select>
+            <ClassSelect meta required=is_new />
             <ValueFields fields=fields />
-            <label for="cred-owner">"Owner"</label>
-            <input id="cred-owner" data-testid="cred-owner" bind:value=meta.owner />
-            <label for="cred-description">"Description"</label>
-            <input id="cred-description" data-testid="cred-description" bind:value=meta.description />
-            <label for="cred-labels">"Labels (comma-separated)"</label>
-            <input id="cred-labels" data-testid="cred-labels" bind:value=meta.labels />
-            <label for="cred-rotate">"Rotate after (days)"</label>
-            <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=meta.rotate />
-            <label for="cred-expires">"Expires"</label>
-            <input id="cred-expires" data-testid="cred-expires" type="date" bind:value=meta.expires />
+            <MetaInputs meta />
             <ErrorBox error=error />
             <SaveRow save=save ruled=ruled on_cancel=on_cancel />
         </form>
+    }
+}
+
+/// The credential's class; a new credential must have one.
+#[component]
+fn ClassSelect(meta: MetaFields, required: bool) -> impl IntoView {
+    view! {
+        <label for="cred-class">"Class"</label>
+        <select id="cred-class" data-testid="cred-class" required=required
+            prop:value=move || meta.class.get()
+            on:change=move |ev| meta.class.set(event_target_value(&ev))>
+            <option value="">"Pick a class"</option>
+            {CredentialClass::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// Who owns the credential, what it is, its labels, rotation and expiry.
+#[component]
+fn MetaInputs(meta: MetaFields) -> impl IntoView {
+    view! {
+        <label for="cred-owner">"Owner"</label>
+        <input id="cred-owner" data-testid="cred-owner" bind:value=meta.owner />
+        <label for="cred-description">"Description"</label>
+        <input id="cred-description" data-testid="cred-description" bind:value=meta.description />
+        <label for="cred-labels">"Labels (comma-separated)"</label>
+        <input id="cred-labels" data-testid="cred-labels" bind:value=meta.labels />
+        <label for="cred-rotate">"Rotate after (days)"</label>
+        <input id="cred-rotate" data-testid="cred-rotate" type="number" min="0" max="3650" bind:value=meta.rotate />
+        <label for="cred-expires">"Expires"</label>
+        <input id="cred-expires" data-testid="cred-expires" type="date" bind:value=meta.expires />
     }
 }
 

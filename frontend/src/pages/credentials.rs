@@ -117,37 +117,11 @@ fn EnvCredentials(
     creating: RwSignal<bool>,
 ) -> impl IntoView {
     let changes = Changes::new();
-    let (e1, e2) = (env.clone(), env.clone());
-    let first = LocalResource::new(move || {
-        let e = e1.clone();
-        async move {
-            let page = api::first_credentials(e).await?;
-            let complete = !page.partial && page.next.is_none();
-            Ok::<_, ApiError>(Rows::new(page.items, complete))
-        }
-    });
-    // Every row is asked for once the first rows are there: the quick walk then never
-    // competes with the SCAN behind the full listing.
-    let first_done = Memo::new(move |_| first.with(Option::is_some));
-    let full = LocalResource::new(move || {
-        let (e, go) = (e2.clone(), first_done.get());
-        async move {
-            if go {
-                Some(all_rows(e).await)
-            } else {
-                None
-            }
-        }
-    });
-    let rows = Memo::new(move |_| {
-        let base = full
-            .get()
-            .flatten()
-            .and_then(Result::ok)
-            .or_else(|| first.get().and_then(Result::ok))
-            .unwrap_or_default();
-        changes.rows.with(|c| base.patched(c))
-    });
+    let Listing {
+        first,
+        rows,
+        full_error,
+    } = listing(env.clone(), changes);
     let shown = Memo::new(move |_| {
         let (p, c, text) = (
             filters.prefix.get(),
@@ -156,7 +130,6 @@ fn EnvCredentials(
         );
         rows.with(|r| r.filter(&p, &c, &text))
     });
-    let full_error = Signal::derive(move || full.get().flatten().and_then(Result::err));
     // A memo: it changes once, when every row is listed, not at every row a save patches
     // (each change would ask the lint for the whole environment again).
     let listed = Memo::new(move |_| rows.with(|r| r.complete));
@@ -198,6 +171,55 @@ fn EnvCredentials(
             </div>
         </div>
         <Findings env=env ready=listed changes=changes />
+    }
+}
+
+/// An environment's rows as loaded (the quick first page, then the full listing) with
+/// the session's own changes applied.
+struct Listing {
+    first: LocalResource<Result<Rows, ApiError>>,
+    rows: Memo<Rows>,
+    /// The full listing's error: the first rows stay shown.
+    full_error: Signal<Option<ApiError>>,
+}
+
+fn listing(env: String, changes: Changes) -> Listing {
+    let (e1, e2) = (env.clone(), env.clone());
+    let first = LocalResource::new(move || {
+        let e = e1.clone();
+        async move {
+            let page = api::first_credentials(e).await?;
+            let complete = !page.partial && page.next.is_none();
+            Ok::<_, ApiError>(Rows::new(page.items, complete))
+        }
+    });
+    // Every row is asked for once the first rows are there: the quick walk then never
+    // competes with the SCAN behind the full listing.
+    let first_done = Memo::new(move |_| first.with(Option::is_some));
+    let full = LocalResource::new(move || {
+        let (e, go) = (e2.clone(), first_done.get());
+        async move {
+            if go {
+                Some(all_rows(e).await)
+            } else {
+                None
+            }
+        }
+    });
+    let rows = Memo::new(move |_| {
+        let base = full
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .or_else(|| first.get().and_then(Result::ok))
+            .unwrap_or_default();
+        changes.rows.with(|c| base.patched(c))
+    });
+    let full_error = Signal::derive(move || full.get().flatten().and_then(Result::err));
+    Listing {
+        first,
+        rows,
+        full_error,
     }
 }
 
