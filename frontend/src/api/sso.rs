@@ -4,7 +4,7 @@ use super::{delete, empty_response, get, request, Call};
 use crypter_api::url::encode as seg;
 use crypter_api::{
     AuthMethods, GroupMapping, GroupMappingWrite, GroupMappings, SsoSettings, SsoSettingsView,
-    WhyAnswer,
+    WhyAnswer, WhyRequest,
 };
 use gloo_net::http::Method;
 
@@ -44,51 +44,12 @@ pub fn delete_sso_group(group: String) -> Call<()> {
 }
 
 /// What "why can I do this?" asks: oneself, or (admins) someone else by login method.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WhyQuery {
-    pub env: String,
-    pub path: String,
-    pub user: Option<String>,
-    pub method: Option<String>,
-}
-
-impl WhyQuery {
-    fn to_path(&self) -> String {
-        let mut path = format!(
-            "/access/why?env={}&path={}",
-            seg(&self.env),
-            seg(&self.path)
-        );
-        for (key, value) in [("user", &self.user), ("method", &self.method)] {
-            if let Some(v) = value {
-                path.push_str(&format!("&{key}={}", seg(v)));
-            }
-        }
-        path
-    }
-}
+pub type WhyQuery = WhyRequest;
 
 pub fn why_access(query: WhyQuery) -> Call<WhyAnswer> {
-    Box::pin(async move { get(&query.to_path()).await })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::WhyQuery;
-
-    #[test]
-    fn why_query_encodes_each_value() {
-        let mut q = WhyQuery {
-            env: "qa".into(),
-            path: "db/pass word&x".into(),
-            ..WhyQuery::default()
-        };
-        assert_eq!(q.to_path(), "/access/why?env=qa&path=db%2Fpass%20word%26x");
-        q.user = Some("alice@example.com".into());
-        q.method = Some("oidc".into());
-        assert_eq!(
-            q.to_path(),
-            "/access/why?env=qa&path=db%2Fpass%20word%26x&user=alice%40example.com&method=oidc"
-        );
-    }
+    Box::pin(async move {
+        request(Method::POST, "/access/why", Some(&query))
+            .await?
+            .ok_or_else(empty_response)
+    })
 }

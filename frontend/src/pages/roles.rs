@@ -5,7 +5,9 @@ use crate::components::error_box::ErrorBox;
 use crate::components::identity_checks::IdentityChecks;
 use crate::components::role_detail::RoleDetail;
 use crate::components::role_editor::RoleEditor;
+use crate::components::sso_groups::SingleSignOn;
 use crate::components::users_panel::UsersPanel;
+use crate::components::why_access::WhyAccess;
 use crypter_api::{Role, RoleSummary};
 use leptos::prelude::*;
 
@@ -87,6 +89,7 @@ pub fn Roles() -> impl IntoView {
             }}
             <UsersPanel />
             <IdentityChecks />
+            <SingleSignOn roles=roles /> <WhyAccess />
         </section>
     }
 }
