@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crypter_api::{AuthSettings, IdentityStatus};
+use crypter_api::{ApiError, AuthSettings, IdentityStatus};
 use leptos::prelude::*;
 
 fn status_text(s: IdentityStatus) -> (&'static str, &'static str) {
@@ -71,19 +71,16 @@ pub fn IdentityChecks() -> impl IntoView {
     }
 }
 
+/// The deprecated login methods (auth mount paths), as stored in the auth settings.
 #[component]
 fn DeprecatedMethods() -> impl IntoView {
     let settings = LocalResource::new(api::auth_settings);
-    let text = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = settings.get() {
-            text.set(s.deprecated_methods.join(", "));
-        }
-    });
-    let save = Action::new_local(|s: &AuthSettings| api::save_auth_settings(s.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
+    let save = Action::new_local(move |s: &AuthSettings| {
+        let call = api::save_auth_settings(s.clone());
+        async move {
+            call.await?;
             settings.refetch();
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || {
@@ -92,6 +89,25 @@ fn DeprecatedMethods() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| settings.get().and_then(Result::err))
     });
+    // The form starts from the settings as read (read again after each save).
+    move || {
+        settings.get().map(|read| {
+            let text = read
+                .map(|s| s.deprecated_methods.join(", "))
+                .unwrap_or_default();
+            view! { <DeprecatedForm text save error /> }
+        })
+    }
+}
+
+/// The deprecated methods' form, filled with `text` as read.
+#[component]
+fn DeprecatedForm(
+    text: String,
+    save: Action<AuthSettings, Result<(), ApiError>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let text = RwSignal::new(text);
     view! {
         <form class="subsection" data-testid="deprecated-methods" on:submit=move |ev| {
             ev.prevent_default();

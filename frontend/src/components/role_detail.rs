@@ -4,7 +4,10 @@ use crate::api;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::policy_diff::PolicyDiff;
-use crypter_api::{AccessCheckRequest, CredentialPath, EnvName, IssuedSecretId, KeyName, Role};
+use crypter_api::{
+    AccessAnswer, AccessCheckRequest, ApiError, CredentialPath, EnvName, IssuedSecretId, KeyName,
+    Role, SecretIdInfo,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -122,28 +125,34 @@ fn CheckAccess(name: String) -> impl IntoView {
             {move || invalid.get().map(|e| view! { <p class="invalid" data-testid="check-invalid">{e}</p> })}
             <ErrorBox error=error />
             <button type="submit" data-testid="check-submit" disabled=move || check.pending().get()>"Check"</button>
-            {move || check.value().get().and_then(Result::ok).map(|c| view! {
-                <table class="answers" data-testid="check-result">
-                    <tbody>
-                        {c.answers.into_iter().map(|a| {
-                            let cap = a.capability.as_str();
-                            view! {
-                                <tr>
-                                    <th>{cap}</th>
-                                    <td data-testid=format!("check-{cap}")>
-                                        {if a.allowed {
-                                            view! { <span class="badge ok">"allowed"</span> }.into_any()
-                                        } else {
-                                            view! { <span class="badge bad">"denied"</span> }.into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+            {move || check.value().get().and_then(Result::ok).map(|c| view! { <AccessAnswers answers=c.answers /> })}
         </form>
+    }
+}
+
+/// OpenBao's answer per capability: allowed or denied.
+#[component]
+fn AccessAnswers(answers: Vec<AccessAnswer>) -> impl IntoView {
+    view! {
+        <table class="answers" data-testid="check-result">
+            <tbody>
+                {answers.into_iter().map(|a| {
+                    let cap = a.capability.as_str();
+                    view! {
+                        <tr>
+                            <th>{cap}</th>
+                            <td data-testid=format!("check-{cap}")>
+                                {if a.allowed {
+                                    view! { <span class="badge ok">"allowed"</span> }.into_any()
+                                } else {
+                                    view! { <span class="badge bad">"denied"</span> }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -154,27 +163,25 @@ fn SecretIds(name: String) -> impl IntoView {
         LocalResource::new(move || api::secret_ids(name.clone()))
     };
     let ttl = RwSignal::new("24h".to_owned());
-    let issue = {
-        let name = name.clone();
-        Action::new_local(move |ttl: &String| api::issue_secret_id(name.clone(), ttl.clone()))
-    };
-    let revoke = {
-        let name = name.clone();
-        Action::new_local(move |accessor: &String| {
-            api::revoke_secret_id(name.clone(), accessor.clone())
-        })
-    };
     // Shown once: the issued pair lives in this signal until the user dismisses it.
     let issued = RwSignal::new(None::<IssuedSecretId>);
-    Effect::new(move |_| {
-        if let Some(Ok(i)) = issue.value().get() {
-            issued.set(Some(i));
+    let issue = {
+        let name = name.clone();
+        Action::new_local(move |ttl: &String| {
+            let call = api::issue_secret_id(name.clone(), ttl.clone());
+            async move {
+                issued.set(Some(call.await?));
+                list.refetch();
+                Ok::<(), ApiError>(())
+            }
+        })
+    };
+    let revoke = Action::new_local(move |accessor: &String| {
+        let call = api::revoke_secret_id(name.clone(), accessor.clone());
+        async move {
+            call.await?;
             list.refetch();
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = revoke.value().get() {
-            list.refetch();
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || {
@@ -198,51 +205,66 @@ fn SecretIds(name: String) -> impl IntoView {
                 <button type="submit" data-testid="secret-id-issue" disabled=move || issue.pending().get()>"Issue secret-id"</button>
             </form>
             <ErrorBox error=error />
-            {move || issued.get().map(|i| view! {
-                <div class="issued" data-testid="secret-id-issued" role="status">
-                    <p><strong>"Copy these now: the secret-id is not shown again."</strong></p>
-                    <dl class="facts">
-                        <dt>"role_id"</dt>
-                        <dd><code data-testid="issued-role-id">{i.role_id.clone()}</code> " " <CopyButton text=i.role_id.clone() testid="copy-role-id" /></dd>
-                        <dt>"secret_id"</dt>
-                        <dd><code data-testid="issued-secret-id">{i.secret_id.clone()}</code> " " <CopyButton text=i.secret_id.clone() testid="copy-secret-id" /></dd>
-                        <dt>"expires"</dt>
-                        <dd data-testid="issued-expires">{i.expires_at.clone().unwrap_or_else(|| "never".into())}</dd>
-                    </dl>
-                    <button type="button" data-testid="secret-id-dismiss" on:click=move |_| issued.set(None)>"Done"</button>
-                </div>
-            })}
-            {move || list.get().and_then(Result::ok).map(|ids| {
-                if ids.is_empty() {
-                    return view! { <p class="muted" data-testid="secret-ids-empty">"No secret-ids."</p> }.into_any();
-                }
-                view! {
-                    <div class="table-wrap">
-                        <table data-testid="secret-ids-table">
-                            <thead><tr><th>"Accessor"</th><th>"Created"</th><th>"Expires"</th><th>"Last updated"</th><th></th></tr></thead>
-                            <tbody>
-                                {ids.into_iter().map(|s| {
-                                    let accessor = s.accessor.clone();
-                                    view! {
-                                        <tr data-testid="secret-id-row">
-                                            <td><code>{s.accessor.clone()}</code></td>
-                                            <td>{s.created_at.unwrap_or_default()}</td>
-                                            <td>{s.expires_at.unwrap_or_else(|| "never".into())}</td>
-                                            <td>{s.last_updated_at.unwrap_or_default()}</td>
-                                            <td>
-                                                <button type="button" data-testid=format!("secret-id-revoke-{}", s.accessor)
-                                                    on:click=move |_| { revoke.dispatch(accessor.clone()); }>"Revoke"</button>
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any()
-            })}
+            {move || issued.get().map(|i| view! { <IssuedPair issued=i dismiss=Callback::new(move |()| issued.set(None)) /> })}
+            {move || list.get().and_then(Result::ok).map(|ids| view! { <SecretIdTable ids=ids revoke=revoke /> })}
         </section>
     }
+}
+
+/// A secret-id just issued, with its role_id: shown until dismissed, never again.
+#[component]
+fn IssuedPair(issued: IssuedSecretId, dismiss: Callback<()>) -> impl IntoView {
+    let i = issued;
+    view! {
+        <div class="issued" data-testid="secret-id-issued" role="status">
+            <p><strong>"Copy these now: the secret-id is not shown again."</strong></p>
+            <dl class="facts">
+                <dt>"role_id"</dt>
+                <dd><code data-testid="issued-role-id">{i.role_id.clone()}</code> " " <CopyButton text=i.role_id.clone() testid="copy-role-id" /></dd>
+                <dt>"secret_id"</dt>
+                <dd><code data-testid="issued-secret-id">{i.secret_id.clone()}</code> " " <CopyButton text=i.secret_id.clone() testid="copy-secret-id" /></dd>
+                <dt>"expires"</dt>
+                <dd data-testid="issued-expires">{i.expires_at.clone().unwrap_or_else(|| "never".into())}</dd>
+            </dl>
+            <button type="button" data-testid="secret-id-dismiss" on:click=move |_| dismiss.run(())>"Done"</button>
+        </div>
+    }
+}
+
+/// The role's secret-ids (accessors only), each with its revoke button.
+#[component]
+fn SecretIdTable(
+    ids: Vec<SecretIdInfo>,
+    revoke: Action<String, Result<(), ApiError>>,
+) -> impl IntoView {
+    if ids.is_empty() {
+        return view! { <p class="muted" data-testid="secret-ids-empty">"No secret-ids."</p> }
+            .into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table data-testid="secret-ids-table">
+                <thead><tr><th>"Accessor"</th><th>"Created"</th><th>"Expires"</th><th>"Last updated"</th><th></th></tr></thead>
+                <tbody>
+                    {ids.into_iter().map(|s| {
+                        let accessor = s.accessor.clone();
+                        view! {
+                            <tr data-testid="secret-id-row">
+                                <td><code>{s.accessor.clone()}</code></td>
+                                <td>{s.created_at.unwrap_or_default()}</td>
+                                <td>{s.expires_at.unwrap_or_else(|| "never".into())}</td>
+                                <td>{s.last_updated_at.unwrap_or_default()}</td>
+                                <td>
+                                    <button type="button" data-testid=format!("secret-id-revoke-{}", s.accessor)
+                                        on:click=move |_| { revoke.dispatch(accessor.clone()); }>"Revoke"</button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }.into_any()
 }
 
 #[component]
@@ -251,13 +273,15 @@ fn DeleteRole(name: String, #[prop(into)] on_deleted: Callback<()>) -> impl Into
     let typed = RwSignal::new(String::new());
     let del = {
         let name = name.clone();
-        Action::new_local(move |_: &()| api::delete_role(name.clone()))
+        Action::new_local(move |_: &()| {
+            let call = api::delete_role(name.clone());
+            async move {
+                call.await?;
+                on_deleted.try_run(());
+                Ok::<(), ApiError>(())
+            }
+        })
     };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = del.value().get() {
-            on_deleted.run(());
-        }
-    });
     let error = Signal::derive(move || del.value().get().and_then(Result::err));
     let matches = {
         let name = name.clone();

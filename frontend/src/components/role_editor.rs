@@ -202,10 +202,11 @@ pub fn RoleEditor(
         Box::pin(async move { api::preview_policy(role.clone()).await.map(|p| (role, p)) })
             as api::Call<(Role, crypter_api::PolicyPreview)>
     });
-    let save = Action::new_local(move |role: &Role| api::save_role(role.clone(), existing));
-    Effect::new(move |_| {
-        if let Some(Ok(role)) = save.value().get() {
-            on_saved.run(role.name.to_string());
+    let save = Action::new_local(move |role: &Role| {
+        let call = api::save_role(role.clone(), existing);
+        async move {
+            on_saved.try_run(call.await?.name.to_string());
+            Ok::<(), ApiError>(())
         }
     });
     // The diff shown is for exactly this form: any edit hides the save button again.

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::error_box::ErrorBox;
-use crypter_api::{NewUser, RoleName, User, UserRoles, Username};
+use crypter_api::{ApiError, NewUser, RoleName, User, UserRoles, Username};
 use leptos::prelude::*;
 
 fn parse_roles(text: &str) -> Result<Vec<RoleName>, String> {
@@ -21,12 +21,14 @@ pub fn UsersPanel() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let roles = RwSignal::new(String::new());
     let invalid = RwSignal::new(None::<String>);
-    let create = Action::new_local(|u: &NewUser| api::create_user(u.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+    let create = Action::new_local(move |u: &NewUser| {
+        let call = api::create_user(u.clone());
+        async move {
+            call.await?;
             name.set(String::new());
             roles.set(String::new());
             users.refetch();
+            Ok::<(), ApiError>(())
         }
     });
     let error = Signal::derive(move || {
@@ -104,24 +106,29 @@ fn UserRow(user: User, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
     let save = {
         let name = name.clone();
         Action::new_local(move |roles: &Vec<RoleName>| {
-            api::set_user_roles(
-                name.clone(),
-                UserRoles {
-                    roles: roles.clone(),
-                },
-            )
+            let roles = UserRoles {
+                roles: roles.clone(),
+            };
+            let call = api::set_user_roles(name.clone(), roles);
+            async move {
+                call.await?;
+                on_change.try_run(());
+                Ok::<(), ApiError>(())
+            }
         })
     };
     let del = {
         let name = name.clone();
-        Action::new_local(move |_: &()| api::delete_user(name.clone()))
+        Action::new_local(move |_: &()| {
+            let call = api::delete_user(name.clone());
+            async move {
+                call.await?;
+                on_change.try_run(());
+                Ok::<(), ApiError>(())
+            }
+        })
     };
     let confirming = RwSignal::new(false);
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) || matches!(del.value().get(), Some(Ok(()))) {
-            on_change.run(());
-        }
-    });
     let error = Signal::derive(move || {
         save.value()
             .get()
