@@ -21,6 +21,7 @@ LAYERS = [
     ("foundation: no imports of their own", ["clock", "private_file", "request_id", "telemetry"]),
     ("the OpenBao client: knows no AppError and no product type", ["bao"]),
     ("errors: AppError, converted from the client's errors here", ["error"]),
+    ("the server's settings, each module's own among them", ["config"]),
     ("Crypter's own records and jobs", ["records", "jobs"]),
     ("sessions", ["session"]),
     (
@@ -43,9 +44,6 @@ LAYERS = [
             "search",
             "changesets",
             "restore_points",
-            # The server's settings hold product modules' settings (jobs' timing, sessions'
-            # lifetimes, restore points' schedule); runbooks read them.
-            "config",
             "notifications",
             "approvals",
             "runbooks",

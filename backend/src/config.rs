@@ -2,8 +2,6 @@
 //! `CRYPTER_`-prefixed environment variables; tests build them directly.
 
 pub use crate::error::BODY_LIMIT;
-use crate::jobs::JobTiming;
-use crate::session::Lifetimes;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,7 +35,7 @@ pub struct Settings {
     /// unseals a snapshot drill's copy.
     pub embedded_data_dir: Option<PathBuf>,
     /// Named restore points of every environment on a schedule (`None`: by hand only).
-    pub restore_points: Option<crate::restore_points::schedule::Schedule>,
+    pub restore_points: Option<Schedule>,
     /// How often an instance sweeps credentials' `expires` dates for reminders.
     pub reminders_every: Duration,
 }
@@ -61,4 +59,46 @@ impl Default for Settings {
             reminders_every: Duration::from_secs(600),
         }
     }
+}
+
+/// How often jobs write their heartbeat, when a silent one is interrupted, and how long
+/// ended jobs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTiming {
+    pub heartbeat: Duration,
+    pub stale_after: Duration,
+    pub retention: Duration,
+}
+
+impl Default for JobTiming {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(10),
+            stale_after: Duration::from_secs(60),
+            retention: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// The idle timeout and absolute lifetime every session gets, whatever its token's TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+/// Named restore points on a schedule (`restore_points::schedule`): how often, and how many scheduled restore points each environment keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub every: Duration,
+    pub keep: usize,
 }

@@ -10,6 +10,8 @@ mod sweep;
 pub use handle::JobHandle;
 pub use record::{new_id, valid_id, JobRecord};
 
+pub use crate::config::JobTiming;
+
 use crate::clock::{unix, Clock};
 use crate::error::AppError;
 use crate::records::Records;
@@ -30,25 +32,6 @@ pub fn host() -> String {
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into());
     format!("{name} pid {}", std::process::id())
-}
-
-/// How often jobs write their heartbeat, when a silent one is interrupted, and how long
-/// ended jobs are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JobTiming {
-    pub heartbeat: Duration,
-    pub stale_after: Duration,
-    pub retention: Duration,
-}
-
-impl Default for JobTiming {
-    fn default() -> Self {
-        Self {
-            heartbeat: Duration::from_secs(10),
-            stale_after: Duration::from_secs(60),
-            retention: Duration::from_secs(7 * 24 * 3600),
-        }
-    }
 }
 
 /// This instance's jobs, and the way to everyone's. Cheap to clone.

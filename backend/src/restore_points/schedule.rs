@@ -5,19 +5,14 @@
 //! the same name for the same period: the last write wins, nothing is doubled. The oldest
 //! `auto-` restore points beyond `--restore-points-keep` are removed.
 
+pub use crate::config::Schedule;
+
 use crate::bao::Bao;
 use crate::changesets::restore;
 use crate::error::AppError;
 use crate::records::Records;
 use crypter_api::EnvName;
 use std::time::Duration;
-
-/// How often, and how many scheduled restore points each environment keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    pub every: Duration,
-    pub keep: usize,
-}
 
 /// The period that `unix` falls in: its start (seconds) and its restore point's name.
 pub fn period(unix: u64, every: Duration) -> (u64, String) {

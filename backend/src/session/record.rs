@@ -1,9 +1,10 @@
 //! A session's record in OpenBao, and when a session ends. Every time here is the server's:
 //! nothing in the cookie says when a session ends.
 
+pub use crate::config::Lifetimes;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 /// The record at `crypter/data/sessions/<hash>`. The token is sealed (transit ciphertext,
 /// bound to the record's key); times are Unix seconds.
@@ -38,22 +39,7 @@ pub fn hash(session_id: &str) -> String {
     hex::encode(Sha256::digest(session_id.as_bytes()))
 }
 
-/// The idle timeout and absolute lifetime every session gets, whatever its token's TTL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lifetimes {
-    pub idle: Duration,
-    pub absolute: Duration,
-}
-
-impl Default for Lifetimes {
-    fn default() -> Self {
-        Self {
-            idle: Duration::from_secs(30 * 60),
-            absolute: Duration::from_secs(12 * 60 * 60),
-        }
-    }
-}
-
+/// How sessions read their lifetimes (the settings themselves are `config`'s).
 impl Lifetimes {
     /// When the session ends at the latest: its absolute lifetime, or its token's expiry.
     pub fn hard_end(&self, r: &SessionRecord) -> u64 {
@@ -71,6 +57,7 @@ impl Lifetimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn record(created_at: u64, token_expires_at: Option<u64>) -> SessionRecord {
         SessionRecord {
