@@ -1,3 +1,4 @@
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// The body of every error response: `{"error": {"code": "…", "message": "…"}}`.
@@ -12,9 +13,7 @@ pub struct ErrorBody {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
-    /// One of [`crate::ErrorCode`], as its string.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::ErrorCode))]
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// Structured detail for some errors (e.g. the diffs of a refused thaw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,9 +26,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             details: None,
             request_id: None,
@@ -55,5 +54,24 @@ impl std::error::Error for ApiError {}
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_is_read_as_an_error_code() {
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"error":{"code":"stale_version","message":"reload","request_id":"r1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.error.code, ErrorCode::StaleVersion);
+        let again = serde_json::to_value(&body).unwrap();
+        assert_eq!(again["error"]["code"], "stale_version");
+        let newer: ErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"made_up_later","message":"m"}}"#).unwrap();
+        assert_eq!(newer.error.code, ErrorCode::Unknown);
     }
 }

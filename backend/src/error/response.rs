@@ -91,7 +91,7 @@ impl IntoResponse for AppError {
             status,
             Json(ErrorBody {
                 error: ApiError {
-                    code: code.as_str().to_owned(),
+                    code,
                     message,
                     details,
                     request_id,

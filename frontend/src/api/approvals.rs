@@ -53,13 +53,17 @@ pub enum RuleSaved {
 }
 
 pub async fn set_rule(env: String, set: ApprovalRuleSet) -> Result<RuleSaved, ApiError> {
-    let body = serde_json::to_string(&set).map_err(|e| ApiError::new("encode", e.to_string()))?;
+    let body = serde_json::to_string(&set)
+        .map_err(|e| ApiError::new(crypter_api::ErrorCode::Encode, e.to_string()))?;
     let path = format!("/environments/{env}/approvals");
     let text = send(Method::PUT, &path, Some(body))
         .await?
         .ok_or_else(empty_response)?;
     let decode = |e: serde_json::Error| {
-        ApiError::new("decode", format!("unexpected answer from Crypter: {e}"))
+        ApiError::new(
+            crypter_api::ErrorCode::Decode,
+            format!("unexpected answer from Crypter: {e}"),
+        )
     };
     match serde_json::from_str::<RequestOpened>(&text) {
         Ok(opened) => Ok(RuleSaved::Requested(Box::new(opened.request))),

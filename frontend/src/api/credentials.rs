@@ -89,7 +89,12 @@ pub async fn put_credential(
     }
     serde_json::from_str(&text)
         .map(Saved::Written)
-        .map_err(|e| ApiError::new("decode", format!("unexpected answer from Crypter: {e}")))
+        .map_err(|e| {
+            ApiError::new(
+                crypter_api::ErrorCode::Decode,
+                format!("unexpected answer from Crypter: {e}"),
+            )
+        })
 }
 
 /// Whether `env` has an approval rule (a save there becomes a request). Read in the raw

@@ -10,8 +10,12 @@ pub async fn freeze_state() -> Result<FreezeState, ApiError> {
 }
 
 pub async fn freeze(level: String, reason: String) -> Result<FreezeState, ApiError> {
-    let level = FreezeTarget::parse(&level)
-        .ok_or_else(|| ApiError::new("invalid_level", "pick `provisioning` or `full`"))?;
+    let level = FreezeTarget::parse(&level).ok_or_else(|| {
+        ApiError::new(
+            crypter_api::ErrorCode::InvalidLevel,
+            "pick `provisioning` or `full`",
+        )
+    })?;
     request(
         Method::PUT,
         "/freeze",

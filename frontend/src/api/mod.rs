@@ -44,7 +44,7 @@ pub use runbooks::*;
 pub use session::{health, login, logout, whoami};
 pub use sso::*;
 
-use crypter_api::{ApiError, ErrorBody, CSRF_HEADER};
+use crypter_api::{ApiError, ErrorBody, ErrorCode, CSRF_HEADER};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -62,7 +62,7 @@ pub fn set_csrf(token: &str) {
 
 fn network_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
-        "network",
+        ErrorCode::Network,
         format!("Crypter cannot be reached ({e}); check your connection and retry"),
     )
 }
@@ -102,7 +102,7 @@ async fn send(
     Err(match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => body.error,
         Err(_) => ApiError::new(
-            format!("http_{status}"),
+            ErrorCode::UnexpectedStatus,
             format!("Crypter answered {status} {}", resp.status_text()),
         ),
     })
@@ -138,10 +138,13 @@ fn sent_for_approval(text: &str) -> Option<&str> {
 fn sent_or_undecoded(text: &str, e: &dyn std::fmt::Display) -> ApiError {
     match sent_for_approval(text) {
         Some(id) => ApiError::new(
-            "sent_for_approval",
+            ErrorCode::SentForApproval,
             format!("Sent for approval: request {id} waits on the Approvals page (/requests/{id})"),
         ),
-        None => ApiError::new("decode", format!("unexpected answer from Crypter: {e}")),
+        None => ApiError::new(
+            ErrorCode::Decode,
+            format!("unexpected answer from Crypter: {e}"),
+        ),
     }
 }
 
@@ -179,13 +182,13 @@ mod tests {
     fn a_change_sent_for_approval_says_so_with_its_request() {
         let opened = r#"{"request":{"id":"0123456789abcdef","environment":"production"}}"#;
         let e = sent_or_undecoded(opened, &"missing field");
-        assert_eq!(e.code, "sent_for_approval");
+        assert_eq!(e.code, ErrorCode::SentForApproval);
         assert!(
             e.message.contains("/requests/0123456789abcdef"),
             "{}",
             e.message
         );
         let other = sent_or_undecoded(r#"{"version":2}"#, &"missing field");
-        assert_eq!(other.code, "decode");
+        assert_eq!(other.code, ErrorCode::Decode);
     }
 }

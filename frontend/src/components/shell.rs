@@ -29,7 +29,7 @@ pub fn Shell() -> impl IntoView {
             async move {
                 match api::whoami().await {
                     Ok(info) => auth.session.set(Some(info)),
-                    Err(e) if e.code == "unauthenticated" => {
+                    Err(e) if e.code == crypter_api::ErrorCode::Unauthenticated => {
                         auth.session.set(None);
                         to_login_page(here, &location.pathname.get_untracked(), &navigate);
                     }

@@ -37,7 +37,9 @@ pub fn ThawPanel() -> impl IntoView {
     // A damaged or missing snapshot: the versions OpenBao keeps, and which are good.
     let damaged = move || -> Option<(Vec<SnapshotVersion>, Option<u64>)> {
         let e = result.get().and_then(Result::err)?;
-        let d = e.details.filter(|_| e.code == "snapshot_damaged")?;
+        let d = e
+            .details
+            .filter(|_| e.code == crypter_api::ErrorCode::SnapshotDamaged)?;
         let versions = serde_json::from_value(d.get("versions")?.clone()).ok()?;
         Some((
             versions,

@@ -85,6 +85,29 @@ fn EnvTable(
     }
 }
 
+/// What the environment form edits, starting from the environment edited (if any).
+#[derive(Clone, Copy)]
+struct EnvFields {
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    color: RwSignal<String>,
+    protected: RwSignal<bool>,
+}
+
+impl EnvFields {
+    fn new(existing: Option<&Environment>) -> Self {
+        let text = |f: fn(&Environment) -> String| existing.map(f).unwrap_or_default();
+        Self {
+            name: RwSignal::new(text(|e| e.name.to_string())),
+            description: RwSignal::new(text(|e| e.description.clone())),
+            color: RwSignal::new(
+                existing.map_or_else(|| "#2f80ed".to_owned(), |e| e.color.clone()),
+            ),
+            protected: RwSignal::new(existing.is_some_and(|e| e.protected)),
+        }
+    }
+}
+
 /// Create an environment, or edit one's description, colour and protection.
 #[component]
 fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoView {
@@ -93,24 +116,13 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         || "New environment".to_owned(),
         |e| format!("Edit {}", e.name),
     );
-    let name = RwSignal::new(
-        existing
-            .as_ref()
-            .map(|e| e.name.to_string())
-            .unwrap_or_default(),
-    );
-    let description = RwSignal::new(
-        existing
-            .as_ref()
-            .map(|e| e.description.clone())
-            .unwrap_or_default(),
-    );
-    let color = RwSignal::new(
-        existing
-            .as_ref()
-            .map_or_else(|| "#2f80ed".to_owned(), |e| e.color.clone()),
-    );
-    let protected = RwSignal::new(existing.as_ref().is_some_and(|e| e.protected));
+    let fields = EnvFields::new(existing.as_ref());
+    let EnvFields {
+        name,
+        description,
+        color,
+        protected,
+    } = fields;
     let save = Action::new_local(move |_: &()| {
         let (n, d, c, p) = (
             name.get_untracked(),
@@ -121,8 +133,9 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         async move {
             if is_new {
                 // Checked here too, so the rule's message shows before any request.
-                let name = EnvName::parse(n.trim())
-                    .map_err(|e| ApiError::new("invalid_environment", e.message))?;
+                let name = EnvName::parse(n.trim()).map_err(|e| {
+                    ApiError::new(crypter_api::ErrorCode::InvalidEnvironment, e.message)
+                })?;
                 api::create_environment(EnvironmentCreate {
                     name,
                     description: d,
@@ -156,18 +169,7 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
             aria-labelledby=if is_new { "env-create-title" } else { "env-edit-title" }
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
             <h2 id=if is_new { "env-create-title" } else { "env-edit-title" }>{title}</h2>
-            {is_new.then(|| view! {
-                <label for="env-name">"Name"</label>
-                <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=name />
-            })}
-            <label for="env-description">"Description"</label>
-            <input id="env-description" data-testid="env-description" bind:value=description />
-            <label for="env-color">"Colour"</label>
-            <input id="env-color" data-testid="env-color" type="color" bind:value=color />
-            <label for="env-protected" class="check">
-                <input id="env-protected" data-testid="env-protected" type="checkbox" bind:checked=protected />
-                " Protected (destructive actions need the name typed)"
-            </label>
+            <EnvInputs fields is_new />
             <ErrorBox error=error />
             <div class="row">
                 <button type="submit" class="primary" data-testid="env-save" disabled=move || save.pending().get()>
@@ -176,5 +178,24 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
                 {(!is_new).then(|| view! { <button type="button" data-testid="env-cancel" on:click=move |_| on_done.run(())>"Cancel"</button> })}
             </div>
         </form>
+    }
+}
+
+/// The form's inputs: the name only for a new environment.
+#[component]
+fn EnvInputs(fields: EnvFields, is_new: bool) -> impl IntoView {
+    view! {
+        {is_new.then(|| view! {
+            <label for="env-name">"Name"</label>
+            <input id="env-name" data-testid="env-name" required placeholder="qa" bind:value=fields.name />
+        })}
+        <label for="env-description">"Description"</label>
+        <input id="env-description" data-testid="env-description" bind:value=fields.description />
+        <label for="env-color">"Colour"</label>
+        <input id="env-color" data-testid="env-color" type="color" bind:value=fields.color />
+        <label for="env-protected" class="check">
+            <input id="env-protected" data-testid="env-protected" type="checkbox" bind:checked=fields.protected />
+            " Protected (destructive actions need the name typed)"
+        </label>
     }
 }

@@ -103,7 +103,7 @@ fn Credentials(
 /// A username and password login, the username checked by the API's own rule.
 fn userpass(username: &str, password: String) -> Result<LoginRequest, ApiError> {
     let name = Username::parse(username.trim())
-        .map_err(|e| ApiError::new("invalid_username", e.message))?;
+        .map_err(|e| ApiError::new(crypter_api::ErrorCode::InvalidUsername, e.message))?;
     Ok(LoginRequest::Userpass {
         username: name,
         password,
