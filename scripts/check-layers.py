@@ -54,6 +54,9 @@ LAYERS = [
     ("the server and the command line", ["startup", "cli"]),
 ]
 
+# Stricter than the order: the OpenBao client imports nothing of the backend but the clock.
+ONLY = {"bao": {"clock"}}
+
 MAX_EFFECTS = 12
 MAX_COMPONENT_LINES = 82
 
@@ -154,6 +157,11 @@ def backend_problems():
             problems.append(
                 f"{where}: `{what}` runs up: {me} may import only modules below it in LAYERS; "
                 f"move the item down to the layer that owns it, or invert the call"
+            )
+    for me, m, where, what in found:
+        if me in ONLY and m not in ONLY[me]:
+            problems.append(
+                f"{where}: `{what}`: {me} may import only {sorted(ONLY[me])} of backend/src"
             )
     for comp in circles(mods, found):
         problems.append(f"a circle among backend/src's modules: {', '.join(comp)}")
