@@ -133,8 +133,9 @@ fn EnvForm(existing: Option<Environment>, on_done: Callback<()>) -> impl IntoVie
         async move {
             if is_new {
                 // Checked here too, so the rule's message shows before any request.
-                let name = EnvName::parse(n.trim())
-                    .map_err(|e| ApiError::new("invalid_environment", e.message))?;
+                let name = EnvName::parse(n.trim()).map_err(|e| {
+                    ApiError::new(crypter_api::ErrorCode::InvalidEnvironment, e.message)
+                })?;
                 api::create_environment(EnvironmentCreate {
                     name,
                     description: d,
