@@ -7,6 +7,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 fn main() {
+    remember_sso_error();
     crypter_frontend::start("core", || {
         view! {
             <Router>

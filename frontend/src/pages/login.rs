@@ -5,6 +5,10 @@ use crypter_api::{ApiError, LoginRequest, Username};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+mod sso;
+pub use sso::remember_sso_error;
+use sso::SsoLogin;
+
 /// Log in with a username and password, or with an OpenBao token.
 #[component]
 pub fn Login() -> impl IntoView {
@@ -61,6 +65,7 @@ pub fn Login() -> impl IntoView {
             <form class="card login" data-testid="login-form" aria-label="Log in" on:submit=submit>
                 <h1>"Crypter"</h1>
                 <p class="muted">"Log in with your OpenBao identity."</p>
+                <SsoLogin />
                 <MethodTabs use_token=use_token />
                 <Credentials use_token username password token />
                 <ErrorBox error=error />
