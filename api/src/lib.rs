@@ -86,7 +86,7 @@ pub use search::{SearchHit, SearchResults};
 pub use session::{LoginRequest, SessionInfo};
 pub use sso::{
     AuthMethod, AuthMethodKind, AuthMethods, GroupDrift, GroupMapping, GroupMappingWrite,
-    GroupMappings, SsoSettings, SsoSettingsView, WhyAnswer, WhyLink, WhySource,
+    GroupMappings, SsoSettings, SsoSettingsView, WhyAnswer, WhyLink, WhyRequest, WhySource,
 };
 
 /// The header a mutating request must carry, holding the session's CSRF token.
@@ -116,6 +116,7 @@ mod request_bodies {
         refuses_unknown::<AuthSettings>("AuthSettings");
         refuses_unknown::<SsoSettings>("SsoSettings");
         refuses_unknown::<GroupMappingWrite>("GroupMappingWrite");
+        refuses_unknown::<WhyRequest>("WhyRequest");
         refuses_unknown::<ApplyRequest>("ApplyRequest");
         refuses_unknown::<ChangesetUpload>("ChangesetUpload");
         refuses_unknown::<CredentialWrite>("CredentialWrite");

@@ -64,7 +64,10 @@ impl std::fmt::Debug for SsoSettings {
             .field("label", &self.label)
             .field("discovery_url", &self.discovery_url)
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("redirect_uris", &self.redirect_uris)
             .finish()
     }
@@ -169,7 +172,22 @@ pub struct WhyLink {
     pub capabilities: Option<Vec<String>>,
 }
 
-/// `GET /api/v1/access/why?env=…&path=…[&user=…&method=…]`.
+/// `POST /api/v1/access/why`: about oneself, or (admins) about someone else by name and
+/// login method (`userpass` or `oidc`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WhyRequest {
+    pub env: String,
+    /// A credential path in that environment.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// The answer to [`WhyRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhyAnswer {

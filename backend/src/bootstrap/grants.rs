@@ -329,6 +329,25 @@ pub const KINDS: &[Kind] = &[
         ],
     },
     Kind {
+        why: "Single sign-on: the OIDC auth method (auth/oidc), its login role, the external \
+              groups Crypter keeps for provider groups (crypter-sso-*) with their aliases, and \
+              the identity reads behind \"why can I do this?\". Operators hold the same rules, \
+              so a freeze that strips the admins' keeps theirs.",
+        grants: &[
+            ("sys/auth/oidc", CRUD_SUDO, CRUD_SUDO, NO, NO),
+            ("sys/auth/oidc/tune", CRUD_SUDO, CRUD_SUDO, NO, NO),
+            ("auth/oidc/config", CRU, CRU, NO, NO),
+            ("auth/oidc/role", LIST, LIST, NO, NO),
+            ("auth/oidc/role/+", CRUD, CRUD, NO, NO),
+            ("identity/group/name", LIST, LIST, NO, NO),
+            ("identity/group/name/crypter-sso-*", CRUD, CRUD, NO, NO),
+            ("identity/group-alias", CREATE_UPDATE, CREATE_UPDATE, NO, NO),
+            ("identity/group-alias/id/*", CRUD, CRUD, NO, NO),
+            ("identity/group/id/*", READ, READ, NO, NO),
+            ("identity/entity/id/*", READ, READ, NO, NO),
+        ],
+    },
+    Kind {
         why: "The cluster page.",
         grants: &[
             ("sys/storage/raft/configuration",   READ,     READ,     NO,        NO),

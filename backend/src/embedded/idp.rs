@@ -52,7 +52,12 @@ impl LocalIdp {
         let mut cmd = Command::new(std::env::var("CRYPTER_NODE").unwrap_or_else(|_| "node".into()));
         cmd.arg(&script)
             .args(["--port", "0", "--client-id", "crypter"])
-            .args(["--client-secret", &client_secret, "--admin-token", &admin_token]);
+            .args([
+                "--client-secret",
+                &client_secret,
+                "--admin-token",
+                &admin_token,
+            ]);
         for r in redirect_uris {
             cmd.args(["--redirect", r]);
         }
@@ -62,7 +67,12 @@ impl LocalIdp {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting the local identity provider ({})", script.display()))?;
+            .with_context(|| {
+                format!(
+                    "starting the local identity provider ({})",
+                    script.display()
+                )
+            })?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();
         let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
@@ -90,8 +100,11 @@ impl LocalIdp {
 
     /// Change a person's groups at the provider (as a directory admin would).
     pub async fn set_groups(&self, user: &str, groups: &[&str]) -> anyhow::Result<()> {
-        self.admin(&format!("admin/users/{user}/groups"), json!({ "groups": groups }))
-            .await
+        self.admin(
+            &format!("admin/users/{user}/groups"),
+            json!({ "groups": groups }),
+        )
+        .await
     }
 
     /// Make the next ID tokens expired or addressed to another client (or normal again).
@@ -143,8 +156,7 @@ fn script() -> anyhow::Result<PathBuf> {
             candidates.push(root.join("tools/idp.mjs"));
         }
     }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| anyhow!("tools/idp.mjs not found: run from the repository, or set CRYPTER_IDP_SCRIPT"))
+    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
+        anyhow!("tools/idp.mjs not found: run from the repository, or set CRYPTER_IDP_SCRIPT")
+    })
 }

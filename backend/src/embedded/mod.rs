@@ -2,8 +2,8 @@
 //! persistent single-node Raft store behind `crypter serve` with no `--bao-addr`.
 
 pub mod audit;
-pub mod idp;
 mod cluster;
+pub mod idp;
 mod managed;
 mod process;
 

@@ -197,6 +197,30 @@ fn provisioning_probes(name: &str) -> Vec<WriteProbe> {
             json!({"key": format!("{name}-missing")}),
             Some(format!("identity/oidc/role/{name}")),
         ),
+        // Single sign-on: who a provider group makes someone, and where logins return.
+        probe(
+            "create external group",
+            Method::POST,
+            format!("identity/group/name/{name}"),
+            json!({"type": "external"}),
+            Some(format!("identity/group/name/{name}")),
+        ),
+        probe(
+            "alias provider group",
+            Method::POST,
+            "identity/group-alias".into(),
+            json!({"name": name, "mount_accessor": format!("{name}-missing"),
+                "canonical_id": format!("{name}-missing")}),
+            None,
+        ),
+        probe(
+            "configure SSO login role",
+            Method::POST,
+            format!("auth/oidc/role/{name}"),
+            json!({"role_type": "oidc", "user_claim": "sub",
+                "allowed_redirect_uris": ["http://127.0.0.1/none"]}),
+            Some(format!("auth/oidc/role/{name}")),
+        ),
         probe(
             "configure MFA",
             Method::POST,
@@ -310,9 +334,9 @@ mod tests {
         let envs = vec!["staging".to_owned(), "production".to_owned()];
         let prov = write_probes(Level::Provisioning, &envs, &[], "abc");
         let full = write_probes(Level::Full, &envs, &[], "abc");
-        // 13 kinds, and 5 key writes per environment's transit mount.
-        assert_eq!(prov.len(), 13 + 5 * 2);
-        assert_eq!(full.len(), 13 + 5 * 2 + 4 * 2 + 2);
+        // 16 kinds, and 5 key writes per environment's transit mount.
+        assert_eq!(prov.len(), 16 + 5 * 2);
+        assert_eq!(full.len(), 16 + 5 * 2 + 4 * 2 + 2);
         let deep = write_probes(Level::Provisioning, &envs, &["team/approle".into()], "abc");
         assert!(deep
             .iter()

@@ -15,8 +15,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crypter_api::{
-    AuthMethods, CredentialPath, EnvName, ErrorCode, GroupMapping, GroupMappingWrite, GroupMappings,
-    SsoSettings, SsoSettingsView, WhyAnswer,
+    AuthMethods, CredentialPath, EnvName, ErrorCode, GroupMapping, GroupMappingWrite,
+    GroupMappings, SsoSettings, SsoSettingsView, WhyAnswer, WhyRequest,
 };
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -49,7 +49,10 @@ pub async fn start(
     let redirect_uri = format!("{}{CALLBACK_PATH}", origin(&headers, secure));
     let nonce = crate::session::random_token();
     match login::auth_url(&state.bao, &redirect_uri, &nonce).await {
-        Ok(url) => Ok(redirect(&url, Some(nonce_cookie(&nonce, NONCE_MAX_AGE_SECS, secure)))),
+        Ok(url) => Ok(redirect(
+            &url,
+            Some(nonce_cookie(&nonce, NONCE_MAX_AGE_SECS, secure)),
+        )),
         Err(refusal) => Ok(back_to_login(refusal, secure)),
     }
 }
@@ -167,42 +170,29 @@ pub async fn delete_group(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WhyParams {
-    env: String,
-    path: String,
-    /// Someone else (admins): their name, and their login method.
-    #[serde(default)]
-    user: Option<String>,
-    #[serde(default)]
-    method: Option<String>,
-}
-
 /// Why someone (oneself by default) can or cannot do something on a credential: provider
 /// group → OpenBao group → policy → grant → capability, each step answered by OpenBao.
-#[utoipa::path(get, path = "/api/v1/access/why", tag = "roles",
-    params(("env" = String, Query), ("path" = String, Query),
-        ("user" = Option<String>, Query), ("method" = Option<String>, Query, description = "userpass or oidc")),
+/// A POST: OpenBao answers about roles through short-lived probe tokens it mints.
+#[utoipa::path(post, path = "/api/v1/access/why", tag = "roles", request_body = WhyRequest,
     responses((status = 200, body = WhyAnswer), (status = 400, body = crypter_api::ErrorBody),
         (status = 403, description = "OpenBao does not let you read that person's identity", body = crypter_api::ErrorBody),
         (status = 404, body = crypter_api::ErrorBody)))]
 pub async fn explain(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,
-    Query(params): Query<WhyParams>,
+    ApiJson(req): ApiJson<WhyRequest>,
 ) -> Result<Json<WhyAnswer>, AppError> {
-    let env = EnvName::parse(&params.env)
+    let env = EnvName::parse(&req.env)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidEnvironment, e.to_string()))?;
-    let path = CredentialPath::parse(&params.path)
+    let path = CredentialPath::parse(&req.path)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidPath, e.to_string()))?;
-    let subject = match &params.user {
+    let subject = match &req.user {
         None => why::Subject::Myself {
             username: &session.username,
             entity_id: session.entity_id.as_deref(),
         },
         Some(name) => why::Subject::Person {
-            method: params.method.as_deref().unwrap_or("userpass"),
+            method: req.method.as_deref().unwrap_or("userpass"),
             name,
         },
     };

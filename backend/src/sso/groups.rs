@@ -105,14 +105,21 @@ pub async fn put(
 /// its members gives them none of its roles, and their current tokens lose them at once.
 pub async fn remove(bao: &Bao, token: &SecretString, group: &str) -> Result<(), AppError> {
     validate_group(group)?;
-    let recorded = bao.read(&format!("{RECORDS}/{group}"), token).await?.is_some();
+    let recorded = bao
+        .read(&format!("{RECORDS}/{group}"), token)
+        .await?
+        .is_some();
     let name = openbao_group(group);
     let in_openbao = read_group(bao, token, &name).await?.is_some();
     if !recorded && !in_openbao {
-        return Err(AppError::NotFound(ErrorCode::GroupMappingNotFound, format!("no mapping for the provider group {group}")));
+        return Err(AppError::NotFound(
+            ErrorCode::GroupMappingNotFound,
+            format!("no mapping for the provider group {group}"),
+        ));
     }
     if in_openbao {
-        bao.delete(&format!("identity/group/name/{name}"), token).await?;
+        bao.delete(&format!("identity/group/name/{name}"), token)
+            .await?;
     }
     bao.delete(
         &format!("crypter/metadata/settings/sso/groups/{group}"),
@@ -129,7 +136,10 @@ pub async fn get(bao: &Bao, token: &SecretString, group: &str) -> Result<GroupMa
     let name = openbao_group(group);
     let held = read_group(bao, token, &name).await?;
     if roles.is_none() && held.is_none() {
-        return Err(AppError::NotFound(ErrorCode::GroupMappingNotFound, format!("no mapping for the provider group {group}")));
+        return Err(AppError::NotFound(
+            ErrorCode::GroupMappingNotFound,
+            format!("no mapping for the provider group {group}"),
+        ));
     }
     let accessor = accessor(bao, token).await.ok();
     Ok(compare(group, roles, held.as_ref(), accessor.as_deref()))
@@ -170,7 +180,11 @@ async fn recorded_roles(
     Ok(data.map(|r| serde_json::from_value(r).unwrap_or_default()))
 }
 
-async fn read_group(bao: &Bao, token: &SecretString, name: &str) -> Result<Option<Value>, AppError> {
+async fn read_group(
+    bao: &Bao,
+    token: &SecretString,
+    name: &str,
+) -> Result<Option<Value>, AppError> {
     Ok(bao
         .read(&format!("identity/group/name/{name}"), token)
         .await?
@@ -207,7 +221,11 @@ fn compare(
 ) -> GroupMapping {
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut openbao_policies = strings(held.and_then(|h| h.get("policies")));
@@ -228,7 +246,9 @@ fn compare(
             let alias = h.get("alias");
             let alias_ok = alias.and_then(|a| a.get("name")).and_then(Value::as_str) == Some(group)
                 && (accessor.is_none()
-                    || alias.and_then(|a| a.get("mount_accessor")).and_then(Value::as_str)
+                    || alias
+                        .and_then(|a| a.get("mount_accessor"))
+                        .and_then(Value::as_str)
                         == accessor);
             if !alias_ok {
                 drift.push(GroupDrift::AliasMissing);
@@ -267,18 +287,35 @@ mod tests {
         let roles = Some(vec![role("pay")]);
         let held = json!({"type": "external", "policies": ["crypter-role-pay"],
             "alias": {"name": "payments-admins", "mount_accessor": "auth_oidc_1"}});
-        let same = compare("payments-admins", roles.clone(), Some(&held), Some("auth_oidc_1"));
+        let same = compare(
+            "payments-admins",
+            roles.clone(),
+            Some(&held),
+            Some("auth_oidc_1"),
+        );
         assert!(same.drift.is_empty(), "{:?}", same.drift);
         let wider = json!({"type": "internal", "policies": ["crypter-admin"], "alias": {}});
-        let d = compare("payments-admins", roles.clone(), Some(&wider), Some("auth_oidc_1"));
+        let d = compare(
+            "payments-admins",
+            roles.clone(),
+            Some(&wider),
+            Some("auth_oidc_1"),
+        );
         assert_eq!(
             d.drift,
-            [GroupDrift::NotExternal, GroupDrift::PoliciesDiffer, GroupDrift::AliasMissing]
+            [
+                GroupDrift::NotExternal,
+                GroupDrift::PoliciesDiffer,
+                GroupDrift::AliasMissing
+            ]
         );
         assert_eq!(
             compare("payments-admins", roles, None, None).drift,
             [GroupDrift::GroupMissing]
         );
-        assert_eq!(compare("x", None, Some(&held), None).drift, [GroupDrift::NotMapped]);
+        assert_eq!(
+            compare("x", None, Some(&held), None).drift,
+            [GroupDrift::NotMapped]
+        );
     }
 }

@@ -63,7 +63,9 @@ impl Refusal {
             }
             Self::Denied => "The identity provider did not sign you in.",
             Self::BadCallback => "The identity provider's answer was incomplete. Start again.",
-            Self::Rejected => "OpenBao refused this sign-in. Ask an admin to check the SSO settings.",
+            Self::Rejected => {
+                "OpenBao refused this sign-in. Ask an admin to check the SSO settings."
+            }
         }
     }
 
@@ -96,7 +98,11 @@ impl Refusal {
 /// The provider's authorization URL for a login that will come back to `redirect_uri`.
 /// OpenBao answers an empty URL when the provider does not answer or the redirect is not
 /// one the login role allows.
-pub async fn auth_url(bao: &Bao, redirect_uri: &str, client_nonce: &str) -> Result<String, Refusal> {
+pub async fn auth_url(
+    bao: &Bao,
+    redirect_uri: &str,
+    client_nonce: &str,
+) -> Result<String, Refusal> {
     let answer = bao
         .unauthenticated(
             Method::POST,
@@ -195,7 +201,11 @@ fn session_of(answer: &Value) -> Option<NewSession> {
     let strings = |k: &str| -> Vec<String> {
         auth.get(k)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut policies = strings("policies");
@@ -212,7 +222,10 @@ fn session_of(answer: &Value) -> Option<NewSession> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
-        token_ttl_secs: auth.get("lease_duration").and_then(Value::as_i64).unwrap_or(0),
+        token_ttl_secs: auth
+            .get("lease_duration")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
         keep_token: false,
     })
 }
@@ -224,17 +237,33 @@ mod tests {
     #[test]
     fn openbao_refusals_map_to_codes() {
         let cases = [
-            ("OpenBao login failed. Expired or missing OAuth state.", Refusal::StateInvalid),
+            (
+                "OpenBao login failed. Expired or missing OAuth state.",
+                Refusal::StateInvalid,
+            ),
             ("invalid client_nonce", Refusal::StateInvalid),
-            ("... oidc: token is expired (Token Expiry: …)", Refusal::TokenExpired),
-            ("invalid id_token audiences: invalid audience", Refusal::WrongAudience),
-            ("error validating claims: claim \"groups\" is missing", Refusal::Rejected),
+            (
+                "... oidc: token is expired (Token Expiry: …)",
+                Refusal::TokenExpired,
+            ),
+            (
+                "invalid id_token audiences: invalid audience",
+                Refusal::WrongAudience,
+            ),
+            (
+                "error validating claims: claim \"groups\" is missing",
+                Refusal::Rejected,
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(Refusal::of_callback(text), want, "{text}");
         }
         let codes: std::collections::BTreeSet<_> = Refusal::ALL.iter().map(|r| r.code()).collect();
-        assert_eq!(codes.len(), Refusal::ALL.len(), "each refusal has its own code");
+        assert_eq!(
+            codes.len(),
+            Refusal::ALL.len(),
+            "each refusal has its own code"
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub async fn methods(bao: &Bao) -> Result<Vec<AuthMethod>, AppError> {
         start: None,
         mount: None,
     };
-    let mut out = vec![plain(AuthMethodKind::Userpass), plain(AuthMethodKind::Token)];
+    let mut out = vec![
+        plain(AuthMethodKind::Userpass),
+        plain(AuthMethodKind::Token),
+    ];
     let listed = bao
         .unauthenticated(Method::GET, "sys/internal/ui/mounts", None)
         .await?
@@ -84,7 +87,11 @@ pub async fn read(bao: &Bao, token: &SecretString) -> Result<SsoSettingsView, Ap
     view.redirect_uris = role
         .get("allowed_redirect_uris")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(view)
 }
@@ -220,7 +227,10 @@ fn validate(s: &SsoSettings) -> Result<(), AppError> {
             "give the client id the provider registered for Crypter (no spaces)",
         ));
     }
-    if s.client_secret.as_deref().is_some_and(|c| c.trim().is_empty()) {
+    if s.client_secret
+        .as_deref()
+        .is_some_and(|c| c.trim().is_empty())
+    {
         return Err(AppError::bad_request(
             ErrorCode::InvalidClientSecret,
             "the client secret is empty; leave it out to keep the one OpenBao holds",
@@ -273,19 +283,37 @@ mod tests {
     #[test]
     fn settings_are_checked_field_by_field() {
         assert!(validate(&good()).is_ok());
-        assert_eq!(code_of(SsoSettings { label: " ".into(), ..good() }), ErrorCode::InvalidSsoLabel);
-        let url = SsoSettings { discovery_url: "ftp://x".into(), ..good() };
+        assert_eq!(
+            code_of(SsoSettings {
+                label: " ".into(),
+                ..good()
+            }),
+            ErrorCode::InvalidSsoLabel
+        );
+        let url = SsoSettings {
+            discovery_url: "ftp://x".into(),
+            ..good()
+        };
         assert_eq!(code_of(url), ErrorCode::InvalidDiscoveryUrl);
-        let id = SsoSettings { client_id: "a b".into(), ..good() };
+        let id = SsoSettings {
+            client_id: "a b".into(),
+            ..good()
+        };
         assert_eq!(code_of(id), ErrorCode::InvalidClientId);
-        let secret = SsoSettings { client_secret: Some(String::new()), ..good() };
+        let secret = SsoSettings {
+            client_secret: Some(String::new()),
+            ..good()
+        };
         assert_eq!(code_of(secret), ErrorCode::InvalidClientSecret);
         let elsewhere = SsoSettings {
             redirect_uris: vec!["https://evil.example.com/".into()],
             ..good()
         };
         assert_eq!(code_of(elsewhere), ErrorCode::InvalidRedirectUri);
-        let none = SsoSettings { redirect_uris: vec![], ..good() };
+        let none = SsoSettings {
+            redirect_uris: vec![],
+            ..good()
+        };
         assert_eq!(code_of(none), ErrorCode::InvalidRedirectUri);
     }
 }

@@ -36,6 +36,9 @@ pub async fn explain(
 ) -> Result<WhyAnswer, AppError> {
     let asked = format!("env/{env}/data/{path}");
     let myself = matches!(subject, Subject::Myself { .. });
+    // Oneself: the identity policies OpenBao gives one's token (lookup-self), for the
+    // groups one's own token may not read.
+    let mut identity_policies = Vec::new();
     let (user, entity_id, mut links) = match subject {
         Subject::Myself {
             username,
@@ -51,6 +54,7 @@ pub async fn explain(
                 .await?
                 .and_then(|v| v.get("data").cloned())
                 .unwrap_or_default();
+            identity_policies = strings(own.get("identity_policies"));
             let links = token_links(strings(own.get("policies")));
             (username.to_owned(), entity_id.map(str::to_owned), links)
         }
@@ -60,14 +64,31 @@ pub async fn explain(
         }
     };
     if let Some(id) = &entity_id {
-        links.extend(identity_links(bao, token, id).await?);
+        let (found, unreadable) = identity_links(bao, token, id).await?;
+        links.extend(found);
+        if !unreadable.is_empty() {
+            let source = WhySource::Group {
+                openbao_group: unreadable.join(", "),
+                provider_group: None,
+            };
+            let known: Vec<String> = links.iter().map(|l| l.policy.clone()).collect();
+            for policy in identity_policies.into_iter().filter(|p| !known.contains(p)) {
+                links.push(link(source.clone(), policy));
+            }
+        }
     }
     for link in &mut links {
         let Some(role) = link.role.clone() else {
             continue;
         };
+        // Minting the probe token is the admins' (the access check's token role): for
+        // anyone else the link keeps OpenBao's overall answer only.
         link.capabilities =
-            Some(probe_capabilities(bao, token, std::slice::from_ref(&role), &asked).await?);
+            match probe_capabilities(bao, token, std::slice::from_ref(&role), &asked).await {
+                Ok(caps) => Some(caps),
+                Err(AppError::Store(BaoError::Forbidden { .. })) => None,
+                Err(e) => return Err(e),
+            };
         link.grants = grants_on(bao, token, &role, env).await?;
     }
     let capabilities = if myself {
@@ -114,7 +135,12 @@ async fn person(
     let accessor = mounts
         .pointer(&format!("/{mount}~1/accessor"))
         .and_then(Value::as_str)
-        .ok_or_else(|| AppError::NotFound(ErrorCode::LoginMethodNotFound, format!("no {method} login method in OpenBao")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(
+                ErrorCode::LoginMethodNotFound,
+                format!("no {method} login method in OpenBao"),
+            )
+        })?;
     let found = bao
         .write(
             "identity/lookup/entity",
@@ -122,19 +148,28 @@ async fn person(
             &json!({ "alias_name": name, "alias_mount_accessor": accessor }),
         )
         .await?
-        .and_then(|v| v.pointer("/data/id").and_then(Value::as_str).map(str::to_owned));
+        .and_then(|v| {
+            v.pointer("/data/id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
     let mut links = Vec::new();
     if method == "userpass" {
         let user = bao
             .read(&format!("auth/userpass/users/{name}"), token)
             .await?
-            .ok_or_else(|| AppError::NotFound(ErrorCode::UserNotFound, format!("no user named {name}")))?;
+            .ok_or_else(|| {
+                AppError::NotFound(ErrorCode::UserNotFound, format!("no user named {name}"))
+            })?;
         links = token_links(strings(user.pointer("/data/token_policies")));
     } else if found.is_none() {
-        return Err(AppError::NotFound(ErrorCode::IdentityNotFound, format!(
+        return Err(AppError::NotFound(
+            ErrorCode::IdentityNotFound,
+            format!(
             "{name} has not signed in through single sign-on yet, so OpenBao knows no identity \
              for them"
-        )));
+        ),
+        ));
     }
     Ok((found, links))
 }
@@ -161,12 +196,12 @@ fn link(source: WhySource, policy: String) -> WhyLink {
 }
 
 /// The entity's own policies and each of its groups' (direct and inherited), with the
-/// provider group behind an external one.
+/// provider group behind an external one; and the ids of the groups `token` may not read.
 async fn identity_links(
     bao: &Bao,
     token: &SecretString,
     entity_id: &str,
-) -> Result<Vec<WhyLink>, AppError> {
+) -> Result<(Vec<WhyLink>, Vec<String>), AppError> {
     let entity = bao
         .read(&format!("identity/entity/id/{entity_id}"), token)
         .await?
@@ -180,12 +215,15 @@ async fn identity_links(
     groups.extend(strings(entity.get("inherited_group_ids")));
     groups.sort();
     groups.dedup();
+    let mut unreadable = Vec::new();
     for id in groups {
         let group = match bao.read(&format!("identity/group/id/{id}"), token).await {
             Ok(g) => g.and_then(|v| v.get("data").cloned()).unwrap_or_default(),
-            // One's own token may not read the group; OpenBao says so, and the link says
-            // which group without its name.
-            Err(BaoError::Forbidden { .. }) => json!({ "name": id }),
+            // One's own token may not read the group: it is named by its id.
+            Err(BaoError::Forbidden { .. }) => {
+                unreadable.push(id);
+                continue;
+            }
             Err(e) => return Err(e.into()),
         };
         let openbao_group = group
@@ -207,7 +245,7 @@ async fn identity_links(
             ));
         }
     }
-    Ok(links)
+    Ok((links, unreadable))
 }
 
 /// The role's grants that reach `env`, in words.
@@ -219,7 +257,10 @@ async fn grants_on(
 ) -> Result<Vec<String>, AppError> {
     let role = match crate::roles::get(bao, token, role).await {
         Ok(r) => r,
-        Err(AppError::NotFound(..)) => return Ok(Vec::new()),
+        // A role gone, or one the caller's token may not read: no grants to show.
+        Err(AppError::NotFound(..) | AppError::Store(BaoError::Forbidden { .. })) => {
+            return Ok(Vec::new())
+        }
         Err(e) => return Err(e),
     };
     Ok(role
@@ -262,7 +303,11 @@ async fn probe_capabilities(
             &json!({ "policies": policies, "ttl": "60s" }),
         )
         .await?
-        .and_then(|v| v.pointer("/auth/client_token").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|v| {
+            v.pointer("/auth/client_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token create returned no token")))?;
     let answer = bao
         .write(

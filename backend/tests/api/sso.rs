@@ -3,7 +3,8 @@
 //! page, the tokens OpenBao issues checked straight against OpenBao, the refusals, the
 //! group mappings and their drift, and "why can I do this?".
 
-use crate::helpers::{browser, spawn_app, Caller, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{browser, spawn_app, spawn_app_with, Caller, TestApp, ADMIN_PASSWORD};
+use crypter::config::Settings;
 use crypter::embedded::idp::{IdTokens, LocalIdp};
 use crypter::sso::local::{DEMO_GROUP, DEMO_ROLE};
 use crypter::sso::CALLBACK_PATH;
@@ -14,17 +15,18 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 /// A backend over a real bao, configured as `crypter dev --sso` does, with an environment
-/// `staging` holding `payments/db` and `other/db`.
+/// `staging` (bootstrap's) holding `payments/db` and `other/db`.
 async fn sso_app() -> (TestApp, LocalIdp) {
-    let app = spawn_app().await;
-    let idp = crypter::sso::local::start(&app.bao, &app.root, &[app.addr.clone()])
+    // A test walks many logins from one address: the login limit is not what it tests
+    // (`security::` does).
+    let app = spawn_app_with(Settings {
+        login_burst: 1000,
+        ..Settings::default()
+    })
+    .await;
+    let idp = crypter::sso::local::start(&app.bao, &app.root, std::slice::from_ref(&app.addr))
         .await
         .expect("local SSO");
-    let admin = Caller::admin(&app).await;
-    let r = app
-        .create_environment(&admin, json!({"name": "staging", "description": "s"}))
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     for path in ["payments/db", "other/db"] {
         crate::helpers::put_secret(&app, "staging", path).await;
     }
@@ -68,10 +70,19 @@ async fn through_provider(client: &Client, idp: &LocalIdp, auth_url: &str, user:
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(resp.status(), StatusCode::SEE_OTHER, "signed in at the provider");
+            assert_eq!(
+                resp.status(),
+                StatusCode::SEE_OTHER,
+                "signed in at the provider"
+            );
             next = location(&resp);
         } else {
-            assert!(resp.status().is_redirection(), "{}: {}", next, resp.status());
+            assert!(
+                resp.status().is_redirection(),
+                "{}: {}",
+                next,
+                resp.status()
+            );
             let to = location(&resp);
             next = if to.starts_with('/') {
                 format!("{}{to}", idp.issuer)
@@ -96,8 +107,14 @@ async fn to_callback(app: &TestApp, idp: &LocalIdp, user: &str) -> (Client, Stri
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let auth_url = location(&resp);
-    assert!(auth_url.starts_with(&idp.issuer), "to the provider: {auth_url}");
-    assert!(auth_url.contains("code_challenge_method=S256"), "PKCE: {auth_url}");
+    assert!(
+        auth_url.starts_with(&idp.issuer),
+        "to the provider: {auth_url}"
+    );
+    assert!(
+        auth_url.contains("code_challenge_method=S256"),
+        "PKCE: {auth_url}"
+    );
     let back = through_provider(&client, idp, &auth_url, user).await;
     (client, back)
 }
@@ -107,11 +124,10 @@ async fn land(client: &Client, app: &TestApp, callback: &str) -> Result<SessionI
     let resp = client.get(callback).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = location(&resp);
-    let session_set = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .any(|c| c.to_str().unwrap_or("").contains("crypter_session=") && !c.to_str().unwrap_or("").contains("Max-Age=0"));
+    let session_set = resp.headers().get_all("set-cookie").iter().any(|c| {
+        c.to_str().unwrap_or("").contains("crypter_session=")
+            && !c.to_str().unwrap_or("").contains("Max-Age=0")
+    });
     if let Some(code) = to.strip_prefix("/?sso_error=") {
         assert!(!session_set, "a refused login sets no session cookie");
         assert_eq!(app.whoami(client).await.status(), StatusCode::UNAUTHORIZED);
@@ -124,7 +140,11 @@ async fn land(client: &Client, app: &TestApp, callback: &str) -> Result<SessionI
     Ok(who.json().await.unwrap())
 }
 
-async fn sso_login(app: &TestApp, idp: &LocalIdp, user: &str) -> (Client, Result<SessionInfo, String>) {
+async fn sso_login(
+    app: &TestApp,
+    idp: &LocalIdp,
+    user: &str,
+) -> (Client, Result<SessionInfo, String>) {
     let (client, callback) = to_callback(app, idp, user).await;
     let landed = land(&client, app, &callback).await;
     (client, landed)
@@ -161,6 +181,23 @@ async fn bao_token(app: &TestApp, idp: &LocalIdp, user: &str) -> (SecretString, 
     (SecretString::from(token), login["auth"].clone())
 }
 
+/// An SSO session as a caller of the API (its CSRF token included).
+async fn sso_caller(app: &TestApp, idp: &LocalIdp, user: &str) -> Caller {
+    let (client, info) = sso_login(app, idp, user).await;
+    Caller {
+        client,
+        csrf: info.expect("logs in").csrf_token,
+    }
+}
+
+async fn ask_why(app: &TestApp, caller: &Caller, body: Value) -> Value {
+    let r = caller.call(app, Method::POST, "/access/why", body).await;
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
 async fn status_at_bao(app: &TestApp, token: &SecretString, path: &str) -> u16 {
     app.bao_status(token, Method::GET, path, Value::Null).await
 }
@@ -170,23 +207,55 @@ async fn a_provider_group_gives_exactly_its_mapped_role_checked_straight_at_open
     let (app, idp) = sso_app().await;
     let (_, alice) = sso_login(&app, &idp, "alice").await;
     let alice = alice.expect("alice logs in");
-    assert_eq!((alice.username.as_str(), alice.method.as_str()), ("alice", "oidc"));
+    assert_eq!(
+        (alice.username.as_str(), alice.method.as_str()),
+        ("alice", "oidc")
+    );
     let role_policy = format!("crypter-role-{DEMO_ROLE}");
-    assert!(alice.policies.contains(&role_policy), "{:?}", alice.policies);
+    assert!(
+        alice.policies.contains(&role_policy),
+        "{:?}",
+        alice.policies
+    );
 
     let (token, auth) = bao_token(&app, &idp, "alice").await;
-    let mut policies: Vec<&str> = auth["policies"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let mut policies: Vec<&str> = auth["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     policies.sort_unstable();
-    assert_eq!(policies, ["crypter-role-payments-admin", "default"], "exactly the mapped role");
-    assert_eq!(auth["identity_policies"], json!([role_policy]), "through the external group");
-    assert_eq!(status_at_bao(&app, &token, "env/staging/data/payments/db").await, 200);
-    assert_eq!(status_at_bao(&app, &token, "env/staging/data/other/db").await, 403);
-    assert_eq!(status_at_bao(&app, &token, "sys/policies/acl/crypter-admin").await, 403);
+    assert_eq!(
+        policies,
+        ["crypter-role-payments-admin", "default"],
+        "exactly the mapped role"
+    );
+    assert_eq!(
+        auth["identity_policies"],
+        json!([role_policy]),
+        "through the external group"
+    );
+    assert_eq!(
+        status_at_bao(&app, &token, "env/staging/data/payments/db").await,
+        200
+    );
+    assert_eq!(
+        status_at_bao(&app, &token, "env/staging/data/other/db").await,
+        403
+    );
+    assert_eq!(
+        status_at_bao(&app, &token, "sys/policies/acl/crypter-admin").await,
+        403
+    );
 
     // bob is in no group: he logs in, and may read nothing.
     let (token, auth) = bao_token(&app, &idp, "bob").await;
     assert_eq!(auth["policies"], json!(["default"]));
-    assert_eq!(status_at_bao(&app, &token, "env/staging/data/payments/db").await, 403);
+    assert_eq!(
+        status_at_bao(&app, &token, "env/staging/data/payments/db").await,
+        403
+    );
     let (_, bob) = sso_login(&app, &idp, "bob").await;
     assert_eq!(bob.expect("bob logs in").policies, ["default"]);
 }
@@ -195,20 +264,32 @@ async fn a_provider_group_gives_exactly_its_mapped_role_checked_straight_at_open
 async fn leaving_the_group_at_the_provider_takes_the_role_away_at_the_next_login() {
     let (app, idp) = sso_app().await;
     let (before, _) = bao_token(&app, &idp, "alice").await;
-    assert_eq!(status_at_bao(&app, &before, "env/staging/data/payments/db").await, 200);
+    assert_eq!(
+        status_at_bao(&app, &before, "env/staging/data/payments/db").await,
+        200
+    );
 
     idp.set_groups("alice", &[]).await.unwrap();
     let (after, auth) = bao_token(&app, &idp, "alice").await;
     assert_eq!(auth["policies"], json!(["default"]));
-    assert_eq!(status_at_bao(&app, &after, "env/staging/data/payments/db").await, 403);
+    assert_eq!(
+        status_at_bao(&app, &after, "env/staging/data/payments/db").await,
+        403
+    );
     // OpenBao took her out of the group: her earlier token loses the role too.
-    assert_eq!(status_at_bao(&app, &before, "env/staging/data/payments/db").await, 403);
+    assert_eq!(
+        status_at_bao(&app, &before, "env/staging/data/payments/db").await,
+        403
+    );
     let (_, session) = sso_login(&app, &idp, "alice").await;
     assert_eq!(session.expect("still logs in").policies, ["default"]);
 
     idp.set_groups("alice", &[DEMO_GROUP]).await.unwrap();
     let (again, _) = bao_token(&app, &idp, "alice").await;
-    assert_eq!(status_at_bao(&app, &again, "env/staging/data/payments/db").await, 200);
+    assert_eq!(
+        status_at_bao(&app, &again, "env/staging/data/payments/db").await,
+        200
+    );
 }
 
 #[tokio::test]
@@ -217,16 +298,27 @@ async fn a_tampered_replayed_misaddressed_or_expired_login_gets_a_clear_error_an
 
     let (client, callback) = to_callback(&app, &idp, "alice").await;
     let tampered = callback.replace("state=", "state=x");
-    assert_eq!(land(&client, &app, &tampered).await.unwrap_err(), "sso_state_invalid");
+    assert_eq!(
+        land(&client, &app, &tampered).await.unwrap_err(),
+        "sso_state_invalid"
+    );
 
     // Carried to another browser (a login CSRF): that browser lacks the login's nonce.
     let (_, callback) = to_callback(&app, &idp, "alice").await;
-    assert_eq!(land(&hopping_browser(), &app, &callback).await.unwrap_err(), "sso_state_invalid");
+    assert_eq!(
+        land(&hopping_browser(), &app, &callback).await.unwrap_err(),
+        "sso_state_invalid"
+    );
 
     let (client, callback) = to_callback(&app, &idp, "alice").await;
-    land(&client, &app, &callback).await.expect("the first use logs in");
+    land(&client, &app, &callback)
+        .await
+        .expect("the first use logs in");
     let replay = hopping_browser();
-    assert_eq!(land(&replay, &app, &callback).await.unwrap_err(), "sso_state_invalid");
+    assert_eq!(
+        land(&replay, &app, &callback).await.unwrap_err(),
+        "sso_state_invalid"
+    );
 
     idp.id_tokens(IdTokens::WrongAudience).await.unwrap();
     let (_, landed) = sso_login(&app, &idp, "alice").await;
@@ -239,12 +331,19 @@ async fn a_tampered_replayed_misaddressed_or_expired_login_gets_a_clear_error_an
     // The provider says no (the person cancelled): no session.
     let client = hopping_browser();
     let resp = client
-        .get(format!("{}?error=access_denied&state=s", app.url("/auth/oidc/callback")))
+        .get(format!(
+            "{}?error=access_denied&state=s",
+            app.url("/auth/oidc/callback")
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(location(&resp), "/?sso_error=sso_denied");
-    let resp = client.get(app.url("/auth/oidc/callback")).send().await.unwrap();
+    let resp = client
+        .get(app.url("/auth/oidc/callback"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&resp), "/?sso_error=sso_bad_callback");
 }
 
@@ -252,14 +351,30 @@ async fn a_tampered_replayed_misaddressed_or_expired_login_gets_a_clear_error_an
 async fn the_local_password_still_works_when_the_provider_is_down() {
     let (app, idp) = sso_app().await;
     let methods: Value = app.get_json(&browser(), "/auth/methods").await;
-    let kinds: Vec<&str> = methods["methods"].as_array().unwrap().iter().filter_map(|m| m["kind"].as_str()).collect();
-    assert_eq!(kinds, ["userpass", "token", "oidc"], "no session needed: {methods}");
+    let kinds: Vec<&str> = methods["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["userpass", "token", "oidc"],
+        "no session needed: {methods}"
+    );
     let oidc = &methods["methods"][2];
-    assert_eq!((oidc["label"].as_str(), oidc["start"].as_str()), (Some("Local SSO"), Some("/api/v1/auth/oidc/start")));
+    assert_eq!(
+        (oidc["label"].as_str(), oidc["start"].as_str()),
+        (Some("Local SSO"), Some("/api/v1/auth/oidc/start"))
+    );
 
     idp.stop().await;
     let client = hopping_browser();
-    let resp = client.get(app.url("/auth/oidc/start")).send().await.unwrap();
+    let resp = client
+        .get(app.url("/auth/oidc/start"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&resp), "/?sso_error=sso_unavailable");
     let resp = app.login(&client, "admin", ADMIN_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::OK, "the admin's password works");
@@ -268,11 +383,22 @@ async fn the_local_password_still_works_when_the_provider_is_down() {
 #[tokio::test]
 async fn without_sso_the_login_page_offers_passwords_and_tokens_only() {
     let app = spawn_app().await;
-    let resp = browser().get(app.url("/auth/methods")).send().await.unwrap();
+    let resp = browser()
+        .get(app.url("/auth/methods"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, json!({"methods": [{"kind": "userpass"}, {"kind": "token"}]}));
-    let resp = hopping_browser().get(app.url("/auth/oidc/start")).send().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"methods": [{"kind": "userpass"}, {"kind": "token"}]})
+    );
+    let resp = hopping_browser()
+        .get(app.url("/auth/oidc/start"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&resp), "/?sso_error=sso_unavailable");
 }
 
@@ -298,28 +424,66 @@ async fn group_mappings_keep_openbao_in_step_and_show_its_drift() {
     let listed = mappings(&admin).await;
     assert_eq!(listed["mappings"][0]["drift"], json!(["policies_differ"]));
     let path = format!("/sso/groups/{DEMO_GROUP}");
-    let r = admin.call(&app, Method::PUT, &path, json!({"roles": [DEMO_ROLE]})).await;
+    let r = admin
+        .call(&app, Method::PUT, &path, json!({"roles": [DEMO_ROLE]}))
+        .await;
     assert_eq!(r.status(), 200);
     let fixed: Value = r.json().await.unwrap();
     assert_eq!(fixed["drift"], json!([]));
-    assert_eq!(fixed["openbao_policies"], json!([format!("crypter-role-{DEMO_ROLE}")]));
+    assert_eq!(
+        fixed["openbao_policies"],
+        json!([format!("crypter-role-{DEMO_ROLE}")])
+    );
 
     // A group made by hand with Crypter's prefix is shown as not mapped.
     app.bao
-        .write("identity/group/name/crypter-sso-stray", &app.root, &json!({"type": "external"}))
+        .write(
+            "identity/group/name/crypter-sso-stray",
+            &app.root,
+            &json!({"type": "external"}),
+        )
         .await
         .unwrap();
     let listed = mappings(&admin).await;
-    let stray = listed["mappings"].as_array().unwrap().iter().find(|m| m["group"] == "stray").unwrap();
+    let stray = listed["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["group"] == "stray")
+        .unwrap();
     assert_eq!(stray["drift"], json!(["not_mapped"]));
 
     // Bad input: a clear error, and nothing changes.
-    let bad = admin.call(&app, Method::PUT, "/sso/groups/a%20b", json!({"roles": [DEMO_ROLE]})).await;
+    let bad = admin
+        .call(
+            &app,
+            Method::PUT,
+            "/sso/groups/a%20b",
+            json!({"roles": [DEMO_ROLE]}),
+        )
+        .await;
     assert_eq!(bad.status(), 400);
-    assert_eq!(bad.json::<Value>().await.unwrap()["error"]["code"], "invalid_group");
-    let unknown = admin.call(&app, Method::PUT, "/sso/groups/team", json!({"roles": ["nobody"]})).await;
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_group"
+    );
+    let unknown = admin
+        .call(
+            &app,
+            Method::PUT,
+            "/sso/groups/team",
+            json!({"roles": ["nobody"]}),
+        )
+        .await;
     assert_eq!(unknown.status(), 404);
-    let extra = admin.call(&app, Method::PUT, "/sso/groups/team", json!({"roles": [], "policies": ["root"]})).await;
+    let extra = admin
+        .call(
+            &app,
+            Method::PUT,
+            "/sso/groups/team",
+            json!({"roles": [], "policies": ["root"]}),
+        )
+        .await;
     assert_eq!(extra.status(), 400);
     assert!(!app.bao_has("identity/group/name/crypter-sso-team").await);
 
@@ -338,88 +502,171 @@ async fn sso_settings_are_checked_and_only_admins_change_them_even_straight_at_o
     let view: Value = app.get_json(&admin.client, "/settings/sso").await;
     assert_eq!(view["configured"], true);
     assert_eq!(view["discovery_url"], idp.issuer.as_str());
-    assert!(view.get("client_secret").is_none(), "the secret is never read back");
+    assert!(
+        view.get("client_secret").is_none(),
+        "the secret is never read back"
+    );
     let callback = format!("{}{CALLBACK_PATH}", app.addr);
     let settings = |extra: Value| {
         let mut s = json!({"label": "Company SSO", "discovery_url": idp.issuer, "client_id": "crypter",
             "redirect_uris": [callback]});
-        s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         s
     };
     for (extra, code) in [
         (json!({"label": ""}), "invalid_sso_label"),
-        (json!({"discovery_url": "not a url"}), "invalid_discovery_url"),
-        (json!({"redirect_uris": ["http://elsewhere.example/"]}), "invalid_redirect_uri"),
+        (
+            json!({"discovery_url": "not a url"}),
+            "invalid_discovery_url",
+        ),
+        (
+            json!({"redirect_uris": ["http://elsewhere.example/"]}),
+            "invalid_redirect_uri",
+        ),
         (json!({"client_id": "other"}), "client_secret_required"),
-        (json!({"discovery_url": "http://127.0.0.1:9", "client_secret": "x"}), "sso_provider_unreachable"),
+        (
+            json!({"discovery_url": "http://127.0.0.1:9", "client_secret": "x"}),
+            "sso_provider_unreachable",
+        ),
     ] {
-        let r = admin.call(&app, Method::PUT, "/settings/sso", settings(extra.clone())).await;
+        let r = admin
+            .call(&app, Method::PUT, "/settings/sso", settings(extra.clone()))
+            .await;
         assert_eq!(r.status(), 400, "{extra}");
-        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], code, "{extra}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            code,
+            "{extra}"
+        );
     }
-    let r = admin.call(&app, Method::PUT, "/settings/sso", settings(json!({}))).await;
+    let r = admin
+        .call(&app, Method::PUT, "/settings/sso", settings(json!({})))
+        .await;
     assert_eq!(r.status(), 200, "the label changes without the secret");
     let methods: Value = app.get_json(&browser(), "/auth/methods").await;
     assert_eq!(methods["methods"][2]["label"], "Company SSO");
 
     // Someone who is not an admin: refused by Crypter, and by OpenBao to their own token.
     let user = Caller::new_user(&app, "mallory", "mallory-password-1", &[]).await;
-    let r = user.call(&app, Method::PUT, &format!("/sso/groups/{DEMO_GROUP}"), json!({"roles": [DEMO_ROLE]})).await;
+    let r = user
+        .call(
+            &app,
+            Method::PUT,
+            &format!("/sso/groups/{DEMO_GROUP}"),
+            json!({"roles": [DEMO_ROLE]}),
+        )
+        .await;
     assert_eq!(r.status(), 403);
-    let r = user.call(&app, Method::PUT, "/settings/sso", settings(json!({"client_secret": "x"}))).await;
+    let r = user
+        .call(
+            &app,
+            Method::PUT,
+            "/settings/sso",
+            settings(json!({"client_secret": "x"})),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let token = app.bao_login("mallory", "mallory-password-1").await;
     for (path, body) in [
-        ("identity/group/name/crypter-sso-evil", json!({"type": "external", "policies": ["crypter-admin"]})),
-        ("identity/group-alias", json!({"name": "evil", "mount_accessor": "x", "canonical_id": "y"})),
-        ("auth/oidc/config", json!({"oidc_discovery_url": "http://evil", "oidc_client_id": "a", "oidc_client_secret": "b"})),
-        ("auth/oidc/role/crypter", json!({"allowed_redirect_uris": ["http://evil/cb"]})),
+        (
+            "identity/group/name/crypter-sso-evil",
+            json!({"type": "external", "policies": ["crypter-admin"]}),
+        ),
+        (
+            "identity/group-alias",
+            json!({"name": "evil", "mount_accessor": "x", "canonical_id": "y"}),
+        ),
+        (
+            "auth/oidc/config",
+            json!({"oidc_discovery_url": "http://evil", "oidc_client_id": "a", "oidc_client_secret": "b"}),
+        ),
+        (
+            "auth/oidc/role/crypter",
+            json!({"allowed_redirect_uris": ["http://evil/cb"]}),
+        ),
     ] {
-        assert!(!app.bao_allows(&token, Method::POST, path, &body).await, "{path}");
+        assert!(
+            !app.bao_allows(&token, Method::POST, path, &body).await,
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn why_names_the_path_from_provider_group_to_capability() {
     let (app, idp) = sso_app().await;
-    let (alice, _) = sso_login(&app, &idp, "alice").await;
-    let why: Value = app
-        .get_json(&alice, "/access/why?env=staging&path=payments/db")
-        .await;
+    let alice = sso_caller(&app, &idp, "alice").await;
+    let why = ask_why(
+        &app,
+        &alice,
+        json!({"env": "staging", "path": "payments/db"}),
+    )
+    .await;
     assert_eq!(why["path"], "env/staging/data/payments/db");
-    assert!(why["capabilities"].as_array().unwrap().contains(&json!("read")), "{why}");
+    assert!(
+        why["capabilities"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("read")),
+        "{why}"
+    );
     let link = why["links"]
         .as_array()
         .unwrap()
         .iter()
         .find(|l| l["role"] == DEMO_ROLE)
         .unwrap_or_else(|| panic!("a link through the role: {why}"));
-    assert_eq!(link["source"]["kind"], "group");
-    assert_eq!(link["source"]["openbao_group"], format!("crypter-sso-{DEMO_GROUP}"));
+    // alice's own token may not read the group: it is named by its id.
+    assert_eq!(link["source"]["kind"], "group", "{link}");
     assert_eq!(link["policy"], format!("crypter-role-{DEMO_ROLE}"));
-    assert!(!link["grants"].as_array().unwrap().is_empty(), "{link}");
-    assert!(link["capabilities"].as_array().unwrap().contains(&json!("read")));
+    // alice may not mint probe tokens: the link keeps OpenBao's overall answer only.
+    assert!(link.get("capabilities").is_none(), "{link}");
 
     // An admin asks about alice: the same path, with the provider group named.
     let admin = Caller::admin(&app).await;
-    let about: Value = app
-        .get_json(&admin.client, "/access/why?env=staging&path=other/db&user=alice&method=oidc")
-        .await;
+    let body = json!({"env": "staging", "path": "other/db", "user": "alice", "method": "oidc"});
+    let about = ask_why(&app, &admin, body).await;
     assert_eq!(about["capabilities"], json!(["deny"]), "{about}");
-    let link = about["links"].as_array().unwrap().iter().find(|l| l["role"] == DEMO_ROLE).unwrap();
+    let link = about["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["role"] == DEMO_ROLE)
+        .unwrap();
     assert_eq!(link["source"]["provider_group"], DEMO_GROUP);
+    assert_eq!(
+        link["source"]["openbao_group"],
+        format!("crypter-sso-{DEMO_GROUP}")
+    );
+    assert_eq!(
+        link["grants"],
+        json!(["allow read, list, create, update, delete on credentials payments/* in *"]),
+        "the role's grants, as the role reads"
+    );
+    // An admin's answer has the role's own capabilities too, from a probe token.
+    assert_eq!(link["capabilities"], json!(["deny"]), "{link}");
 
     // bob may do nothing there, and the answer says so.
-    let (bob, _) = sso_login(&app, &idp, "bob").await;
-    let why: Value = app.get_json(&bob, "/access/why?env=staging&path=payments/db").await;
+    let bob = sso_caller(&app, &idp, "bob").await;
+    let why = ask_why(&app, &bob, json!({"env": "staging", "path": "payments/db"})).await;
     assert_eq!(why["capabilities"], json!(["deny"]));
-    let bad = bob.get(app.url("/access/why?env=staging")).send().await.unwrap();
+    let bad = bob
+        .call(&app, Method::POST, "/access/why", json!({"env": "staging"}))
+        .await;
+    assert_eq!(bad.status(), 400);
+    let bad = bob
+        .call(
+            &app,
+            Method::POST,
+            "/access/why",
+            json!({"env": "staging", "path": "../x"}),
+        )
+        .await;
     assert_eq!(bad.status(), 400);
     // bob may not look into alice's identity: OpenBao refuses.
-    let r = bob
-        .get(app.url("/access/why?env=staging&path=payments/db&user=alice&method=oidc"))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"env": "staging", "path": "payments/db", "user": "alice", "method": "oidc"});
+    let r = bob.call(&app, Method::POST, "/access/why", body).await;
     assert_eq!(r.status(), 403);
 }

@@ -201,3 +201,36 @@ path "sys/storage/raft/autopilot/state" {
 path "sys/ha-status" {
   capabilities = ["read"]
 }
+path "sys/auth/oidc" {
+  capabilities = ["create", "read", "update", "delete", "sudo"]
+}
+path "sys/auth/oidc/tune" {
+  capabilities = ["create", "read", "update", "delete", "sudo"]
+}
+path "auth/oidc/config" {
+  capabilities = ["create", "read", "update"]
+}
+path "auth/oidc/role" {
+  capabilities = ["list"]
+}
+path "auth/oidc/role/+" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/group/name" {
+  capabilities = ["list"]
+}
+path "identity/group/name/crypter-sso-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/group-alias" {
+  capabilities = ["create", "update"]
+}
+path "identity/group-alias/id/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "identity/group/id/*" {
+  capabilities = ["read"]
+}
+path "identity/entity/id/*" {
+  capabilities = ["read"]
+}
