@@ -20,6 +20,8 @@ import tempfile
 import time
 import urllib.request
 
+from console_bundles import bundles as console_bundles
+
 # 360 KiB since the data-center banner joined every page's shell (+6 to +10 KiB gzip per
 # bundle: the health poll and its consistency types); issue 24 is to bring this down.
 BUDGET = 360 * 1024
@@ -50,12 +52,11 @@ def measure(name, html, fetch):
 
 
 def crypter(dist):
-    """(bundle, gzip total) for every bundle in dist/."""
-    bundles = sorted(d for d in os.listdir(dist) if os.path.isfile(os.path.join(dist, d, "index.html")))
-    if not bundles and os.path.isfile(os.path.join(dist, "index.html")):
-        bundles = ["."]
-    if not bundles:
-        sys.exit(f"no console build in {dist}; run scripts/build-console.sh")
+    """(bundle, gzip total) for every bundle of the console (scripts/console_bundles.py)."""
+    bundles = console_bundles()
+    missing = [b for b in bundles if not os.path.isfile(os.path.join(dist, b, "index.html"))]
+    if missing:
+        sys.exit(f"no console build of {', '.join(missing)} in {dist}; run scripts/build-console.sh")
 
     def fetch(url):
         with open(os.path.join(dist, url.lstrip("/")), "rb") as f:

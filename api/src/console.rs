@@ -17,7 +17,10 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("approvals", &["/requests"]),
 ];
 
-/// Every bundle's name, `core` first.
+/// Every bundle's name, `core` first: the one list of them. The console's build
+/// (`scripts/build-console.sh`), its trunk entries and the size bench read it through
+/// `scripts/console_bundles.py`; Cargo's `[[bin]]` targets in `frontend/Cargo.toml` cannot,
+/// and a test below holds them equal.
 pub const BUNDLES: &[&str] = &[
     "core",
     "ops",
@@ -67,11 +70,51 @@ mod tests {
         assert_eq!(bundle_for("/requestsx"), "core");
     }
 
-    /// Every section's bundle is built and served.
+    /// Every section's bundle is built and served, and every bundle but `core` is a section.
     #[test]
     fn every_section_is_a_bundle() {
-        for (name, _) in super::SECTIONS {
-            assert!(super::BUNDLES.contains(name), "{name}");
+        let sections: Vec<&str> = super::SECTIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(super::BUNDLES[0], "core");
+        assert_eq!(super::BUNDLES[1..], sections[..]);
+    }
+
+    /// Cargo needs each bundle's binary listed by hand: `frontend/Cargo.toml` lists exactly
+    /// the bundles, in order, each `crypter-<bundle>` at `src/bin/<bundle>.rs`, no other
+    /// file is in `src/bin/`, and each binary starts the console as its own bundle.
+    #[test]
+    fn the_consoles_binaries_are_the_bundles() {
+        let frontend = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend");
+        let manifest = std::fs::read_to_string(frontend.join("Cargo.toml")).unwrap();
+        let mut bins = Vec::new();
+        for target in manifest.split("[[bin]]").skip(1) {
+            let field = |key: &str| {
+                target
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix(key)?.trim().strip_prefix('='))
+                    .map(|v| v.trim().trim_matches('"').to_owned())
+                    .unwrap_or_else(|| panic!("a [[bin]] without {key}"))
+            };
+            bins.push((field("name"), field("path")));
+        }
+        let want: Vec<(String, String)> = super::BUNDLES
+            .iter()
+            .map(|b| (format!("crypter-{b}"), format!("src/bin/{b}.rs")))
+            .collect();
+        assert_eq!(bins, want, "frontend/Cargo.toml's [[bin]] targets");
+
+        let mut files: Vec<String> = std::fs::read_dir(frontend.join("src/bin"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let mut want: Vec<String> = super::BUNDLES.iter().map(|b| format!("{b}.rs")).collect();
+        want.sort();
+        assert_eq!(files, want, "frontend/src/bin/");
+
+        for bundle in super::BUNDLES {
+            let main = std::fs::read_to_string(frontend.join(format!("src/bin/{bundle}.rs")));
+            let starts = format!("crypter_frontend::start(\"{bundle}\"");
+            assert!(main.unwrap().contains(&starts), "{bundle}.rs: {starts}");
         }
     }
 
