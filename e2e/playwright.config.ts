@@ -8,6 +8,8 @@ export const ADMIN_PASSWORD = 'e2e-admin-password';
 // (its root token reaches bao through the environment, never a command line).
 export const BAO_ADDR = `http://127.0.0.1:${PORT + 100}`;
 export const ROOT_TOKEN = 'e2e-root-token';
+// `crypter dev --sso`: the local identity provider's people (tools/idp.mjs).
+export const SSO_PASSWORDS = { alice: 'e2e-alice-password', bob: 'e2e-bob-password' };
 
 export default defineConfig({
   testDir: './tests',
@@ -43,8 +45,13 @@ export default defineConfig({
     command:
       `../target/debug/crypter dev --listen 127.0.0.1:${PORT} --dist-dir ../dist ` +
       `--bao-listen 127.0.0.1:${PORT + 100} ` +
-      `--admin-password ${ADMIN_PASSWORD} --login-burst 1000 --login-per-minute 1000`,
-    env: { ...process.env, CRYPTER_ROOT_TOKEN: ROOT_TOKEN } as Record<string, string>,
+      `--admin-password ${ADMIN_PASSWORD} --login-burst 1000 --login-per-minute 1000 --sso`,
+    env: {
+      ...process.env,
+      CRYPTER_ROOT_TOKEN: ROOT_TOKEN,
+      CRYPTER_SSO_ALICE_PASSWORD: SSO_PASSWORDS.alice,
+      CRYPTER_SSO_BOB_PASSWORD: SSO_PASSWORDS.bob,
+    } as Record<string, string>,
     url: `http://127.0.0.1:${PORT}/api/v1/health`,
     reuseExistingServer: !process.env.CI,
     timeout: 90_000,

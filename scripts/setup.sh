@@ -30,8 +30,8 @@ if ! (have wasm-bindgen && wasm-bindgen --version | grep -q "$WASM_BINDGEN_VERSI
   cargo install "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-  log "installing binaryen (wasm-opt) from npm"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -f tools/node_modules/oidc-provider/package.json ]; then
+  log "installing binaryen (wasm-opt) and oidc-provider (the local identity provider) from npm"
   (cd tools && npm ci --no-audit --no-fund)
 fi
 

@@ -29,6 +29,10 @@ pub struct AuthMethod {
     /// The OpenBao mount, e.g. `oidc` (OIDC only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount: Option<String>,
+    /// The provider's own sign-out page (its `end_session_endpoint`), offered after a
+    /// logout from an SSO session (OIDC only, when the provider has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_url: Option<String>,
 }
 
 /// `GET /api/v1/auth/methods`: needs no session.

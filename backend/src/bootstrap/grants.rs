@@ -332,11 +332,13 @@ pub const KINDS: &[Kind] = &[
         why: "Single sign-on: the OIDC auth method (auth/oidc), its login role, the external \
               groups Crypter keeps for provider groups (crypter-sso-*) with their aliases, and \
               the identity reads behind \"why can I do this?\". Operators hold the same rules, \
-              so a freeze that strips the admins' keeps theirs.",
+              so a freeze that strips the admins' keeps theirs. The backend reads the \
+              provider's address (never its secret, which OpenBao does not return) to offer \
+              the provider's sign-out after a logout.",
         grants: &[
             ("sys/auth/oidc", CRUD_SUDO, CRUD_SUDO, NO, NO),
             ("sys/auth/oidc/tune", CRUD_SUDO, CRUD_SUDO, NO, NO),
-            ("auth/oidc/config", CRU, CRU, NO, NO),
+            ("auth/oidc/config", CRU, CRU, READ, NO),
             ("auth/oidc/role", LIST, LIST, NO, NO),
             ("auth/oidc/role/+", CRUD, CRUD, NO, NO),
             ("identity/group/name", LIST, LIST, NO, NO),

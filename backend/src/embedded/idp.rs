@@ -61,6 +61,15 @@ impl LocalIdp {
         for r in redirect_uris {
             cmd.args(["--redirect", r]);
         }
+        // Fixed passwords for scripted runs (the e2e suite); random otherwise.
+        for (var, flag) in [
+            ("CRYPTER_SSO_ALICE_PASSWORD", "--alice-password"),
+            ("CRYPTER_SSO_BOB_PASSWORD", "--bob-password"),
+        ] {
+            if let Ok(p) = std::env::var(var) {
+                cmd.args([flag, &p]);
+            }
+        }
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

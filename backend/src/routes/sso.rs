@@ -30,7 +30,7 @@ const NONCE_MAX_AGE_SECS: u32 = 600;
     responses((status = 200, description = "The login methods the login page offers", body = AuthMethods)))]
 pub async fn methods(State(state): State<AppState>) -> Result<Json<AuthMethods>, AppError> {
     Ok(Json(AuthMethods {
-        methods: settings::methods(&state.bao).await?,
+        methods: settings::methods(&state.records).await?,
     }))
 }
 

@@ -6,19 +6,25 @@
 use super::{CALLBACK_PATH, LOGIN_ROLE, MOUNT};
 use crate::bao::{Bao, BaoError};
 use crate::error::AppError;
+use crate::records::Records;
 use crypter_api::{AuthMethod, AuthMethodKind, ErrorCode, SsoSettings, SsoSettingsView};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{json, Value};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The login methods offered, answered by OpenBao: userpass and tokens always; each OIDC
-/// mount that OpenBao lists to unauthenticated callers (`sys/internal/ui/mounts`).
-pub async fn methods(bao: &Bao) -> Result<Vec<AuthMethod>, AppError> {
+/// mount that OpenBao lists to unauthenticated callers (`sys/internal/ui/mounts`), with
+/// its provider's sign-out page.
+pub async fn methods(records: &Records) -> Result<Vec<AuthMethod>, AppError> {
+    let bao = records.bao();
     let plain = |kind| AuthMethod {
         kind,
         label: None,
         start: None,
         mount: None,
+        end_session_url: None,
     };
     let mut out = vec![
         plain(AuthMethodKind::Userpass),
@@ -53,9 +59,66 @@ pub async fn methods(bao: &Bao) -> Result<Vec<AuthMethod>, AppError> {
             label: Some(label),
             start: Some(super::START_PATH.to_owned()),
             mount: Some(mount_name),
+            end_session_url: end_session_url(records).await,
         });
     }
     Ok(out)
+}
+
+/// The provider's `end_session_endpoint`, from its discovery document, found through the
+/// configuration OpenBao holds (read as the backend). Kept five minutes; `None` when the
+/// provider has none or does not answer (the login page then offers none).
+async fn end_session_url(records: &Records) -> Option<String> {
+    static KEPT: Mutex<Option<(String, Option<String>, Instant)>> = Mutex::new(None);
+    let read = records
+        .as_backend(|token| async move {
+            Ok(records
+                .bao()
+                .read(&format!("auth/{MOUNT}/config"), &token)
+                .await?)
+        })
+        .await;
+    let discovery = match read {
+        Ok(config) => text(&config?.get("data")?.clone(), "oidc_discovery_url"),
+        Err(e) => {
+            tracing::debug!(error = %e, "SSO: the provider's address was not read");
+            return None;
+        }
+    };
+    if let Ok(kept) = KEPT.lock() {
+        if let Some((url, end, at)) = kept.as_ref() {
+            if *url == discovery && at.elapsed() < Duration::from_secs(300) {
+                return end.clone();
+            }
+        }
+    }
+    let document = format!(
+        "{}/.well-known/openid-configuration",
+        discovery.trim_end_matches('/')
+    );
+    let fetched = async {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()
+            .ok()?
+            .get(&document)
+            .send()
+            .await
+            .ok()?
+            .json::<Value>()
+            .await
+            .ok()
+    }
+    .await?;
+    let end = fetched
+        .get("end_session_endpoint")
+        .and_then(Value::as_str)
+        .filter(|u| is_web_url(u))
+        .map(str::to_owned);
+    if let Ok(mut kept) = KEPT.lock() {
+        *kept = Some((discovery, end.clone(), Instant::now()));
+    }
+    end
 }
 
 /// What OpenBao holds about the provider (never the client secret).

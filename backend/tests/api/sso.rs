@@ -368,6 +368,12 @@ async fn the_local_password_still_works_when_the_provider_is_down() {
         (Some("Local SSO"), Some("/api/v1/auth/oidc/start"))
     );
 
+    assert_eq!(
+        oidc["end_session_url"],
+        format!("{}/session/end", idp.issuer),
+        "the provider's sign-out, offered after a logout"
+    );
+
     idp.stop().await;
     let client = hopping_browser();
     let resp = client
@@ -669,4 +675,97 @@ async fn why_names_the_path_from_provider_group_to_capability() {
     let body = json!({"env": "staging", "path": "payments/db", "user": "alice", "method": "oidc"});
     let r = bob.call(&app, Method::POST, "/access/why", body).await;
     assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn an_sso_session_keeps_the_session_lifetimes_and_ends_at_logout() {
+    let (app, idp) = sso_app().await;
+    let (client, info) = sso_login(&app, &idp, "alice").await;
+    let info = info.expect("alice logs in");
+    // The login role's tokens live 8 h; the session ends no later (or at its own lifetime).
+    let ends = time::OffsetDateTime::parse(
+        info.ends_at.as_deref().expect("an end"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let limit =
+        time::OffsetDateTime::now_utc() + time::Duration::hours(8) + time::Duration::minutes(1);
+    assert!(ends <= limit, "ends at {ends}, after the token's 8 h");
+    assert_eq!(
+        app.logout(&client, Some(&info.csrf_token)).await.status(),
+        204
+    );
+    assert_eq!(app.whoami(&client).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_provisioning_freeze_stops_sso_changes_and_its_verification_probes_them() {
+    let (app, idp) = sso_app().await;
+    let (admin, s) = app.admin().await;
+    app.freeze_ok(&admin, &s.csrf_token, "provisioning").await;
+    let caller = Caller {
+        client: admin.clone(),
+        csrf: s.csrf_token.clone(),
+    };
+    let mapping = format!("/sso/groups/{DEMO_GROUP}");
+    let r = caller
+        .call(&app, Method::PUT, &mapping, json!({"roles": []}))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::LOCKED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let settings = json!({"label": "Frozen", "discovery_url": idp.issuer, "client_id": "crypter",
+        "redirect_uris": [format!("{}{CALLBACK_PATH}", app.addr)]});
+    let r = caller
+        .call(&app, Method::PUT, "/settings/sso", settings)
+        .await;
+    assert_eq!(r.status(), StatusCode::LOCKED);
+
+    // Straight at OpenBao with an admin's own token: refused too.
+    app.user_with("admin2", "admin2-password-1", &["crypter-admin"])
+        .await;
+    let token = app.bao_login("admin2", "admin2-password-1").await;
+    for (path, body) in [
+        (
+            format!("identity/group/name/crypter-sso-{DEMO_GROUP}"),
+            json!({"policies": ["crypter-admin"]}),
+        ),
+        (
+            "auth/oidc/role/crypter".into(),
+            json!({"allowed_redirect_uris": ["http://evil/cb"]}),
+        ),
+        (
+            "auth/oidc/config".into(),
+            json!({"oidc_discovery_url": "http://evil"}),
+        ),
+        (
+            "identity/group-alias".into(),
+            json!({"name": "x", "mount_accessor": "y", "canonical_id": "z"}),
+        ),
+    ] {
+        assert!(
+            !app.bao_allows(&token, Method::POST, &path, &body).await,
+            "{path} while frozen"
+        );
+    }
+
+    let v: crypter_api::Verification = app
+        .verify_freeze(&admin, &s.csrf_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for kind in [
+        "create external group",
+        "alias provider group",
+        "configure SSO login role",
+    ] {
+        let probes: Vec<_> = v.probes.iter().filter(|p| p.operation == kind).collect();
+        assert!(!probes.is_empty(), "{kind} is probed");
+        assert!(probes.iter().all(|p| p.status == "pass"), "{probes:#?}");
+    }
+    assert!(v.verified);
 }

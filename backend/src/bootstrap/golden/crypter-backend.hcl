@@ -124,3 +124,6 @@ path "crypter/metadata/notifications/leases/*" {
 path "crypter/metadata/notifications/dead-letters/*" {
   capabilities = ["delete", "list"]
 }
+path "auth/oidc/config" {
+  capabilities = ["read"]
+}
