@@ -53,10 +53,10 @@ pub fn SingleSignOn(roles: LocalResource<Result<Vec<RoleSummary>, ApiError>>) ->
                     <table data-testid="sso-groups-table">
                         <thead><tr><th>"Provider group"</th><th>"Roles"</th><th>"OpenBao group"</th><th>"OpenBao"</th><th></th></tr></thead>
                         <tbody>
-                            // Keyed by the whole mapping: a row starts afresh when OpenBao's answer changes.
-                            <For each=list key=|m| format!("{m:?}") let:mapping>
+                            // Drawn afresh from each answer: a row starts from what OpenBao holds now.
+                            {move || list().into_iter().map(|mapping| view! {
                                 <GroupRow mapping=mapping available=available on_change=changed />
-                            </For>
+                            }).collect_view()}
                         </tbody>
                     </table>
                 </div>
@@ -79,34 +79,51 @@ fn RolePicker(
     #[prop(optional)] hide_legend: bool,
 ) -> impl IntoView {
     let initial = chosen.get_untracked();
-    let options = Memo::new(move |_| {
+    // Drawn again only when the page's roles change; each box reads `chosen` by itself.
+    let boxes = move || {
         let mut names = available.get();
-        names.extend(
-            initial
-                .iter()
-                .filter(|r| !names.contains(r))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+        let gone: Vec<RoleName> = initial
+            .iter()
+            .filter(|r| !names.contains(r))
+            .cloned()
+            .collect();
+        names.extend(gone);
+        if names.is_empty() {
+            return view! { <p class="muted">"No roles yet: create one above."</p> }.into_any();
+        }
         names
-    });
+            .into_iter()
+            .map(|role| view! { <RoleCheck role chosen /> })
+            .collect_view()
+            .into_any()
+    };
     view! {
         <fieldset class="role-picker">
             <legend class:sr-only=hide_legend>{legend}</legend>
-            <div class="check-grid">
-                <For each=move || options.get() key=|r| r.clone() let:role>
-                    <label class="check">
-                        <input type="checkbox" data-testid=format!("sso-role-{role}")
-                            prop:checked={let r = role.clone(); move || chosen.with(|c| c.contains(&r))}
-                            on:change={let r = role.clone(); move |_| chosen.update(|c| {
-                                if let Some(i) = c.iter().position(|x| *x == r) { c.remove(i); } else { c.push(r.clone()); }
-                            })} />
-                        {role.to_string()}
-                    </label>
-                </For>
-            </div>
-            {move || options.with(Vec::is_empty).then(|| view! { <p class="muted">"No roles yet: create one above."</p> })}
+            <div class="check-grid">{boxes}</div>
         </fieldset>
+    }
+}
+
+#[component]
+fn RoleCheck(role: RoleName, chosen: RwSignal<Vec<RoleName>>) -> impl IntoView {
+    let testid = format!("sso-role-{role}");
+    let text = role.to_string();
+    let mine = role.clone();
+    let toggle = move |_| {
+        chosen.update(|c| match c.iter().position(|x| *x == role) {
+            Some(i) => {
+                c.remove(i);
+            }
+            None => c.push(role.clone()),
+        })
+    };
+    view! {
+        <label class="check">
+            <input type="checkbox" data-testid=testid
+                prop:checked=move || chosen.with(|c| c.contains(&mine)) on:change=toggle />
+            {text}
+        </label>
     }
 }
 
