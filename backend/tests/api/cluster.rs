@@ -1,7 +1,9 @@
 //! `GET /api/v1/cluster` and failover, against real OpenBao: a single dev node, and a real
 //! 3-node Raft cluster on loopback ports (`LocalCluster`, as `crypter dev --nodes 3`).
 
-use crate::helpers::{browser, expect_error, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{
+    browser, eventually, expect_error, serve_backend, spawn_app, TestApp, ADMIN_PASSWORD,
+};
 use crypter::config::Settings;
 use crypter::embedded::LocalCluster;
 use crypter_api::ClusterView;
@@ -190,23 +192,20 @@ async fn after_the_leader_dies_reads_and_writes_work_again() {
 
     // Through the backend's HTTP API: a userpass login writes a token, so it needs the
     // active node. Retry until it works, and measure.
-    let mut logins = 0;
-    loop {
-        logins += 1;
+    let logins = std::cell::Cell::new(0);
+    let took = eventually("a login", Duration::from_secs(60), || async {
+        logins.set(logins.get() + 1);
         let resp = app.login(&browser(), "admin", ADMIN_PASSWORD).await;
         if resp.status() == StatusCode::OK {
-            break;
+            return Some(killed.elapsed());
         }
         eprintln!("{:.2?}: login answered {}", killed.elapsed(), resp.status());
-        assert!(
-            killed.elapsed() < Duration::from_secs(60),
-            "no login within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let took = killed.elapsed();
+        None
+    })
+    .await;
     println!(
-        "API logins (writes) work again {took:.2?} after the leader was killed ({logins} attempts)"
+        "API logins (writes) work again {took:.2?} after the leader was killed ({} attempts)",
+        logins.get()
     );
 
     // And the backend's store client: a KV write, then reading it back at once.
@@ -230,8 +229,7 @@ async fn after_the_leader_dies_reads_and_writes_work_again() {
     // Through the API as well: a login (a write), then the cluster view settles on a new
     // leader with the dead node as the only unhealthy one (autopilot needs a moment).
     let (client, _) = app.admin().await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the view settling", Duration::from_secs(30), || async {
         app.bao.check_nodes().await;
         let view = app.cluster_view(&client).await;
         let settled = view.nodes.len() == 3
@@ -241,15 +239,12 @@ async fn after_the_leader_dies_reads_and_writes_work_again() {
                 .nodes
                 .iter()
                 .any(|n| n.node_id.as_deref() == Some(old_leader.as_str()) && !n.healthy);
-        if settled {
-            break;
+        if !settled {
+            eprintln!("not settled yet: {view:?}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "the view did not settle: {view:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        settled.then_some(())
+    })
+    .await;
     health_loop.abort();
     cluster.stop().await;
 }
@@ -300,20 +295,17 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
     let leader = cluster.leader().await.unwrap();
     cluster.kill(leader).await.unwrap();
     let killed = Instant::now();
-    let mut n = 0;
-    let wrote = loop {
-        n += 1;
-        let status = put(n).await.unwrap().status();
-        if status == StatusCode::OK {
-            break killed.elapsed();
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(60),
-            "no write within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    println!("first successful write {wrote:.2?} after the leader was SIGKILLed ({n} attempts)");
+    let n = std::cell::Cell::new(0);
+    let wrote = eventually("a write", Duration::from_secs(60), || async {
+        n.set(n.get() + 1);
+        let status = put(n.get()).await.unwrap().status();
+        (status == StatusCode::OK).then(|| killed.elapsed())
+    })
+    .await;
+    println!(
+        "first successful write {wrote:.2?} after the leader was SIGKILLed ({} attempts)",
+        n.get()
+    );
     // Keep reading a little past the election (ten more reads), then stop.
     reads_past(&count, count.load(std::sync::atomic::Ordering::SeqCst) + 10).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -330,9 +322,8 @@ async fn no_read_fails_while_the_cluster_elects_a_new_leader() {
 
 /// Wait until the reader has made `n` reads (it makes one every 100 ms).
 async fn reads_past(count: &std::sync::atomic::AtomicU32, n: u32) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count.load(std::sync::atomic::Ordering::SeqCst) < n {
-        assert!(Instant::now() < deadline, "the reader stopped reading");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the reader reading on", Duration::from_secs(60), || async {
+        (count.load(std::sync::atomic::Ordering::SeqCst) >= n).then_some(())
+    })
+    .await;
 }

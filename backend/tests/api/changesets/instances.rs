@@ -22,16 +22,14 @@ async fn job_on(b: &Backend, id: &str) -> (StatusCode, Value) {
 
 /// Poll until the job's state is `want` (a condition, not a fixed sleep).
 async fn until_state(b: &Backend, id: &str, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let what = format!("job {id} becoming {want}");
+    eventually(&what, Duration::from_secs(60), || async {
         let (status, p) = job_on(b, id).await;
         assert_eq!(status, StatusCode::OK, "{p}");
-        if p["state"] == want {
-            return p;
-        }
-        assert!(Instant::now() < deadline, "job never became {want}: {p}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let became = p["state"] == want;
+        became.then_some(p)
+    })
+    .await
 }
 
 /// Every event of the job's stream on `b`, until it ends.
@@ -250,10 +248,10 @@ async fn ended_jobs_are_kept_for_a_bounded_time() {
         .to_owned();
     assert_eq!(t.wait(&job).await.state, JobState::Done);
     // Let the job's runner let go of it (it is then only a record).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while t.app.state.jobs.local(&job).is_some() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the runner letting go", Duration::from_secs(10), || async {
+        t.app.state.jobs.local(&job).is_none().then_some(())
+    })
+    .await;
     assert_eq!(
         t.app.state.jobs.sweep().await.unwrap(),
         0,
@@ -460,8 +458,7 @@ async fn a_runbook_apply_step_left_running_by_a_dead_instance_is_taken_over() {
         json!({ "reason": "instance A died mid-apply" }),
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let done = loop {
+    let done = eventually("the step's end", Duration::from_secs(120), || async {
         let run: Value = b
             .client
             .get(format!("{}/api/v1/runbooks/{id}", b.addr))
@@ -471,12 +468,10 @@ async fn a_runbook_apply_step_left_running_by_a_dead_instance_is_taken_over() {
             .json()
             .await
             .unwrap();
-        if step(&run, "apply")["state"] != "running" {
-            break run;
-        }
-        assert!(Instant::now() < deadline, "the step never ended");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        let ended = step(&run, "apply")["state"] != "running";
+        ended.then_some(run)
+    })
+    .await;
     assert_eq!(
         step(&done, "apply")["state"],
         "passed",

@@ -6,6 +6,7 @@
 
 use super::dev::{DevWan, ROOT};
 use super::session::Session;
+use crate::helpers::eventually;
 use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -114,18 +115,16 @@ async fn an_apply_cut_off_in_dc3_is_interrupted_and_resumed_from_dc1_losing_noth
         },
     )
     .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    let end = loop {
-        let p = job(&ops, dc1, &id).await;
-        if p["state"] != "running" && p["state"] != "interrupted" {
-            break p;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the resumed apply never ended: {p}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let end = eventually(
+        "the resumed apply ending",
+        Duration::from_secs(120),
+        || async {
+            let p = job(&ops, dc1, &id).await;
+            let ended = p["state"] != "running" && p["state"] != "interrupted";
+            ended.then_some(p)
+        },
+    )
+    .await;
     assert_eq!(end["state"], "done", "{end}");
     assert_copied_once(&dev).await;
 
