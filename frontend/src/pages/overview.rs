@@ -2,6 +2,7 @@ use crate::api;
 use crate::components::env_chart::EnvChart;
 use crate::components::lint_list::LintList;
 use crate::components::loading::Loading;
+use crate::components::why_access::WhyAccess;
 use crate::pages::{ActivityTable, NoFeed};
 use crypter_api::Health;
 use leptos::prelude::*;
@@ -64,6 +65,7 @@ pub fn Overview() -> impl IntoView {
                     _ => view! { <ActivityTable events=recent_events /> }.into_any(),
                 }}
             </div>
+            <WhyAccess />
         </section>
     }
 }

@@ -7,7 +7,6 @@ use crate::components::role_detail::RoleDetail;
 use crate::components::role_editor::RoleEditor;
 use crate::components::sso_groups::SingleSignOn;
 use crate::components::users_panel::UsersPanel;
-use crate::components::why_access::WhyAccess;
 use crypter_api::{Role, RoleSummary};
 use leptos::prelude::*;
 
@@ -89,7 +88,7 @@ pub fn Roles() -> impl IntoView {
             }}
             <UsersPanel />
             <IdentityChecks />
-            <SingleSignOn roles=roles /> <WhyAccess />
+            <SingleSignOn roles=roles />
         </section>
     }
 }
