@@ -83,4 +83,14 @@ mod tests {
             );
         }
     }
+
+    /// Scripts learn every error code from the document, not from reading the backend.
+    #[test]
+    fn every_error_code_is_in_the_document() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let listed = doc["components"]["schemas"]["ErrorCode"].to_string();
+        for code in crypter_api::ErrorCode::ALL {
+            assert!(listed.contains(&format!("\"{code}\"")), "{code}: {listed}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use crypter_api::ErrorCode;
 use serde_json::{json, Value};
 
 pub fn router(relay: Relay) -> Router {
@@ -47,6 +48,6 @@ fn known(relay: &Relay, dc: &str) -> Result<(), (StatusCode, Json<Value>)> {
     );
     Err((
         StatusCode::NOT_FOUND,
-        Json(json!({"error": {"code": "unknown_datacenter", "message": message}})),
+        Json(json!({"error": {"code": ErrorCode::UnknownDatacenter, "message": message}})),
     ))
 }
