@@ -316,6 +316,18 @@ fn decode<T: DeserializeOwned>(path: &str, bytes: Option<Bytes>) -> Result<Optio
     }
 }
 
+/// The strings of a JSON array in an OpenBao answer (policies, group ids, redirect URIs
+/// …); empty when the field is missing or not an array.
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn keys_of(v: &Value) -> Vec<String> {
     v.pointer("/data/keys")
         .and_then(Value::as_array)

@@ -73,7 +73,7 @@ impl LocalIdp {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| {
@@ -83,11 +83,26 @@ impl LocalIdp {
                 )
             })?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        // Its warnings (and, if it fails at start, why) are kept for the error.
+        let mut stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
+        let said = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
+            text
+        });
         let mut lines = BufReader::new(stdout).lines();
         let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
             .await
             .context("the local identity provider did not start within 20 s")??
-            .ok_or_else(|| anyhow!("the local identity provider exited at start"))?;
+            .ok_or_else(|| anyhow!("the local identity provider exited at start"));
+        let first = match first {
+            Ok(line) => line,
+            Err(e) => {
+                let _ = child.wait().await;
+                let said = said.await.unwrap_or_default();
+                return Err(e.context(said.trim().to_owned()));
+            }
+        };
         let ready: Ready = serde_json::from_str(&first)
             .with_context(|| format!("the local identity provider said {first:?}"))?;
         // Keep reading what it prints, so it never blocks on a full pipe.

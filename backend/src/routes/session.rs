@@ -107,7 +107,7 @@ async fn userpass_login(
         token: SecretString::from(token.to_owned()),
         username: canonical,
         method: "userpass".into(),
-        policies: string_list(auth.get("token_policies").or_else(|| auth.get("policies"))),
+        policies: crate::bao::strings(auth.get("token_policies").or_else(|| auth.get("policies"))),
         entity_id: entity(auth.get("entity_id")),
         token_ttl_secs: auth
             .get("lease_duration")
@@ -133,7 +133,7 @@ async fn token_login(
         token,
         username,
         method: "token".into(),
-        policies: string_list(data.get("policies")),
+        policies: crate::bao::strings(data.get("policies")),
         entity_id: entity(data.get("entity_id")),
         token_ttl_secs: data.get("ttl").and_then(Value::as_i64).unwrap_or(0),
         keep_token,
@@ -169,16 +169,6 @@ fn login_failure(e: BaoError) -> AppError {
         }
         other => AppError::Store(other),
     }
-}
-
-fn string_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Who am I. Asks OpenBao whether the token still lives, so a token revoked or expired

@@ -6,7 +6,7 @@
 //! takes them out at the first login that does not. Every call uses the caller's token.
 
 use super::MOUNT;
-use crate::bao::Bao;
+use crate::bao::{strings, Bao};
 use crate::error::AppError;
 use crate::roles::policy_name;
 use crypter_api::{ErrorCode, GroupDrift, GroupMapping, RoleName};
@@ -219,15 +219,6 @@ fn compare(
     held: Option<&Value>,
     accessor: Option<&str>,
 ) -> GroupMapping {
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let mut openbao_policies = strings(held.and_then(|h| h.get("policies")));
     openbao_policies.sort();
     let mut drift = Vec::new();

@@ -5,7 +5,7 @@
 //! another browser (a login CSRF) is refused by OpenBao.
 
 use super::MOUNT;
-use crate::bao::{Bao, BaoError};
+use crate::bao::{strings, Bao, BaoError};
 use crate::session::NewSession;
 use crypter_api::ErrorCode;
 use reqwest::Method;
@@ -198,18 +198,8 @@ fn session_of(answer: &Value) -> Option<NewSession> {
         .unwrap_or("sso")
         .trim_start_matches(&format!("{MOUNT}-"))
         .to_owned();
-    let strings = |k: &str| -> Vec<String> {
-        auth.get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut policies = strings("policies");
-    policies.extend(strings("identity_policies"));
+    let mut policies = strings(auth.get("policies"));
+    policies.extend(strings(auth.get("identity_policies")));
     policies.sort();
     policies.dedup();
     Some(NewSession {

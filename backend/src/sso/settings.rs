@@ -147,15 +147,7 @@ pub async fn read(bao: &Bao, token: &SecretString) -> Result<SsoSettingsView, Ap
         .await?
         .and_then(|v| v.get("data").cloned())
         .unwrap_or_default();
-    view.redirect_uris = role
-        .get("allowed_redirect_uris")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|u| u.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    view.redirect_uris = crate::bao::strings(role.get("allowed_redirect_uris"));
     Ok(view)
 }
 

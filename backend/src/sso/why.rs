@@ -6,7 +6,7 @@
 //! Nothing here decides access; an admin asking about someone else needs OpenBao's leave
 //! to read that person's identity.
 
-use crate::bao::{Bao, BaoError};
+use crate::bao::{strings, Bao, BaoError};
 use crate::error::AppError;
 use crate::roles::access::PROBE_TOKEN_ROLE;
 use crypter_api::{
@@ -341,14 +341,4 @@ fn capabilities_in(answer: &Value, path: &str) -> Vec<String> {
     );
     caps.sort();
     caps
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -198,6 +198,10 @@ async fn ask_why(app: &TestApp, caller: &Caller, body: Value) -> Value {
     answer
 }
 
+/// The credential the mapped role reads, and one it does not.
+const PAYMENTS: &str = "env/staging/data/payments/db";
+const OTHER: &str = "env/staging/data/other/db";
+
 async fn status_at_bao(app: &TestApp, token: &SecretString, path: &str) -> u16 {
     app.bao_status(token, Method::GET, path, Value::Null).await
 }
@@ -236,14 +240,8 @@ async fn a_provider_group_gives_exactly_its_mapped_role_checked_straight_at_open
         json!([role_policy]),
         "through the external group"
     );
-    assert_eq!(
-        status_at_bao(&app, &token, "env/staging/data/payments/db").await,
-        200
-    );
-    assert_eq!(
-        status_at_bao(&app, &token, "env/staging/data/other/db").await,
-        403
-    );
+    assert_eq!(status_at_bao(&app, &token, PAYMENTS).await, 200);
+    assert_eq!(status_at_bao(&app, &token, OTHER).await, 403);
     assert_eq!(
         status_at_bao(&app, &token, "sys/policies/acl/crypter-admin").await,
         403
@@ -252,10 +250,7 @@ async fn a_provider_group_gives_exactly_its_mapped_role_checked_straight_at_open
     // bob is in no group: he logs in, and may read nothing.
     let (token, auth) = bao_token(&app, &idp, "bob").await;
     assert_eq!(auth["policies"], json!(["default"]));
-    assert_eq!(
-        status_at_bao(&app, &token, "env/staging/data/payments/db").await,
-        403
-    );
+    assert_eq!(status_at_bao(&app, &token, PAYMENTS).await, 403);
     let (_, bob) = sso_login(&app, &idp, "bob").await;
     assert_eq!(bob.expect("bob logs in").policies, ["default"]);
 }
@@ -264,32 +259,20 @@ async fn a_provider_group_gives_exactly_its_mapped_role_checked_straight_at_open
 async fn leaving_the_group_at_the_provider_takes_the_role_away_at_the_next_login() {
     let (app, idp) = sso_app().await;
     let (before, _) = bao_token(&app, &idp, "alice").await;
-    assert_eq!(
-        status_at_bao(&app, &before, "env/staging/data/payments/db").await,
-        200
-    );
+    assert_eq!(status_at_bao(&app, &before, PAYMENTS).await, 200);
 
     idp.set_groups("alice", &[]).await.unwrap();
     let (after, auth) = bao_token(&app, &idp, "alice").await;
     assert_eq!(auth["policies"], json!(["default"]));
-    assert_eq!(
-        status_at_bao(&app, &after, "env/staging/data/payments/db").await,
-        403
-    );
+    assert_eq!(status_at_bao(&app, &after, PAYMENTS).await, 403);
     // OpenBao took her out of the group: her earlier token loses the role too.
-    assert_eq!(
-        status_at_bao(&app, &before, "env/staging/data/payments/db").await,
-        403
-    );
+    assert_eq!(status_at_bao(&app, &before, PAYMENTS).await, 403);
     let (_, session) = sso_login(&app, &idp, "alice").await;
     assert_eq!(session.expect("still logs in").policies, ["default"]);
 
     idp.set_groups("alice", &[DEMO_GROUP]).await.unwrap();
     let (again, _) = bao_token(&app, &idp, "alice").await;
-    assert_eq!(
-        status_at_bao(&app, &again, "env/staging/data/payments/db").await,
-        200
-    );
+    assert_eq!(status_at_bao(&app, &again, PAYMENTS).await, 200);
 }
 
 #[tokio::test]
