@@ -178,14 +178,14 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         r#"staging/keys 400 invalid_json {"name": "x", "key_type": "des"}"#,
         r#"staging/keys 400 invalid_auto_rotate_period {"name": "x", "key_type": "hmac", "auto_rotate_period": 60}"#,
         r#"staging/keys 400 invalid_labels {"name": "x", "key_type": "hmac", "labels": ["no spaces"]}"#,
-        r#"nowhere/keys 404 not_found {"name": "x", "key_type": "hmac"}"#,
+        r#"nowhere/keys 404 environment_not_found {"name": "x", "key_type": "hmac"}"#,
         r#"Prod/keys 400 invalid_environment {"name": "x", "key_type": "hmac"}"#,
-        r#"staging/keys 409 conflict {"name": "cards", "key_type": "hmac"}"#,
+        r#"staging/keys 409 key_exists {"name": "cards", "key_type": "hmac"}"#,
         r#"staging/keys/cards/encrypt 400 invalid_base64 {"plaintext": "hunter2 is not base64!"}"#,
         r#"staging/keys/cards/decrypt 400 invalid_key_request {"ciphertext": "hunter2"}"#,
         r#"staging/keys/cards/decrypt 400 invalid_key_request {}"#,
         r#"staging/keys/cards/explode 400 invalid_action {}"#,
-        r#"staging/keys/ghost/encrypt 404 not_found {"plaintext": "aGk="}"#,
+        r#"staging/keys/ghost/encrypt 404 key_not_found {"plaintext": "aGk="}"#,
         r#"staging/keys/cards/scan 400 invalid_field {"field": ""}"#,
     ] {
         let [path, status, code, body] = case.splitn(4, ' ').collect::<Vec<_>>()[..] else {
