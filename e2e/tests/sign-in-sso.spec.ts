@@ -58,6 +58,10 @@ test('people sign in through the identity provider and get their group\'s role',
     expect(session.policies).toContain(`crypter-role-${role}`);
     const listed = await alice.request.get(`/api/v1/environments/${env}/credentials`);
     expect(listed.status()).toBe(200);
+    // Logging out ends the Crypter session and offers the provider's own sign-out.
+    await alice.getByTestId('logout').click();
+    await expect(alice.getByTestId('sso-signout')).toHaveAttribute('href', /\/session\/end$/);
+    expect((await alice.request.get('/api/v1/session')).status()).toBe(401);
     await context.close();
   });
 

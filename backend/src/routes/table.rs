@@ -378,7 +378,7 @@ pub fn routes() -> Vec<Route> {
         route!(sso::list_groups, writes: &[]),
         route!(sso::put_group, writes: &[SSO_MAPPINGS, APPROVER_GROUPS, GROUP_ALIASES]),
         route!(sso::delete_group, writes: &[SSO_MAPPINGS, APPROVER_GROUPS]),
-        route!(sso::explain, writes: &[CHECK_TOKEN]),
+        route!(sso::explain, writes: &[CHECK_TOKEN, ENTITY_LOOKUP]),
         route!(freeze::state, writes: &[]),
         route!(freeze::writes, writes: &[]),
         route!(freeze::freeze, operators, writes: &[POLICY, FREEZE_RECORDS]),

@@ -380,7 +380,10 @@ mod upgrade {
             "upgraded policy crypter-admin",
             "mounted transit at transit/staging/ (refusing key creation by encryption)",
             "transit/production/ refuses key creation by encryption",
-            "bootstrap version 2 -> 5",
+            &format!(
+                "bootstrap version 2 -> {}",
+                crypter::bootstrap::BOOTSTRAP_VERSION
+            ),
         ] {
             assert!(
                 out.contains(&format!("changed: {change}")),
@@ -393,7 +396,10 @@ mod upgrade {
         assert_eq!(code, 0);
         assert_eq!(
             out.trim(),
-            "nothing to change: the store is at bootstrap version 5"
+            format!(
+                "nothing to change: the store is at bootstrap version {}",
+                crypter::bootstrap::BOOTSTRAP_VERSION
+            )
         );
     }
 

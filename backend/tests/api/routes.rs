@@ -108,6 +108,8 @@ fn computes_only(path: &str) -> bool {
         "transit/+/hmac/*",
         "auth/+/role/+/secret-id-accessor/lookup",
         "auth/token/lookup",
+        // An SSO login's authorization URL: OpenBao keeps its state in memory only.
+        "auth/+/oidc/auth_url",
     ];
     computing.iter().any(|c| Pattern::new(c).matches(path))
 }
@@ -260,6 +262,11 @@ const STEPS: &[&str] = &[
     r#"PUT /users/tourist users::set_roles {"roles": []}"#,
     r#"DELETE /users/tourist users::delete {}"#,
     r#"PUT /settings/auth users::put_auth_settings {"deprecated_methods": []}"#,
+    // Single sign-on, against the tour's own local identity provider.
+    r#"PUT /settings/sso sso::put_settings {"label": "Tour SSO", "discovery_url": "{idp}", "client_id": "crypter", "client_secret": "{idp_secret}", "redirect_uris": ["{callback}"]}"#,
+    r#"PUT /sso/groups/tour-group sso::put_group {"roles": ["tour-bot"]}"#,
+    r#"POST /access/why sso::explain {"env": "tour", "path": "app/db", "user": "admin", "method": "userpass"}"#,
+    r#"DELETE /sso/groups/tour-group sso::delete_group {}"#,
     r#"DELETE /roles/tour-bot roles::delete {}"#,
     r#"PUT /freeze freeze::freeze {"level": "full", "reason": "tour"}"#,
     r#"POST /freeze/verify freeze::verify {}"#,
@@ -325,6 +332,14 @@ async fn every_write_a_route_makes_is_one_it_declares() {
     t.vars.insert("setup".into(), setup);
     t.vars
         .insert("password".into(), crate::helpers::ADMIN_PASSWORD.into());
+    let callback = format!("{}{}", t.app.addr, crypter::sso::CALLBACK_PATH);
+    let idp = crypter::embedded::idp::LocalIdp::start(std::slice::from_ref(&callback))
+        .await
+        .expect("the tour's identity provider");
+    t.vars.insert("idp".into(), idp.issuer.clone());
+    t.vars
+        .insert("idp_secret".into(), idp.client_secret.clone());
+    t.vars.insert("callback".into(), callback);
     for line in STEPS {
         t.step(line).await;
     }

@@ -60,9 +60,19 @@ fn Layout(navigate: impl Fn(&str, NavigateOptions) + Clone + 'static) -> impl In
     let logout = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
         async move {
+            // After an SSO session the login page offers the provider's own sign-out.
+            let sso = auth
+                .session
+                .get_untracked()
+                .is_some_and(|s| s.method == "oidc");
             api::logout().await?;
             auth.session.set(None);
-            go("/login", here, &navigate);
+            let to = if sso {
+                "/login?signed_out=sso"
+            } else {
+                "/login"
+            };
+            go(to, here, &navigate);
             Ok::<(), crypter_api::ApiError>(())
         }
     });

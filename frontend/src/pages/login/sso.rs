@@ -83,15 +83,24 @@ pub fn SsoLogin() -> impl IntoView {
             .into_iter()
             .find(|m| m.kind == AuthMethodKind::Oidc)?;
         let label = oidc.label.unwrap_or_else(|| "single sign-on".to_owned());
-        Some((label, oidc.start?))
+        Some((label, oidc.start?, oidc.end_session_url))
     };
+    let signed_out = query.with_untracked(|q| q.get("signed_out")).is_some();
     view! {
         {refused.map(|code| view! {
             <div class="error" role="alert" data-testid="sso-error" data-code=code.as_str()>
                 {refusal_message(code)}
             </div>
         })}
-        {move || offered().map(|(label, start)| view! {
+        {move || offered().map(|(label, start, end_session)| view! {
+            {(signed_out).then_some(end_session).flatten().map(|url| view! {
+                <p class="muted" data-testid="sso-signed-out">
+                    "You are logged out of Crypter. "
+                    <a href=url rel="external" data-testid="sso-signout">
+                        {format!("Also sign out of {label}")}
+                    </a>
+                </p>
+            })}
             // rel="external": a page load to the backend, never a route of the console.
             <a class="button primary sso-login" data-testid="sso-login" href=start rel="external">
                 {format!("Sign in with {label}")}
