@@ -134,7 +134,13 @@ function send(res, status, type, text) {
 }
 
 async function interaction(req, res, uid, action) {
-  const details = await provider.interactionDetails(req, res);
+  // Without the interaction's cookie (a client that keeps none) the page still shows; the
+  // sign-in itself then says the interaction expired.
+  const details = await provider.interactionDetails(req, res).catch(() => null);
+  if (!details) {
+    if (req.method === 'GET') return send(res, 200, 'text/html', page(uid));
+    return send(res, 400, 'text/html', page(uid, 'This sign-in has expired. Start again from Crypter.'));
+  }
   if (details.uid !== uid) return send(res, 400, 'text/plain', 'interaction mismatch');
   if (details.prompt.name === 'consent') {
     // The console is the company's own application: consent is implied.
