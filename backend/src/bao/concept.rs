@@ -4,15 +4,18 @@
 //! own path and reason stay in the log. The one place that reads Crypter's path layout
 //! backwards (the layout itself lives with each noun's module).
 
+/// An OpenBao path's segments, without empty ones (`/env//qa/` is `["env", "qa"]`).
+pub fn segments(path: &str) -> Vec<&str> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// What `path` holds, in Crypter's words. A path outside Crypter's layout (a legacy KV
 /// mount being imported) is named as it is: that path is the user's own.
 pub fn describe(path: &str) -> String {
-    let segments: Vec<&str> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
+    match segments(path).as_slice() {
         ["env", env, rest @ ..] => environment_path(env, rest),
         ["transit", env, rest @ ..] => transit_path(env, rest),
         ["crypter", "data" | "metadata" | "delete" | "undelete" | "destroy", rest @ ..] => {

@@ -6,12 +6,7 @@ use crypter_api::ErrorCode;
 
 /// The not-found code of the Crypter thing at `path`.
 pub fn code(path: &str) -> ErrorCode {
-    let segments: Vec<&str> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
+    match crate::bao::concept::segments(path).as_slice() {
         ["env", _, "data" | "metadata" | "delete" | "undelete" | "destroy" | "subkeys"
         | "detailed-metadata", _, ..] => ErrorCode::CredentialNotFound,
         ["env", ..] | ["sys", "mounts", "env" | "transit", ..] => ErrorCode::EnvironmentNotFound,

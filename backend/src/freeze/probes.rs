@@ -344,8 +344,11 @@ mod tests {
         assert!(full
             .iter()
             .any(|p| p.path == "env/production/destroy/crypter-probe/abc"));
+        // Paths that cannot carry the probe's name carry it in the body (a token's display
+        // name, a group alias's name).
         assert!(prov.iter().all(|p| p.path.contains("crypter-probe")
             || p.path == "auth/token/create"
+            || p.path == "identity/group-alias"
             || p.path.ends_with("/config/keys")));
         assert!(full
             .iter()
@@ -368,6 +371,9 @@ mod tests {
             "delete key",
             "configure key mount",
             "write key record",
+            "create external group",
+            "alias provider group",
+            "configure SSO login role",
         ] {
             assert!(prov.iter().any(|p| p.operation == op), "{op}");
         }
