@@ -45,7 +45,7 @@ test('people sign in through the identity provider and get their group\'s role',
     await api(page, 'PUT', `/sso/groups/${group}`, { roles: [...before, role] });
   });
 
-  await test.step('alice (in the group) signs in and may read the environment', async () => {
+  await test.step('alice (in the group) signs in and may read the credential', async () => {
     const context = await browser.newContext();
     const alice = await context.newPage();
     await new LoginPage(alice).goto();
@@ -56,8 +56,8 @@ test('people sign in through the identity provider and get their group\'s role',
     const session = await (await alice.request.get('/api/v1/session')).json();
     expect(session.method).toBe('oidc');
     expect(session.policies).toContain(`crypter-role-${role}`);
-    const listed = await alice.request.get(`/api/v1/environments/${env}/credentials`);
-    expect(listed.status()).toBe(200);
+    const read = await alice.request.get(`/api/v1/environments/${env}/credentials/payments/db`);
+    expect(read.status()).toBe(200);
     // Logging out ends the Crypter session and offers the provider's own sign-out.
     await alice.getByTestId('logout').click();
     await expect(alice.getByTestId('sso-signout')).toHaveAttribute('href', /\/session\/end$/);
@@ -70,8 +70,8 @@ test('people sign in through the identity provider and get their group\'s role',
     const bob = await context.newPage();
     await signInWithSso(bob, 'bob');
     await new Shell(bob).expectLoggedInAs('bob');
-    const listed = await bob.request.get(`/api/v1/environments/${env}/credentials`);
-    expect(listed.status()).toBe(403);
+    const read = await bob.request.get(`/api/v1/environments/${env}/credentials/payments/db`);
+    expect(read.status()).toBe(403);
     await context.close();
   });
 

@@ -144,8 +144,7 @@ pub fn RunbookRun() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| loaded.get().and_then(Result::err))
     });
-    // A step's job ended: read the run again (its outcome is recorded there).
-    let reload = Callback::new(move |_| loaded.refetch());
+    let reload = reload_until_settled(loaded, run);
     let show_report = move |_| {
         leptos::task::spawn_local(async move { report.set(Some(api::runbook_report(id()).await)) });
     };
@@ -189,6 +188,30 @@ pub fn RunbookRun() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// When a step's job ends, read the run again (its outcome is recorded there). The job ends
+/// a moment before the run records the step's outcome, so read it again a little later too,
+/// while a step is still `running`.
+fn reload_until_settled(
+    loaded: LocalResource<Result<Runbook, ApiError>>,
+    run: Memo<Option<Runbook>>,
+) -> Callback<()> {
+    Callback::new(move |()| {
+        loaded.refetch();
+        for ms in [500, 1_500, 3_500, 7_500] {
+            let again = move || {
+                let running = run.with_untracked(|r| {
+                    r.as_ref()
+                        .is_some_and(|r| r.steps.iter().any(|s| s.state == StepState::Running))
+                });
+                if running {
+                    loaded.refetch();
+                }
+            };
+            set_timeout(again, std::time::Duration::from_millis(ms));
+        }
+    })
 }
 
 /// The run's incidents; an open one can be marked resolved.
