@@ -634,6 +634,15 @@ fn role(
             if a == b {
                 return skip(it, "unchanged by the apply");
             }
+            // Putting a role back writes its grants; a role the apply deleted and made
+            // again with another class or description cannot be put back so.
+            if a.class != b.class || a.description != b.description {
+                return refused(
+                    it,
+                    "the apply deleted this role and made it again with another class or \
+                     description; an undo puts back a role's grants only: edit the role by hand",
+                );
+            }
             it.action = ItemAction::UpdateRole;
             it.precondition.record_version = Some(*version);
             it
