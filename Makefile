@@ -7,7 +7,8 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 setup:
 	@bash scripts/setup.sh
 
-## The console: one optimised, wasm-opt'ed bundle per section (trunk → dist/<bundle>/).
+## The console: the login page (dist/core/) and the console after login (dist/console/),
+## each one wasm: cargo, wasm-bindgen, wasm-opt -Oz (scripts/build_console.py).
 console: setup
 	bash scripts/build-console.sh
 
@@ -45,11 +46,14 @@ lint: setup
 	cargo clippy -p crypter-api -p crypter -p crypter-client --all-targets -- -D warnings
 	cargo clippy -p crypter-frontend --target wasm32-unknown-unknown -- -D warnings
 
-## Benchmarks: the console's first-load size against OpenBao's own UI.
+## Benchmarks: the console's size against OpenBao's own UI: the login page's first load and
+## a whole working day (every section opened), gzip, from dist/ and then from a real Chromium
+## (three rounds each, beside OpenBao's UI loaded the same way).
 bench: bench-size
 
-bench-size: console
+bench-size: build
 	@bash scripts/bench-bundle-size.sh
+	cd e2e && npx playwright test --config playwright.bench.config.ts console-size
 
 ## Listing 10,000 credentials and reading one, through /api/v1 against raw OpenBao; the
 ## first rows (quick) and the lint.

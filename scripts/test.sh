@@ -32,10 +32,10 @@ cargo test -p crypter --test api datacenters:: -- --test-threads=1
 step "console unit tests (pure logic, native)"
 cargo test -p crypter-frontend --lib
 
-step "console release build (one bundle per section)"
+step "console release build (the login page's bundle and the console's)"
 bash scripts/build-console.sh
 
-step "console size budget (first load, gzip, beside OpenBao's own UI)"
+step "console size budget (the login page and the whole console, gzip, beside OpenBao's own UI)"
 python3 scripts/bench_bundle_size.py dist
 
 step "e2e (Playwright, Debian chromium, crypter dev)"

@@ -1,37 +1,20 @@
-//! The console's sections: one wasm bundle each, so that the first load of a page carries
-//! only that section's code. Shared by the console (client-side routing inside a bundle,
-//! page loads across bundles) and the backend (which bundle a deep link gets).
+//! The console's bundles: one small wasm for the login page, and one for every page after
+//! login, so a visitor downloads little before the login form works and a working day loads
+//! one Leptos runtime. Shared by the console (client-side routing inside a bundle, page
+//! loads across bundles) and the backend (which bundle a deep link gets).
 
-/// (bundle, path prefixes it serves). `core` serves every other path, login included.
-pub const SECTIONS: &[(&str, &[&str])] = &[
-    (
-        "ops",
-        &["/freeze", "/cluster", "/activity", "/notifications"],
-    ),
-    ("envs", &["/environments"]),
-    ("data", &["/credentials"]),
-    ("access", &["/roles"]),
-    ("release", &["/changesets"]),
-    ("migrate", &["/runbooks"]),
-    ("crypto", &["/keys"]),
-    ("approvals", &["/requests"]),
-];
+/// The bundle of every page but those in [`SECTIONS`]: the console after login.
+pub const CONSOLE: &str = "console";
 
-/// Every bundle's name, `core` first: the one list of them. The console's build
-/// (`scripts/build-console.sh`), its trunk entries and the size bench read it through
+/// (bundle, path prefixes it serves). `core` is the login page, the first thing anyone
+/// loads; [`CONSOLE`] serves every other path.
+pub const SECTIONS: &[(&str, &[&str])] = &[("core", &["/login"])];
+
+/// Every bundle's name, `core` (the login page) first: the one list of them. The console's
+/// build (`scripts/build-console.sh`) and the size bench read it through
 /// `scripts/console_bundles.py`; Cargo's `[[bin]]` targets in `frontend/Cargo.toml` cannot,
 /// and a test below holds them equal.
-pub const BUNDLES: &[&str] = &[
-    "core",
-    "ops",
-    "envs",
-    "data",
-    "access",
-    "release",
-    "migrate",
-    "crypto",
-    "approvals",
-];
+pub const BUNDLES: &[&str] = &["core", CONSOLE];
 
 /// The bundle that serves `path`.
 pub fn bundle_for(path: &str) -> &'static str {
@@ -43,7 +26,7 @@ pub fn bundle_for(path: &str) -> &'static str {
                 .any(|p| path == *p || (path.starts_with(p) && path[p.len()..].starts_with('/')))
         })
         .map(|(name, _)| *name)
-        .unwrap_or("core")
+        .unwrap_or(CONSOLE)
 }
 
 #[cfg(test)]
@@ -52,30 +35,28 @@ mod tests {
 
     #[test]
     fn deep_links_pick_their_bundle() {
-        assert_eq!(bundle_for("/roles"), "access");
-        assert_eq!(bundle_for("/roles/deployer"), "access");
-        assert_eq!(bundle_for("/credentials"), "data");
-        assert_eq!(bundle_for("/environments"), "envs");
-        assert_eq!(bundle_for("/search"), "core");
-        assert_eq!(bundle_for("/runbooks/42"), "migrate");
-        assert_eq!(bundle_for("/changesets"), "release");
-        assert_eq!(bundle_for("/"), "core");
-        assert_eq!(bundle_for("/freeze"), "ops");
-        assert_eq!(bundle_for("/notifications"), "ops");
         assert_eq!(bundle_for("/login"), "core");
-        assert_eq!(bundle_for("/rolesx"), "core");
-        assert_eq!(bundle_for("/keys"), "crypto");
-        assert_eq!(bundle_for("/requests"), "approvals");
-        assert_eq!(bundle_for("/requests/r-1"), "approvals");
-        assert_eq!(bundle_for("/requestsx"), "core");
+        assert_eq!(bundle_for("/login/"), "core");
+        assert_eq!(bundle_for("/loginx"), "console");
+        for page in [
+            "/",
+            "/roles",
+            "/roles/deployer",
+            "/credentials",
+            "/search",
+            "/runbooks/42",
+        ] {
+            assert_eq!(bundle_for(page), "console", "{page}");
+        }
+        assert_eq!(bundle_for("/requests/r-1"), "console");
     }
 
-    /// Every section's bundle is built and served, and every bundle but `core` is a section.
+    /// The login page is the one section; the console serves every other page.
     #[test]
     fn every_section_is_a_bundle() {
         let sections: Vec<&str> = super::SECTIONS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(super::BUNDLES[0], "core");
-        assert_eq!(super::BUNDLES[1..], sections[..]);
+        assert_eq!(super::BUNDLES, ["core", super::CONSOLE]);
+        assert_eq!(sections, ["core"]);
     }
 
     /// Cargo needs each bundle's binary listed by hand: `frontend/Cargo.toml` lists exactly

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Where trunk's `dist/` is: the console's files.
+    /// Where the console's files are (`dist/`, from `scripts/build-console.sh`).
     pub dist_dir: PathBuf,
     /// Login attempts allowed per client address per minute.
     pub login_per_minute: u32,

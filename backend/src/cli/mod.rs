@@ -81,7 +81,7 @@ pub struct ServerArgs {
     /// Address the console and API listen on.
     #[arg(long, env = "CRYPTER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// trunk's output folder: the console's files.
+    /// The console's files (`scripts/build-console.sh` builds them into `dist/`).
     #[arg(long, env = "CRYPTER_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
     /// Login attempts allowed per client address per minute.

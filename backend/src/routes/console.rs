@@ -1,15 +1,15 @@
-//! The console's static files (trunk's `dist/`), with an SPA fallback: any path that is
-//! not a file gets the `index.html` of the bundle that serves it (`crypter_api::console`),
-//! with status 200, so deep links work.
+//! The console's static files (`dist/`), with an SPA fallback: any path that is not a file
+//! gets the `index.html` of the bundle that serves it (`crypter_api::console`: the login
+//! page's or the console's), with status 200, so deep links work.
 //!
-//! Layouts: `dist/<bundle>/index.html` per section (what `scripts/build-console.sh`
+//! Layouts: `dist/<bundle>/index.html` per bundle (what `scripts/build-console.sh`
 //! builds), or a single `dist/index.html`.
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get_service;
 use axum::Router;
-use crypter_api::console::bundle_for;
+use crypter_api::console::{bundle_for, CONSOLE};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ pub fn service(dist_dir: &Path) -> Router {
 fn index_for(indexes: &HashMap<&'static str, String>, path: &str) -> Response {
     let html = indexes
         .get(bundle_for(path))
-        .or_else(|| indexes.get("core"))
+        .or_else(|| indexes.get(CONSOLE))
         .cloned()
         .unwrap_or_default();
     (

@@ -232,7 +232,7 @@ fn redirect(to: &str, cookie: Option<HeaderValue>) -> Response {
 
 fn back_to_login(refusal: Refusal, secure: bool) -> Response {
     redirect(
-        &format!("/?sso_error={}", refusal.code().as_str()),
+        &format!("/login?sso_error={}", refusal.code().as_str()),
         Some(nonce_cookie("", 0, secure)),
     )
 }

@@ -1,6 +1,6 @@
 use axum::http::HeaderValue;
 use base64::Engine;
-use crypter_api::console::BUNDLES;
+use crypter_api::console::{BUNDLES, CONSOLE};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -48,19 +48,19 @@ impl ContentPolicy {
     }
 }
 
-/// Every `index.html` the console has, by bundle (`core` for a single-bundle build).
+/// Every `index.html` the console has, by bundle (`console` for a single-bundle build).
 pub fn index_files(dist_dir: &Path) -> Vec<(&'static str, PathBuf)> {
     let per_bundle: Vec<(&'static str, PathBuf)> = BUNDLES
         .iter()
         .map(|b| (*b, dist_dir.join(b).join("index.html")))
         .filter(|(_, p)| p.is_file())
         .collect();
-    if per_bundle.iter().any(|(b, _)| *b == "core") {
+    if !per_bundle.is_empty() {
         per_bundle
     } else {
         let single = dist_dir.join("index.html");
         if single.is_file() {
-            vec![("core", single)]
+            vec![(CONSOLE, single)]
         } else {
             Vec::new()
         }

@@ -65,11 +65,11 @@ async fn a_missing_console_build_says_how_to_build_it() {
 }
 
 #[tokio::test]
-async fn each_section_gets_its_own_bundle_and_every_boot_script_is_allowed() {
+async fn the_login_page_and_the_console_get_their_own_bundles_and_both_boot_scripts_are_allowed() {
     let dist = tempfile::tempdir().unwrap();
     for (bundle, script) in [
         ("core", "init('/core/a.wasm');"),
-        ("access", "init('/access/b.wasm');"),
+        ("console", "init('/console/b.wasm');"),
     ] {
         std::fs::create_dir_all(dist.path().join(bundle)).unwrap();
         std::fs::write(
@@ -84,11 +84,13 @@ async fn each_section_gets_its_own_bundle_and_every_boot_script_is_allowed() {
     })
     .await;
     for (path, bundle) in [
-        ("/", "core"),
+        ("/", "console"),
         ("/login", "core"),
-        ("/roles", "access"),
-        ("/roles/x/y", "access"),
-        ("/runbooks", "core"),
+        ("/login/", "core"),
+        ("/loginx", "console"),
+        ("/roles", "console"),
+        ("/roles/x/y", "console"),
+        ("/runbooks/42", "console"),
     ] {
         let resp = browser()
             .get(format!("{}{path}", app.addr))
@@ -102,7 +104,6 @@ async fn each_section_gets_its_own_bundle_and_every_boot_script_is_allowed() {
             .to_owned();
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
         let body = resp.text().await.unwrap();
-        // `migrate` is not built here, so its paths fall back to the core bundle.
         assert!(body.contains(&format!("<p>{bundle}</p>")), "{path}: {body}");
     }
 }

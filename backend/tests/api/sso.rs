@@ -128,7 +128,7 @@ async fn land(client: &Client, app: &TestApp, callback: &str) -> Result<SessionI
         c.to_str().unwrap_or("").contains("crypter_session=")
             && !c.to_str().unwrap_or("").contains("Max-Age=0")
     });
-    if let Some(code) = to.strip_prefix("/?sso_error=") {
+    if let Some(code) = to.strip_prefix("/login?sso_error=") {
         assert!(!session_set, "a refused login sets no session cookie");
         assert_eq!(app.whoami(client).await.status(), StatusCode::UNAUTHORIZED);
         return Err(code.to_owned());
@@ -321,13 +321,13 @@ async fn a_tampered_replayed_misaddressed_or_expired_login_gets_a_clear_error_an
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&resp), "/?sso_error=sso_denied");
+    assert_eq!(location(&resp), "/login?sso_error=sso_denied");
     let resp = client
         .get(app.url("/auth/oidc/callback"))
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&resp), "/?sso_error=sso_bad_callback");
+    assert_eq!(location(&resp), "/login?sso_error=sso_bad_callback");
 }
 
 #[tokio::test]
@@ -364,7 +364,7 @@ async fn the_local_password_still_works_when_the_provider_is_down() {
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&resp), "/?sso_error=sso_unavailable");
+    assert_eq!(location(&resp), "/login?sso_error=sso_unavailable");
     let resp = app.login(&client, "admin", ADMIN_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::OK, "the admin's password works");
 }
@@ -388,7 +388,7 @@ async fn without_sso_the_login_page_offers_passwords_and_tokens_only() {
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&resp), "/?sso_error=sso_unavailable");
+    assert_eq!(location(&resp), "/login?sso_error=sso_unavailable");
 }
 
 #[tokio::test]

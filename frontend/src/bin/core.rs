@@ -1,24 +1,9 @@
-//! The `core` bundle of the console: login, the overview and search.
+//! The `core` bundle: the login page, what a person downloads before the login form works.
+//! It has no router: logging in is a page load into the console (`console.rs`).
 
-use crypter_frontend::components::shell::Shell;
-use crypter_frontend::pages::*;
+use crypter_frontend::pages::Login;
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
 
 fn main() {
-    remember_sso_error();
-    crypter_frontend::start("core", || {
-        view! {
-            <Router>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/login") view=Login />
-                    <ParentRoute path=path!("") view=Shell>
-                        <Route path=path!("") view=Overview />
-                        <Route path=path!("search") view=Search />
-                    </ParentRoute>
-                </Routes>
-            </Router>
-        }
-    });
+    crypter_frontend::start("core", || view! { <Login /> });
 }

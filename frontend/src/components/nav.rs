@@ -29,7 +29,6 @@ fn pending_count(json: &str) -> usize {
 #[component]
 pub fn Nav(open: RwSignal<bool>) -> impl IntoView {
     let location = use_location();
-    let here = use_context::<crate::section::CurrentBundle>().map_or("core", |b| b.0);
     // Once per page load; nothing shows when it fails (the Approvals page says why).
     let pending = RwSignal::new(0_usize);
     leptos::task::spawn_local(async move {
@@ -42,7 +41,7 @@ pub fn Nav(open: RwSignal<bool>) -> impl IntoView {
         .map(|(href, label, testid)| {
             let href = *href;
             // Another bundle serves it: a page load, not client-side routing.
-            let external = (crate::section::bundle_for(href) != here).then_some("external");
+            let external = (!crate::section::routed(href)).then_some("external");
             let current = move || {
                 let path = location.pathname.get();
                 let here = if href == "/" {

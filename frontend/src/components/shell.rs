@@ -5,7 +5,7 @@ use super::nav::Nav;
 use super::theme_toggle::ThemeToggle;
 use crate::api;
 use crate::auth::Auth;
-use crate::section::{go, CurrentBundle};
+use crate::section::go;
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
@@ -16,29 +16,22 @@ use leptos_router::NavigateOptions;
 #[component]
 pub fn Shell() -> impl IntoView {
     let auth = Auth::get();
-    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
     FreezeStatus::provide();
     let location = use_location();
     let navigate = use_navigate();
     // Checking the session is one step with its consequences: the session is kept, or the
     // visitor is sent to log in.
-    let check = {
-        let navigate = navigate.clone();
-        Action::new_local(move |_: &()| {
-            let navigate = navigate.clone();
-            async move {
-                match api::whoami().await {
-                    Ok(info) => auth.session.set(Some(info)),
-                    Err(e) if e.code == crypter_api::ErrorCode::Unauthenticated => {
-                        auth.session.set(None);
-                        to_login_page(here, &location.pathname.get_untracked(), &navigate);
-                    }
-                    Err(e) => return Err(e),
-                }
-                Ok(())
+    let check = Action::new_local(move |_: &()| async move {
+        match api::whoami().await {
+            Ok(info) => auth.session.set(Some(info)),
+            Err(e) if e.code == crypter_api::ErrorCode::Unauthenticated => {
+                auth.session.set(None);
+                to_login_page(&location.pathname.get_untracked());
             }
-        })
-    };
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    });
     check.dispatch(());
     let check_error = Signal::derive(move || check.value().get().and_then(Result::err));
     view! {
@@ -56,7 +49,6 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn Layout(navigate: impl Fn(&str, NavigateOptions) + Clone + 'static) -> impl IntoView {
     let auth = Auth::get();
-    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
     let logout = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
         async move {
@@ -72,7 +64,7 @@ fn Layout(navigate: impl Fn(&str, NavigateOptions) + Clone + 'static) -> impl In
             } else {
                 "/login"
             };
-            go(to, here, &navigate);
+            go(to, &navigate);
             Ok::<(), crypter_api::ApiError>(())
         }
     });
@@ -115,18 +107,10 @@ fn Layout(navigate: impl Fn(&str, NavigateOptions) + Clone + 'static) -> impl In
 }
 
 /// Send the visitor to the login page, which brings them back to `next`. The login page
-/// lives in the core bundle: from another bundle, a page load, replacing this entry.
-fn to_login_page(here: &str, next: &str, navigate: &impl Fn(&str, NavigateOptions)) {
+/// is a bundle of its own: a page load, replacing this entry.
+fn to_login_page(next: &str) {
     let target = format!("/login?next={}", crypter_api::url::encode_path(next));
-    if here == "core" {
-        navigate(
-            &target,
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
-    } else if let Some(w) = web_sys::window() {
+    if let Some(w) = web_sys::window() {
         let _ = w.location().replace(&target);
     }
 }
@@ -135,7 +119,6 @@ fn to_login_page(here: &str, next: &str, navigate: &impl Fn(&str, NavigateOption
 /// credentials across every environment the user may list.
 #[component]
 fn SearchBox() -> impl IntoView {
-    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
     let navigate = use_navigate();
     let query = use_query_map();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q")).unwrap_or_default());
@@ -145,7 +128,6 @@ fn SearchBox() -> impl IntoView {
         if !q.trim().is_empty() {
             go(
                 &format!("/search?q={}", crate::api::encode(q.trim())),
-                here,
                 &navigate,
             );
         }

@@ -3,18 +3,16 @@ use crate::auth::Auth;
 use crate::components::error_box::ErrorBox;
 use crypter_api::{ApiError, LoginRequest, Username};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 mod sso;
-pub use sso::remember_sso_error;
 use sso::SsoLogin;
 
-/// Log in with a username and password, or with an OpenBao token.
+/// Log in with a username and password, or with an OpenBao token. The login page is a
+/// bundle of its own (`core`): once logged in, a page load takes the visitor into the
+/// console, to where they were going.
 #[component]
 pub fn Login() -> impl IntoView {
     let auth = Auth::get();
-    let navigate = use_navigate();
-    let query = use_query_map();
     let use_token = RwSignal::new(false);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -23,13 +21,14 @@ pub fn Login() -> impl IntoView {
     // Logging in and going on are one step: the session is set and the page left as the
     // answer arrives, so the action's value only ever needs to carry an error.
     let action = Action::new_local(move |req: &LoginRequest| {
-        let (req, navigate) = (req.clone(), navigate.clone());
-        // Read now, while this page is surely there: the answer may come after it is gone.
-        let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+        let req = req.clone();
+        let next = query_param("next").unwrap_or_default();
         async move {
             let info = api::login(req).await?;
             auth.session.set(Some(info));
-            crate::section::go(safe_next(&next), "core", &navigate);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().replace(safe_next(&next));
+            }
             Ok::<(), ApiError>(())
         }
     });
@@ -138,6 +137,15 @@ fn MethodTabs(use_token: RwSignal<bool>) -> impl IntoView {
             </button>
         </div>
     }
+}
+
+/// The page address's query parameter `name`, decoded.
+pub(crate) fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| crypter_api::url::decode(value))
+    })
 }
 
 /// Only same-site paths are followed after login, so a crafted link cannot send the user

@@ -25,7 +25,7 @@ pub use credentials::Credentials;
 pub use environments::Environments;
 pub use freeze::Freeze;
 pub use keys::Keys;
-pub use login::{remember_sso_error, Login};
+pub use login::Login;
 pub use not_found::NotFound;
 pub use notifications::Notifications;
 pub use overview::Overview;

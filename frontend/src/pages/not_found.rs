@@ -1,15 +1,14 @@
-use crate::section::{bundle_for, CurrentBundle};
+use crate::section::routed;
 use leptos::prelude::*;
 
 /// A path no route of this bundle serves. If another bundle serves it (a link from one
 /// section to another), load that bundle; otherwise say the page does not exist.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    let here = use_context::<CurrentBundle>().map_or("core", |b| b.0);
     // The router's path: on a client-side navigation the address bar may not show it yet.
     let location = leptos_router::hooks::use_location();
     let path = location.pathname.get_untracked();
-    if bundle_for(&path) != here {
+    if !routed(&path) {
         let search = location.search.get_untracked();
         let target = if search.is_empty() {
             path

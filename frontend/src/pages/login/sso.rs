@@ -4,31 +4,11 @@
 use crate::api;
 use crypter_api::{AuthMethodKind, ErrorCode};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-use std::cell::RefCell;
-
-thread_local! {
-    static REFUSED: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Keep `sso_error` from the address the console was opened at. A refused login comes back
-/// to `/?sso_error=…`, and the session check then replaces that address with the login
-/// page's, so the code must be read before the router starts.
-pub fn remember_sso_error() {
-    let search = web_sys::window().and_then(|w| w.location().search().ok());
-    let code = search.as_deref().and_then(|s| {
-        s.trim_start_matches('?')
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("sso_error="))
-            .map(str::to_owned)
-    });
-    REFUSED.with(|r| *r.borrow_mut() = code);
-}
 
 /// The code as the enum, so the message is chosen by code; a code this build does not
 /// know is `Unknown`.
 fn parse_code(code: &str) -> ErrorCode {
-    serde_json::from_value(serde_json::Value::String(code.to_owned())).unwrap_or(ErrorCode::Unknown)
+    ErrorCode::parse(code)
 }
 
 /// What went wrong and what to do next, for each refusal the callback sends back.
@@ -72,11 +52,7 @@ fn refusal_message(code: ErrorCode) -> &'static str {
 #[component]
 pub fn SsoLogin() -> impl IntoView {
     let methods = LocalResource::new(api::auth_methods);
-    let query = use_query_map();
-    let refused = query
-        .with_untracked(|q| q.get("sso_error"))
-        .or_else(|| REFUSED.with(|r| r.borrow_mut().take()))
-        .map(|code| parse_code(&code));
+    let refused = super::query_param("sso_error").map(|code| parse_code(&code));
     let offered = move || {
         let methods = methods.get()?.ok()?.methods;
         let oidc = methods
@@ -85,7 +61,7 @@ pub fn SsoLogin() -> impl IntoView {
         let label = oidc.label.unwrap_or_else(|| "single sign-on".to_owned());
         Some((label, oidc.start?, oidc.end_session_url))
     };
-    let signed_out = query.with_untracked(|q| q.get("signed_out")).is_some();
+    let signed_out = super::query_param("signed_out").is_some();
     view! {
         {refused.map(|code| view! {
             <div class="error" role="alert" data-testid="sso-error" data-code=code.as_str()>
