@@ -30,6 +30,9 @@ test('keyboard only: log in, pick an environment, move through the list, open, r
     await kb.press('Enter');
     await expect(page.getByRole('heading', { level: 1, name: 'Credentials' })).toBeVisible();
     const creds = new CredentialsPage(page);
+    // Typing picks an option by its text: wait, as a person would, until the environments
+    // are listed (a client-side navigation reaches the picker before they load).
+    await expect(creds.picker().locator(`option[value="${env}"]`)).toBeAttached();
     await tabTo(page, creds.picker());
     await kb.type(env);
     await expect(creds.picker()).toHaveValue(env);
