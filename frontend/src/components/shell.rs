@@ -26,7 +26,16 @@ pub fn Shell() -> impl IntoView {
             Ok(info) => auth.session.set(Some(info)),
             Err(e) if e.code == crypter_api::ErrorCode::Unauthenticated => {
                 auth.session.set(None);
-                to_login_page(&location.pathname.get_untracked());
+                let (path, search) = (
+                    location.pathname.get_untracked(),
+                    location.search.get_untracked(),
+                );
+                let next = if search.is_empty() {
+                    path
+                } else {
+                    format!("{path}?{search}")
+                };
+                to_login_page(&next);
             }
             Err(e) => return Err(e),
         }
