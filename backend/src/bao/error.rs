@@ -1,8 +1,9 @@
 use reqwest::StatusCode;
 
 /// What went wrong talking to OpenBao. Messages carry OpenBao's own error strings and the
-/// path, never a token or a secret value (OpenBao does not echo request bodies).
-#[derive(Debug, thiserror::Error)]
+/// path, never a token or a secret value (OpenBao does not echo request bodies). Clone:
+/// one answer shared by identical requests in flight (see [`super::flight`]) reaches each.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BaoError {
     /// `unsent`: the request never reached the node (the connection was refused), so
     /// OpenBao cannot have acted on it.
@@ -27,6 +28,15 @@ pub enum BaoError {
     /// No node became active within the request's deadline.
     #[error("the store is electing a leader; retry in a few seconds")]
     Electing,
+    /// OpenBao did not answer in time: the request waited longer than its deadline for
+    /// its turn (`sent`: false, see [`super::Limits`]) or for the answer (`sent`: true).
+    /// `write`: a change that was sent, so it may or may not have been applied.
+    #[error("OpenBao did not answer the request to {path} in time ({}); {}", if *.sent { "no answer within the deadline" } else { "too many requests were waiting" }, if *.sent && *.write { "the change may or may not have been applied: read it back before trying again" } else { "nothing was changed" })]
+    Busy {
+        path: String,
+        sent: bool,
+        write: bool,
+    },
     #[error("OpenBao is sealed; unseal it before using Crypter")]
     Sealed,
     #[error("OpenBao denied access to {path}: {message}")]
@@ -90,7 +100,12 @@ impl BaoError {
     /// or has no active node to forward to (during a leader election).
     pub(super) fn is_node_failure(&self) -> bool {
         match self {
-            Self::Unreachable { .. } | Self::Sealed | Self::Redirected { .. } => true,
+            // A node that does not answer in time may be hung: another may serve (a
+            // request still waiting for its turn never reaches this check).
+            Self::Unreachable { .. }
+            | Self::Sealed
+            | Self::Redirected { .. }
+            | Self::Busy { sent: true, .. } => true,
             Self::Rejected {
                 status, message, ..
             } => {
@@ -113,7 +128,10 @@ impl BaoError {
 
     /// The node itself is down (as opposed to waiting for a leader).
     pub(super) fn node_is_down(&self) -> bool {
-        matches!(self, Self::Unreachable { .. } | Self::Sealed)
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::Sealed | Self::Busy { sent: true, .. }
+        )
     }
 
     /// OpenBao refused the request without acting on it: it never reached the node, the
@@ -121,6 +139,7 @@ impl BaoError {
     pub(super) fn unsent(&self) -> bool {
         match self {
             Self::Unreachable { unsent, .. } => *unsent,
+            Self::Busy { sent, .. } => !*sent,
             Self::Sealed | Self::Redirected { .. } => true,
             Self::Rejected {
                 status, message, ..
@@ -149,7 +168,8 @@ impl BaoError {
             Self::Forbidden { path, .. }
             | Self::NotFound { path, .. }
             | Self::Rejected { path, .. }
-            | Self::Redirected { path, .. } => Some(path),
+            | Self::Redirected { path, .. }
+            | Self::Busy { path, .. } => Some(path),
             _ => None,
         }
     }

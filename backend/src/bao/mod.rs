@@ -4,9 +4,11 @@
 pub mod concept;
 pub mod consistency;
 mod error;
+mod flight;
 pub mod freshness;
 mod health_loop;
 pub mod kv;
+mod limits;
 mod nodes;
 pub mod path;
 mod purpose;
@@ -15,6 +17,7 @@ mod sys;
 pub mod transit;
 
 pub use error::BaoError;
+pub use limits::Limits;
 pub use nodes::{NodeSpec, NodeStatus};
 pub use purpose::{Purpose, PURPOSE_HEADER};
 pub use sys::{InitResponse, LeaderStatus, SysHealth};
@@ -59,6 +62,10 @@ pub struct Bao {
     /// Reads go to the active node too (plans and verify: never stale, whatever the
     /// session's index).
     leader_reads: bool,
+    /// The turns to ask OpenBao, shared by every clone (see [`Limits`]).
+    gate: Arc<limits::Gate>,
+    /// Identical reads in flight, shared by every clone (see [`Bao::shared`]).
+    flights: Arc<flight::Flights>,
 }
 
 impl Bao {
@@ -104,7 +111,24 @@ impl Bao {
             purpose: None,
             deadline: route::DEADLINE,
             leader_reads: false,
+            gate: Arc::new(limits::Gate::new(Limits::default())),
+            flights: Arc::default(),
         })
+    }
+
+    /// The same nodes with other bounds on what this process asks of OpenBao at once and
+    /// how long a request waits (see [`Limits`]). A new queue: call it where the handle is
+    /// made, before it is cloned.
+    pub fn limited(&self, limits: Limits) -> Self {
+        Self {
+            gate: Arc::new(limits::Gate::new(limits)),
+            ..self.clone()
+        }
+    }
+
+    /// The bounds this handle's requests keep to.
+    pub fn limits(&self) -> Limits {
+        self.gate.limits
     }
 
     /// The same handle, marking every request it sends with `purpose` (see [`Purpose`]).

@@ -26,6 +26,17 @@ const MAX_BACKOFF: Duration = Duration::from_millis(400);
 impl Bao {
     /// Send the request, retrying a KV mount that is still upgrading (~30 s at most).
     pub(super) async fn call(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
+        if path::is_read(&call.method) {
+            return self.call_inner(call).await;
+        }
+        // What is read after this write is acknowledged is asked afresh (see `flight.rs`).
+        self.flights.close_all();
+        let answer = self.call_inner(call).await;
+        self.flights.close_all();
+        answer
+    }
+
+    async fn call_inner(&self, call: &Call<'_>) -> Result<Option<Bytes>, BaoError> {
         // A KV v2 mount is briefly unavailable right after it is created, while it upgrades
         // (much longer on a cluster, or under load, than on an idle dev server): wait for
         // it. OpenBao refuses such a request before acting on it, but only requests that
@@ -162,7 +173,9 @@ impl Bao {
         if let Some(body) = call.body {
             req = req.json(body);
         }
-        let pending = req.send();
+        // Our turn first: the answer's deadline counts from when the request is sent.
+        let _turn = self.gate.turn(call).await?;
+        let pending = req.timeout(self.gate.answer_deadline(call)).send();
         let to_leader = self.leader_reads || !path::is_read(&call.method);
         let sent = if to_leader && self.nodes.len() > 1 {
             // A change in flight when this data center is cut off would wait on a leader
@@ -176,11 +189,7 @@ impl Bao {
         } else {
             pending.await
         };
-        let resp = sent.map_err(|e| BaoError::Unreachable {
-            addr: addr.clone(),
-            reason: describe_transport_error(&e),
-            unsent: e.is_connect(),
-        })?;
+        let resp = sent.map_err(|e| transport_error(addr, call, &e, e.is_connect()))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let index = headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok());
@@ -190,11 +199,10 @@ impl Bao {
         if let Some(scope) = &scope {
             scope.answered(&self.nodes.label(node), index.and_then(StoreIndex::parse));
         }
-        let bytes = resp.bytes().await.map_err(|e| BaoError::Unreachable {
-            addr: addr.clone(),
-            reason: describe_transport_error(&e),
-            unsent: false,
-        })?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| transport_error(addr, call, &e, false))?;
         if status.is_success() {
             return Ok((!bytes.is_empty()).then_some(bytes));
         }
@@ -234,6 +242,27 @@ impl Bao {
             return None;
         }
         Some(index)
+    }
+}
+
+/// A request that got no (whole) answer: past its deadline the store is busy (or hung),
+/// otherwise unreachable.
+fn transport_error(addr: &str, call: &Call<'_>, e: &reqwest::Error, unsent: bool) -> BaoError {
+    if e.is_timeout() && !e.is_connect() {
+        tracing::warn!(
+            path = call.path,
+            "OpenBao did not answer within the deadline"
+        );
+        return BaoError::Busy {
+            path: call.path.to_owned(),
+            sent: true,
+            write: !path::is_read(&call.method),
+        };
+    }
+    BaoError::Unreachable {
+        addr: addr.to_owned(),
+        reason: describe_transport_error(e),
+        unsent,
     }
 }
 

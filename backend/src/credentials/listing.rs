@@ -14,12 +14,14 @@
 //!   takes longer than `MAX_AGE` by itself), and a token that lost the right to list stops
 //!   seeing rows within it too.
 //! - Writes made through Crypter patch their row at once ([`ListingCache::put_row`]).
-//! - One SCAN per session and environment at a time: concurrent requests wait for it.
+//! - One SCAN per token and environment at a time: a request that finds one in flight
+//!   takes its answer ([`scan_shared`]). A write through Crypter closes that sharing, so a
+//!   list asked after a write was acknowledged never shows the store from before it.
 //! - Memory is bounded: at most [`MAX_ROWS`] rows in all (least recently used listings
 //!   go first; a larger environment is served uncached), and listings unused for
 //!   [`IDLE`] are dropped. A row takes about 350 bytes.
 
-use super::scan;
+use super::scan_shared;
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::session::Session;
@@ -86,8 +88,6 @@ struct Entry {
 #[derive(Default)]
 struct Inner {
     entries: HashMap<Key, Entry>,
-    /// One per key while a SCAN may run for it: the single flight.
-    gates: HashMap<Key, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Inner {
@@ -110,9 +110,6 @@ impl Inner {
             };
             self.entries.remove(&oldest);
         }
-        let entries = &self.entries;
-        self.gates
-            .retain(|k, g| entries.contains_key(k) || Arc::strong_count(g) > 1);
     }
 }
 
@@ -133,7 +130,7 @@ impl ListingCache {
 
     /// The listing: with [`Want::Servable`] from the cache when it may be served, with
     /// [`Want::ScannedSince`] only from a SCAN that started at or after that instant;
-    /// else from a new SCAN (shared with any request waiting for the same one).
+    /// else from a SCAN: the one in flight for the same token, or a new one.
     pub async fn listing(
         &self,
         bao: &Bao,
@@ -145,13 +142,6 @@ impl ListingCache {
             Want::Servable => cache.cached(bao, session, env, Instant::now()),
             Want::ScannedSince(t) => cache.scanned_since(session, env, t),
         };
-        if let Some(listing) = fits(self) {
-            return Ok(listing);
-        }
-        let k = key(session, env);
-        let gate = self.lock().gates.entry(k.clone()).or_default().clone();
-        let _flight = gate.lock().await;
-        // Whoever held the gate before us may have just scanned.
         if let Some(listing) = fits(self) {
             return Ok(listing);
         }
@@ -192,19 +182,20 @@ impl ListingCache {
         Some(listing)
     }
 
-    /// A new SCAN, cached when it fits. An error (403 once the token lost the right)
-    /// drops what was cached.
+    /// A SCAN (new, or the one in flight), cached when it fits. An error (403 once the
+    /// token lost the right) drops what was cached.
     async fn load(
         &self,
         bao: &Bao,
         session: &Session,
         env: &EnvName,
     ) -> Result<Arc<Listing>, AppError> {
-        let started = Instant::now();
-        let result = scan(bao, &session.token, env, OffsetDateTime::now_utc()).await;
+        let result = scan_shared(bao, &session.token, env, OffsetDateTime::now_utc()).await;
         let k = key(session, env);
         match result {
-            Ok(rows) => {
+            Ok(scanned) => {
+                let started = scanned.started;
+                let rows = Arc::unwrap_or_clone(scanned).rows;
                 let listing = Arc::new(Listing { rows });
                 self.insert(k, listing.clone(), started, Instant::now());
                 Ok(listing)
@@ -240,9 +231,7 @@ impl ListingCache {
         let cache = self.clone();
         tokio::spawn(async move {
             let k = key(&session, &env);
-            let gate = cache.lock().gates.entry(k.clone()).or_default().clone();
-            let _flight = gate.lock().await;
-            // A logout while this ran leaves nothing behind.
+            // A logout while this waited leaves nothing behind.
             if cache.lock().entries.contains_key(&k) {
                 // Errors are for the next request to meet; this one only drops the entry.
                 let _ = cache.load(&bao, &session, &env).await;
@@ -266,11 +255,7 @@ impl ListingCache {
 
     /// A logout: the session's listings go.
     pub fn forget_session(&self, session_id: &str) {
-        let mut inner = self.lock();
-        inner.entries.retain(|(s, _), _| s != session_id);
-        inner
-            .gates
-            .retain(|(s, _), g| s != session_id || Arc::strong_count(g) > 1);
+        self.lock().entries.retain(|(s, _), _| s != session_id);
     }
 
     /// Rows held, over every session (for tests and the memory figure).

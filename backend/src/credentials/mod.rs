@@ -7,6 +7,7 @@ pub mod digests;
 mod list;
 mod listing;
 mod metadata;
+mod parts;
 mod walk;
 mod write;
 
@@ -16,6 +17,7 @@ pub use listing::{Freshness, Listing, ListingCache, Want};
 pub use metadata::{
     from_custom, parse_entry, parse_expires, rotation_due, summary, to_custom, KvMetadata,
 };
+pub use parts::scan_in_parts;
 pub use walk::{walk, KeyInfoAnswer, Walked};
 pub use write::validate as validate_write;
 pub use write::{
@@ -34,6 +36,8 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 use time::OffsetDateTime;
 
 /// One SCAN of the environment's detailed metadata: every credential, sorted by path.
@@ -45,20 +49,49 @@ pub async fn scan(
     env: &EnvName,
     now: OffsetDateTime,
 ) -> Result<Vec<CredentialSummary>, AppError> {
-    let method = Method::from_bytes(b"SCAN").map_err(|e| anyhow::anyhow!(e))?;
+    let scanned = scan_shared(bao, token, env, now).await?;
+    Ok(Arc::unwrap_or_clone(scanned).rows)
+}
+
+/// An environment's credentials as one SCAN found them, and when that SCAN was sent.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub rows: Vec<CredentialSummary>,
+    pub started: Instant,
+}
+
+/// [`scan`], shared with an identical SCAN already in flight for the same token and
+/// purpose (see [`Bao::shared`]): concurrent lists of one environment in one session ask
+/// OpenBao once, and its answer is read into rows once.
+pub async fn scan_shared(
+    bao: &Bao,
+    token: &SecretString,
+    env: &EnvName,
+    now: OffsetDateTime,
+) -> Result<Arc<Scanned>, AppError> {
     let path = format!("{}/detailed-metadata/", env.mount());
-    let answer: KeyInfoAnswer = match bao.request_as(method, &path, Some(token), None).await {
-        Ok(v) => v.unwrap_or_default(),
-        Err(e) => return Err(missing_environment(e, env)),
-    };
-    // `key_info` is a BTreeMap: already in path order.
-    Ok(answer
-        .data
-        .key_info
-        .iter()
-        .filter(|(k, _)| !k.ends_with('/'))
-        .map(|(k, v)| summary(k, v, now))
-        .collect())
+    let (b, t, p) = (bao.clone(), token.clone(), path.clone());
+    let scanned = bao
+        .shared(token, &format!("SCAN {path}"), move || async move {
+            let started = Instant::now();
+            let method =
+                Method::from_bytes(b"SCAN").map_err(|e| BaoError::Config(e.to_string()))?;
+            let answer: KeyInfoAnswer = b
+                .request_as(method, &p, Some(&t), None)
+                .await?
+                .unwrap_or_default();
+            // `key_info` is a BTreeMap: already in path order.
+            let rows = answer
+                .data
+                .key_info
+                .iter()
+                .filter(|(k, _)| !k.ends_with('/'))
+                .map(|(k, v)| summary(k, v, now))
+                .collect();
+            Ok(Scanned { rows, started })
+        })
+        .await;
+    scanned.map_err(|e| missing_environment(e, env))
 }
 
 /// A request on an environment's mount that finds no mount there: the environment does

@@ -93,6 +93,7 @@ impl AppError {
                 BaoError::Electing | BaoError::Redirected { .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreElecting)
                 }
+                BaoError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreBusy),
                 // Sent before the cut was seen: it may or may not have been applied.
                 BaoError::LeaderUnreachable { sent: true, .. } => {
                     (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::LeaderLost)

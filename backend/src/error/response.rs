@@ -37,6 +37,10 @@ impl AppError {
     }
 }
 
+/// When to ask again after OpenBao was too busy to answer in time: long enough for the
+/// queue ahead to drain a little, short enough that a person does not give up.
+const RETRY_BUSY_SECS: u64 = 5;
+
 fn store_message(e: &BaoError) -> String {
     let subject = e.subject();
     match e {
@@ -55,6 +59,18 @@ fn store_message(e: &BaoError) -> String {
             "the secret store (OpenBao) cannot be reached; check that it is running".to_owned()
         }
         BaoError::Electing | BaoError::Redirected { .. } => BaoError::Electing.to_string(),
+        BaoError::Busy { sent, write, .. } => {
+            let about = subject.map_or_else(String::new, |s| format!(" about {s}"));
+            let outcome = if *sent && *write {
+                "; the change may or may not have been applied: read it back before trying again"
+            } else {
+                ""
+            };
+            format!(
+                "the secret store (OpenBao) is busy and did not answer the request{about} in \
+                 time{outcome}; try again in {RETRY_BUSY_SECS} s"
+            )
+        }
         BaoError::Sealed | BaoError::Config(_) | BaoError::LeaderUnreachable { .. } => {
             e.to_string()
         }
@@ -109,6 +125,10 @@ impl IntoResponse for AppError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
         }
+        if let Self::Store(BaoError::Busy { .. }) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_BUSY_SECS));
+        }
         if let Self::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -125,4 +145,42 @@ pub struct StoreRefused;
 
 fn mark_store_refused(resp: &mut Response) {
     resp.extensions_mut().insert(StoreRefused);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crypter_api::ErrorCode;
+
+    fn busy(sent: bool, write: bool) -> AppError {
+        AppError::Store(BaoError::Busy {
+            path: "env/qa/detailed-metadata/".into(),
+            sent,
+            write,
+        })
+    }
+
+    #[test]
+    fn a_busy_store_is_503_with_retry_after_never_502() {
+        for (sent, write) in [(false, false), (true, false), (false, true), (true, true)] {
+            let e = busy(sent, write);
+            assert_eq!(
+                e.status_and_code(),
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreBusy)
+            );
+            let message = e.public_message();
+            assert!(message.contains("busy"), "{message}");
+            assert!(message.contains("environment qa"), "{message}");
+            assert!(!message.contains("detailed-metadata"), "{message}");
+            // Only a change that was sent may have been applied.
+            assert_eq!(
+                message.contains("may or may not have been applied"),
+                sent && write,
+                "{message}"
+            );
+            let resp = e.into_response();
+            assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(resp.headers()[header::RETRY_AFTER], "5");
+        }
+    }
 }

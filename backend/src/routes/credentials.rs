@@ -60,11 +60,13 @@ pub(super) fn parse_limit(
 pub use crate::credentials::validate_prefix;
 
 /// The credentials of one environment, without values: one SCAN, filtered and paged here.
+/// A SCAN already in flight for the same token is shared; when OpenBao is too busy to
+/// answer in time, 503 `store_busy` with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/environments/{env}/credentials", tag = "credentials",
     params(("env" = String, Path), ListParams),
     responses((status = 200, body = CredentialPage),
         (status = 400, body = crypter_api::ErrorBody), (status = 403, body = crypter_api::ErrorBody),
-        (status = 404, body = crypter_api::ErrorBody)))]
+        (status = 404, body = crypter_api::ErrorBody), (status = 503, body = crypter_api::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,

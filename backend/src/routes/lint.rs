@@ -24,7 +24,8 @@ pub struct LintParams {
 /// (and `path`) the credential rules over that environment (or credential) alone.
 #[utoipa::path(get, path = "/api/v1/lint", tag = "lint", params(LintParams),
     responses((status = 200, body = Vec<LintFinding>), (status = 400, body = crypter_api::ErrorBody),
-        (status = 403, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody)))]
+        (status = 403, body = crypter_api::ErrorBody), (status = 404, body = crypter_api::ErrorBody),
+        (status = 503, body = crypter_api::ErrorBody)))]
 pub async fn lint(
     State(state): State<AppState>,
     CurrentSession(session): CurrentSession,

@@ -11,6 +11,7 @@ mod helpers;
 mod activity;
 mod approvals;
 mod bootstrap;
+mod busy_store;
 mod changesets;
 mod cluster;
 mod compare;
