@@ -420,3 +420,37 @@ async fn shared_value_compares_kept_digests_and_names_values_changed_outside_cry
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_that_may_scan_an_environment_but_not_list_it_gets_the_same_findings() {
+    let app = spawn_app().await;
+    let c = app.caller().await;
+    raw_shared_and_unexpected(&app, &c).await;
+    async fn lint(app: &TestApp, c: &Caller) -> Vec<LintFinding> {
+        let resp = app
+            .call(c, Method::GET, "/lint?environment=staging", None)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+    let admin = lint(&app, &c).await;
+    assert!(has(&admin, "missing-metadata", "staging", "raw"));
+    // The lint reads a large environment in parts (a LIST, then SCANs of its folders);
+    // this token may not LIST, so one whole SCAN answers instead, with the same rows.
+    let (user, token) = app
+        .user_with_policy(
+            "scan-only-linter",
+            r#"path "env/staging/detailed-metadata/" { capabilities = ["scan"] }
+path "env/staging/detailed-metadata/*" { capabilities = ["scan"] }
+path "crypter/metadata/environments" { capabilities = ["list"] }
+path "crypter/data/environments/*" { capabilities = ["read"] }"#,
+        )
+        .await;
+    let refused = app
+        .bao
+        .list("env/staging/detailed-metadata/", &token)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(403));
+    assert_eq!(lint(&app, &user).await, admin);
+}
