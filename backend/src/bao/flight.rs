@@ -143,7 +143,11 @@ impl Bao {
         Fut: Future<Output = Result<T, BaoError>> + Send + 'static,
     {
         let purpose = self.purpose.as_ref().map(|p| p.as_header().into_owned());
-        let what = format!("{what}\n{purpose:?}\n{}", self.leader_reads);
+        // The index this caller's answer must be at (its session's last write, on any
+        // instance): a read asked after a write made through another instance never takes
+        // the answer of one asked before it.
+        let index = self.required_index(super::consistency::RequestScope::current().as_deref());
+        let what = format!("{what}\n{purpose:?}\n{}\n{index:?}", self.leader_reads);
         let key = self.flights.key::<T>(token, what);
         let flight = self.flights.join_or_start(key, || {
             make()

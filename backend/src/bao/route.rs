@@ -227,7 +227,7 @@ impl Bao {
     /// and on the minority side of a partition, where no standby could forward: there a
     /// read is answered from the local node, possibly older than the session's own last
     /// write, and the request is marked so.
-    fn required_index(&self, scope: Option<&RequestScope>) -> Option<String> {
+    pub(super) fn required_index(&self, scope: Option<&RequestScope>) -> Option<String> {
         if self.nodes.len() < 2 || self.leader_reads {
             return None;
         }
