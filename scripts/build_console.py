@@ -14,6 +14,7 @@ which the backend serves to browsers that accept gzip. Nothing is downloaded.
 import base64
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -34,7 +35,6 @@ def run(*cmd):
 def target_dir():
     out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
                          check=True, cwd=ROOT, capture_output=True, text=True).stdout
-    import json
     return json.loads(out)["target_directory"]
 
 
@@ -58,12 +58,11 @@ def page(template, css, js, wasm):
     placeholders; the one inline script starts the wasm (the backend's CSP allows it by hash)."""
     css_url, css_data = css
     js_url, js_data = js
-    wasm_url = wasm
     tags = (
         f'<link rel="stylesheet" href="{css_url}" integrity="{integrity(css_data)}" />\n'
         f'    <link rel="modulepreload" href="{js_url}" integrity="{integrity(js_data)}" crossorigin="anonymous" />\n'
-        f'    <link rel="preload" href="{wasm_url}" as="fetch" type="application/wasm" crossorigin="anonymous" />\n'
-        f'    <script type="module">import init from "{js_url}"; init({{ module_or_path: "{wasm_url}" }});</script>'
+        f'    <link rel="preload" href="{wasm}" as="fetch" type="application/wasm" crossorigin="anonymous" />\n'
+        f'    <script type="module">import init from "{js_url}"; init({{ module_or_path: "{wasm}" }});</script>'
     )
     if "<!-- console -->" not in template:
         sys.exit("build_console.py: index.html has no <!-- console --> placeholder")

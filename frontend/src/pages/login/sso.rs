@@ -5,12 +5,6 @@ use crate::api;
 use crypter_api::{AuthMethodKind, ErrorCode};
 use leptos::prelude::*;
 
-/// The code as the enum, so the message is chosen by code; a code this build does not
-/// know is `Unknown`.
-fn parse_code(code: &str) -> ErrorCode {
-    ErrorCode::parse(code)
-}
-
 /// What went wrong and what to do next, for each refusal the callback sends back.
 fn refusal_message(code: ErrorCode) -> &'static str {
     match code {
@@ -52,7 +46,7 @@ fn refusal_message(code: ErrorCode) -> &'static str {
 #[component]
 pub fn SsoLogin() -> impl IntoView {
     let methods = LocalResource::new(api::auth_methods);
-    let refused = super::query_param("sso_error").map(|code| parse_code(&code));
+    let refused = super::query_param("sso_error").map(|code| ErrorCode::parse(&code));
     let offered = move || {
         let methods = methods.get()?.ok()?.methods;
         let oidc = methods
@@ -105,7 +99,7 @@ mod tests {
         let fallback = refusal_message(ErrorCode::Unknown);
         let mut seen = std::collections::BTreeSet::new();
         for code in REFUSALS {
-            assert_eq!(parse_code(code.as_str()), code);
+            assert_eq!(ErrorCode::parse(code.as_str()), code);
             let message = refusal_message(code);
             assert_ne!(message, fallback, "{code:?}");
             assert!(seen.insert(message), "{code:?} shares its message");
@@ -115,7 +109,7 @@ mod tests {
     #[test]
     fn an_unknown_or_mangled_code_still_says_what_to_do() {
         for code in ["made_up_later", "", "sso_denied<script>"] {
-            assert_eq!(parse_code(code), ErrorCode::Unknown);
+            assert_eq!(ErrorCode::parse(code), ErrorCode::Unknown);
         }
         assert!(refusal_message(ErrorCode::Unknown).contains("username and password"));
     }
