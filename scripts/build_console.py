@@ -5,7 +5,7 @@ read through scripts/console_bundles.py), each in dist/<bundle>/ and served unde
     login    what a person downloads before the login form works (dist/login/index.html)
     console  every page after login, under one Leptos runtime (dist/console/index.html)
 
-The steps are cargo (one build of both binaries, profile `console`: opt-level z, LTO),
+The steps are cargo (one build per binary, profile `console`: opt-level z, LTO),
 wasm-bindgen (the pinned CLI matching `wasm-bindgen = "=0.2.130"`), wasm-opt -Oz (npm
 binaryen 132), then the page itself from index.html. Every file's name carries a hash of
 its content, so the backend can let browsers keep them; each also gets a .gz beside it,
@@ -36,6 +36,13 @@ def target_dir():
     out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
                          check=True, cwd=ROOT, capture_output=True, text=True).stdout
     return json.loads(out)["target_directory"]
+
+
+def features(bundle):
+    """The login page (`core`) is built without the frontend's `console` feature: no Leptos,
+    no gloo-net, so their code (kept alive by the wasm exports some of it carries) stays out
+    of what a person downloads before the login form works."""
+    return ["--no-default-features"] if bundle == "core" else []
 
 
 def hashed(path, data):
@@ -82,8 +89,9 @@ def gzip_all(folder):
 
 def main():
     names = bundles()
-    run("cargo", "build", "-p", "crypter-frontend", "--target", TARGET, "--profile", PROFILE,
-        *[a for b in names for a in ("--bin", f"crypter-{b}")])
+    for b in names:
+        run("cargo", "build", "-p", "crypter-frontend", "--target", TARGET, "--profile", PROFILE,
+            "--bin", f"crypter-{b}", *features(b))
     built = os.path.join(target_dir(), TARGET, PROFILE)
     dist = os.path.join(ROOT, "dist")
     stage = os.path.join(ROOT, "dist.new")

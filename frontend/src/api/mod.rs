@@ -44,6 +44,7 @@ pub use runbooks::*;
 pub use session::{health, login, logout, whoami};
 pub use sso::*;
 
+use crate::errors::{network_error, refusal};
 use crypter_api::{ApiError, ErrorBody, ErrorCode, CSRF_HEADER};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -58,13 +59,6 @@ thread_local! {
 
 pub fn set_csrf(token: &str) {
     CSRF.with(|c| *c.borrow_mut() = token.to_owned());
-}
-
-fn network_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        ErrorCode::Network,
-        format!("Crypter cannot be reached ({e}); check your connection and retry"),
-    )
 }
 
 /// The one place that talks HTTP. Not generic, so its code exists once in the wasm; the
@@ -99,13 +93,8 @@ async fn send(
     if (200..300).contains(&status) {
         return Ok(Some(text));
     }
-    Err(match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => body.error,
-        Err(_) => ApiError::new(
-            ErrorCode::UnexpectedStatus,
-            format!("Crypter answered {status} {}", resp.status_text()),
-        ),
-    })
+    let error = serde_json::from_str::<ErrorBody>(&text).ok();
+    Err(refusal(status, &resp.status_text(), error.map(|b| b.error)))
 }
 
 pub async fn request<B: Serialize, T: DeserializeOwned>(

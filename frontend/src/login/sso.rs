@@ -1,9 +1,12 @@
 //! The login page's single sign-on: the "Sign in with …" button when OpenBao offers an
 //! OIDC login, and why the last SSO login was refused (`?sso_error=<code>`).
 
-use crate::api;
-use crypter_api::{AuthMethodKind, ErrorCode};
-use leptos::prelude::*;
+use super::dom::el;
+use super::fetch::{field, send, string};
+use super::query_param;
+use crypter_api::ErrorCode;
+use js_sys::Array;
+use web_sys::Element;
 
 /// What went wrong and what to do next, for each refusal the callback sends back.
 fn refusal_message(code: ErrorCode) -> &'static str {
@@ -41,43 +44,64 @@ fn refusal_message(code: ErrorCode) -> &'static str {
     }
 }
 
-/// The SSO button (when offered) and the last refusal. Without the methods (their request
-/// failed, or no OIDC login is set up) it shows nothing, and the password form stands alone.
-#[component]
-pub fn SsoLogin() -> impl IntoView {
-    let methods = LocalResource::new(api::auth_methods);
-    let refused = super::query_param("sso_error").map(|code| ErrorCode::parse(&code));
-    let offered = move || {
-        let methods = methods.get()?.ok()?.methods;
-        let oidc = methods
-            .into_iter()
-            .find(|m| m.kind == AuthMethodKind::Oidc)?;
-        let label = oidc.label.unwrap_or_else(|| "single sign-on".to_owned());
-        Some((label, oidc.start?, oidc.end_session_url))
-    };
-    let signed_out = super::query_param("signed_out").is_some();
-    view! {
-        {refused.map(|code| view! {
-            <div class="error" role="alert" data-testid="sso-error" data-code=code.as_str()>
-                {refusal_message(code)}
-            </div>
-        })}
-        {move || offered().map(|(label, start, end_session)| view! {
-            {(signed_out).then_some(end_session).flatten().map(|url| view! {
-                <p class="muted" data-testid="sso-signed-out">
-                    "You are logged out of Crypter. "
-                    <a href=url rel="external" data-testid="sso-signout">
-                        {format!("Also sign out of {label}")}
-                    </a>
-                </p>
-            })}
-            // rel="external": a page load to the backend, never a route of the console.
-            <a class="button primary sso-login" data-testid="sso-login" href=start rel="external">
-                {format!("Sign in with {label}")}
-            </a>
-            <p class="login-or muted">"or log in with OpenBao"</p>
-        })}
+/// The last refusal, at once, then the SSO button when the methods say one is offered; both
+/// go before `before` (the method tabs). Without the methods (their request failed, or no
+/// OIDC login is set up) nothing more shows, and the password form stands alone.
+pub fn show(form: &Element, before: &Element) {
+    if let Some(code) = query_param("sso_error").map(|code| ErrorCode::parse(&code)) {
+        let attrs = [
+            ("class", "error"),
+            ("role", "alert"),
+            ("data-testid", "sso-error"),
+            ("data-code", code.as_str()),
+        ];
+        if let Some(box_) = el("div", &attrs, refusal_message(code)) {
+            let _ = form.insert_before(&box_, Some(before));
+        }
     }
+    let (form, before) = (form.clone(), before.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        for node in offered().await.into_iter().flatten() {
+            let _ = form.insert_before(&node, Some(&before));
+        }
+    });
+}
+
+/// The OIDC login's elements: "also sign out" after a logout from an SSO session, the
+/// button, and the "or" above the password form. The methods (`crypter_api::AuthMethods`)
+/// are read with `JSON.parse`, not serde_json, which would weigh more than this whole page.
+async fn offered() -> Option<Vec<Element>> {
+    let answer = send("GET", "/auth/methods", None).await.ok()?;
+    let methods = Array::from(&field(&answer, "methods")?);
+    let oidc = methods
+        .iter()
+        .find(|m| string(m, "kind").as_deref() == Some("oidc"))?;
+    let label = string(&oidc, "label").unwrap_or_else(|| "single sign-on".to_owned());
+    let start = string(&oidc, "start")?;
+    let mut nodes = Vec::new();
+    let end_session = string(&oidc, "end_session_url");
+    if let Some(url) = end_session.filter(|_| query_param("signed_out").is_some()) {
+        let attrs = [("class", "muted"), ("data-testid", "sso-signed-out")];
+        let p = el("p", &attrs, "You are logged out of Crypter. ")?;
+        let attrs = [
+            ("href", url.as_str()),
+            ("rel", "external"),
+            ("data-testid", "sso-signout"),
+        ];
+        let link = el("a", &attrs, &format!("Also sign out of {label}"))?;
+        p.append_child(&link).ok()?;
+        nodes.push(p);
+    }
+    let attrs = [
+        ("class", "button primary sso-login"),
+        ("data-testid", "sso-login"),
+        ("href", start.as_str()),
+        ("rel", "external"),
+    ];
+    nodes.push(el("a", &attrs, &format!("Sign in with {label}"))?);
+    let or = [("class", "login-or muted")];
+    nodes.push(el("p", &or, "or log in with OpenBao")?);
+    Some(nodes)
 }
 
 #[cfg(test)]
