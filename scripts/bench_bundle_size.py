@@ -32,10 +32,10 @@ from console_bundles import bundles as console_bundles
 LOGIN_BUDGET = 150 * 1024
 WHOLE_BUDGET = 700 * 1024
 # The whole console is not yet within its 700 KiB (issue 24: 960 KiB when the nine section
-# bundles became one; the runtime is shared, the pages' own code is what remains). Until it
-# is, `make test` fails above this ceiling, so it can only shrink; the verdict against 700
-# is printed either way.
-WHOLE_CEILING = 1000 * 1024
+# bundles became one, 868 KiB once the login page dropped Leptos; the console's own wasm is
+# what remains). Until it is, `make test` fails above this ceiling, so it can only shrink;
+# the verdict against 700 is printed either way.
+WHOLE_CEILING = 900 * 1024
 ASSET_RE = re.compile(r'<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"[^>]*>', re.I)
 WANTED = re.compile(r'\.(js|css|wasm)(\?.*)?$')
 
