@@ -258,6 +258,17 @@ async fn keep_restore_points(
     Ok(())
 }
 
+/// Keep the item list of plan `hash` if this process made it with this token. A failure
+/// here is only a lost head start: the fresh plan's list is kept (or refused) after.
+async fn keep_presented(bao: &Bao, token: &SecretString, hash: &str) {
+    if let Some(p) = plans::get(hash, token) {
+        if let Err(e) = keep(bao, token, &p).await {
+            let error = e.cause_chain();
+            tracing::debug!(%error, "the presented plan's item list was not kept early");
+        }
+    }
+}
+
 /// Apply the plan that hashes to `req.plan_hash`: takes the lock (409 naming the holder);
 /// 409 when the plan made now differs or cannot run; returns at once with the job's id.
 pub async fn apply(
@@ -283,13 +294,23 @@ pub async fn apply(
     let stale_after = cx.jobs.timing.stale_after.as_secs();
     let (version, taken_over_from) =
         lock::acquire(bao, token, cx.actor, &job_id, req.force, stale_after).await?;
-    let checked = match checked_plan(bao, token, cx.dir, &req.plan_hash).await {
-        Ok(p) => match keep(bao, token, &p).await {
-            Ok(()) => keep_restore_points(bao, token, cx.actor, &p)
-                .await
-                .map(|()| p),
-            Err(e) => Err(e),
-        },
+    // The item list and the restore points are both kept before the first write (a resume
+    // needs the one, an undo the other). The list is stored under its plan's hash, which
+    // covers every item: the presented plan's list, when this process made it, is kept
+    // while the plan is made again (the hashes match only if the lists do), so the check
+    // does not wait for it. The restore points describe the fresh plan: kept after it.
+    let (checked, ()) = futures_util::future::join(
+        checked_plan(bao, token, cx.dir, &req.plan_hash),
+        keep_presented(bao, token, &req.plan_hash),
+    )
+    .await;
+    let checked = match checked {
+        Ok(p) => futures_util::future::try_join(
+            keep(bao, token, &p),
+            keep_restore_points(bao, token, cx.actor, &p),
+        )
+        .await
+        .map(|_| p),
         Err(e) => Err(e),
     };
     let fresh = match checked {

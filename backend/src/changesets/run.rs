@@ -1,15 +1,18 @@
-//! Running a plan's items, changeset by changeset: the items of one operation a batch at
-//! a time, `PARALLELISM` at once (a move's copy and its `delete_source` together, in
-//! order). Before each batch the changelog records how far the list is done and which
-//! items are about to run, so a killed process resumes the same list where it stopped.
-//! The lock's heartbeat runs beside it. Between batches the runner also stops when its job
-//! is asked to (the instance shuts down): the cursor is saved, the lock released, and the
-//! job handed over as `interrupted`, for anyone to resume at once.
+//! Running a plan's items, changeset by changeset: the items of one operation
+//! `PARALLELISM` at once in a sliding window (a move's copy and its `delete_source`
+//! together, in order; see [`window`]). Before items start, the changelog records how far
+//! the list is done and which items may be running, so a killed process resumes the same
+//! list where it stopped. The lock's heartbeat runs beside it. The runner stops starting
+//! items as soon as its job is asked to stop (the instance shuts down): the units running
+//! finish, the cursor is saved, the lock released, and the job handed over as
+//! `interrupted`, for anyone to resume at once.
+
+mod window;
 
 use super::changelog::{self, Direction, Record};
-use super::exec::{self, Carry, DigestSink, Exec, Stop};
+use super::exec::{DigestSink, Exec};
 use super::lock;
-use super::plan::{Plan, Work, PARALLELISM};
+use super::plan::{Plan, Work};
 use crate::bao::Bao;
 use crate::error::AppError;
 use crate::jobs::JobHandle;
@@ -18,15 +21,16 @@ use crypter_api::ErrorCode;
 use crypter_api::{
     ActivityAction, ChangelogResult, ChangesetCursor, EnvName, ItemAction, PlanItem,
 };
-use futures_util::stream::{self, StreamExt};
 use secrecy::SecretString;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use window::Window;
 
-/// Items of one batch, at most. The cursor is saved once per batch, and a batch ends when
-/// its last request does, so smaller batches leave OpenBao idle more often.
+/// Items the cursor reserves ahead, at most: a resumed apply checks at most this many
+/// items as possibly started. A new reservation is saved once half of one has started,
+/// while the rest runs.
 const BATCH: usize = 1024;
 
 pub struct Runner {
@@ -112,16 +116,13 @@ fn units(items: &[PlanItem]) -> Vec<Range<usize>> {
     out
 }
 
-/// Units of one operation, up to `BATCH` items: they may run at the same time.
-fn batches(items: &[PlanItem], units: Vec<Range<usize>>) -> Vec<Vec<Range<usize>>> {
+/// The units of each operation, in order: an operation's units may run at the same time,
+/// and an operation starts once the one before it is done.
+fn operations(items: &[PlanItem], units: Vec<Range<usize>>) -> Vec<Vec<Range<usize>>> {
     let mut out: Vec<Vec<Range<usize>>> = Vec::new();
     for u in units {
-        let fits = out.last().is_some_and(|b| {
-            let first = b[0].start;
-            items[first].operation == items[u.start].operation && u.end - first <= BATCH
-        });
         match out.last_mut() {
-            Some(b) if fits => b.push(u),
+            Some(o) if items[o[0].start].operation == items[u.start].operation => o.push(u),
             _ => out.push(vec![u]),
         }
     }
@@ -159,43 +160,24 @@ async fn run_changeset(r: &Runner, w: &Work, lost: &AtomicBool) -> Result<(), Ha
         token: &r.token,
         digests: r.records.as_ref().map(|_| &sink),
     };
-    let ops = w.cs.operations.len();
-    for batch in batches(items, units(items)) {
-        let span = batch[0].start..batch[batch.len() - 1].end;
-        if lost.load(Ordering::SeqCst) {
-            return Err(Halt::Failed(
-                fail(
-                    r,
-                    &mut record,
-                    span.start,
-                    "the lock was taken over; stopped".into(),
-                )
-                .await,
-            ));
-        }
-        if let Some(why) = r.job.stop_reason() {
-            return Err(hand_over(r, &mut record, span.start, why).await);
-        }
-        if let Some(c) = record.cursor.as_mut() {
-            c.done = span.start;
-            c.in_flight = span.end;
-        }
-        changelog::save(&r.bao, &r.token, &record)
-            .await
-            .map_err(Halt::Failed)?;
-        let op = items[span.start].operation;
+    for operation in operations(items, units(items)) {
+        let first = &items[operation[0].start];
         r.job.set_current(format!(
-            "{}: {} (operation {}/{ops})",
+            "{}: {} (operation {}/{})",
             w.cs.id,
-            w.cs.operations[op].name(),
-            op + 1
+            w.cs.operations[first.operation].name(),
+            first.operation + 1,
+            w.cs.operations.len()
         ));
-        let ran = run_batch(&x, w, items, batch).await;
-        keep_digests(r, &sink).await;
-        if let Err((at, why)) = ran {
-            return Err(Halt::Failed(fail(r, &mut record, at, why).await));
-        }
-        r.job.add_done(runnable(&items[span]));
+        let window = Window {
+            r,
+            w,
+            items,
+            units: &operation,
+            sink: &sink,
+            lost,
+        };
+        window.run(&x, &mut record).await?;
     }
     if let Err(e) = record_counts(r, w).await {
         let end = items.len();
@@ -261,7 +243,7 @@ fn left_as_they_were(w: &Work, items: &[PlanItem]) -> String {
     }
 }
 
-/// The digests of the values a batch wrote, kept once per batch and environment.
+/// The digests of the values written so far, kept with each cursor saved, by environment.
 async fn keep_digests(r: &Runner, sink: &DigestSink) {
     let Some(records) = &r.records else {
         return;
@@ -281,7 +263,7 @@ async fn keep_digests(r: &Runner, sink: &DigestSink) {
     }
 }
 
-/// Stop between batches: every item before `done` is done and none is in flight.
+/// Stop with nothing running: every item before `done` is done and none is in flight.
 async fn hand_over(r: &Runner, record: &mut Record, done: usize, why: String) -> Halt {
     record.result = ChangelogResult::Failed;
     record.error = Some(format!("interrupted: {why}; resume the job to continue"));
@@ -310,64 +292,6 @@ async fn record_counts(r: &Runner, w: &Work) -> Result<(), AppError> {
         crate::keys::record::record_usage(&r.bao, &r.token, env, key, count).await?;
     }
     Ok(())
-}
-
-/// Run the units; on the first one that stops, no further unit starts. `Err` holds the
-/// first item not known done and why the apply stopped.
-async fn run_batch(
-    x: &Exec<'_>,
-    w: &Work,
-    items: &[PlanItem],
-    batch: Vec<Range<usize>>,
-) -> Result<(), (usize, String)> {
-    let stop = AtomicBool::new(false);
-    let outcomes: Vec<Result<(), (usize, Option<Stop>)>> = stream::iter(batch)
-        .map(|unit| {
-            let stop = &stop;
-            async move {
-                if stop.load(Ordering::SeqCst) {
-                    return Err((unit.start, None));
-                }
-                let mut carry = Carry::default();
-                for i in unit {
-                    let it = &items[i];
-                    let op = &w.cs.operations[it.operation];
-                    if let Err(e) = exec::item(x, it, op, &mut carry).await {
-                        stop.store(true, Ordering::SeqCst);
-                        return Err((i, Some(e)));
-                    }
-                }
-                Ok(())
-            }
-        })
-        .buffer_unordered(PARALLELISM)
-        .collect()
-        .await;
-    let mut failed: Vec<(usize, Option<Stop>)> =
-        outcomes.into_iter().filter_map(Result::err).collect();
-    failed.sort_by_key(|(i, _)| *i);
-    let first = failed.first().map(|(i, _)| *i);
-    let cause = failed.into_iter().find_map(|(i, s)| s.map(|s| (i, s)));
-    match (first, cause) {
-        (Some(first), Some((i, stop))) => {
-            let it = &items[i];
-            let what = format!(
-                "item {} ({} {})",
-                w.items.start + i + 1,
-                it.action,
-                it.target.label()
-            );
-            let why = match stop {
-                Stop::Conflict(why) => format!(
-                    "conflict at {what}: {why}. The apply stopped; make the store match the plan \
-                     again and apply to resume, or remove its changelog record to plan it afresh"
-                ),
-                Stop::Error(e) => format!("{what} failed: {}", e.cause_chain()),
-            };
-            Err((first, why))
-        }
-        _ => Ok(()),
-    }
 }
 
 async fn fail(r: &Runner, record: &mut Record, done: usize, error: String) -> AppError {
@@ -405,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn a_move_runs_as_one_unit_and_batches_keep_to_one_operation() {
+    fn a_move_runs_as_one_unit_and_units_are_grouped_by_operation() {
         let items = vec![
             it(0, ItemAction::Create),
             it(1, ItemAction::Create),
@@ -416,13 +340,13 @@ mod tests {
         ];
         let u = units(&items);
         assert_eq!(u, vec![0..1, 1..3, 3..5, 5..6]);
-        let b = batches(&items, u);
-        assert_eq!(b, vec![vec![0..1], vec![1..3, 3..5], vec![5..6]]);
-        let many: Vec<PlanItem> = (0..600).map(|_| it(0, ItemAction::Create)).collect();
-        let sizes: Vec<usize> = batches(&many, units(&many)).iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![600]);
+        let o = operations(&items, u);
+        assert_eq!(o, vec![vec![0..1], vec![1..3, 3..5], vec![5..6]]);
         let many: Vec<PlanItem> = (0..2500).map(|_| it(0, ItemAction::Create)).collect();
-        let sizes: Vec<usize> = batches(&many, units(&many)).iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![1024, 1024, 452]);
+        let sizes: Vec<usize> = operations(&many, units(&many))
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, vec![2500]);
     }
 }
