@@ -107,9 +107,10 @@ test('with no choice made, the toggle follows a dark system preference', async (
   const login = new LoginPage(page);
   await login.goto();
   await login.logIn();
+  // Logging in is a page load into the console: read the colours once it is there.
+  await expect(shell.themeToggle()).toHaveText('Light theme');
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(background).toBe('rgb(15, 20, 27)');
-  await expect(shell.themeToggle()).toHaveText('Light theme');
   await shell.themeToggle().click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 247, 249)');
