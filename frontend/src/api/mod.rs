@@ -41,7 +41,7 @@ pub use notifications::{
 pub use restore_points::*;
 pub use roles::*;
 pub use runbooks::*;
-pub use session::{health, login, logout, whoami};
+pub use session::{health, logout, whoami};
 pub use sso::*;
 
 use crate::errors::{network_error, refusal};

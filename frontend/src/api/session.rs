@@ -1,6 +1,5 @@
-use super::{delete, empty_response, get, request, set_csrf};
-use crypter_api::{ApiError, Health, LoginRequest, SessionInfo};
-use gloo_net::http::Method;
+use super::{delete, get, set_csrf};
+use crypter_api::{ApiError, Health, SessionInfo};
 
 pub async fn health() -> Result<Health, ApiError> {
     get("/health").await
@@ -8,14 +7,6 @@ pub async fn health() -> Result<Health, ApiError> {
 
 pub async fn whoami() -> Result<SessionInfo, ApiError> {
     let info: SessionInfo = get("/session").await?;
-    set_csrf(&info.csrf_token);
-    Ok(info)
-}
-
-pub async fn login(req: LoginRequest) -> Result<SessionInfo, ApiError> {
-    let info: SessionInfo = request(Method::POST, "/session", Some(&req))
-        .await?
-        .ok_or_else(empty_response)?;
     set_csrf(&info.csrf_token);
     Ok(info)
 }
