@@ -258,13 +258,19 @@ async fn keep_restore_points(
     Ok(())
 }
 
-/// Keep the item list of plan `hash` if this process made it with this token. A failure
-/// here is only a lost head start: the fresh plan's list is kept (or refused) after.
-async fn keep_presented(bao: &Bao, token: &SecretString, hash: &str) {
-    if let Some(p) = plans::get(hash, token) {
-        if let Err(e) = keep(bao, token, &p).await {
+/// Keep the item list of plan `hash` if this process made it with this token; whether it
+/// was kept. A failure here is only a lost head start: the fresh plan's list is kept (or
+/// refused) after.
+async fn keep_presented(bao: &Bao, token: &SecretString, hash: &str) -> bool {
+    let Some(p) = plans::get(hash, token) else {
+        return false;
+    };
+    match keep(bao, token, &p).await {
+        Ok(()) => true,
+        Err(e) => {
             let error = e.cause_chain();
             tracing::debug!(%error, "the presented plan's item list was not kept early");
+            false
         }
     }
 }
@@ -298,15 +304,21 @@ pub async fn apply(
     // needs the one, an undo the other). The list is stored under its plan's hash, which
     // covers every item: the presented plan's list, when this process made it, is kept
     // while the plan is made again (the hashes match only if the lists do), so the check
-    // does not wait for it. The restore points describe the fresh plan: kept after it.
-    let (checked, ()) = futures_util::future::join(
+    // does not wait for it, and the fresh plan's list, the same, is not written again. The
+    // restore points describe the fresh plan: kept after it.
+    let (checked, kept) = futures_util::future::join(
         checked_plan(bao, token, cx.dir, &req.plan_hash),
         keep_presented(bao, token, &req.plan_hash),
     )
     .await;
     let checked = match checked {
         Ok(p) => futures_util::future::try_join(
-            keep(bao, token, &p),
+            async {
+                match kept {
+                    true => Ok(()),
+                    false => keep(bao, token, &p).await,
+                }
+            },
             keep_restore_points(bao, token, cx.actor, &p),
         )
         .await
