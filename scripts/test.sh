@@ -39,7 +39,10 @@ step "console size budget (the login page and the whole console, gzip, beside Op
 python3 scripts/bench_bundle_size.py dist
 
 step "e2e (Playwright, Debian chromium, crypter dev)"
-cargo build -p crypter
+# target/debug/crypter as the API tests built and ran it. `cargo build -p crypter` would
+# build it again (about a minute): without the tests' dev-dependencies, features resolve
+# differently. `--no-run` only builds what is missing, so the suites also run on their own.
+cargo test -p crypter --test api --no-run
 (cd e2e && npx playwright test)
 
 step "e2e, cluster mode (Playwright, crypter dev --nodes 3: a real 3-node Raft OpenBao)"
