@@ -314,9 +314,10 @@ pub async fn apply(
     let checked = match checked {
         Ok(p) => futures_util::future::try_join(
             async {
-                match kept {
-                    true => Ok(()),
-                    false => keep(bao, token, &p).await,
+                if kept {
+                    Ok(())
+                } else {
+                    keep(bao, token, &p).await
                 }
             },
             keep_restore_points(bao, token, cx.actor, &p),
