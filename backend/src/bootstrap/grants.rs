@@ -1,6 +1,8 @@
 //! The grants of the built-in policies: one table, by record kind, with a column per
 //! built-in role. Every built-in policy is rendered from it (`policies.rs`), so a
-//! permission change is one row here; the golden files in `golden/` show the result.
+//! permission change is one row here; the golden files in `golden/` show the result. A
+//! row whose path names the caller's entity (`{{identity.entity.id}}`) is rendered into
+//! `crypter-own`, beside the admins' and operators' policies, rather than into them.
 //!
 //! OpenBao applies, across *all* of a token's policies, the rule with the most specific
 //! path, and merges rules whose paths are identical. So wherever an admin rule can reach a

@@ -17,7 +17,7 @@ pub use backend::{
     BACKEND_ROLE, CARRIER_ROLE,
 };
 pub use policies::{
-    carrier_policy, ADMIN_POLICY, AUDIT_INGEST_POLICY, BACKEND_POLICY, OPERATOR_POLICY,
+    carrier_policy, ADMIN_POLICY, AUDIT_INGEST_POLICY, BACKEND_POLICY, OPERATOR_POLICY, OWN_POLICY,
 };
 
 use crate::bao::Bao;
@@ -34,8 +34,10 @@ use std::sync::LazyLock;
 /// backend's digest key for the lint. 4 added restore points and notifications; 5 lets
 /// the backend record product events and read the freeze record (it watches for breaches);
 /// 6 lets admins and operators configure single sign-on (`auth/oidc`) and keep the
-/// external groups of provider groups.
-pub const BOOTSTRAP_VERSION: u64 = 6;
+/// external groups of provider groups; 7 moves the admins' and operators' rules on their
+/// own records to `crypter-own` (OpenBao parses a templated policy again on every request)
+/// and attaches it to every user, AppRole and group that holds either.
+pub const BOOTSTRAP_VERSION: u64 = 7;
 pub const VERSION_PATH: &str = "crypter/data/bootstrap";
 
 /// The environments every store starts with: (name, description, colour, protected).
@@ -56,11 +58,17 @@ pub const INITIAL_ENVIRONMENTS: &[(&str, &str, &str, bool)] = &[
 
 pub const ADMIN_USER: &str = "admin";
 
+/// The built-in policies people hold, and the one that goes beside either.
+pub const ADMIN: &str = "crypter-admin";
+pub const OPERATOR: &str = "crypter-operator";
+pub const OWN: &str = "crypter-own";
+
 /// The policies bootstrap installs, by name.
-pub static POLICIES: LazyLock<[(&str, &str); 4]> = LazyLock::new(|| {
+pub static POLICIES: LazyLock<[(&str, &str); 5]> = LazyLock::new(|| {
     [
-        ("crypter-admin", ADMIN_POLICY.as_str()),
-        ("crypter-operator", OPERATOR_POLICY.as_str()),
+        (ADMIN, ADMIN_POLICY.as_str()),
+        (OPERATOR, OPERATOR_POLICY.as_str()),
+        (OWN, OWN_POLICY.as_str()),
         ("crypter-backend", BACKEND_POLICY.as_str()),
         ("crypter-audit-ingest", AUDIT_INGEST_POLICY.as_str()),
     ]
@@ -121,6 +129,9 @@ pub async fn bootstrap(
     backend::ensure_role(bao, token, &mut report).await?;
     ensure_carrier_policy(bao, token, &mut report).await?;
     steps::upgrade_role_policies(bao, token, &mut report).await?;
+    if report.from_version < 7 {
+        steps::attach_own_policy(bao, token, &mut report).await?;
+    }
     if let Some(password) = admin_password {
         steps::ensure_admin(bao, token, password, &mut report).await?;
     }

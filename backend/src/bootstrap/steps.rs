@@ -1,7 +1,7 @@
 //! The steps of a bootstrap. Each reads first and writes only what is missing or
 //! different, and says what it changed in the report.
 
-use super::{BootstrapReport, ADMIN_USER};
+use super::{BootstrapReport, ADMIN, ADMIN_USER, OPERATOR, OWN};
 use crate::bao::{Bao, BaoError, PURPOSE_HEADER};
 use crate::roles::policy::{policy_name, LEGACY_ACTIVITY_RULE};
 use anyhow::{bail, Context};
@@ -373,6 +373,68 @@ pub async fn upgrade_role_policies(
     Ok(())
 }
 
+/// Stores made before version 7 held the admins' and operators' rules on their own records
+/// in `crypter-admin` and `crypter-operator`: attach `crypter-own` wherever either is
+/// attached, to userpass users, AppRoles and identity groups. A group this token may not
+/// read is named in the report, for someone who may to attach it. Tokens already issued
+/// keep their policies until their holders log in again.
+pub async fn attach_own_policy(
+    bao: &Bao,
+    token: &SecretString,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
+    // (what holds policies, where to list it, its field): each is written where it is
+    // read, which updates that field alone.
+    let holders = [
+        ("user", "auth/userpass/users", "token_policies"),
+        ("AppRole", "auth/approle/role", "token_policies"),
+        ("group", "identity/group/name", "policies"),
+    ];
+    for (noun, at, field) in holders {
+        for name in bao.list(at, token).await? {
+            let path = format!("{at}/{name}");
+            let live = match bao.read(&path, token).await {
+                Ok(live) => live,
+                Err(BaoError::Forbidden { .. }) => {
+                    report.changes.push(format!(
+                        "could not read {noun} {name}: if it holds {ADMIN} or {OPERATOR}, \
+                         attach {OWN} to it too"
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e).with_context(|| format!("reading {noun} {name}")),
+            };
+            let held: Vec<String> = live
+                .as_ref()
+                .and_then(|v| v["data"][field].as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !needs_own(&held) {
+                continue;
+            }
+            let mut policies = held;
+            policies.push(OWN.to_owned());
+            bao.write(&path, token, &json!({ field: policies }))
+                .await
+                .with_context(|| format!("attaching {OWN} to {noun} {name}"))?;
+            report
+                .changes
+                .push(format!("attached policy {OWN} to {noun} {name}"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether policies that hold `crypter-admin` or `crypter-operator` lack `crypter-own`.
+fn needs_own(held: &[String]) -> bool {
+    held.iter().any(|p| p == ADMIN || p == OPERATOR) && !held.iter().any(|p| p == OWN)
+}
+
 pub async fn ensure_admin(
     bao: &Bao,
     token: &SecretString,
@@ -389,7 +451,7 @@ pub async fn ensure_admin(
         token,
         &json!({
             "password": password.expose_secret(),
-            "token_policies": ["crypter-admin", "crypter-operator"],
+            "token_policies": [ADMIN, OPERATOR, OWN],
             "token_ttl": "8h",
             "token_max_ttl": "24h",
         }),
@@ -399,4 +461,19 @@ pub async fn ensure_admin(
     report.changes.push(format!("created user {ADMIN_USER}"));
     report.admin_created = true;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_goes_beside_admin_or_operator_once() {
+        let held = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        assert!(needs_own(&held(&["default", ADMIN])));
+        assert!(needs_own(&held(&[OPERATOR])));
+        assert!(!needs_own(&held(&[ADMIN, OPERATOR, OWN])));
+        assert!(!needs_own(&held(&["default", "crypter-role-ops"])));
+        assert!(!needs_own(&held(&[])));
+    }
 }

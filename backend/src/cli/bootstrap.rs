@@ -20,8 +20,8 @@ pub struct BootstrapArgs {
     /// still log in.
     #[arg(long)]
     pub backend_credentials: Option<PathBuf>,
-    /// Create the `admin` user (policies crypter-admin and crypter-operator) with this
-    /// password, if there is no such user yet.
+    /// Create the `admin` user (policies crypter-admin, crypter-operator and crypter-own)
+    /// with this password, if there is no such user yet.
     #[arg(long, env = "CRYPTER_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 }

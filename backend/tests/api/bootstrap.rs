@@ -74,6 +74,10 @@ async fn bootstrap_creates_everything_and_a_second_run_changes_nothing() {
         first["policies"]["crypter-operator"],
         *crypter::bootstrap::OPERATOR_POLICY
     );
+    assert_eq!(
+        first["policies"]["crypter-own"],
+        *crypter::bootstrap::OWN_POLICY
+    );
     let production = app
         .bao
         .read("crypter/data/environments/production", &app.root)
@@ -184,6 +188,28 @@ mod upgrade {
         )
         .await
         .unwrap();
+        // People and machines that earlier releases' operators made admins or operators by
+        // hand, and one that is neither.
+        for (path, body) in [
+            (
+                "auth/userpass/users/lead",
+                json!({"password": "lead-password-1", "token_policies": ["crypter-admin", "crypter-operator"]}),
+            ),
+            (
+                "auth/userpass/users/dev",
+                json!({"password": "dev-password-12", "token_policies": ["crypter-role-deployer"]}),
+            ),
+            (
+                "auth/approle/role/ops-bot",
+                json!({"token_policies": ["default", "crypter-operator"], "token_ttl": "10m"}),
+            ),
+            (
+                "identity/group/name/release-leads",
+                json!({"type": "internal", "policies": ["crypter-admin"]}),
+            ),
+        ] {
+            bao.write(path, &root, &body).await.unwrap();
+        }
         let role = json!({"name": "deployer", "class": "human", "description": "",
             "grants": [{"environment": "staging", "scope": "app/*", "capabilities": ["read"], "effect": "allow"}]});
         bao.write("crypter/data/roles/deployer", &root, &json!({"data": role}))
@@ -288,6 +314,10 @@ mod upgrade {
                 crypter::bootstrap::BOOTSTRAP_VERSION
             ),
             "wrote the backend's credentials",
+            "wrote policy crypter-own",
+            "attached policy crypter-own to user lead",
+            "attached policy crypter-own to AppRole ops-bot",
+            "attached policy crypter-own to group release-leads",
         ] {
             assert!(
                 out.contains(&format!("changed: {change}")),
@@ -300,6 +330,51 @@ mod upgrade {
                 .all(|l| l.contains("transit")),
             "existing mounts are kept (only the new transit mounts are made): {out}"
         );
+        assert!(!out.contains("to user dev"), "{out}");
+        for (path, field, want) in [
+            (
+                "auth/userpass/users/lead",
+                "token_policies",
+                &["crypter-admin", "crypter-operator", "crypter-own"][..],
+            ),
+            (
+                "auth/userpass/users/dev",
+                "token_policies",
+                &["crypter-role-deployer"][..],
+            ),
+            (
+                "auth/approle/role/ops-bot",
+                "token_policies",
+                &["default", "crypter-operator", "crypter-own"][..],
+            ),
+            (
+                "identity/group/name/release-leads",
+                "policies",
+                &["crypter-admin", "crypter-own"][..],
+            ),
+        ] {
+            let live = bao.read(path, &root).await.unwrap().unwrap();
+            assert_eq!(live["data"][field], json!(want), "{path}");
+        }
+        // The user kept their password, and a new login carries the policy.
+        let login = bao
+            .unauthenticated(
+                reqwest::Method::POST,
+                "auth/userpass/login/lead",
+                Some(&json!({"password": "lead-password-1"})),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let policies = login["auth"]["token_policies"].as_array().unwrap();
+        assert!(policies.contains(&json!("crypter-own")), "{policies:?}");
+        // The AppRole kept what it had besides.
+        let bot = bao
+            .read("auth/approle/role/ops-bot", &root)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(bot["data"]["token_ttl"], 600);
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -435,11 +510,50 @@ mod upgrade {
             )
             .await
             .unwrap();
+        // …and a version 6 store gets crypter-own beside the policies it attaches, where the
+        // operator's token may look: a group it may not read is named for someone who may.
+        app.bao
+            .write(
+                crypter::bootstrap::VERSION_PATH,
+                &app.root,
+                &json!({"data": {"version": 6}}),
+            )
+            .await
+            .unwrap();
+        app.user_with("lead6", "lead6-password", &["crypter-operator"])
+            .await;
+        app.bao
+            .write(
+                "identity/group/name/platform",
+                &app.root,
+                &json!({"policies": ["crypter-admin"]}),
+            )
+            .await
+            .unwrap();
         let (code, out, err) = run(&app.bao, &operator, &[]).await;
         assert_eq!(code, 0, "{err}");
+        for change in [
+            "upgraded policy crypter-admin",
+            "attached policy crypter-own to user lead6",
+            "could not read group platform: if it holds crypter-admin or crypter-operator, \
+             attach crypter-own to it too",
+            "bootstrap version 6 -> 7",
+        ] {
+            assert!(
+                out.contains(&format!("changed: {change}")),
+                "{change}: {out}"
+            );
+        }
         assert!(
-            out.contains("changed: upgraded policy crypter-admin"),
-            "{out}"
+            !out.contains("to user admin"),
+            "the admin has it already: {out}"
         );
+        let group = app
+            .bao
+            .read("identity/group/name/platform", &app.root)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(group["data"]["policies"], json!(["crypter-admin"]));
     }
 }

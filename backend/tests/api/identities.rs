@@ -289,7 +289,7 @@ async fn human_users_get_their_roles_policies() {
     let u: Value = resp.json().await.unwrap();
     assert_eq!(
         u["other_policies"],
-        json!(["crypter-admin", "crypter-operator"])
+        json!(["crypter-admin", "crypter-operator", "crypter-own"])
     );
 
     assert_eq!(

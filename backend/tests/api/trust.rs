@@ -425,3 +425,120 @@ async fn deleting_an_admin_ends_every_token_it_made_within_a_second() {
     // Another person whose name starts the same keeps their session.
     assert!(alive(bystander).await, "maker-2's token was revoked too");
 }
+
+/// One's own records (a job's marker, an approval request) are reached through
+/// `crypter-own` alone, for one's own entity only, and a full freeze leaves them so. Tried
+/// with each person's own token, straight against OpenBao.
+#[tokio::test]
+async fn own_records_are_reached_through_crypter_own_for_ones_own_entity_only() {
+    let app = spawn_app().await;
+    for (name, policies) in [
+        ("ana", &["crypter-admin", "crypter-own"][..]),
+        ("bo", &["crypter-admin"][..]),
+        ("olga", &["crypter-operator", "crypter-own"][..]),
+    ] {
+        app.user_with(name, "own-password-1", policies).await;
+    }
+    let mut people = Vec::new();
+    for name in ["ana", "bo", "olga"] {
+        let token = app.bao_login(name, "own-password-1").await;
+        let me = app
+            .bao
+            .read("auth/token/lookup-self", &token)
+            .await
+            .unwrap()
+            .unwrap()["data"]["entity_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        people.push((token, me));
+    }
+    let [(ana, ana_id), (bo, bo_id), (olga, olga_id)] = <[_; 3]>::try_from(people).unwrap();
+    let marker = |who: &str| format!("crypter/data/job-owners/{who}/job-0123456789abcdef");
+
+    let (op, session) = app.admin().await;
+    for (round, level) in [(0, None), (1, Some("full"))] {
+        if let Some(level) = level {
+            app.freeze_ok(&op, &session.csrf_token, level).await;
+        }
+        // A new request id each round: `create` only, so writing one again is refused.
+        let request = |who: &str| format!("crypter/data/approvals/requests/{who}/{round:016x}");
+        let post = Method::POST;
+        let cases = [
+            // (who, method, path, status, why)
+            (&ana, post.clone(), request(&ana_id), 200, "ana asks"),
+            (
+                &ana,
+                Method::GET,
+                request(&ana_id),
+                200,
+                "ana reads her request",
+            ),
+            (
+                &ana,
+                post.clone(),
+                request(&ana_id),
+                403,
+                "ana rewrites her request",
+            ),
+            (
+                &ana,
+                Method::GET,
+                marker(&ana_id),
+                404,
+                "ana reads her own markers",
+            ),
+            (&ana, post.clone(), request(&bo_id), 403, "ana asks as bo"),
+            (
+                &ana,
+                Method::GET,
+                marker(&olga_id),
+                403,
+                "ana reads olga's marker",
+            ),
+            (
+                &bo,
+                post.clone(),
+                request(&bo_id),
+                403,
+                "bo lacks crypter-own",
+            ),
+            (
+                &bo,
+                Method::GET,
+                marker(&bo_id),
+                403,
+                "bo lacks crypter-own",
+            ),
+            (&olga, post.clone(), request(&olga_id), 200, "olga asks"),
+            (
+                &olga,
+                post.clone(),
+                request(&ana_id),
+                403,
+                "olga asks as ana",
+            ),
+            (
+                &olga,
+                Method::GET,
+                request(&ana_id),
+                403,
+                "olga reads ana's request",
+            ),
+            (
+                &olga,
+                Method::GET,
+                marker(&ana_id),
+                404,
+                "operators read every marker",
+            ),
+        ];
+        for (token, method, path, want, why) in cases {
+            assert_eq!(
+                status(&app, token, method, &path).await,
+                want,
+                "{why} ({path}, frozen: {level:?})"
+            );
+        }
+    }
+}

@@ -50,12 +50,6 @@ path "crypter/+/notifications/subscriptions/*" {
 path "crypter/+/notifications/dead-letters/*" {
   capabilities = ["read", "list"]
 }
-# Jobs (applies, runbook steps): the backend keeps a marker per job under its owner's
-# entity; reading it with the caller's own token is how OpenBao decides who may follow a
-# job. An owner reads their own; operators read all.
-path "crypter/data/job-owners/{{identity.entity.id}}/*" {
-  capabilities = ["read"]
-}
 # Environments are KV v2 mounts under env/.
 path "sys/mounts" {
   capabilities = ["read"]
@@ -152,9 +146,6 @@ path "identity/group/name/crypter-approvers-*" {
 }
 path "identity/lookup/entity" {
   capabilities = ["update"]
-}
-path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
-  capabilities = ["create", "read"]
 }
 # Machine roles (AppRole) and their secret-ids.
 path "auth/approle/role" {

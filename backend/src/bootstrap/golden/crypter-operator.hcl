@@ -134,9 +134,6 @@ path "identity/group/name/crypter-approvers-*" {
 path "identity/lookup/entity" {
   capabilities = ["update"]
 }
-path "crypter/data/approvals/requests/{{identity.entity.id}}/*" {
-  capabilities = ["create", "read"]
-}
 path "auth/approle/role" {
   capabilities = ["list"]
 }
