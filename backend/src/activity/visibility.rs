@@ -7,7 +7,7 @@ use crate::bao::Bao;
 use crate::error::AppError;
 use crypter_api::ActivityEvent;
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 
 /// The path that stands for the feed: whoever may read OpenBao's audit configuration may
@@ -39,16 +39,11 @@ pub async fn capabilities_self(
     Ok(paths
         .iter()
         .map(|p| {
-            let caps = answer["data"][p]
-                .as_array()
-                .or_else(|| answer[p].as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let caps = crate::bao::strings(
+                Some(&answer["data"][p])
+                    .filter(|v| v.is_array())
+                    .or_else(|| answer.get(p)),
+            );
             (p.clone(), caps)
         })
         .collect())

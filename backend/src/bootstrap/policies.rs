@@ -29,29 +29,12 @@ pub static OPERATOR_POLICY: LazyLock<String> = LazyLock::new(|| {
 /// a templated policy again on every request, whole: inside the two large policies, the
 /// two rules cost each admin request about 4 ms. Bootstrap attaches it beside them.
 pub static OWN_POLICY: LazyLock<String> = LazyLock::new(|| {
-    let mut hcl = String::new();
-    comment(
-        &mut hcl,
+    render_with(
         "Managed by Crypter: one's own records, beside crypter-admin and crypter-operator. \
          Their templated rules live here: OpenBao parses a templated policy again on every \
          request.",
-    );
-    for kind in KINDS {
-        let held: Vec<(&str, Rights)> = kind
-            .grants
-            .iter()
-            .filter(|grant| templated(grant.0))
-            .map(|grant| (grant.0, own_rights(grant)))
-            .collect();
-        if held.is_empty() {
-            continue;
-        }
-        comment(&mut hcl, kind.why);
-        for (path, rights) in held {
-            rule(&mut hcl, path, rights);
-        }
-    }
-    hcl
+        |grant| templated(grant.0).then(|| own_rights(grant)),
+    )
 });
 
 /// A path that names the caller's entity: OpenBao fills it in on every request.
@@ -90,17 +73,22 @@ pub static AUDIT_INGEST_POLICY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// `role`'s column of the table as HCL: each record kind's reason as a comment, then its
-/// rules. Templated rules go to `crypter-own` instead.
+/// `role`'s column of the table as HCL. Templated rules go to `crypter-own` instead.
 fn render(role: Role, header: &str) -> String {
+    render_with(header, |grant| {
+        (!templated(grant.0)).then(|| rights(grant, role))
+    })
+}
+
+/// The grants `pick` keeps, as HCL: each record kind's reason as a comment, then its rules.
+fn render_with(header: &str, pick: impl Fn(&Grant) -> Option<Rights>) -> String {
     let mut hcl = String::new();
     comment(&mut hcl, header);
     for kind in KINDS {
         let held: Vec<(&str, Rights)> = kind
             .grants
             .iter()
-            .filter(|grant| !templated(grant.0))
-            .map(|grant| (grant.0, rights(grant, role)))
+            .filter_map(|grant| pick(grant).map(|rights| (grant.0, rights)))
             .filter(|(_, rights)| !rights.capabilities.is_empty())
             .collect();
         if held.is_empty() {

@@ -404,16 +404,7 @@ pub async fn attach_own_policy(
                 }
                 Err(e) => return Err(e).with_context(|| format!("reading {noun} {name}")),
             };
-            let held: Vec<String> = live
-                .as_ref()
-                .and_then(|v| v["data"][field].as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let held = crate::bao::strings(live.as_ref().map(|v| &v["data"][field]));
             if !needs_own(&held) {
                 continue;
             }
