@@ -156,7 +156,7 @@ async fn a_change_under_a_rule_waits_and_only_another_approver_carries_it_out() 
         403,
         "(nor staging, which it never could)"
     );
-    let me = entity(app, &token).await;
+    let me = app.entity_of(&token).await;
     let own_vote = format!(
         "crypter/data/approvals/votes/production/{me}/{}/{me}",
         request.id
@@ -233,16 +233,6 @@ async fn bypassed(s: &Setup) -> Vec<(String, String)> {
         serde_json::from_value(expect_status(r, StatusCode::OK).await).unwrap();
     assert!(v.since.is_some());
     v.writes.into_iter().map(|w| (w.actor, w.target)).collect()
-}
-
-async fn entity(app: &TestApp, token: &secrecy::SecretString) -> String {
-    let v = app
-        .bao
-        .read("auth/token/lookup-self", token)
-        .await
-        .unwrap()
-        .unwrap();
-    v["data"]["entity_id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -442,15 +442,7 @@ async fn own_records_are_reached_through_crypter_own_for_ones_own_entity_only() 
     let mut people = Vec::new();
     for name in ["ana", "bo", "olga"] {
         let token = app.bao_login(name, "own-password-1").await;
-        let me = app
-            .bao
-            .read("auth/token/lookup-self", &token)
-            .await
-            .unwrap()
-            .unwrap()["data"]["entity_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let me = app.entity_of(&token).await;
         people.push((token, me));
     }
     let [(ana, ana_id), (bo, bo_id), (olga, olga_id)] = <[_; 3]>::try_from(people).unwrap();

@@ -90,6 +90,17 @@ impl TestApp {
         SecretString::from(v["auth"]["client_token"].as_str().unwrap().to_owned())
     }
 
+    /// The identity entity OpenBao ties `token` to (what `{{identity.entity.id}}` names).
+    pub async fn entity_of(&self, token: &SecretString) -> String {
+        let v = self
+            .bao
+            .read("auth/token/lookup-self", token)
+            .await
+            .unwrap()
+            .unwrap();
+        v["data"]["entity_id"].as_str().unwrap().to_owned()
+    }
+
     /// Ask OpenBao directly whether a token is alive.
     pub async fn token_alive(&self, token: &SecretString) -> bool {
         self.bao
